@@ -1,0 +1,76 @@
+// The one error type every layer throws, and the table of documented codes (docs/errors.md).
+
+export const ERROR_CODES = {
+  CHALLENGE_NOT_FOUND: 404,
+  CHALLENGE_EXPIRED: 410,
+  DNS_NOT_PROPAGATED: 200,
+  INVALID_PROVIDER_TYPE: 400,
+  WEBHOOK_TIMEOUT: 504,
+  WEBHOOK_RATE_LIMITED: 429,
+  WEBHOOK_FAILED: 502,
+  WEBHOOK_TARGET_BLOCKED: 400,
+  PROVIDER_CIRCUIT_OPEN: 503,
+  PROVIDER_NOT_FOUND: 404,
+  PROVIDER_DISABLED: 409,
+  PROVIDER_ERROR: 502,
+  PROVIDER_NOT_AUTOMATED: 409,
+  SCRIPT_TIMEOUT: 504,
+  SCRIPT_PATH_INVALID: 400,
+  SCRIPT_FAILED: 502,
+  TSIG_AUTH_FAILED: 401,
+  DNS_UPDATE_REFUSED: 403,
+  DNS_ZONE_NOT_FOUND: 400,
+  DNS_SERVER_ERROR: 502,
+  DNS_TIMEOUT: 504,
+  VALIDATION_ERROR: 400,
+  INVALID_JSON: 400,
+  PAYLOAD_TOO_LARGE: 413,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  CREDENTIALS_UNREADABLE: 500,
+  SERVICE_UNAVAILABLE: 503,
+  INTERNAL_ERROR: 500,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface AppErrorOptions {
+  details?: Record<string, unknown>;
+  /** Worth trying again later (network trouble, 5xx, timeouts), as opposed to bad input or bad credentials. */
+  retryable?: boolean;
+  cause?: unknown;
+  /** Overrides the table's status; used for Retry-After style replies that keep their code. */
+  status?: number;
+  headers?: Record<string, string>;
+}
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly details: Record<string, unknown> | undefined;
+  readonly retryable: boolean;
+  readonly headers: Record<string, string> | undefined;
+
+  constructor(code: ErrorCode, message: string, opts: AppErrorOptions = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.status = opts.status ?? ERROR_CODES[code];
+    this.details = opts.details;
+    this.retryable = opts.retryable ?? false;
+    this.headers = opts.headers;
+  }
+
+  toBody(): { success: false; error: { code: ErrorCode; message: string; details?: Record<string, unknown> } } {
+    return {
+      success: false,
+      error: { code: this.code, message: this.message, ...(this.details ? { details: this.details } : {}) },
+    };
+  }
+}
+
+export function isAppError(err: unknown): err is AppError {
+  return err instanceof AppError;
+}
