@@ -1,0 +1,134 @@
+// Pure: providers + sites + settings -> the `apps.tls.automation.policies` entries this daemon owns in Caddy.
+import { canonicalJson } from './canonical.js';
+import { dnsModuleFor } from './dns-module.js';
+import {
+  POLICY_ID_PREFIX,
+  type BuildResult,
+  type BuilderInput,
+  type BuilderProvider,
+  type BuilderSettings,
+  type CaddyPolicy,
+  type SkippedProvider,
+  type SubjectConflict,
+} from './types.js';
+
+export const LETSENCRYPT_PRODUCTION = 'https://acme-v02.api.letsencrypt.org/directory';
+export const LETSENCRYPT_STAGING = 'https://acme-staging-v02.api.letsencrypt.org/directory';
+
+/** Code-point order, not locale order: the output must not depend on the machine's ICU data. */
+const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+export function policyId(providerId: string): string {
+  return `${POLICY_ID_PREFIX}${providerId}`;
+}
+
+/**
+ * Seconds as a Go duration string. Caddy reads a bare JSON integer as nanoseconds, so 120 would
+ * mean 120 ns. Negative means "no propagation check" to certmagic; -1 (ns) is how Caddy spells it.
+ */
+export function goDuration(seconds: number): string | number {
+  if (seconds < 0) return -1;
+  const s = Math.round(seconds);
+  if (s % 3600 === 0) return `${s / 3600}h`;
+  if (s % 60 === 0) return `${s / 60}m`;
+  return `${s}s`;
+}
+
+/** Lower-case, no trailing dot, no blanks: Caddy matches subjects case-insensitively but compares strings. */
+function normaliseSubject(name: string): string {
+  return name.trim().toLowerCase().replace(/\.$/, '');
+}
+
+function issuersFor(provider: BuilderProvider, dnsModule: Record<string, unknown>, s: BuilderSettings): Record<string, unknown>[] {
+  const dns: Record<string, unknown> = { provider: dnsModule };
+  if (provider.propagationTimeout !== 0) dns.propagation_timeout = goDuration(provider.propagationTimeout);
+  if (provider.resolvers && provider.resolvers.length > 0) dns.resolvers = [...provider.resolvers];
+  // Only DNS-01: these names may not resolve to this Caddy at all (internal hosts, wildcards).
+  const challenges = { http: { disabled: true }, 'tls-alpn': { disabled: true }, dns };
+  const email = s.acmeEmail ? { email: s.acmeEmail } : {};
+
+  const acme: Record<string, unknown> = {
+    module: 'acme',
+    ca: s.acmeCa ?? (s.acmeStaging ? LETSENCRYPT_STAGING : LETSENCRYPT_PRODUCTION),
+    ...email,
+    challenges,
+  };
+  if (s.acmeTrustedRootsPemFiles && s.acmeTrustedRootsPemFiles.length > 0) {
+    acme.trusted_roots_pem_files = [...s.acmeTrustedRootsPemFiles];
+  }
+  // ZeroSSL's issuer embeds the acme issuer's fields; it has no staging CA of its own.
+  const zerossl = { module: 'zerossl', ...email, challenges };
+  switch (s.acmeIssuer) {
+    case 'letsencrypt':
+      return [acme];
+    case 'zerossl':
+      return [zerossl];
+    case 'both':
+      // Caddy tries issuers in order: Let's Encrypt first, ZeroSSL when it fails (Caddy's own default order).
+      return [acme, zerossl];
+  }
+}
+
+/**
+ * Policies for one provider. Today one policy per provider; when zone-specific credentials land,
+ * this is the place to split `subjects` by zone and emit one policy per zone (ids suffixed by zone).
+ */
+function policiesForProvider(
+  provider: BuilderProvider,
+  dnsModule: Record<string, unknown>,
+  subjects: string[],
+  settings: BuilderSettings,
+): CaddyPolicy[] {
+  return [{ '@id': policyId(provider.id), subjects, issuers: issuersFor(provider, dnsModule, settings) }];
+}
+
+export function buildTlsPolicies(input: BuilderInput): BuildResult {
+  const skipped: SkippedProvider[] = [];
+  const providers = input.providers.filter((p) => p.enabled).sort((a, b) => byString(a.id, b.id));
+
+  // 1. Which providers can be written at all.
+  const usable = new Map<string, { provider: BuilderProvider; module: Record<string, unknown> }>();
+  for (const provider of providers) {
+    const res = dnsModuleFor(provider, input.plugins[provider.type], input.settings);
+    if (res.ok) usable.set(provider.id, { provider, module: res.module });
+    else skipped.push({ providerId: provider.id, name: provider.name, type: provider.type, reason: res.reason, message: res.message });
+  }
+
+  // 2. Which names each provider serves; a name claimed twice goes to the first usable provider by id.
+  const claims = new Map<string, Set<string>>();
+  for (const site of input.sites) {
+    if (!site.enabled || !usable.has(site.providerId)) continue;
+    for (const raw of site.domainNames) {
+      const subject = normaliseSubject(raw);
+      if (!subject) continue;
+      let set = claims.get(subject);
+      if (!set) claims.set(subject, (set = new Set()));
+      set.add(site.providerId);
+    }
+  }
+  const subjectsByProvider = new Map<string, string[]>();
+  const conflicts: SubjectConflict[] = [];
+  for (const subject of [...claims.keys()].sort(byString)) {
+    const ids = [...claims.get(subject)!].sort(byString);
+    const chosen = ids[0]!;
+    if (ids.length > 1) conflicts.push({ subject, providerIds: ids, chosen });
+    const list = subjectsByProvider.get(chosen) ?? [];
+    list.push(subject);
+    subjectsByProvider.set(chosen, list);
+  }
+
+  // 3. Policies, in provider-id order. A provider with no names gets no policy: a policy without
+  // `subjects` is Caddy's catch-all and would take over every other name in the config.
+  const policies: CaddyPolicy[] = [];
+  for (const { provider, module } of usable.values()) {
+    const subjects = subjectsByProvider.get(provider.id);
+    if (!subjects || subjects.length === 0) continue;
+    policies.push(...policiesForProvider(provider, module, subjects, input.settings));
+  }
+  return { policies, skipped, conflicts };
+}
+
+/** The owned policies as stable JSON: same input in any order gives the same bytes. */
+export function buildCaddyConfigJson(input: BuilderInput, indent = 2): string {
+  return canonicalJson(buildTlsPolicies(input).policies, indent);
+}

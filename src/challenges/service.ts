@@ -1,0 +1,205 @@
+// The challenge lifecycle: create (idempotent), record removal, and state changes, each name edited under one lock.
+import { and, eq, inArray } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Logger } from 'pino';
+import type { Database } from '../db/client.js';
+import { ACTIVE_STATUSES, challenges, type ChallengeRow, type ChallengeStatus, type DnsProviderRow } from '../db/schema.js';
+import { AppError, isAppError } from '../errors.js';
+import type { Metrics } from '../metrics.js';
+import type { ProviderRegistry } from '../providers/registry.js';
+import type { ProviderStore } from '../providers/store.js';
+import { checkTxtValue, domainOf, normaliseChallengeFqdn } from './names.js';
+
+/** Errors raised before anything was sent to the provider: no record can exist, so no row is kept. */
+const NOTHING_SENT: ReadonlySet<string> = new Set(['WEBHOOK_RATE_LIMITED', 'PROVIDER_CIRCUIT_OPEN', 'SCRIPT_PATH_INVALID', 'WEBHOOK_TARGET_BLOCKED']);
+
+export interface ChallengeServiceOptions {
+  /** Added to a provider's propagation timeout before an unfinished challenge expires (default 10 min). */
+  expiryGraceMs?: number;
+  /** Hook for the propagation checker: resolves when the value is visible, throws DNS_NOT_PROPAGATED otherwise. */
+  waitForPropagation?: (row: ChallengeRow, provider: DnsProviderRow) => Promise<ChallengeRow>;
+}
+
+export interface CreateRequest {
+  providerId: string;
+  fqdn: unknown;
+  value: unknown;
+  wait?: boolean;
+}
+
+export class ChallengeService {
+  private readonly graceMs: number;
+
+  constructor(
+    private readonly database: Database,
+    private readonly providers: ProviderStore,
+    private readonly registry: ProviderRegistry,
+    private readonly metrics: Metrics,
+    private readonly log: Logger,
+    private readonly opts: ChallengeServiceOptions = {},
+  ) {
+    this.graceMs = opts.expiryGraceMs ?? 600_000;
+  }
+
+  private get db() {
+    return this.database.db;
+  }
+
+  async get(id: string): Promise<ChallengeRow> {
+    if (!z.uuid().safeParse(id).success) throw new AppError('CHALLENGE_NOT_FOUND', 'no challenge with that id');
+    const [row] = await this.db.select().from(challenges).where(eq(challenges.id, id));
+    if (!row) throw new AppError('CHALLENGE_NOT_FOUND', 'no challenge with that id');
+    return row;
+  }
+
+  /** Returns the challenge and whether this call created it (false: an identical one was active). */
+  async create(req: CreateRequest): Promise<{ row: ChallengeRow; created: boolean }> {
+    const fqdn = normaliseChallengeFqdn(req.fqdn);
+    const value = checkTxtValue(req.value);
+    const provider = await this.providers.get(req.providerId);
+    if (!provider.enabled) throw new AppError('PROVIDER_DISABLED', `provider ${provider.name} is disabled`);
+    const plugin = this.registry.plugin(provider.providerType);
+    if (!plugin.present) throw new AppError('PROVIDER_NOT_AUTOMATED', `provider type ${provider.providerType} is solved by Caddy itself, not through the daemon`);
+    const runtime = await this.providers.runtime(provider);
+
+    const result = await this.database.withLock(`name:${fqdn}`, async () => {
+      const [existing] = await this.db
+        .select()
+        .from(challenges)
+        .where(and(eq(challenges.providerId, provider.id), eq(challenges.fqdn, fqdn), eq(challenges.value, value), inArray(challenges.status, [...ACTIVE_STATUSES])));
+      // A CREATED row seen under the lock is one whose present never finished (a crash): run it again.
+      if (existing && existing.status !== 'CREATED') return { row: existing, created: false };
+      const timeout = provider.propagationTimeout ?? plugin.defaults.propagationTimeout;
+      const row =
+        existing ??
+        (await this.db
+          .insert(challenges)
+          .values({ providerId: provider.id, fqdn, value, status: 'CREATED', expiresAt: new Date(Date.now() + timeout * 1000 + this.graceMs) })
+          .returning())[0]!;
+      if (!existing) this.counted('CREATED', provider.id);
+      const ttl = provider.settings.ttl ?? plugin.defaults.ttl;
+      try {
+        const res = await this.registry.present(runtime, { challengeId: row.id, fqdn, domain: domainOf(fqdn), value, ttl });
+        const [updated] = await this.db
+          .update(challenges)
+          .set({ status: 'PENDING', recordState: 'present', pluginRecordId: res.recordId ?? null, attempts: row.attempts + 1, error: null, updatedAt: new Date() })
+          .where(eq(challenges.id, row.id))
+          .returning();
+        this.counted('PENDING', provider.id);
+        return { row: updated!, created: !existing };
+      } catch (err) {
+        await this.recordPresentFailure(row, err);
+        throw err;
+      }
+    });
+
+    const wait = req.wait ?? provider.settings.waitForPropagation ?? false;
+    if (wait && this.opts.waitForPropagation && result.row.status === 'PENDING') {
+      return { row: await this.opts.waitForPropagation(result.row, provider), created: result.created };
+    }
+    return result;
+  }
+
+  private async recordPresentFailure(row: ChallengeRow, err: unknown): Promise<void> {
+    const code = isAppError(err) ? err.code : 'PROVIDER_ERROR';
+    if (NOTHING_SENT.has(code)) {
+      await this.db.delete(challenges).where(eq(challenges.id, row.id));
+      return;
+    }
+    // A timeout or 5xx may still have written the record on the far side: the janitor will remove it.
+    const maybeWritten = !isAppError(err) || err.retryable;
+    await this.db
+      .update(challenges)
+      .set({ status: 'FAILED', recordState: maybeWritten ? 'unknown' : 'none', attempts: row.attempts + 1, error: `${code}: ${(err as Error).message}`.slice(0, 500), completedAt: new Date(), updatedAt: new Date() })
+      .where(eq(challenges.id, row.id));
+    this.counted('FAILED', row.providerId);
+  }
+
+  /** DELETE by id: removes this challenge's value (only it) and finishes the row. */
+  async remove(id: string): Promise<ChallengeRow> {
+    const row = await this.get(id);
+    if (row.status === 'EXPIRED' && row.recordState !== 'present' && row.recordState !== 'unknown') {
+      throw new AppError('CHALLENGE_EXPIRED', 'challenge expired and its record was already removed');
+    }
+    return this.finish(row, { cleanupStatus: finishedStatus(row.status) });
+  }
+
+  /** acmeproxy/httpreq cleanup: finishes every challenge holding this value at this name (or none: a no-op). */
+  async removeByValue(providerId: string | null, fqdnInput: unknown, valueInput: unknown): Promise<ChallengeRow[]> {
+    const fqdn = normaliseChallengeFqdn(fqdnInput);
+    const value = checkTxtValue(valueInput);
+    const rows = await this.db
+      .select()
+      .from(challenges)
+      .where(and(eq(challenges.fqdn, fqdn), eq(challenges.value, value), inArray(challenges.recordState, ['present', 'unknown']), ...(providerId ? [eq(challenges.providerId, providerId)] : [])));
+    const done: ChallengeRow[] = [];
+    for (const row of rows) done.push(await this.finish(row, { cleanupStatus: finishedStatus(row.status) }));
+    return done;
+  }
+
+  /**
+   * Removes the record (if it may exist) and moves the row to `cleanupStatus` when still active.
+   * Shared with the janitor. On failure the row keeps its record state, so the janitor tries again later.
+   */
+  async finish(row: ChallengeRow, opts: { cleanupStatus: ChallengeStatus; reason?: string; onlyIf?: (fresh: ChallengeRow) => boolean }): Promise<ChallengeRow> {
+    return this.database.withLock(`name:${row.fqdn}`, async () => {
+      const [fresh] = await this.db.select().from(challenges).where(eq(challenges.id, row.id));
+      if (!fresh) throw new AppError('CHALLENGE_NOT_FOUND', 'no challenge with that id');
+      // The janitor decided on a row read before the lock; the row may have moved on since.
+      if (opts.onlyIf && !opts.onlyIf(fresh)) {
+        await this.db.update(challenges).set({ claimedUntil: null }).where(eq(challenges.id, fresh.id));
+        return fresh;
+      }
+      const active = ACTIVE_STATUSES.includes(fresh.status);
+      const status = active ? opts.cleanupStatus : fresh.status;
+      if (fresh.recordState === 'present' || fresh.recordState === 'unknown') {
+        const provider = await this.providers.get(fresh.providerId);
+        try {
+          const runtime = await this.providers.runtime(provider);
+          const plugin = this.registry.plugin(provider.providerType);
+          await this.registry.cleanup(runtime, {
+            challengeId: fresh.id, fqdn: fresh.fqdn, domain: domainOf(fresh.fqdn), value: fresh.value,
+            ttl: provider.settings.ttl ?? plugin.defaults.ttl, recordId: fresh.pluginRecordId, ...(fresh.zone ? { zone: fresh.zone } : {}),
+          });
+        } catch (err) {
+          const code = isAppError(err) ? err.code : 'PROVIDER_ERROR';
+          await this.db
+            .update(challenges)
+            .set({ status, cleanupAttempts: fresh.cleanupAttempts + 1, error: `cleanup ${code}: ${(err as Error).message}`.slice(0, 500), completedAt: fresh.completedAt ?? (active ? new Date() : null), updatedAt: new Date(), claimedUntil: null })
+            .where(eq(challenges.id, fresh.id));
+          if (active) this.counted(status, fresh.providerId);
+          this.log.warn({ challenge: fresh.id, code }, 'record cleanup failed; the janitor will retry');
+          throw err;
+        }
+      }
+      const [updated] = await this.db
+        .update(challenges)
+        .set({
+          status, recordState: fresh.recordState === 'none' ? 'none' : 'removed', completedAt: fresh.completedAt ?? new Date(), updatedAt: new Date(), claimedUntil: null,
+          ...(opts.reason ? { error: opts.reason } : {}),
+        })
+        .where(eq(challenges.id, fresh.id))
+        .returning();
+      if (active) this.counted(status, fresh.providerId);
+      return updated!;
+    });
+  }
+
+  private counted(state: ChallengeStatus, providerId: string): void {
+    this.metrics.challengeTransitions.labels(state, providerId).inc();
+  }
+}
+
+/** A seen record that is cleaned up is VERIFIED; one cleaned up before propagation was confirmed is DELETED. */
+function finishedStatus(status: ChallengeStatus): ChallengeStatus {
+  return status === 'VERIFYING' ? 'VERIFIED' : 'DELETED';
+}
+
+export function challengeView(row: ChallengeRow): Record<string, unknown> {
+  return {
+    id: row.id, provider_id: row.providerId, fqdn: row.fqdn, zone: row.zone, value: row.value, status: row.status,
+    record_state: row.recordState, attempts: row.attempts, cleanup_attempts: row.cleanupAttempts, error: row.error,
+    created_at: row.createdAt.toISOString(), updated_at: row.updatedAt.toISOString(), expires_at: row.expiresAt.toISOString(),
+    verified_at: row.verifiedAt?.toISOString() ?? null, completed_at: row.completedAt?.toISOString() ?? null,
+  };
+}

@@ -1,0 +1,159 @@
+// The only reader of process.env: one zod schema, every problem reported at once, *_FILE secrets.
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { z } from 'zod';
+
+/** Secrets and secret-bearing URLs that may also come from a file named by `<NAME>_FILE`. */
+const FILE_VARIABLES = ['DNS01_INTERNAL_TOKEN', 'DNS01_ADMIN_TOKEN', 'DNS01_ENCRYPTION_KEY', 'DNS01_ENCRYPTION_KEY_NEXT', 'DATABASE_URL', 'REDIS_URL'];
+const OLD_KEYS = Array.from({ length: 10 }, (_, i) => `DNS01_ENCRYPTION_KEY_V${i + 1}`);
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Go-style durations ("30s", "2m", "1h", "500ms"); a bare number means seconds. Returns milliseconds. */
+export function parseDuration(text: string): number | null {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  if (!m) return null;
+  const n = Number(m[1]);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
+  return Math.round(n * unit);
+}
+
+const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => ['true', '1', 'yes'].includes(v));
+const duration = (min: number) =>
+  z.string().transform((v, ctx) => {
+    const ms = parseDuration(v);
+    if (ms === null || ms < min) {
+      ctx.addIssue({ code: 'custom', message: `expected a duration such as "30s" or "2m" (at least ${min} ms)` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+const secretText = z.string().min(16, 'must be at least 16 characters');
+const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, 'expected host:port');
+
+const schema = z.object({
+  DNS01_HOST: z.string().refine((h) => isIP(h) !== 0 || /^[a-zA-Z0-9.-]+$/.test(h), 'expected an IP address or host name').default('127.0.0.1'),
+  DNS01_PORT: z.coerce.number().int().min(0).max(65535).default(8053),
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL').optional(),
+  DNS01_DATA_DIR: z.string().min(1).default('./data'),
+  DNS01_INTERNAL_TOKEN: secretText.optional(),
+  DNS01_ADMIN_TOKEN: secretText.optional(),
+  DNS01_ENCRYPTION_KEY: z.string().optional(),
+  DNS01_ENCRYPTION_KEY_NEXT: z.string().optional(),
+  DNS01_ALLOW_PRIVATE_WEBHOOKS: bool.default(false),
+  DNS01_SCRIPTS_DIR: z.string().min(1).default('/scripts'),
+  DNS01_PLUGINS_DIR: z.string().optional(),
+  DNS01_PLUGINS_CONFIG: z.string().optional(),
+  DNS01_CADDY_ADMIN_URL: z.url({ protocol: /^https?$/ }).optional(),
+  DNS01_CADDY_SYNC_INTERVAL: duration(1000).default(30_000),
+  DNS01_INTERNAL_URL: z.url({ protocol: /^https?$/ }).optional(),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'expected a redis:// URL').optional(),
+  DNS01_ACME_ISSUER: z.enum(['letsencrypt', 'zerossl', 'both']).default('letsencrypt'),
+  DNS01_ACME_EMAIL: z.email().optional(),
+  DNS01_ACME_STAGING: bool.default(false),
+  DNS01_ACME_CA: z.url({ protocol: /^https?$/ }).optional(),
+  DNS01_DNS_RESOLVERS: z.string().transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean)).pipe(z.array(hostPort)).optional(),
+  DNS01_DNS_AUTH_PORT: z.coerce.number().int().min(1).max(65535).default(53),
+  DNS01_JANITOR_INTERVAL: duration(1000).default(60_000),
+  DNS01_SHUTDOWN_TIMEOUT: duration(0).default(30_000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Env = z.infer<typeof schema>;
+
+export interface Config {
+  host: string;
+  port: number;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  internalToken: string | undefined;
+  adminToken: string | undefined;
+  /** Base64 keys as given; the keyring decodes and checks them. */
+  encryptionKey: string | undefined;
+  encryptionKeyNext: string | undefined;
+  encryptionKeysOld: string[];
+  allowPrivateWebhooks: boolean;
+  scriptsDir: string;
+  pluginsDir: string | undefined;
+  pluginsConfig: string | undefined;
+  caddyAdminUrl: string | undefined;
+  caddySyncIntervalMs: number;
+  /** How Caddy reaches this daemon; used in the acmeproxy endpoints written into Caddy's config. */
+  internalUrl: string;
+  redisUrl: string | undefined;
+  acme: { issuer: 'letsencrypt' | 'zerossl' | 'both'; email: string | undefined; staging: boolean; ca: string | undefined };
+  dnsResolvers: string[] | undefined;
+  dnsAuthPort: number;
+  janitorIntervalMs: number;
+  shutdownTimeoutMs: number;
+  logLevel: string;
+}
+
+/** Builds the config from an environment; throws ConfigError naming every bad or unknown variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const problems: string[] = [];
+  const known = new Set([...Object.keys(schema.shape), ...FILE_VARIABLES.map((n) => `${n}_FILE`), ...OLD_KEYS, ...OLD_KEYS.map((n) => `${n}_FILE`)]);
+  for (const name of Object.keys(env)) {
+    if (name.startsWith('DNS01_') && !known.has(name) && !name.startsWith('DNS01_TEST_')) problems.push(`${name}: unknown setting`);
+  }
+
+  const raw: Record<string, string | undefined> = {};
+  for (const name of [...Object.keys(schema.shape), ...OLD_KEYS]) {
+    const direct = env[name];
+    const file = FILE_VARIABLES.includes(name) || OLD_KEYS.includes(name) ? env[`${name}_FILE`] : undefined;
+    if (direct !== undefined && file !== undefined) {
+      problems.push(`${name}: set both ${name} and ${name}_FILE; keep one`);
+      continue;
+    }
+    if (file !== undefined) {
+      try {
+        raw[name] = readFileSync(file, 'utf8').trim();
+      } catch (err) {
+        problems.push(`${name}_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+      }
+    } else if (direct !== undefined && direct !== '') {
+      raw[name] = direct;
+    }
+  }
+
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    // Messages name the variable; values are never echoed, since many of them are secrets.
+    for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.')}: ${issue.message}`);
+  }
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
+  const e = parsed.data;
+  return {
+    host: e.DNS01_HOST,
+    port: e.DNS01_PORT,
+    databaseUrl: e.DATABASE_URL,
+    dataDir: e.DNS01_DATA_DIR,
+    internalToken: e.DNS01_INTERNAL_TOKEN,
+    adminToken: e.DNS01_ADMIN_TOKEN,
+    encryptionKey: e.DNS01_ENCRYPTION_KEY,
+    encryptionKeyNext: e.DNS01_ENCRYPTION_KEY_NEXT,
+    encryptionKeysOld: OLD_KEYS.map((n) => raw[n]).filter((v): v is string => v !== undefined),
+    allowPrivateWebhooks: e.DNS01_ALLOW_PRIVATE_WEBHOOKS,
+    scriptsDir: e.DNS01_SCRIPTS_DIR,
+    pluginsDir: e.DNS01_PLUGINS_DIR,
+    pluginsConfig: e.DNS01_PLUGINS_CONFIG,
+    caddyAdminUrl: e.DNS01_CADDY_ADMIN_URL,
+    caddySyncIntervalMs: e.DNS01_CADDY_SYNC_INTERVAL,
+    internalUrl: e.DNS01_INTERNAL_URL ?? `http://${e.DNS01_HOST.includes(':') ? `[${e.DNS01_HOST}]` : e.DNS01_HOST === '0.0.0.0' ? '127.0.0.1' : e.DNS01_HOST}:${e.DNS01_PORT}`,
+    redisUrl: e.REDIS_URL,
+    acme: { issuer: e.DNS01_ACME_ISSUER, email: e.DNS01_ACME_EMAIL, staging: e.DNS01_ACME_STAGING, ca: e.DNS01_ACME_CA },
+    dnsResolvers: e.DNS01_DNS_RESOLVERS,
+    dnsAuthPort: e.DNS01_DNS_AUTH_PORT,
+    janitorIntervalMs: e.DNS01_JANITOR_INTERVAL,
+    shutdownTimeoutMs: e.DNS01_SHUTDOWN_TIMEOUT,
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+/** Every variable the daemon reads, for docs and the test that keeps docs complete. */
+export const CONFIG_VARIABLES: readonly string[] = [...Object.keys(schema.shape), ...OLD_KEYS];

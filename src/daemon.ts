@@ -1,0 +1,109 @@
+// Composition root: config -> database -> providers -> challenges -> jobs -> HTTP, and an orderly stop.
+import { serve, type ServerType } from '@hono/node-server';
+import { Hono } from 'hono';
+import type { Logger } from 'pino';
+import { Janitor, type JanitorOptions } from './challenges/janitor.js';
+import { ChallengeService, type ChallengeServiceOptions } from './challenges/service.js';
+import type { Config } from './config.js';
+import { Keyring } from './crypto/keyring.js';
+import { openDatabase, type Database } from './db/client.js';
+import { runMigrations } from './db/migrate.js';
+import { createApp } from './http/app.js';
+import { internalRoutes } from './http/routes/internal.js';
+import { providerRoutes } from './http/routes/providers.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { builtinPlugins } from './providers/index.js';
+import type { AnyProviderPlugin } from './providers/plugin.js';
+import { ProviderRegistry } from './providers/registry.js';
+import { ProviderStore } from './providers/store.js';
+import { ProviderChooserImpl } from './sites/chooser.js';
+
+export const CONFIG_CHANNEL = 'dns01_config';
+
+export interface DaemonOptions {
+  /** Extra or replacement plugins (tests, external plugins). */
+  plugins?: AnyProviderPlugin[];
+  challenge?: ChallengeServiceOptions;
+  janitor?: Partial<JanitorOptions>;
+  /** Don't start background jobs (tests drive them by hand). */
+  jobs?: boolean;
+}
+
+export interface Daemon {
+  app: Hono;
+  config: Config;
+  database: Database;
+  metrics: Metrics;
+  registry: ProviderRegistry;
+  providers: ProviderStore;
+  challenges: ChallengeService;
+  janitor: Janitor;
+  /** Starts listening; resolves with the bound port. */
+  listen(): Promise<number>;
+  /** Stops taking requests, lets in-flight ones finish (bounded), stops jobs, closes the database. */
+  stop(): Promise<void>;
+}
+
+/** `config` must already carry its secrets (see secrets.ts). */
+export async function createDaemon(config: Config, log: Logger, opts: DaemonOptions = {}): Promise<Daemon> {
+  if (!config.internalToken || !config.adminToken || !config.encryptionKey) throw new Error('createDaemon: secrets missing from config');
+  const keyring = new Keyring(config.encryptionKey, { ...(config.encryptionKeyNext ? { next: config.encryptionKeyNext } : {}), old: config.encryptionKeysOld });
+  const metrics = createMetrics();
+  const database = await openDatabase({ ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}), dataDir: config.dataDir });
+  await runMigrations(database);
+  log.info({ database: database.kind }, 'database ready');
+
+  const plugins = new Map<string, AnyProviderPlugin>();
+  for (const p of [...builtinPlugins, ...(opts.plugins ?? [])]) plugins.set(p.type, p);
+  const registry = new ProviderRegistry([...plugins.values()], {
+    log: log.child({ module: 'providers' }),
+    metrics,
+    settings: { allowPrivateWebhooks: config.allowPrivateWebhooks, scriptsDir: config.scriptsDir },
+    ...(config.redisUrl ? { redisUrl: config.redisUrl } : {}),
+  });
+  const notifyChange = () => void database.notify(CONFIG_CHANNEL, 'providers').catch(() => undefined);
+  const providers = new ProviderStore(database, keyring, registry, notifyChange);
+  const challenges = new ChallengeService(database, providers, registry, metrics, log.child({ module: 'challenges' }), opts.challenge);
+  const janitor = new Janitor(database, challenges, metrics, log.child({ module: 'janitor' }), { intervalMs: config.janitorIntervalMs, ...opts.janitor });
+  const chooser = new ProviderChooserImpl(database, providers);
+
+  let draining = false;
+  const admin = providerRoutes(providers, registry);
+  const app = createApp({
+    log, metrics, database,
+    internalToken: config.internalToken, adminToken: config.adminToken,
+    internal: internalRoutes(challenges, chooser), admin,
+    loopsHealthy: () => opts.jobs === false || janitor.healthy(),
+    draining: () => draining,
+  });
+
+  let server: ServerType | undefined;
+  return {
+    app, config, database, metrics, registry, providers, challenges, janitor,
+    listen: () =>
+      new Promise<number>((resolve, reject) => {
+        server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
+          log.info({ host: config.host, port: info.port }, 'listening');
+          if (opts.jobs !== false) janitor.start();
+          resolve(info.port);
+        });
+        server.once('error', reject);
+      }),
+    stop: async () => {
+      draining = true;
+      if (server) {
+        const s = server;
+        // close() waits for in-flight requests; the timeout bounds a client that never finishes.
+        await Promise.race([
+          new Promise<void>((r) => s.close(() => r())),
+          new Promise<void>((r) => setTimeout(r, config.shutdownTimeoutMs).unref()),
+        ]);
+        (s as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+      }
+      await janitor.stop();
+      await registry.close();
+      await database.close();
+      log.info('stopped');
+    },
+  };
+}

@@ -1,0 +1,96 @@
+// Drizzle schema: DNS providers (credentials encrypted), sites, and every challenge's lifecycle.
+import { sql } from 'drizzle-orm';
+import { boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+
+export const CHALLENGE_STATUSES = ['CREATED', 'PENDING', 'VERIFYING', 'VERIFIED', 'DELETED', 'EXPIRED', 'FAILED'] as const;
+export type ChallengeStatus = (typeof CHALLENGE_STATUSES)[number];
+export const ACTIVE_STATUSES: readonly ChallengeStatus[] = ['CREATED', 'PENDING', 'VERIFYING'];
+
+/**
+ * Whether the DNS record may exist: 'none' before the plugin ran or after it refused, 'present' after
+ * a successful present, 'unknown' when a present was interrupted or timed out (the far side may have
+ * written it), 'removed' once cleanup succeeded. The janitor removes every 'present'/'unknown' record
+ * of a finished challenge, so no TXT record outlives its challenge.
+ */
+export const RECORD_STATES = ['none', 'present', 'unknown', 'removed'] as const;
+export type RecordState = (typeof RECORD_STATES)[number];
+
+export interface ProviderSettings {
+  rateLimitPerMinute?: number;
+  breakerThreshold?: number;
+  breakerResetSeconds?: number;
+  ttl?: number;
+  /** rfc2136 only: let Caddy's own caddy-dns/rfc2136 module do the work instead of proxying. */
+  caddyMode?: 'native' | 'proxied';
+  /** acmeproxy path: answer present only once the value is visible on every authoritative server. */
+  waitForPropagation?: boolean;
+}
+
+export const dnsProviders = pgTable(
+  'dns_providers',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    name: text('name').notNull(),
+    providerType: text('provider_type').notNull(),
+    /** AES-256-GCM ciphertext (see crypto/keyring.ts); never plain text. */
+    credentialsEncrypted: text('credentials_encrypted').notNull(),
+    keyVersion: text('key_version').notNull(),
+    enabled: boolean('enabled').notNull().default(true),
+    isDefault: boolean('is_default').notNull().default(false),
+    propagationTimeout: integer('propagation_timeout'),
+    pollingInterval: integer('polling_interval'),
+    settings: jsonb('settings').$type<ProviderSettings>().notNull().default({}),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('dns_providers_name_key').on(t.name),
+    uniqueIndex('dns_providers_one_default').on(t.isDefault).where(sql`${t.isDefault}`),
+  ],
+);
+
+export const sites = pgTable('sites', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  domainNames: jsonb('domain_names').$type<string[]>().notNull(),
+  dnsProviderId: uuid('dns_provider_id').notNull().references(() => dnsProviders.id, { onDelete: 'restrict' }),
+  enabled: boolean('enabled').notNull().default(true),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+export const challenges = pgTable(
+  'challenges',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    providerId: uuid('provider_id').notNull().references(() => dnsProviders.id, { onDelete: 'cascade' }),
+    fqdn: text('fqdn').notNull(),
+    zone: text('zone'),
+    value: text('value').notNull(),
+    status: text('status').$type<ChallengeStatus>().notNull().default('CREATED'),
+    recordState: text('record_state').$type<RecordState>().notNull().default('none'),
+    pluginRecordId: text('plugin_record_id'),
+    attempts: integer('attempts').notNull().default(0),
+    cleanupAttempts: integer('cleanup_attempts').notNull().default(0),
+    error: text('error'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    verifiedAt: timestamp('verified_at', { withTimezone: true }),
+    completedAt: timestamp('completed_at', { withTimezone: true }),
+    /** Lease for background work (janitor, propagation checker) so replicas never work one row twice. */
+    claimedUntil: timestamp('claimed_until', { withTimezone: true }),
+    nextCheckAt: timestamp('next_check_at', { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex('challenges_active_key')
+      .on(t.providerId, t.fqdn, t.value)
+      .where(sql`${t.status} in ('CREATED', 'PENDING', 'VERIFYING')`),
+    index('challenges_status_expires_idx').on(t.status, t.expiresAt),
+    index('challenges_record_state_idx').on(t.recordState).where(sql`${t.recordState} in ('present', 'unknown')`),
+    index('challenges_fqdn_idx').on(t.fqdn),
+  ],
+);
+
+export type DnsProviderRow = typeof dnsProviders.$inferSelect;
+export type ChallengeRow = typeof challenges.$inferSelect;
+export type SiteRow = typeof sites.$inferSelect;

@@ -1,0 +1,56 @@
+// Builds the HTTP app: ops endpoints, the internal API, the admin API, and the one error handler.
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import type { Logger } from 'pino';
+import { AppError, isAppError } from '../errors.js';
+import type { Metrics } from '../metrics.js';
+import { requireSecret } from './auth.js';
+import { MAX_BODY_BYTES } from './body.js';
+import { opsRoutes, type OpsDeps } from './ops.js';
+
+export interface AppDeps extends OpsDeps {
+  log: Logger;
+  metrics: Metrics;
+  internalToken: string;
+  adminToken: string;
+  internal: Hono;
+  admin: Hono;
+}
+
+function routeFamily(path: string): string {
+  if (path.startsWith('/internal/')) return 'internal';
+  if (path.startsWith('/api/')) return 'admin';
+  return ['/health', '/ready', '/metrics'].includes(path) ? path.slice(1) : 'other';
+}
+
+export function createApp(deps: AppDeps): Hono {
+  const app = new Hono();
+
+  app.use('*', async (c, next) => {
+    await next();
+    deps.metrics.httpRequests.labels(routeFamily(c.req.path), String(c.res.status)).inc();
+  });
+  app.use('*', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => { throw new AppError('PAYLOAD_TOO_LARGE', `request body is larger than ${MAX_BODY_BYTES} bytes`); } }));
+
+  app.route('/', opsRoutes(deps));
+  app.use('/internal/*', requireSecret(deps.internalToken, { allowBasic: true, realm: 'dns01-proxy' }));
+  app.route('/internal/dns-challenge', deps.internal);
+  app.use('/api/v1/*', requireSecret(deps.adminToken, { allowBasic: false, realm: 'dns01-proxy admin' }));
+  app.route('/api/v1', deps.admin);
+
+  app.notFound((c) => c.json(new AppError('NOT_FOUND', 'no such endpoint').toBody(), 404));
+  app.onError((err, c) => {
+    let e: AppError;
+    if (isAppError(err)) e = err;
+    else if (err instanceof HTTPException && err.status < 500) e = new AppError('VALIDATION_ERROR', err.message || 'bad request', { status: err.status });
+    else {
+      deps.log.error({ err, path: c.req.path, method: c.req.method }, 'unhandled error');
+      e = new AppError('INTERNAL_ERROR', 'internal error');
+    }
+    if (e.status >= 500 && isAppError(err)) deps.log.warn({ code: e.code, path: c.req.path }, e.message);
+    for (const [k, v] of Object.entries(e.headers ?? {})) c.header(k, v);
+    return c.json(e.toBody(), e.status as 400);
+  });
+  return app;
+}

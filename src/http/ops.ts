@@ -1,0 +1,70 @@
+// /health (process and job loop alive), /ready (database, migrations, Caddy sync) and /metrics.
+import { Hono } from 'hono';
+import { sql } from 'drizzle-orm';
+import type { Database } from '../db/client.js';
+import { migrationsApplied } from '../db/migrate.js';
+import { challenges } from '../db/schema.js';
+import type { Metrics } from '../metrics.js';
+
+export interface OpsDeps {
+  database: Database;
+  metrics: Metrics;
+  /** false when a background loop has stopped ticking: a wedged loop must fail liveness. */
+  loopsHealthy: () => boolean;
+  /** Extra readiness checks (e.g. Caddy sync); `ok: false` makes /ready answer 503. */
+  readinessChecks?: () => Promise<Record<string, { ok: boolean; [k: string]: unknown }>>;
+  draining: () => boolean;
+}
+
+async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let t: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([p, new Promise<never>((_, reject) => (t = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms)))]);
+  } finally {
+    clearTimeout(t);
+  }
+}
+
+export function opsRoutes(deps: OpsDeps): Hono {
+  const app = new Hono();
+
+  app.get('/health', (c) => {
+    const ok = deps.loopsHealthy();
+    return c.json({ status: ok ? 'ok' : 'unhealthy', ...(ok ? {} : { reason: 'background jobs stopped ticking' }) }, ok ? 200 : 503);
+  });
+
+  app.get('/ready', async (c) => {
+    const checks: Record<string, { ok: boolean; [k: string]: unknown }> = {};
+    try {
+      await withTimeout(deps.database.db.execute(sql`select 1`), 2000, 'database ping');
+      checks.database = { ok: true, kind: deps.database.kind };
+      checks.migrations = { ok: await withTimeout(migrationsApplied(deps.database), 2000, 'migration check') };
+    } catch (err) {
+      checks.database = { ok: false, kind: deps.database.kind, error: (err as Error).message.slice(0, 200) };
+    }
+    Object.assign(checks, (await deps.readinessChecks?.()) ?? {});
+    if (deps.draining()) checks.shutdown = { ok: false, error: 'draining' };
+    const ok = Object.values(checks).every((v) => v.ok);
+    return c.json({ status: ok ? 'ready' : 'not_ready', checks }, ok ? 200 : 503);
+  });
+
+  app.get('/metrics', async (c) => {
+    // Challenge counts are read at scrape time so every replica reports the shared database's truth.
+    try {
+      const rows = await withTimeout(
+        deps.database.db
+          .select({ status: challenges.status, provider: challenges.providerId, n: sql<number>`count(*)::int` })
+          .from(challenges)
+          .groupBy(challenges.status, challenges.providerId),
+        2000,
+        'challenge count',
+      );
+      deps.metrics.challenges.reset();
+      for (const r of rows) deps.metrics.challenges.labels(r.status, r.provider).set(r.n);
+    } catch {
+      // The database being down must not take /metrics down with it.
+    }
+    return c.text(await deps.metrics.registry.metrics(), 200, { 'Content-Type': deps.metrics.registry.contentType });
+  });
+  return app;
+}

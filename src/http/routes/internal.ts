@@ -1,0 +1,72 @@
+// The internal API Caddy and other ACME clients call: native create/get/delete and the acmeproxy/httpreq dialect.
+import { Hono, type Context } from 'hono';
+import { z } from 'zod';
+import type { ChallengeService } from '../../challenges/service.js';
+import { challengeView } from '../../challenges/service.js';
+import { challengeFqdnFor, normaliseChallengeFqdn, txtValueForKeyAuth } from '../../challenges/names.js';
+import { AppError } from '../../errors.js';
+import { readBody, readJsonObject } from '../body.js';
+
+export interface ProviderChooser {
+  /** Provider for a name when the client did not say: the most specific site covering it, else the default. */
+  forFqdn(fqdn: string): Promise<string>;
+}
+
+const createSchema = z
+  .object({
+    provider_id: z.string().min(1).max(64),
+    fqdn: z.string().max(300),
+    value: z.string().max(200),
+    wait: z.enum(['propagated', 'none']).optional(),
+  })
+  .strict();
+
+/** acmeproxy and lego httpreq: keys case-insensitive; `{fqdn, value}` or RAW `{domain, token, keyAuth}`. */
+function parseAcmeproxyBody(raw: Record<string, unknown>): { fqdn: string; value: string; echo: Record<string, unknown> } {
+  const body = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k.toLowerCase(), v]));
+  if (body.keyauth !== undefined || body.domain !== undefined) {
+    const fqdn = challengeFqdnFor(body.domain);
+    const value = txtValueForKeyAuth(body.keyauth);
+    return { fqdn, value, echo: { domain: body.domain, token: body.token, keyAuth: body.keyauth } };
+  }
+  if (typeof body.fqdn !== 'string' || typeof body.value !== 'string') {
+    throw new AppError('VALIDATION_ERROR', 'expected {"fqdn", "value"} or RAW {"domain", "token", "keyAuth"}');
+  }
+  return { fqdn: body.fqdn, value: body.value, echo: { fqdn: body.fqdn, value: body.value } };
+}
+
+export function internalRoutes(service: ChallengeService, chooser: ProviderChooser): Hono {
+  const app = new Hono();
+
+  app.post('/create', async (c) => {
+    const body = await readBody(c, createSchema);
+    const wait = body.wait === 'propagated' || c.req.query('wait') === 'propagated';
+    const { row, created } = await service.create({ providerId: body.provider_id, fqdn: body.fqdn, value: body.value, wait });
+    return c.json({ success: true, challenge_id: row.id, status: row.status }, created ? 201 : 200);
+  });
+
+  const present = async (c: Context) => {
+    const { fqdn, value, echo } = parseAcmeproxyBody(await readJsonObject(c));
+    const providerId = c.req.param('providerId') ?? (await chooser.forFqdn(normaliseChallengeFqdn(fqdn)));
+    await service.create({ providerId, fqdn, value, wait: c.req.query('wait') === 'propagated' ? true : undefined });
+    // Exactly 200 and the request's own values: libdns/acmeproxy and acme.sh check the echo.
+    return c.json(echo, 200);
+  };
+  const cleanup = async (c: Context) => {
+    const { fqdn, value, echo } = parseAcmeproxyBody(await readJsonObject(c));
+    const providerId = c.req.param('providerId') ?? null;
+    await service.removeByValue(providerId, fqdn, value);
+    return c.json(echo, 200);
+  };
+  app.post('/present', present);
+  app.post('/cleanup', cleanup);
+  app.post('/providers/:providerId/present', present);
+  app.post('/providers/:providerId/cleanup', cleanup);
+
+  app.get('/:id', async (c) => c.json({ success: true, challenge: challengeView(await service.get(c.req.param('id'))) }));
+  app.delete('/:id', async (c) => {
+    await service.remove(c.req.param('id'));
+    return c.json({ success: true, status: 'deleted' });
+  });
+  return app;
+}

@@ -1,0 +1,37 @@
+// Admin API for DNS providers and provider types; credentials only ever leave masked.
+import { Hono } from 'hono';
+import type { ProviderRegistry } from '../../providers/registry.js';
+import { providerInputSchema, providerPatchSchema, type ProviderStore } from '../../providers/store.js';
+import { readBody } from '../body.js';
+
+export function providerRoutes(store: ProviderStore, registry: ProviderRegistry): Hono {
+  const app = new Hono();
+
+  app.get('/provider-types', (c) =>
+    c.json({
+      success: true,
+      provider_types: registry.types().map((p) => ({ type: p.type, ...p.metadata, fields: p.fields, defaults: p.defaults, can_test: Boolean(p.test) })),
+    }),
+  );
+
+  app.get('/dns-providers', async (c) => c.json({ success: true, providers: (await store.list()).map((r) => store.toPublic(r)) }));
+  app.post('/dns-providers', async (c) => {
+    const row = await store.create(await readBody(c, providerInputSchema));
+    return c.json({ success: true, provider: store.toPublic(row) }, 201);
+  });
+  app.get('/dns-providers/:id', async (c) => c.json({ success: true, provider: store.toPublic(await store.get(c.req.param('id'))) }));
+  app.put('/dns-providers/:id', async (c) => {
+    const row = await store.update(c.req.param('id'), await readBody(c, providerPatchSchema));
+    return c.json({ success: true, provider: store.toPublic(row) });
+  });
+  app.delete('/dns-providers/:id', async (c) => {
+    await store.remove(c.req.param('id'));
+    return c.json({ success: true, status: 'deleted' });
+  });
+  app.post('/dns-providers/:id/test', async (c) => {
+    const row = await store.get(c.req.param('id'));
+    const result = await registry.test(await store.runtime(row));
+    return c.json({ success: true, result });
+  });
+  return app;
+}

@@ -1,0 +1,42 @@
+// Entry point: read config, generate missing secrets, start the daemon, stop it cleanly on SIGTERM/SIGINT.
+import { ConfigError, loadConfig } from './config.js';
+import { createDaemon } from './daemon.js';
+import { createLogger } from './log.js';
+import { withGeneratedSecrets } from './secrets.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`dns01-proxy: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const log = createLogger(config.logLevel);
+  const daemon = await createDaemon(withGeneratedSecrets(config, log), log);
+  await daemon.listen();
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping: draining in-flight requests');
+    daemon.stop().then(
+      () => process.exit(0),
+      (err) => {
+        log.error({ err }, 'unclean stop');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((err) => {
+  process.stderr.write(`dns01-proxy: failed to start: ${(err as Error).message}\n`);
+  process.exit(1);
+});

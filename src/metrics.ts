@@ -1,0 +1,32 @@
+// Prometheus metrics: one registry per daemon instance, so tests can run several in one process.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export type Metrics = ReturnType<typeof createMetrics>;
+
+export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
+  const registry = new Registry();
+  if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'dns01_' });
+  const r = [registry];
+  return {
+    registry,
+    challenges: new Gauge({ name: 'dns01_challenges', help: 'Challenges in the database by state and provider', labelNames: ['state', 'provider'], registers: r }),
+    challengeTransitions: new Counter({ name: 'dns01_challenge_transitions_total', help: 'Challenge state changes', labelNames: ['state', 'provider'], registers: r }),
+    pluginCallSeconds: new Histogram({
+      name: 'dns01_plugin_call_duration_seconds',
+      help: 'Provider plugin call latency by provider, step and outcome',
+      labelNames: ['provider', 'provider_type', 'step', 'outcome'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers: r,
+    }),
+    breakerState: new Gauge({ name: 'dns01_provider_breaker_state', help: 'Circuit breaker state per provider: 0 closed, 1 half-open, 2 open', labelNames: ['provider'], registers: r }),
+    rateLimited: new Counter({ name: 'dns01_rate_limit_rejections_total', help: 'Plugin calls refused by the per-provider rate limit', labelNames: ['provider'], registers: r }),
+    janitorRuns: new Counter({ name: 'dns01_janitor_runs_total', help: 'Janitor runs by outcome', labelNames: ['outcome'], registers: r }),
+    janitorRecordsRemoved: new Counter({ name: 'dns01_janitor_records_removed_total', help: 'Records the janitor removed for challenges that were never cleaned up', registers: r }),
+    janitorRowsDeleted: new Counter({ name: 'dns01_janitor_rows_deleted_total', help: 'Finished challenge rows hard-deleted after retention', registers: r }),
+    httpRequests: new Counter({ name: 'dns01_http_requests_total', help: 'HTTP requests by route family and status', labelNames: ['route', 'status'], registers: r }),
+    caddySyncPushes: new Counter({ name: 'dns01_caddy_sync_pushes_total', help: 'Pushes of TLS policies to Caddy by outcome', labelNames: ['outcome'], registers: r }),
+    caddySyncLastSuccess: new Gauge({ name: 'dns01_caddy_sync_last_success_timestamp_seconds', help: 'Unix time of the last successful Caddy sync', registers: r }),
+    caddySyncFailures: new Gauge({ name: 'dns01_caddy_sync_consecutive_failures', help: 'Consecutive failed Caddy pushes', registers: r }),
+    caddyProvidersSkipped: new Gauge({ name: 'dns01_caddy_providers_skipped', help: 'Providers left out of Caddy config because their credentials could not be read', registers: r }),
+  };
+}

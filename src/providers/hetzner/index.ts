@@ -1,0 +1,25 @@
+// Hetzner DNS: Caddy solves it natively with caddy-dns/hetzner.
+import { z } from 'zod';
+import type { ProviderPlugin } from '../plugin.js';
+
+const credentials = z.object({ api_token: z.string().min(1) });
+type Creds = z.infer<typeof credentials>;
+
+export const hetzner = {
+  type: 'hetzner',
+  metadata: {
+    displayName: 'Hetzner',
+    description: 'Hetzner DNS, solved by Caddy through the caddy-dns/hetzner module.',
+    proxied: false,
+    docsUrl: 'https://github.com/caddy-dns/hetzner',
+  },
+  fields: [{ name: 'api_token', label: 'API token', type: 'secret', required: true }],
+  credentials,
+  defaults: { propagationTimeout: 120, pollingInterval: 2, ttl: 60 },
+  // The module's current README spells it `api_token`. Releases built on libdns 0.2 (the
+  // Caddy 2.6 era) embedded libdns/hetzner, whose JSON name was `auth_api_token`; a Caddy
+  // that old rejects `api_token` as an unknown field.
+  caddyConfig: (c: Creds) => ({ name: 'hetzner', api_token: c.api_token }),
+} satisfies ProviderPlugin<Creds>;
+
+export default hetzner;

@@ -1,0 +1,84 @@
+// Credential schema and field specs of the script provider: which script, how long, which extra env.
+import { z } from 'zod';
+import type { FieldSpec } from '../plugin.js';
+
+export const ENV_NAME_RE = /^[A-Z_][A-Z0-9_]*$/;
+
+/**
+ * Names the daemon sets itself, or that make an interpreter load code or change how the
+ * script is read. env_vars come from the admin API, and a provider's owner may only pick
+ * a script from scriptsDir; BASH_ENV, PYTHONPATH, LD_PRELOAD and friends would let them
+ * run any readable file instead.
+ */
+const RESERVED_NAMES = new Set([
+  'PATH', 'HOME', 'LANG', 'LANGUAGE', 'NODE_OPTIONS', 'BASH_ENV', 'ENV', 'SHELLOPTS', 'BASHOPTS',
+  'IFS', 'PS4', 'CDPATH', 'GLOBIGNORE', 'GCONV_PATH', 'HOSTALIASES', 'LOCALDOMAIN', 'RES_OPTIONS',
+  'SHELL', 'TMPDIR', 'PWD', 'OLDPWD',
+]);
+const RESERVED_PREFIXES = ['DNS_', 'LD_', 'LC_', 'NODE_', 'PYTHON', 'PERL', 'RUBY', 'MALLOC_', 'GLIBC_', 'BASH_FUNC_'];
+
+/** Why `name` cannot be an env_vars key, or null when it can. The name is not a secret; its value is. */
+export function envNameProblem(name: string): string | null {
+  if (!ENV_NAME_RE.test(name) || name.length > 128) return `env_vars name '${name.slice(0, 128)}' must match ${ENV_NAME_RE.source}`;
+  if (RESERVED_NAMES.has(name) || RESERVED_PREFIXES.some((p) => name.startsWith(p))) {
+    return `env_vars name '${name}' is reserved (set by the daemon, or changes how interpreters load code)`;
+  }
+  return null;
+}
+
+const noNul = (s: string) => !s.includes('\0');
+
+export const scriptCredentials = z.object({
+  script_path: z.string().min(1).max(4096).refine(noNul, 'script_path must not contain NUL'),
+  timeout_seconds: z.number().int().min(1).max(600).default(60),
+  env_vars: z
+    .record(z.string(), z.string().max(8192).refine(noNul, 'env_vars values must not contain NUL'))
+    .default({})
+    .superRefine((vars, ctx) => {
+      const names = Object.keys(vars);
+      if (names.length > 64) ctx.addIssue({ code: 'custom', message: 'at most 64 env_vars' });
+      for (const name of names) {
+        const problem = envNameProblem(name);
+        // The issue names the key only; zod issues never carry the value here.
+        if (problem) ctx.addIssue({ code: 'custom', message: problem, path: [name] });
+      }
+    }),
+  arg_style: z.enum(['charon', 'lego']).default('charon'),
+});
+
+export type ScriptCredentials = z.output<typeof scriptCredentials>;
+
+export const scriptFields: readonly FieldSpec[] = [
+  {
+    name: 'script_path',
+    label: 'Script path',
+    type: 'string',
+    required: true,
+    description: 'Absolute, or relative to the scripts directory (DNS01_SCRIPTS_DIR); it must resolve inside it.',
+  },
+  {
+    name: 'timeout_seconds',
+    label: 'Timeout (seconds)',
+    type: 'number',
+    required: false,
+    default: 60,
+    description: '1 to 600; on timeout the whole process group is killed.',
+  },
+  {
+    name: 'env_vars',
+    label: 'Environment variables',
+    type: 'map',
+    required: false,
+    default: {},
+    description: 'Extra environment for the script; values are treated as secrets and redacted from its output.',
+  },
+  {
+    name: 'arg_style',
+    label: 'Argument style',
+    type: 'enum',
+    required: false,
+    default: 'charon',
+    options: ['charon', 'lego'],
+    description: "charon: create|delete FQDN CHALLENGE_ID VALUE; lego: present|cleanup FQDN. VALUE",
+  },
+];

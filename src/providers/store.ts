@@ -1,0 +1,197 @@
+// DNS provider rows: create/update/delete with credentials sealed at rest, and their masked public view.
+import { randomUUID } from 'node:crypto';
+import { and, asc, eq, inArray, ne, or, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Database } from '../db/client.js';
+import { challenges, dnsProviders, sites, type DnsProviderRow, type ProviderSettings } from '../db/schema.js';
+import type { Keyring } from '../crypto/keyring.js';
+import { AppError } from '../errors.js';
+import type { ProviderRegistry, ProviderRuntime } from './registry.js';
+
+export const MASK = '********';
+
+const settingsSchema = z
+  .object({
+    rate_limit_per_minute: z.number().int().min(1).max(10_000).optional(),
+    breaker_threshold: z.number().int().min(1).max(1000).optional(),
+    breaker_reset_seconds: z.number().int().min(1).max(86_400).optional(),
+    ttl: z.number().int().min(1).max(86_400).optional(),
+    caddy_mode: z.enum(['native', 'proxied']).optional(),
+    wait_for_propagation: z.boolean().optional(),
+  })
+  .strict();
+
+export const providerInputSchema = z
+  .object({
+    name: z.string().trim().min(1).max(100).regex(/^[\w .@-]+$/, 'letters, digits, space and _ . @ - only'),
+    provider_type: z.string().min(1).max(64),
+    credentials: z.record(z.string(), z.unknown()).default({}),
+    enabled: z.boolean().default(true),
+    is_default: z.boolean().default(false),
+    propagation_timeout: z.number().int().min(1).max(86_400).nullable().optional(),
+    polling_interval: z.number().int().min(1).max(3600).nullable().optional(),
+    settings: settingsSchema.default({}),
+  })
+  .strict();
+export type ProviderInput = z.infer<typeof providerInputSchema>;
+export const providerPatchSchema = providerInputSchema.partial().strict();
+
+function toSettings(s: z.infer<typeof settingsSchema>): ProviderSettings {
+  const out: ProviderSettings = {};
+  if (s.rate_limit_per_minute !== undefined) out.rateLimitPerMinute = s.rate_limit_per_minute;
+  if (s.breaker_threshold !== undefined) out.breakerThreshold = s.breaker_threshold;
+  if (s.breaker_reset_seconds !== undefined) out.breakerResetSeconds = s.breaker_reset_seconds;
+  if (s.ttl !== undefined) out.ttl = s.ttl;
+  if (s.caddy_mode !== undefined) out.caddyMode = s.caddy_mode;
+  if (s.wait_for_propagation !== undefined) out.waitForPropagation = s.wait_for_propagation;
+  return out;
+}
+
+function fromSettings(s: ProviderSettings): Record<string, unknown> {
+  return {
+    rate_limit_per_minute: s.rateLimitPerMinute, breaker_threshold: s.breakerThreshold, breaker_reset_seconds: s.breakerResetSeconds,
+    ttl: s.ttl, caddy_mode: s.caddyMode, wait_for_propagation: s.waitForPropagation,
+  };
+}
+
+export class ProviderStore {
+  constructor(
+    private readonly database: Database,
+    private readonly keyring: Keyring,
+    private readonly registry: ProviderRegistry,
+    private readonly onChange: () => void = () => {},
+  ) {}
+
+  private get db() {
+    return this.database.db;
+  }
+
+  async list(): Promise<DnsProviderRow[]> {
+    return this.db.select().from(dnsProviders).orderBy(asc(dnsProviders.name));
+  }
+
+  async get(id: string): Promise<DnsProviderRow> {
+    if (!z.uuid().safeParse(id).success) throw new AppError('PROVIDER_NOT_FOUND', 'no provider with that id');
+    const [row] = await this.db.select().from(dnsProviders).where(eq(dnsProviders.id, id));
+    if (!row) throw new AppError('PROVIDER_NOT_FOUND', 'no provider with that id');
+    return row;
+  }
+
+  async getDefault(): Promise<DnsProviderRow | null> {
+    const [row] = await this.db.select().from(dnsProviders).where(eq(dnsProviders.isDefault, true));
+    return row ?? null;
+  }
+
+  async create(input: ProviderInput): Promise<DnsProviderRow> {
+    const creds = await this.registry.parseCredentials(input.provider_type, input.credentials);
+    const id = randomUUID();
+    const sealed = this.keyring.seal(JSON.stringify(creds), id);
+    const row = await this.db.transaction(async (tx) => {
+      if (input.is_default) await tx.update(dnsProviders).set({ isDefault: false }).where(eq(dnsProviders.isDefault, true));
+      const [created] = await tx
+        .insert(dnsProviders)
+        .values({
+          id, name: input.name, providerType: input.provider_type, credentialsEncrypted: sealed.ciphertext, keyVersion: sealed.keyVersion,
+          enabled: input.enabled, isDefault: input.is_default, propagationTimeout: input.propagation_timeout ?? null,
+          pollingInterval: input.polling_interval ?? null, settings: toSettings(input.settings),
+        })
+        .returning();
+      return created!;
+    }).catch((err) => rethrowConflict(err));
+    this.onChange();
+    return row;
+  }
+
+  async update(id: string, patch: z.infer<typeof providerPatchSchema>): Promise<DnsProviderRow> {
+    const current = await this.get(id);
+    const type = patch.provider_type ?? current.providerType;
+    let sealed: { ciphertext: string; keyVersion: string } | undefined;
+    if (patch.credentials !== undefined || type !== current.providerType) {
+      const old = type === current.providerType ? this.decrypt(current) : {};
+      // A masked value sent back unchanged means "keep the stored secret".
+      const merged = Object.fromEntries(Object.entries(patch.credentials ?? old).map(([k, v]) => [k, v === MASK ? old[k] : v]));
+      const creds = await this.registry.parseCredentials(type, merged);
+      sealed = this.keyring.seal(JSON.stringify(creds), id);
+    }
+    const row = await this.db.transaction(async (tx) => {
+      if (patch.is_default) await tx.update(dnsProviders).set({ isDefault: false }).where(and(eq(dnsProviders.isDefault, true), ne(dnsProviders.id, id)));
+      const [updated] = await tx
+        .update(dnsProviders)
+        .set({
+          ...(patch.name !== undefined ? { name: patch.name } : {}),
+          providerType: type,
+          ...(sealed ? { credentialsEncrypted: sealed.ciphertext, keyVersion: sealed.keyVersion } : {}),
+          ...(patch.enabled !== undefined ? { enabled: patch.enabled } : {}),
+          ...(patch.is_default !== undefined ? { isDefault: patch.is_default } : {}),
+          ...(patch.propagation_timeout !== undefined ? { propagationTimeout: patch.propagation_timeout } : {}),
+          ...(patch.polling_interval !== undefined ? { pollingInterval: patch.polling_interval } : {}),
+          ...(patch.settings !== undefined ? { settings: toSettings(patch.settings) } : {}),
+          updatedAt: new Date(),
+        })
+        .where(eq(dnsProviders.id, id))
+        .returning();
+      return updated!;
+    }).catch((err) => rethrowConflict(err));
+    this.registry.forget(id);
+    this.onChange();
+    return row;
+  }
+
+  /** Refuses while a record of this provider may still exist in DNS: deleting would strand it. */
+  async remove(id: string): Promise<void> {
+    await this.get(id);
+    const [busy] = await this.db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(challenges)
+      .where(and(eq(challenges.providerId, id), or(inArray(challenges.status, ['CREATED', 'PENDING', 'VERIFYING']), inArray(challenges.recordState, ['present', 'unknown']))));
+    if ((busy?.n ?? 0) > 0) throw new AppError('CONFLICT', 'provider has challenges whose records may still exist; retry after they are cleaned up', { details: { challenges: busy!.n } });
+    const [used] = await this.db.select({ n: sql<number>`count(*)::int` }).from(sites).where(eq(sites.dnsProviderId, id));
+    if ((used?.n ?? 0) > 0) throw new AppError('CONFLICT', 'provider is used by sites; move or delete them first', { details: { sites: used!.n } });
+    await this.db.delete(dnsProviders).where(eq(dnsProviders.id, id));
+    this.registry.forget(id);
+    this.onChange();
+  }
+
+  decrypt(row: DnsProviderRow): Record<string, unknown> {
+    return JSON.parse(this.keyring.open({ ciphertext: row.credentialsEncrypted, keyVersion: row.keyVersion }, row.id)) as Record<string, unknown>;
+  }
+
+  /** Decrypts and re-validates the stored credentials for a plugin call. */
+  async runtime(row: DnsProviderRow): Promise<ProviderRuntime> {
+    const plugin = this.registry.plugin(row.providerType);
+    const parsed = plugin.credentials.safeParse(this.decrypt(row));
+    if (!parsed.success) throw new AppError('CREDENTIALS_UNREADABLE', `stored credentials of provider ${row.name} no longer validate`);
+    return { id: row.id, name: row.name, type: row.providerType, credentials: parsed.data, settings: row.settings };
+  }
+
+  /** The API view: secret fields and anything the plugin does not describe are masked. */
+  toPublic(row: DnsProviderRow): Record<string, unknown> {
+    let credentials: Record<string, unknown> = {};
+    let credentialsReadable = true;
+    try {
+      const plain = this.decrypt(row);
+      const specs = new Map(this.registry.plugin(row.providerType).fields.map((f) => [f.name, f]));
+      credentials = Object.fromEntries(
+        Object.entries(plain).map(([k, v]) => {
+          const spec = specs.get(k);
+          const clear = spec && !['secret', 'map'].includes(spec.type);
+          return [k, clear ? v : MASK];
+        }),
+      );
+    } catch {
+      credentialsReadable = false;
+    }
+    return {
+      id: row.id, name: row.name, provider_type: row.providerType, enabled: row.enabled, is_default: row.isDefault,
+      propagation_timeout: row.propagationTimeout, polling_interval: row.pollingInterval, settings: fromSettings(row.settings),
+      credentials, credentials_readable: credentialsReadable, key_version: row.keyVersion,
+      created_at: row.createdAt.toISOString(), updated_at: row.updatedAt.toISOString(),
+    };
+  }
+}
+
+function rethrowConflict(err: unknown): never {
+  const text = String((err as { cause?: { message?: string }; message?: string })?.cause?.message ?? (err as Error)?.message ?? '');
+  if (/dns_providers_name_key|duplicate key/.test(text)) throw new AppError('CONFLICT', 'a provider with that name already exists');
+  throw err;
+}

@@ -1,0 +1,87 @@
+// Webhook provider: POSTs create/delete requests as JSON to an operator's HTTPS endpoint, through the SSRF guard.
+import { randomUUID } from 'node:crypto';
+import { isAppError } from '../../errors.js';
+import { checkWebhookUrl } from '../../security/ssrf.js';
+import type { PluginContext, ProviderPlugin } from '../plugin.js';
+import { callWebhook, type WebhookCall } from './client.js';
+import { webhookCredentials, webhookFields, type WebhookCredentials } from './credentials.js';
+import { parseReply, recordPayload } from './payload.js';
+
+export type { WebhookCredentials } from './credentials.js';
+
+/** Auth header first in precedence: a custom header of the same name must not replace it. */
+function headersOf(creds: WebhookCredentials): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(creds.headers)) out[name.toLowerCase()] = value;
+  if (creds.auth_value !== undefined) out[creds.auth_header.toLowerCase()] = creds.auth_value;
+  return out;
+}
+
+function callFor(creds: WebhookCredentials, ctx: PluginContext, url: string, action: string, body: Record<string, unknown>): WebhookCall {
+  // Checked again at call time: the setting may have been turned off since the credentials were saved.
+  checkWebhookUrl(url, { allowPrivate: ctx.settings.allowPrivateWebhooks });
+  return {
+    url,
+    action,
+    body,
+    headers: headersOf(creds),
+    timeoutMs: Math.round(creds.timeout_seconds * 1000),
+    maxRetries: creds.max_retries,
+    backoffMs: creds.retry_backoff_ms,
+    verifyTls: creds.verify_tls,
+    allowPrivate: ctx.settings.allowPrivateWebhooks,
+    log: ctx.log,
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+  };
+}
+
+async function send(creds: WebhookCredentials, ctx: PluginContext, url: string, body: Record<string, unknown>): Promise<string | null> {
+  const call = callFor(creds, ctx, url, String(body.action), body);
+  const reply = await callWebhook(call);
+  return parseReply(reply.text, reply.status, new URL(url).host, call.action, Object.values(call.headers));
+}
+
+export const webhookPlugin = {
+  type: 'webhook',
+  metadata: {
+    displayName: 'Webhook',
+    description: 'POSTs {action, fqdn, value, ...} as JSON to your endpoint, which creates or deletes the TXT record.',
+    proxied: true,
+  },
+  fields: webhookFields,
+  credentials: webhookCredentials,
+  defaults: { propagationTimeout: 120, pollingInterval: 5, ttl: 60 },
+
+  check(creds, settings) {
+    checkWebhookUrl(creds.create_url, { allowPrivate: settings.allowPrivateWebhooks });
+    if (creds.delete_url) checkWebhookUrl(creds.delete_url, { allowPrivate: settings.allowPrivateWebhooks });
+  },
+
+  /**
+   * POSTs `{action: "test", request_id, timestamp}` to the create URL, once, without retries (someone is waiting on
+   * the answer). Any 2xx counts as ok and the body is not read for `success`: endpoints that only know create and
+   * delete may answer a test however they like, as long as the URL, TLS and auth got through.
+   */
+  async test(creds, ctx) {
+    const body = { action: 'test', request_id: randomUUID(), timestamp: new Date().toISOString() };
+    try {
+      const reply = await callWebhook({ ...callFor(creds, ctx, creds.create_url, 'test', body), maxRetries: 0 });
+      return { ok: true, message: `webhook answered HTTP ${reply.status}` };
+    } catch (err) {
+      if (!isAppError(err)) throw err;
+      const farSide = typeof err.details?.message === 'string' ? `: ${err.details.message}` : '';
+      return { ok: false, message: `${err.message}${farSide}` };
+    }
+  },
+
+  async present(creds, req, ctx) {
+    const recordId = await send(creds, ctx, creds.create_url, recordPayload('create', req));
+    return { recordId };
+  },
+
+  async cleanup(creds, req, ctx) {
+    await send(creds, ctx, creds.delete_url ?? creds.create_url, recordPayload('delete', req));
+  },
+
+  caddyConfig: () => null,
+} satisfies ProviderPlugin<WebhookCredentials>;

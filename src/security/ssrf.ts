@@ -1,0 +1,126 @@
+// SSRF guard for outbound webhooks: a static URL check for save time and an undici Agent that connects only to checked addresses.
+import { lookup as systemLookup } from 'node:dns/promises';
+import type { LookupAddress, LookupOptions } from 'node:dns';
+import { isIP } from 'node:net';
+import { Agent, buildConnector } from 'undici';
+import { AppError } from '../errors.js';
+import { isAlwaysBlockedAddress, isBlockedAddress } from './ip-ranges.js';
+
+export { isAlwaysBlockedAddress, isBlockedAddress } from './ip-ranges.js';
+
+export interface ResolvedAddress {
+  address: string;
+  family: number;
+}
+
+/** Resolves a host name to every address it has; the guard checks all of them, not just the first. */
+export type ResolveAll = (hostname: string) => Promise<ResolvedAddress[]>;
+
+export interface GuardOptions {
+  /** DNS01_ALLOW_PRIVATE_WEBHOOKS: private, loopback and link-local targets allowed (metadata services never are). */
+  allowPrivate: boolean;
+  /** Defaults to the system resolver (dns.lookup with all: true). Tests point it at a real DNS server they run. */
+  lookup?: ResolveAll;
+  /**
+   * Which addresses are refused when private targets are not allowed; defaults to isBlockedAddress.
+   * A test machine has no reachable public address, so tests narrow this to treat one loopback address as outside.
+   */
+  policy?: (ip: string) => string | null;
+  /** false only when the provider sets verify_tls: false. */
+  rejectUnauthorized?: boolean;
+  /** Extra trusted CA certificates (PEM) for the far side. */
+  ca?: string | string[];
+  connectTimeoutMs?: number;
+}
+
+const defaultResolve: ResolveAll = (hostname) => systemLookup(hostname, { all: true, verbatim: true });
+
+export function targetBlocked(host: string, reason: string): AppError {
+  return new AppError('WEBHOOK_TARGET_BLOCKED', `webhook target ${host} refused: ${reason}`, {
+    details: { host, reason },
+  });
+}
+
+function refusalFor(opts: GuardOptions): (ip: string) => string | null {
+  if (opts.allowPrivate) return isAlwaysBlockedAddress;
+  return opts.policy ?? isBlockedAddress;
+}
+
+type LookupCallback = (err: Error | null, address: string | LookupAddress[], family?: number) => void;
+
+/**
+ * The `lookup` handed to net/tls.connect: the socket connects to exactly the addresses this returns, after they were
+ * checked, so a second, different DNS answer (rebinding) never reaches a socket unchecked.
+ */
+function guardedLookup(resolve: ResolveAll, refusal: (ip: string) => string | null) {
+  return (hostname: string, options: LookupOptions, callback: LookupCallback): void => {
+    resolve(hostname)
+      .then((found) => {
+        const wanted = options.family === 4 || options.family === 6 ? found.filter((a) => a.family === options.family) : found;
+        if (wanted.length === 0) throw Object.assign(new Error(`${hostname} has no usable address`), { code: 'ENOTFOUND' });
+        // Any blocked address refuses the whole name: a mixed answer is how rebinding attacks hedge their bets.
+        for (const a of found) {
+          const range = refusal(a.address);
+          if (range) throw targetBlocked(hostname, `resolves to ${a.address} in ${range}`);
+        }
+        const first = wanted[0]!;
+        if (options.all) callback(null, wanted.map((a) => ({ address: a.address, family: a.family })));
+        else callback(null, first.address, first.family);
+      })
+      .catch((err: Error) => callback(err, ''));
+  };
+}
+
+/**
+ * An undici Agent for webhook calls. Literal-IP targets are checked before any socket opens; names are resolved by
+ * the guarded lookup. undici follows no redirects unless asked to, and nothing here asks, so a 3xx stays a 3xx.
+ * Callers pass it as the request's dispatcher, so HTTP(S)_PROXY never applies: a proxy would resolve the name
+ * itself, out of the guard's sight.
+ */
+export function createGuardedDispatcher(opts: GuardOptions): Agent {
+  const refusal = refusalFor(opts);
+  const base = buildConnector({
+    lookup: guardedLookup(opts.lookup ?? defaultResolve, refusal),
+    rejectUnauthorized: opts.rejectUnauthorized ?? true,
+    ...(opts.ca ? { ca: opts.ca } : {}),
+    timeout: opts.connectTimeoutMs ?? 10_000,
+  });
+  const connect: buildConnector.connector = (connectOpts, callback) => {
+    // net.connect skips lookup for literal addresses, so those are checked here.
+    if (isIP(connectOpts.hostname)) {
+      const range = refusal(connectOpts.hostname);
+      if (range) return callback(targetBlocked(connectOpts.hostname, range), null);
+    }
+    base(connectOpts, callback);
+  };
+  return new Agent({ connect });
+}
+
+/**
+ * Save-time check of a webhook URL: absolute http(s) URL, https unless private targets are allowed, no userinfo
+ * (it would be logged and stored in clear), and a literal-IP host outside the blocked ranges. Names are checked at
+ * connect time, since their answers change. Messages name the host only: paths and queries often carry tokens.
+ */
+export function checkWebhookUrl(raw: string, { allowPrivate }: { allowPrivate: boolean }): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new AppError('VALIDATION_ERROR', 'webhook URL is not a valid absolute URL');
+  }
+  const host = url.hostname;
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw targetBlocked(host, `scheme ${url.protocol} is not allowed`);
+  if (url.protocol === 'http:' && !allowPrivate) {
+    throw targetBlocked(host, 'plain http is allowed only with DNS01_ALLOW_PRIVATE_WEBHOOKS; use https');
+  }
+  if (url.username || url.password) throw targetBlocked(host, 'credentials in the URL are not allowed; use auth_header/auth_value');
+  const bare = host.startsWith('[') ? host.slice(1, -1) : host;
+  if (isIP(bare)) {
+    const range = refusalFor({ allowPrivate })(bare);
+    if (range) throw targetBlocked(host, range);
+  } else if (!allowPrivate && (bare === 'localhost' || bare.endsWith('.localhost'))) {
+    // RFC 6761 section 6.3: localhost names always mean loopback, whatever DNS says.
+    throw targetBlocked(host, 'localhost names are loopback (RFC 6761)');
+  }
+  return url;
+}

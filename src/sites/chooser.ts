@@ -1,0 +1,42 @@
+// Picks the provider for a challenge name the client did not tie to one: the most specific enabled site, else the default.
+import { eq } from 'drizzle-orm';
+import type { Database } from '../db/client.js';
+import { sites } from '../db/schema.js';
+import { AppError } from '../errors.js';
+import { domainOf } from '../challenges/names.js';
+import type { ProviderStore } from '../providers/store.js';
+
+/**
+ * How well `pattern` covers `domain`: exact names beat wildcards, and deeper wildcards beat shallower
+ * ones. A wildcard `*.example.com` covers `example.com` too, since one certificate names both and both
+ * put their challenge at `_acme-challenge.example.com`. Returns -1 when it does not cover it.
+ */
+export function coverage(pattern: string, domain: string): number {
+  const p = pattern.toLowerCase().replace(/\.$/, '');
+  if (p === domain) return 1000 + p.length;
+  if (p.startsWith('*.')) {
+    const base = p.slice(2);
+    if (domain === base || domain.endsWith(`.${base}`)) return base.length;
+  }
+  return -1;
+}
+
+export class ProviderChooserImpl {
+  constructor(private readonly database: Database, private readonly providers: ProviderStore) {}
+
+  async forFqdn(fqdn: string): Promise<string> {
+    const domain = domainOf(fqdn);
+    const rows = await this.database.db.select().from(sites).where(eq(sites.enabled, true));
+    let best: { score: number; providerId: string } | null = null;
+    for (const site of rows) {
+      for (const name of site.domainNames) {
+        const score = coverage(name, domain);
+        if (score >= 0 && (!best || score > best.score)) best = { score, providerId: site.dnsProviderId };
+      }
+    }
+    if (best) return best.providerId;
+    const fallback = await this.providers.getDefault();
+    if (!fallback) throw new AppError('PROVIDER_NOT_FOUND', 'no site covers this name and no default provider is set');
+    return fallback.id;
+  }
+}

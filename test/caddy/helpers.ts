@@ -1,0 +1,64 @@
+// Helpers for the Caddy tests: a log that records, a client that counts pushes, raw admin reads, and polling.
+import { CaddyAdminClient } from '../../src/caddy/admin-client.js';
+import type { CaddySyncClient, SyncLogger } from '../../src/caddy/sync.js';
+import type { CaddyPolicy } from '../../src/caddy/types.js';
+
+export interface LogLine { level: string; obj: object; msg: string }
+
+export function recordingLog(): SyncLogger & { lines: LogLine[] } {
+  const lines: LogLine[] = [];
+  const at = (level: string) => (obj: object, msg: string) => { lines.push({ level, obj, msg }); };
+  return { lines, debug: at('debug'), info: at('info'), warn: at('warn') };
+}
+
+/** The real admin client, counting how often the sync asked it to write. */
+export function countingClient(inner: CaddyAdminClient): CaddySyncClient & { pushes: number; reads: number } {
+  const c = {
+    pushes: 0,
+    reads: 0,
+    readOwnedPolicies: async () => { c.reads++; return inner.readOwnedPolicies(); },
+    replaceOwnedPolicies: async (p: CaddyPolicy[]) => { c.pushes++; return inner.replaceOwnedPolicies(p); },
+  };
+  return c;
+}
+
+/** GET a config path straight from Caddy (no client code in between). */
+export async function caddyGet(adminUrl: string, path: string): Promise<unknown> {
+  const res = await fetch(`${adminUrl}/config/${path}`, { signal: AbortSignal.timeout(5000) });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`GET ${path}: ${res.status} ${text}`);
+  return JSON.parse(text);
+}
+
+/** Polls until `check` returns true; fails with `what` after a generous limit (this waits, it does not time). */
+export async function eventually(what: string, check: () => boolean | Promise<boolean>, limitMs = 30_000): Promise<void> {
+  const deadline = Date.now() + limitMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`never happened: ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** A policy stock Caddy accepts (no dns.providers module): enough to exercise the sync and the client. */
+export function internalPolicy(id: string, subjects: string[]): CaddyPolicy {
+  return { '@id': `dns01-proxy-${id}`, subjects, issuers: [{ module: 'internal' }] };
+}
+
+export const OPERATOR_POLICY = { '@id': 'operator-policy', subjects: ['operator.example.com'], issuers: [{ module: 'internal' }] };
+
+/** Caddy's own config that the sync must leave alone: an HTTP server and someone else's policy. */
+export function operatorConfig(httpPort: number): Record<string, unknown> {
+  return {
+    apps: {
+      http: {
+        servers: {
+          web: {
+            listen: [`127.0.0.1:${httpPort}`],
+            routes: [{ handle: [{ handler: 'static_response', body: 'operator' }] }],
+          },
+        },
+      },
+      tls: { automation: { policies: [OPERATOR_POLICY] } },
+    },
+  };
+}

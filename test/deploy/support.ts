@@ -1,0 +1,115 @@
+// Shared helpers for the deploy/ tests: tools that must exist, YAML, strict Kubernetes schema checks.
+import { spawnSync } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+/**
+ * Imports a devDependency, or throws naming the package to add. Never skips: a missing
+ * tool must fail the suite with the install command in the message.
+ */
+export async function devDependency<T = any>(specifier: string, pkg = specifier): Promise<T> {
+  try {
+    return (await import(specifier)) as T;
+  } catch (err) {
+    throw new Error(
+      `cannot import '${specifier}': add the devDependency with "npm install --save-dev ${pkg}" ` +
+        `(${err instanceof Error ? err.message : String(err)})`,
+    );
+  }
+}
+
+/** Path of an executable, or an error naming what to install. */
+export function requireTool(path: string, install: string): string {
+  try {
+    accessSync(path, constants.X_OK);
+    return path;
+  } catch {
+    throw new Error(`${path} not found: ${install}`);
+  }
+}
+
+export interface RunResult { status: number | null; stdout: string; stderr: string }
+
+export function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): RunResult {
+  const res = spawnSync(cmd, args, {
+    cwd: opts.cwd ?? repoRoot,
+    env: opts.env ?? process.env,
+    input: opts.input,
+    encoding: 'utf8',
+    timeout: 60_000,
+    maxBuffer: 32 * 1024 * 1024,
+  });
+  if (res.error) throw new Error(`${cmd} ${args.join(' ')}: ${res.error.message}`);
+  return { status: res.status, stdout: res.stdout, stderr: res.stderr };
+}
+
+export async function parseYamlDocuments(text: string): Promise<any[]> {
+  const YAML = await devDependency<typeof import('yaml')>('yaml');
+  return YAML.parseAllDocuments(text).map((doc) => {
+    if (doc.errors.length > 0) throw new Error(`YAML: ${doc.errors.map((e) => e.message).join('; ')}`);
+    return doc.toJS();
+  }).filter((d) => d != null);
+}
+
+interface Node { path: string; keys: string[]; read: Set<string>; iterated: boolean }
+
+/**
+ * Wraps a manifest so the compiled schema validator's property reads are recorded. The
+ * Kubernetes OpenAPI schemas do not forbid unknown fields, and the API server would drop a
+ * misspelt field (securityContxt) silently; any key the validator never looked at, in an
+ * object it never iterated as a map, is reported like kubeconform -strict does.
+ */
+function track(value: unknown, path: string, nodes: Node[]): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) {
+    return new Proxy(value.map((v, i) => track(v, `${path}[${i}]`, nodes)), {});
+  }
+  const node: Node = { path, keys: Object.keys(value), read: new Set(), iterated: false };
+  nodes.push(node);
+  const copy = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, track(v, `${path}.${k}`, nodes)]));
+  return new Proxy(copy, {
+    get(target, key, receiver) {
+      if (typeof key === 'string') node.read.add(key);
+      return Reflect.get(target, key, receiver);
+    },
+    ownKeys(target) {
+      node.iterated = true; // a map (labels, data, resources.limits): every key is validated
+      return Reflect.ownKeys(target);
+    },
+  });
+}
+
+/**
+ * Validates one object against the Kubernetes OpenAPI schema shipped by kubernetes-models,
+ * offline, and reports unknown fields. Returns a list of problems (empty when valid).
+ */
+export async function validateK8sObject(obj: any): Promise<string[]> {
+  const where = `${obj?.kind ?? '?'}/${obj?.metadata?.name ?? '?'}`;
+  if (typeof obj?.apiVersion !== 'string' || typeof obj?.kind !== 'string') return [`${where}: apiVersion and kind are required`];
+  const modPath = `kubernetes-models/${obj.apiVersion}/${obj.kind}`;
+  let mod: any;
+  try {
+    mod = await import(modPath);
+  } catch (err) {
+    // Distinguish a missing package from an unknown kind.
+    await devDependency('kubernetes-models');
+    return [`${where}: no schema for ${obj.apiVersion} ${obj.kind} in kubernetes-models (${(err as Error).message})`];
+  }
+  const Model = mod[obj.kind];
+  if (typeof Model?.prototype?.validate !== 'function') return [`${where}: ${modPath} exports no model`];
+  const nodes: Node[] = [];
+  const proxied = track(obj, '', nodes);
+  const problems: string[] = [];
+  try {
+    Model.prototype.validate.call(proxied);
+  } catch (err) {
+    problems.push(`${where}: ${(err as Error).message}`);
+  }
+  for (const n of nodes) {
+    if (n.iterated) continue;
+    for (const k of n.keys) if (!n.read.has(k)) problems.push(`${where}: unknown field ${n.path}.${k}`);
+  }
+  return problems;
+}

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# `npm test`: runs vitest and ends with one plain summary line CI can read: "N passed, N failed[, N skipped]".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export NO_COLOR=1
+
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+report="$tmp/vitest.json"
+
+npx vitest run --reporter=default --reporter=json --outputFile.json="$report" "$@"
+rc=$?
+
+# A file that fails to load, or whose beforeAll throws, fails no individual test in the JSON report:
+# count each such file as one failure so the summary line never reads clean when the run was not.
+node - "$report" "$rc" <<'EOF'
+const fs = require('node:fs');
+const [file, rcText] = process.argv.slice(2);
+const rc = Number(rcText);
+let r;
+try {
+  r = JSON.parse(fs.readFileSync(file, 'utf8'));
+} catch (e) {
+  console.log('0 passed, 1 failed');
+  console.error(`no vitest JSON report (${e.message}); vitest exited ${rc}`);
+  process.exit(rc || 1);
+}
+const passed = r.numPassedTests ?? 0;
+let failed = r.numFailedTests ?? 0;
+const skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+const brokenFiles = (r.testResults ?? []).filter((f) =>
+  f.status === 'failed' && !(f.assertionResults ?? []).some((a) => a.status === 'failed'));
+for (const f of brokenFiles) console.error(`failed outside any test: ${f.name}${f.message ? `: ${f.message.split('\n')[0]}` : ''}`);
+failed += brokenFiles.length;
+// Global setup or config errors fail the run before any test: still never print "0 failed" for a failed run.
+if (rc !== 0 && failed === 0) {
+  console.error(`vitest exited ${rc} without a failed test (global setup, config or unhandled error): counted as 1 failure`);
+  failed = 1;
+}
+console.log(`${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}`);
+if (passed + failed === 0) console.error('no test ran');
+process.exit(rc !== 0 || failed > 0 || passed + failed === 0 ? (rc || 1) : 0);
+EOF

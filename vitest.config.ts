@@ -1,0 +1,16 @@
+// Vitest configuration: real servers are started per run/file, so workers are few and timeouts generous.
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    exclude: ['test/bench/**', '**/node_modules/**'],
+    globalSetup: ['test/setup/global-setup.ts'],
+    pool: 'forks',
+    // Two cores shared with other jobs: each worker may run PostgreSQL, DNS servers, Pebble and lego at once.
+    maxWorkers: 2,
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    teardownTimeout: 60_000,
+  },
+});
