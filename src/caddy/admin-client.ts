@@ -183,7 +183,8 @@ export class CaddyAdminClient {
     return this.post('/config/', { apps: { tls: tlsApp } }, root.etag);
   }
 
-  private async post(path: string, body: unknown, etag?: string): Promise<void> {
+  /** POST (set) one config path; with `etag` from get(), Caddy refuses with 412 if that path changed since. */
+  async post(path: string, body: unknown, etag?: string): Promise<void> {
     const res = await this.call('POST', path, body, etag);
     if (res.status !== 200) this.fail('POST', path, res.status, res.text, body);
   }

@@ -215,8 +215,12 @@ describe('script provider: path confinement', () => {
       const saved = await codeOf(Promise.resolve(scriptPlugin.check(c, ctxWith().settings)));
       expect(saved).toMatchObject({ code: 'SCRIPT_PATH_INVALID', status: 400 });
       expect((await scriptPlugin.test(c, ctxWith())).ok).toBe(false);
-      expect(await codeOf(scriptPlugin.present(c, req, ctxWith()))).toMatchObject({ code: 'SCRIPT_PATH_INVALID' });
+      const cap = capture();
+      expect(await codeOf(scriptPlugin.present(c, req, ctxWith(cap.log)))).toMatchObject({ code: 'SCRIPT_PATH_INVALID' });
       expect(existsSync(join(out, 'evil-ran'))).toBe(false);
+      expect(cap.entries().find((e) => e.event === 'script_run')).toMatchObject({
+        msg: 'script not run', exitCode: null, error: 'SCRIPT_PATH_INVALID', challengeId: req.challengeId,
+      });
     });
   }
 

@@ -43,11 +43,12 @@ export function scriptEnv(creds: ScriptCredentials, action: ScriptAction, req: R
 
 async function run(creds: ScriptCredentials, req: RecordRequest, ctx: PluginContext, action: ScriptAction): Promise<void> {
   const runAs = scriptIdentity();
-  // Checked again right before the run: the file may have changed since the provider was saved.
-  const script = await resolveScript(creds.script_path, ctx.settings.scriptsDir, runAs);
-  const audit = { event: 'script_run', script, action, fqdn: req.fqdn, challengeId: req.challengeId };
+  const audit = { event: 'script_run', script: creds.script_path, action, fqdn: req.fqdn, challengeId: req.challengeId };
   let result;
   try {
+    // Checked again right before the run: the file may have changed since the provider was saved.
+    const script = await resolveScript(creds.script_path, ctx.settings.scriptsDir, runAs);
+    audit.script = script;
     result = await runScript({
       script,
       args: scriptArgs(creds.arg_style, action, req),
@@ -59,7 +60,7 @@ async function run(creds: ScriptCredentials, req: RecordRequest, ctx: PluginCont
       ...(ctx.signal ? { signal: ctx.signal } : {}),
     });
   } catch (err) {
-    ctx.log.info({ ...audit, exitCode: null, error: isAppError(err) ? err.code : 'INTERNAL_ERROR' }, 'script finished');
+    ctx.log.info({ ...audit, exitCode: null, error: isAppError(err) ? err.code : 'INTERNAL_ERROR' }, 'script not run');
     throw err;
   }
   const { exitCode, signal, timedOut, durationMs } = result;

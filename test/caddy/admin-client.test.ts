@@ -1,0 +1,94 @@
+// CaddyAdminClient against a real Debian Caddy 2.6.2: creating the TLS app, If-Match, errors that name the cause but no secret.
+import { createServer, type Server } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CaddyAdminClient, CaddyAdminError } from '../../src/caddy/admin-client.js';
+import { freePort } from '../support/ports.js';
+import { startCaddy, type RunningCaddy } from '../support/caddy.js';
+import { OPERATOR_POLICY, caddyGet, internalPolicy, operatorConfig } from './helpers.js';
+
+const started: RunningCaddy[] = [];
+async function caddyWith(config: Record<string, unknown>): Promise<RunningCaddy> {
+  const c = await startCaddy({ config });
+  started.push(c);
+  return c;
+}
+afterAll(async () => {
+  for (const c of started) await c.stop();
+});
+
+describe('CaddyAdminClient', () => {
+  it('creates apps.tls.automation when Caddy has only an HTTP app, and reads it back', async () => {
+    const httpPort = await freePort();
+    const config = operatorConfig(httpPort);
+    delete (config.apps as Record<string, unknown>).tls;
+    const caddy = await caddyWith(config);
+    const client = new CaddyAdminClient(caddy.adminUrl, { timeoutMs: 5000 });
+
+    expect(await client.readPolicies()).toEqual([]);
+    const ours = [internalPolicy('p1', ['x.example.com'])];
+    await client.replaceOwnedPolicies(ours);
+    expect(await client.readOwnedPolicies()).toEqual(ours);
+    expect(await caddyGet(caddy.adminUrl, 'apps/http/servers/web/listen')).toEqual([`127.0.0.1:${httpPort}`]);
+  });
+
+  it('creates the apps object when Caddy has none, and removing every owned policy leaves others alone', async () => {
+    const caddy = await caddyWith({});
+    const client = new CaddyAdminClient(caddy.adminUrl, { timeoutMs: 5000 });
+    await client.replaceOwnedPolicies([internalPolicy('p1', ['y.example.com'])]);
+    expect(await caddyGet(caddy.adminUrl, 'apps/tls/automation/policies')).toHaveLength(1);
+    expect(await caddyGet(caddy.adminUrl, 'admin/listen')).toBe(`127.0.0.1:${caddy.adminPort}`);
+
+    await client.post('/config/apps/tls/automation/policies', OPERATOR_POLICY); // POST onto an array appends
+    await client.replaceOwnedPolicies([]);
+    expect(await client.readPolicies()).toEqual([OPERATOR_POLICY]);
+  });
+
+  it('refuses a write with a stale ETag (412), as Caddy 2.6 checks If-Match', async () => {
+    const caddy = await caddyWith(operatorConfig(await freePort()));
+    const client = new CaddyAdminClient(caddy.adminUrl, { timeoutMs: 5000 });
+    const before = await client.get('/config/apps/tls');
+    expect(before.etag).toMatch(/^"\/config\/apps\/tls [0-9a-f]+"$/);
+    await client.replaceOwnedPolicies([internalPolicy('p1', ['z.example.com'])]);
+
+    const err = await client.post('/config/apps/tls/automation', { policies: [] }, before.etag).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CaddyAdminError);
+    expect((err as CaddyAdminError).kind).toBe('conflict');
+    expect((err as CaddyAdminError).status).toBe(412);
+    expect(await client.readOwnedPolicies()).toHaveLength(1);
+  });
+
+  it("carries Caddy's error text but scrubs secrets Caddy echoes back", async () => {
+    const caddy = await caddyWith(operatorConfig(await freePort()));
+    const secret = 'tok-do-not-log-0123456789';
+    const client = new CaddyAdminClient(caddy.adminUrl, { timeoutMs: 5000, secrets: () => [secret] });
+    // Go's duration parser quotes the bad value in its error, so Caddy's answer contains it.
+    const bad = { ...internalPolicy('p1', ['s.example.com']), issuers: [{ module: 'acme', challenges: { dns: { propagation_timeout: secret } } }] };
+    const err = (await client.replaceOwnedPolicies([bad]).catch((e: unknown) => e)) as CaddyAdminError;
+    expect(err).toBeInstanceOf(CaddyAdminError);
+    expect(err.kind).toBe('rejected');
+    expect(err.message).toMatch(/invalid duration/);
+    expect(err.message).toContain('[redacted]');
+    expect(err.message).not.toContain(secret);
+    expect(await client.readPolicies()).toEqual([OPERATOR_POLICY]);
+  });
+
+  it('reports Caddy down as unreachable and a hung admin port as a timeout', async () => {
+    const downPort = await freePort();
+    const down = await new CaddyAdminClient(`http://127.0.0.1:${downPort}`, { timeoutMs: 2000 }).readPolicies().catch((e: unknown) => e);
+    expect(down).toBeInstanceOf(CaddyAdminError);
+    expect((down as CaddyAdminError).kind).toBe('unreachable');
+
+    // A peer that accepts and never answers: the client must give up on its own.
+    const sockets = new Set<import('node:net').Socket>();
+    const hung: Server = createServer((s) => { sockets.add(s); });
+    const port = await freePort();
+    await new Promise<void>((r) => hung.listen(port, '127.0.0.1', r));
+    try {
+      const err = await new CaddyAdminClient(`http://127.0.0.1:${port}`, { timeoutMs: 300 }).readPolicies().catch((e: unknown) => e);
+      expect((err as CaddyAdminError).kind).toBe('timeout');
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => hung.close(r));
+    }
+  });
+});

@@ -1,0 +1,210 @@
+// Renders every kustomization under deploy/ with kubectl and checks the manifests offline:
+// Kubernetes schema (strict), pod hardening, probes, resources, images, secrets.
+import { describe, expect, it, beforeAll } from 'vitest';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseYamlDocuments, repoRoot, requireTool, run, validateK8sObject } from './support.js';
+
+const KUBECTL = process.env.KUBECTL ?? '/usr/bin/kubectl';
+const overlaysDir = join(repoRoot, 'deploy/overlays');
+const targets = [
+  'deploy/base',
+  ...readdirSync(overlaysDir).filter((d) => statSync(join(overlaysDir, d)).isDirectory()).map((d) => `deploy/overlays/${d}`),
+];
+
+const rendered = new Map<string, any[]>();
+
+async function render(target: string): Promise<any[]> {
+  const cached = rendered.get(target);
+  if (cached) return cached;
+  const kubectl = requireTool(KUBECTL, 'install kubectl >= 1.27 (Debian: the "kubectl" package from the Google Cloud SDK apt repository), or set KUBECTL');
+  const res = run(kubectl, ['kustomize', target]);
+  if (res.status !== 0) throw new Error(`kubectl kustomize ${target} failed:\n${res.stderr}`);
+  const docs = await parseYamlDocuments(res.stdout);
+  rendered.set(target, docs);
+  return docs;
+}
+
+function podSpecs(docs: any[]): Array<{ where: string; spec: any }> {
+  return docs
+    .filter((d) => ['Deployment', 'StatefulSet', 'DaemonSet', 'Job'].includes(d.kind))
+    .map((d) => ({ where: `${d.kind}/${d.metadata.name}`, spec: d.spec.template.spec }));
+}
+
+function byKind(docs: any[], kind: string): any[] {
+  return docs.filter((d) => d.kind === kind);
+}
+
+it('finds the base and both overlays', () => {
+  expect(targets).toEqual(expect.arrayContaining(['deploy/base', 'deploy/overlays/external-postgres', 'deploy/overlays/embedded']));
+});
+
+describe.each(targets)('%s', (target) => {
+  let docs: any[] = [];
+  beforeAll(async () => {
+    docs = await render(target);
+  });
+
+  it('renders with kubectl kustomize', () => {
+    expect(docs.length).toBeGreaterThan(0);
+  });
+
+  it('passes the Kubernetes schema check, with no unknown fields', async () => {
+    const problems = (await Promise.all(docs.map((d) => validateK8sObject(d)))).flat();
+    expect(problems).toEqual([]);
+  });
+
+  it('runs every container non-root, read-only, no privilege escalation, no capabilities, RuntimeDefault seccomp', () => {
+    const problems: string[] = [];
+    for (const { where, spec } of podSpecs(docs)) {
+      const pod = spec.securityContext ?? {};
+      if (pod.runAsNonRoot !== true) problems.push(`${where}: pod runAsNonRoot`);
+      if (pod.seccompProfile?.type !== 'RuntimeDefault') problems.push(`${where}: pod seccompProfile`);
+      if (spec.automountServiceAccountToken !== false) problems.push(`${where}: automountServiceAccountToken`);
+      if (spec.hostNetwork || spec.hostPID || spec.hostIPC) problems.push(`${where}: host namespaces`);
+      for (const c of [...(spec.initContainers ?? []), ...spec.containers]) {
+        const sc = c.securityContext ?? {};
+        const w = `${where}/${c.name}`;
+        if (sc.runAsNonRoot !== true && pod.runAsNonRoot !== true) problems.push(`${w}: runAsNonRoot`);
+        if ((sc.runAsUser ?? pod.runAsUser) !== 10001) problems.push(`${w}: runAsUser 10001`);
+        if (sc.readOnlyRootFilesystem !== true) problems.push(`${w}: readOnlyRootFilesystem`);
+        if (sc.allowPrivilegeEscalation !== false) problems.push(`${w}: allowPrivilegeEscalation`);
+        if (sc.privileged) problems.push(`${w}: privileged`);
+        if (!(sc.capabilities?.drop ?? []).includes('ALL')) problems.push(`${w}: capabilities.drop ALL`);
+        if ((sc.capabilities?.add ?? []).length > 0) problems.push(`${w}: capabilities.add`);
+        if ((sc.seccompProfile?.type ?? pod.seccompProfile?.type) !== 'RuntimeDefault') problems.push(`${w}: seccompProfile`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('gives every container startup, liveness and readiness probes and resources', () => {
+    const problems: string[] = [];
+    for (const { where, spec } of podSpecs(docs)) {
+      for (const c of spec.containers) {
+        const w = `${where}/${c.name}`;
+        for (const p of ['startupProbe', 'livenessProbe', 'readinessProbe']) if (!c[p]) problems.push(`${w}: ${p}`);
+        if (!c.resources?.requests?.cpu || !c.resources?.requests?.memory) problems.push(`${w}: requests cpu+memory`);
+        if (!c.resources?.limits?.memory) problems.push(`${w}: limits.memory`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('pins every image (a tag or a digest, never latest)', () => {
+    const images = podSpecs(docs).flatMap(({ spec }) => [...(spec.initContainers ?? []), ...spec.containers].map((c: any) => c.image as string));
+    expect(images.length).toBeGreaterThan(0);
+    for (const image of images) {
+      const digest = /@sha256:[0-9a-f]{64}$/.test(image);
+      const tag = /:([\w][\w.-]{0,127})$/.exec(image.replace(/^[^/]+:\d+\//, ''))?.[1];
+      expect(digest || (tag !== undefined && tag !== 'latest'), `image ${image}`).toBe(true);
+    }
+  });
+
+  it('keeps the daemon on loopback, secrets in read-only files, Caddy admin on loopback', () => {
+    const [{ spec }] = podSpecs(docs);
+    const daemon = spec.containers.find((c: any) => c.name === 'dns01-proxy');
+    const caddy = spec.containers.find((c: any) => c.name === 'caddy');
+    expect(daemon && caddy).toBeTruthy();
+    const env = Object.fromEntries(daemon.env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
+    expect(env.DNS01_HOST).toBe('127.0.0.1');
+    expect(env.DNS01_CADDY_ADMIN_URL).toBe('http://127.0.0.1:2019');
+    expect(daemon.ports ?? []).toEqual([]);
+    for (const name of ['DNS01_INTERNAL_TOKEN', 'DNS01_ADMIN_TOKEN', 'DNS01_ENCRYPTION_KEY']) {
+      expect(env[`${name}_FILE`], name).toMatch(/^\/run\/secrets\/dns01\//);
+      expect(env[name], `${name} must come from a file`).toBeUndefined();
+    }
+    const secretMount = daemon.volumeMounts.find((m: any) => m.mountPath === '/run/secrets/dns01');
+    expect(secretMount?.readOnly).toBe(true);
+    // exec probes: the kubelet cannot reach a loopback bind with httpGet
+    for (const p of ['startupProbe', 'livenessProbe', 'readinessProbe']) {
+      expect(daemon[p].exec?.command?.slice(0, 2), p).toEqual(['node', '/app/healthcheck.mjs']);
+    }
+    expect(daemon.readinessProbe.exec.command[2]).toBe('/ready');
+    expect(daemon.livenessProbe.exec.command[2]).toBe('/health');
+    expect(caddy.ports.map((p: any) => p.containerPort).sort()).toEqual([443, 80, 9153].sort());
+    expect(spec.securityContext.sysctls).toContainEqual({ name: 'net.ipv4.ip_unprivileged_port_start', value: '0' });
+  });
+
+  it('has the Services, NetworkPolicy, PodDisruptionBudget and a token-less ServiceAccount', () => {
+    const svcPorts = byKind(docs, 'Service').flatMap((s) => s.spec.ports.map((p: any) => `${p.name}:${p.port}`));
+    expect(svcPorts).toEqual(expect.arrayContaining(['http:80', 'https:443', 'metrics:9153']));
+    const [np] = byKind(docs, 'NetworkPolicy');
+    expect(np.spec.policyTypes).toEqual(['Ingress', 'Egress']);
+    const metricsRule = np.spec.ingress.find((r: any) => r.ports.some((p: any) => p.port === 9153));
+    expect(metricsRule.from).toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }]);
+    expect(byKind(docs, 'PodDisruptionBudget')).toHaveLength(1);
+    expect(byKind(docs, 'ServiceAccount')[0].automountServiceAccountToken).toBe(false);
+    const cm = byKind(docs, 'ConfigMap').find((c) => c.metadata.name.startsWith('dns01-proxy-caddyfile'));
+    expect(cm.data.Caddyfile).toContain('dns.providers.acmeproxy'.split('.').pop());
+  });
+});
+
+describe('overlays', () => {
+  it('external-postgres: 3 replicas spread, DATABASE_URL from a Secret, PDB minAvailable 2', async () => {
+    const docs = await render('deploy/overlays/external-postgres');
+    const [dep] = byKind(docs, 'Deployment');
+    expect(dep.spec.replicas).toBe(3);
+    const keys = dep.spec.template.spec.topologySpreadConstraints.map((t: any) => t.topologyKey);
+    expect(keys).toEqual(expect.arrayContaining(['kubernetes.io/hostname', 'topology.kubernetes.io/zone']));
+    const daemon = dep.spec.template.spec.containers.find((c: any) => c.name === 'dns01-proxy');
+    const dbUrl = daemon.env.find((e: any) => e.name === 'DATABASE_URL');
+    const secretName = dbUrl.valueFrom.secretKeyRef.name;
+    expect(byKind(docs, 'Secret').map((s) => s.metadata.name)).toContain(secretName);
+    const [pdb] = byKind(docs, 'PodDisruptionBudget');
+    expect(pdb.spec).toMatchObject({ minAvailable: 2 });
+    expect(pdb.spec.maxUnavailable).toBeUndefined();
+    const caddyData = dep.spec.template.spec.volumes.find((v: any) => v.name === 'caddy-data');
+    expect(caddyData.emptyDir).toBeUndefined();
+    const pvc = byKind(docs, 'PersistentVolumeClaim').find((p) => p.metadata.name === caddyData.persistentVolumeClaim.claimName);
+    expect(pvc.spec.accessModes).toEqual(['ReadWriteMany']);
+  });
+
+  it('embedded: one replica, Recreate, PGlite data on a PersistentVolumeClaim, no DATABASE_URL', async () => {
+    const docs = await render('deploy/overlays/embedded');
+    const [dep] = byKind(docs, 'Deployment');
+    expect(dep.spec.replicas).toBe(1);
+    expect(dep.spec.strategy).toEqual({ type: 'Recreate' });
+    const data = dep.spec.template.spec.volumes.find((v: any) => v.name === 'data');
+    expect(data).toEqual({ name: 'data', persistentVolumeClaim: { claimName: 'dns01-proxy-data' } });
+    const claims = byKind(docs, 'PersistentVolumeClaim').map((p) => p.metadata.name);
+    expect(claims).toEqual(expect.arrayContaining(['dns01-proxy-data', 'dns01-proxy-caddy-data']));
+    const daemon = dep.spec.template.spec.containers.find((c: any) => c.name === 'dns01-proxy');
+    expect(daemon.env.map((e: any) => e.name)).not.toContain('DATABASE_URL');
+    const [np] = byKind(docs, 'NetworkPolicy');
+    expect(JSON.stringify(np.spec.egress)).not.toContain('5432');
+  });
+});
+
+describe('checked-in secrets', () => {
+  // Placeholders only: a real token or key committed under deploy/ fails the build.
+  const files = [
+    'deploy/base/secrets/internal-token',
+    'deploy/base/secrets/admin-token',
+    'deploy/base/secrets/encryption-key',
+    'deploy/overlays/external-postgres/secrets/database-url',
+  ];
+  it.each(files)('%s is a placeholder without a trailing newline', (file) => {
+    const text = readFileSync(join(repoRoot, file), 'utf8');
+    expect(text.startsWith('REPLACE_ME')).toBe(true);
+    expect(text.endsWith('\n')).toBe(false);
+  });
+});
+
+describe('the schema check itself', () => {
+  it('catches a misspelt field and a wrong type', async () => {
+    const bad = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'x', labels: { a: 'b' } },
+      spec: {
+        replicas: '3',
+        selector: { matchLabels: { a: 'b' } },
+        template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'i:1', securityContxt: {} }] } },
+      },
+    };
+    const problems = await validateK8sObject(bad);
+    expect(problems.join('\n')).toContain('replicas must be integer');
+    expect(problems.join('\n')).toContain('unknown field .spec.template.spec.containers[0].securityContxt');
+  });
+});
