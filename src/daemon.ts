@@ -3,6 +3,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
 import type { Logger } from 'pino';
 import { Janitor, type JanitorOptions } from './challenges/janitor.js';
+import { PropagationChecker, resolversFrom } from './challenges/propagation.js';
 import { ChallengeService, type ChallengeServiceOptions } from './challenges/service.js';
 import type { Config } from './config.js';
 import { Keyring } from './crypto/keyring.js';
@@ -38,6 +39,7 @@ export interface Daemon {
   providers: ProviderStore;
   challenges: ChallengeService;
   janitor: Janitor;
+  propagation: PropagationChecker;
   /** Starts listening; resolves with the bound port. */
   listen(): Promise<number>;
   /** Stops taking requests, lets in-flight ones finish (bounded), stops jobs, closes the database. */
@@ -63,7 +65,13 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
   });
   const notifyChange = () => void database.notify(CONFIG_CHANNEL, 'providers').catch(() => undefined);
   const providers = new ProviderStore(database, keyring, registry, notifyChange);
-  const challenges = new ChallengeService(database, providers, registry, metrics, log.child({ module: 'challenges' }), opts.challenge);
+  const propagation = new PropagationChecker(database, providers, registry, metrics, log.child({ module: 'propagation' }), {
+    resolvers: resolversFrom(config.dnsResolvers), authPort: config.dnsAuthPort,
+  });
+  const challenges = new ChallengeService(database, providers, registry, metrics, log.child({ module: 'challenges' }), {
+    waitForPropagation: (row, provider) => propagation.waitForPropagation(row, provider),
+    ...opts.challenge,
+  });
   const janitor = new Janitor(database, challenges, metrics, log.child({ module: 'janitor' }), { intervalMs: config.janitorIntervalMs, ...opts.janitor });
   const chooser = new ProviderChooserImpl(database, providers);
 
@@ -73,18 +81,21 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
     log, metrics, database,
     internalToken: config.internalToken, adminToken: config.adminToken,
     internal: internalRoutes(challenges, chooser), admin,
-    loopsHealthy: () => opts.jobs === false || janitor.healthy(),
+    loopsHealthy: () => opts.jobs === false || (janitor.healthy() && propagation.healthy()),
     draining: () => draining,
   });
 
   let server: ServerType | undefined;
   return {
-    app, config, database, metrics, registry, providers, challenges, janitor,
+    app, config, database, metrics, registry, providers, challenges, janitor, propagation,
     listen: () =>
       new Promise<number>((resolve, reject) => {
         server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
           log.info({ host: config.host, port: info.port }, 'listening');
-          if (opts.jobs !== false) janitor.start();
+          if (opts.jobs !== false) {
+            janitor.start();
+            propagation.start();
+          }
           resolve(info.port);
         });
         server.once('error', reject);
@@ -100,7 +111,7 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
         ]);
         (s as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
       }
-      await janitor.stop();
+      await Promise.all([janitor.stop(), propagation.stop()]);
       await registry.close();
       await database.close();
       log.info('stopped');

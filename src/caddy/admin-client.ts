@@ -85,6 +85,9 @@ export class CaddyAdminClient {
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(this.timeoutMs),
+        // One connection per call: Caddy restarts its admin listener on some config loads (and on a
+        // failed load's rollback), so a pooled keep-alive socket can be dead by the next call (UND_ERR_SOCKET).
+        reset: true,
         headersTimeout: this.timeoutMs,
         bodyTimeout: this.timeoutMs,
       });

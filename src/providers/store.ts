@@ -21,20 +21,31 @@ const settingsSchema = z
   })
   .strict();
 
+const providerFields = {
+  name: z.string().trim().min(1).max(100).regex(/^[\w .@-]+$/, 'letters, digits, space and _ . @ - only'),
+  provider_type: z.string().min(1).max(64),
+  credentials: z.record(z.string(), z.unknown()),
+  enabled: z.boolean(),
+  is_default: z.boolean(),
+  propagation_timeout: z.number().int().min(1).max(86_400).nullable(),
+  polling_interval: z.number().int().min(1).max(3600).nullable(),
+  settings: settingsSchema,
+};
+
 export const providerInputSchema = z
   .object({
-    name: z.string().trim().min(1).max(100).regex(/^[\w .@-]+$/, 'letters, digits, space and _ . @ - only'),
-    provider_type: z.string().min(1).max(64),
-    credentials: z.record(z.string(), z.unknown()).default({}),
-    enabled: z.boolean().default(true),
-    is_default: z.boolean().default(false),
-    propagation_timeout: z.number().int().min(1).max(86_400).nullable().optional(),
-    polling_interval: z.number().int().min(1).max(3600).nullable().optional(),
-    settings: settingsSchema.default({}),
+    ...providerFields,
+    credentials: providerFields.credentials.default({}),
+    enabled: providerFields.enabled.default(true),
+    is_default: providerFields.is_default.default(false),
+    propagation_timeout: providerFields.propagation_timeout.optional(),
+    polling_interval: providerFields.polling_interval.optional(),
+    settings: providerFields.settings.default({}),
   })
   .strict();
 export type ProviderInput = z.infer<typeof providerInputSchema>;
-export const providerPatchSchema = providerInputSchema.partial().strict();
+// No defaults here: a field left out of a PUT keeps its stored value.
+export const providerPatchSchema = z.object(providerFields).partial().strict();
 
 function toSettings(s: z.infer<typeof settingsSchema>): ProviderSettings {
   const out: ProviderSettings = {};

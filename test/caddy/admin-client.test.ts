@@ -61,12 +61,12 @@ describe('CaddyAdminClient', () => {
     const caddy = await caddyWith(operatorConfig(await freePort()));
     const secret = 'tok-do-not-log-0123456789';
     const client = new CaddyAdminClient(caddy.adminUrl, { timeoutMs: 5000, secrets: () => [secret] });
-    // Go's duration parser quotes the bad value in its error, so Caddy's answer contains it.
-    const bad = { ...internalPolicy('p1', ['s.example.com']), issuers: [{ module: 'acme', challenges: { dns: { propagation_timeout: secret } } }] };
+    // Caddy names an unknown module in its error, so a value in that place comes back in Caddy's answer.
+    const bad = { ...internalPolicy('p1', ['s.example.com']), issuers: [{ module: secret }] };
     const err = (await client.replaceOwnedPolicies([bad]).catch((e: unknown) => e)) as CaddyAdminError;
     expect(err).toBeInstanceOf(CaddyAdminError);
     expect(err.kind).toBe('rejected');
-    expect(err.message).toMatch(/invalid duration/);
+    expect(err.message).toMatch(/unknown module: tls\.issuance\.\[redacted\]/);
     expect(err.message).toContain('[redacted]');
     expect(err.message).not.toContain(secret);
     expect(await client.readPolicies()).toEqual([OPERATOR_POLICY]);

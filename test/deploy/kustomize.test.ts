@@ -102,7 +102,7 @@ describe.each(targets)('%s', (target) => {
   });
 
   it('keeps the daemon on loopback, secrets in read-only files, Caddy admin on loopback', () => {
-    const [{ spec }] = podSpecs(docs);
+    const { spec } = podSpecs(docs)[0]!;
     const daemon = spec.containers.find((c: any) => c.name === 'dns01-proxy');
     const caddy = spec.containers.find((c: any) => c.name === 'caddy');
     expect(daemon && caddy).toBeTruthy();
@@ -136,21 +136,25 @@ describe.each(targets)('%s', (target) => {
     expect(byKind(docs, 'PodDisruptionBudget')).toHaveLength(1);
     expect(byKind(docs, 'ServiceAccount')[0].automountServiceAccountToken).toBe(false);
     const cm = byKind(docs, 'ConfigMap').find((c) => c.metadata.name.startsWith('dns01-proxy-caddyfile'));
-    expect(cm.data.Caddyfile).toContain('dns.providers.acmeproxy'.split('.').pop());
+    expect(cm.data.Caddyfile).toContain('acme_dns acmeproxy');
   });
 });
 
 describe('overlays', () => {
-  it('external-postgres: 3 replicas spread, DATABASE_URL from a Secret, PDB minAvailable 2', async () => {
+  it('external-postgres: 3 replicas spread, DATABASE_URL_FILE from a Secret, PDB minAvailable 2', async () => {
     const docs = await render('deploy/overlays/external-postgres');
     const [dep] = byKind(docs, 'Deployment');
     expect(dep.spec.replicas).toBe(3);
     const keys = dep.spec.template.spec.topologySpreadConstraints.map((t: any) => t.topologyKey);
     expect(keys).toEqual(expect.arrayContaining(['kubernetes.io/hostname', 'topology.kubernetes.io/zone']));
     const daemon = dep.spec.template.spec.containers.find((c: any) => c.name === 'dns01-proxy');
-    const dbUrl = daemon.env.find((e: any) => e.name === 'DATABASE_URL');
-    const secretName = dbUrl.valueFrom.secretKeyRef.name;
-    expect(byKind(docs, 'Secret').map((s) => s.metadata.name)).toContain(secretName);
+    const env = Object.fromEntries(daemon.env.map((e: any) => [e.name, e.value]));
+    expect(env.DATABASE_URL).toBeUndefined();
+    expect(env.DATABASE_URL_FILE).toBe('/run/secrets/dns01-database/database-url');
+    const mount = daemon.volumeMounts.find((m: any) => m.mountPath === '/run/secrets/dns01-database');
+    expect(mount.readOnly).toBe(true);
+    const volume = dep.spec.template.spec.volumes.find((v: any) => v.name === mount.name);
+    expect(byKind(docs, 'Secret').map((s) => s.metadata.name)).toContain(volume.secret.secretName);
     const [pdb] = byKind(docs, 'PodDisruptionBudget');
     expect(pdb.spec).toMatchObject({ minAvailable: 2 });
     expect(pdb.spec.maxUnavailable).toBeUndefined();
@@ -170,7 +174,7 @@ describe('overlays', () => {
     const claims = byKind(docs, 'PersistentVolumeClaim').map((p) => p.metadata.name);
     expect(claims).toEqual(expect.arrayContaining(['dns01-proxy-data', 'dns01-proxy-caddy-data']));
     const daemon = dep.spec.template.spec.containers.find((c: any) => c.name === 'dns01-proxy');
-    expect(daemon.env.map((e: any) => e.name)).not.toContain('DATABASE_URL');
+    expect(daemon.env.map((e: any) => e.name)).not.toEqual(expect.arrayContaining([expect.stringMatching(/^DATABASE_URL/)]));
     const [np] = byKind(docs, 'NetworkPolicy');
     expect(JSON.stringify(np.spec.egress)).not.toContain('5432');
   });

@@ -82,6 +82,16 @@ function track(value: unknown, path: string, nodes: Node[]): unknown {
 }
 
 /**
+ * kustomize wraps generated Secret data at 70 columns. The API server accepts that (Go's
+ * base64 decoder skips CR and LF), the schema's "byte" format does not: unwrap first.
+ */
+function unwrapSecretData(obj: any): any {
+  if (obj.kind !== 'Secret' || !obj.data) return obj;
+  const data = Object.fromEntries(Object.entries(obj.data).map(([k, v]) => [k, typeof v === 'string' ? v.replace(/[\r\n]/g, '') : v]));
+  return { ...obj, data };
+}
+
+/**
  * Validates one object against the Kubernetes OpenAPI schema shipped by kubernetes-models,
  * offline, and reports unknown fields. Returns a list of problems (empty when valid).
  */
@@ -100,7 +110,7 @@ export async function validateK8sObject(obj: any): Promise<string[]> {
   const Model = mod[obj.kind];
   if (typeof Model?.prototype?.validate !== 'function') return [`${where}: ${modPath} exports no model`];
   const nodes: Node[] = [];
-  const proxied = track(obj, '', nodes);
+  const proxied = track(unwrapSecretData(obj), '', nodes);
   const problems: string[] = [];
   try {
     Model.prototype.validate.call(proxied);

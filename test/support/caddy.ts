@@ -1,11 +1,32 @@
 // Starts a real Caddy (Debian's, or one built by test/caddy/build-caddy.sh) with its admin API on a loopback port.
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { freePort, waitForTcp } from './ports.js';
 import { requireBinary, startProcess, type ServerProcess } from './proc.js';
 
 export const DEBIAN_CADDY = '/usr/bin/caddy';
+
+const BUILD_SCRIPT = join(import.meta.dirname, '..', 'caddy', 'build-caddy.sh');
+
+/**
+ * Caddy 2.6.2 from Debian's source package plus our dns.providers.acmeproxy module (test/caddy/build-caddy.sh).
+ * Cached by module hash; a cold build needs apt (deb-src, build-dep) and takes a minute or two.
+ */
+export async function buildCaddyWithAcmeproxy(): Promise<string> {
+  try {
+    const { stdout } = await promisify(execFile)('bash', [BUILD_SCRIPT], { timeout: 900_000, maxBuffer: 64 * 1024 * 1024 });
+    const path = stdout.trim().split('\n').pop() ?? '';
+    return requireBinary(path, 'golang-go (via apt-get build-dep caddy=2.6.2-5)');
+  } catch (e) {
+    const err = e as { stderr?: string; message: string };
+    throw new Error(
+      `building Caddy with dns.providers.acmeproxy failed (needs apt with a deb-src entry and the build-deps of the Debian source package 'caddy'): ${err.message}\n${(err.stderr ?? '').slice(-4000)}`,
+    );
+  }
+}
 
 export interface StartCaddyOptions {
   /** Defaults to Debian's /usr/bin/caddy (package `caddy`). */

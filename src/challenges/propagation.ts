@@ -1,0 +1,253 @@
+// Propagation checker: moves PENDING challenges to VERIFYING once every authoritative server serves the value.
+import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import type { Logger } from 'pino';
+import type { Database } from '../db/client.js';
+import { challenges, type ChallengeRow, type DnsProviderRow } from '../db/schema.js';
+import { checkPropagation, type PropagationResult } from '../dns/propagation.js';
+import type { DnsServer } from '../dns/transport.js';
+import { AppError } from '../errors.js';
+import type { Metrics } from '../metrics.js';
+import type { ProviderRegistry } from '../providers/registry.js';
+import type { ProviderStore } from '../providers/store.js';
+
+export interface PropagationCheckerOptions {
+  /** Zone, NS and CNAME discovery goes through these, in order; the next is tried when one fails. */
+  resolvers: DnsServer[];
+  /** Port the authoritative servers are asked on (53 outside tests). */
+  authPort: number;
+  /** How often the loop looks for due rows (default 1 s); each row's own pace is its provider's polling interval. */
+  intervalMs?: number;
+  /** How long one replica owns a claimed row; must outlast one check (default 60 s). */
+  leaseMs?: number;
+  batchSize?: number;
+  /** Bound on one check of one row (default 10 s). */
+  checkTimeoutMs?: number;
+  /** Checks run at once within a batch (default 8): each asks every authoritative server. */
+  concurrency?: number;
+}
+
+export interface PropagationReport {
+  checked: number;
+  verified: number;
+  notVisible: number;
+  errors: number;
+}
+
+/** `host:port` or `[v6]:port`, as DNS01_DNS_RESOLVERS holds them (config.ts already checked the shape). */
+export function parseHostPort(text: string): DnsServer {
+  const m = /^\[([^\]]+)\]:(\d+)$/.exec(text) ?? /^([^:]+):(\d+)$/.exec(text);
+  if (!m) throw new Error(`expected host:port, got ${text}`);
+  return { host: m[1]!, port: Number(m[2]) };
+}
+
+/**
+ * DNS01_DNS_RESOLVERS when set; otherwise the first `nameserver` of resolv.conf at port 53. With no usable
+ * resolv.conf, 127.0.0.1 is what glibc's resolver falls back to as well (resolv.conf(5)).
+ */
+export function resolversFrom(configured: string[] | undefined, resolvConf = '/etc/resolv.conf'): DnsServer[] {
+  if (configured && configured.length > 0) return configured.map(parseHostPort);
+  let text = '';
+  try {
+    text = readFileSync(resolvConf, 'utf8');
+  } catch {
+    // No file: fall through to the glibc default.
+  }
+  const first = text.split('\n').map((l) => /^\s*nameserver\s+(\S+)/.exec(l)?.[1]).find(Boolean);
+  return [{ host: first ?? '127.0.0.1', port: 53 }];
+}
+
+export class PropagationChecker {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> | undefined;
+  /** Aborted on stop(): waiting requests give up with DNS_NOT_PROPAGATED instead of outliving the database. */
+  private abort = new AbortController();
+  /** Last time a run finished; /health reports the loop as wedged when this falls too far behind. */
+  lastRunAt = Date.now();
+
+  constructor(
+    private readonly database: Database,
+    private readonly providers: ProviderStore,
+    private readonly registry: ProviderRegistry,
+    private readonly metrics: Metrics,
+    private readonly log: Logger,
+    private readonly opts: PropagationCheckerOptions,
+  ) {}
+
+  private get intervalMs(): number {
+    return this.opts.intervalMs ?? 1000;
+  }
+
+  start(): void {
+    if (this.abort.signal.aborted) this.abort = new AbortController();
+    const tick = () => {
+      this.running = this.runOnce()
+        .catch((err) => this.log.error({ err: (err as Error).message }, 'propagation run failed'))
+        .finally(() => {
+          this.running = undefined;
+          if (this.timer) this.timer = setTimeout(tick, this.intervalMs);
+        });
+    };
+    this.timer = setTimeout(tick, this.intervalMs);
+  }
+
+  async stop(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.abort.abort();
+    await this.running;
+  }
+
+  healthy(now = Date.now()): boolean {
+    return now - this.lastRunAt < Math.max(this.intervalMs * 5, 5 * 60_000);
+  }
+
+  /** Checks every due PENDING row once; a row not yet visible is due again one polling interval later. */
+  async runOnce(): Promise<PropagationReport> {
+    const report: PropagationReport = { checked: 0, verified: 0, notVisible: 0, errors: 0 };
+    const queue = await this.claim();
+    const worker = async () => {
+      for (let row = queue.shift(); row; row = queue.shift()) {
+        report.checked += 1;
+        report[await this.process(row)] += 1;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.opts.concurrency ?? 8, queue.length) }, worker));
+    this.lastRunAt = Date.now();
+    if (report.verified > 0) this.log.debug(report, 'propagation run');
+    return report;
+  }
+
+  /**
+   * For `wait=propagated`: checks until the value is visible (the row moves to VERIFYING and is returned) or
+   * the provider's propagation timeout has passed. Then DNS_NOT_PROPAGATED (HTTP 200): the record stays in
+   * place, the background checker keeps watching it, and the client may retry or go ahead.
+   */
+  async waitForPropagation(row: ChallengeRow, provider: DnsProviderRow): Promise<ChallengeRow> {
+    const timeoutS = provider.propagationTimeout ?? this.registry.plugin(provider.providerType).defaults.propagationTimeout;
+    const deadline = Date.now() + timeoutS * 1000;
+    const intervalMs = this.pollingIntervalS(provider) * 1000;
+    let last: PropagationResult | undefined;
+    let lastError: string | undefined;
+    for (;;) {
+      const [fresh] = await this.database.db.select().from(challenges).where(eq(challenges.id, row.id));
+      if (!fresh) throw new AppError('CHALLENGE_NOT_FOUND', 'the challenge was removed while waiting for propagation');
+      // Seen by the background checker meanwhile, or finished by a DELETE: nothing left to wait for.
+      if (fresh.status !== 'PENDING' || fresh.recordState !== 'present') return fresh;
+      try {
+        last = await this.check(fresh, Math.max(1000, Math.min(this.opts.checkTimeoutMs ?? 10_000, deadline - Date.now())));
+        lastError = undefined;
+        if (last.visible) return (await this.markVerifying(fresh)) ?? (await this.reread(fresh));
+      } catch (err) {
+        lastError = (err as Error).message;
+      }
+      const remaining = deadline - Date.now();
+      if (remaining <= 0 || this.abort.signal.aborted) break;
+      try {
+        await sleep(Math.min(intervalMs, remaining), undefined, { signal: this.abort.signal });
+      } catch {
+        break; // shutting down
+      }
+    }
+    throw new AppError('DNS_NOT_PROPAGATED', `${row.fqdn} is not yet served by every authoritative server after ${timeoutS}s; the record stays in place`, {
+      details: {
+        challenge_id: row.id, fqdn: row.fqdn, status: 'PENDING',
+        ...(last ? { zone: last.zone, target: last.target, servers: last.servers } : {}),
+        ...(lastError ? { error: lastError } : {}),
+      },
+    });
+  }
+
+  private pollingIntervalS(provider: DnsProviderRow): number {
+    return provider.pollingInterval ?? this.registry.plugin(provider.providerType).defaults.pollingInterval;
+  }
+
+  private async process(row: ChallengeRow): Promise<'verified' | 'notVisible' | 'errors'> {
+    let intervalS = 5;
+    try {
+      const provider = await this.providers.get(row.providerId);
+      intervalS = this.pollingIntervalS(provider);
+      const result = await this.check(row, this.opts.checkTimeoutMs ?? 10_000);
+      if (result.visible) {
+        if (await this.markVerifying(row)) return 'verified';
+      } else {
+        this.log.debug({ challenge: row.id, fqdn: row.fqdn, servers: result.servers }, 'value not yet visible everywhere');
+      }
+      await this.release(row, intervalS);
+      return 'notVisible';
+    } catch (err) {
+      // A resolver hiccup or a zone that is still being set up: not fatal, the expiry bounds how long we try.
+      this.log.debug({ challenge: row.id, fqdn: row.fqdn, err: (err as Error).message }, 'propagation check failed; retrying next interval');
+      await this.release(row, intervalS).catch(() => undefined);
+      return 'errors';
+    }
+  }
+
+  /** Discovery through each resolver in turn; per-server failures are part of the result, not a throw. */
+  private async check(row: ChallengeRow, timeoutMs: number): Promise<PropagationResult> {
+    let lastErr: unknown = new Error('no resolvers configured');
+    for (const resolver of this.opts.resolvers) {
+      try {
+        return await checkPropagation({ fqdn: row.fqdn, value: row.value, resolver, authPort: this.opts.authPort, timeoutMs });
+      } catch (err) {
+        lastErr = err;
+      }
+    }
+    throw lastErr;
+  }
+
+  /** Only a row still PENDING moves: a DELETE or the janitor may have finished it while DNS was asked. */
+  private async markVerifying(row: ChallengeRow): Promise<ChallengeRow | undefined> {
+    const now = new Date();
+    const [moved] = await this.database.db
+      .update(challenges)
+      .set({ status: 'VERIFYING', verifiedAt: now, updatedAt: now, claimedUntil: null, nextCheckAt: null })
+      .where(and(eq(challenges.id, row.id), eq(challenges.status, 'PENDING'), eq(challenges.recordState, 'present')))
+      .returning();
+    if (moved) {
+      this.metrics.challengeTransitions.labels('VERIFYING', row.providerId).inc();
+      this.log.info({ challenge: row.id, fqdn: row.fqdn }, 'value visible on every authoritative server');
+    }
+    return moved;
+  }
+
+  private async reread(row: ChallengeRow): Promise<ChallengeRow> {
+    const [fresh] = await this.database.db.select().from(challenges).where(eq(challenges.id, row.id));
+    return fresh ?? row;
+  }
+
+  /** Gives the lease back and schedules the next check (only while the row is still PENDING). */
+  private async release(row: ChallengeRow, intervalS: number): Promise<void> {
+    await this.database.db
+      .update(challenges)
+      .set({
+        nextCheckAt: sql`case when ${challenges.status} = 'PENDING' then now() + ${intervalS} * interval '1 second' else ${challenges.nextCheckAt} end`,
+        claimedUntil: null,
+      })
+      .where(eq(challenges.id, row.id));
+  }
+
+  /**
+   * Leases due rows to this replica; SKIP LOCKED means two replicas never check the same row at once. Only
+   * PENDING rows with record_state 'present' qualify: the name is never asked before its record exists, so no
+   * resolver caches an NXDOMAIN for it (RFC 2308 negative caching).
+   */
+  private async claim(): Promise<ChallengeRow[]> {
+    const leaseSeconds = Math.round((this.opts.leaseMs ?? 60_000) / 1000);
+    const result = await this.database.db.execute(sql`
+      update ${challenges} set claimed_until = now() + ${`${leaseSeconds} seconds`}::interval
+      where id in (
+        select id from ${challenges}
+        where status = 'PENDING' and record_state = 'present'
+          and (next_check_at is null or next_check_at <= now())
+          and (claimed_until is null or claimed_until < now())
+        order by next_check_at nulls first, created_at
+        limit ${this.opts.batchSize ?? 50}
+        for update skip locked)
+      returning id`);
+    const ids = (Array.isArray(result) ? result : (result as unknown as { rows: { id: string }[] }).rows).map((r) => (r as { id: string }).id);
+    if (ids.length === 0) return [];
+    return this.database.db.select().from(challenges).where(inArray(challenges.id, ids));
+  }
+}

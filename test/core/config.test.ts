@@ -1,0 +1,75 @@
+// Configuration: defaults, every problem at once by variable name, *_FILE secrets, generated secrets written 0600.
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, parseDuration } from '../../src/config.js';
+import { createLogger } from '../../src/log.js';
+import { withGeneratedSecrets } from '../../src/secrets.js';
+
+describe('config', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'dns01-config-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('has the documented defaults', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({ host: '127.0.0.1', port: 8053, databaseUrl: undefined, dataDir: './data', scriptsDir: '/scripts', allowPrivateWebhooks: false, caddySyncIntervalMs: 30_000, logLevel: 'info' });
+    expect(c.acme).toEqual({ issuer: 'letsencrypt', email: undefined, staging: false, ca: undefined });
+  });
+
+  it('reports every bad or unknown variable at once, by name, without echoing values', () => {
+    let err: unknown;
+    try {
+      loadConfig({ DNS01_PORT: '99999', DNS01_ACME_ISSUER: 'someone', DNS01_CADDY_SYNC_INTERVAL: 'soon', DNS01_TYPO: 'x', DATABASE_URL: 'mysql://u:hunter2@h/db', DNS01_INTERNAL_TOKEN: 'short' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const msg = (err as Error).message;
+    for (const name of ['DNS01_PORT', 'DNS01_ACME_ISSUER', 'DNS01_CADDY_SYNC_INTERVAL', 'DNS01_TYPO', 'DATABASE_URL', 'DNS01_INTERNAL_TOKEN']) expect(msg).toContain(name);
+    expect(msg).not.toContain('hunter2');
+    expect((err as ConfigError).problems).toHaveLength(6);
+  });
+
+  it('reads *_FILE secrets and refuses both forms at once', async () => {
+    const file = join(dir, 'token');
+    await writeFile(file, 'from-a-file-0123456789\n');
+    expect(loadConfig({ DNS01_ADMIN_TOKEN_FILE: file }).adminToken).toBe('from-a-file-0123456789');
+    expect(() => loadConfig({ DNS01_ADMIN_TOKEN_FILE: file, DNS01_ADMIN_TOKEN: 'x'.repeat(20) })).toThrow(/DNS01_ADMIN_TOKEN/);
+    expect(() => loadConfig({ DNS01_ADMIN_TOKEN_FILE: join(dir, 'missing') })).toThrow(/DNS01_ADMIN_TOKEN_FILE: cannot read/);
+  });
+
+  it('parses Go-style durations', () => {
+    expect([parseDuration('30s'), parseDuration('2m'), parseDuration('500ms'), parseDuration('1h'), parseDuration('45'), parseDuration('2 minutes')]).toEqual([30_000, 120_000, 500, 3_600_000, 45_000, null]);
+  });
+
+  it('generates missing secrets once, mode 0600, logging only their paths', async () => {
+    const dataDir = join(dir, 'data');
+    let logs = '';
+    const log = createLogger('info', new Writable({ write: (c, _e, cb) => { logs += c.toString(); cb(); } }));
+    const first = withGeneratedSecrets(loadConfig({ DNS01_DATA_DIR: dataDir }), log);
+    const second = withGeneratedSecrets(loadConfig({ DNS01_DATA_DIR: dataDir }), log);
+    expect(second.internalToken).toBe(first.internalToken);
+    expect(second.encryptionKey).toBe(first.encryptionKey);
+    for (const name of ['internal-token', 'admin-token', 'encryption-key']) {
+      expect((await stat(join(dataDir, name))).mode & 0o777).toBe(0o600);
+      expect(logs).toContain(join(dataDir, name));
+    }
+    expect(Buffer.from(first.encryptionKey!, 'base64')).toHaveLength(32);
+    for (const secret of [first.internalToken!, first.adminToken!, first.encryptionKey!]) expect(logs).not.toContain(secret);
+    expect((await readFile(join(dataDir, 'internal-token'), 'utf8')).trim()).toBe(first.internalToken);
+  });
+
+  it('an explicit secret is used as given and nothing is generated for it', () => {
+    const key = randomBytes(32).toString('base64');
+    const c = withGeneratedSecrets(loadConfig({ DNS01_DATA_DIR: join(dir, 'explicit'), DNS01_ENCRYPTION_KEY: key }), createLogger('silent'));
+    expect(c.encryptionKey).toBe(key);
+  });
+});

@@ -1,0 +1,150 @@
+// Lints the Dockerfile (dockerfile-utils, every rule as an error) and checks what the
+// images promise: pinned bases, non-root, read-only friendly, healthcheck, the caddy target.
+import { describe, expect, it } from 'vitest';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { devDependency, repoRoot } from './support.js';
+
+const dockerfile = readFileSync(join(repoRoot, 'Dockerfile'), 'utf8');
+
+interface Instruction { keyword: string; args: string; line: number }
+interface Stage { name: string; from: string; body: Instruction[] }
+
+/** Instructions with continuation lines joined and comments dropped (default escape "\"). */
+function instructions(text: string): Instruction[] {
+  const out: Instruction[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const start = i;
+    let line = lines[i]!;
+    if (/^\s*(#|$)/.test(line)) continue;
+    while (/\\\s*$/.test(line) && i + 1 < lines.length) {
+      line = line.replace(/\\\s*$/, ' ');
+      i++;
+      if (/^\s*#/.test(lines[i]!)) { line += ' \\'; continue; }
+      line += lines[i]!;
+    }
+    const m = /^\s*(\w+)\s*(.*)$/.exec(line);
+    if (m) out.push({ keyword: m[1]!.toUpperCase(), args: m[2]!.replace(/\s+/g, ' ').trim(), line: start + 1 });
+  }
+  return out;
+}
+
+const all = instructions(dockerfile);
+const globalArgs = new Map<string, string>();
+const stages: Stage[] = [];
+for (const ins of all) {
+  if (ins.keyword === 'FROM') {
+    const m = /^(\S+)(?:\s+AS\s+(\S+))?$/i.exec(ins.args.replace(/--platform=\S+\s+/, ''));
+    stages.push({ from: m![1]!, name: m![2] ?? String(stages.length), body: [] });
+  } else if (stages.length === 0 && ins.keyword === 'ARG') {
+    const [k, v = ''] = ins.args.split('=');
+    globalArgs.set(k!, v);
+  } else if (stages.length > 0) {
+    stages.at(-1)!.body.push(ins);
+  }
+}
+const stage = (name: string) => {
+  const s = stages.find((x) => x.name === name);
+  if (!s) throw new Error(`no stage named ${name}`);
+  return s;
+};
+const find = (s: Stage, keyword: string) => s.body.filter((i) => i.keyword === keyword);
+const resolve = (image: string) => image.replace(/\$\{(\w+)\}|\$(\w+)/g, (_, a, b) => globalArgs.get(a ?? b) ?? '');
+
+describe('Dockerfile lint', () => {
+  it('has no problem reported by dockerfile-utils with every rule as an error', async () => {
+    const utils = await devDependency<typeof import('dockerfile-utils')>('dockerfile-utils');
+    const E = utils.ValidationSeverity.ERROR;
+    const diagnostics = utils.validate(dockerfile, {
+      deprecatedMaintainer: E,
+      directiveCasing: E,
+      emptyContinuationLine: E,
+      instructionCasing: E,
+      instructionCmdMultiple: E,
+      instructionEntrypointMultiple: E,
+      instructionHealthcheckMultiple: E,
+      instructionJSONInSingleQuotes: E,
+      instructionWorkdirRelative: E,
+    });
+    const report = diagnostics.map((d) => `line ${d.range.start.line + 1}: ${d.message}`);
+    expect(report).toEqual([]);
+  });
+
+  it('the linter does report a broken Dockerfile (the check is live)', async () => {
+    const utils = await devDependency<typeof import('dockerfile-utils')>('dockerfile-utils');
+    const diagnostics = utils.validate('FROM node:24 AS a\nFROM node:24 AS a\nEXPOSE 80/tcpx\nHEALTHCHECK --interval=5 CMD true\n');
+    expect(diagnostics.length).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe('Dockerfile images', () => {
+  it('pins every base image by tag (Node 24, Caddy 2), never latest', () => {
+    expect(globalArgs.get('NODE_VERSION')).toMatch(/^24\.\d+\.\d+$/);
+    expect(globalArgs.get('CADDY_VERSION')).toMatch(/^2\.\d+\.\d+$/);
+    const stageNames = new Set(stages.map((s) => s.name));
+    for (const s of stages) {
+      if (stageNames.has(s.from)) continue;
+      const image = resolve(s.from);
+      expect(image, `stage ${s.name}`).toMatch(/^[\w./-]+:[\w.-]+$/);
+      expect(image, `stage ${s.name}`).not.toMatch(/:latest$/);
+    }
+    expect(resolve(stage('runtime').from)).toMatch(/^node:24\.\d+\.\d+-bookworm-slim$/);
+    expect(resolve(stage('caddy-build').from)).toMatch(/^caddy:2\.\d+\.\d+-builder$/);
+    expect(resolve(stage('caddy').from)).toMatch(/^caddy:2\.\d+\.\d+$/);
+  });
+
+  it('builds with npm ci and tsc, ships production dependencies only', () => {
+    const build = stage('build').body.map((i) => i.args).join('\n');
+    expect(build).toMatch(/npm ci\b/);
+    expect(build).toContain('npm run build');
+    const deps = find(stage('deps'), 'RUN').map((i) => i.args).join('\n');
+    expect(deps).toContain('npm ci --omit=dev');
+    const copies = find(stage('runtime'), 'COPY').map((i) => i.args);
+    expect(copies).toContain('--from=deps /app/node_modules ./node_modules');
+    expect(copies).toContain('--from=build /app/dist ./dist');
+    expect(copies).toContain('drizzle ./drizzle');
+    expect(find(stage('runtime'), 'RUN').map((i) => i.args).join('\n')).not.toMatch(/npm (ci|install)/);
+  });
+
+  it('makes the runtime stage the default target, non-root, /data a volume, port 8053', () => {
+    expect(stages.at(-1)!.name).toBe('runtime');
+    const rt = stage('runtime');
+    expect(find(rt, 'USER').at(-1)?.args).toBe('10001:10001');
+    expect(find(rt, 'VOLUME').map((i) => i.args)).toContain('["/data"]');
+    expect(find(rt, 'ENV').map((i) => i.args).join(' ')).toMatch(/DNS01_DATA_DIR=\/data\b/);
+    expect(find(rt, 'EXPOSE').map((i) => i.args)).toContain('8053');
+    expect(find(rt, 'CMD').at(-1)?.args).toBe('["node", "dist/main.js"]');
+  });
+
+  it('checks health with node (no curl in the slim image) on /health', () => {
+    const hc = find(stage('runtime'), 'HEALTHCHECK');
+    expect(hc).toHaveLength(1);
+    expect(hc[0]!.args).toMatch(/CMD \["node", "\/app\/healthcheck\.mjs", "\/health"\]$/);
+    expect(find(stage('runtime'), 'COPY').map((i) => i.args)).toContain('deploy/healthcheck.mjs ./healthcheck.mjs');
+    expect(existsSync(join(repoRoot, 'deploy/healthcheck.mjs'))).toBe(true);
+  });
+
+  it('builds Caddy with the acmeproxy and rfc2136 modules, running as uid 10001', () => {
+    const run = find(stage('caddy-build'), 'RUN').map((i) => i.args).join('\n');
+    expect(run).toContain('xcaddy build');
+    const args = stage('caddy-build').body.filter((i) => i.keyword === 'ARG').map((i) => i.args).join('\n');
+    expect(args).toContain('github.com/caddy-dns/acmeproxy');
+    expect(args).toContain('github.com/caddy-dns/rfc2136');
+    expect(run).toContain("grep -qx 'dns.providers.acmeproxy'");
+    expect(run).toContain("grep -qx 'dns.providers.rfc2136'");
+    expect(find(stage('caddy'), 'USER').at(-1)?.args).toBe('10001:10001');
+  });
+
+  it('lets every COPY source through .dockerignore', () => {
+    const ignore = readFileSync(join(repoRoot, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+    expect(ignore[0]).toBe('*');
+    const allowed = ignore.filter((l) => l.startsWith('!')).map((l) => l.slice(1).replace(/\/$/, ''));
+    const sources = stages.flatMap((s) => find(s, 'COPY'))
+      .filter((c) => !c.args.startsWith('--from'))
+      .flatMap((c) => c.args.split(' ').filter((a) => !a.startsWith('--')).slice(0, -1));
+    for (const src of sources) {
+      expect(allowed.some((a) => src.replace(/\/$/, '') === a), `COPY ${src}`).toBe(true);
+    }
+  });
+});
