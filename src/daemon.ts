@@ -18,6 +18,8 @@ import type { AnyProviderPlugin } from './providers/plugin.js';
 import { ProviderRegistry } from './providers/registry.js';
 import { ProviderStore } from './providers/store.js';
 import { ProviderChooserImpl } from './sites/chooser.js';
+import { SiteStore } from './sites/store.js';
+import { siteRoutes } from './http/routes/sites.js';
 
 export const CONFIG_CHANNEL = 'dns01_config';
 
@@ -38,6 +40,7 @@ export interface Daemon {
   registry: ProviderRegistry;
   providers: ProviderStore;
   challenges: ChallengeService;
+  sites: SiteStore;
   janitor: Janitor;
   propagation: PropagationChecker;
   /** Starts listening; resolves with the bound port. */
@@ -75,8 +78,11 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
   const janitor = new Janitor(database, challenges, metrics, log.child({ module: 'janitor' }), { intervalMs: config.janitorIntervalMs, ...opts.janitor });
   const chooser = new ProviderChooserImpl(database, providers);
 
+  const siteStore = new SiteStore(database, providers, notifyChange);
+
   let draining = false;
   const admin = providerRoutes(providers, registry);
+  admin.route('/sites', siteRoutes(siteStore));
   const app = createApp({
     log, metrics, database,
     internalToken: config.internalToken, adminToken: config.adminToken,
@@ -87,7 +93,7 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
 
   let server: ServerType | undefined;
   return {
-    app, config, database, metrics, registry, providers, challenges, janitor, propagation,
+    app, config, database, metrics, registry, providers, challenges, janitor, sites: siteStore, propagation,
     listen: () =>
       new Promise<number>((resolve, reject) => {
         server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {

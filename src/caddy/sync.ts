@@ -146,12 +146,17 @@ export class CaddySync {
       this.s.skipped = skipped;
       this.call(() => this.o.metrics?.onSkippedProviders?.(skipped.length));
       const hash = configHash(policies);
-      // After a failure we do not know what Caddy holds (it may have restarted): always compare.
       let push = hash !== this.s.lastHash;
-      if (!push && (verify || this.s.consecutiveFailures > 0)) {
+      // Compare with what Caddy holds when we cannot trust our memory: on our first run (Caddy may
+      // already have them: no needless reload), on the periodic run, and after any failure (Caddy
+      // may have restarted from its file in between).
+      const firstRun = this.s.lastHash === null;
+      if (firstRun || (!push && (verify || this.s.consecutiveFailures > 0))) {
         const have = await this.o.client.readOwnedPolicies();
-        push = canonicalJson(have) !== canonicalJson(policies);
-        if (push) this.o.log.info({ hash }, 'caddy lost or changed our TLS policies; pushing them again');
+        const same = canonicalJson(have) === canonicalJson(policies);
+        if (same) this.s.lastHash = hash;
+        else if (!push) this.o.log.info({ hash }, 'caddy lost or changed our TLS policies; pushing them again');
+        push = !same;
       }
       if (push) {
         await this.o.client.replaceOwnedPolicies(policies);

@@ -70,11 +70,13 @@ export class ChallengeService {
       // A CREATED row seen under the lock is one whose present never finished (a crash): run it again.
       if (existing && existing.status !== 'CREATED') return { row: existing, created: false };
       const timeout = provider.propagationTimeout ?? plugin.defaults.propagationTimeout;
+      // 'unknown' from the start: if this process dies while present is in flight, the far side may have
+      // written the record, and the janitor must delete it when it fails the interrupted row.
       const row =
         existing ??
         (await this.db
           .insert(challenges)
-          .values({ providerId: provider.id, fqdn, value, status: 'CREATED', expiresAt: new Date(Date.now() + timeout * 1000 + this.graceMs) })
+          .values({ providerId: provider.id, fqdn, value, status: 'CREATED', recordState: 'unknown', expiresAt: new Date(Date.now() + timeout * 1000 + this.graceMs) })
           .returning())[0]!;
       if (!existing) this.counted('CREATED', provider.id);
       const ttl = provider.settings.ttl ?? plugin.defaults.ttl;

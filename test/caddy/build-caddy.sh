@@ -39,15 +39,19 @@ Suites: bookworm
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 EOF
+fi
+if ! apt-cache showsrc caddy 2>/dev/null | grep -qx "Version: $CADDY_VERSION"; then
   as_root apt-get update -q >&2
 fi
+command -v dpkg-source >/dev/null || as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q dpkg-dev >&2
 
 # 2. Build dependencies: Go 1.19 and the golang-*-dev libraries under /usr/share/gocode.
 if ! command -v go >/dev/null && [[ ! -x /usr/lib/go-1.19/bin/go ]] || [[ ! -d /usr/share/gocode/src/github.com/caddyserver/certmagic ]]; then
   log "installing build dependencies of caddy=$CADDY_VERSION (about 35 s, 1.2 GB)"
   as_root env DEBIAN_FRONTEND=noninteractive apt-get build-dep -y -q "caddy=$CADDY_VERSION" >&2
 fi
-GO="$(command -v go || echo /usr/lib/go-1.19/bin/go)"
+# Debian's Go 1.19 first: the golang-*-dev sources under /usr/share/gocode are vetted against it.
+if [[ -x /usr/lib/go-1.19/bin/go ]]; then GO=/usr/lib/go-1.19/bin/go; else GO="$(command -v go)"; fi
 
 # 3. Caddy's source, unpacked once into the cache.
 SRC_CACHE="$CACHE_DIR/caddy-src-$CADDY_VERSION"

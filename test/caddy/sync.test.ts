@@ -125,6 +125,21 @@ describe('CaddySync with a real Caddy', () => {
     expect(await policies()).toEqual([...box.want, OPERATOR_POLICY]);
   });
 
+  it('a restarted daemon finds its policies already in Caddy and pushes nothing', async () => {
+    current = setup();
+    current.box.want = [internalPolicy('p1', ['a.example.com'])];
+    await current.sync.syncNow();
+    await current.sync.stop();
+
+    const again = setup();
+    current = again;
+    again.box.want = [internalPolicy('p1', ['a.example.com'])];
+    const st = await again.sync.syncNow();
+    expect(st).toMatchObject({ inSync: true, pushCount: 0 });
+    expect(again.client.pushes).toBe(0);
+    expect(st.lastHash).toMatch(/^[0-9a-f]{64}$/);
+  });
+
   it('survives Caddy being down, backs off, and resumes when it is back', async () => {
     current = setup({ intervalMs: 50 });
     const { sync, box, log } = current;

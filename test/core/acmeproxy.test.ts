@@ -83,9 +83,8 @@ describe('acmeproxy / httpreq endpoints', () => {
   });
 
   it('picks the provider of the most specific site when no provider is in the path', async () => {
-    await d.daemon.database.db.execute(
-      (await import('drizzle-orm')).sql`insert into sites (domain_names, dns_provider_id) values (${JSON.stringify(['*.sites.example.com'])}::jsonb, ${idB}::uuid)`,
-    );
+    const site = await d.admin('/sites', { method: 'POST', body: { domain_names: ['*.sites.example.com'], dns_provider_id: idB } });
+    expect(site.status).toBe(201);
     const value = txtValue('site');
     expect((await d.internal('/present', { body: { fqdn: '_acme-challenge.www.sites.example.com.', value } })).status).toBe(200);
     expect(hookB.calls.at(-1)!.body.value).toBe(value);
