@@ -26,6 +26,8 @@ declare -A need=(
   [/usr/bin/caddy]=caddy
   [/usr/bin/redis-server]=redis-server
   [/usr/bin/openssl]=openssl
+  [/usr/bin/docker-compose]=docker-compose
+  [/usr/bin/prlimit]=util-linux
 )
 
 missing=()
@@ -34,6 +36,8 @@ for path in "${!need[@]}"; do
 done
 # The tests prefer PostgreSQL 15 (what the daemon is tested against) but take any installed major.
 if ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then missing+=(postgresql-15); fi
+# kubectl renders the kustomize overlays; Debian's own build of it is kubernetes-client.
+command -v kubectl >/dev/null 2>&1 || missing+=(kubernetes-client)
 # pdns-backend-sqlite3's library lives under the multiarch dir, which differs off amd64: trust dpkg there.
 if [ "$(dpkg --print-architecture)" != amd64 ]; then
   dpkg-query -W -f='${Status}' pdns-backend-sqlite3 2>/dev/null | grep -q 'ok installed' || missing+=(pdns-backend-sqlite3)

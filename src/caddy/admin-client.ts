@@ -25,7 +25,7 @@ export class CaddyAdminError extends Error {
 }
 
 const MAX_ERROR_TEXT = 1000;
-const SECRET_KEY = /token|secret|password|key$|^key|credential/i;
+const SECRET_KEY = /token|secret|password|credential|(^|_)key$/i;
 const TLS = '/config/apps/tls';
 
 /** String values under secret-looking keys of what we sent, so Caddy echoing them back cannot leak them. */

@@ -111,7 +111,8 @@ export class ProviderRegistry {
     if (!g) return;
     this.guards.delete(providerId);
     g.breaker.shutdown();
-    void g.limiter.disconnect(false).catch(() => undefined);
+    // Bottleneck returns undefined, not a promise, for a limiter on a shared Redis connection.
+    void Promise.resolve(g.limiter.disconnect(false)).catch(() => undefined);
   }
 
   async close(): Promise<void> {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  CHALLENGE_NAME, ORDER, ZONE, challengeRows, issueWithLego, issuedSans, leftovers, legoFailure, rfc2136ProviderCredentials, tsigKey,
+  CHALLENGE_NAME, ORDER, ZONE, challengeRows, dnsWriter, issueWithLego, issuedSans, leftovers, legoFailure, rfc2136ProviderCredentials, tsigKey,
   type LegoMode,
 } from '../support/acme-rig.js';
 import { startTestDaemon, type TestDaemon } from '../support/daemon.js';
@@ -14,6 +14,8 @@ import { startPebble, type Pebble } from '../support/pebble.js';
 
 const NSUPDATE_SH = fileURLToPath(new URL('../../plugins/scripts/nsupdate.sh', import.meta.url));
 const key = tsigKey('acme-update');
+/** A value the operator put at the challenge name by hand: the daemon must neither replace nor remove it. */
+const FOREIGN = 'operator-placed-value-not-from-the-daemon';
 
 type Backend = 'bind' | 'knot' | 'powerdns';
 const starters: Record<Backend, (o: DnsServerOptions) => Promise<RunningDnsServer>> = {
@@ -110,6 +112,8 @@ describe('issuance through rfc2136 and script providers (lego httpreq -> daemon 
       it(`${c.provider} -> ${c.backend}, ${mode} mode: issues *.${ZONE} + ${ZONE}, no record left`, async () => {
         const { server, pebble } = await stackFor(c.backend);
         const providerId = await daemon.addProvider(providerBody(c, server, mode));
+        const writer = dnsWriter(server, key);
+        await writer.add(CHALLENGE_NAME, FOREIGN, 60);
 
         const result = await issueWithLego({ daemon, pebble, providerId, mode, dnsResolver: `${server.host}:${server.port}` });
         expect(result.code, legoFailure(result, daemon, server.output().slice(-2000))).toBe(0);
@@ -124,6 +128,9 @@ describe('issuance through rfc2136 and script providers (lego httpreq -> daemon 
           expect(row.fqdn).toBe(CHALLENGE_NAME);
           expect(row.error).toBeNull();
         }
+        // Only the daemon's own values were removed (class NONE deletes, not the RRset); then nothing is left.
+        expect(await server.txt(CHALLENGE_NAME)).toEqual([FOREIGN]);
+        await writer.remove(CHALLENGE_NAME, FOREIGN);
         expect(await leftovers(server)).toEqual({ txt: [], rcode: 'NXDOMAIN' });
       }, 150_000);
     }
