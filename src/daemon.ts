@@ -108,6 +108,8 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
       }),
     stop: async () => {
       draining = true;
+      // First, so a wait=propagated request answers DNS_NOT_PROPAGATED now instead of holding up the drain.
+      const checkerStopped = propagation.stop();
       if (server) {
         const s = server;
         // close() waits for in-flight requests; the timeout bounds a client that never finishes.
@@ -117,7 +119,7 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
         ]);
         (s as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
       }
-      await Promise.all([janitor.stop(), propagation.stop()]);
+      await Promise.all([janitor.stop(), checkerStopped]);
       await registry.close();
       await database.close();
       log.info('stopped');

@@ -58,6 +58,16 @@ export function resolversFrom(configured: string[] | undefined, resolvConf = '/e
   return [{ host: first ?? '127.0.0.1', port: 53 }];
 }
 
+/** Lets stop() return without waiting out a check's DNS timeouts; the abandoned check settles on its own. */
+function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new Error('propagation checker stopping'));
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
 export class PropagationChecker {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> | undefined;
@@ -189,7 +199,7 @@ export class PropagationChecker {
     let lastErr: unknown = new Error('no resolvers configured');
     for (const resolver of this.opts.resolvers) {
       try {
-        return await checkPropagation({ fqdn: row.fqdn, value: row.value, resolver, authPort: this.opts.authPort, timeoutMs });
+        return await abortable(checkPropagation({ fqdn: row.fqdn, value: row.value, resolver, authPort: this.opts.authPort, timeoutMs }), this.abort.signal);
       } catch (err) {
         lastErr = err;
       }
