@@ -57,6 +57,7 @@ const schema = z.object({
   DNS01_ACME_EMAIL: z.email().optional(),
   DNS01_ACME_STAGING: bool.default(false),
   DNS01_ACME_CA: z.url({ protocol: /^https?$/ }).optional(),
+  DNS01_ACME_TRUSTED_ROOTS: z.string().transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean)).optional(),
   DNS01_DNS_RESOLVERS: z.string().transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean)).pipe(z.array(hostPort)).optional(),
   DNS01_DNS_AUTH_PORT: z.coerce.number().int().min(1).max(65535).default(53),
   DNS01_JANITOR_INTERVAL: duration(1000).default(60_000),
@@ -86,7 +87,7 @@ export interface Config {
   /** How Caddy reaches this daemon; used in the acmeproxy endpoints written into Caddy's config. */
   internalUrl: string;
   redisUrl: string | undefined;
-  acme: { issuer: 'letsencrypt' | 'zerossl' | 'both'; email: string | undefined; staging: boolean; ca: string | undefined };
+  acme: { issuer: 'letsencrypt' | 'zerossl' | 'both'; email: string | undefined; staging: boolean; ca: string | undefined; trustedRoots: string[] };
   dnsResolvers: string[] | undefined;
   dnsAuthPort: number;
   janitorIntervalMs: number;
@@ -146,7 +147,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     caddySyncIntervalMs: e.DNS01_CADDY_SYNC_INTERVAL,
     internalUrl: e.DNS01_INTERNAL_URL ?? `http://${e.DNS01_HOST.includes(':') ? `[${e.DNS01_HOST}]` : e.DNS01_HOST === '0.0.0.0' ? '127.0.0.1' : e.DNS01_HOST}:${e.DNS01_PORT}`,
     redisUrl: e.REDIS_URL,
-    acme: { issuer: e.DNS01_ACME_ISSUER, email: e.DNS01_ACME_EMAIL, staging: e.DNS01_ACME_STAGING, ca: e.DNS01_ACME_CA },
+    acme: { issuer: e.DNS01_ACME_ISSUER, email: e.DNS01_ACME_EMAIL, staging: e.DNS01_ACME_STAGING, ca: e.DNS01_ACME_CA, trustedRoots: e.DNS01_ACME_TRUSTED_ROOTS ?? [] },
     dnsResolvers: e.DNS01_DNS_RESOLVERS,
     dnsAuthPort: e.DNS01_DNS_AUTH_PORT,
     janitorIntervalMs: e.DNS01_JANITOR_INTERVAL,

@@ -2,6 +2,9 @@
 import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
 import type { Logger } from 'pino';
+import { caddyReadiness, createCaddySync } from './caddy/wiring.js';
+import type { CaddySync } from './caddy/sync.js';
+import { caddyRoutes } from './http/routes/caddy.js';
 import { Janitor, type JanitorOptions } from './challenges/janitor.js';
 import { PropagationChecker, resolversFrom } from './challenges/propagation.js';
 import { ChallengeService, type ChallengeServiceOptions } from './challenges/service.js';
@@ -43,6 +46,7 @@ export interface Daemon {
   sites: SiteStore;
   janitor: Janitor;
   propagation: PropagationChecker;
+  caddySync: CaddySync | null;
   /** Starts listening; resolves with the bound port. */
   listen(): Promise<number>;
   /** Stops taking requests, lets in-flight ones finish (bounded), stops jobs, closes the database. */
@@ -80,20 +84,36 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
 
   const siteStore = new SiteStore(database, providers, notifyChange);
 
+  const caddyDeps = { config, database, providers, sites: siteStore, registry, metrics, log: log.child({ module: 'caddy' }) };
+  const caddySync = createCaddySync(caddyDeps);
+  let unlisten: (() => Promise<void>) | undefined;
+
+  const startCaddySync = () => {
+    if (!caddySync) return;
+    caddySync.start();
+    // A change made through any replica reaches every replica's sync within a second.
+    database.listen(CONFIG_CHANNEL, () => caddySync.trigger()).then(
+      (stop) => (unlisten = stop),
+      (err) => log.warn({ err: (err as Error).message }, 'cannot LISTEN for config changes; relying on the periodic sync'),
+    );
+  };
+
   let draining = false;
   const admin = providerRoutes(providers, registry);
   admin.route('/sites', siteRoutes(siteStore));
+  admin.route('/caddy', caddyRoutes(caddyDeps, caddySync));
   const app = createApp({
     log, metrics, database,
     internalToken: config.internalToken, adminToken: config.adminToken,
     internal: internalRoutes(challenges, chooser), admin,
     loopsHealthy: () => opts.jobs === false || (janitor.healthy() && propagation.healthy()),
     draining: () => draining,
+    readinessChecks: async () => ({ caddy: caddyReadiness(caddySync) }),
   });
 
   let server: ServerType | undefined;
   return {
-    app, config, database, metrics, registry, providers, challenges, janitor, sites: siteStore, propagation,
+    app, config, database, metrics, registry, providers, challenges, janitor, sites: siteStore, caddySync, propagation,
     listen: () =>
       new Promise<number>((resolve, reject) => {
         server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
@@ -101,6 +121,7 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
           if (opts.jobs !== false) {
             janitor.start();
             propagation.start();
+            startCaddySync();
           }
           resolve(info.port);
         });
@@ -119,7 +140,7 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
         ]);
         (s as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
       }
-      await Promise.all([janitor.stop(), checkerStopped]);
+      await Promise.all([janitor.stop(), checkerStopped, unlisten?.().catch(() => undefined), caddySync?.stop()]);
       await registry.close();
       await database.close();
       log.info('stopped');

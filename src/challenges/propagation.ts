@@ -241,7 +241,8 @@ export class PropagationChecker {
   /**
    * Leases due rows to this replica; SKIP LOCKED means two replicas never check the same row at once. Only
    * PENDING rows with record_state 'present' qualify: the name is never asked before its record exists, so no
-   * resolver caches an NXDOMAIN for it (RFC 2308 negative caching).
+   * resolver caches an NXDOMAIN for it (RFC 2308 negative caching). Expired rows are the janitor's: a lease
+   * taken here would only keep it from them.
    */
   private async claim(): Promise<ChallengeRow[]> {
     const leaseSeconds = Math.round((this.opts.leaseMs ?? 60_000) / 1000);
@@ -251,6 +252,7 @@ export class PropagationChecker {
         select id from ${challenges}
         where status = 'PENDING' and record_state = 'present'
           and (next_check_at is null or next_check_at <= now())
+          and expires_at > now()
           and (claimed_until is null or claimed_until < now())
         order by next_check_at nulls first, created_at
         limit ${this.opts.batchSize ?? 50}

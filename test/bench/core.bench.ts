@@ -1,5 +1,6 @@
 // Benchmark: create+delete pair latency and sustained throughput through the daemon (HTTP, real PostgreSQL, webhook provider), with its RSS.
 // Run: npx tsx test/bench/core.bench.ts [--pairs=300] [--clients=8] [--seconds=10]
+import { loadavg } from 'node:os';
 import { startPostgres } from '../support/postgres.js';
 import { startWebhookReceiver } from '../support/webhook-receiver.js';
 import { acmeproxyPair, line, option, printLoad, sleep, startDaemonProcess, summarise, sustained, value } from './lib.js';
@@ -10,7 +11,7 @@ const SECONDS = option('seconds', 10);
 const WARMUP = 30;
 
 async function main(): Promise<void> {
-  console.log(`core.bench: node ${process.version}, ${PAIRS} sequential pairs, then ${CLIENTS} clients for ${SECONDS} s`);
+  console.log(`core.bench: node ${process.version}, ${PAIRS} sequential pairs, then ${CLIENTS} clients for ${SECONDS} s; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   const pg = await startPostgres();
   // The operator's endpoint: answers at once, so what is measured is the daemon (HTTP, Postgres, lock, plugin).
   let n = 0;
@@ -20,6 +21,7 @@ async function main(): Promise<void> {
   const daemon = await startDaemonProcess({ databaseUrl: pg.url, connections: CLIENTS });
   // The receiver keeps every call it saw; the bench has no use for them.
   const forget = setInterval(() => { receiver.calls.length = 0; }, 1000);
+  console.log(`daemon: ${daemon.runner}, pid ${daemon.pid}, PostgreSQL 15 on 127.0.0.1:${pg.port}`);
   try {
     await sleep(1000);
     const rssIdleStart = daemon.rssMiB();
@@ -55,7 +57,7 @@ async function main(): Promise<void> {
 
     console.log(`daemon RSS: idle after start ${rssIdleStart.toFixed(1)} MiB, idle after ${WARMUP + PAIRS} pairs ${rssIdleWarm.toFixed(1)} MiB,`
       + ` peak under load ${load.rssPeakMiB.toFixed(1)} MiB, idle 3 s after load ${rssAfter.toFixed(1)} MiB`);
-    console.log(`webhook calls answered: ${n} creates`);
+    console.log(`webhook creates answered: ${n}; load average at end ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   } catch (err) {
     console.error(`core.bench failed: ${(err as Error).message}\ndaemon log tail:\n${daemon.logTail()}`);
     process.exitCode = 1;

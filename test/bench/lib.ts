@@ -1,7 +1,7 @@
 // Shared parts of the benchmarks: the daemon as its own child process (so its RSS is its own), HTTP pairs, statistics.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +10,30 @@ import { freePort } from '../support/ports.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
+/**
+ * Compiles src/ with the repo's tsc into a temp dir laid out like the repo (dist/, drizzle/, node_modules/,
+ * package.json), so the daemon runs as `node dist/main.js` does in production: no tsx loader in its RSS.
+ * Set BENCH_RUNNER=tsx to run src/main.ts through tsx instead.
+ */
+export function daemonCommand(): { args: string[]; runner: string; cleanup(): void } {
+  if (process.env.BENCH_RUNNER === 'tsx') return { args: ['--import', 'tsx', join(REPO_ROOT, 'src/main.ts')], runner: 'tsx src/main.ts', cleanup: () => {} };
+  const dir = mkdtempSync(join(tmpdir(), 'dns01-bench-build-'));
+  try {
+    execFileSync(process.execPath, [join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(REPO_ROOT, 'tsconfig.build.json'), '--outDir', join(dir, 'dist')],
+      { cwd: REPO_ROOT, stdio: 'pipe' });
+  } catch (err) {
+    // tsc still emits when only types are wrong (someone mid-edit); only a missing main.js is fatal.
+    if (!existsSync(join(dir, 'dist/main.js'))) throw new Error(`tsc failed: ${String((err as { stdout?: Buffer }).stdout ?? err)}`);
+  }
+  copyFileSync(join(REPO_ROOT, 'package.json'), join(dir, 'package.json'));
+  symlinkSync(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'));
+  symlinkSync(join(REPO_ROOT, 'drizzle'), join(dir, 'drizzle'));
+  return { args: [join(dir, 'dist/main.js')], runner: 'node dist/main.js (tsc build)', cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
 export interface DaemonProcess {
+  /** How the daemon was started. */
+  runner: string;
   pid: number;
   url: string;
   internalToken: string;
@@ -24,7 +47,7 @@ export interface DaemonProcess {
   stop(): Promise<void>;
 }
 
-/** `node --import tsx src/main.ts` as a child, as an operator runs it (LOG_LEVEL info, logs to a file). */
+/** The daemon as a child process, as an operator runs it (LOG_LEVEL info, logs to a file). */
 export async function startDaemonProcess(opts: { databaseUrl: string; connections: number; env?: Record<string, string> }): Promise<DaemonProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'dns01-bench-daemon-'));
   const port = await freePort();
@@ -32,7 +55,8 @@ export async function startDaemonProcess(opts: { databaseUrl: string; connection
   const adminToken = randomBytes(24).toString('base64url');
   const logPath = join(dir, 'daemon.log');
   const logFd = openSync(logPath, 'a');
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/main.ts')], {
+  const cmd = daemonCommand();
+  const child: ChildProcess = spawn(process.execPath, cmd.args, {
     cwd: REPO_ROOT,
     stdio: ['ignore', logFd, logFd],
     env: {
@@ -61,6 +85,7 @@ export async function startDaemonProcess(opts: { databaseUrl: string; connection
       });
     }
     rmSync(dir, { recursive: true, force: true });
+    cmd.cleanup();
   };
   const deadline = Date.now() + 60_000;
   for (;;) {
@@ -72,7 +97,7 @@ export async function startDaemonProcess(opts: { databaseUrl: string; connection
   }
   const pool = new Pool(url, { connections: opts.connections, pipelining: 1 });
   return {
-    pid: child.pid!, url, internalToken, adminToken, pool, logTail,
+    runner: cmd.runner, pid: child.pid!, url, internalToken, adminToken, pool, logTail,
     rssMiB: () => {
       const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
       return m ? Number(m[1]) / 1024 : NaN;

@@ -21,7 +21,7 @@ describe('config', () => {
   it('has the documented defaults', () => {
     const c = loadConfig({});
     expect(c).toMatchObject({ host: '127.0.0.1', port: 8053, databaseUrl: undefined, dataDir: './data', scriptsDir: '/scripts', allowPrivateWebhooks: false, caddySyncIntervalMs: 30_000, logLevel: 'info' });
-    expect(c.acme).toEqual({ issuer: 'letsencrypt', email: undefined, staging: false, ca: undefined });
+    expect(c.acme).toEqual({ issuer: 'letsencrypt', email: undefined, staging: false, ca: undefined, trustedRoots: [] });
   });
 
   it('reports every bad or unknown variable at once, by name, without echoing values', () => {

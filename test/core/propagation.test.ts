@@ -128,6 +128,25 @@ describe('propagation checker', () => {
     await d.internal(`/${r.body.challenge_id}`, { method: 'DELETE' });
     expect(await bind.txt(CNAME_TARGET)).toEqual([]);
   });
+
+  // Last in this block: it stops the checker, which then answers every wait at once.
+  it('lets a waiting request go with DNS_NOT_PROPAGATED when the checker stops (shutdown)', async () => {
+    const patient = await d.addProvider({
+      name: 'lies patiently', provider_type: 'webhook', credentials: { create_url: liar.url, auth_value: AUTH, max_retries: 0 },
+      propagation_timeout: 3600, polling_interval: 1,
+    });
+    const fqdn = `_acme-challenge.shutdown.${ZONE}`;
+    const pending = create(patient, fqdn, txtValue('prop-shutdown'), true);
+    // The wait begins once present has succeeded, i.e. once the row is PENDING.
+    for (;;) {
+      const rows = await d.daemon.database.db.select().from(challenges).where(eq(challenges.fqdn, fqdn));
+      if (rows[0]?.status === 'PENDING') break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await d.daemon.propagation.stop();
+    const r = await pending;
+    expect(r).toMatchObject({ status: 200, body: { error: { code: 'DNS_NOT_PROPAGATED' } } });
+  });
 });
 
 describe('resolver configuration', () => {

@@ -1,0 +1,105 @@
+// Connects the Caddy builder and sync loop to the database, config, metrics and change notifications.
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import type { Database } from '../db/client.js';
+import type { Metrics } from '../metrics.js';
+import type { ProviderRegistry } from '../providers/registry.js';
+import type { ProviderStore } from '../providers/store.js';
+import type { SiteStore } from '../sites/store.js';
+import { CaddyAdminClient } from './admin-client.js';
+import { buildTlsPolicies } from './builder.js';
+import { CaddySync, type CaddySyncState } from './sync.js';
+import type { BuilderInput, BuilderProvider, BuildResult } from './types.js';
+
+export interface CaddyDeps {
+  config: Config;
+  database: Database;
+  providers: ProviderStore;
+  sites: SiteStore;
+  registry: ProviderRegistry;
+  metrics: Metrics;
+  log: Logger;
+}
+
+/** Reads providers (decrypting each; an unreadable one is skipped, never fatal) and sites into the builder's input. */
+export async function loadBuilderInput(deps: CaddyDeps): Promise<BuilderInput> {
+  const { config } = deps;
+  const providers: BuilderProvider[] = [];
+  for (const row of await deps.providers.list()) {
+    let credentials: Record<string, unknown> | null = null;
+    try {
+      credentials = deps.providers.decrypt(row);
+    } catch {
+      credentials = null;
+    }
+    const plugin = deps.registry.types().find((p) => p.type === row.providerType);
+    providers.push({
+      id: row.id, name: row.name, type: row.providerType, enabled: row.enabled, credentials,
+      ...(credentials === null ? { credentialsUnreadable: true } : {}),
+      // The daemon answers present only once the value is visible, so Caddy's own check can be off.
+      propagationTimeout: row.settings.waitForPropagation ? -1 : (row.propagationTimeout ?? plugin?.defaults.propagationTimeout ?? 120),
+      pollingInterval: row.pollingInterval ?? plugin?.defaults.pollingInterval ?? 5,
+      ...(row.settings.caddyMode ? { caddyMode: row.settings.caddyMode } : {}),
+      ...(config.dnsResolvers ? { resolvers: config.dnsResolvers } : {}),
+    });
+  }
+  const sites = (await deps.sites.list()).map((s) => ({ id: s.id, domainNames: s.domainNames, providerId: s.dnsProviderId, enabled: s.enabled }));
+  return {
+    providers,
+    sites,
+    settings: {
+      acmeIssuer: config.acme.issuer,
+      acmeStaging: config.acme.staging,
+      ...(config.acme.email ? { acmeEmail: config.acme.email } : {}),
+      ...(config.acme.ca ? { acmeCa: config.acme.ca } : {}),
+      ...(config.acme.trustedRoots.length ? { acmeTrustedRootsPemFiles: config.acme.trustedRoots } : {}),
+      daemonUrl: config.internalUrl,
+      internalToken: config.internalToken!,
+    },
+    plugins: Object.fromEntries(deps.registry.types().map((p) => [p.type, p])),
+  };
+}
+
+export async function buildPolicies(deps: CaddyDeps): Promise<BuildResult> {
+  const result = buildTlsPolicies(await loadBuilderInput(deps));
+  deps.metrics.caddyProvidersSkipped.set(result.skipped.length);
+  for (const s of result.skipped) deps.log.warn({ provider: s.providerId, reason: s.reason }, `provider left out of Caddy config: ${s.message}`);
+  return result;
+}
+
+/** Starts nothing by itself; returns null when no Caddy admin URL is configured. */
+export function createCaddySync(deps: CaddyDeps): CaddySync | null {
+  if (!deps.config.caddyAdminUrl) return null;
+  const token = deps.config.internalToken!;
+  const client = new CaddyAdminClient(deps.config.caddyAdminUrl, { timeoutMs: 10_000, secrets: () => [token] });
+  const m = deps.metrics;
+  return new CaddySync({
+    client,
+    build: () => buildPolicies(deps),
+    intervalMs: deps.config.caddySyncIntervalMs,
+    log: deps.log,
+    metrics: {
+      onRun: (outcome) => m.caddySyncPushes.labels(outcome).inc(),
+      onState: (s) => {
+        if (s.lastSuccessAt) m.caddySyncLastSuccess.set(s.lastSuccessAt.getTime() / 1000);
+        m.caddySyncFailures.set(s.consecutiveFailures);
+      },
+    },
+  });
+}
+
+/** The /ready entry: informational, so Caddy trouble never takes the challenge API (or the pod) out of service. */
+export function caddyReadiness(sync: CaddySync | null): { ok: boolean; [k: string]: unknown } {
+  if (!sync) return { ok: true, enabled: false };
+  const s: CaddySyncState = sync.state();
+  return {
+    ok: true,
+    enabled: true,
+    in_sync: s.inSync,
+    consecutive_failures: s.consecutiveFailures,
+    last_success_at: s.lastSuccessAt?.toISOString() ?? null,
+    last_attempt_at: s.lastAttemptAt?.toISOString() ?? null,
+    last_error: s.lastError,
+    skipped_providers: s.skipped.map((p) => ({ id: p.providerId, reason: p.reason })),
+  };
+}
