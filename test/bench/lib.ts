@@ -56,7 +56,10 @@ export async function startDaemonProcess(opts: { databaseUrl: string; connection
   const logPath = join(dir, 'daemon.log');
   const logFd = openSync(logPath, 'a');
   const cmd = daemonCommand();
-  const child: ChildProcess = spawn(process.execPath, cmd.args, {
+  // e.g. BENCH_DAEMON_NODE_ARGS=--max-semi-space-size=16 to see V8's young generation's share of the RSS.
+  const nodeArgs = (process.env.BENCH_DAEMON_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  if (nodeArgs.length) cmd.runner += ` with ${nodeArgs.join(' ')}`;
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, ...cmd.args], {
     cwd: REPO_ROOT,
     stdio: ['ignore', logFd, logFd],
     env: {

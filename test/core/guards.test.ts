@@ -14,8 +14,11 @@ beforeAll(async () => {
   hook = await startWebhookReceiver();
 });
 afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
+  // Every cleanup runs even when one fails, so no server outlives the test; the first failure is reported.
+  let failed: unknown;
+  for (const c of cleanups.splice(0).reverse()) await c().catch((e: unknown) => { failed ??= e; });
   hook.setBehaviour({ kind: 'ok' });
+  if (failed) throw failed;
 });
 afterAll(async () => {
   await hook?.stop();

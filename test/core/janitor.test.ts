@@ -18,8 +18,11 @@ beforeAll(async () => {
 });
 afterEach(async () => {
   // Children first (they may hold hanging calls to the receiver), then daemons, then databases.
-  for (const c of cleanups.splice(0).reverse()) await c();
+  // Every cleanup runs even when one fails, so no server outlives the test; the first failure is reported.
+  let failed: unknown;
+  for (const c of cleanups.splice(0).reverse()) await c().catch((e: unknown) => { failed ??= e; });
   hook.setBehaviour({ kind: 'ok' });
+  if (failed) throw failed;
 });
 afterAll(async () => {
   await hook?.stop();

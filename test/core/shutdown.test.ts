@@ -26,9 +26,12 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   release();
-  await proc?.stop();
-  await db?.drop();
-  await hook?.stop();
+  try {
+    await proc?.stop();
+  } finally {
+    await db?.drop();
+    await hook?.stop();
+  }
 });
 
 describe('graceful shutdown', () => {

@@ -40,7 +40,9 @@ export function internalRoutes(service: ChallengeService, chooser: ProviderChoos
 
   app.post('/create', async (c) => {
     const body = await readBody(c, createSchema);
-    const wait = body.wait === 'propagated' || c.req.query('wait') === 'propagated';
+    // Unset means "as the provider's wait_for_propagation setting says".
+    const asked = body.wait ?? c.req.query('wait');
+    const wait = asked === 'propagated' ? true : asked === 'none' ? false : undefined;
     const { row, created } = await service.create({ providerId: body.provider_id, fqdn: body.fqdn, value: body.value, wait });
     return c.json({ success: true, challenge_id: row.id, status: row.status }, created ? 201 : 200);
   });
