@@ -18,7 +18,10 @@ mkdir -p "$CACHE_DIR"
 exec 9>"$CACHE_DIR/.build.lock"
 flock 9
 
-if [[ -x "$OUT" && "${CI:-}" != "true" ]]; then
+# In CI the binary is built fresh once per test run (DNS01_TEST_RUN_ID comes from vitest's global setup),
+# then shared by every test file of that run.
+RUN_ID="${DNS01_TEST_RUN_ID:-}"
+if [[ -x "$OUT" && ( "${CI:-}" != "true" || ( -n "$RUN_ID" && "$(cat "$OUT.run" 2>/dev/null)" == "$RUN_ID" ) ) ]]; then
   log "reusing $OUT"
   echo "$OUT"
   exit 0
@@ -85,5 +88,6 @@ export GOCACHE="$CACHE_DIR/gocache" GOFLAGS=
 (cd "$WORK/src/dns01proxy/cmd/caddy" && "$GO" build -ldflags "-X github.com/caddyserver/caddy/v2.CustomVersion=v2.6.2+dns01proxy" -o "$WORK/caddy" . >&2)
 mv "$WORK/caddy" "$OUT.tmp"
 mv "$OUT.tmp" "$OUT"
+printf "%s" "$RUN_ID" >"$OUT.run"
 log "built $OUT"
 echo "$OUT"

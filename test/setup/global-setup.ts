@@ -14,6 +14,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('pgAdminUrl', pg.url);
   // Workers are forked after this runs, so they inherit it; it also serves code that cannot call inject().
   process.env[PG_ADMIN_URL_ENV] = pg.url;
+  // Lets per-run artefacts (the Caddy test binary in CI) be built once per run and shared by its files.
+  process.env.DNS01_TEST_RUN_ID ??= `${process.pid}-${Date.now()}`;
   return async () => {
     delete process.env[PG_ADMIN_URL_ENV];
     await pg.stop();
