@@ -99,7 +99,7 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
   };
 
   let draining = false;
-  const admin = providerRoutes(providers, registry);
+  const admin = providerRoutes(providers, registry, log.child({ module: 'admin' }));
   admin.route('/sites', siteRoutes(siteStore));
   admin.route('/caddy', caddyRoutes(caddyDeps, caddySync));
   const app = createApp({

@@ -47,6 +47,8 @@ export class Janitor {
           this.log.error({ err: (err as Error).message }, 'janitor run failed');
         })
         .finally(() => {
+          // A run that failed (database down) still proves the loop ticks; liveness is for a wedged loop.
+          this.lastRunAt = Date.now();
           this.running = undefined;
           if (this.timer) this.timer = setTimeout(tick, this.opts.intervalMs);
         });

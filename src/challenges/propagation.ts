@@ -95,6 +95,8 @@ export class PropagationChecker {
       this.running = this.runOnce()
         .catch((err) => this.log.error({ err: (err as Error).message }, 'propagation run failed'))
         .finally(() => {
+          // A run that failed (database down) still proves the loop ticks; liveness is for a wedged loop.
+          this.lastRunAt = Date.now();
           this.running = undefined;
           if (this.timer) this.timer = setTimeout(tick, this.intervalMs);
         });

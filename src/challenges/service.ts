@@ -130,6 +130,7 @@ export class ChallengeService {
   async removeByValue(providerId: string | null, fqdnInput: unknown, valueInput: unknown): Promise<ChallengeRow[]> {
     const fqdn = normaliseChallengeFqdn(fqdnInput);
     const value = checkTxtValue(valueInput);
+    if (providerId) await this.providers.get(providerId);
     const rows = await this.db
       .select()
       .from(challenges)

@@ -30,6 +30,7 @@ interface Guard {
   windowStart: number;
   consecutiveFailures: number;
   resetSeconds: number;
+  openedAt: number;
 }
 
 export interface RegistryDeps {
@@ -147,7 +148,7 @@ export class ProviderRegistry {
       resetTimeout: resetSeconds * 1000,
       errorThresholdPercentage: 100,
     });
-    const g: Guard = { signature, limiter, breaker, submitting: Promise.resolve(), windowStart: Date.now(), consecutiveFailures: 0, resetSeconds };
+    const g: Guard = { signature, limiter, breaker, submitting: Promise.resolve(), windowStart: Date.now(), consecutiveFailures: 0, resetSeconds, openedAt: 0 };
     const gauge = this.deps.metrics.breakerState.labels(p.id);
     gauge.set(0);
     breaker.on('success', () => {
@@ -158,6 +159,7 @@ export class ProviderRegistry {
       if (g.consecutiveFailures >= threshold && !breaker.opened) breaker.open();
     });
     breaker.on('open', () => {
+      g.openedAt = Date.now();
       gauge.set(2);
       this.deps.log.warn({ provider: p.id, resetSeconds }, 'provider circuit opened');
     });
@@ -187,9 +189,11 @@ export class ProviderRegistry {
 
     if (g.breaker.opened) {
       observe('circuit_open');
-      throw new AppError('PROVIDER_CIRCUIT_OPEN', `provider ${p.name} failed repeatedly; calls are paused for up to ${g.resetSeconds} s`, {
+      const wait = Math.max(1, Math.ceil((g.openedAt + g.resetSeconds * 1000 - Date.now()) / 1000));
+      throw new AppError('PROVIDER_CIRCUIT_OPEN', `provider ${p.name} failed repeatedly; calls are paused for ${wait} s more`, {
         retryable: true,
-        headers: { 'Retry-After': String(g.resetSeconds) },
+        details: { retry_after_seconds: wait },
+        headers: { 'Retry-After': String(wait) },
       });
     }
     const run = () => g.breaker.fire(() => fn(ctx)) as Promise<T>;

@@ -148,19 +148,30 @@ export class ProviderStore {
     return row;
   }
 
-  /** Refuses while a record of this provider may still exist in DNS: deleting would strand it. */
-  async remove(id: string): Promise<void> {
+  /**
+   * Refuses while a record of this provider may still exist in DNS: deleting would strand it. `force`
+   * is the operator's override for a provider whose far side is gone for good; the records it may
+   * have left are returned so they can be removed by hand.
+   */
+  async remove(id: string, opts: { force?: boolean } = {}): Promise<{ abandoned: { fqdn: string; value: string }[] }> {
     await this.get(id);
+    const abandoned = opts.force
+      ? await this.db.select({ fqdn: challenges.fqdn, value: challenges.value }).from(challenges)
+          .where(and(eq(challenges.providerId, id), inArray(challenges.recordState, ['present', 'unknown'])))
+      : [];
     const [busy] = await this.db
       .select({ n: sql<number>`count(*)::int` })
       .from(challenges)
       .where(and(eq(challenges.providerId, id), or(inArray(challenges.status, ['CREATED', 'PENDING', 'VERIFYING']), inArray(challenges.recordState, ['present', 'unknown']))));
-    if ((busy?.n ?? 0) > 0) throw new AppError('CONFLICT', 'provider has challenges whose records may still exist; retry after they are cleaned up', { details: { challenges: busy!.n } });
+    if ((busy?.n ?? 0) > 0 && !opts.force) {
+      throw new AppError('CONFLICT', 'provider has challenges whose records may still exist; retry after they are cleaned up, or delete with ?force=true', { details: { challenges: busy!.n } });
+    }
     const [used] = await this.db.select({ n: sql<number>`count(*)::int` }).from(sites).where(eq(sites.dnsProviderId, id));
     if ((used?.n ?? 0) > 0) throw new AppError('CONFLICT', 'provider is used by sites; move or delete them first', { details: { sites: used!.n } });
     await this.db.delete(dnsProviders).where(eq(dnsProviders.id, id));
     this.registry.forget(id);
     this.onChange();
+    return { abandoned };
   }
 
   decrypt(row: DnsProviderRow): Record<string, unknown> {

@@ -102,6 +102,7 @@ describe('hostile input', () => {
     for (const id of ['00000000-0000-4000-8000-000000000000', 'nope', "'; drop table challenges; --"]) {
       await expectRefused(await d.internal('/create', { body: { ...good, provider_id: id } }), 404, 'PROVIDER_NOT_FOUND');
       await expectRefused(await d.internal(`/providers/${encodeURIComponent(id)}/present`, { body: { fqdn: good.fqdn, value: good.value } }), 404, 'PROVIDER_NOT_FOUND');
+      await expectRefused(await d.internal(`/providers/${encodeURIComponent(id)}/cleanup`, { body: { fqdn: good.fqdn, value: good.value } }), 404, 'PROVIDER_NOT_FOUND');
     }
     expect(await rows()).toBe(0);
   });

@@ -1,10 +1,11 @@
 // Admin API for DNS providers and provider types; credentials only ever leave masked.
 import { Hono } from 'hono';
+import type { Logger } from 'pino';
 import type { ProviderRegistry } from '../../providers/registry.js';
 import { providerInputSchema, providerPatchSchema, type ProviderStore } from '../../providers/store.js';
 import { readBody } from '../body.js';
 
-export function providerRoutes(store: ProviderStore, registry: ProviderRegistry): Hono {
+export function providerRoutes(store: ProviderStore, registry: ProviderRegistry, log: Logger): Hono {
   const app = new Hono();
 
   app.get('/provider-types', (c) =>
@@ -25,8 +26,9 @@ export function providerRoutes(store: ProviderStore, registry: ProviderRegistry)
     return c.json({ success: true, provider: store.toPublic(row) });
   });
   app.delete('/dns-providers/:id', async (c) => {
-    await store.remove(c.req.param('id'));
-    return c.json({ success: true, status: 'deleted' });
+    const { abandoned } = await store.remove(c.req.param('id'), { force: c.req.query('force') === 'true' });
+    if (abandoned.length > 0) log.warn({ provider: c.req.param('id'), records: abandoned }, 'provider force-deleted; these records may remain in DNS');
+    return c.json({ success: true, status: 'deleted', ...(abandoned.length > 0 ? { records_possibly_left: abandoned } : {}) });
   });
   app.post('/dns-providers/:id/test', async (c) => {
     const row = await store.get(c.req.param('id'));

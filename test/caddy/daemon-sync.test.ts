@@ -1,0 +1,343 @@
+// The daemon's Caddy sync against real Caddy admin APIs: the built Caddy (has dns.providers.acmeproxy) and
+// Debian's stock Caddy (rejects it). Pushes on start and on change (LISTEN/NOTIFY, also from another
+// replica), no-op runs, undecryptable providers, a rejected push, Caddy down and back.
+import { randomBytes } from 'node:crypto';
+import postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CaddyPolicy } from '../../src/caddy/types.js';
+import { startCaddy, buildCaddyWithAcmeproxy, DEBIAN_CADDY, type RunningCaddy } from '../support/caddy.js';
+import { startTestDaemon, txtValue, type TestDaemon } from '../support/daemon.js';
+import { freePort } from '../support/ports.js';
+import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
+import { caddyGet, eventually } from './helpers.js';
+
+const PREFIX = 'dns01-proxy-';
+
+/**
+ * Someone else's policy. An acme issuer (never used: nothing asks for that name), not `internal`: the
+ * internal issuer makes Caddy install its local root into the system trust store when run as root.
+ */
+const OPERATOR_POLICY = {
+  '@id': 'operator-policy',
+  subjects: ['operator.example.test'],
+  issuers: [{ module: 'acme', ca: 'https://127.0.0.1:9/directory' }],
+};
+
+/** Caddy's own config the daemon must leave alone: an HTTP server and the operator's policy. */
+function operatorConfig(httpPort: number): Record<string, unknown> {
+  return {
+    apps: {
+      http: {
+        servers: {
+          web: { listen: [`127.0.0.1:${httpPort}`], routes: [{ handle: [{ handler: 'static_response', body: 'operator' }] }] },
+        },
+      },
+      tls: { automation: { policies: [OPERATOR_POLICY] } },
+      pki: { certificate_authorities: { local: { install_trust: false } } },
+    },
+  };
+}
+
+/** Caddy's automation policies right now (none yet -> []). */
+async function caddyPolicies(caddy: RunningCaddy): Promise<Record<string, unknown>[]> {
+  const res = await fetch(`${caddy.adminUrl}/config/apps/tls/automation/policies`, { signal: AbortSignal.timeout(5000) });
+  const text = await res.text();
+  if (res.status === 400 && /invalid traversal/.test(text)) return [];
+  if (!res.ok) throw new Error(`GET policies: ${res.status} ${text}`);
+  return (JSON.parse(text) as Record<string, unknown>[] | null) ?? [];
+}
+
+const owned = (ps: Record<string, unknown>[]) => ps.filter((p) => String(p['@id'] ?? '').startsWith(PREFIX));
+const policyOf = (ps: Record<string, unknown>[], providerId: string) =>
+  ps.find((p) => p['@id'] === `${PREFIX}${providerId}`) as CaddyPolicy | undefined;
+
+/** One sample of a Prometheus metric (0 when absent). */
+async function metric(d: TestDaemon, name: string, labels = ''): Promise<number> {
+  const text = await (await fetch(`${d.url}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name}${labels} `) || (labels === '' && l.startsWith(`${name} `)));
+  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
+}
+
+interface CaddyCheck {
+  enabled: boolean;
+  in_sync: boolean;
+  consecutive_failures: number;
+  last_error: string | null;
+  skipped_providers: { id: string; reason: string }[];
+}
+
+async function ready(d: TestDaemon): Promise<{ status: number; caddy: CaddyCheck }> {
+  const res = await fetch(`${d.url}/ready`);
+  const body = (await res.json()) as { checks: { caddy: CaddyCheck } };
+  return { status: res.status, caddy: body.checks.caddy };
+}
+
+/** The daemon's view of what it pushes (GET /api/v1/caddy/config). */
+async function desired(d: TestDaemon): Promise<{ policies: CaddyPolicy[]; skipped: { providerId: string; reason: string }[] }> {
+  const res = await d.admin('/caddy/config');
+  expect(res.status).toBe(200);
+  const body = (await res.json()) as { apps: { tls: { automation: { policies: CaddyPolicy[] } } }; skipped: { providerId: string; reason: string }[] };
+  return { policies: body.apps.tls.automation.policies, skipped: body.skipped };
+}
+
+async function addSite(d: TestDaemon, providerId: string, names: string[]): Promise<string> {
+  const res = await d.admin('/sites', { method: 'POST', body: { domain_names: names, dns_provider_id: providerId } });
+  const body = (await res.json()) as { site?: { id: string } };
+  if (res.status !== 201 || !body.site) throw new Error(`site: ${res.status} ${JSON.stringify(body)}`);
+  return body.site.id;
+}
+
+const webhookProvider = (name: string, receiver: WebhookReceiver, extra: Record<string, unknown> = {}) => ({
+  name, provider_type: 'webhook', credentials: { create_url: receiver.url, max_retries: 0, timeout_seconds: 5 }, ...extra,
+});
+
+/** A daemon that Caddy can call back: its port is chosen first so DNS01_INTERNAL_URL is right. */
+async function daemonFor(caddy: RunningCaddy | null, opts: { interval: string; databaseUrl?: string; env?: Record<string, string> }): Promise<TestDaemon> {
+  const port = await freePort();
+  return startTestDaemon({
+    jobs: true,
+    ...(opts.databaseUrl ? { databaseUrl: opts.databaseUrl } : {}),
+    env: {
+      DNS01_PORT: String(port),
+      DNS01_INTERNAL_URL: `http://127.0.0.1:${port}`,
+      DNS01_CADDY_SYNC_INTERVAL: opts.interval,
+      // Loopback only: the propagation checker and Caddy's resolvers never ask a server off this machine.
+      DNS01_DNS_RESOLVERS: `127.0.0.1:${await freePort()}`,
+      ...(caddy ? { DNS01_CADDY_ADMIN_URL: caddy.adminUrl } : {}),
+      ...opts.env,
+    },
+  });
+}
+
+/** Waits until this daemon LISTENs on the config channel, so a NOTIFY sent now reaches it. */
+async function listening(db: TestDatabase): Promise<void> {
+  const sql = postgres(db.url, { max: 1, onnotice: () => {} });
+  try {
+    await eventually('the daemon LISTENs for config changes', async () => {
+      const rows = await sql`select 1 from pg_stat_activity where datname = current_database() and query ilike 'listen%dns01_config%'`;
+      return rows.length > 0;
+    }, 10_000);
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+/** Create and delete a challenge through the internal API (the daemon's real job), via a webhook provider. */
+async function challengeRoundTrip(d: TestDaemon, providerId: string, seed: string): Promise<void> {
+  const value = txtValue(seed);
+  const created = await d.internal('/create', { body: { provider_id: providerId, fqdn: `_acme-challenge.${seed}.example.test`, value } });
+  expect(created.status, await created.clone().text()).toBe(201);
+  const { challenge_id: id } = (await created.json()) as { challenge_id: string };
+  const del = await d.internal(`/${id}`, { method: 'DELETE' });
+  expect(del.status).toBe(200);
+  expect(await del.json()).toEqual({ success: true, status: 'deleted' });
+  const row = (await (await d.internal(`/${id}`, { method: 'GET' })).json()) as { challenge: { status: string; record_state: string } };
+  expect(row.challenge).toMatchObject({ status: 'DELETED', record_state: 'removed' });
+}
+
+describe('daemon sync with the built Caddy (dns.providers.acmeproxy), two replicas on one database', () => {
+  let caddy: RunningCaddy;
+  let db: TestDatabase;
+  let d1: TestDaemon; // Caddy URL, interval 60 s: every push seen here within seconds is change-driven
+  let d2: TestDaemon; // same database, no Caddy URL, a different encryption key
+  let receiver: WebhookReceiver;
+  let initialHttp: unknown;
+  let p1: string;
+
+  beforeAll(async () => {
+    const binary = await buildCaddyWithAcmeproxy();
+    caddy = await startCaddy({ binary, config: operatorConfig(await freePort()) });
+    initialHttp = await caddyGet(caddy.adminUrl, 'apps/http');
+    receiver = await startWebhookReceiver();
+    db = await createTestDatabase();
+    d1 = await daemonFor(caddy, { interval: '60s', databaseUrl: db.url });
+    d2 = await startTestDaemon({ databaseUrl: db.url, env: { DNS01_ENCRYPTION_KEY: randomBytes(32).toString('base64') } });
+    await listening(db);
+  }, 900_000);
+
+  afterAll(async () => {
+    await d2?.stop();
+    await d1?.stop();
+    await db?.drop();
+    await receiver?.stop();
+    await caddy?.stop();
+  });
+
+  it('pushes a provider\'s policy (our @id, subjects, acmeproxy back to this daemon) within seconds', async () => {
+    p1 = await d1.addProvider(webhookProvider('hook-1', receiver));
+    await addSite(d1, p1, ['www.example.test', 'Example.test']);
+
+    await eventually('our policy in Caddy', async () => policyOf(await caddyPolicies(caddy), p1) !== undefined, 5000);
+    const policy = policyOf(await caddyPolicies(caddy), p1)!;
+    expect(policy.subjects).toEqual(['example.test', 'www.example.test']);
+    expect(policy.issuers).toHaveLength(1);
+    const issuer = policy.issuers[0] as { module: string; challenges: { http: unknown; 'tls-alpn': unknown; dns: { provider: Record<string, unknown> } } };
+    expect(issuer.module).toBe('acme');
+    expect(issuer.challenges.http).toEqual({ disabled: true });
+    expect(issuer.challenges['tls-alpn']).toEqual({ disabled: true });
+    expect(issuer.challenges.dns.provider).toEqual({
+      name: 'acmeproxy',
+      endpoint: `${d1.url}/internal/dns-challenge/providers/${p1}`,
+      username: 'caddy',
+      password: d1.internalToken,
+    });
+
+    // The admin API shows exactly what Caddy holds as ours.
+    const { policies } = await desired(d1);
+    expect(owned(await caddyPolicies(caddy))).toEqual(policies);
+    expect((await ready(d1)).caddy).toMatchObject({ enabled: true, in_sync: true, consecutive_failures: 0, last_error: null });
+  });
+
+  it('pushes a new site within about a second (LISTEN/NOTIFY), not at the 60 s interval', async () => {
+    const pushed = await metric(d1, 'dns01_caddy_sync_pushes_total', '{outcome="pushed"}');
+    await addSite(d1, p1, ['api.example.test']);
+    await eventually('the new subject in Caddy', async () => policyOf(await caddyPolicies(caddy), p1)?.subjects.includes('api.example.test') === true, 3000);
+    expect(await metric(d1, 'dns01_caddy_sync_pushes_total', '{outcome="pushed"}')).toBe(pushed + 1);
+  });
+
+  it('pushes a change made through another replica (which has no Caddy URL)', async () => {
+    expect((await ready(d2)).caddy).toEqual({ ok: true, enabled: false });
+    await addSite(d2, p1, ['other.example.test']);
+    await eventually('the other replica\'s subject in Caddy', async () => policyOf(await caddyPolicies(caddy), p1)?.subjects.includes('other.example.test') === true, 3000);
+    expect(policyOf(await caddyPolicies(caddy), p1)!.subjects).toEqual(['api.example.test', 'example.test', 'other.example.test', 'www.example.test']);
+  });
+
+  it('pushes nothing when nothing changed, and leaves Caddy\'s other config alone', async () => {
+    const pushed = await metric(d1, 'dns01_caddy_sync_pushes_total', '{outcome="pushed"}');
+    const unchanged = await metric(d1, 'dns01_caddy_sync_pushes_total', '{outcome="unchanged"}');
+    const pushLogs = () => d1.logs().split('\n').filter((l) => l.includes('caddy TLS policies pushed')).length;
+    const logged = pushLogs();
+    const before = await caddyGet(caddy.adminUrl, '');
+    for (let i = 0; i < 3; i++) {
+      const res = await d1.admin('/caddy/sync', { method: 'POST' });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ success: true, sync: { in_sync: true, consecutive_failures: 0 } });
+    }
+    expect(await metric(d1, 'dns01_caddy_sync_pushes_total', '{outcome="pushed"}')).toBe(pushed);
+    expect(await metric(d1, 'dns01_caddy_sync_pushes_total', '{outcome="unchanged"}')).toBe(unchanged + 3);
+    expect(pushLogs()).toBe(logged);
+    expect(await caddyGet(caddy.adminUrl, '')).toEqual(before);
+
+    // Ours first (Caddy takes the first matching policy), then the operator's, untouched; the HTTP server too.
+    const all = await caddyPolicies(caddy);
+    expect(all.map((p) => p['@id'])).toEqual([`${PREFIX}${p1}`, 'operator-policy']);
+    expect(all[1]).toEqual(OPERATOR_POLICY);
+    expect(await caddyGet(caddy.adminUrl, 'apps/http')).toEqual(initialHttp);
+  });
+
+  it('skips a provider whose credentials it cannot decrypt (warning + metric), and still pushes the others', async () => {
+    // d2 seals with its own key: d1 can read the row but not the credentials.
+    const foreign = await d2.addProvider(webhookProvider('hook-foreign-key', receiver));
+    await addSite(d2, foreign, ['foreign.example.test']);
+    await eventually('d1 counts the skipped provider', async () => (await metric(d1, 'dns01_caddy_providers_skipped')) === 1, 5000);
+    await eventually('d1 reports it in /ready', async () => (await ready(d1)).caddy.skipped_providers.some((s) => s.id === foreign), 5000);
+    expect((await ready(d1)).caddy.skipped_providers).toEqual([{ id: foreign, reason: 'credentials_unreadable' }]);
+    expect(d1.logs()).toContain('provider left out of Caddy config: credentials could not be decrypted');
+    const warn = d1.logs().split('\n').find((l) => l.includes('provider left out of Caddy config'))!;
+    expect(JSON.parse(warn)).toMatchObject({ level: 'warn', provider: foreign, reason: 'credentials_unreadable' });
+
+    // A later change for a readable provider still lands; the unreadable one never gets a policy.
+    await addSite(d1, p1, ['later.example.test']);
+    await eventually('the later subject in Caddy', async () => policyOf(await caddyPolicies(caddy), p1)?.subjects.includes('later.example.test') === true, 3000);
+    const all = await caddyPolicies(caddy);
+    expect(policyOf(all, foreign)).toBeUndefined();
+    expect(all.flatMap((p) => (p.subjects as string[]) ?? [])).not.toContain('foreign.example.test');
+    const view = await desired(d1);
+    expect(view.skipped).toEqual([expect.objectContaining({ providerId: foreign, reason: 'credentials_unreadable' })]);
+    expect(owned(all)).toEqual(view.policies);
+    expect((await ready(d1)).caddy).toMatchObject({ in_sync: true, consecutive_failures: 0 });
+    expect((await fetch(`${d1.url}/health`)).status).toBe(200);
+    // Nothing secret in either log.
+    for (const d of [d1, d2]) expect(d.logs()).not.toContain(d1.internalToken);
+  });
+});
+
+describe('daemon sync while the built Caddy is down and when it comes back', () => {
+  let caddy: RunningCaddy;
+  let d: TestDaemon;
+  let receiver: WebhookReceiver;
+  let providerId: string;
+
+  beforeAll(async () => {
+    const binary = await buildCaddyWithAcmeproxy();
+    caddy = await startCaddy({ binary, config: operatorConfig(await freePort()) });
+    receiver = await startWebhookReceiver();
+    d = await daemonFor(caddy, { interval: '2s' });
+    providerId = await d.addProvider(webhookProvider('hook-down', receiver));
+    await addSite(d, providerId, ['down.example.test']);
+    await eventually('the first push', async () => policyOf(await caddyPolicies(caddy), providerId) !== undefined, 10_000);
+  }, 900_000);
+
+  afterAll(async () => {
+    await d?.stop();
+    await receiver?.stop();
+    await caddy?.stop();
+  });
+
+  it('keeps answering challenges with Caddy down, and puts the policies back once Caddy returns', async () => {
+    await caddy.kill();
+    await eventually('a failed sync seen in /ready', async () => (await ready(d)).caddy.consecutive_failures > 0, 10_000);
+    const down = await ready(d);
+    expect(down.status).toBe(200);
+    expect(down.caddy).toMatchObject({ in_sync: false });
+    expect(down.caddy.last_error).toMatch(/unreachable/);
+    expect(await metric(d, 'dns01_caddy_sync_consecutive_failures')).toBeGreaterThan(0);
+    await challengeRoundTrip(d, providerId, 'while-down');
+
+    // Caddy comes back from its config file, without the policies we pushed: the sync notices and pushes again.
+    await caddy.restart();
+    await eventually('in sync again', async () => (await ready(d)).caddy.in_sync, 15_000);
+    expect(policyOf(await caddyPolicies(caddy), providerId)?.subjects).toEqual(['down.example.test']);
+    expect((await ready(d)).caddy).toMatchObject({ consecutive_failures: 0, last_error: null });
+    expect(await metric(d, 'dns01_caddy_sync_consecutive_failures')).toBe(0);
+    expect((await caddyPolicies(caddy)).map((p) => p['@id'])).toEqual([`${PREFIX}${providerId}`, 'operator-policy']);
+  });
+});
+
+describe('daemon sync with the stock Debian Caddy (no dns.providers modules)', () => {
+  let caddy: RunningCaddy;
+  let d: TestDaemon;
+  let receiver: WebhookReceiver;
+
+  beforeAll(async () => {
+    caddy = await startCaddy({ binary: DEBIAN_CADDY, config: operatorConfig(await freePort()) });
+    receiver = await startWebhookReceiver();
+    d = await daemonFor(caddy, { interval: '2s' });
+  }, 120_000);
+
+  afterAll(async () => {
+    await d?.stop();
+    await receiver?.stop();
+    await caddy?.stop();
+  });
+
+  it('a rejected push is visible in /ready and /metrics, Caddy keeps its config, challenges keep working', async () => {
+    const before = await caddyGet(caddy.adminUrl, '');
+    const providerId = await d.addProvider(webhookProvider('hook-stock', receiver));
+    await addSite(d, providerId, ['stock.example.test']);
+
+    await eventually('a rejected push', async () => (await ready(d)).caddy.consecutive_failures > 0, 10_000);
+    const r = await ready(d);
+    expect(r.status).toBe(200); // informational: Caddy trouble never takes the challenge API out of service
+    expect(r.caddy.in_sync).toBe(false);
+    expect(r.caddy.last_error).toContain('unknown module: dns.providers.acmeproxy');
+    expect(r.caddy.last_error).not.toContain(d.internalToken);
+    expect(await metric(d, 'dns01_caddy_sync_consecutive_failures')).toBeGreaterThan(0);
+    expect(await metric(d, 'dns01_caddy_sync_pushes_total', '{outcome="failed"}')).toBeGreaterThan(0);
+
+    // It keeps retrying (backoff capped at the 2 s interval) and failing; Caddy keeps its previous config.
+    const n = r.caddy.consecutive_failures;
+    await eventually('another failed attempt', async () => (await ready(d)).caddy.consecutive_failures > n, 10_000);
+    expect(await caddyGet(caddy.adminUrl, '')).toEqual(before);
+
+    // The on-demand sync reports the failure too.
+    const res = await d.admin('/caddy/sync', { method: 'POST' });
+    expect(res.status).toBe(502);
+    expect(await res.json()).toMatchObject({ success: false, sync: { in_sync: false } });
+
+    await challengeRoundTrip(d, providerId, 'stock');
+    expect(receiver.calls.map((c) => c.body.action)).toEqual(['create', 'delete']);
+    expect(d.logs()).not.toContain(d.internalToken);
+  });
+});
