@@ -72,6 +72,9 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
   });
   const notifyChange = () => void database.notify(CONFIG_CHANNEL, 'providers').catch(() => undefined);
   const providers = new ProviderStore(database, keyring, registry, notifyChange);
+  const rotation = await providers.reencryptAll();
+  if (rotation.rotated > 0) log.info({ rotated: rotation.rotated, keyVersion: keyring.writeVersion }, 'credentials re-encrypted under the current key');
+  if (rotation.unreadable > 0) log.warn({ unreadable: rotation.unreadable }, 'some provider credentials use a key that is not configured; set it as DNS01_ENCRYPTION_KEY_V1..V10');
   const propagation = new PropagationChecker(database, providers, registry, metrics, log.child({ module: 'propagation' }), {
     resolvers: resolversFrom(config.dnsResolvers), authPort: config.dnsAuthPort,
   });
