@@ -1,8 +1,10 @@
 // Background clean-up: expires stale challenges, removes records nobody cleaned up, deletes old rows.
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Database } from '../db/client.js';
 import { ACTIVE_STATUSES, challenges, type ChallengeRow } from '../db/schema.js';
+import { claimChallenges } from '../jobs/claim.js';
+import { JobLoop } from '../jobs/loop.js';
 import type { Metrics } from '../metrics.js';
 import type { ChallengeService } from './service.js';
 
@@ -26,10 +28,7 @@ export interface JanitorReport {
 }
 
 export class Janitor {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
-  /** Last time a run finished; /health reports the loop as wedged when this falls too far behind. */
-  lastRunAt = Date.now();
+  private readonly loop: JobLoop;
 
   constructor(
     private readonly database: Database,
@@ -37,33 +36,20 @@ export class Janitor {
     private readonly metrics: Metrics,
     private readonly log: Logger,
     private readonly opts: JanitorOptions,
-  ) {}
-
-  start(): void {
-    const tick = () => {
-      this.running = this.runOnce()
-        .catch((err) => {
-          this.metrics.janitorRuns.labels('error').inc();
-          this.log.error({ err: (err as Error).message }, 'janitor run failed');
-        })
-        .finally(() => {
-          // A run that failed (database down) still proves the loop ticks; liveness is for a wedged loop.
-          this.lastRunAt = Date.now();
-          this.running = undefined;
-          if (this.timer) this.timer = setTimeout(tick, this.opts.intervalMs);
-        });
-    };
-    this.timer = setTimeout(tick, Math.min(1000, this.opts.intervalMs));
+  ) {
+    this.loop = new JobLoop('janitor', () => opts.intervalMs, () => this.runOnce(), log, () => metrics.janitorRuns.labels('error').inc());
   }
 
-  async stop(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.running;
+  start(): void {
+    this.loop.start(Math.min(1000, this.opts.intervalMs));
+  }
+
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   healthy(now = Date.now()): boolean {
-    return now - this.lastRunAt < Math.max(this.opts.intervalMs * 5, 5 * 60_000);
+    return this.loop.healthy(now);
   }
 
   async runOnce(): Promise<JanitorReport> {
@@ -95,29 +81,14 @@ export class Janitor {
     report.rowsDeleted = deleted ?? 0;
     this.metrics.janitorRowsDeleted.inc(report.rowsDeleted);
     this.metrics.janitorRuns.labels('ok').inc();
-    this.lastRunAt = Date.now();
     if (report.expired + report.interrupted + report.recordsRemoved + report.cleanupFailures + report.rowsDeleted > 0) {
       this.log.info(report, 'janitor run');
     }
     return report;
   }
 
-  /** Leases matching rows to this replica; SKIP LOCKED means two replicas never take the same row. */
-  private async claim(where: ReturnType<typeof sql>): Promise<ChallengeRow[]> {
-    const leaseSeconds = Math.round((this.opts.leaseMs ?? 120_000) / 1000);
-    const rows = await this.database.db.execute(sql`
-      update ${challenges} set claimed_until = now() + ${`${leaseSeconds} seconds`}::interval
-      where id in (
-        select id from ${challenges}
-        where ${where} and (claimed_until is null or claimed_until < now())
-        order by created_at
-        limit ${this.opts.batchSize ?? 50}
-        for update skip locked)
-      returning id`);
-    const ids = (Array.isArray(rows) ? rows : (rows as unknown as { rows: { id: string }[] }).rows).map((r) => (r as { id: string }).id);
-    const out: ChallengeRow[] = [];
-    for (const id of ids) out.push(await this.service.get(id));
-    return out;
+  private claim(where: SQL): Promise<ChallengeRow[]> {
+    return claimChallenges(this.database, { where, leaseMs: this.opts.leaseMs ?? 120_000, limit: this.opts.batchSize ?? 50 });
   }
 
   private async finishClaimed(

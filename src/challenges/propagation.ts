@@ -1,13 +1,15 @@
 // Propagation checker: moves PENDING challenges to VERIFYING once every authoritative server serves the value.
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Database } from '../db/client.js';
 import { challenges, type ChallengeRow, type DnsProviderRow } from '../db/schema.js';
 import { checkPropagation, type PropagationResult } from '../dns/propagation.js';
 import type { DnsServer } from '../dns/transport.js';
 import { AppError } from '../errors.js';
+import { claimChallenges } from '../jobs/claim.js';
+import { JobLoop } from '../jobs/loop.js';
 import type { Metrics } from '../metrics.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { ProviderStore } from '../providers/store.js';
@@ -69,12 +71,9 @@ function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
 }
 
 export class PropagationChecker {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
+  private readonly loop: JobLoop;
   /** Aborted on stop(): waiting requests give up with DNS_NOT_PROPAGATED instead of outliving the database. */
   private abort = new AbortController();
-  /** Last time a run finished; /health reports the loop as wedged when this falls too far behind. */
-  lastRunAt = Date.now();
 
   constructor(
     private readonly database: Database,
@@ -83,36 +82,22 @@ export class PropagationChecker {
     private readonly metrics: Metrics,
     private readonly log: Logger,
     private readonly opts: PropagationCheckerOptions,
-  ) {}
-
-  private get intervalMs(): number {
-    return this.opts.intervalMs ?? 1000;
+  ) {
+    this.loop = new JobLoop('propagation', () => opts.intervalMs ?? 1000, () => this.runOnce(), log);
   }
 
   start(): void {
     if (this.abort.signal.aborted) this.abort = new AbortController();
-    const tick = () => {
-      this.running = this.runOnce()
-        .catch((err) => this.log.error({ err: (err as Error).message }, 'propagation run failed'))
-        .finally(() => {
-          // A run that failed (database down) still proves the loop ticks; liveness is for a wedged loop.
-          this.lastRunAt = Date.now();
-          this.running = undefined;
-          if (this.timer) this.timer = setTimeout(tick, this.intervalMs);
-        });
-    };
-    this.timer = setTimeout(tick, this.intervalMs);
+    this.loop.start();
   }
 
   async stop(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
     this.abort.abort();
-    await this.running;
+    await this.loop.stop();
   }
 
   healthy(now = Date.now()): boolean {
-    return now - this.lastRunAt < Math.max(this.intervalMs * 5, 5 * 60_000);
+    return this.loop.healthy(now);
   }
 
   /** Checks every due PENDING row once; a row not yet visible is due again one polling interval later. */
@@ -126,7 +111,6 @@ export class PropagationChecker {
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.opts.concurrency ?? 8, queue.length) }, worker));
-    this.lastRunAt = Date.now();
     if (report.verified > 0) this.log.debug(report, 'propagation run');
     return report;
   }
@@ -246,22 +230,12 @@ export class PropagationChecker {
    * resolver caches an NXDOMAIN for it (RFC 2308 negative caching). Expired rows are the janitor's: a lease
    * taken here would only keep it from them.
    */
-  private async claim(): Promise<ChallengeRow[]> {
-    const leaseSeconds = Math.round((this.opts.leaseMs ?? 60_000) / 1000);
-    const result = await this.database.db.execute(sql`
-      update ${challenges} set claimed_until = now() + ${`${leaseSeconds} seconds`}::interval
-      where id in (
-        select id from ${challenges}
-        where status = 'PENDING' and record_state = 'present'
-          and (next_check_at is null or next_check_at <= now())
-          and expires_at > now()
-          and (claimed_until is null or claimed_until < now())
-        order by next_check_at nulls first, created_at
-        limit ${this.opts.batchSize ?? 50}
-        for update skip locked)
-      returning id`);
-    const ids = (Array.isArray(result) ? result : (result as unknown as { rows: { id: string }[] }).rows).map((r) => (r as { id: string }).id);
-    if (ids.length === 0) return [];
-    return this.database.db.select().from(challenges).where(inArray(challenges.id, ids));
+  private claim(): Promise<ChallengeRow[]> {
+    return claimChallenges(this.database, {
+      where: sql`status = 'PENDING' and record_state = 'present' and (next_check_at is null or next_check_at <= now()) and expires_at > now()`,
+      orderBy: sql`next_check_at nulls first, created_at`,
+      leaseMs: this.opts.leaseMs ?? 60_000,
+      limit: this.opts.batchSize ?? 50,
+    });
   }
 }

@@ -24,6 +24,11 @@ export interface Database {
   close(): Promise<void>;
 }
 
+/** Rows of a raw `db.execute()` result: postgres.js returns an array, PGlite an object with `rows`. */
+export function rowsOf<T>(result: unknown): T[] {
+  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
+}
+
 /** Serialises async work per key inside this process. */
 class KeyedMutex {
   private tails = new Map<string, Promise<unknown>>();

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
-import type { Database } from './client.js';
+import { rowsOf, type Database } from './client.js';
 
 export const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'drizzle');
 
@@ -26,6 +26,5 @@ export async function runMigrations(database: Database): Promise<void> {
 /** True when every migration in drizzle/ is recorded as applied. */
 export async function migrationsApplied(database: Database): Promise<boolean> {
   const rows = await database.db.execute<{ n: number }>(sql`select count(*)::int as n from drizzle.__drizzle_migrations`);
-  const list = Array.isArray(rows) ? rows : (rows as unknown as { rows: { n: number }[] }).rows;
-  return (list[0]?.n ?? 0) >= expectedCount();
+  return (rowsOf<{ n: number }>(rows)[0]?.n ?? 0) >= expectedCount();
 }

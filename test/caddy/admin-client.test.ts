@@ -1,6 +1,6 @@
 // CaddyAdminClient against a real Debian Caddy 2.6.2: creating the TLS app, If-Match, errors that name the cause but no secret.
 import { createServer, type Server } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { CaddyAdminClient, CaddyAdminError } from '../../src/caddy/admin-client.js';
 import { freePort } from '../support/ports.js';
 import { startCaddy, type RunningCaddy } from '../support/caddy.js';

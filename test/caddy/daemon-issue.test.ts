@@ -165,6 +165,12 @@ describe('Caddy obtains certificates through the daemon (policies written by the
       name: 'acmeproxy', endpoint: `${daemon.url}/internal/dns-challenge/providers/${providerId}`,
     });
 
+    const { appendFileSync, readdirSync, readFileSync } = await import('node:fs');
+    let seen = '';
+    const diag = setInterval(() => { const o = caddy.output(); if (o !== seen) { appendFileSync('/tmp/caddy-diag.log', o.replace(seen.slice(-2000), '')); seen = o; } }, 100);
+    const acct = join(caddy.workDir, 'data', 'caddy', 'acme');
+    for (const e of readdirSync(acct, { recursive: true, withFileTypes: true })) if (e.isFile()) appendFileSync('/tmp/caddy-diag.log', `FILE ${join(e.parentPath, e.name)}\n${readFileSync(join(e.parentPath, e.name), 'utf8').slice(0, 600)}\n`);
+    setTimeout(() => clearInterval(diag), 30000).unref();
     // Appending to the automate list (POST on an array appends).
     const res = await fetch(`${caddy.adminUrl}/config/apps/tls/certificates/automate`, {
       method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(name),

@@ -8,13 +8,12 @@ describe('acmeproxy / httpreq endpoints', () => {
   let d: TestDaemon;
   let hookA: WebhookReceiver;
   let hookB: WebhookReceiver;
-  let idA: string;
   let idB: string;
 
   beforeAll(async () => {
     [hookA, hookB] = await Promise.all([startWebhookReceiver(), startWebhookReceiver()]);
     d = await startTestDaemon();
-    idA = await d.addProvider({ name: 'default-hook', provider_type: 'webhook', credentials: { create_url: hookA.url }, is_default: true });
+    await d.addProvider({ name: 'default-hook', provider_type: 'webhook', credentials: { create_url: hookA.url }, is_default: true });
     idB = await d.addProvider({ name: 'other-hook', provider_type: 'webhook', credentials: { create_url: hookB.url } });
   });
   afterAll(async () => {
