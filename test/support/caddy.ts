@@ -71,7 +71,13 @@ export async function startCaddy(opts: StartCaddyOptions = {}): Promise<RunningC
   const workDir = await mkdtemp(join(tmpdir(), 'dns01-caddy-'));
   const adminPort = await freePort();
   const adminUrl = `http://127.0.0.1:${adminPort}`;
-  const config = { ...(opts.config ?? {}), admin: { ...((opts.config?.admin as object) ?? {}), listen: `127.0.0.1:${adminPort}` } };
+  const apps = (opts.config?.apps ?? {}) as Record<string, unknown>;
+  const config = {
+    ...(opts.config ?? {}),
+    admin: { ...((opts.config?.admin as object) ?? {}), listen: `127.0.0.1:${adminPort}` },
+    // As root, Caddy would otherwise add its local CA to the machine's trust store on every start.
+    apps: { ...apps, pki: { certificate_authorities: { local: { install_trust: false } } } },
+  };
   const configFile = join(workDir, 'caddy.json');
   await writeFile(configFile, JSON.stringify(config));
   for (const d of ['home', 'data', 'config', 'cache']) await mkdir(join(workDir, d), { recursive: true });
