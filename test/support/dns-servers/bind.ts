@@ -2,9 +2,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freeDnsPort } from '../ports.js';
-import { requireBinary, startProcess } from '../proc.js';
+import { requireBinary } from '../proc.js';
 import type { DnsServer } from '../../../src/dns/transport.js';
-import { type DnsServerOptions, type RunningDnsServer, removeDir, tempDir, txtReader, waitForDns, zoneFile } from './common.js';
+import { type DnsServerOptions, type RunningDnsServer, launch, tempDir, zoneFile } from './common.js';
 
 export interface BindOptions extends DnsServerOptions {
   /** Also accept unsigned updates from 127.0.0.1 (plain `nsupdate` in tests); uses allow-update instead of update-policy. */
@@ -53,19 +53,5 @@ export async function startBind(opts: BindOptions): Promise<RunningDnsServer> {
   writeFileSync(join(dir, 'root.hints'), '. 3600000 NS a.root.invalid.\na.root.invalid. 3600000 A 127.0.0.1\n');
   for (const z of opts.zones) writeFileSync(join(dir, `${z}.zone`), zoneFile(z, opts.records?.[z]));
   // -g: foreground, log to stderr; -n 1: one worker thread on this shared machine.
-  const proc = startProcess(named, ['-g', '-n', '1', '-c', join(dir, 'named.conf')]);
-  const alive = () => proc.child.exitCode === null && proc.child.signalCode === null;
-  try {
-    await waitForDns(port, opts.zones[0]!, alive, proc.output);
-  } catch (err) {
-    await proc.stop();
-    removeDir(dir);
-    throw err;
-  }
-  return {
-    host: '127.0.0.1', port, kind: 'bind', dir,
-    txt: txtReader(port),
-    output: proc.output,
-    stop: async () => { await proc.stop(); removeDir(dir); },
-  };
+  return launch('bind', named, ['-g', '-n', '1', '-c', join(dir, 'named.conf')], port, dir, opts.zones);
 }

@@ -7,6 +7,7 @@ import { encodeQuery } from '../../../src/dns/packet.js';
 import { exchange } from '../../../src/dns/transport.js';
 import { txtValues } from '../../../src/dns/lookup.js';
 import type { TsigAlgorithm } from '../../../src/dns/tsig.js';
+import { startProcess } from '../proc.js';
 
 export interface TestTsigKey {
   name: string;
@@ -70,4 +71,23 @@ export async function waitForDns(port: number, zone: string, alive: () => boolea
 
 export function txtReader(port: number): (name: string) => Promise<string[]> {
   return (name) => txtValues(name, { host: '127.0.0.1', port }, { recursionDesired: false, timeoutMs: 2000 });
+}
+
+/** Starts the server process, waits until it answers for the first zone, and wraps it; cleans up if it never does. */
+export async function launch(kind: RunningDnsServer['kind'], cmd: string, args: string[], port: number, dir: string, zones: string[]): Promise<RunningDnsServer> {
+  const proc = startProcess(cmd, args);
+  const alive = () => proc.child.exitCode === null && proc.child.signalCode === null;
+  try {
+    await waitForDns(port, zones[0]!, alive, proc.output);
+  } catch (err) {
+    await proc.stop();
+    removeDir(dir);
+    throw err;
+  }
+  return {
+    host: '127.0.0.1', port, kind, dir,
+    txt: txtReader(port),
+    output: proc.output,
+    stop: async () => { await proc.stop(); removeDir(dir); },
+  };
 }

@@ -2,8 +2,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freeDnsPort } from '../ports.js';
-import { requireBinary, startProcess } from '../proc.js';
-import { type DnsServerOptions, type RunningDnsServer, removeDir, tempDir, txtReader, waitForDns, zoneFile } from './common.js';
+import { requireBinary } from '../proc.js';
+import { type DnsServerOptions, type RunningDnsServer, launch, tempDir, zoneFile } from './common.js';
 
 export async function startKnot(opts: DnsServerOptions): Promise<RunningDnsServer> {
   const knotd = requireBinary('/usr/sbin/knotd', 'knot');
@@ -43,19 +43,5 @@ export async function startKnot(opts: DnsServerOptions): Promise<RunningDnsServe
   ].join('\n');
   writeFileSync(join(dir, 'knot.conf'), conf);
   for (const z of opts.zones) writeFileSync(join(dir, `${z}.zone`), zoneFile(z, opts.records?.[z]));
-  const proc = startProcess(knotd, ['-c', join(dir, 'knot.conf')]);
-  const alive = () => proc.child.exitCode === null && proc.child.signalCode === null;
-  try {
-    await waitForDns(port, opts.zones[0]!, alive, proc.output);
-  } catch (err) {
-    await proc.stop();
-    removeDir(dir);
-    throw err;
-  }
-  return {
-    host: '127.0.0.1', port, kind: 'knot', dir,
-    txt: txtReader(port),
-    output: proc.output,
-    stop: async () => { await proc.stop(); removeDir(dir); },
-  };
+  return launch('knot', knotd, ['-c', join(dir, 'knot.conf')], port, dir, opts.zones);
 }

@@ -3,8 +3,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freeDnsPort } from '../ports.js';
-import { requireBinary, startProcess } from '../proc.js';
-import { type DnsServerOptions, type RunningDnsServer, removeDir, tempDir, txtReader, waitForDns } from './common.js';
+import { requireBinary } from '../proc.js';
+import { type DnsServerOptions, type RunningDnsServer, launch, tempDir } from './common.js';
 
 const GSQLITE3 = '/usr/lib/x86_64-linux-gnu/pdns/libgsqlite3backend.so';
 const SCHEMA = '/usr/share/pdns-backend-sqlite3/schema/schema.sqlite3.sql';
@@ -70,19 +70,5 @@ export async function startPowerDns(opts: DnsServerOptions): Promise<RunningDnsS
     'loglevel=6',
     '',
   ].join('\n'));
-  const proc = startProcess(pdns, [`--config-dir=${dir}`]);
-  const alive = () => proc.child.exitCode === null && proc.child.signalCode === null;
-  try {
-    await waitForDns(port, opts.zones[0]!, alive, proc.output);
-  } catch (err) {
-    await proc.stop();
-    removeDir(dir);
-    throw err;
-  }
-  return {
-    host: '127.0.0.1', port, kind: 'powerdns', dir,
-    txt: txtReader(port),
-    output: proc.output,
-    stop: async () => { await proc.stop(); removeDir(dir); },
-  };
+  return launch('powerdns', pdns, [`--config-dir=${dir}`], port, dir, opts.zones);
 }
