@@ -5,6 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { apiClient, type ApiClient } from './api-client.js';
 import { freePort } from './ports.js';
 
 const REPO_ROOT = resolve(import.meta.dirname, '../..');
@@ -14,7 +15,7 @@ export interface ExitInfo {
   signal: NodeJS.Signals | null;
 }
 
-export interface DaemonProcess {
+export interface DaemonProcess extends ApiClient {
   child: ChildProcess;
   url: string;
   port: number;
@@ -25,9 +26,6 @@ export interface DaemonProcess {
   exited: Promise<ExitInfo>;
   /** stdout + stderr so far (pino JSON lines), for failure messages. */
   output(): string;
-  internal(path: string, init?: { method?: string; body?: unknown }): Promise<Response>;
-  admin(path: string, init?: { method?: string; body?: unknown }): Promise<Response>;
-  addProvider(body: Record<string, unknown>): Promise<string>;
   /** Sends `signal` and waits for the exit. */
   kill(signal: NodeJS.Signals): Promise<ExitInfo>;
   /** SIGKILLs the process if it still runs and removes its data dir. */
@@ -121,30 +119,12 @@ function handle(
   proc: ReturnType<typeof launch>, url: string, port: number, dataDir: string,
   internalToken: string, adminToken: string, encryptionKey: string,
 ): DaemonProcess {
-  const basic = `Basic ${Buffer.from(`caddy:${internalToken}`).toString('base64')}`;
   const running = () => proc.child.exitCode === null && proc.child.signalCode === null;
   const p: DaemonProcess = {
     child: proc.child, url, port, internalToken, adminToken, encryptionKey,
     exited: proc.exited,
     output: proc.output,
-    internal: (path, init = {}) =>
-      fetch(`${url}/internal/dns-challenge${path}`, {
-        method: init.method ?? 'POST',
-        headers: { authorization: basic, 'content-type': 'application/json' },
-        ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
-      }),
-    admin: (path, init = {}) =>
-      fetch(`${url}/api/v1${path}`, {
-        method: init.method ?? 'GET',
-        headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
-        ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
-      }),
-    addProvider: async (body) => {
-      const res = await p.admin('/dns-providers', { method: 'POST', body });
-      const json = (await res.json()) as { provider?: { id: string } };
-      if (res.status !== 201 || !json.provider) throw new Error(`addProvider failed: ${res.status} ${JSON.stringify(json)}`);
-      return json.provider.id;
-    },
+    ...apiClient(url, internalToken, adminToken),
     kill: async (signal) => {
       if (running()) proc.child.kill(signal);
       return proc.exited;

@@ -7,9 +7,10 @@ import { Writable } from 'node:stream';
 import { loadConfig } from '../../src/config.js';
 import { createDaemon, type Daemon, type DaemonOptions } from '../../src/daemon.js';
 import { createLogger } from '../../src/log.js';
+import { apiClient, type ApiClient } from './api-client.js';
 import { createTestDatabase, type TestDatabase } from './postgres.js';
 
-export interface TestDaemon {
+export interface TestDaemon extends ApiClient {
   daemon: Daemon;
   url: string;
   port: number;
@@ -17,12 +18,6 @@ export interface TestDaemon {
   adminToken: string;
   /** Every log line so far, raw JSON text. */
   logs(): string;
-  /** fetch against the internal API with the internal token as basic password (as acmeproxy clients send it). */
-  internal(path: string, init?: { method?: string; body?: unknown; raw?: string; headers?: Record<string, string> }): Promise<Response>;
-  /** fetch against /api/v1 with the admin bearer token. */
-  admin(path: string, init?: { method?: string; body?: unknown }): Promise<Response>;
-  /** Creates a provider through the admin API; returns its id. */
-  addProvider(body: Record<string, unknown>): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -71,29 +66,10 @@ export async function startTestDaemon(opts: TestDaemonOptions = {}): Promise<Tes
   const daemon = await createDaemon(config, log, { jobs: false, ...opts });
   const port = await daemon.listen();
   const url = `http://127.0.0.1:${port}`;
-  const basic = `Basic ${Buffer.from(`caddy:${internalToken}`).toString('base64')}`;
-
   const t: TestDaemon = {
     daemon, url, port, internalToken, adminToken,
     logs: () => logText,
-    internal: (path, init = {}) =>
-      fetch(`${url}/internal/dns-challenge${path}`, {
-        method: init.method ?? 'POST',
-        headers: { authorization: basic, 'content-type': 'application/json', ...init.headers },
-        ...(init.raw !== undefined ? { body: init.raw } : init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
-      }),
-    admin: (path, init = {}) =>
-      fetch(`${url}/api/v1${path}`, {
-        method: init.method ?? 'GET',
-        headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
-        ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
-      }),
-    addProvider: async (body) => {
-      const res = await t.admin('/dns-providers', { method: 'POST', body });
-      const json = (await res.json()) as { provider?: { id: string }; error?: unknown };
-      if (res.status !== 201 || !json.provider) throw new Error(`addProvider failed: ${res.status} ${JSON.stringify(json)}`);
-      return json.provider.id;
-    },
+    ...apiClient(url, internalToken, adminToken),
     stop: async () => {
       await daemon.stop();
       await testDb?.drop();
