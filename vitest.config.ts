@@ -12,5 +12,13 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     teardownTimeout: 60_000,
+    // Line coverage of the daemon's code, measured in the test workers (in-process daemons); test/run.sh prints it.
+    coverage: {
+      provider: 'v8',
+      include: ['src/**/*.ts'],
+      reporter: ['text-summary', 'json-summary'],
+      reportsDirectory: '.tmp/coverage',
+      reportOnFailure: true,
+    },
   },
 });

@@ -8,14 +8,16 @@ tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 report="$tmp/vitest.json"
 
-npx vitest run --reporter=default --reporter=json --outputFile.json="$report" "$@"
+# V8 line coverage of src/ rides along (vitest.config.ts); a narrower run (a file, -t) reports it for what ran.
+rm -f .tmp/coverage/coverage-summary.json
+npx vitest run --coverage --reporter=default --reporter=json --outputFile.json="$report" "$@"
 rc=$?
 
 # A file that fails to load, or whose beforeAll throws, fails no individual test in the JSON report:
 # count each such file as one failure so the summary line never reads clean when the run was not.
-node - "$report" "$rc" <<'EOF'
+node - "$report" "$rc" .tmp/coverage/coverage-summary.json <<'EOF'
 const fs = require('node:fs');
-const [file, rcText] = process.argv.slice(2);
+const [file, rcText, coverageFile] = process.argv.slice(2);
 const rc = Number(rcText);
 let r;
 try {
@@ -36,6 +38,12 @@ failed += brokenFiles.length;
 if (rc !== 0 && failed === 0) {
   console.error(`vitest exited ${rc} without a failed test (global setup, config or unhandled error): counted as 1 failure`);
   failed = 1;
+}
+try {
+  const { lines } = JSON.parse(fs.readFileSync(coverageFile, 'utf8')).total;
+  console.log(`line coverage of src/: ${lines.pct}% (${lines.covered} of ${lines.total} lines)`);
+} catch {
+  console.log('line coverage of src/: not measured (no coverage summary)');
 }
 console.log(`${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}`);
 if (passed + failed === 0) console.error('no test ran');
