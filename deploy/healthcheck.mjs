@@ -1,7 +1,8 @@
-// Probe for the daemon's ops endpoints, run by Docker HEALTHCHECK and Kubernetes exec probes.
+// Probe for the daemon's ops endpoints, run by the image's Docker HEALTHCHECK (and by hand).
 // Usage: node /app/healthcheck.mjs [/health|/ready]  -> exit 0 on a 2xx answer, 1 otherwise.
-// Node instead of curl: the slim runtime image ships no curl, and an exec probe reaches the
-// daemon on its loopback bind, which a kubelet httpGet probe (pod IP) cannot.
+// Node instead of curl: the slim runtime image ships no curl. It starts a whole node process
+// (~60 MB), so the Kubernetes manifests use httpGet probes through Caddy's ops listener and
+// deploy/compose.yaml a bash /dev/tcp check instead.
 const path = process.argv[2] ?? '/health';
 const port = process.env.DNS01_PORT ?? '8053';
 const bind = process.env.DNS01_HOST ?? '127.0.0.1';

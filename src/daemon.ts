@@ -108,7 +108,7 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
   const app = createApp({
     log, metrics, database,
     internalToken: config.internalToken, adminToken: config.adminToken,
-    internal: internalRoutes(challenges, chooser), admin,
+    internal: internalRoutes(challenges, chooser, log.child({ module: 'internal' })), admin,
     loopsHealthy: () => opts.jobs === false || (janitor.healthy() && propagation.healthy()),
     draining: () => draining,
     readinessChecks: async () => ({ caddy: caddyReadiness(caddySync) }),

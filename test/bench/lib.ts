@@ -42,13 +42,24 @@ export interface DaemonProcess {
   pool: Pool;
   /** VmRSS of the daemon process (not of this one), in MiB. */
   rssMiB(): number;
+  /** VmHWM (peak RSS since the process started) of the daemon process, in MiB. */
+  hwmMiB(): number;
   addProvider(body: Record<string, unknown>): Promise<string>;
   logTail(): string;
   stop(): Promise<void>;
 }
 
-/** The daemon as a child process, as an operator runs it (LOG_LEVEL info, logs to a file). */
-export async function startDaemonProcess(opts: { databaseUrl: string; connections: number; env?: Record<string, string> }): Promise<DaemonProcess> {
+/** A field of /proc/PID/status (VmRSS, VmHWM) in MiB. */
+function procStatusMiB(pid: number, field: string): number {
+  const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+/**
+ * The daemon as a child process, as an operator runs it (LOG_LEVEL info, logs to a file). Without
+ * databaseUrl it runs on embedded PGlite in `dataDir` (kept on stop when given, so a restart reopens it).
+ */
+export async function startDaemonProcess(opts: { databaseUrl?: string; dataDir?: string; connections: number; env?: Record<string, string> }): Promise<DaemonProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'dns01-bench-daemon-'));
   const port = await freePort();
   const internalToken = randomBytes(24).toString('base64url');
@@ -64,13 +75,14 @@ export async function startDaemonProcess(opts: { databaseUrl: string; connection
     stdio: ['ignore', logFd, logFd],
     env: {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
-      DATABASE_URL: opts.databaseUrl,
+      ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl } : {}),
       DNS01_HOST: '127.0.0.1',
       DNS01_PORT: String(port),
-      DNS01_DATA_DIR: dir,
+      DNS01_DATA_DIR: opts.dataDir ?? dir,
       DNS01_INTERNAL_TOKEN: internalToken,
       DNS01_ADMIN_TOKEN: adminToken,
-      DNS01_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+      // Fixed per data dir: a restart must decrypt what the first run stored.
+      DNS01_ENCRYPTION_KEY: createHash('sha256').update(opts.dataDir ?? dir).digest('base64'),
       DNS01_ALLOW_PRIVATE_WEBHOOKS: 'true',
       LOG_LEVEL: 'info',
       ...opts.env,
@@ -101,10 +113,8 @@ export async function startDaemonProcess(opts: { databaseUrl: string; connection
   const pool = new Pool(url, { connections: opts.connections, pipelining: 1 });
   return {
     runner: cmd.runner, pid: child.pid!, url, internalToken, adminToken, pool, logTail,
-    rssMiB: () => {
-      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-      return m ? Number(m[1]) / 1024 : NaN;
-    },
+    rssMiB: () => procStatusMiB(child.pid!, 'VmRSS'),
+    hwmMiB: () => procStatusMiB(child.pid!, 'VmHWM'),
     addProvider: async (body) => {
       const res = await fetch(`${url}/api/v1/dns-providers`, {
         method: 'POST', headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify(body),

@@ -61,6 +61,32 @@ describe('acmeproxy / httpreq endpoints', () => {
     expect(hookB.calls.at(-1)!.body).toMatchObject({ action: 'delete', value });
   });
 
+  it('an unknown provider id in the path: 404 with a one-line fix naming it, one warning naming it, nothing sent', async () => {
+    const before = hookA.calls.length + hookB.calls.length;
+    const logBefore = d.logs().length;
+    const body = { fqdn: '_acme-challenge.stale.example.com.', value: txtValue('stale') };
+    for (const step of ['present', 'cleanup']) {
+      const res = await d.internal(`/providers/default/${step}`, { body });
+      expect(res.status, step).toBe(404);
+      const json = (await res.json()) as { error: { code: string; message: string } };
+      expect(json.error.code).toBe('PROVIDER_NOT_FOUND');
+      expect(json.error.message).toBe('no DNS provider has id "default" (named in the endpoint path): use an id from '
+        + 'GET /api/v1/dns-providers, or drop "/providers/default" from the endpoint to choose by site, then the default provider');
+    }
+    const warnings = d.logs().slice(logBefore).split('\n').filter((l) => l.includes('unknown provider id'));
+    expect(warnings).toHaveLength(2);
+    for (const w of warnings) expect(JSON.parse(w)).toMatchObject({ level: 'warn', providerId: 'default', msg: 'an acmeproxy endpoint path names unknown provider id "default"' });
+    expect(hookA.calls.length + hookB.calls.length).toBe(before);
+  });
+
+  it('an unprintable provider id in the path is not echoed', async () => {
+    const res = await d.internal(`/providers/${encodeURIComponent('x"\n<b>')}/present`, { body: { fqdn: '_acme-challenge.odd.example.com.', value: txtValue('odd') } });
+    expect(res.status).toBe(404);
+    const text = await res.text();
+    expect(text).toContain('<unprintable>');
+    expect(text).not.toContain('<b>');
+  });
+
   it('cleanup of a value nobody presented is a 200 no-op', async () => {
     const before = hookA.calls.length;
     const res = await d.internal('/cleanup', { body: { fqdn: '_acme-challenge.never.example.com.', value: txtValue('never') } });

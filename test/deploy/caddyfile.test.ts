@@ -15,11 +15,30 @@ describe('deploy/base/Caddyfile', () => {
     const m = acmeBlock.exec(caddyfile);
     expect(m, 'global acme_dns acmeproxy block').not.toBeNull();
     const body = m![1]!;
-    expect(body).toMatch(/^\t\tendpoint http:\/\/127\.0\.0\.1:8053\/internal\/dns-challenge\/providers\/\{\$DNS01_PROVIDER_ID(:[\w-]+)?\}$/m);
+    // No provider id unless the operator sets one: an id that does not exist fails every challenge.
+    expect(body).toMatch(/^\t\tendpoint http:\/\/127\.0\.0\.1:8053\/internal\/dns-challenge\{\$ACMEPROXY_PROVIDER_PATH\}$/m);
     expect(body).toMatch(/^\t\tusername \S+$/m);
     // {env.X}, not {$X}: resolved at provision time, so not visible in Caddy's JSON config.
     expect(body).toMatch(/^\t\tpassword \{env\.DNS01_INTERNAL_TOKEN\}$/m);
     expect(caddyfile).toMatch(/^\tadmin 127\.0\.0\.1:2019$/m);
+  });
+
+  it('gives the plain endpoint when ACMEPROXY_PROVIDER_PATH is unset, the pinned one when set (real Caddy substitution)', () => {
+    const caddy = requireTool(CADDY, "install the Debian package 'caddy' (test/install-servers.sh does this), or set CADDY_BIN");
+    const endpoint = /^\t\tendpoint (\S+)$/m.exec(acmeBlock.exec(caddyfile)![1]!)![1]!;
+    const dir = mkdtempSync(join(tmpdir(), 'caddyfile-env-'));
+    const file = join(dir, 'Caddyfile');
+    // The endpoint's text as a response body: Caddy substitutes {$VAR} the same way in any token.
+    writeFileSync(file, `:1 {\n\trespond "${endpoint}" 200\n}\n`);
+    const adapt = (extra: Record<string, string>) => {
+      const env: NodeJS.ProcessEnv = { ...process.env, HOME: dir, XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir, ...extra };
+      if (!('ACMEPROXY_PROVIDER_PATH' in extra)) delete env.ACMEPROXY_PROVIDER_PATH;
+      const res = run(caddy, ['adapt', '--config', file, '--adapter', 'caddyfile'], { env });
+      expect(res.status, res.stderr).toBe(0);
+      return JSON.stringify(JSON.parse(res.stdout).apps.http.servers);
+    };
+    expect(adapt({})).toContain('"body":"http://127.0.0.1:8053/internal/dns-challenge"');
+    expect(adapt({ ACMEPROXY_PROVIDER_PATH: '/providers/0b7c' })).toContain('"body":"http://127.0.0.1:8053/internal/dns-challenge/providers/0b7c"');
   });
 
   it('is accepted by caddy adapt --validate (acmeproxy block removed)', () => {
@@ -36,6 +55,10 @@ describe('deploy/base/Caddyfile', () => {
     expect(ops, 'ops listener on :9153').toBeTruthy();
     const opsJson = JSON.stringify(ops.routes);
     expect(opsJson).toContain('"/metrics"');
+    // The daemon's probes for the kubelet's httpGet: only GET /daemon/health and /daemon/ready, prefix stripped.
+    const probeRoute = ops.routes.find((r: any) => JSON.stringify(r.match).includes('/daemon/health'));
+    expect(probeRoute.match).toEqual([{ method: ['GET'], path: ['/daemon/health', '/daemon/ready'] }]);
+    expect(JSON.stringify(probeRoute.handle)).toContain('"strip_path_prefix":"/daemon"');
     expect(opsJson).toContain('127.0.0.1:8053');
     expect(opsJson).not.toContain('/internal');
     expect(opsJson).not.toContain('/api/v1');

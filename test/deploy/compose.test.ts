@@ -95,6 +95,11 @@ describe('deploy/compose.yaml', () => {
     expect(daemon.environment.DNS01_CADDY_ADMIN_URL).toBe('http://127.0.0.1:2019');
     expect(daemon.environment.DATABASE_URL).toMatch(/@postgres:5432\//);
     expect(daemon.ports).toBeUndefined(); // published on caddy, which owns the namespace
+    // No node process per healthcheck: bash's /dev/tcp asks /ready; no provider id pinned by default.
+    expect(daemon.healthcheck.test.slice(0, 3)).toEqual(['CMD', 'bash', '-c']);
+    expect(daemon.healthcheck.test[3]).toContain('GET /ready ');
+    expect(caddy.environment.DNS01_PROVIDER_ID).toBeUndefined();
+    expect(caddy.environment.ACMEPROXY_PROVIDER_PATH).toBe('${ACMEPROXY_PROVIDER_PATH:-}');
     expect(caddy.ports.some((p: string) => /\b2019\b|\b8053\b/.test(p))).toBe(false);
     for (const svc of [caddy, daemon]) {
       expect(svc.user).toBe('10001:10001');

@@ -14,6 +14,32 @@ const targets = [
 
 const rendered = new Map<string, any[]>();
 
+/** Highest MiB figure per mode ('PostgreSQL', 'PGlite') in docs/deployment.md's "Memory" table, and the PGlite idle after a first start. */
+function documentedMemory(): { peak: Record<'PostgreSQL' | 'PGlite', number>; pgliteIdleAfterFirstStart: number } {
+  const doc = readFileSync(join(repoRoot, 'docs/deployment.md'), 'utf8');
+  const section = doc.slice(doc.indexOf('\n## Memory\n'), doc.indexOf('\n## ', doc.indexOf('\n## Memory\n') + 1));
+  const rows = section.split('\n').filter((l) => /^\| (PostgreSQL|PGlite)/.test(l));
+  const mib = (cell: string) => Number(/([\d,]+) MiB/.exec(cell)![1]!.replace(/,/g, ''));
+  const peak = { PostgreSQL: 0, PGlite: 0 };
+  let pgliteIdleAfterFirstStart = 0;
+  for (const row of rows) {
+    const cells = row.split('|').slice(1, -1).map((c) => c.trim());
+    const mode = cells[0]!.startsWith('PGlite') ? 'PGlite' : 'PostgreSQL';
+    peak[mode] = Math.max(peak[mode], ...cells.slice(1).map(mib));
+    if (/first start/.test(cells[0]!)) pgliteIdleAfterFirstStart = mib(cells[2]!);
+  }
+  if (!peak.PostgreSQL || !peak.PGlite || !pgliteIdleAfterFirstStart) throw new Error('docs/deployment.md: "## Memory" table rows for PostgreSQL and PGlite not found');
+  return { peak, pgliteIdleAfterFirstStart };
+}
+
+/** A Kubernetes memory quantity in MiB (Mi, Gi, M, G, plain bytes). */
+function quantityMiB(q: string): number {
+  const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|k|M|G)?$/.exec(q);
+  if (!m) throw new Error(`unexpected memory quantity ${q}`);
+  const factor = { Ki: 1 / 1024, Mi: 1, Gi: 1024, k: 1000 / 1048576, M: 1e6 / 1048576, G: 1e9 / 1048576 }[m[2] ?? ''] ?? 1 / 1048576;
+  return Number(m[1]) * factor;
+}
+
 async function render(target: string): Promise<any[]> {
   const cached = rendered.get(target);
   if (cached) return cached;
@@ -116,12 +142,21 @@ describe.each(targets)('%s', (target) => {
     }
     const secretMount = daemon.volumeMounts.find((m: any) => m.mountPath === '/run/secrets/dns01');
     expect(secretMount?.readOnly).toBe(true);
-    // exec probes: the kubelet cannot reach a loopback bind with httpGet
+    // httpGet through Caddy's ops listener (the kubelet cannot reach a loopback bind); no exec probe
+    // that starts a node process inside the daemon's memory limit.
     for (const p of ['startupProbe', 'livenessProbe', 'readinessProbe']) {
-      expect(daemon[p].exec?.command?.slice(0, 2), p).toEqual(['node', '/app/healthcheck.mjs']);
+      expect(daemon[p].exec, p).toBeUndefined();
+      expect(daemon[p].httpGet?.port, p).toBe(9153);
     }
-    expect(daemon.readinessProbe.exec.command[2]).toBe('/ready');
-    expect(daemon.livenessProbe.exec.command[2]).toBe('/health');
+    expect(daemon.startupProbe.httpGet.path).toBe('/daemon/health');
+    expect(daemon.livenessProbe.httpGet.path).toBe('/daemon/health');
+    expect(daemon.readinessProbe.httpGet.path).toBe('/daemon/ready');
+    // Caddy gives up on itself sooner than the daemon's probe (which goes through Caddy) does.
+    const giveUp = (p: any) => p.periodSeconds * p.failureThreshold;
+    expect(giveUp(caddy.livenessProbe)).toBeLessThan(giveUp(daemon.livenessProbe));
+    // No provider id pinned by default: the daemon chooses by site, then the default provider.
+    expect(caddy.env.map((e: any) => e.name)).not.toContain('DNS01_PROVIDER_ID');
+    expect(caddy.env.map((e: any) => e.name)).not.toContain('ACMEPROXY_PROVIDER_PATH');
     expect(caddy.ports.map((p: any) => p.containerPort).sort()).toEqual([443, 80, 9153].sort());
     expect(spec.securityContext.sysctls).toContainEqual({ name: 'net.ipv4.ip_unprivileged_port_start', value: '0' });
   });
@@ -177,6 +212,25 @@ describe('overlays', () => {
     expect(daemon.env.map((e: any) => e.name)).not.toEqual(expect.arrayContaining([expect.stringMatching(/^DATABASE_URL/)]));
     const [np] = byKind(docs, 'NetworkPolicy');
     expect(JSON.stringify(np.spec.egress)).not.toContain('5432');
+  });
+});
+
+describe('daemon memory against the figures in docs/deployment.md', () => {
+  const { peak, pgliteIdleAfterFirstStart } = documentedMemory();
+  it.each(targets)('%s: the limit is at least the documented peak of its database mode plus 25%%', async (target) => {
+    const [dep] = byKind(await render(target), 'Deployment');
+    const daemon = dep.spec.template.spec.containers.find((c: any) => c.name === 'dns01-proxy');
+    const env = daemon.env.map((e: any) => e.name);
+    const mode = env.includes('DATABASE_URL') || env.includes('DATABASE_URL_FILE') ? 'PostgreSQL' : 'PGlite';
+    expect(quantityMiB(daemon.resources.limits.memory)).toBeGreaterThanOrEqual(peak[mode] * 1.25);
+    expect(quantityMiB(daemon.resources.requests.memory)).toBeGreaterThan(mode === 'PGlite' ? pgliteIdleAfterFirstStart : peak.PostgreSQL);
+  });
+
+  it('parses the table and the quantities it compares (the check is live)', () => {
+    expect(peak.PGlite).toBeGreaterThan(peak.PostgreSQL);
+    expect(quantityMiB('1536Mi')).toBe(1536);
+    expect(quantityMiB('1.5Gi')).toBe(1536);
+    expect(quantityMiB('512M')).toBeCloseTo(488.3, 1);
   });
 });
 

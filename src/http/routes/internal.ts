@@ -1,10 +1,11 @@
 // The internal API Caddy and other ACME clients call: native create/get/delete and the acmeproxy/httpreq dialect.
 import { Hono, type Context } from 'hono';
+import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { ChallengeService } from '../../challenges/service.js';
 import { challengeView } from '../../challenges/service.js';
 import { challengeFqdnFor, normaliseChallengeFqdn, txtValueForKeyAuth } from '../../challenges/names.js';
-import { AppError } from '../../errors.js';
+import { AppError, isAppError } from '../../errors.js';
 import { readBody, readJsonObject } from '../body.js';
 
 export interface ProviderChooser {
@@ -35,7 +36,24 @@ function parseAcmeproxyBody(raw: Record<string, unknown>): { fqdn: string; value
   return { fqdn: body.fqdn, value: body.value, echo: { fqdn: body.fqdn, value: body.value } };
 }
 
-export function internalRoutes(service: ChallengeService, chooser: ProviderChooser): Hono {
+/**
+ * Runs `fn` for the provider id an acmeproxy endpoint path names. An unknown id there is a deployment
+ * mistake (a stale id in the Caddyfile or lego's endpoint), so it gets a one-line fix and a warning.
+ */
+async function withPathProvider<T>(log: Logger, providerId: string | undefined, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (providerId === undefined || !isAppError(err) || err.code !== 'PROVIDER_NOT_FOUND') throw err;
+    // Only the internal token's holder reaches this; still, echo only a printable, bounded id.
+    const id = /^[\w.-]{1,64}$/.test(providerId) ? providerId : '<unprintable>';
+    log.warn({ providerId: id }, `an acmeproxy endpoint path names unknown provider id "${id}"`);
+    throw new AppError('PROVIDER_NOT_FOUND', `no DNS provider has id "${id}" (named in the endpoint path): use an id from `
+      + `GET /api/v1/dns-providers, or drop "/providers/${id}" from the endpoint to choose by site, then the default provider`);
+  }
+}
+
+export function internalRoutes(service: ChallengeService, chooser: ProviderChooser, log: Logger): Hono {
   const app = new Hono();
 
   app.post('/create', async (c) => {
@@ -49,15 +67,16 @@ export function internalRoutes(service: ChallengeService, chooser: ProviderChoos
 
   const present = async (c: Context) => {
     const { fqdn, value, echo } = parseAcmeproxyBody(await readJsonObject(c));
-    const providerId = c.req.param('providerId') ?? (await chooser.forFqdn(normaliseChallengeFqdn(fqdn)));
-    await service.create({ providerId, fqdn, value, wait: c.req.query('wait') === 'propagated' ? true : undefined });
+    const inPath = c.req.param('providerId');
+    const providerId = inPath ?? (await chooser.forFqdn(normaliseChallengeFqdn(fqdn)));
+    await withPathProvider(log, inPath, () => service.create({ providerId, fqdn, value, wait: c.req.query('wait') === 'propagated' ? true : undefined }));
     // Exactly 200 and the request's own values: libdns/acmeproxy and acme.sh check the echo.
     return c.json(echo, 200);
   };
   const cleanup = async (c: Context) => {
     const { fqdn, value, echo } = parseAcmeproxyBody(await readJsonObject(c));
-    const providerId = c.req.param('providerId') ?? null;
-    await service.removeByValue(providerId, fqdn, value);
+    const inPath = c.req.param('providerId');
+    await withPathProvider(log, inPath, () => service.removeByValue(inPath ?? null, fqdn, value));
     return c.json(echo, 200);
   };
   app.post('/present', present);
