@@ -7,7 +7,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTlsPolicies } from '../../src/caddy/builder.js';
 import { CaddyAdminClient } from '../../src/caddy/admin-client.js';
 import { startPebble, type Pebble } from '../support/pebble.js';
-import { freePort } from '../support/ports.js';
 import { buildCaddyWithAcmeproxy, startCaddy, type RunningCaddy } from '../support/caddy.js';
 import { startBind, type Bind } from './bind.js';
 import { TOKEN, input, provider, site } from './fixtures.js';
@@ -61,7 +60,7 @@ beforeAll(async () => {
   endpoint = await startEndpoint();
   const addr = endpoint.address();
   endpointUrl = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
-  caddy = await startCaddy({ binary, config: { apps: { http: { servers: { web: { listen: [`127.0.0.1:${await freePort()}`], routes: [] } } } } } });
+  caddy = await startCaddy({ binary, config: { apps: { http: { servers: { web: { listen: ['127.0.0.1:0'], routes: [] } } } } } });
 }, 900_000);
 
 afterAll(async () => {

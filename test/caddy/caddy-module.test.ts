@@ -9,7 +9,6 @@ import { CaddyAdminClient } from '../../src/caddy/admin-client.js';
 import { buildTlsPolicies } from '../../src/caddy/builder.js';
 import { CaddySync } from '../../src/caddy/sync.js';
 import { makeLocalhostTls } from '../support/openssl.js';
-import { freePort } from '../support/ports.js';
 import { buildCaddyWithAcmeproxy, startCaddy, type RunningCaddy } from '../support/caddy.js';
 import { TOKEN, input, provider, site } from './fixtures.js';
 import { OPERATOR_POLICY, caddyGet, operatorConfig, recordingLog } from './helpers.js';
@@ -22,7 +21,7 @@ let caPem: string;
 beforeAll(async () => {
   // Cold: apt source + build-dep + go build (one to two minutes); afterwards the cached binary.
   binary = await buildCaddyWithAcmeproxy();
-  caddy = await startCaddy({ binary, config: operatorConfig(await freePort()) });
+  caddy = await startCaddy({ binary, config: operatorConfig() });
   tlsDir = await mkdtemp(join(tmpdir(), 'dns01-caddy-roots-'));
   caPem = (await makeLocalhostTls(tlsDir)).caCertPath;
 }, 900_000);
