@@ -1,5 +1,5 @@
-// End to end through the rig: built Caddy + builder policy + acmeproxy -> an httpreq endpoint -> BIND -> Pebble issues a certificate.
-// The endpoint stands in for the daemon's /internal/dns-challenge API until that exists; everything else is a real server.
+// The builder's policy and upstream's acmeproxy module alone: built Caddy -> a minimal httpreq endpoint -> BIND -> Pebble
+// issues a certificate. daemon-issue.test.ts does the same through the daemon itself; here nothing else is in between.
 import { readdir } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
@@ -21,7 +21,7 @@ let endpoint: Server;
 let endpointUrl: string;
 const calls: Call[] = [];
 
-/** lego httpreq / acmeproxy contract: POST {base}/present|cleanup, JSON {fqdn, value}, basic auth, echo on 200. */
+/** acmeproxy contract: POST {base}/present|cleanup, JSON {fqdn, value}, basic auth; upstream needs 200 and that exact JSON echoed. */
 function startEndpoint(): Promise<Server> {
   const srv = createServer((req, res) => {
     let raw = '';

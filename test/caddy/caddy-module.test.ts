@@ -1,4 +1,4 @@
-// The real-Caddy rig: Debian's Caddy 2.6.2 built with our dns.providers.acmeproxy module accepts what the builder writes.
+// The real-Caddy rig: Debian's Caddy 2.6.2 built with upstream's dns.providers.acmeproxy module accepts what the builder writes.
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,7 +10,7 @@ import { buildTlsPolicies } from '../../src/caddy/builder.js';
 import { CaddySync } from '../../src/caddy/sync.js';
 import { makeLocalhostTls } from '../support/openssl.js';
 import { buildCaddyWithAcmeproxy, startCaddy, type RunningCaddy } from '../support/caddy.js';
-import { TOKEN, input, provider, site } from './fixtures.js';
+import { SETTINGS, TOKEN, input, provider, site } from './fixtures.js';
 import { OPERATOR_POLICY, caddyGet, operatorConfig, recordingLog } from './helpers.js';
 
 let binary: string;
@@ -52,7 +52,7 @@ function everythingProxied() {
   );
 }
 
-describe('Caddy 2.6.2 with dns.providers.acmeproxy', () => {
+describe('Caddy 2.6.2 with upstream dns.providers.acmeproxy (caddy-dns/acmeproxy v1.0.6)', () => {
   it('lists the module', async () => {
     const { stdout } = await promisify(execFile)(binary, ['list-modules'], { timeout: 30_000 });
     expect(stdout.split('\n')).toContain('dns.providers.acmeproxy');
@@ -76,6 +76,10 @@ describe('Caddy 2.6.2 with dns.providers.acmeproxy', () => {
     const have = (await caddyGet(caddy.adminUrl, 'apps/tls/automation/policies')) as unknown[];
     expect(have).toEqual([...policies, OPERATOR_POLICY]);
     expect(JSON.stringify(log.lines)).not.toContain(TOKEN);
+    // Upstream's module (not a stand-in) provisioned each policy's provider: it logs user and endpoint, never the password.
+    const endpoint = `${SETTINGS.daemonUrl}/internal/dns-challenge/providers/p-hook`;
+    expect(caddy.output()).toContain(`Provisioning with username: [caddy] to endpoint [${endpoint}]`);
+    expect(caddy.output()).not.toContain(TOKEN);
     await sync.stop();
   });
 

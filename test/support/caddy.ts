@@ -13,8 +13,8 @@ export const DEBIAN_CADDY = '/usr/bin/caddy';
 const BUILD_SCRIPT = join(import.meta.dirname, '..', 'caddy', 'build-caddy.sh');
 
 /**
- * Caddy 2.6.2 from Debian's source package plus our dns.providers.acmeproxy module (test/caddy/build-caddy.sh).
- * Cached by module hash; a cold build needs apt (deb-src, build-dep) and takes a minute or two.
+ * Caddy 2.6.2 from Debian's source package plus upstream's dns.providers.acmeproxy module (test/caddy/build-caddy.sh).
+ * Cached by the hash of the build inputs; a cold build needs apt (deb-src, build-dep) and takes a minute or two.
  */
 export async function buildCaddyWithAcmeproxy(): Promise<string> {
   try {
