@@ -24,6 +24,9 @@ const calls: Call[] = [];
 /** acmeproxy contract: POST {base}/present|cleanup, JSON {fqdn, value}, basic auth; upstream needs 200 and that exact JSON echoed. */
 function startEndpoint(): Promise<Server> {
   const srv = createServer((req, res) => {
+    // Go's client keeps idle connections 90 s, Node's server 5 s: a call sent just as Node closes one would
+    // fail (Go does not resend a POST). One connection per call rules that out.
+    res.setHeader('connection', 'close');
     let raw = '';
     req.on('data', (b: Buffer) => { raw += b.toString(); });
     req.on('end', async () => {
