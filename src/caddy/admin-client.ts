@@ -1,5 +1,5 @@
 // Caddy admin API client: reads and replaces only our `@id`-tagged TLS automation policies, leaving the rest of Caddy's config alone.
-import { request } from 'undici';
+import { Agent, request } from 'undici';
 import { POLICY_ID_PREFIX, type CaddyPolicy } from './types.js';
 
 export interface CaddyAdminClientOptions {
@@ -56,6 +56,12 @@ export function mergePolicies(current: unknown[], ours: CaddyPolicy[]): unknown[
 export class CaddyAdminClient {
   private readonly base: string;
   private readonly timeoutMs: number;
+  /**
+   * Our own connections, never shared with fetch or anything else in the process: Caddy replaces its
+   * admin server on every config load and closes the old one's idle keep-alive sockets, so a pooled
+   * socket can be dead by the next call ("other side closed"). Every call closes its socket (`reset`).
+   */
+  private readonly dispatcher = new Agent();
 
   constructor(baseUrl: string, private readonly opts: CaddyAdminClientOptions = {}) {
     this.base = baseUrl.replace(/\/+$/, '');
@@ -85,8 +91,7 @@ export class CaddyAdminClient {
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(this.timeoutMs),
-        // One connection per call: Caddy restarts its admin listener on some config loads (and on a
-        // failed load's rollback), so a pooled keep-alive socket can be dead by the next call (UND_ERR_SOCKET).
+        dispatcher: this.dispatcher,
         reset: true,
         headersTimeout: this.timeoutMs,
         bodyTimeout: this.timeoutMs,

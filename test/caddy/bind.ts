@@ -51,11 +51,11 @@ zone "${zone}" { type primary; file "${dir}/zone.db"; allow-update { 127.0.0.1; 
     port,
     txt: (action, fqdn, value) =>
       new Promise((resolve, reject) => {
-        const child = spawn(nsupdate, [], { stdio: ['pipe', 'ignore', 'pipe'] });
+        const child = spawn(nsupdate, [], { stdio: ['pipe', 'ignore', 'pipe'], timeout: 30_000 });
         let err = '';
         child.stderr.on('data', (b: Buffer) => { err += b.toString(); });
         child.on('error', reject);
-        child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`nsupdate ${action} failed (${code}): ${err}`))));
+        child.on('exit', (code, signal) => (code === 0 ? resolve() : reject(new Error(`nsupdate ${action} failed (${code ?? signal}): ${err}`))));
         const rr = action === 'add' ? `update add ${fqdn} 60 TXT "${value}"` : `update delete ${fqdn} TXT "${value}"`;
         child.stdin.end(`server 127.0.0.1 ${port}\nzone ${zone}\n${rr}\nsend\n`);
       }),

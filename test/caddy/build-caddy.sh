@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# Builds Caddy 2.6.2 from Debian's source package with our dns.providers.acmeproxy module, offline (PEERS.md).
+# Builds Caddy 2.6.2 from Debian's source package with the upstream dns.providers.acmeproxy module
+# (caddy-dns/acmeproxy and libdns/acmeproxy, committed unchanged under vendor/), offline (PEERS.md).
 # Prints the binary's path as the last line of stdout; progress goes to stderr.
-# Reuses a cached binary keyed by the module's source hash, except when CI=true (then builds fresh).
+# Reuses a cached binary keyed by the hash of every build input here, except when CI=true (then builds fresh).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 MODULE_DIR="$HERE/module"
+VENDOR_DIR="$HERE/vendor"
 CADDY_VERSION="2.6.2-5" # pinned: the index also lists 2.6.2-5+deb12u1, which the mirror answers 404 for
 CACHE_DIR="${DNS01_CADDY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dns01-proxy}"
-HASH="$(cd "$HERE" && cat build-caddy.sh module/acmeproxy/*.go module/cmd/caddy/*.go | sha256sum | cut -c1-16)"
+HASH="$(cd "$HERE" && cat build-caddy.sh module/cmd/caddy/*.go vendor/*/*.go | sha256sum | cut -c1-16)"
 OUT="$CACHE_DIR/caddy-$HASH"
 
 log() { echo "build-caddy: $*" >&2; }
@@ -72,14 +74,17 @@ fi
 WORK="$(mktemp -d "$CACHE_DIR/work.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
 CADDY_PKG="$WORK/src/github.com/caddyserver/caddy/v2"
-mkdir -p "$CADDY_PKG" "$WORK/src/dns01proxy"
+mkdir -p "$CADDY_PKG" "$WORK/src/dns01proxy" "$WORK/src/github.com/caddy-dns/acmeproxy" "$WORK/src/github.com/libdns/acmeproxy"
 cp -a "$SRC_CACHE/." "$CADDY_PKG/"
 mkdir -p "$CADDY_PKG/vendor"
 cp -a "$SRC_CACHE/debian/missing-sources/github.com" "$CADDY_PKG/vendor/"
 cp -a "$SRC_CACHE/debian/missing-sources/google.golang.org" "$CADDY_PKG/vendor/"
 cp "$SRC_CACHE/debian/missing-sources/caddy/fileserver/browse.html" "$CADDY_PKG/modules/caddyhttp/fileserver/"
 rm -rf "$CADDY_PKG/modules/caddyhttp/tracing" "$CADDY_PKG/caddytest/integration"
-cp -a "$MODULE_DIR/acmeproxy" "$MODULE_DIR/cmd" "$WORK/src/dns01proxy/"
+cp -a "$MODULE_DIR/cmd" "$WORK/src/dns01proxy/"
+# GOPATH mode ignores upstream's go.mod: the import paths alone place the two packages.
+cp "$VENDOR_DIR/caddy-dns-acmeproxy/acmeproxy.go" "$WORK/src/github.com/caddy-dns/acmeproxy/"
+cp "$VENDOR_DIR/libdns-acmeproxy/provider.go" "$WORK/src/github.com/libdns/acmeproxy/"
 
 # 5. Build.
 log "go build (about 80 s cold)"

@@ -1,5 +1,5 @@
-// End to end through the rig: built Caddy + builder policy + acmeproxy -> an httpreq endpoint -> BIND -> Pebble issues a certificate.
-// The endpoint stands in for the daemon's /internal/dns-challenge API until that exists; everything else is a real server.
+// The builder's policy and upstream's acmeproxy module alone: built Caddy -> a minimal httpreq endpoint -> BIND -> Pebble
+// issues a certificate. daemon-issue.test.ts does the same through the daemon itself; here nothing else is in between.
 import { readdir } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
@@ -7,7 +7,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTlsPolicies } from '../../src/caddy/builder.js';
 import { CaddyAdminClient } from '../../src/caddy/admin-client.js';
 import { startPebble, type Pebble } from '../support/pebble.js';
-import { freePort } from '../support/ports.js';
 import { buildCaddyWithAcmeproxy, startCaddy, type RunningCaddy } from '../support/caddy.js';
 import { startBind, type Bind } from './bind.js';
 import { TOKEN, input, provider, site } from './fixtures.js';
@@ -22,9 +21,12 @@ let endpoint: Server;
 let endpointUrl: string;
 const calls: Call[] = [];
 
-/** lego httpreq / acmeproxy contract: POST {base}/present|cleanup, JSON {fqdn, value}, basic auth, echo on 200. */
+/** acmeproxy contract: POST {base}/present|cleanup, JSON {fqdn, value}, basic auth; upstream needs 200 and that exact JSON echoed. */
 function startEndpoint(): Promise<Server> {
   const srv = createServer((req, res) => {
+    // Go's client keeps idle connections 90 s, Node's server 5 s: a call sent just as Node closes one would
+    // fail (Go does not resend a POST). One connection per call rules that out.
+    res.setHeader('connection', 'close');
     let raw = '';
     req.on('data', (b: Buffer) => { raw += b.toString(); });
     req.on('end', async () => {
@@ -61,7 +63,7 @@ beforeAll(async () => {
   endpoint = await startEndpoint();
   const addr = endpoint.address();
   endpointUrl = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
-  caddy = await startCaddy({ binary, config: { apps: { http: { servers: { web: { listen: [`127.0.0.1:${await freePort()}`], routes: [] } } } } } });
+  caddy = await startCaddy({ binary, config: { apps: { http: { servers: { web: { listen: ['127.0.0.1:0'], routes: [] } } } } } });
 }, 900_000);
 
 afterAll(async () => {

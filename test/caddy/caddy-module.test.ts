@@ -1,4 +1,4 @@
-// The real-Caddy rig: Debian's Caddy 2.6.2 built with our dns.providers.acmeproxy module accepts what the builder writes.
+// The real-Caddy rig: Debian's Caddy 2.6.2 built with upstream's dns.providers.acmeproxy module accepts what the builder writes.
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,9 +9,8 @@ import { CaddyAdminClient } from '../../src/caddy/admin-client.js';
 import { buildTlsPolicies } from '../../src/caddy/builder.js';
 import { CaddySync } from '../../src/caddy/sync.js';
 import { makeLocalhostTls } from '../support/openssl.js';
-import { freePort } from '../support/ports.js';
 import { buildCaddyWithAcmeproxy, startCaddy, type RunningCaddy } from '../support/caddy.js';
-import { TOKEN, input, provider, site } from './fixtures.js';
+import { SETTINGS, TOKEN, input, provider, site } from './fixtures.js';
 import { OPERATOR_POLICY, caddyGet, operatorConfig, recordingLog } from './helpers.js';
 
 let binary: string;
@@ -22,7 +21,7 @@ let caPem: string;
 beforeAll(async () => {
   // Cold: apt source + build-dep + go build (one to two minutes); afterwards the cached binary.
   binary = await buildCaddyWithAcmeproxy();
-  caddy = await startCaddy({ binary, config: operatorConfig(await freePort()) });
+  caddy = await startCaddy({ binary, config: operatorConfig() });
   tlsDir = await mkdtemp(join(tmpdir(), 'dns01-caddy-roots-'));
   caPem = (await makeLocalhostTls(tlsDir)).caCertPath;
 }, 900_000);
@@ -53,7 +52,7 @@ function everythingProxied() {
   );
 }
 
-describe('Caddy 2.6.2 with dns.providers.acmeproxy', () => {
+describe('Caddy 2.6.2 with upstream dns.providers.acmeproxy (caddy-dns/acmeproxy v1.0.6)', () => {
   it('lists the module', async () => {
     const { stdout } = await promisify(execFile)(binary, ['list-modules'], { timeout: 30_000 });
     expect(stdout.split('\n')).toContain('dns.providers.acmeproxy');
@@ -77,6 +76,10 @@ describe('Caddy 2.6.2 with dns.providers.acmeproxy', () => {
     const have = (await caddyGet(caddy.adminUrl, 'apps/tls/automation/policies')) as unknown[];
     expect(have).toEqual([...policies, OPERATOR_POLICY]);
     expect(JSON.stringify(log.lines)).not.toContain(TOKEN);
+    // Upstream's module (not a stand-in) provisioned each policy's provider: it logs user and endpoint, never the password.
+    const endpoint = `${SETTINGS.daemonUrl}/internal/dns-challenge/providers/p-hook`;
+    expect(caddy.output()).toContain(`Provisioning with username: [caddy] to endpoint [${endpoint}]`);
+    expect(caddy.output()).not.toContain(TOKEN);
     await sync.stop();
   });
 

@@ -9,7 +9,7 @@ import type { CaddyPolicy } from '../../src/caddy/types.js';
 import {
   ZONE, challengeRows, dnsWebhook, dnsWriter, issuedSans, leftovers, rfc2136ProviderCredentials, tsigKey, type DnsWebhook,
 } from '../support/acme-rig.js';
-import { buildCaddyWithAcmeproxy, startCaddy, type RunningCaddy } from '../support/caddy.js';
+import { buildCaddyWithAcmeproxy, caddyAdmin, startCaddy, type RunningCaddy } from '../support/caddy.js';
 import { startTestDaemon, type TestDaemon } from '../support/daemon.js';
 import { startBind, type RunningDnsServer } from '../support/dns-servers/index.js';
 import { startPebble, type Pebble } from '../support/pebble.js';
@@ -140,7 +140,7 @@ describe('Caddy obtains certificates through the daemon (policies written by the
       settings: { caddy_mode: 'proxied', wait_for_propagation: true },
     });
     await addSite(providerId, [name]);
-    await eventually('the rfc2136 policy in Caddy', async () => (await ownedPolicies()).some((p) => p['@id'] === `dns01-proxy-${providerId}`), 10_000);
+    await eventually('the rfc2136 policy in Caddy', async () => (await ownedPolicies()).some((p) => p['@id'] === `dns01-proxy-${providerId}`));
     const policy = (await ownedPolicies()).find((p) => p['@id'] === `dns01-proxy-${providerId}`)!;
     expect(policy.subjects).toEqual([name]);
     expect((policy.issuers[0] as { challenges: { dns: { provider: Record<string, unknown> } } }).challenges.dns.provider).toMatchObject({
@@ -149,10 +149,8 @@ describe('Caddy obtains certificates through the daemon (policies written by the
 
     // Caddy manages only names something asks for: a site block would; here the tls app's `automate`
     // list does, set beside (not inside) the daemon's policies.
-    const res = await fetch(`${caddy.adminUrl}/config/apps/tls/certificates`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ automate: [name] }),
-    });
-    expect(res.status, await res.text()).toBe(200);
+    const res = await caddyAdmin(caddy.adminUrl, '/config/apps/tls/certificates', { method: 'POST', body: { automate: [name] } });
+    expect(res.status, res.text).toBe(200);
 
     await expectCertificate(name);
     await expectAllCleanedUp(providerId, `_acme-challenge.${name}`, 1);
@@ -168,17 +166,15 @@ describe('Caddy obtains certificates through the daemon (policies written by the
     });
     await addSite(providerId, [ZONE, `*.${ZONE}`]);
 
-    await eventually('the daemon\'s policy in Caddy', async () => (await ownedPolicies()).some((p) => p['@id'] === `dns01-proxy-${providerId}`), 10_000);
+    await eventually('the daemon\'s policy in Caddy', async () => (await ownedPolicies()).some((p) => p['@id'] === `dns01-proxy-${providerId}`));
     const policy = (await ownedPolicies()).find((p) => p['@id'] === `dns01-proxy-${providerId}`);
     expect(policy!.subjects).toEqual([`*.${ZONE}`, ZONE]);
     const dns = (policy!.issuers[0] as { challenges: { dns: Record<string, unknown> } }).challenges.dns;
     expect(dns).toMatchObject({ propagation_timeout: -1, resolvers: [`${bind.host}:${bind.port}`] });
 
     // Both names in one change (PATCH replaces the list): two values on _acme-challenge.example.test at once.
-    const res = await fetch(`${caddy.adminUrl}/config/apps/tls/certificates/automate`, {
-      method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify([`rfc.${ZONE}`, ZONE, `*.${ZONE}`]),
-    });
-    expect(res.status, await res.text()).toBe(200);
+    const res = await caddyAdmin(caddy.adminUrl, '/config/apps/tls/certificates/automate', { method: 'PATCH', body: [`rfc.${ZONE}`, ZONE, `*.${ZONE}`] });
+    expect(res.status, res.text).toBe(200);
 
     await expectCertificate(ZONE);
     await expectCertificate(`*.${ZONE}`);

@@ -5,12 +5,12 @@ import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CaddyPolicy } from '../../src/caddy/types.js';
-import { startCaddy, buildCaddyWithAcmeproxy, DEBIAN_CADDY, type RunningCaddy } from '../support/caddy.js';
+import { startCaddy, buildCaddyWithAcmeproxy, caddyAdmin, DEBIAN_CADDY, type RunningCaddy } from '../support/caddy.js';
 import { startTestDaemon, txtValue, type TestDaemon } from '../support/daemon.js';
 import { freePort } from '../support/ports.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
-import { caddyGet, eventually } from './helpers.js';
+import { OPERATOR_LISTEN, caddyGet, eventually } from './helpers.js';
 
 const PREFIX = 'dns01-proxy-';
 
@@ -25,12 +25,12 @@ const OPERATOR_POLICY = {
 };
 
 /** Caddy's own config the daemon must leave alone: an HTTP server and the operator's policy. */
-function operatorConfig(httpPort: number): Record<string, unknown> {
+function operatorConfig(): Record<string, unknown> {
   return {
     apps: {
       http: {
         servers: {
-          web: { listen: [`127.0.0.1:${httpPort}`], routes: [{ handle: [{ handler: 'static_response', body: 'operator' }] }] },
+          web: { listen: [OPERATOR_LISTEN], routes: [{ handle: [{ handler: 'static_response', body: 'operator' }] }] },
         },
       },
       tls: { automation: { policies: [OPERATOR_POLICY] } },
@@ -41,10 +41,9 @@ function operatorConfig(httpPort: number): Record<string, unknown> {
 
 /** Caddy's automation policies right now (none yet -> []). */
 async function caddyPolicies(caddy: RunningCaddy): Promise<Record<string, unknown>[]> {
-  const res = await fetch(`${caddy.adminUrl}/config/apps/tls/automation/policies`, { signal: AbortSignal.timeout(5000) });
-  const text = await res.text();
-  if (res.status === 400 && /invalid traversal/.test(text)) return [];
-  if (!res.ok) throw new Error(`GET policies: ${res.status} ${text}`);
+  const { status, text } = await caddyAdmin(caddy.adminUrl, '/config/apps/tls/automation/policies');
+  if (status === 400 && /invalid traversal/.test(text)) return [];
+  if (status !== 200) throw new Error(`GET policies: ${status} ${text}`);
   return (JSON.parse(text) as Record<string, unknown>[] | null) ?? [];
 }
 
@@ -54,7 +53,7 @@ const policyOf = (ps: Record<string, unknown>[], providerId: string) =>
 
 /** One sample of a Prometheus metric (0 when absent). */
 async function metric(d: TestDaemon, name: string, labels = ''): Promise<number> {
-  const text = await (await fetch(`${d.url}/metrics`)).text();
+  const text = await (await fetch(`${d.url}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
   const line = text.split('\n').find((l) => l.startsWith(`${name}${labels} `) || (labels === '' && l.startsWith(`${name} `)));
   return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
 }
@@ -68,7 +67,7 @@ interface CaddyCheck {
 }
 
 async function ready(d: TestDaemon): Promise<{ status: number; caddy: CaddyCheck }> {
-  const res = await fetch(`${d.url}/ready`);
+  const res = await fetch(`${d.url}/ready`, { signal: AbortSignal.timeout(5000) });
   const body = (await res.json()) as { checks: { caddy: CaddyCheck } };
   return { status: res.status, caddy: body.checks.caddy };
 }
@@ -117,7 +116,7 @@ async function listening(db: TestDatabase): Promise<void> {
     await eventually('the daemon LISTENs for config changes', async () => {
       const rows = await sql`select 1 from pg_stat_activity where datname = current_database() and query ilike 'listen%dns01_config%'`;
       return rows.length > 0;
-    }, 10_000);
+    });
   } finally {
     await sql.end({ timeout: 5 });
   }
@@ -147,7 +146,7 @@ describe('daemon sync with the built Caddy (dns.providers.acmeproxy), two replic
 
   beforeAll(async () => {
     const binary = await buildCaddyWithAcmeproxy();
-    caddy = await startCaddy({ binary, config: operatorConfig(await freePort()) });
+    caddy = await startCaddy({ binary, config: operatorConfig() });
     initialHttp = await caddyGet(caddy.adminUrl, 'apps/http');
     receiver = await startWebhookReceiver();
     db = await createTestDatabase();
@@ -164,11 +163,11 @@ describe('daemon sync with the built Caddy (dns.providers.acmeproxy), two replic
     await caddy?.stop();
   });
 
-  it('pushes a provider\'s policy (our @id, subjects, acmeproxy back to this daemon) within seconds', async () => {
+  it('pushes a provider\'s policy (our @id, subjects, acmeproxy back to this daemon) on change', async () => {
     p1 = await d1.addProvider(webhookProvider('hook-1', receiver));
     await addSite(d1, p1, ['www.example.test', 'Example.test']);
 
-    await eventually('our policy in Caddy', async () => policyOf(await caddyPolicies(caddy), p1) !== undefined, 5000);
+    await eventually('our policy in Caddy', async () => policyOf(await caddyPolicies(caddy), p1) !== undefined, 20_000);
     const policy = policyOf(await caddyPolicies(caddy), p1)!;
     expect(policy.subjects).toEqual(['example.test', 'www.example.test']);
     expect(policy.issuers).toHaveLength(1);
@@ -189,17 +188,17 @@ describe('daemon sync with the built Caddy (dns.providers.acmeproxy), two replic
     expect((await ready(d1)).caddy).toMatchObject({ enabled: true, in_sync: true, consecutive_failures: 0, last_error: null });
   });
 
-  it('pushes a new site within about a second (LISTEN/NOTIFY), not at the 60 s interval', async () => {
+  it('pushes a new site on change (LISTEN/NOTIFY), not at the 60 s interval', async () => {
     const pushed = await metric(d1, 'dns01_caddy_sync_pushes_total', '{outcome="pushed"}');
     await addSite(d1, p1, ['api.example.test']);
-    await eventually('the new subject in Caddy', async () => policyOf(await caddyPolicies(caddy), p1)?.subjects.includes('api.example.test') === true, 3000);
+    await eventually('the new subject in Caddy', async () => policyOf(await caddyPolicies(caddy), p1)?.subjects.includes('api.example.test') === true, 20_000);
     expect(await metric(d1, 'dns01_caddy_sync_pushes_total', '{outcome="pushed"}')).toBe(pushed + 1);
   });
 
   it('pushes a change made through another replica (which has no Caddy URL)', async () => {
     expect((await ready(d2)).caddy).toEqual({ ok: true, enabled: false });
     await addSite(d2, p1, ['other.example.test']);
-    await eventually('the other replica\'s subject in Caddy', async () => policyOf(await caddyPolicies(caddy), p1)?.subjects.includes('other.example.test') === true, 3000);
+    await eventually('the other replica\'s subject in Caddy', async () => policyOf(await caddyPolicies(caddy), p1)?.subjects.includes('other.example.test') === true, 20_000);
     expect(policyOf(await caddyPolicies(caddy), p1)!.subjects).toEqual(['api.example.test', 'example.test', 'other.example.test', 'www.example.test']);
   });
 
@@ -230,8 +229,8 @@ describe('daemon sync with the built Caddy (dns.providers.acmeproxy), two replic
     // d2 seals with its own key: d1 can read the row but not the credentials.
     const foreign = await d2.addProvider(webhookProvider('hook-foreign-key', receiver));
     await addSite(d2, foreign, ['foreign.example.test']);
-    await eventually('d1 counts the skipped provider', async () => (await metric(d1, 'dns01_caddy_providers_skipped')) === 1, 5000);
-    await eventually('d1 reports it in /ready', async () => (await ready(d1)).caddy.skipped_providers.some((s) => s.id === foreign), 5000);
+    await eventually('d1 counts the skipped provider', async () => (await metric(d1, 'dns01_caddy_providers_skipped')) === 1);
+    await eventually('d1 reports it in /ready', async () => (await ready(d1)).caddy.skipped_providers.some((s) => s.id === foreign));
     expect((await ready(d1)).caddy.skipped_providers).toEqual([{ id: foreign, reason: 'credentials_unreadable' }]);
     expect(d1.logs()).toContain('provider left out of Caddy config: credentials could not be decrypted');
     const warn = d1.logs().split('\n').find((l) => l.includes('provider left out of Caddy config'))!;
@@ -239,7 +238,7 @@ describe('daemon sync with the built Caddy (dns.providers.acmeproxy), two replic
 
     // A later change for a readable provider still lands; the unreadable one never gets a policy.
     await addSite(d1, p1, ['later.example.test']);
-    await eventually('the later subject in Caddy', async () => policyOf(await caddyPolicies(caddy), p1)?.subjects.includes('later.example.test') === true, 3000);
+    await eventually('the later subject in Caddy', async () => policyOf(await caddyPolicies(caddy), p1)?.subjects.includes('later.example.test') === true, 20_000);
     const all = await caddyPolicies(caddy);
     expect(policyOf(all, foreign)).toBeUndefined();
     expect(all.flatMap((p) => (p.subjects as string[]) ?? [])).not.toContain('foreign.example.test');
@@ -247,7 +246,7 @@ describe('daemon sync with the built Caddy (dns.providers.acmeproxy), two replic
     expect(view.skipped).toEqual([expect.objectContaining({ providerId: foreign, reason: 'credentials_unreadable' })]);
     expect(owned(all)).toEqual(view.policies);
     expect((await ready(d1)).caddy).toMatchObject({ in_sync: true, consecutive_failures: 0 });
-    expect((await fetch(`${d1.url}/health`)).status).toBe(200);
+    expect((await fetch(`${d1.url}/health`, { signal: AbortSignal.timeout(5000) })).status).toBe(200);
     // Nothing secret in either log.
     for (const d of [d1, d2]) expect(d.logs()).not.toContain(d1.internalToken);
   });
@@ -261,12 +260,12 @@ describe('daemon sync while the built Caddy is down and when it comes back', () 
 
   beforeAll(async () => {
     const binary = await buildCaddyWithAcmeproxy();
-    caddy = await startCaddy({ binary, config: operatorConfig(await freePort()) });
+    caddy = await startCaddy({ binary, config: operatorConfig() });
     receiver = await startWebhookReceiver();
     d = await daemonFor(caddy, { interval: '2s' });
     providerId = await d.addProvider(webhookProvider('hook-down', receiver));
     await addSite(d, providerId, ['down.example.test']);
-    await eventually('the first push', async () => policyOf(await caddyPolicies(caddy), providerId) !== undefined, 10_000);
+    await eventually('the first push', async () => policyOf(await caddyPolicies(caddy), providerId) !== undefined);
   }, 900_000);
 
   afterAll(async () => {
@@ -277,7 +276,7 @@ describe('daemon sync while the built Caddy is down and when it comes back', () 
 
   it('keeps answering challenges with Caddy down, and puts the policies back once Caddy returns', async () => {
     await caddy.kill();
-    await eventually('a failed sync seen in /ready', async () => (await ready(d)).caddy.consecutive_failures > 0, 10_000);
+    await eventually('a failed sync seen in /ready', async () => (await ready(d)).caddy.consecutive_failures > 0);
     const down = await ready(d);
     expect(down.status).toBe(200);
     expect(down.caddy).toMatchObject({ in_sync: false });
@@ -287,7 +286,7 @@ describe('daemon sync while the built Caddy is down and when it comes back', () 
 
     // Caddy comes back from its config file, without the policies we pushed: the sync notices and pushes again.
     await caddy.restart();
-    await eventually('in sync again', async () => (await ready(d)).caddy.in_sync, 15_000);
+    await eventually('in sync again', async () => (await ready(d)).caddy.in_sync);
     expect(policyOf(await caddyPolicies(caddy), providerId)?.subjects).toEqual(['down.example.test']);
     expect((await ready(d)).caddy).toMatchObject({ consecutive_failures: 0, last_error: null });
     expect(await metric(d, 'dns01_caddy_sync_consecutive_failures')).toBe(0);
@@ -301,7 +300,7 @@ describe('daemon sync with the stock Debian Caddy (no dns.providers modules)', (
   let receiver: WebhookReceiver;
 
   beforeAll(async () => {
-    caddy = await startCaddy({ binary: DEBIAN_CADDY, config: operatorConfig(await freePort()) });
+    caddy = await startCaddy({ binary: DEBIAN_CADDY, config: operatorConfig() });
     receiver = await startWebhookReceiver();
     d = await daemonFor(caddy, { interval: '2s' });
   }, 120_000);
@@ -317,7 +316,7 @@ describe('daemon sync with the stock Debian Caddy (no dns.providers modules)', (
     const providerId = await d.addProvider(webhookProvider('hook-stock', receiver));
     await addSite(d, providerId, ['stock.example.test']);
 
-    await eventually('a rejected push', async () => (await ready(d)).caddy.consecutive_failures > 0, 10_000);
+    await eventually('a rejected push', async () => (await ready(d)).caddy.consecutive_failures > 0);
     const r = await ready(d);
     expect(r.status).toBe(200); // informational: Caddy trouble never takes the challenge API out of service
     expect(r.caddy.in_sync).toBe(false);
@@ -328,7 +327,7 @@ describe('daemon sync with the stock Debian Caddy (no dns.providers modules)', (
 
     // It keeps retrying (backoff capped at the 2 s interval) and failing; Caddy keeps its previous config.
     const n = r.caddy.consecutive_failures;
-    await eventually('another failed attempt', async () => (await ready(d)).caddy.consecutive_failures > n, 10_000);
+    await eventually('another failed attempt', async () => (await ready(d)).caddy.consecutive_failures > n);
     expect(await caddyGet(caddy.adminUrl, '')).toEqual(before);
 
     // The on-demand sync reports the failure too.

@@ -2,6 +2,7 @@
 import { CaddyAdminClient } from '../../src/caddy/admin-client.js';
 import type { CaddySyncClient, SyncLogger } from '../../src/caddy/sync.js';
 import type { CaddyPolicy } from '../../src/caddy/types.js';
+import { caddyAdmin } from '../support/caddy.js';
 
 export interface LogLine { level: string; obj: object; msg: string }
 
@@ -24,9 +25,8 @@ export function countingClient(inner: CaddyAdminClient): CaddySyncClient & { pus
 
 /** GET a config path straight from Caddy (no client code in between). */
 export async function caddyGet(adminUrl: string, path: string): Promise<unknown> {
-  const res = await fetch(`${adminUrl}/config/${path}`, { signal: AbortSignal.timeout(5000) });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`GET ${path}: ${res.status} ${text}`);
+  const { status, text } = await caddyAdmin(adminUrl, `/config/${path}`);
+  if (status !== 200) throw new Error(`GET ${path}: ${status} ${text}`);
   return JSON.parse(text);
 }
 
@@ -46,14 +46,17 @@ export function internalPolicy(id: string, subjects: string[]): CaddyPolicy {
 
 export const OPERATOR_POLICY = { '@id': 'operator-policy', subjects: ['operator.example.com'], issuers: [{ module: 'internal' }] };
 
+/** An HTTP server nothing connects to: port 0, so no port picked beforehand can be taken meanwhile. */
+export const OPERATOR_LISTEN = '127.0.0.1:0';
+
 /** Caddy's own config that the sync must leave alone: an HTTP server and someone else's policy. */
-export function operatorConfig(httpPort: number): Record<string, unknown> {
+export function operatorConfig(): Record<string, unknown> {
   return {
     apps: {
       http: {
         servers: {
           web: {
-            listen: [`127.0.0.1:${httpPort}`],
+            listen: [OPERATOR_LISTEN],
             routes: [{ handle: [{ handler: 'static_response', body: 'operator' }] }],
           },
         },

@@ -4,7 +4,6 @@ import { CaddyAdminClient } from '../../src/caddy/admin-client.js';
 import { buildTlsPolicies } from '../../src/caddy/builder.js';
 import { CaddySync } from '../../src/caddy/sync.js';
 import type { CaddyPolicy } from '../../src/caddy/types.js';
-import { freePort } from '../support/ports.js';
 import { startCaddy, type RunningCaddy } from '../support/caddy.js';
 import { cloudflareInput } from './fixtures.js';
 import { OPERATOR_POLICY, caddyGet, countingClient, eventually, internalPolicy, operatorConfig, recordingLog } from './helpers.js';
@@ -13,7 +12,7 @@ let caddy: RunningCaddy;
 let initialHttp: unknown;
 
 beforeAll(async () => {
-  caddy = await startCaddy({ config: operatorConfig(await freePort()) });
+  caddy = await startCaddy({ config: operatorConfig() });
   initialHttp = await caddyGet(caddy.adminUrl, 'apps/http');
 });
 afterAll(async () => {

@@ -4,6 +4,7 @@ import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { Agent, request } from 'undici';
 import { freePort, waitForTcp } from './ports.js';
 import { requireBinary, startProcess, type ServerProcess } from './proc.js';
 
@@ -12,8 +13,8 @@ export const DEBIAN_CADDY = '/usr/bin/caddy';
 const BUILD_SCRIPT = join(import.meta.dirname, '..', 'caddy', 'build-caddy.sh');
 
 /**
- * Caddy 2.6.2 from Debian's source package plus our dns.providers.acmeproxy module (test/caddy/build-caddy.sh).
- * Cached by module hash; a cold build needs apt (deb-src, build-dep) and takes a minute or two.
+ * Caddy 2.6.2 from Debian's source package plus upstream's dns.providers.acmeproxy module (test/caddy/build-caddy.sh).
+ * Cached by the hash of the build inputs; a cold build needs apt (deb-src, build-dep) and takes a minute or two.
  */
 export async function buildCaddyWithAcmeproxy(): Promise<string> {
   try {
@@ -31,7 +32,10 @@ export async function buildCaddyWithAcmeproxy(): Promise<string> {
 export interface StartCaddyOptions {
   /** Defaults to Debian's /usr/bin/caddy (package `caddy`). */
   binary?: string;
-  /** Initial JSON config; `admin.listen` is set for you. */
+  /**
+   * Initial JSON config; `admin.listen` is set for you. Listen on port 0 where nothing connects (e.g. an
+   * operator's HTTP server): a port picked beforehand could be taken by then.
+   */
   config?: Record<string, unknown>;
 }
 
@@ -48,38 +52,65 @@ export interface RunningCaddy {
   kill(): Promise<void>;
 }
 
+/**
+ * Connections for the tests' own admin calls, never shared with fetch: Caddy 2.6 replaces its admin
+ * server on every config load and closes the old one's idle keep-alive sockets, so a pooled socket can
+ * be dead by the next call ("other side closed"). Every call closes its socket (`reset`), as
+ * CaddyAdminClient's do.
+ */
+const adminAgent = new Agent();
+
+/** One raw admin API call (no client code in between); JSON body when given. */
+export async function caddyAdmin(
+  adminUrl: string,
+  path: string,
+  opts: { method?: 'GET' | 'POST' | 'PATCH'; body?: unknown; timeoutMs?: number } = {},
+): Promise<{ status: number; text: string }> {
+  const timeoutMs = opts.timeoutMs ?? 5000;
+  const res = await request(`${adminUrl}${path}`, {
+    method: opts.method ?? 'GET',
+    ...(opts.body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(opts.body) }),
+    dispatcher: adminAgent,
+    reset: true,
+    signal: AbortSignal.timeout(timeoutMs),
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+  });
+  return { status: res.statusCode, text: await res.body.text() };
+}
+
 async function waitForAdmin(adminUrl: string, port: number, proc: ServerProcess): Promise<void> {
+  const failed = (why: string) => new Error(`caddy admin API ${why}\n${proc.output()}`);
   try {
     await waitForTcp(port, '127.0.0.1', 15_000);
   } catch (err) {
-    throw new Error(`caddy admin API did not come up: ${(err as Error).message}\n${proc.output()}`);
+    throw failed(`did not come up: ${(err as Error).message}`);
   }
   // Listening precedes the first config load by a moment; wait until /config/ answers.
   for (let i = 0; i < 100; i++) {
-    try {
-      const res = await fetch(`${adminUrl}/config/`, { signal: AbortSignal.timeout(2000) });
-      await res.text();
-      if (res.ok) return;
-    } catch { /* not yet */ }
+    if (proc.child.exitCode !== null) throw failed('exited');
+    const res = await caddyAdmin(adminUrl, '/config/', { timeoutMs: 2000 }).catch(() => null);
+    if (res?.status === 200) return;
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(`caddy admin API never answered /config/\n${proc.output()}`);
+  throw failed('never answered /config/');
 }
 
 export async function startCaddy(opts: StartCaddyOptions = {}): Promise<RunningCaddy> {
   const binary = requireBinary(opts.binary ?? DEBIAN_CADDY, 'caddy');
   const workDir = await mkdtemp(join(tmpdir(), 'dns01-caddy-'));
-  const adminPort = await freePort();
-  const adminUrl = `http://127.0.0.1:${adminPort}`;
   const apps = (opts.config?.apps ?? {}) as Record<string, unknown>;
-  const config = {
-    ...(opts.config ?? {}),
-    admin: { ...((opts.config?.admin as object) ?? {}), listen: `127.0.0.1:${adminPort}` },
-    // As root, Caddy would otherwise add its local CA to the machine's trust store on every start.
-    apps: { ...apps, pki: { certificate_authorities: { local: { install_trust: false } } } },
-  };
   const configFile = join(workDir, 'caddy.json');
-  await writeFile(configFile, JSON.stringify(config));
+  let adminPort = 0;
+  const writeConfig = async () => {
+    adminPort = await freePort();
+    await writeFile(configFile, JSON.stringify({
+      ...(opts.config ?? {}),
+      admin: { ...((opts.config?.admin as object) ?? {}), listen: `127.0.0.1:${adminPort}` },
+      // As root, Caddy would otherwise add its local CA to the machine's trust store on every start.
+      apps: { ...apps, pki: { certificate_authorities: { local: { install_trust: false } } } },
+    }));
+  };
   for (const d of ['home', 'data', 'config', 'cache']) await mkdir(join(workDir, d), { recursive: true });
   // Caddy stores certificates, autosave.json and its local CA under HOME/XDG_*: keep all of it in the work dir.
   const env = {
@@ -91,25 +122,32 @@ export async function startCaddy(opts: StartCaddyOptions = {}): Promise<RunningC
   };
 
   let proc: ServerProcess | null = null;
+  const adminUrl = () => `http://127.0.0.1:${adminPort}`;
   const launch = async () => {
     proc = startProcess(binary, ['run', '--config', configFile], { env, cwd: workDir });
-    await waitForAdmin(adminUrl, adminPort, proc);
+    await waitForAdmin(adminUrl(), adminPort, proc);
   };
   const halt = async () => {
     const p = proc;
     proc = null;
     await p?.stop();
   };
-  try {
-    await launch();
-  } catch (err) {
-    await halt();
-    await rm(workDir, { recursive: true, force: true });
-    throw err;
+  // The admin port is free when picked, but another process may take it before Caddy binds: pick again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await writeConfig();
+      await launch();
+      break;
+    } catch (err) {
+      await halt();
+      if (attempt < 3 && /address already in use/.test((err as Error).message)) continue;
+      await rm(workDir, { recursive: true, force: true });
+      throw err;
+    }
   }
 
   return {
-    adminUrl,
+    adminUrl: adminUrl(),
     adminPort,
     workDir,
     output: () => (proc as ServerProcess | null)?.output() ?? '',

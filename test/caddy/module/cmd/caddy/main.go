@@ -1,4 +1,4 @@
-// Command caddy is Debian's Caddy 2.6.2 with the standard modules plus dns.providers.acmeproxy, for tests.
+// Command caddy is Debian's Caddy 2.6.2 with the standard modules plus upstream dns.providers.acmeproxy, for tests.
 package main
 
 import (
@@ -6,7 +6,7 @@ import (
 
 	_ "github.com/caddyserver/caddy/v2/modules/standard"
 
-	_ "dns01proxy/acmeproxy"
+	_ "github.com/caddy-dns/acmeproxy"
 )
 
 func main() {

@@ -1,0 +1,52 @@
+// The upstream acmeproxy sources the test Caddy is built with are committed unchanged, with their MIT licences.
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const VENDOR = join(import.meta.dirname, 'vendor');
+const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
+
+/** Each committed file with the SHA-256 of its upstream bytes (caddy-dns/acmeproxy v1.0.6, libdns/acmeproxy e51d10d). */
+const FILES: Record<string, string> = {
+  'caddy-dns-acmeproxy/acmeproxy.go':
+    'aa6c8f07891d22ee9e70d5704bfa6eed8bbe9d2ba8f4557aa3d37eda4a30d0ec',
+  'caddy-dns-acmeproxy/LICENSE':
+    'c9d6302c565d7ac51961a6f1c7733d90c3ed87fb48524bf42299ae7c9c222e06',
+  'libdns-acmeproxy/provider.go':
+    'a3ac2a021b88e5e41e1ae927607624dabce7d55d5969f88575fd611d5d1755e6',
+  'libdns-acmeproxy/LICENSE':
+    'c9d6302c565d7ac51961a6f1c7733d90c3ed87fb48524bf42299ae7c9c222e06',
+};
+
+/** Upstream copies in `shared/vendor` beside the repo root (or beside a parent, for a worktree), when this machine has them. */
+function upstreamDir(): string | null {
+  for (let dir = dirname(REPO_ROOT); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'shared', 'vendor', 'caddy-dns-acmeproxy'))) return join(dir, 'shared', 'vendor');
+    if (dirname(dir) === dir) return null;
+  }
+}
+
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+describe('test/caddy/vendor: upstream acmeproxy sources', () => {
+  it('are the pinned upstream bytes, and byte-identical to the upstream copies when those are here', () => {
+    const upstream = upstreamDir();
+    for (const [file, hash] of Object.entries(FILES)) {
+      const ours = readFileSync(join(VENDOR, file));
+      expect(sha256(ours), file).toBe(hash);
+      if (upstream) expect(ours.equals(readFileSync(join(upstream, file))), `${file} differs from ${upstream}`).toBe(true);
+    }
+  });
+
+  it('carry the MIT licence beside each source, and the README names source, version and licence', () => {
+    for (const dir of ['caddy-dns-acmeproxy', 'libdns-acmeproxy']) {
+      const licence = readFileSync(join(VENDOR, dir, 'LICENSE'), 'utf8');
+      expect(licence.startsWith('MIT License\n')).toBe(true);
+      expect(licence).toContain('Permission is hereby granted, free of charge');
+    }
+    expect(readFileSync(join(VENDOR, 'caddy-dns-acmeproxy/acmeproxy.go'), 'utf8')).toContain('ID:  "dns.providers.acmeproxy"');
+    const readme = readFileSync(join(VENDOR, 'README.md'), 'utf8');
+    for (const fact of ['github.com/caddy-dns/acmeproxy', 'v1.0.6', 'github.com/libdns/acmeproxy', 'e51d10d', 'MIT']) expect(readme).toContain(fact);
+  });
+});
