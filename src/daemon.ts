@@ -128,6 +128,9 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
           }
           resolve(info.port);
         });
+        // Caddy's acmeproxy client (Go's default transport) keeps idle connections 90 s and does not resend a POST
+        // that meets a connection the server has just closed: outlast it so the client always closes first.
+        (server as { keepAliveTimeout: number }).keepAliveTimeout = 120_000;
         server.once('error', reject);
       }),
     stop: async () => {
