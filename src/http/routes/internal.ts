@@ -50,7 +50,7 @@ export function internalRoutes(service: ChallengeService, chooser: ProviderChoos
   const present = async (c: Context) => {
     const { fqdn, value, echo } = parseAcmeproxyBody(await readJsonObject(c));
     const providerId = c.req.param('providerId') ?? (await chooser.forFqdn(normaliseChallengeFqdn(fqdn)));
-    await service.create({ providerId, fqdn, value, wait: c.req.query('wait') === 'propagated' ? true : undefined });
+    await service.create({ providerId, fqdn, value, wait: c.req.query('wait') === 'propagated' ? true : undefined, client: 'acmeproxy' });
     // Exactly 200 and the request's own values: libdns/acmeproxy and acme.sh check the echo.
     return c.json(echo, 200);
   };
