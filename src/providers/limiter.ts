@@ -1,5 +1,6 @@
 // Per-provider sliding-window rate limit, in memory or shared through Redis, that knows when the next slot frees.
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
@@ -78,18 +79,7 @@ export async function takeWithin(limiter: RateLimiter, key: string, limit: numbe
   for (;;) {
     const retryIn = await limiter.take(key, limit, windowMs);
     if (retryIn === 0 || Date.now() + retryIn > deadline || signal?.aborted) return retryIn;
-    await sleep(retryIn, signal);
+    // An abort ends the wait early; the loop then returns without a slot.
+    await sleep(retryIn, undefined, signal ? { signal } : {}).catch(() => undefined);
   }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }
