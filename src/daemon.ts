@@ -33,6 +33,8 @@ export interface DaemonOptions {
   janitor?: Partial<JanitorOptions>;
   /** Don't start background jobs (tests drive them by hand). */
   jobs?: boolean;
+  /** The rate limit's window (default 60 s); tests shorten it to see a slot free. */
+  rateWindowMs?: number;
 }
 
 export interface Daemon {
@@ -69,6 +71,7 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
     metrics,
     settings: { allowPrivateWebhooks: config.allowPrivateWebhooks, scriptsDir: config.scriptsDir },
     ...(config.redisUrl ? { redisUrl: config.redisUrl } : {}),
+    ...(opts.rateWindowMs ? { rateWindowMs: opts.rateWindowMs } : {}),
   });
   const notifyChange = () => void database.notify(CONFIG_CHANNEL, 'providers').catch(() => undefined);
   const providers = new ProviderStore(database, keyring, registry, notifyChange);

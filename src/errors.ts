@@ -7,6 +7,7 @@ export const ERROR_CODES = {
   INVALID_PROVIDER_TYPE: 400,
   WEBHOOK_TIMEOUT: 504,
   WEBHOOK_RATE_LIMITED: 429,
+  PROVIDER_RATE_LIMITED: 429,
   WEBHOOK_FAILED: 502,
   WEBHOOK_TARGET_BLOCKED: 400,
   PROVIDER_CIRCUIT_OPEN: 503,
@@ -44,6 +45,8 @@ export interface AppErrorOptions {
   /** Overrides the table's status; used for Retry-After style replies that keep their code. */
   status?: number;
   headers?: Record<string, string>;
+  /** Text for the log and the challenge row, never for a reply (e.g. what a far side answered). */
+  logDetail?: string;
 }
 
 export class AppError extends Error {
@@ -52,6 +55,7 @@ export class AppError extends Error {
   readonly details: Record<string, unknown> | undefined;
   readonly retryable: boolean;
   readonly headers: Record<string, string> | undefined;
+  readonly logDetail: string | undefined;
 
   constructor(code: ErrorCode, message: string, opts: AppErrorOptions = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
@@ -61,6 +65,7 @@ export class AppError extends Error {
     this.details = opts.details;
     this.retryable = opts.retryable ?? false;
     this.headers = opts.headers;
+    this.logDetail = opts.logDetail;
   }
 
   toBody(): { success: false; error: { code: ErrorCode; message: string; details?: Record<string, unknown> } } {

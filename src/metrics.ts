@@ -1,7 +1,24 @@
 // Prometheus metrics: one registry per daemon instance, so tests can run several in one process.
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/** Removes every series labelled with this provider name (after a rename or delete), so old names do not linger. */
+export async function dropProviderSeries(metrics: Metrics, provider: string): Promise<void> {
+  const labelled: Metric<string>[] = [metrics.challengeTransitions, metrics.pluginCallSeconds, metrics.breakerState, metrics.rateLimited];
+  for (const metric of labelled) {
+    const seen = new Set<string>();
+    for (const v of (await metric.get()).values) {
+      if (v.labels.provider !== provider) continue;
+      // A histogram reports each bucket with `le`; the series itself is keyed without it.
+      const { le: _bucket, ...labels } = v.labels as Record<string, string | number>;
+      const key = JSON.stringify(labels);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      metric.remove(labels);
+    }
+  }
+}
 
 export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
   const registry = new Registry();

@@ -134,7 +134,7 @@ export class PropagationChecker {
       try {
         last = await this.check(fresh, Math.max(1000, Math.min(this.opts.checkTimeoutMs ?? 10_000, deadline - Date.now())));
         lastError = undefined;
-        if (last.visible) return (await this.markVerifying(fresh)) ?? (await this.reread(fresh));
+        if (last.visible) return (await this.markVerifying(fresh, provider.name)) ?? (await this.reread(fresh));
       } catch (err) {
         lastError = (err as Error).message;
       }
@@ -166,7 +166,7 @@ export class PropagationChecker {
       intervalS = this.pollingIntervalS(provider);
       const result = await this.check(row, this.opts.checkTimeoutMs ?? 10_000);
       if (result.visible) {
-        if (await this.markVerifying(row)) return 'verified';
+        if (await this.markVerifying(row, provider.name)) return 'verified';
       } else {
         this.log.debug({ challenge: row.id, fqdn: row.fqdn, servers: result.servers }, 'value not yet visible everywhere');
       }
@@ -194,7 +194,7 @@ export class PropagationChecker {
   }
 
   /** Only a row still PENDING moves: a DELETE or the janitor may have finished it while DNS was asked. */
-  private async markVerifying(row: ChallengeRow): Promise<ChallengeRow | undefined> {
+  private async markVerifying(row: ChallengeRow, providerName: string): Promise<ChallengeRow | undefined> {
     const now = new Date();
     const [moved] = await this.database.db
       .update(challenges)
@@ -202,8 +202,8 @@ export class PropagationChecker {
       .where(and(eq(challenges.id, row.id), eq(challenges.status, 'PENDING'), eq(challenges.recordState, 'present')))
       .returning();
     if (moved) {
-      this.metrics.challengeTransitions.labels('VERIFYING', row.providerId).inc();
-      this.log.info({ challenge: row.id, fqdn: row.fqdn }, 'value visible on every authoritative server');
+      this.metrics.challengeTransitions.labels('VERIFYING', providerName).inc();
+      this.log.info({ challenge: row.id, fqdn: row.fqdn, provider: providerName }, 'value visible on every authoritative server');
     }
     return moved;
   }

@@ -11,7 +11,17 @@ import type { ProviderStore } from '../providers/store.js';
 import { checkTxtValue, domainOf, normaliseChallengeFqdn } from './names.js';
 
 /** Errors raised before anything was sent to the provider: no record can exist, so no row is kept. */
-const NOTHING_SENT: ReadonlySet<string> = new Set(['WEBHOOK_RATE_LIMITED', 'PROVIDER_CIRCUIT_OPEN', 'SCRIPT_PATH_INVALID', 'WEBHOOK_TARGET_BLOCKED']);
+const NOTHING_SENT: ReadonlySet<string> = new Set(['WEBHOOK_RATE_LIMITED', 'PROVIDER_RATE_LIMITED', 'PROVIDER_CIRCUIT_OPEN', 'SCRIPT_PATH_INVALID', 'WEBHOOK_TARGET_BLOCKED']);
+
+/** Who asked, for the log: the native internal API, the acmeproxy/httpreq dialect, or the daemon's janitor. */
+export type ClientDialect = 'internal' | 'acmeproxy' | 'janitor';
+
+/** What a failure says in the challenge row: its code, message, and the far side's words when there are any. */
+function errorText(prefix: string, err: unknown): string {
+  const code = isAppError(err) ? err.code : 'PROVIDER_ERROR';
+  const detail = isAppError(err) && err.logDetail ? ` (${err.logDetail})` : '';
+  return `${prefix}${code}: ${(err as Error).message}${detail}`.slice(0, 500);
+}
 
 export interface ChallengeServiceOptions {
   /** Added to a provider's propagation timeout before an unfinished challenge expires (default 10 min). */
@@ -25,6 +35,7 @@ export interface CreateRequest {
   fqdn: unknown;
   value: unknown;
   wait?: boolean;
+  client?: ClientDialect;
 }
 
 export class ChallengeService {
@@ -61,6 +72,7 @@ export class ChallengeService {
     const plugin = this.registry.plugin(provider.providerType);
     if (!plugin.present) throw new AppError('PROVIDER_NOT_AUTOMATED', `provider type ${provider.providerType} is solved by Caddy itself, not through the daemon`);
     const runtime = await this.providers.runtime(provider);
+    const client = req.client ?? 'internal';
 
     const result = await this.database.withLock(`name:${fqdn}`, async () => {
       const [existing] = await this.db
@@ -68,7 +80,10 @@ export class ChallengeService {
         .from(challenges)
         .where(and(eq(challenges.providerId, provider.id), eq(challenges.fqdn, fqdn), eq(challenges.value, value), inArray(challenges.status, [...ACTIVE_STATUSES])));
       // A CREATED row seen under the lock is one whose present never finished (a crash): run it again.
-      if (existing && existing.status !== 'CREATED') return { row: existing, created: false };
+      if (existing && existing.status !== 'CREATED') {
+        this.outcome('present', existing, provider.name, client, performance.now(), 'existing');
+        return { row: existing, created: false };
+      }
       const timeout = provider.propagationTimeout ?? plugin.defaults.propagationTimeout;
       // 'unknown' from the start: if this process dies while present is in flight, the far side may have
       // written the record, and the janitor must delete it when it fails the interrupted row.
@@ -78,8 +93,9 @@ export class ChallengeService {
           .insert(challenges)
           .values({ providerId: provider.id, fqdn, value, status: 'CREATED', recordState: 'unknown', expiresAt: new Date(Date.now() + timeout * 1000 + this.graceMs) })
           .returning())[0]!;
-      if (!existing) this.counted('CREATED', provider.id);
+      if (!existing) this.counted('CREATED', provider.name);
       const ttl = provider.settings.ttl ?? plugin.defaults.ttl;
+      const started = performance.now();
       try {
         const res = await this.registry.present(runtime, { challengeId: row.id, fqdn, domain: domainOf(fqdn), value, ttl });
         const [updated] = await this.db
@@ -87,10 +103,12 @@ export class ChallengeService {
           .set({ status: 'PENDING', recordState: 'present', pluginRecordId: res.recordId ?? null, attempts: row.attempts + 1, error: null, updatedAt: new Date() })
           .where(eq(challenges.id, row.id))
           .returning();
-        this.counted('PENDING', provider.id);
+        this.counted('PENDING', provider.name);
+        this.outcome('present', row, provider.name, client, started, 'ok');
         return { row: updated!, created: !existing };
       } catch (err) {
-        await this.recordPresentFailure(row, err);
+        await this.recordPresentFailure(row, provider.name, err);
+        this.outcome('present', row, provider.name, client, started, err);
         throw err;
       }
     });
@@ -102,7 +120,7 @@ export class ChallengeService {
     return result;
   }
 
-  private async recordPresentFailure(row: ChallengeRow, err: unknown): Promise<void> {
+  private async recordPresentFailure(row: ChallengeRow, providerName: string, err: unknown): Promise<void> {
     const code = isAppError(err) ? err.code : 'PROVIDER_ERROR';
     if (NOTHING_SENT.has(code)) {
       await this.db.delete(challenges).where(eq(challenges.id, row.id));
@@ -112,31 +130,33 @@ export class ChallengeService {
     const maybeWritten = !isAppError(err) || err.retryable;
     await this.db
       .update(challenges)
-      .set({ status: 'FAILED', recordState: maybeWritten ? 'unknown' : 'none', attempts: row.attempts + 1, error: `${code}: ${(err as Error).message}`.slice(0, 500), completedAt: new Date(), updatedAt: new Date() })
+      .set({ status: 'FAILED', recordState: maybeWritten ? 'unknown' : 'none', attempts: row.attempts + 1, error: errorText('', err), completedAt: new Date(), updatedAt: new Date() })
       .where(eq(challenges.id, row.id));
-    this.counted('FAILED', row.providerId);
+    this.counted('FAILED', providerName);
   }
 
   /** DELETE by id: removes this challenge's value (only it) and finishes the row. */
-  async remove(id: string): Promise<ChallengeRow> {
+  async remove(id: string, client: ClientDialect = 'internal'): Promise<ChallengeRow> {
     const row = await this.get(id);
     if (row.status === 'EXPIRED' && row.recordState !== 'present' && row.recordState !== 'unknown') {
       throw new AppError('CHALLENGE_EXPIRED', 'challenge expired and its record was already removed');
     }
-    return this.finish(row, { cleanupStatus: finishedStatus(row.status) });
+    return this.finish(row, { cleanupStatus: finishedStatus(row.status), client });
   }
 
   /** acmeproxy/httpreq cleanup: finishes every challenge holding this value at this name (or none: a no-op). */
   async removeByValue(providerId: string | null, fqdnInput: unknown, valueInput: unknown): Promise<ChallengeRow[]> {
     const fqdn = normaliseChallengeFqdn(fqdnInput);
     const value = checkTxtValue(valueInput);
-    if (providerId) await this.providers.get(providerId);
+    const provider = providerId ? await this.providers.get(providerId) : undefined;
     const rows = await this.db
       .select()
       .from(challenges)
       .where(and(eq(challenges.fqdn, fqdn), eq(challenges.value, value), inArray(challenges.recordState, ['present', 'unknown']), ...(providerId ? [eq(challenges.providerId, providerId)] : [])));
+    // A cleanup for a value never presented (or already removed) is a success; the log says so.
+    if (rows.length === 0) this.log.info({ fqdn, provider: provider?.name ?? null, client: 'acmeproxy', outcome: 'not_found' }, 'cleanup');
     const done: ChallengeRow[] = [];
-    for (const row of rows) done.push(await this.finish(row, { cleanupStatus: finishedStatus(row.status) }));
+    for (const row of rows) done.push(await this.finish(row, { cleanupStatus: finishedStatus(row.status), client: 'acmeproxy' }));
     return done;
   }
 
@@ -144,7 +164,11 @@ export class ChallengeService {
    * Removes the record (if it may exist) and moves the row to `cleanupStatus` when still active.
    * Shared with the janitor. On failure the row keeps its record state, so the janitor tries again later.
    */
-  async finish(row: ChallengeRow, opts: { cleanupStatus: ChallengeStatus; reason?: string; onlyIf?: (fresh: ChallengeRow) => boolean }): Promise<ChallengeRow> {
+  async finish(
+    row: ChallengeRow,
+    opts: { cleanupStatus: ChallengeStatus; reason?: string; onlyIf?: (fresh: ChallengeRow) => boolean; client?: ClientDialect },
+  ): Promise<ChallengeRow> {
+    const client = opts.client ?? 'janitor';
     return this.database.withLock(`name:${row.fqdn}`, async () => {
       const [fresh] = await this.db.select().from(challenges).where(eq(challenges.id, row.id));
       if (!fresh) throw new AppError('CHALLENGE_NOT_FOUND', 'no challenge with that id');
@@ -155,8 +179,10 @@ export class ChallengeService {
       }
       const active = ACTIVE_STATUSES.includes(fresh.status);
       const status = active ? opts.cleanupStatus : fresh.status;
-      if (fresh.recordState === 'present' || fresh.recordState === 'unknown') {
-        const provider = await this.providers.get(fresh.providerId);
+      const provider = await this.providers.get(fresh.providerId);
+      const started = performance.now();
+      const mayExist = fresh.recordState === 'present' || fresh.recordState === 'unknown';
+      if (mayExist) {
         try {
           const runtime = await this.providers.runtime(provider);
           const plugin = this.registry.plugin(provider.providerType);
@@ -165,13 +191,12 @@ export class ChallengeService {
             ttl: provider.settings.ttl ?? plugin.defaults.ttl, recordId: fresh.pluginRecordId, ...(fresh.zone ? { zone: fresh.zone } : {}),
           });
         } catch (err) {
-          const code = isAppError(err) ? err.code : 'PROVIDER_ERROR';
           await this.db
             .update(challenges)
-            .set({ status, cleanupAttempts: fresh.cleanupAttempts + 1, error: `cleanup ${code}: ${(err as Error).message}`.slice(0, 500), completedAt: fresh.completedAt ?? (active ? new Date() : null), updatedAt: new Date(), claimedUntil: null })
+            .set({ status, cleanupAttempts: fresh.cleanupAttempts + 1, error: errorText('cleanup ', err), completedAt: fresh.completedAt ?? (active ? new Date() : null), updatedAt: new Date(), claimedUntil: null })
             .where(eq(challenges.id, fresh.id));
-          if (active) this.counted(status, fresh.providerId);
-          this.log.warn({ challenge: fresh.id, code }, 'record cleanup failed; the janitor will retry');
+          if (active) this.counted(status, provider.name);
+          this.outcome('cleanup', fresh, provider.name, client, started, err);
           throw err;
         }
       }
@@ -183,13 +208,30 @@ export class ChallengeService {
         })
         .where(eq(challenges.id, fresh.id))
         .returning();
-      if (active) this.counted(status, fresh.providerId);
+      if (active) this.counted(status, provider.name);
+      this.outcome('cleanup', fresh, provider.name, client, started, mayExist ? 'ok' : 'no_record');
       return updated!;
     });
   }
 
-  private counted(state: ChallengeStatus, providerId: string): void {
-    this.metrics.challengeTransitions.labels(state, providerId).inc();
+  private counted(state: ChallengeStatus, providerName: string): void {
+    this.metrics.challengeTransitions.labels(state, providerName).inc();
+  }
+
+  /** The one line per present or cleanup: info when it went through, warn (with the far side's words) when not. */
+  private outcome(step: 'present' | 'cleanup', row: ChallengeRow, provider: string, client: ClientDialect, started: number, result: string | unknown): void {
+    const fields = { challenge: row.id, fqdn: row.fqdn, provider, client, duration_ms: Math.round(performance.now() - started) };
+    if (typeof result === 'string') {
+      this.log.info({ ...fields, outcome: result }, step);
+      return;
+    }
+    const code = isAppError(result) ? result.code : 'PROVIDER_ERROR';
+    const detail = isAppError(result) && result.logDetail ? { detail: result.logDetail } : {};
+    const retry = isAppError(result) ? result.headers?.['Retry-After'] : undefined;
+    this.log.warn(
+      { ...fields, outcome: code, err: (result as Error).message, ...detail, ...(retry ? { retry_after_seconds: Number(retry) } : {}) },
+      step === 'cleanup' ? 'cleanup failed; the janitor will retry' : 'present failed',
+    );
   }
 }
 

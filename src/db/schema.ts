@@ -17,6 +17,7 @@ export type RecordState = (typeof RECORD_STATES)[number];
 
 export interface ProviderSettings {
   rateLimitPerMinute?: number;
+  rateLimitWaitSeconds?: number;
   breakerThreshold?: number;
   breakerResetSeconds?: number;
   ttl?: number;

@@ -1,9 +1,9 @@
 // /health (process and job loop alive), /ready (database, migrations, Caddy sync) and /metrics.
 import { Hono } from 'hono';
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { migrationsApplied } from '../db/migrate.js';
-import { challenges } from '../db/schema.js';
+import { challenges, dnsProviders } from '../db/schema.js';
 import type { Metrics } from '../metrics.js';
 
 export interface OpsDeps {
@@ -53,9 +53,10 @@ export function opsRoutes(deps: OpsDeps): Hono {
     try {
       const rows = await withTimeout(
         deps.database.db
-          .select({ status: challenges.status, provider: challenges.providerId, n: sql<number>`count(*)::int` })
+          .select({ status: challenges.status, provider: dnsProviders.name, n: sql<number>`count(*)::int` })
           .from(challenges)
-          .groupBy(challenges.status, challenges.providerId),
+          .innerJoin(dnsProviders, eq(dnsProviders.id, challenges.providerId))
+          .groupBy(challenges.status, dnsProviders.name),
         2000,
         'challenge count',
       );

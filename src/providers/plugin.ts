@@ -68,6 +68,8 @@ export interface ProviderPlugin<C = Record<string, unknown>> {
   credentials: z.ZodType<C>;
   /** Seconds; used when the provider row leaves them unset. */
   defaults: { propagationTimeout: number; pollingInterval: number; ttl: number };
+  /** Calls a minute when the provider row sets none (registry default otherwise), and the code a refusal carries. */
+  rateLimit?: { perMinute: number; code: 'WEBHOOK_RATE_LIMITED' | 'PROVIDER_RATE_LIMITED' };
   /** Save-time checks that need daemon settings (e.g. a webhook URL's scheme); throws AppError. */
   check?(creds: C, settings: PluginSettings): void | Promise<void>;
   /** Checks the credentials against the far side without changing a record. */

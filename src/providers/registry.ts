@@ -1,14 +1,18 @@
 // Holds the plugin types and wraps every plugin call in one place: rate limit, circuit breaker, metrics, logs.
-import Bottleneck from 'bottleneck';
 import CircuitBreaker from 'opossum';
-import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { ProviderSettings } from '../db/schema.js';
 import { AppError, isAppError } from '../errors.js';
-import type { Metrics } from '../metrics.js';
+import { dropProviderSeries, type Metrics } from '../metrics.js';
+import { MemoryLimiter, RedisLimiter, takeWithin, type RateLimiter } from './limiter.js';
 import type { AnyProviderPlugin, PluginSettings, PresentResult, RecordRequest, TestResult } from './plugin.js';
 
-export const GUARD_DEFAULTS = { rateLimitPerMinute: 10, breakerThreshold: 5, breakerResetSeconds: 300 };
+/**
+ * A type without its own `rateLimit` gets 600 calls a minute: an operator's own DNS server or script takes that
+ * without notice, and a 100-name certificate fits in one burst. A call over the budget waits up to 10 s for a
+ * slot, well inside the patience of Caddy (no HTTP timeout) and lego's httpreq (30 s).
+ */
+export const GUARD_DEFAULTS = { rateLimitPerMinute: 600, rateLimitWaitSeconds: 10, breakerThreshold: 5, breakerResetSeconds: 300 };
 
 /** A provider row made ready for calls: credentials decrypted and parsed by its plugin. */
 export interface ProviderRuntime {
@@ -23,11 +27,11 @@ type Step = 'present' | 'cleanup' | 'test';
 
 interface Guard {
   signature: string;
-  limiter: Bottleneck;
+  /** The provider name its metric series carry, so a rename can drop the old ones. */
+  name: string;
   breaker: CircuitBreaker<[() => Promise<unknown>], unknown>;
-  /** Serialises submissions so Bottleneck's overflow check sees an empty local queue each time. */
-  submitting: Promise<unknown>;
-  windowStart: number;
+  /** The name of the call that may trip the breaker, for its log line. */
+  lastFqdn?: string;
   consecutiveFailures: number;
   resetSeconds: number;
   openedAt: number;
@@ -38,20 +42,19 @@ export interface RegistryDeps {
   metrics: Metrics;
   settings: PluginSettings;
   redisUrl?: string;
+  /** The rate limit's window; 60 s unless a test shortens it. `rate_limit_per_minute` is per this window. */
+  rateWindowMs?: number;
 }
 
 export class ProviderRegistry {
   private readonly plugins = new Map<string, AnyProviderPlugin>();
   private readonly guards = new Map<string, Guard>();
-  private readonly redis?: Bottleneck.IORedisConnection;
+  private readonly limiter: RateLimiter;
 
   constructor(plugins: AnyProviderPlugin[], private readonly deps: RegistryDeps) {
     for (const p of plugins) this.plugins.set(p.type, p);
-    if (deps.redisUrl) {
-      // One connection shared by every provider's limiter; the limit then holds across replicas.
-      this.redis = new Bottleneck.IORedisConnection({ Redis, clientOptions: deps.redisUrl } as never);
-      this.redis.on('error', (err: Error) => deps.log.warn({ err: err.message }, 'rate limiter redis error'));
-    }
+    // With Redis the budget holds across replicas.
+    this.limiter = deps.redisUrl ? new RedisLimiter(deps.redisUrl, deps.log) : new MemoryLimiter();
   }
 
   types(): AnyProviderPlugin[] {
@@ -84,14 +87,14 @@ export class ProviderRegistry {
   async present(p: ProviderRuntime, req: RecordRequest, signal?: AbortSignal): Promise<PresentResult> {
     const plugin = this.plugin(p.type);
     if (!plugin.present) throw new AppError('PROVIDER_NOT_AUTOMATED', `provider type ${p.type} does not create records through the daemon`);
-    return this.guarded(p, 'present', true, (ctx) => plugin.present!(p.credentials, req, ctx), signal);
+    return this.guarded(p, 'present', true, (ctx) => plugin.present!(p.credentials, req, ctx), signal, req.fqdn);
   }
 
   /** Cleanups skip the rate limit: a limit must never be the reason a record stays behind. */
   async cleanup(p: ProviderRuntime, req: RecordRequest, signal?: AbortSignal): Promise<void> {
     const plugin = this.plugin(p.type);
     if (!plugin.cleanup) return;
-    await this.guarded(p, 'cleanup', false, (ctx) => plugin.cleanup!(p.credentials, req, ctx), signal);
+    await this.guarded(p, 'cleanup', false, (ctx) => plugin.cleanup!(p.credentials, req, ctx), signal, req.fqdn);
   }
 
   async test(p: ProviderRuntime, signal?: AbortSignal): Promise<TestResult> {
@@ -106,41 +109,30 @@ export class ProviderRegistry {
     return g.breaker.opened ? 'open' : g.breaker.halfOpen ? 'half-open' : 'closed';
   }
 
-  /** Drops a provider's guard (after an update or delete) so new settings take effect. */
-  forget(providerId: string): void {
+  /**
+   * Drops a provider's guard (after an update or delete) so new settings take effect. `oldName`, when the
+   * provider was renamed or deleted, also drops the metric series labelled with it.
+   */
+  forget(providerId: string, oldName?: string): void {
     const g = this.guards.get(providerId);
+    if (oldName) dropProviderSeries(this.deps.metrics, oldName).catch(() => undefined);
     if (!g) return;
     this.guards.delete(providerId);
     g.breaker.shutdown();
-    // Bottleneck returns undefined, not a promise, for a limiter on a shared Redis connection.
-    void Promise.resolve(g.limiter.disconnect(false)).catch(() => undefined);
   }
 
   async close(): Promise<void> {
     for (const id of [...this.guards.keys()]) this.forget(id);
-    if (this.redis) await this.redis.disconnect(false).catch(() => undefined);
+    await this.limiter.close();
   }
 
   private guard(p: ProviderRuntime): Guard {
-    const limit = p.settings.rateLimitPerMinute ?? GUARD_DEFAULTS.rateLimitPerMinute;
     const threshold = p.settings.breakerThreshold ?? GUARD_DEFAULTS.breakerThreshold;
     const resetSeconds = p.settings.breakerResetSeconds ?? GUARD_DEFAULTS.breakerResetSeconds;
-    const signature = `${limit}/${threshold}/${resetSeconds}`;
+    const signature = `${p.name}/${threshold}/${resetSeconds}`;
     const existing = this.guards.get(p.id);
     if (existing?.signature === signature) return existing;
-    if (existing) this.forget(p.id);
-
-    const limiter = new Bottleneck({
-      id: `dns01-proxy:${p.id}:${limit}`,
-      reservoir: limit,
-      reservoirRefreshAmount: limit,
-      reservoirRefreshInterval: 60_000,
-      // Over the limit a call is refused at once (429), never queued behind Caddy's own timeout.
-      highWater: 0,
-      strategy: Bottleneck.strategy.OVERFLOW,
-      ...(this.redis ? { datastore: 'ioredis', connection: this.redis, clearDatastore: false, timeout: 120_000 } : {}),
-    });
-    limiter.on('error', (err: Error) => this.deps.log.warn({ err: err.message, provider: p.id }, 'rate limiter error'));
+    if (existing) this.forget(p.id, existing.name !== p.name ? existing.name : undefined);
     // Plugins bound their own calls; opossum's percentage rule is disabled in favour of a count of
     // consecutive failures, which is what "5 failures in a row" means to an operator.
     const breaker = new CircuitBreaker((fn: () => Promise<unknown>) => fn(), {
@@ -148,8 +140,8 @@ export class ProviderRegistry {
       resetTimeout: resetSeconds * 1000,
       errorThresholdPercentage: 100,
     });
-    const g: Guard = { signature, limiter, breaker, submitting: Promise.resolve(), windowStart: Date.now(), consecutiveFailures: 0, resetSeconds, openedAt: 0 };
-    const gauge = this.deps.metrics.breakerState.labels(p.id);
+    const g: Guard = { signature, name: p.name, breaker, consecutiveFailures: 0, resetSeconds, openedAt: 0 };
+    const gauge = this.deps.metrics.breakerState.labels(p.name);
     gauge.set(0);
     breaker.on('success', () => {
       g.consecutiveFailures = 0;
@@ -161,13 +153,13 @@ export class ProviderRegistry {
     breaker.on('open', () => {
       g.openedAt = Date.now();
       gauge.set(2);
-      this.deps.log.warn({ provider: p.id, resetSeconds }, 'provider circuit opened');
+      this.deps.log.warn({ provider: p.name, provider_id: p.id, fqdn: g.lastFqdn, resetSeconds }, 'provider circuit opened');
     });
     breaker.on('halfOpen', () => gauge.set(1));
     breaker.on('close', () => {
       g.consecutiveFailures = 0;
       gauge.set(0);
-      this.deps.log.info({ provider: p.id }, 'provider circuit closed');
+      this.deps.log.info({ provider: p.name, provider_id: p.id, fqdn: g.lastFqdn }, 'provider circuit closed');
     });
     this.guards.set(p.id, g);
     return g;
@@ -179,13 +171,15 @@ export class ProviderRegistry {
     limited: boolean,
     fn: (ctx: { log: Logger; settings: PluginSettings; signal?: AbortSignal }) => Promise<T>,
     signal?: AbortSignal,
+    fqdn?: string,
   ): Promise<T> {
     const g = this.guard(p);
-    const log = this.deps.log.child({ provider: p.id, provider_type: p.type, step });
+    // Every line a plugin logs names the provider and the name it works on.
+    const log = this.deps.log.child({ provider: p.name, provider_id: p.id, provider_type: p.type, step, ...(fqdn ? { fqdn } : {}) });
     const ctx = { log, settings: this.deps.settings, ...(signal ? { signal } : {}) };
     const started = performance.now();
     const observe = (outcome: string) =>
-      this.deps.metrics.pluginCallSeconds.labels(p.id, p.type, step, outcome).observe((performance.now() - started) / 1000);
+      this.deps.metrics.pluginCallSeconds.labels(p.name, p.type, step, outcome).observe((performance.now() - started) / 1000);
 
     if (g.breaker.opened) {
       observe('circuit_open');
@@ -196,46 +190,44 @@ export class ProviderRegistry {
         headers: { 'Retry-After': String(wait) },
       });
     }
-    const run = () => g.breaker.fire(() => fn(ctx)) as Promise<T>;
     try {
-      const result = limited ? await this.limit(p, g, run) : await run();
+      if (limited) await this.limit(p, log, signal);
+      g.lastFqdn = fqdn;
+      const result = (await g.breaker.fire(() => fn(ctx))) as T;
       observe('ok');
       return result;
     } catch (err) {
       const e = this.translate(err, p);
-      observe(e.code === 'WEBHOOK_RATE_LIMITED' ? 'rate_limited' : 'error');
-      if (e.code !== 'WEBHOOK_RATE_LIMITED') log.warn({ code: e.code, err: e.message }, 'plugin call failed');
+      const refused = e.code === 'WEBHOOK_RATE_LIMITED' || e.code === 'PROVIDER_RATE_LIMITED';
+      observe(refused ? 'rate_limited' : 'error');
+      // The caller logs the outcome of the operation once; this line keeps the plugin-level detail.
+      if (!refused) log.debug({ code: e.code, err: e.message, ...(e.logDetail ? { detail: e.logDetail } : {}) }, 'plugin call failed');
       throw e;
     }
   }
 
-  /** Runs `run` inside the provider's limiter, refusing at once with 429 when the budget is spent. */
-  private async limit<T>(p: ProviderRuntime, g: Guard, run: () => Promise<T>): Promise<T> {
-    let begun!: () => void;
-    const started = new Promise<void>((r) => (begun = r));
-    const previous = g.submitting;
-    const job = previous.then(() =>
-      g.limiter.schedule(() => {
-        begun();
-        return run();
-      }),
-    );
-    g.submitting = Promise.race([started, job]).catch(() => undefined);
+  /** Takes a slot of the provider's budget, waiting for one up to its bound, else refuses with 429 and Retry-After. */
+  private async limit(p: ProviderRuntime, log: Logger, signal?: AbortSignal): Promise<void> {
+    const plugin = this.plugin(p.type);
+    const limit = p.settings.rateLimitPerMinute ?? plugin.rateLimit?.perMinute ?? GUARD_DEFAULTS.rateLimitPerMinute;
+    const waitMs = (p.settings.rateLimitWaitSeconds ?? GUARD_DEFAULTS.rateLimitWaitSeconds) * 1000;
+    let retryInMs: number;
     try {
-      return await job;
+      retryInMs = await takeWithin(this.limiter, p.id, limit, this.deps.rateWindowMs ?? 60_000, waitMs, signal);
     } catch (err) {
-      if (err instanceof Bottleneck.BottleneckError) {
-        this.deps.metrics.rateLimited.labels(p.id).inc();
-        const period = 60_000;
-        const retryAfter = Math.max(1, Math.ceil((period - ((Date.now() - g.windowStart) % period)) / 1000));
-        throw new AppError('WEBHOOK_RATE_LIMITED', `provider ${p.name} is over its limit of ${p.settings.rateLimitPerMinute ?? GUARD_DEFAULTS.rateLimitPerMinute} calls a minute`, {
-          retryable: true,
-          details: { retry_after_seconds: retryAfter },
-          headers: { 'Retry-After': String(retryAfter) },
-        });
-      }
-      throw err;
+      // A limiter that cannot answer (Redis down) must not stop issuance; the breaker still guards the far side.
+      log.warn({ err: (err as Error).message }, 'rate limiter unavailable; call let through');
+      return;
     }
+    if (retryInMs === 0) return;
+    this.deps.metrics.rateLimited.labels(p.name).inc();
+    // Whole seconds, rounded up: a client that waits this long finds a slot free.
+    const retryAfter = Math.ceil(retryInMs / 1000);
+    throw new AppError(plugin.rateLimit?.code ?? 'PROVIDER_RATE_LIMITED', `provider ${p.name} is over its limit of ${limit} calls a minute`, {
+      retryable: true,
+      details: { retry_after_seconds: retryAfter },
+      headers: { 'Retry-After': String(retryAfter) },
+    });
   }
 
   private translate(err: unknown, p: ProviderRuntime): AppError {

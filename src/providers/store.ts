@@ -13,6 +13,7 @@ export const MASK = '********';
 const settingsSchema = z
   .object({
     rate_limit_per_minute: z.number().int().min(1).max(10_000).optional(),
+    rate_limit_wait_seconds: z.number().int().min(0).max(30).optional(),
     breaker_threshold: z.number().int().min(1).max(1000).optional(),
     breaker_reset_seconds: z.number().int().min(1).max(86_400).optional(),
     ttl: z.number().int().min(1).max(86_400).optional(),
@@ -50,6 +51,7 @@ export const providerPatchSchema = z.object(providerFields).partial().strict();
 function toSettings(s: z.infer<typeof settingsSchema>): ProviderSettings {
   const out: ProviderSettings = {};
   if (s.rate_limit_per_minute !== undefined) out.rateLimitPerMinute = s.rate_limit_per_minute;
+  if (s.rate_limit_wait_seconds !== undefined) out.rateLimitWaitSeconds = s.rate_limit_wait_seconds;
   if (s.breaker_threshold !== undefined) out.breakerThreshold = s.breaker_threshold;
   if (s.breaker_reset_seconds !== undefined) out.breakerResetSeconds = s.breaker_reset_seconds;
   if (s.ttl !== undefined) out.ttl = s.ttl;
@@ -60,7 +62,7 @@ function toSettings(s: z.infer<typeof settingsSchema>): ProviderSettings {
 
 function fromSettings(s: ProviderSettings): Record<string, unknown> {
   return {
-    rate_limit_per_minute: s.rateLimitPerMinute, breaker_threshold: s.breakerThreshold, breaker_reset_seconds: s.breakerResetSeconds,
+    rate_limit_per_minute: s.rateLimitPerMinute, rate_limit_wait_seconds: s.rateLimitWaitSeconds, breaker_threshold: s.breakerThreshold, breaker_reset_seconds: s.breakerResetSeconds,
     ttl: s.ttl, caddy_mode: s.caddyMode, wait_for_propagation: s.waitForPropagation,
   };
 }
@@ -143,7 +145,7 @@ export class ProviderStore {
         .returning();
       return updated!;
     }).catch((err) => rethrowConflict(err));
-    this.registry.forget(id);
+    this.registry.forget(id, current.name !== row.name ? current.name : undefined);
     this.onChange();
     return row;
   }
@@ -154,7 +156,7 @@ export class ProviderStore {
    * have left are returned so they can be removed by hand.
    */
   async remove(id: string, opts: { force?: boolean } = {}): Promise<{ abandoned: { fqdn: string; value: string }[] }> {
-    await this.get(id);
+    const current = await this.get(id);
     const abandoned = opts.force
       ? await this.db.select({ fqdn: challenges.fqdn, value: challenges.value }).from(challenges)
           .where(and(eq(challenges.providerId, id), inArray(challenges.recordState, ['present', 'unknown'])))
@@ -169,7 +171,7 @@ export class ProviderStore {
     const [used] = await this.db.select({ n: sql<number>`count(*)::int` }).from(sites).where(eq(sites.dnsProviderId, id));
     if ((used?.n ?? 0) > 0) throw new AppError('CONFLICT', 'provider is used by sites; move or delete them first', { details: { sites: used!.n } });
     await this.db.delete(dnsProviders).where(eq(dnsProviders.id, id));
-    this.registry.forget(id);
+    this.registry.forget(id, current.name);
     this.onChange();
     return { abandoned };
   }

@@ -49,10 +49,10 @@ async function rowCount(d: TestDaemon, value: string): Promise<number> {
   return ((Array.isArray(res) ? res : (res as unknown as { rows: unknown[] }).rows) as { n: number }[])[0]!.n;
 }
 
-/** The value of one metric sample in /metrics text, e.g. metric(text, 'dns01_provider_breaker_state', id). */
-async function metric(d: TestDaemon, name: string, providerId: string): Promise<number | undefined> {
+/** The value of one metric sample in /metrics text, e.g. metric(d, 'dns01_provider_breaker_state', 'breaker'). */
+async function metric(d: TestDaemon, name: string, provider: string): Promise<number | undefined> {
   const text = await (await fetch(`${d.url}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(`provider="${providerId}"`));
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(`provider="${provider}"`));
   return line === undefined ? undefined : Number(line.split(' ').pop());
 }
 
@@ -83,7 +83,7 @@ describe('rate limit', () => {
     expect(callsFor('delete', fqdn)).toHaveLength(3);
     // Still limited for creates afterwards, and the refusal is counted.
     expect((await create(d, pid, fqdn, unique('limit-5'))).status).toBe(429);
-    expect(await metric(d, 'dns01_rate_limit_rejections_total', pid)).toBe(2);
+    expect(await metric(d, 'dns01_rate_limit_rejections_total', 'limited')).toBe(2);
   });
 
   it('holds one limit across two replicas through Redis', async () => {
@@ -106,7 +106,7 @@ describe('rate limit', () => {
       expect(Number(r.retryAfter)).toBeGreaterThanOrEqual(1);
     }
     expect(callsFor('create', fqdn)).toHaveLength(4);
-    const rejected = ((await metric(a, 'dns01_rate_limit_rejections_total', pid)) ?? 0) + ((await metric(b, 'dns01_rate_limit_rejections_total', pid)) ?? 0);
+    const rejected = ((await metric(a, 'dns01_rate_limit_rejections_total', 'shared-limit')) ?? 0) + ((await metric(b, 'dns01_rate_limit_rejections_total', 'shared-limit')) ?? 0);
     expect(rejected).toBe(6);
     // Sequential creates through either replica stay refused: the shared budget is spent.
     expect((await create(b, pid, fqdn, unique('shared-late-b'))).status).toBe(429);
@@ -136,17 +136,17 @@ describe('circuit breaker', () => {
     expect(open.body.error?.code).toBe('PROVIDER_CIRCUIT_OPEN');
     expect(callsFor('create', fqdn)).toHaveLength(5);
     expect(await rowCount(d, openValue)).toBe(0);
-    expect(await metric(d, 'dns01_provider_breaker_state', pid)).toBe(2);
+    expect(await metric(d, 'dns01_provider_breaker_state', 'breaker')).toBe(2);
 
     // After breaker_reset_seconds the breaker lets a trial call through (half-open).
-    for (let i = 0; (await metric(d, 'dns01_provider_breaker_state', pid)) !== 1; i++) {
+    for (let i = 0; (await metric(d, 'dns01_provider_breaker_state', 'breaker')) !== 1; i++) {
       if (i > 200) throw new Error('breaker never went half-open');
       await new Promise((r) => setTimeout(r, 50));
     }
     hook.setBehaviour({ kind: 'ok' });
     const trial = await create(d, pid, fqdn, unique('breaker-trial'));
     expect(trial.status, JSON.stringify(trial.body)).toBe(201);
-    expect(await metric(d, 'dns01_provider_breaker_state', pid)).toBe(0);
+    expect(await metric(d, 'dns01_provider_breaker_state', 'breaker')).toBe(0);
     expect(callsFor('create', fqdn)).toHaveLength(6);
     expect((await create(d, pid, fqdn, unique('breaker-after'))).status).toBe(201);
   });

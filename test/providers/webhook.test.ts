@@ -130,7 +130,8 @@ describe('webhook provider: failures and retries', () => {
     expect(err.code).toBe('WEBHOOK_FAILED');
     expect(err.status).toBe(502);
     expect(err.retryable).toBe(true);
-    expect(err.details).toMatchObject({ status: 500, message: 'database down', attempts: 3 });
+    expect(err.details).toMatchObject({ status: 500, attempts: 3 });
+    expect(err.logDetail).toBe('database down');
     expect(hook.calls).toHaveLength(3);
   });
 
@@ -168,7 +169,8 @@ describe('webhook provider: failures and retries', () => {
     hook.setBehaviour({ kind: 'successFalse', message: 'zone is locked' });
     const err = await failure(webhookPlugin.present(creds({ create_url: hook.url }), req, ctx()));
     expect(err.code).toBe('WEBHOOK_FAILED');
-    expect(err.details).toMatchObject({ message: 'zone is locked', success: false });
+    expect(err.details).toMatchObject({ success: false });
+    expect(err.logDetail).toBe('zone is locked');
     expect(hook.calls).toHaveLength(1);
   });
 
@@ -187,7 +189,7 @@ describe('webhook provider: failures and retries', () => {
   it('truncates the far side message and scrubs secrets it echoes back', async () => {
     hook.setBehaviour({ kind: 'status', status: 401, body: { success: false, message: `token ${AUTH} and ${CUSTOM} rejected ${'x'.repeat(500)}` } });
     const err = await failure(webhookPlugin.present(creds({ create_url: hook.url }), req, ctx()));
-    const message = String(err.details?.message);
+    const message = String(err.logDetail);
     expect(message).toContain('[redacted]');
     expect(message.length).toBeLessThanOrEqual(203);
   });

@@ -69,7 +69,7 @@ export function internalRoutes(service: ChallengeService, chooser: ProviderChoos
     const { fqdn, value, echo } = parseAcmeproxyBody(await readJsonObject(c));
     const inPath = c.req.param('providerId');
     const providerId = inPath ?? (await chooser.forFqdn(normaliseChallengeFqdn(fqdn)));
-    await withPathProvider(log, inPath, () => service.create({ providerId, fqdn, value, wait: c.req.query('wait') === 'propagated' ? true : undefined }));
+    await withPathProvider(log, inPath, () => service.create({ providerId, fqdn, value, wait: c.req.query('wait') === 'propagated' ? true : undefined, client: 'acmeproxy' }));
     // Exactly 200 and the request's own values: libdns/acmeproxy and acme.sh check the echo.
     return c.json(echo, 200);
   };

@@ -116,10 +116,12 @@ function classify(err: unknown, call: WebhookCall, host: string): AppError {
 function statusError(reply: WebhookReply, call: WebhookCall, host: string): AppError {
   const secrets = Object.values(call.headers);
   const message = farSideMessage(reply.text, secrets);
-  // 3xx lands here too: redirects are never followed, a moved webhook is a configuration error.
+  // 3xx lands here too: redirects are never followed, a moved webhook is a configuration error. The far side's
+  // words go to the log and the challenge row only: the ACME client is not theirs to write to.
   return new AppError('WEBHOOK_FAILED', `webhook ${host} answered HTTP ${reply.status}`, {
     retryable: reply.status >= 500,
-    details: { host, action: call.action, status: reply.status, ...(message ? { message } : {}) },
+    details: { host, action: call.action, status: reply.status },
+    ...(message ? { logDetail: message } : {}),
   });
 }
 
@@ -190,7 +192,10 @@ export async function callWebhook(call: WebhookCall): Promise<WebhookReply> {
       const retry = failure.retryable && failure.code !== 'WEBHOOK_TARGET_BLOCKED' && n <= call.maxRetries && !call.signal?.aborted;
       const delay = call.backoffMs * 2 ** (n - 1);
       call.log.warn(
-        { host, action: call.action, attempt: n, code: failure.code, status: failure.details?.status, ...(retry ? { retryInMs: delay } : {}) },
+        {
+          host, action: call.action, attempt: n, code: failure.code, status: failure.details?.status,
+          ...(failure.logDetail ? { detail: failure.logDetail } : {}), ...(retry ? { retryInMs: delay } : {}),
+        },
         'webhook attempt failed',
       );
       if (!retry) {

@@ -51,6 +51,8 @@ export const webhookPlugin = {
   fields: webhookFields,
   credentials: webhookCredentials,
   defaults: { propagationTimeout: 120, pollingInterval: 5, ttl: 60 },
+  // Someone else's HTTP API: the seed's budget and code, which operators' alerts already know.
+  rateLimit: { perMinute: 10, code: 'WEBHOOK_RATE_LIMITED' },
 
   check(creds, settings) {
     checkWebhookUrl(creds.create_url, { allowPrivate: settings.allowPrivateWebhooks });
@@ -69,7 +71,7 @@ export const webhookPlugin = {
       return { ok: true, message: `webhook answered HTTP ${reply.status}` };
     } catch (err) {
       if (!isAppError(err)) throw err;
-      const farSide = typeof err.details?.message === 'string' ? `: ${err.details.message}` : '';
+      const farSide = err.logDetail ? `: ${err.logDetail}` : '';
       return { ok: false, message: `${err.message}${farSide}` };
     }
   },

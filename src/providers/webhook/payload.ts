@@ -49,13 +49,15 @@ export function parseReply(text: string, status: number, host: string, action: s
   }
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new AppError('WEBHOOK_FAILED', `webhook ${host} answered HTTP ${status} without a JSON object`, {
-      details: { host, action, status, message: farSideMessage(text, secrets) },
+      details: { host, action, status },
+      logDetail: farSideMessage(text, secrets),
     });
   }
   const reply = parsed as { success?: unknown; record_id?: unknown };
   if (reply.success !== true) {
     throw new AppError('WEBHOOK_FAILED', `webhook ${host} reported failure for ${action}`, {
-      details: { host, action, status, success: reply.success ?? null, message: farSideMessage(text, secrets) },
+      details: { host, action, status, success: reply.success ?? null },
+      logDetail: farSideMessage(text, secrets),
     });
   }
   const id = reply.record_id;

@@ -1,0 +1,85 @@
+// Per-provider sliding-window rate limit, in memory or shared through Redis, that knows when the next slot frees.
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+
+/** One budget per key: `limit` calls in any `windowMs`. */
+export interface RateLimiter {
+  /** Takes a slot and returns 0, or takes nothing and returns the ms until a slot frees. */
+  take(key: string, limit: number, windowMs: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** One replica's budget: the times of the calls still inside the window, per key. */
+export class MemoryLimiter implements RateLimiter {
+  private readonly taken = new Map<string, number[]>();
+
+  async take(key: string, limit: number, windowMs: number): Promise<number> {
+    const now = Date.now();
+    const times = (this.taken.get(key) ?? []).filter((t) => t > now - windowMs);
+    this.taken.set(key, times);
+    if (times.length < limit) {
+      times.push(now);
+      return 0;
+    }
+    // With more calls inside the window than the limit (it was lowered), enough of them must age out.
+    return Math.max(1, times[times.length - limit]! + windowMs - now);
+  }
+
+  async close(): Promise<void> {
+    this.taken.clear();
+  }
+}
+
+// The same sliding log as MemoryLimiter, atomic in Redis and timed by Redis' clock, so replicas with skewed
+// clocks share one honest budget.
+const TAKE_SCRIPT = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local limit = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+local n = redis.call('ZCARD', KEYS[1])
+if n < limit then
+  redis.call('ZADD', KEYS[1], now, ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], window)
+  return 0
+end
+local oldest = redis.call('ZRANGE', KEYS[1], n - limit, n - limit, 'WITHSCORES')
+return math.max(1, tonumber(oldest[2]) + window - now)
+`;
+
+/** All replicas' budget in one Redis; take() rejects when Redis does not answer within 2 s. */
+export class RedisLimiter implements RateLimiter {
+  private readonly redis: Redis;
+
+  constructor(url: string, log: Logger) {
+    this.redis = new Redis(url, { maxRetriesPerRequest: 1, commandTimeout: 2000, connectTimeout: 5000 });
+    this.redis.on('error', (err: Error) => log.warn({ err: err.message }, 'rate limiter redis error'));
+    this.redis.defineCommand('dns01Take', { numberOfKeys: 1, lua: TAKE_SCRIPT });
+  }
+
+  async take(key: string, limit: number, windowMs: number): Promise<number> {
+    const take = (this.redis as unknown as { dns01Take(...args: (string | number)[]): Promise<number> }).dns01Take;
+    return Number(await take.call(this.redis, `dns01-proxy:rate:${key}`, limit, windowMs, randomUUID()));
+  }
+
+  async close(): Promise<void> {
+    this.redis.disconnect();
+  }
+}
+
+/**
+ * Takes a slot, waiting for one up to `maxWaitMs` (or until `signal` aborts). Returns 0 when a slot was taken,
+ * else the ms until the next slot frees; a slot known to free only after the deadline is not waited for.
+ */
+export async function takeWithin(limiter: RateLimiter, key: string, limit: number, windowMs: number, maxWaitMs: number, signal?: AbortSignal): Promise<number> {
+  const deadline = Date.now() + maxWaitMs;
+  for (;;) {
+    const retryIn = await limiter.take(key, limit, windowMs);
+    if (retryIn === 0 || Date.now() + retryIn > deadline || signal?.aborted) return retryIn;
+    // An abort ends the wait early; the loop then returns without a slot.
+    await sleep(retryIn, undefined, signal ? { signal } : {}).catch(() => undefined);
+  }
+}
