@@ -74,14 +74,15 @@ function udpOnce(addr: { address: string; family: 4 | 6 }, port: number, msg: Bu
   const id = msg.readUInt16BE(0);
   return withTimeout(ms, `udp ${addr.address}:${port}`, signal, ({ resolve, reject }) => {
     const sock = createSocket(addr.family === 6 ? 'udp6' : 'udp4');
+    // Connected, so the kernel drops datagrams from any other source (RFC 5452 §9.1) and an ICMP
+    // port-unreachable comes back as ECONNREFUSED at once instead of running into the timeout.
     sock.on('error', reject);
-    sock.on('message', (data, rinfo) => {
-      // Ignore stray datagrams (wrong source or ID): RFC 5452 §9.1.
-      if (data.length < 12 || data.readUInt16BE(0) !== id || rinfo.port !== port) return;
+    sock.on('message', (data) => {
+      if (data.length < 12 || data.readUInt16BE(0) !== id) return; // a stale reply to an earlier ID
       resolve(data);
     });
-    sock.send(msg, port, addr.address, (err) => { if (err) reject(err); });
-    return () => sock.close();
+    sock.connect(port, addr.address, () => sock.send(msg, (err) => { if (err) reject(err); }));
+    return () => { try { sock.close(); } catch { /* closed already */ } };
   });
 }
 
