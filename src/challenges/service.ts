@@ -109,7 +109,8 @@ export class ChallengeService {
       return;
     }
     // A timeout or 5xx may still have written the record on the far side: the janitor will remove it.
-    const maybeWritten = !isAppError(err) || err.retryable;
+    // An error that provably never reached the far side leaves nothing to remove.
+    const maybeWritten = !isAppError(err) || (err.retryable && !err.undelivered);
     await this.db
       .update(challenges)
       .set({ status: 'FAILED', recordState: maybeWritten ? 'unknown' : 'none', attempts: row.attempts + 1, error: `${code}: ${(err as Error).message}`.slice(0, 500), completedAt: new Date(), updatedAt: new Date() })

@@ -79,3 +79,9 @@ export function sandboxStatus(runAs: RunAs | null): SandboxStatus {
   cached = { key, status };
   return status;
 }
+
+/** The script containment this daemon gets, for /ready's details; `ok` stays true: scripts still run, less contained. */
+export function sandboxReadiness(runAs: RunAs | null): { ok: true; sandbox: SandboxMode; reason?: string } {
+  const s = sandboxStatus(runAs);
+  return { ok: true, sandbox: s.mode, ...(s.reason ? { reason: s.reason } : {}) };
+}
