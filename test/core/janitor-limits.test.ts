@@ -1,8 +1,6 @@
 // The janitor's limits with real processes and servers: hanging scripts leave nothing behind, hopeless rows stop being retried, undelivered rows need no cleanup.
 import { randomBytes } from 'node:crypto';
-import { createSocket } from 'node:dgram';
 import { chmod, copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../src/db/client.js';
 import { startTestDaemon, txtValue, type TestDaemon } from '../support/daemon.js';
 import { hostPidsWithEnv } from '../support/host-procs.js';
+import { freeDnsPort, freePort } from '../support/ports.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/scripts/', import.meta.url));
@@ -58,22 +57,6 @@ async function create(d: TestDaemon, providerId: string, fqdn: string, value: st
   const res = await d.internal('/create', { body: { provider_id: providerId, fqdn, value } });
   const body = (await res.json()) as { error?: { code: string } };
   return { status: res.status, ...(body.error ? { code: body.error.code } : {}) };
-}
-
-async function closedTcpPort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const { port } = s.address() as { port: number };
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
-async function closedUdpPort(): Promise<number> {
-  const s = createSocket('udp4');
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
-  const { port } = s.address();
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
 }
 
 describe('janitor and a hanging cleanup script', () => {
@@ -147,7 +130,7 @@ describe('presents that provably reached nobody', () => {
     const d = await daemon({});
     const refused = await d.addProvider({
       name: 'refused', provider_type: 'webhook',
-      credentials: { create_url: `http://127.0.0.1:${await closedTcpPort()}/hook`, max_retries: 2, retry_backoff_ms: 1 },
+      credentials: { create_url: `http://127.0.0.1:${await freePort()}/hook`, max_retries: 2, retry_backoff_ms: 1 },
     });
     const value = txtValue(`refused-${randomBytes(4).toString('hex')}`);
     expect(await create(d, refused, '_acme-challenge.refused.example.com', value)).toEqual({ status: 502, code: 'WEBHOOK_FAILED' });
@@ -166,7 +149,7 @@ describe('presents that provably reached nobody', () => {
     const d = await daemon({});
     const pid = await d.addProvider({
       name: 'closed-ns', provider_type: 'rfc2136',
-      credentials: { nameserver: '127.0.0.1', port: await closedUdpPort(), tsig_key_name: 'acme', tsig_key_secret: randomBytes(32).toString('base64'), zone: 'example.test' },
+      credentials: { nameserver: '127.0.0.1', port: await freeDnsPort(), tsig_key_name: 'acme', tsig_key_secret: randomBytes(32).toString('base64'), zone: 'example.test' },
     });
     const value = txtValue(`closed-${randomBytes(4).toString('hex')}`);
     expect(await create(d, pid, '_acme-challenge.closed.example.test', value)).toEqual({ status: 502, code: 'DNS_SERVER_ERROR' });

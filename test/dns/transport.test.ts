@@ -1,24 +1,15 @@
 // A DNS server that is not listening is a network error (DNS_SERVER_ERROR), not a timeout: the ICMP port-unreachable counts.
-import { createSocket } from 'node:dgram';
 import { randomBytes } from 'node:crypto';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { isAppError } from '../../src/errors.js';
 import { DnsTimeoutError, exchange } from '../../src/dns/transport.js';
 import { rfc2136 } from '../../src/providers/rfc2136/index.js';
-
-/** A UDP port that was free a moment ago and is closed now: the kernel answers it with ICMP port-unreachable. */
-async function closedUdpPort(): Promise<number> {
-  const s = createSocket('udp4');
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
-  const { port } = s.address();
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
+import { freeDnsPort } from '../support/ports.js';
 
 describe('DNS transport to a closed UDP port', () => {
   it('fails with ECONNREFUSED, not a timeout', async () => {
-    const port = await closedUdpPort();
+    const port = await freeDnsPort();
     const msg = randomBytes(20);
     // A timeout long enough that only the refusal can end the call while the test runs.
     const err = await exchange({ host: '127.0.0.1', port }, msg, { timeoutMs: 600_000, retries: 0 }).catch((e: unknown) => e);
@@ -27,7 +18,7 @@ describe('DNS transport to a closed UDP port', () => {
   });
 
   it('rfc2136 present reports DNS_SERVER_ERROR (502)', async () => {
-    const port = await closedUdpPort();
+    const port = await freeDnsPort();
     const creds = rfc2136.credentials.parse({
       nameserver: '127.0.0.1', port, tsig_key_name: 'acme', tsig_key_secret: randomBytes(32).toString('base64'), zone: 'example.test',
     });
