@@ -167,5 +167,9 @@ describe('webhook save-time check with private webhooks off', () => {
     }
     const list = (await (await d.admin('/dns-providers')).json()) as { providers: unknown[] };
     expect(list.providers).toEqual([]);
+    // /ready also says how scripts are contained here (this machine allows namespaces).
+    const ready = (await (await fetch(`${d.url}/ready`)).json()) as { checks: Record<string, unknown> };
+    expect(ready.checks.scripts).toEqual({ ok: true, sandbox: 'userns' });
+    expect(d.logs()).not.toContain('scripts run without PID and network namespaces');
   }, 60_000);
 });
