@@ -19,6 +19,8 @@ import { createMetrics, type Metrics } from './metrics.js';
 import { builtinPlugins } from './providers/index.js';
 import type { AnyProviderPlugin } from './providers/plugin.js';
 import { ProviderRegistry } from './providers/registry.js';
+import { scriptIdentity } from './providers/script/path.js';
+import { sandboxReadiness } from './providers/script/sandbox.js';
 import { ProviderStore } from './providers/store.js';
 import { ProviderChooserImpl } from './sites/chooser.js';
 import { SiteStore } from './sites/store.js';
@@ -73,6 +75,10 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
     ...(config.redisUrl ? { redisUrl: config.redisUrl } : {}),
     ...(opts.rateWindowMs ? { rateWindowMs: opts.rateWindowMs } : {}),
   });
+  const scripts = plugins.has('script') ? sandboxReadiness(scriptIdentity()) : undefined;
+  if (scripts?.sandbox === 'none') {
+    log.warn({ reason: scripts.reason }, 'scripts run without PID and network namespaces: a script can leave processes behind and reach the network');
+  }
   const notifyChange = () => void database.notify(CONFIG_CHANNEL, 'providers').catch(() => undefined);
   const providers = new ProviderStore(database, keyring, registry, notifyChange);
   const rotation = await providers.reencryptAll();
@@ -114,7 +120,7 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
     internal: internalRoutes(challenges, chooser, log.child({ module: 'internal' })), admin,
     loopsHealthy: () => opts.jobs === false || (janitor.healthy() && propagation.healthy()),
     draining: () => draining,
-    readinessChecks: async () => ({ caddy: caddyReadiness(caddySync) }),
+    readinessChecks: async () => ({ caddy: caddyReadiness(caddySync), ...(scripts ? { scripts } : {}) }),
   });
 
   let server: ServerType | undefined;

@@ -41,6 +41,8 @@ export interface AppErrorOptions {
   details?: Record<string, unknown>;
   /** Worth trying again later (network trouble, 5xx, timeouts), as opposed to bad input or bad credentials. */
   retryable?: boolean;
+  /** Provably nothing reached the far side (the name did not resolve, the connection was refused): no record can exist. */
+  undelivered?: boolean;
   cause?: unknown;
   /** Overrides the table's status; used for Retry-After style replies that keep their code. */
   status?: number;
@@ -54,6 +56,7 @@ export class AppError extends Error {
   readonly status: number;
   readonly details: Record<string, unknown> | undefined;
   readonly retryable: boolean;
+  readonly undelivered: boolean;
   readonly headers: Record<string, string> | undefined;
   readonly logDetail: string | undefined;
 
@@ -64,6 +67,7 @@ export class AppError extends Error {
     this.status = opts.status ?? ERROR_CODES[code];
     this.details = opts.details;
     this.retryable = opts.retryable ?? false;
+    this.undelivered = opts.undelivered ?? false;
     this.headers = opts.headers;
     this.logDetail = opts.logDetail;
   }
@@ -74,6 +78,13 @@ export class AppError extends Error {
       error: { code: this.code, message: this.message, ...(this.details ? { details: this.details } : {}) },
     };
   }
+}
+
+const NOT_SENT_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'ENETUNREACH', 'EHOSTUNREACH']);
+
+/** A socket error code that proves nothing was delivered: the name did not resolve, or no connection was made. */
+export function isNotSentCode(code: unknown): boolean {
+  return NOT_SENT_CODES.has(String(code));
 }
 
 export function isAppError(err: unknown): err is AppError {

@@ -39,6 +39,11 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
     rateLimited: new Counter({ name: 'dns01_rate_limit_rejections_total', help: 'Plugin calls refused by the per-provider rate limit', labelNames: ['provider'], registers: r }),
     janitorRuns: new Counter({ name: 'dns01_janitor_runs_total', help: 'Janitor runs by outcome', labelNames: ['outcome'], registers: r }),
     janitorRecordsRemoved: new Counter({ name: 'dns01_janitor_records_removed_total', help: 'Records the janitor removed for challenges that were never cleaned up', registers: r }),
+    janitorStuckRecords: new Gauge({
+      name: 'dns01_janitor_stuck_records',
+      help: 'Finished challenges whose record may still exist after the most cleanup attempts the janitor makes; it no longer retries them',
+      registers: r,
+    }),
     janitorRowsDeleted: new Counter({ name: 'dns01_janitor_rows_deleted_total', help: 'Finished challenge rows hard-deleted after retention', registers: r }),
     httpRequests: new Counter({ name: 'dns01_http_requests_total', help: 'HTTP requests by route family and status', labelNames: ['route', 'status'], registers: r }),
     caddySyncPushes: new Counter({ name: 'dns01_caddy_sync_pushes_total', help: 'Pushes of TLS policies to Caddy by outcome', labelNames: ['outcome'], registers: r }),

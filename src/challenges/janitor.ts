@@ -17,7 +17,15 @@ export interface JanitorOptions {
   /** How long one replica owns a claimed row before another may take it over. */
   leaseMs?: number;
   batchSize?: number;
+  /**
+   * Failed cleanups after which the janitor stops retrying a row (default 10, about 5 hours with the backoff) and
+   * counts it in dns01_janitor_stuck_records instead: a far side that never answers must not be called forever
+   * (each try of a hanging script without namespaces may leave a process behind).
+   */
+  maxCleanupAttempts?: number;
 }
+
+export const DEFAULT_MAX_CLEANUP_ATTEMPTS = 10;
 
 export interface JanitorReport {
   expired: number;
@@ -25,6 +33,8 @@ export interface JanitorReport {
   recordsRemoved: number;
   cleanupFailures: number;
   rowsDeleted: number;
+  /** Rows left alone because their cleanup failed maxCleanupAttempts times. */
+  stuck: number;
 }
 
 export class Janitor {
@@ -53,7 +63,7 @@ export class Janitor {
   }
 
   async runOnce(): Promise<JanitorReport> {
-    const report: JanitorReport = { expired: 0, interrupted: 0, recordsRemoved: 0, cleanupFailures: 0, rowsDeleted: 0 };
+    const report: JanitorReport = { expired: 0, interrupted: 0, recordsRemoved: 0, cleanupFailures: 0, rowsDeleted: 0, stuck: 0 };
     const interruptedAfter = `${Math.round((this.opts.interruptedAfterMs ?? 30_000) / 1000)} seconds`;
 
     for (const row of await this.claim(sql`${challenges.status} = 'CREATED' and ${challenges.createdAt} < now() - ${interruptedAfter}::interval`)) {
@@ -65,10 +75,16 @@ export class Janitor {
       await this.finishClaimed(row, 'EXPIRED', 'expired before cleanup was called', report, (f) => ACTIVE_STATUSES.includes(f.status) && f.expiresAt.getTime() < Date.now());
     }
     // Finished rows whose record may still be in DNS (a cleanup that failed or never came).
+    // Backoff doubles from 1 minute up to a ceiling of one try per hour, and stops after maxCleanupAttempts.
+    const maxAttempts = this.opts.maxCleanupAttempts ?? DEFAULT_MAX_CLEANUP_ATTEMPTS;
+    const orphan = sql`${challenges.status} in ('VERIFIED', 'DELETED', 'EXPIRED', 'FAILED') and ${challenges.recordState} in ('present', 'unknown')`;
     const backoff = sql`${challenges.updatedAt} < now() - (least(power(2, ${challenges.cleanupAttempts}), 60) * interval '1 minute')`;
-    for (const row of await this.claim(sql`${challenges.status} in ('VERIFIED', 'DELETED', 'EXPIRED', 'FAILED') and ${challenges.recordState} in ('present', 'unknown') and (${challenges.cleanupAttempts} = 0 or ${backoff})`)) {
+    for (const row of await this.claim(sql`${orphan} and ${challenges.cleanupAttempts} < ${maxAttempts} and (${challenges.cleanupAttempts} = 0 or ${backoff})`)) {
       await this.finishClaimed(row, row.status, undefined, report, (f) => !ACTIVE_STATUSES.includes(f.status) && (f.recordState === 'present' || f.recordState === 'unknown'));
     }
+    const [stuck] = await this.database.db.select({ n: sql<number>`count(*)::int` }).from(challenges).where(sql`${orphan} and ${challenges.cleanupAttempts} >= ${maxAttempts}`);
+    report.stuck = Number(stuck?.n ?? 0);
+    this.metrics.janitorStuckRecords.set(report.stuck);
 
     const retention = `${Math.round((this.opts.retentionMs ?? 7 * 86_400_000) / 1000)} seconds`;
     const deleted = await this.database.tryLock('job:retention', async () => {
@@ -81,7 +97,7 @@ export class Janitor {
     report.rowsDeleted = deleted ?? 0;
     this.metrics.janitorRowsDeleted.inc(report.rowsDeleted);
     this.metrics.janitorRuns.labels('ok').inc();
-    if (report.expired + report.interrupted + report.recordsRemoved + report.cleanupFailures + report.rowsDeleted > 0) {
+    if (report.expired + report.interrupted + report.recordsRemoved + report.cleanupFailures + report.rowsDeleted + report.stuck > 0) {
       this.log.info(report, 'janitor run');
     }
     return report;
@@ -108,7 +124,13 @@ export class Janitor {
       }
     } catch (err) {
       report.cleanupFailures += 1;
-      this.log.warn({ challenge: row.id, err: (err as Error).message }, 'janitor could not remove a record; will retry');
+      const maxAttempts = this.opts.maxCleanupAttempts ?? DEFAULT_MAX_CLEANUP_ATTEMPTS;
+      if (row.cleanupAttempts + 1 >= maxAttempts) {
+        this.log.warn({ challenge: row.id, fqdn: row.fqdn, cleanupAttempts: row.cleanupAttempts + 1, err: (err as Error).message },
+          'janitor gives up on a record: remove it by hand, or DELETE the challenge to try once more');
+      } else {
+        this.log.warn({ challenge: row.id, err: (err as Error).message }, 'janitor could not remove a record; will retry');
+      }
     }
   }
 }

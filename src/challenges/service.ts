@@ -127,7 +127,8 @@ export class ChallengeService {
       return;
     }
     // A timeout or 5xx may still have written the record on the far side: the janitor will remove it.
-    const maybeWritten = !isAppError(err) || err.retryable;
+    // An error that provably never reached the far side leaves nothing to remove.
+    const maybeWritten = !isAppError(err) || (err.retryable && !err.undelivered);
     await this.db
       .update(challenges)
       .set({ status: 'FAILED', recordState: maybeWritten ? 'unknown' : 'none', attempts: row.attempts + 1, error: errorText('', err), completedAt: new Date(), updatedAt: new Date() })

@@ -2,6 +2,7 @@
 import { createSocket } from 'node:dgram';
 import { connect, isIP } from 'node:net';
 import { lookup } from 'node:dns/promises';
+import { isNotSentCode } from '../errors.js';
 import { decodeMessage, type DecodedMessage } from './packet.js';
 
 export interface DnsServer {
@@ -74,14 +75,15 @@ function udpOnce(addr: { address: string; family: 4 | 6 }, port: number, msg: Bu
   const id = msg.readUInt16BE(0);
   return withTimeout(ms, `udp ${addr.address}:${port}`, signal, ({ resolve, reject }) => {
     const sock = createSocket(addr.family === 6 ? 'udp6' : 'udp4');
+    // Connected, so the kernel drops datagrams from any other source (RFC 5452 §9.1) and an ICMP
+    // port-unreachable comes back as ECONNREFUSED at once instead of running into the timeout.
     sock.on('error', reject);
-    sock.on('message', (data, rinfo) => {
-      // Ignore stray datagrams (wrong source or ID): RFC 5452 §9.1.
-      if (data.length < 12 || data.readUInt16BE(0) !== id || rinfo.port !== port) return;
+    sock.on('message', (data) => {
+      if (data.length < 12 || data.readUInt16BE(0) !== id) return; // a stale reply to an earlier ID
       resolve(data);
     });
-    sock.send(msg, port, addr.address, (err) => { if (err) reject(err); });
-    return () => sock.close();
+    sock.connect(port, addr.address, () => sock.send(msg, (err) => { if (err) reject(err); }));
+    return () => { try { sock.close(); } catch { /* closed already */ } };
   });
 }
 
@@ -104,6 +106,16 @@ function tcpOnce(addr: { address: string }, port: number, msg: Buffer, ms: numbe
   });
 }
 
+/** Whether an error from exchange() proves the server never got the message: no address, or refused at the first try. */
+export function provablyNotSent(err: unknown): boolean {
+  return isNotSentCode((err as NodeJS.ErrnoException | undefined)?.code);
+}
+
+/** An error after an earlier attempt that may have arrived: it no longer proves anything about delivery. */
+function afterEarlierAttempt(err: unknown): Error {
+  return new Error(`${(err as Error).message} (after an earlier attempt)`, { cause: err });
+}
+
 /** Sends `message` and returns the decoded reply with its raw bytes. */
 export async function exchange(server: DnsServer, message: Buffer, opts: ExchangeOptions = {}): Promise<DnsResponse> {
   const timeoutMs = opts.timeoutMs ?? 2000;
@@ -119,11 +131,12 @@ export async function exchange(server: DnsServer, message: Buffer, opts: Exchang
     try {
       const raw = await udpOnce(addr, server.port, message, timeoutMs, opts.signal);
       const packet = decodeMessage(raw);
-      if (packet.flag_tc) return viaTcp(); // truncated: RFC 1035 §4.2.1, RFC 7766 §5
+      // truncated: RFC 1035 §4.2.1, RFC 7766 §5
+      if (packet.flag_tc) return await viaTcp().catch((e: unknown) => { throw e instanceof DnsTimeoutError ? e : afterEarlierAttempt(e); });
       return { raw, packet, transport: 'udp' };
     } catch (err) {
       last = err;
-      if (!(err instanceof DnsTimeoutError) || opts.signal?.aborted) throw err;
+      if (!(err instanceof DnsTimeoutError) || opts.signal?.aborted) throw i > 0 && provablyNotSent(err) ? afterEarlierAttempt(err) : err;
     }
   }
   throw last;

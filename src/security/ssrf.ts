@@ -118,9 +118,28 @@ export function checkWebhookUrl(raw: string, { allowPrivate }: { allowPrivate: b
   if (isIP(bare)) {
     const range = refusalFor({ allowPrivate })(bare);
     if (range) throw targetBlocked(host, range);
-  } else if (!allowPrivate && (bare === 'localhost' || bare.endsWith('.localhost'))) {
-    // RFC 6761 section 6.3: localhost names always mean loopback, whatever DNS says.
-    throw targetBlocked(host, 'localhost names are loopback (RFC 6761)');
+  } else {
+    const special = specialUseName(bare, allowPrivate);
+    if (special) throw targetBlocked(host, special);
   }
   return url;
+}
+
+/**
+ * Special-use names (RFC 6761 and kin) a webhook host must not be, or null. URL parsing has lower-cased the name;
+ * trailing dots are dropped here, since `localhost.` is the same name as `localhost` (and glibc does not read
+ * /etc/hosts for it, so it would otherwise fail late as an unreachable host). `.test` stays allowed: test
+ * setups point it at their own resolvers.
+ */
+function specialUseName(host: string, allowPrivate: boolean): string | null {
+  const name = host.replace(/\.+$/, '');
+  const under = (zone: string) => name === zone || name.endsWith(`.${zone}`);
+  // Never resolvable by design: refusing now beats a row that fails on every call.
+  if (under('invalid')) return 'invalid names never resolve (RFC 6761 section 6.4)';
+  if (under('onion')) return 'onion names are not resolvable through DNS (RFC 7686)';
+  if (allowPrivate) return null;
+  if (under('localhost')) return 'localhost names are loopback (RFC 6761 section 6.3)';
+  if (under('local')) return 'local names are link-local multicast DNS (RFC 6762)';
+  if (under('home.arpa')) return 'home.arpa names are for home networks only (RFC 8375)';
+  return null;
 }

@@ -35,6 +35,7 @@ runConformance('script nsupdate.sh into BIND', async () => {
   const creds = (keyPath: string) => ({
     script_path: 'nsupdate.sh',
     timeout_seconds: 30,
+    allow_network: true, // nsupdate talks to BIND on loopback
     env_vars: { NSUPDATE_SERVER: bind.host, NSUPDATE_PORT: String(bind.port), NSUPDATE_ZONE: ZONE, NSUPDATE_KEY: keyPath, NSUPDATE_TIMEOUT: '10' },
   });
   return {

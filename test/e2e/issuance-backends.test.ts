@@ -95,6 +95,7 @@ describe('issuance through rfc2136 and script providers (lego httpreq -> daemon 
       credentials: {
         script_path: 'nsupdate.sh',
         arg_style: 'charon',
+        allow_network: true, // nsupdate talks to the DNS server on loopback
         timeout_seconds: 20,
         env_vars: {
           NSUPDATE_SERVER: server.host,

@@ -13,6 +13,7 @@ import { scriptPlugin, scriptCredentials, SCRIPT_PATH_VAR } from '../../src/prov
 import { redact, BoundedTail } from '../../src/providers/script/output.js';
 import { LIMITS } from '../../src/providers/script/runner.js';
 import { startBind, type RunningDnsServer } from '../support/dns-servers/index.js';
+import { hostPidsWithEnv } from '../support/host-procs.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/scripts/', import.meta.url));
 const NSUPDATE_SH = fileURLToPath(new URL('../../plugins/scripts/nsupdate.sh', import.meta.url));
@@ -65,16 +66,6 @@ function readEnv(file: string): Record<string, string> {
   const env = Object.fromEntries(readNul(file).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
   delete env.PWD; // dash exports PWD itself at start; not something the daemon passed
   return env;
-}
-
-/** Alive means present in /proc and not a zombie (a reparented zombie waits on whatever init is here). */
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !['Z', 'X'].includes(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0] ?? '');
-  } catch {
-    return false;
-  }
 }
 
 async function codeOf(p: Promise<unknown>): Promise<AppError> {
@@ -289,7 +280,8 @@ describe('script provider: failures, timeouts, secrets', () => {
     expect(err).toMatchObject({ code: 'SCRIPT_TIMEOUT', status: 504 });
     const pids = (await readFile(join(out, 'pids'), 'utf8')).split('\n').filter(Boolean).map(Number);
     expect(pids).toHaveLength(4);
-    expect(pids.filter(alive)).toEqual([]);
+    // The pids the script printed may be PID-namespace pids; the host's /proc is searched by the script's env.
+    expect(hostPidsWithEnv(`OUT_DIR=${out}`)).toEqual([]);
   });
 
   it('leaves nothing running after a script that exits with children in the background', async () => {
@@ -297,7 +289,7 @@ describe('script provider: failures, timeouts, secrets', () => {
     await scriptPlugin.present(creds({ script_path: 'background.sh', env_vars: { OUT_DIR: out } }), req, ctxWith());
     const pids = (await readFile(join(out, 'pids'), 'utf8')).split('\n').filter(Boolean).map(Number);
     expect(pids).toHaveLength(1);
-    expect(pids.filter(alive)).toEqual([]);
+    expect(hostPidsWithEnv(`OUT_DIR=${out}`)).toEqual([]);
   });
 
   it('stops the script on shutdown (aborted signal)', async () => {
@@ -310,14 +302,14 @@ describe('script provider: failures, timeouts, secrets', () => {
 
 describe('script provider: credentials and output helpers', () => {
   it('rejects reserved or malformed env_vars names without echoing values', () => {
-    for (const name of ['PATH', 'HOME', 'LANG', 'DNS_VALUE', 'LD_PRELOAD', 'NODE_OPTIONS', 'BASH_ENV', 'lower', '1ABC', 'A-B']) {
+    for (const name of ['PATH', 'HOME', 'LANG', 'DNS_VALUE', 'LD_PRELOAD', 'LIBMOUNT_FSTAB', 'NODE_OPTIONS', 'BASH_ENV', 'lower', '1ABC', 'A-B']) {
       const r = scriptCredentials.safeParse({ script_path: 'x.sh', env_vars: { [name]: SECRET } });
       expect(r.success, name).toBe(false);
       expect(JSON.stringify(r.error?.issues)).not.toContain(SECRET);
     }
     expect(scriptCredentials.safeParse({ script_path: 'x.sh', timeout_seconds: 601 }).success).toBe(false);
     expect(scriptCredentials.safeParse({ script_path: 'x.sh', arg_style: 'bash' }).success).toBe(false);
-    expect(scriptCredentials.parse({ script_path: 'x.sh' })).toEqual({ script_path: 'x.sh', timeout_seconds: 60, env_vars: {}, arg_style: 'charon' });
+    expect(scriptCredentials.parse({ script_path: 'x.sh' })).toEqual({ script_path: 'x.sh', timeout_seconds: 60, env_vars: {}, arg_style: 'charon', allow_network: false });
   });
 
   it('redacts secrets, including one cut in half where the kept tail begins', () => {
@@ -352,6 +344,8 @@ describe('plugins/scripts/nsupdate.sh against a real BIND', () => {
     await bind?.stop();
   });
 
+  // nsupdate talks to BIND over loopback: the provider must allow network access.
+  const creds = (input: Record<string, unknown>) => scriptCredentials.parse({ ...input, allow_network: true });
   const env = (nsKey: string) => ({ NSUPDATE_SERVER: bind.host, NSUPDATE_PORT: String(bind.port), NSUPDATE_ZONE: zone, NSUPDATE_KEY: nsKey });
   const r = (value: string, challengeId: string): RecordRequest => ({ challengeId, fqdn: name, domain: zone, value, ttl: 60 });
 

@@ -54,10 +54,26 @@ describe('checkWebhookUrl (save time)', () => {
     'https://127.0.0.1/', 'https://0x7f.1/', 'https://2130706433/', 'https://0177.0.0.1/', 'https://[::1]/',
     'https://[::ffff:127.0.0.1]/', 'https://[::ffff:7f00:1]/', 'https://169.254.169.254/latest/meta-data/',
     'https://[::ffff:169.254.169.254]/', 'https://10.0.0.5/', 'https://[fd00:ec2::254]/', 'https://[64:ff9b::a00:5]/',
-    'https://localhost/', 'https://api.localhost/',
+    'https://localhost/', 'https://api.localhost/', 'https://localhost./', 'https://LOCALHOST./', 'https://foo.localhost./',
+    'https://Foo.LocalHost/', 'https://localhost../', 'http://localhost:8080/', 'https://printer.local/', 'https://printer.local./',
+    'https://nas.home.arpa/', 'https://hooks.invalid/', 'https://x.onion/',
   ])('refuses %s', (u) => {
     const err = blockedSync(() => checkWebhookUrl(u, { allowPrivate: false }));
     expect(err.code).toBe('WEBHOOK_TARGET_BLOCKED');
+    expect(err.status).toBe(400);
+  });
+
+  it('with private webhooks allowed, still refuses names that never resolve, but allows loopback names', () => {
+    for (const u of ['https://hooks.invalid/', 'https://hooks.invalid./', 'https://x.onion/']) {
+      expect(blockedSync(() => checkWebhookUrl(u, { allowPrivate: true })).code).toBe('WEBHOOK_TARGET_BLOCKED');
+    }
+    for (const u of ['http://localhost./', 'https://foo.localhost/', 'http://printer.local/', 'https://hooks.test/']) {
+      expect(checkWebhookUrl(u, { allowPrivate: true }).href).toBe(u);
+    }
+    // Names that only look alike are ordinary names.
+    for (const u of ['https://localhost.example.com/', 'https://mylocalhost/', 'https://invalid.example/', 'https://local.example.org/']) {
+      expect(checkWebhookUrl(u, { allowPrivate: false }).href).toBe(u);
+    }
   });
 
   it('names the range but never the path or query (they carry tokens)', () => {

@@ -2,7 +2,7 @@
 import { AppError } from '../../errors.js';
 import type { DecodedMessage } from '../../dns/packet.js';
 import { TsigError, decodeTsigSecret, parseTsig, signMessage, verifyMessage, type TsigKey } from '../../dns/tsig.js';
-import { DnsTimeoutError, exchange, formatServer, type DnsServer } from '../../dns/transport.js';
+import { DnsTimeoutError, exchange, formatServer, provablyNotSent, type DnsServer } from '../../dns/transport.js';
 import type { Rfc2136Credentials } from './credentials.js';
 
 export function serverOf(creds: Rfc2136Credentials): DnsServer {
@@ -44,7 +44,7 @@ export async function sendSigned(creds: Rfc2136Credentials, zone: string, messag
       throw new AppError('DNS_TIMEOUT', `rfc2136: no reply from ${where}`, { retryable: true, details: { server: where }, cause: err });
     }
     throw new AppError('DNS_SERVER_ERROR', `rfc2136: cannot reach ${where}: ${(err as Error).message}`, {
-      retryable: true, details: { server: where }, cause: err,
+      retryable: true, undelivered: provablyNotSent(err), details: { server: where }, cause: err,
     });
   }
   const rcode = res.packet.rcode;

@@ -11,16 +11,17 @@ import { checkUpdateRcode, sendSigned, serverOf } from './client.js';
 
 export type { Rfc2136Credentials } from './credentials.js';
 
-function lookupFailure(err: unknown, creds: Rfc2136Credentials, what: string): AppError {
+/** `beforeUpdate`: the query ran before any UPDATE was sent, so whatever went wrong, no record was written. */
+function lookupFailure(err: unknown, creds: Rfc2136Credentials, what: string, beforeUpdate = false): AppError {
   const where = formatServer(serverOf(creds));
   if (err instanceof DnsTimeoutError) {
-    return new AppError('DNS_TIMEOUT', `rfc2136: no reply from ${where} while ${what}`, { retryable: true, cause: err });
+    return new AppError('DNS_TIMEOUT', `rfc2136: no reply from ${where} while ${what}`, { retryable: true, undelivered: beforeUpdate, cause: err });
   }
   if (err instanceof DnsLookupError && !err.rcode) {
     return new AppError('DNS_ZONE_NOT_FOUND', `rfc2136: ${where} serves no zone for ${what}`, { details: { server: where }, cause: err });
   }
   return new AppError('DNS_SERVER_ERROR', `rfc2136: ${where} failed while ${what}: ${(err as Error).message}`, {
-    retryable: true, details: { server: where }, cause: err,
+    retryable: true, undelivered: beforeUpdate, details: { server: where }, cause: err,
   });
 }
 
@@ -35,7 +36,7 @@ async function zoneFor(creds: Rfc2136Credentials, req: RecordRequest, signal?: A
   try {
     return await findZone(req.fqdn, serverOf(creds), { recursionDesired: false, timeoutMs: 3000, signal });
   } catch (err) {
-    throw lookupFailure(err, creds, `finding the zone of ${normaliseName(req.fqdn)}`);
+    throw lookupFailure(err, creds, `finding the zone of ${normaliseName(req.fqdn)}`, true);
   }
 }
 

@@ -8,14 +8,15 @@ export const ENV_NAME_RE = /^[A-Z_][A-Z0-9_]*$/;
  * Names the daemon sets itself, or that make an interpreter load code or change how the
  * script is read. env_vars come from the admin API, and a provider's owner may only pick
  * a script from scriptsDir; BASH_ENV, PYTHONPATH, LD_PRELOAD and friends would let them
- * run any readable file instead.
+ * run any readable file instead. LIBMOUNT_/LIBBLKID_ steer util-linux's unshare, which may run as root
+ * before it drops to the script's user.
  */
 const RESERVED_NAMES = new Set([
   'PATH', 'HOME', 'LANG', 'LANGUAGE', 'NODE_OPTIONS', 'BASH_ENV', 'ENV', 'SHELLOPTS', 'BASHOPTS',
   'IFS', 'PS4', 'CDPATH', 'GLOBIGNORE', 'GCONV_PATH', 'HOSTALIASES', 'LOCALDOMAIN', 'RES_OPTIONS',
   'SHELL', 'TMPDIR', 'PWD', 'OLDPWD',
 ]);
-const RESERVED_PREFIXES = ['DNS_', 'LD_', 'LC_', 'NODE_', 'PYTHON', 'PERL', 'RUBY', 'MALLOC_', 'GLIBC_', 'BASH_FUNC_'];
+const RESERVED_PREFIXES = ['DNS_', 'LD_', 'LIBMOUNT_', 'LIBBLKID_', 'LC_', 'NODE_', 'PYTHON', 'PERL', 'RUBY', 'MALLOC_', 'GLIBC_', 'BASH_FUNC_'];
 
 /** Why `name` cannot be an env_vars key, or null when it can. The name is not a secret; its value is. */
 export function envNameProblem(name: string): string | null {
@@ -44,6 +45,8 @@ export const scriptCredentials = z.object({
       }
     }),
   arg_style: z.enum(['charon', 'lego']).default('charon'),
+  /** Seed spec 002: no network by default; a script that calls an API or a name server must ask for it. */
+  allow_network: z.boolean().default(false),
 });
 
 export type ScriptCredentials = z.output<typeof scriptCredentials>;
@@ -80,5 +83,13 @@ export const scriptFields: readonly FieldSpec[] = [
     default: 'charon',
     options: ['charon', 'lego'],
     description: "charon: create|delete FQDN CHALLENGE_ID VALUE; lego: present|cleanup FQDN. VALUE",
+  },
+  {
+    name: 'allow_network',
+    label: 'Allow network access',
+    type: 'boolean',
+    required: false,
+    default: false,
+    description: 'false: the script runs in a network namespace with no usable interface (where the kernel allows namespaces).',
   },
 ];

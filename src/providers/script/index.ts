@@ -57,6 +57,7 @@ async function run(creds: ScriptCredentials, req: RecordRequest, ctx: PluginCont
       timeoutMs: creds.timeout_seconds * 1000,
       runAs,
       secrets: Object.values(creds.env_vars),
+      allowNetwork: creds.allow_network,
       ...(ctx.signal ? { signal: ctx.signal } : {}),
     });
   } catch (err) {

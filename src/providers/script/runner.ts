@@ -1,9 +1,10 @@
-// Runs one checked script: no shell, prlimit'ed, own process group, minimal env, bounded output, group killed on timeout.
+// Runs one checked script: no shell, prlimit'ed, own PID/network namespace where possible, minimal env, bounded output, killed on timeout.
 import { spawn } from 'node:child_process';
-import { accessSync, constants, readdirSync, readFileSync } from 'node:fs';
+import { accessSync, constants, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { AppError } from '../../errors.js';
 import { BoundedTail, redact } from './output.js';
 import type { RunAs } from './path.js';
+import { findUnshare, sandboxCommand, sandboxStatus, type SandboxMode } from './sandbox.js';
 
 /**
  * Resource limits applied with prlimit(1) before the script is exec'd (soft = hard, so the
@@ -62,6 +63,10 @@ export interface RunOptions {
   runAs: RunAs | null;
   /** Values redacted from the captured output (the provider's env_vars values). */
   secrets: readonly string[];
+  /** false: the script gets a network namespace with no usable interface (when the kernel allows namespaces). */
+  allowNetwork: boolean;
+  /** Defaults to the best mode this kernel allows (sandboxStatus); tests pick one. */
+  sandbox?: SandboxMode;
   signal?: AbortSignal;
   graceMs?: number;
 }
@@ -78,8 +83,11 @@ export interface RunResult {
   truncated: boolean;
 }
 
-/** Live (non-zombie) pids in process group or session `id`; the session catches children that left the group. */
-function groupMembers(id: number): number[] {
+/**
+ * Live (non-zombie) pids in process group or session `id`, or in PID namespace `pidNs` (an ns link such as
+ * `pid:[4026532]`): the session catches children that left the group, the namespace those that left the session.
+ */
+function members(id: number, pidNs: string | null): number[] {
   let entries: string[];
   try {
     entries = readdirSync('/proc');
@@ -98,18 +106,26 @@ function groupMembers(id: number): number[] {
     // comm (field 2) may contain spaces and parens; the fields after the last ')' are fixed.
     const [state, , pgrp, session] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     if (state === 'Z' || state === 'X') continue;
-    if (Number(pgrp) === id || Number(session) === id) pids.push(Number(e));
+    if (Number(pgrp) === id || Number(session) === id || (pidNs !== null && nsOf(`/proc/${e}/ns/pid`) === pidNs)) pids.push(Number(e));
   }
   return pids;
 }
 
-function signalGroup(pgid: number, sig: NodeJS.Signals): void {
+function nsOf(link: string): string | null {
+  try {
+    return readlinkSync(link);
+  } catch {
+    return null;
+  }
+}
+
+function signalAll(pgid: number, pidNs: string | null, sig: NodeJS.Signals): void {
   try {
     process.kill(-pgid, sig);
   } catch {
     // ESRCH: the group is already gone
   }
-  for (const pid of groupMembers(pgid)) {
+  for (const pid of members(pgid, pidNs)) {
     try {
       process.kill(pid, sig);
     } catch {
@@ -120,10 +136,10 @@ function signalGroup(pgid: number, sig: NodeJS.Signals): void {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
 
-/** Waits until nothing of the group is alive, at most `ms`. */
-async function waitGroupGone(pgid: number, ms: number): Promise<void> {
+/** Waits until nothing of the group or namespace is alive, at most `ms`. */
+async function waitAllGone(pgid: number, pidNs: string | null, ms: number): Promise<void> {
   const until = Date.now() + ms;
-  while (groupMembers(pgid).length > 0 && Date.now() < until) await sleep(50);
+  while (members(pgid, pidNs).length > 0 && Date.now() < until) await sleep(50);
 }
 
 function hasNul(values: Iterable<string>): boolean {
@@ -141,13 +157,19 @@ export async function runScript(o: RunOptions): Promise<RunResult> {
   const out = new BoundedTail(OUTPUT_KEEP_BYTES);
   const err = new BoundedTail(OUTPUT_KEEP_BYTES);
 
-  const child = spawn(prlimit, [...limitArgs(o.runAs), '--', o.script, ...o.args], {
+  const limited = [prlimit, ...limitArgs(o.runAs), '--', o.script, ...o.args];
+  const mode = o.sandbox ?? sandboxStatus(o.runAs).mode;
+  const unshare = mode === 'none' ? null : findUnshare();
+  const cmd = mode === 'none' || !unshare
+    ? { file: prlimit, args: limited.slice(1), dropInSpawn: true }
+    : sandboxCommand(mode, unshare, o.runAs, o.allowNetwork, limited);
+  const child = spawn(cmd.file, cmd.args, {
     shell: false,
     detached: true, // setsid: the script leads its own group and session, which we can kill as a whole
     cwd: o.cwd,
     env: { ...o.env },
     stdio: ['ignore', 'pipe', 'pipe'],
-    ...(o.runAs ? { uid: o.runAs.uid, gid: o.runAs.gid } : {}), // libuv also drops supplementary groups
+    ...(o.runAs && cmd.dropInSpawn ? { uid: o.runAs.uid, gid: o.runAs.gid } : {}), // libuv also drops supplementary groups
   });
   // A second 'error' (e.g. a failed kill) without a listener would crash the daemon.
   child.on('error', () => {});
@@ -177,14 +199,19 @@ export async function runScript(o: RunOptions): Promise<RunResult> {
     throw new AppError('SCRIPT_FAILED', `script could not be started (${code})`);
   }
   if (pgid !== undefined) {
+    // unshare's children live in this namespace; read while unshare is alive, it names every process a
+    // `setsid` could hide from the group and session sweep.
+    const pidNs = unshare ? nsOf(`/proc/${pgid}/ns/pid_for_children`) : null;
+    const ownNs = nsOf('/proc/self/ns/pid');
+    const ns = pidNs !== ownNs ? pidNs : null;
     if (outcome === 'timeout' || outcome === 'abort') {
-      signalGroup(pgid, 'SIGTERM');
-      await waitGroupGone(pgid, o.graceMs ?? KILL_GRACE_MS);
+      signalAll(pgid, ns, 'SIGTERM');
+      await waitAllGone(pgid, ns, o.graceMs ?? KILL_GRACE_MS);
     }
     // Also after a normal exit: whatever the script left running in the background goes too.
-    signalGroup(pgid, 'SIGKILL');
+    signalAll(pgid, ns, 'SIGKILL');
     await Promise.race([exited, sleep(5_000)]);
-    await waitGroupGone(pgid, 1_000);
+    await waitAllGone(pgid, ns, 5_000);
   }
   // A process that escaped the session (setsid + fork) may still hold the pipes open.
   await Promise.race([closed, sleep(500)]);

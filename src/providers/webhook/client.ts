@@ -1,7 +1,7 @@
 // One webhook call: SSRF-guarded POST, per-attempt timeout, capped response body, retries with backoff on transient failures.
 import type { Logger } from 'pino';
 import { request } from 'undici';
-import { AppError, isAppError } from '../../errors.js';
+import { AppError, isAppError, isNotSentCode } from '../../errors.js';
 import { createGuardedDispatcher } from '../../security/ssrf.js';
 
 /** A far side answering more than this is misbehaving; we never buffer an unbounded reply. */
@@ -109,6 +109,7 @@ function classify(err: unknown, call: WebhookCall, host: string): AppError {
   // Only the error code goes out: messages of lower layers are not ours to vouch for.
   return new AppError('WEBHOOK_FAILED', `webhook ${host} unreachable (${code})`, {
     retryable: !tls,
+    undelivered: isNotSentCode(code),
     details: { host, action: call.action, reason: code },
   });
 }
@@ -176,6 +177,8 @@ export async function callWebhook(call: WebhookCall): Promise<WebhookReply> {
     rejectUnauthorized: call.verifyTls,
     connectTimeoutMs: call.timeoutMs,
   });
+  // Whether any attempt may have reached the far side; only if none did is the failure undelivered.
+  let reached = false;
   try {
     for (let n = 1; ; n++) {
       let failure: AppError;
@@ -198,8 +201,12 @@ export async function callWebhook(call: WebhookCall): Promise<WebhookReply> {
         },
         'webhook attempt failed',
       );
+      if (!failure.undelivered && failure.code !== 'WEBHOOK_TARGET_BLOCKED') reached = true;
       if (!retry) {
         if (failure.details) failure.details.attempts = n;
+        if (reached && failure.undelivered) {
+          throw new AppError(failure.code, failure.message, { retryable: failure.retryable, ...(failure.details ? { details: failure.details } : {}), cause: failure });
+        }
         throw failure;
       }
       await sleep(delay, call.signal);
