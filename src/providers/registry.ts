@@ -139,6 +139,9 @@ export class ProviderRegistry {
       timeout: false,
       resetTimeout: resetSeconds * 1000,
       errorThresholdPercentage: 100,
+      // Its rolling window can count more failures than calls (slow calls straddling buckets), which trips the
+      // percentage rule at "100%" after about 10 slow failures: keep that rule from ever firing.
+      volumeThreshold: Number.MAX_SAFE_INTEGER,
     });
     const g: Guard = { signature, name: p.name, breaker, consecutiveFailures: 0, resetSeconds, openedAt: 0 };
     const gauge = this.deps.metrics.breakerState.labels(p.name);
