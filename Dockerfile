@@ -1,22 +1,47 @@
 # syntax=docker/dockerfile:1.7
 # dns01-proxy images. Targets:
 #   runtime (default, last stage)  the daemon:  docker build -t dns01-proxy:0.1.0 .
-#   caddy                          Caddy + acmeproxy + rfc2136 modules:
+#   caddy                          Caddy + a DNS module for every type the daemon offers:
 #                                  docker build --target caddy -t dns01-proxy-caddy:0.1.0 .
-# Versions are pinned by tag; override with --build-arg. See docs/deployment.md.
+# Versions are pinned (tag or commit); override with --build-arg. See docs/deployment.md.
 ARG NODE_VERSION=24.21.0
 ARG CADDY_VERSION=2.11.1
 
 # ---------------------------------------------------------------- Caddy with DNS modules
 FROM caddy:${CADDY_VERSION}-builder AS caddy-build
-# Module versions: append @vX.Y.Z (or a commit) to pin them for reproducible builds.
-ARG CADDY_DNS_ACMEPROXY=github.com/caddy-dns/acmeproxy
-ARG CADDY_DNS_RFC2136=github.com/caddy-dns/rfc2136
-RUN xcaddy build --output /usr/bin/caddy \
+ARG CADDY_VERSION
+# One caddy-dns module per type the daemon offers (acmeproxy for every proxied type, rfc2136 for its
+# native mode), each pinned: the builder writes the JSON field names of exactly these versions.
+# Checked against each module's source at the pin: docs/deployment.md#caddy-dns-modules.
+ARG CADDY_DNS_ACMEPROXY=github.com/caddy-dns/acmeproxy@v1.1.1
+ARG CADDY_DNS_RFC2136=github.com/caddy-dns/rfc2136@e50b9f25dd68882c76758446195aca0507be3c05
+ARG CADDY_DNS_AZURE=github.com/caddy-dns/azure@v0.6.0
+ARG CADDY_DNS_CLOUDFLARE=github.com/caddy-dns/cloudflare@v0.2.4
+ARG CADDY_DNS_DIGITALOCEAN=github.com/caddy-dns/digitalocean@04bde2867106aa1b44c2f9da41a285fa02e629c5
+ARG CADDY_DNS_DNSIMPLE=github.com/caddy-dns/dnsimple@0433343c56102ab9415e95486fb3dbba4a2e7d55
+ARG CADDY_DNS_GODADDY=github.com/caddy-dns/godaddy@v1.2.0
+ARG CADDY_DNS_GOOGLECLOUDDNS=github.com/caddy-dns/googleclouddns@v1.1.0
+ARG CADDY_DNS_HETZNER=github.com/caddy-dns/hetzner/v2@v2.0.0-preview-1
+ARG CADDY_DNS_NAMECHEAP=github.com/caddy-dns/namecheap@ef9fadb67785aea5f8a9dd3761ca23c77bafb55e
+ARG CADDY_DNS_ROUTE53=github.com/caddy-dns/route53@v1.6.2
+ARG CADDY_DNS_VULTR=github.com/caddy-dns/vultr@55bf3e9768beb9c465cc795fba6ee774573a5d22
+RUN xcaddy build "v${CADDY_VERSION}" --output /usr/bin/caddy \
         --with "${CADDY_DNS_ACMEPROXY}" \
         --with "${CADDY_DNS_RFC2136}" \
-    && /usr/bin/caddy list-modules | grep -qx 'dns.providers.acmeproxy' \
-    && /usr/bin/caddy list-modules | grep -qx 'dns.providers.rfc2136'
+        --with "${CADDY_DNS_AZURE}" \
+        --with "${CADDY_DNS_CLOUDFLARE}" \
+        --with "${CADDY_DNS_DIGITALOCEAN}" \
+        --with "${CADDY_DNS_DNSIMPLE}" \
+        --with "${CADDY_DNS_GODADDY}" \
+        --with "${CADDY_DNS_GOOGLECLOUDDNS}" \
+        --with "${CADDY_DNS_HETZNER}" \
+        --with "${CADDY_DNS_NAMECHEAP}" \
+        --with "${CADDY_DNS_ROUTE53}" \
+        --with "${CADDY_DNS_VULTR}" \
+    && [ "$(/usr/bin/caddy version | cut -d' ' -f1)" = "v${CADDY_VERSION}" ] \
+    && for m in acmeproxy rfc2136 azure cloudflare digitalocean dnsimple godaddy googleclouddns hetzner namecheap route53 vultr; do \
+           /usr/bin/caddy list-modules | grep -qx "dns.providers.$m" || { echo "missing dns.providers.$m" >&2; exit 1; }; \
+       done
 
 FROM caddy:${CADDY_VERSION} AS caddy
 COPY --from=caddy-build /usr/bin/caddy /usr/bin/caddy

@@ -8,6 +8,7 @@ import {
   type BuilderProvider,
   type BuilderSettings,
   type CaddyPolicy,
+  type PolicyOwner,
   type SkippedProvider,
   type SubjectConflict,
 } from './types.js';
@@ -120,12 +121,16 @@ export function buildTlsPolicies(input: BuilderInput): BuildResult {
   // 3. Policies, in provider-id order. A provider with no names gets no policy: a policy without
   // `subjects` is Caddy's catch-all and would take over every other name in the config.
   const policies: CaddyPolicy[] = [];
+  const owners: Record<string, PolicyOwner> = {};
   for (const { provider, module } of usable.values()) {
     const subjects = subjectsByProvider.get(provider.id);
     if (!subjects || subjects.length === 0) continue;
-    policies.push(...policiesForProvider(provider, module, subjects, input.settings));
+    for (const p of policiesForProvider(provider, module, subjects, input.settings)) {
+      policies.push(p);
+      owners[p['@id']] = { providerId: provider.id, name: provider.name };
+    }
   }
-  return { policies, skipped, conflicts };
+  return { policies, skipped, conflicts, owners };
 }
 
 /** The owned policies as stable JSON: same input in any order gives the same bytes. */

@@ -1,6 +1,7 @@
 // Keeps Caddy's owned TLS policies equal to what the database says: periodically, on change (debounced), with backoff on failure.
+import { CaddyAdminError } from './admin-client.js';
 import { canonicalJson, configHash } from './canonical.js';
-import type { CaddyPolicy, SkippedProvider } from './types.js';
+import { POLICY_ID_PREFIX, type CaddyPolicy, type PolicyOwner, type SkippedProvider } from './types.js';
 
 /** What the sync needs from the admin client (CaddyAdminClient fits; tests may wrap it to count calls). */
 export interface CaddySyncClient {
@@ -16,15 +17,18 @@ export interface SyncLogger {
 
 /** Optional hooks; the composition root points them at prom-client metrics. All are fire-and-forget. */
 export interface CaddySyncMetrics {
-  /** One per run: 'pushed', 'unchanged' (nothing to send) or 'failed'. */
-  onRun?(outcome: 'pushed' | 'unchanged' | 'failed', durationSeconds: number): void;
+  /** One per run: 'pushed', 'unchanged' (nothing to send), 'refused' (Caddy took all but some policies) or 'failed'. */
+  onRun?(outcome: RunOutcome, durationSeconds: number): void;
   onSkippedProviders?(count: number): void;
   onState?(state: CaddySyncState): void;
 }
 
+export type RunOutcome = 'pushed' | 'unchanged' | 'refused' | 'failed';
+
 export interface CaddySyncOptions {
   client: CaddySyncClient;
-  build: () => Promise<{ policies: CaddyPolicy[]; skipped: SkippedProvider[] }>;
+  /** `owners` (by policy `@id`) names the provider of a refused policy; without it the id stands in. */
+  build: () => Promise<{ policies: CaddyPolicy[]; skipped: SkippedProvider[]; owners?: Record<string, PolicyOwner> }>;
   intervalMs: number;
   log: SyncLogger;
   metrics?: CaddySyncMetrics;
@@ -32,6 +36,18 @@ export interface CaddySyncOptions {
   /** First retry delay after a failure; doubles up to maxBackoffMs (never beyond intervalMs). */
   backoffMs?: number;
   maxBackoffMs?: number;
+  /** A refused policy that has not changed is offered to Caddy again after this long (default 10 x intervalMs). */
+  retryRefusedMs?: number;
+}
+
+/** A policy Caddy refused (e.g. it names a DNS module Caddy was built without); the rest were pushed without it. */
+export interface RefusedPolicy {
+  policyId: string;
+  providerId: string;
+  name: string;
+  /** Caddy's error text, bounded and scrubbed of secrets by the admin client. */
+  reason: string;
+  refusedAt: Date;
 }
 
 export interface CaddySyncState {
@@ -46,27 +62,38 @@ export interface CaddySyncState {
   inSync: boolean;
   pushCount: number;
   skipped: SkippedProvider[];
+  /** Policies left out because Caddy refused them; inSync is false while any are. */
+  refused: RefusedPolicy[];
+}
+
+interface RunOpts { verify: boolean; retryRefused: boolean }
+
+/** Caddy read the config and said no (400/500), as opposed to being unreachable, slow or moved underneath (412). */
+function isRefusal(err: unknown): err is CaddyAdminError {
+  return err instanceof CaddyAdminError && err.kind === 'rejected';
 }
 
 export class CaddySync {
-  private readonly o: Required<Pick<CaddySyncOptions, 'debounceMs' | 'backoffMs' | 'maxBackoffMs'>> & CaddySyncOptions;
+  private readonly o: Required<Pick<CaddySyncOptions, 'debounceMs' | 'backoffMs' | 'maxBackoffMs' | 'retryRefusedMs'>> & CaddySyncOptions;
   private s: CaddySyncState = {
     lastSuccessAt: null, lastAttemptAt: null, consecutiveFailures: 0, lastError: null,
-    lastHash: null, inSync: false, pushCount: 0, skipped: [],
+    lastHash: null, inSync: false, pushCount: 0, skipped: [], refused: [],
   };
+  /** Hash of each refused policy as refused, so an unchanged one is not offered again on every run. */
+  private refusedHash = new Map<string, string>();
   private timer: NodeJS.Timeout | null = null;
   private debounce: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   /** A run was asked for while one was in flight: run once more after it (changes must not be lost). */
-  private again: { verify: boolean } | null = null;
+  private again: RunOpts | null = null;
   private started = false;
 
   constructor(opts: CaddySyncOptions) {
-    this.o = { debounceMs: 200, backoffMs: 1000, maxBackoffMs: 60_000, ...opts };
+    this.o = { debounceMs: 200, backoffMs: 1000, maxBackoffMs: 60_000, retryRefusedMs: 10 * opts.intervalMs, ...opts };
   }
 
   state(): CaddySyncState {
-    return { ...this.s, skipped: [...this.s.skipped] };
+    return { ...this.s, skipped: [...this.s.skipped], refused: this.s.refused.map((r) => ({ ...r })) };
   }
 
   /** First run at once (verifying against Caddy), then every intervalMs. */
@@ -97,25 +124,29 @@ export class CaddySync {
 
   /**
    * One run now (or right after the one in flight). `verify` also reads Caddy's owned policies, so a
-   * Caddy that restarted from its file and lost our API-made changes gets them again.
+   * Caddy that restarted from its file and lost our API-made changes gets them again. `retryRefused`
+   * offers every refused policy to Caddy again, however recently it was refused.
    */
-  async syncNow(opts: { verify?: boolean } = {}): Promise<CaddySyncState> {
-    const verify = opts.verify ?? true;
+  async syncNow(opts: { verify?: boolean; retryRefused?: boolean } = {}): Promise<CaddySyncState> {
+    const run: RunOpts = { verify: opts.verify ?? true, retryRefused: opts.retryRefused ?? false };
     if (this.running) {
-      this.again = { verify: verify || (this.again?.verify ?? false) };
+      this.again = {
+        verify: run.verify || (this.again?.verify ?? false),
+        retryRefused: run.retryRefused || (this.again?.retryRefused ?? false),
+      };
       while (this.running) await this.running;
       return this.state();
     }
-    this.running = this.loop(verify).finally(() => { this.running = null; });
+    this.running = this.loop(run).finally(() => { this.running = null; });
     await this.running;
     return this.state();
   }
 
-  private async loop(verify: boolean): Promise<void> {
-    let v: boolean | null = verify;
-    while (v !== null) {
-      await this.runOnce(v);
-      v = this.again?.verify ?? null;
+  private async loop(first: RunOpts): Promise<void> {
+    let run: RunOpts | null = first;
+    while (run !== null) {
+      await this.runOnce(run);
+      run = this.again;
       this.again = null;
     }
     if (this.started) this.schedule(this.nextDelay());
@@ -137,15 +168,27 @@ export class CaddySync {
     this.timer.unref();
   }
 
-  private async runOnce(verify: boolean): Promise<void> {
+  private async runOnce({ verify, retryRefused }: RunOpts): Promise<void> {
     const t0 = performance.now();
-    this.s.lastAttemptAt = new Date();
-    let outcome: 'pushed' | 'unchanged' | 'failed' = 'unchanged';
+    const now = new Date();
+    this.s.lastAttemptAt = now;
+    let outcome: RunOutcome = 'unchanged';
     try {
-      const { policies, skipped } = await this.o.build();
+      const { policies, skipped, owners = {} } = await this.o.build();
       this.s.skipped = skipped;
       this.call(() => this.o.metrics?.onSkippedProviders?.(skipped.length));
-      const hash = configHash(policies);
+      // A refused policy stays out until it changes or its retry is due: no failed Caddy load on every run.
+      const previous = new Map(this.s.refused.map((r) => [r.policyId, r]));
+      const heldBack = new Set(policies.filter((p) => {
+        const r = previous.get(p['@id']);
+        return r !== undefined && !retryRefused && this.refusedHash.get(r.policyId) === configHash(p)
+          && now.getTime() - r.refusedAt.getTime() < this.o.retryRefusedMs;
+      }));
+      const candidates = policies.filter((p) => !heldBack.has(p));
+      const owner = (id: string): PolicyOwner => owners[id] ?? { providerId: id.slice(POLICY_ID_PREFIX.length), name: id };
+      const refused: RefusedPolicy[] = [...heldBack].map((p) => ({ ...previous.get(p['@id'])!, ...owner(p['@id']) }));
+
+      const hash = configHash(candidates);
       let push = hash !== this.s.lastHash;
       // Compare with what Caddy holds when we cannot trust our memory: on our first run (Caddy may
       // already have them: no needless reload), on the periodic run, and after any failure (Caddy
@@ -153,22 +196,30 @@ export class CaddySync {
       const firstRun = this.s.lastHash === null;
       if (firstRun || (!push && (verify || this.s.consecutiveFailures > 0))) {
         const have = await this.o.client.readOwnedPolicies();
-        const same = canonicalJson(have) === canonicalJson(policies);
+        const same = canonicalJson(have) === canonicalJson(candidates);
         if (same) this.s.lastHash = hash;
         else if (!push) this.o.log.info({ hash }, 'caddy lost or changed our TLS policies; pushing them again');
         push = !same;
       }
       if (push) {
-        await this.o.client.replaceOwnedPolicies(policies);
-        this.s.pushCount++;
-        this.s.lastHash = hash;
-        outcome = 'pushed';
-        this.o.log.info({ hash, policies: policies.length, skipped: skipped.length }, 'caddy TLS policies pushed');
+        const result = await this.pushIsolating(candidates);
+        if (result.landed) this.s.pushCount++;
+        this.s.lastHash = configHash(result.accepted);
+        outcome = result.refused.length > 0 ? 'refused' : result.landed ? 'pushed' : 'unchanged';
+        for (const { policy, reason } of result.refused) {
+          this.refusedHash.set(policy['@id'], configHash(policy));
+          refused.push({ policyId: policy['@id'], ...owner(policy['@id']), reason, refusedAt: now });
+          this.o.log.warn({ provider: owner(policy['@id']).providerId, reason }, 'caddy refused one provider\'s TLS policy; the others were pushed without it');
+        }
+        this.o.log.info({ hash: this.s.lastHash, policies: result.accepted.length, refused: result.refused.length, skipped: skipped.length }, 'caddy TLS policies pushed');
       }
+      const order = new Map(policies.map((p, i) => [p['@id'], i]));
+      this.s.refused = refused.sort((a, b) => order.get(a.policyId)! - order.get(b.policyId)!);
+      for (const id of this.refusedHash.keys()) if (!refused.some((r) => r.policyId === id)) this.refusedHash.delete(id);
       this.s.consecutiveFailures = 0;
       this.s.lastError = null;
       this.s.lastSuccessAt = new Date();
-      this.s.inSync = true;
+      this.s.inSync = refused.length === 0;
     } catch (err) {
       outcome = 'failed';
       this.s.consecutiveFailures++;
@@ -182,6 +233,61 @@ export class CaddySync {
     }
     this.call(() => this.o.metrics?.onRun?.(outcome, (performance.now() - t0) / 1000));
     this.call(() => this.o.metrics?.onState?.(this.state()));
+  }
+
+  /**
+   * Pushes `candidates`; when Caddy refuses the set, finds the policies it refuses and pushes the rest.
+   * Policies Caddy already holds unchanged are known good; the others are bisected (in order, so the
+   * result is deterministic): at most 2k pushes for k new or changed policies. A refusal that no new or
+   * changed policy explains is Caddy's or the rest of its config's, and fails the run as before.
+   */
+  private async pushIsolating(candidates: CaddyPolicy[]): Promise<{ accepted: CaddyPolicy[]; refused: { policy: CaddyPolicy; reason: string }[]; landed: boolean }> {
+    const client = this.o.client;
+    let first: CaddyAdminError;
+    try {
+      await client.replaceOwnedPolicies(candidates);
+      return { accepted: candidates, refused: [], landed: true };
+    } catch (err) {
+      if (!isRefusal(err)) throw err;
+      first = err;
+    }
+    const held = new Set((await client.readOwnedPolicies()).map((p) => canonicalJson(p)));
+    const suspects = candidates.filter((p) => !held.has(canonicalJson(p)));
+    if (suspects.length === 0) throw first;
+
+    const accepted = new Set(candidates.filter((p) => held.has(canonicalJson(p))));
+    const inOrder = (set: Set<CaddyPolicy>) => candidates.filter((p) => set.has(p));
+    const refused: { policy: CaddyPolicy; reason: string }[] = [];
+    let landed = false;
+    const probe = async (group: CaddyPolicy[], knownRefusal?: CaddyAdminError): Promise<void> => {
+      let refusal = knownRefusal;
+      if (!refusal) {
+        try {
+          await client.replaceOwnedPolicies(inOrder(new Set([...accepted, ...group])));
+          for (const p of group) accepted.add(p);
+          landed = true;
+          return;
+        } catch (err) {
+          if (!isRefusal(err)) throw err;
+          refusal = err;
+        }
+      }
+      if (group.length === 1) {
+        refused.push({ policy: group[0]!, reason: refusal.caddyMessage ?? refusal.message });
+        return;
+      }
+      const mid = Math.ceil(group.length / 2);
+      await probe(group.slice(0, mid));
+      await probe(group.slice(mid));
+    };
+    await probe(suspects, first);
+    // Nothing landed yet: push the known-good rest, which also proves the refusals were the policies' own
+    // (an unchanged config is a no-op for Caddy).
+    if (!landed) {
+      await client.replaceOwnedPolicies(inOrder(accepted));
+      landed = accepted.size !== held.size || inOrder(accepted).some((p) => !held.has(canonicalJson(p)));
+    }
+    return { accepted: inOrder(accepted), refused, landed };
   }
 
   /** A broken metrics hook must not break the loop. */

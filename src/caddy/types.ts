@@ -78,8 +78,16 @@ export interface SubjectConflict {
   chosen: string;
 }
 
+/** The provider a policy was written for, so a policy Caddy refuses can be reported by provider. */
+export interface PolicyOwner {
+  providerId: string;
+  name: string;
+}
+
 export interface BuildResult {
   policies: CaddyPolicy[];
   skipped: SkippedProvider[];
   conflicts: SubjectConflict[];
+  /** Keyed by policy `@id`. */
+  owners: Record<string, PolicyOwner>;
 }

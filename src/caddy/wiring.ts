@@ -83,6 +83,9 @@ export function createCaddySync(deps: CaddyDeps): CaddySync | null {
       onState: (s) => {
         if (s.lastSuccessAt) m.caddySyncLastSuccess.set(s.lastSuccessAt.getTime() / 1000);
         m.caddySyncFailures.set(s.consecutiveFailures);
+        // Reset first: a provider no longer refused (fixed, deleted) must drop out, not stay at its last value.
+        m.caddyPoliciesRefused.reset();
+        for (const r of s.refused) m.caddyPoliciesRefused.labels(r.providerId, r.name).inc();
       },
     },
   });
@@ -101,5 +104,11 @@ export function caddyReadiness(sync: CaddySync | null): { ok: boolean; [k: strin
     last_attempt_at: s.lastAttemptAt?.toISOString() ?? null,
     last_error: s.lastError,
     skipped_providers: s.skipped.map((p) => ({ id: p.providerId, reason: p.reason })),
+    refused_providers: refusedView(s),
   };
+}
+
+/** Providers whose policy Caddy refused (the rest were pushed without them), with Caddy's reason. */
+export function refusedView(s: CaddySyncState): { id: string; name: string; reason: string; refused_at: string }[] {
+  return s.refused.map((r) => ({ id: r.providerId, name: r.name, reason: r.reason, refused_at: r.refusedAt.toISOString() }));
 }

@@ -64,6 +64,7 @@ interface CaddyCheck {
   consecutive_failures: number;
   last_error: string | null;
   skipped_providers: { id: string; reason: string }[];
+  refused_providers: { id: string; name: string; reason: string }[];
 }
 
 async function ready(d: TestDaemon): Promise<{ status: number; caddy: CaddyCheck }> {
@@ -311,29 +312,27 @@ describe('daemon sync with the stock Debian Caddy (no dns.providers modules)', (
     await caddy?.stop();
   });
 
-  it('a rejected push is visible in /ready and /metrics, Caddy keeps its config, challenges keep working', async () => {
+  it('a refused policy is visible in /ready and /metrics, Caddy keeps its config, challenges keep working', async () => {
     const before = await caddyGet(caddy.adminUrl, '');
     const providerId = await d.addProvider(webhookProvider('hook-stock', receiver));
     await addSite(d, providerId, ['stock.example.test']);
 
-    await eventually('a rejected push', async () => (await ready(d)).caddy.consecutive_failures > 0);
+    await eventually('a refused policy', async () => (await ready(d)).caddy.refused_providers.length > 0);
     const r = await ready(d);
     expect(r.status).toBe(200); // informational: Caddy trouble never takes the challenge API out of service
-    expect(r.caddy.in_sync).toBe(false);
-    expect(r.caddy.last_error).toContain('unknown module: dns.providers.acmeproxy');
-    expect(r.caddy.last_error).not.toContain(d.internalToken);
-    expect(await metric(d, 'dns01_caddy_sync_consecutive_failures')).toBeGreaterThan(0);
-    expect(await metric(d, 'dns01_caddy_sync_pushes_total', '{outcome="failed"}')).toBeGreaterThan(0);
-
-    // It keeps retrying (backoff capped at the 2 s interval) and failing; Caddy keeps its previous config.
-    const n = r.caddy.consecutive_failures;
-    await eventually('another failed attempt', async () => (await ready(d)).caddy.consecutive_failures > n);
+    expect(r.caddy).toMatchObject({ in_sync: false, consecutive_failures: 0, last_error: null });
+    expect(r.caddy.refused_providers).toEqual([expect.objectContaining({ id: providerId, name: 'hook-stock' })]);
+    expect(r.caddy.refused_providers[0]!.reason).toContain('unknown module: dns.providers.acmeproxy');
+    expect(JSON.stringify(r.caddy)).not.toContain(d.internalToken);
+    expect(await metric(d, 'dns01_caddy_policies_refused', `{provider="${providerId}",provider_name="hook-stock"}`)).toBe(1);
+    expect(await metric(d, 'dns01_caddy_sync_pushes_total', '{outcome="refused"}')).toBeGreaterThan(0);
     expect(await caddyGet(caddy.adminUrl, '')).toEqual(before);
 
-    // The on-demand sync reports the failure too.
+    // The on-demand sync offers it again: refused again, Caddy keeps its previous config.
     const res = await d.admin('/caddy/sync', { method: 'POST' });
-    expect(res.status).toBe(502);
-    expect(await res.json()).toMatchObject({ success: false, sync: { in_sync: false } });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ success: true, sync: { in_sync: false, refused_providers: [{ id: providerId }] } });
+    expect(await caddyGet(caddy.adminUrl, '')).toEqual(before);
 
     await challengeRoundTrip(d, providerId, 'stock');
     expect(receiver.calls.map((c) => c.body.action)).toEqual(['create', 'delete']);

@@ -1,4 +1,4 @@
-// CaddySync against a real Debian Caddy 2.6.2: pushes, no-op runs, rejection and recovery, Caddy down and back.
+// CaddySync against a real Debian Caddy 2.6.2: pushes, no-op runs, a refused policy and recovery, Caddy down and back.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CaddyAdminClient } from '../../src/caddy/admin-client.js';
 import { buildTlsPolicies } from '../../src/caddy/builder.js';
@@ -82,30 +82,33 @@ describe('CaddySync with a real Caddy', () => {
     expect(await policies()).toEqual([OPERATOR_POLICY]);
   });
 
-  it('a rejected push keeps the last good config, shows Caddy\'s text in state(), and recovers', async () => {
+  it('a policy Caddy refuses is left out and reported with Caddy\'s text; the rest land, and it clears once fixed', async () => {
     current = setup();
-    const { sync, box, log } = current;
+    const { sync, box, log, client } = current;
     const good = [internalPolicy('p1', ['good.example.com'])];
     box.want = good;
     await sync.syncNow();
 
-    // Stock Caddy has no dns.providers.cloudflare: a real 400 from Caddy, not a stand-in.
-    box.want = buildTlsPolicies(cloudflareInput(['cf.example.com'])).policies;
-    const failed = await sync.syncNow();
-    expect(failed.inSync).toBe(false);
-    expect(failed.consecutiveFailures).toBe(1);
+    // Stock Caddy has no dns.providers.cloudflare: a real refusal from Caddy, not a stand-in.
+    const cf = buildTlsPolicies(cloudflareInput(['cf.example.com'])).policies;
+    box.want = [...cf, internalPolicy('p1', ['good.example.com', 'more.example.com'])];
+    const st = await sync.syncNow();
+    expect(st).toMatchObject({ inSync: false, consecutiveFailures: 0, lastError: null });
+    expect(st.refused).toEqual([expect.objectContaining({ policyId: 'dns01-proxy-p-cf', providerId: 'p-cf' })]);
     // Caddy 2.6 answers 500 when a change under /config/ fails to load (POST /load says 400).
-    expect(failed.lastError).toMatch(/HTTP 500/);
-    expect(failed.lastError).toMatch(/unknown module: dns\.providers\.cloudflare/);
-    expect(JSON.stringify([failed, log.lines])).not.toContain('cf-secret-token-value');
-    expect(await policies()).toEqual([...good, OPERATOR_POLICY]);
+    expect(st.refused[0]!.reason).toMatch(/unknown module: dns\.providers\.cloudflare/);
+    expect(JSON.stringify([st, log.lines])).not.toContain('cf-secret-token-value');
+    expect(await policies()).toEqual([box.want[1], OPERATOR_POLICY]);
 
+    // Unchanged and not yet due for a retry: nothing is offered to Caddy again.
+    const pushes = client.pushes;
     await sync.syncNow();
-    expect(sync.state().consecutiveFailures).toBe(2);
+    expect(client.pushes).toBe(pushes);
+    expect(sync.state().refused).toHaveLength(1);
 
     box.want = [internalPolicy('p1', ['fixed.example.com'])];
     const ok = await sync.syncNow();
-    expect(ok).toMatchObject({ inSync: true, consecutiveFailures: 0, lastError: null });
+    expect(ok).toMatchObject({ inSync: true, consecutiveFailures: 0, lastError: null, refused: [] });
     expect(await policies()).toEqual([...box.want, OPERATOR_POLICY]);
   });
 

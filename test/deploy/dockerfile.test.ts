@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { builtinPlugins } from '../../src/providers/index.js';
 import { devDependency, repoRoot } from './support.js';
 
 const dockerfile = readFileSync(join(repoRoot, 'Dockerfile'), 'utf8');
@@ -50,6 +51,22 @@ const stage = (name: string) => {
   return s;
 };
 const find = (s: Stage, keyword: string) => s.body.filter((i) => i.keyword === keyword);
+/** The build args naming a caddy-dns module, by the type (module name) they provide. */
+function caddyModulePins(): Map<string, { arg: string; module: string; version: string }> {
+  const out = new Map<string, { arg: string; module: string; version: string }>();
+  for (const ins of find(stage('caddy-build'), 'ARG')) {
+    const m = /^(CADDY_DNS_\w+)=(github\.com\/caddy-dns\/[\w.-]+(?:\/v\d+)?)@(\S+)$/.exec(ins.args);
+    if (m) out.set(m[2]!.split('/')[2]!, { arg: m[1]!, module: m[2]!, version: m[3]! });
+  }
+  return out;
+}
+
+/**
+ * Every `dns.providers.*` module the daemon can write: each native type from the registry, acmeproxy
+ * (every proxied type) and rfc2136 (its native mode, src/caddy/dns-module.ts).
+ */
+const moduleTypes = ['acmeproxy', 'rfc2136', ...builtinPlugins.filter((p) => !p.metadata.proxied).map((p) => p.type)];
+
 const resolve = (image: string) => image.replace(/\$\{(\w+)\}|\$(\w+)/g, (_, a, b) => globalArgs.get(a ?? b) ?? '');
 
 describe('Dockerfile lint', () => {
@@ -125,15 +142,47 @@ describe('Dockerfile images', () => {
     expect(existsSync(join(repoRoot, 'deploy/healthcheck.mjs'))).toBe(true);
   });
 
-  it('builds Caddy with the acmeproxy and rfc2136 modules, running as uid 10001', () => {
+  it('builds the pinned Caddy with a pinned caddy-dns module for every type the daemon offers, running as uid 10001', () => {
     const run = find(stage('caddy-build'), 'RUN').map((i) => i.args).join('\n');
-    expect(run).toContain('xcaddy build');
-    const args = stage('caddy-build').body.filter((i) => i.keyword === 'ARG').map((i) => i.args).join('\n');
-    expect(args).toContain('github.com/caddy-dns/acmeproxy');
-    expect(args).toContain('github.com/caddy-dns/rfc2136');
-    expect(run).toContain("grep -qx 'dns.providers.acmeproxy'");
-    expect(run).toContain("grep -qx 'dns.providers.rfc2136'");
+    expect(run).toContain('xcaddy build "v${CADDY_VERSION}"');
+    expect(run).toContain('[ "$(/usr/bin/caddy version | cut -d\' \' -f1)" = "v${CADDY_VERSION}" ]');
+    const pins = caddyModulePins();
+    for (const type of moduleTypes) {
+      const pin = pins.get(type);
+      expect(pin, `a CADDY_DNS_${type.toUpperCase()} build arg`).toBeDefined();
+      // A tag or a full commit: "latest", a branch or no version at all would float.
+      expect(pin!.version, type).toMatch(/^(v\d+\.\d+\.\d+(-[\w.-]+)?|[0-9a-f]{40})$/);
+      expect(pin!.module, type).toMatch(new RegExp(`^github\\.com/caddy-dns/${type}(/v\\d+)?$`));
+      expect(run).toContain(`--with "\${${pin!.arg}}"`);
+      expect(run).toMatch(new RegExp(`for m in [^;]*\\b${type}\\b[^;]*; do`));
+    }
+    expect(run).toContain('grep -qx "dns.providers.$m"');
     expect(find(stage('caddy'), 'USER').at(-1)?.args).toBe('10001:10001');
+  });
+
+  it('documents each pin, and every field a native type writes is one its pinned module has', () => {
+    const doc = readFileSync(join(repoRoot, 'docs/deployment.md'), 'utf8');
+    const rows = new Map<string, { pin: string; fields: string[] }>();
+    for (const line of doc.split('\n')) {
+      const m = /^\| [^|]+ \| `CADDY_DNS_(\w+)` \| `([^`]+)` \| [^|]+ \| ([^|]+) \|/.exec(line);
+      if (m) rows.set(m[1]!.toLowerCase(), { pin: m[2]!, fields: [...m[3]!.matchAll(/`(\w+)`/g)].map((f) => f[1]!) });
+    }
+    const pins = caddyModulePins();
+    for (const type of moduleTypes) {
+      const row = rows.get(type);
+      expect(row, `docs/deployment.md row for ${type}`).toBeDefined();
+      const { module, version } = pins.get(type)!;
+      const [docModule, docVersion] = row!.pin.split('@');
+      expect(docModule).toBe(module);
+      expect(version.startsWith(docVersion!), `${type}: docs say ${docVersion}, Dockerfile ${version}`).toBe(true);
+    }
+    for (const plugin of builtinPlugins.filter((p) => !p.metadata.proxied)) {
+      // Every credential field set, so every optional field the type can write shows up.
+      const written = plugin.caddyConfig!(Object.fromEntries(plugin.fields.map((f) => [f.name, 'set'])) as never)!;
+      expect(written.name).toBe(plugin.type);
+      const extra = Object.keys(written).filter((k) => k !== 'name' && !rows.get(plugin.type)!.fields.includes(k));
+      expect(extra, `${plugin.type} writes fields its pinned module lacks`).toEqual([]);
+    }
   });
 
   it('lets every COPY source through .dockerignore', () => {

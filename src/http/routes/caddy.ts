@@ -1,18 +1,21 @@
 // Admin API for the Caddy sync: the policies that would be pushed, and a push on demand.
 import { Hono } from 'hono';
 import type { CaddySync } from '../../caddy/sync.js';
-import { buildPolicies, caddyReadiness, type CaddyDeps } from '../../caddy/wiring.js';
+import { buildPolicies, caddyReadiness, refusedView, type CaddyDeps } from '../../caddy/wiring.js';
 import { AppError } from '../../errors.js';
 
 export function caddyRoutes(deps: CaddyDeps, sync: CaddySync | null): Hono {
   const app = new Hono();
   app.get('/config', async (c) => {
     const { policies, skipped, conflicts } = await buildPolicies(deps);
-    return c.json({ success: true, apps: { tls: { automation: { policies } } }, skipped, conflicts });
+    // What Caddy refused on the last sync run ([] with sync off): those policies are in `policies` but not in Caddy.
+    const refused = sync ? refusedView(sync.state()) : [];
+    return c.json({ success: true, apps: { tls: { automation: { policies } } }, skipped, conflicts, refused });
   });
   app.post('/sync', async (c) => {
     if (!sync) throw new AppError('SERVICE_UNAVAILABLE', 'Caddy sync is off: set DNS01_CADDY_ADMIN_URL');
-    await sync.syncNow({ verify: true });
+    // On demand, e.g. after Caddy gained a missing module: refused policies are offered again now.
+    await sync.syncNow({ verify: true, retryRefused: true });
     const state = caddyReadiness(sync);
     return c.json({ success: state.consecutive_failures === 0, sync: state }, state.consecutive_failures === 0 ? 200 : 502);
   });
