@@ -4,7 +4,7 @@ import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import type { Metrics } from '../metrics.js';
 import type { ProviderRegistry } from '../providers/registry.js';
-import type { ProviderStore } from '../providers/store.js';
+import { MASK, type ProviderStore } from '../providers/store.js';
 import type { SiteStore } from '../sites/store.js';
 import { CaddyAdminClient } from './admin-client.js';
 import { buildTlsPolicies } from './builder.js';
@@ -60,11 +60,35 @@ export async function loadBuilderInput(deps: CaddyDeps): Promise<BuilderInput> {
   };
 }
 
-export async function buildPolicies(deps: CaddyDeps): Promise<BuildResult> {
-  const result = buildTlsPolicies(await loadBuilderInput(deps));
+export async function buildPolicies(deps: CaddyDeps, input?: BuilderInput): Promise<BuildResult> {
+  const result = buildTlsPolicies(input ?? await loadBuilderInput(deps));
   deps.metrics.caddyProvidersSkipped.set(result.skipped.length);
   for (const s of result.skipped) deps.log.warn({ provider: s.providerId, reason: s.reason }, `provider left out of Caddy config: ${s.message}`);
   return result;
+}
+
+/** The policies as an operator may see them: the internal token and every provider's secret fields masked. */
+export async function previewPolicies(deps: CaddyDeps): Promise<BuildResult> {
+  const input = await loadBuilderInput(deps);
+  const secrets = new Set<string>([input.settings.internalToken]);
+  for (const p of input.providers) {
+    const fields = input.plugins[p.type]?.fields ?? [];
+    for (const f of fields) {
+      if (f.type !== 'secret' && f.type !== 'map') continue;
+      const v = p.credentials?.[f.name];
+      for (const s of typeof v === 'string' ? [v] : v && typeof v === 'object' ? Object.values(v) : []) {
+        if (typeof s === 'string' && s !== '') secrets.add(s);
+      }
+    }
+  }
+  const mask = (v: unknown): unknown => {
+    if (typeof v === 'string') return secrets.has(v) ? MASK : v;
+    if (Array.isArray(v)) return v.map(mask);
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, mask(x)]));
+    return v;
+  };
+  const result = await buildPolicies(deps, input);
+  return { ...result, policies: mask(result.policies) as BuildResult['policies'] };
 }
 
 /** Starts nothing by itself; returns null when no Caddy admin URL is configured. */

@@ -15,7 +15,7 @@ import { startBind, type RunningDnsServer } from '../support/dns-servers/index.j
 import { startPebble, type Pebble } from '../support/pebble.js';
 import { freePort } from '../support/ports.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
-import { caddyGet, eventually } from './helpers.js';
+import { caddyGet, eventually, masked } from './helpers.js';
 
 const key = tsigKey('caddy-e2e');
 
@@ -185,7 +185,9 @@ describe('Caddy obtains certificates through the daemon (policies written by the
     // The operator's part of the tls app survived the daemon's syncs, and the daemon's part is exactly its own.
     await daemon.admin('/caddy/sync', { method: 'POST' });
     expect(await caddyGet(caddy.adminUrl, 'apps/tls/certificates')).toEqual({ automate: [`rfc.${ZONE}`, ZONE, `*.${ZONE}`] });
-    expect(await ownedPolicies()).toEqual(await desired());
+    const shown = await desired();
+    expect(masked(await ownedPolicies(), [daemon.internalToken, key.secret])).toEqual(shown);
+    expect(JSON.stringify(shown)).not.toContain(daemon.internalToken);
   }, 240_000);
 
   it('kept the internal token, the TSIG secret and the webhook auth value out of the daemon log', () => {

@@ -10,7 +10,7 @@ import { startTestDaemon, txtValue, type TestDaemon } from '../support/daemon.js
 import { freePort } from '../support/ports.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
-import { OPERATOR_LISTEN, caddyGet, eventually } from './helpers.js';
+import { OPERATOR_LISTEN, caddyGet, eventually, masked } from './helpers.js';
 
 const PREFIX = 'dns01-proxy-';
 
@@ -185,7 +185,8 @@ describe('daemon sync with the built Caddy (dns.providers.acmeproxy), two replic
 
     // The admin API shows exactly what Caddy holds as ours.
     const { policies } = await desired(d1);
-    expect(owned(await caddyPolicies(caddy))).toEqual(policies);
+    expect(masked(owned(await caddyPolicies(caddy)), [d1.internalToken])).toEqual(policies);
+    expect(JSON.stringify(policies)).not.toContain(d1.internalToken);
     expect((await ready(d1)).caddy).toMatchObject({ enabled: true, in_sync: true, consecutive_failures: 0, last_error: null });
   });
 
@@ -245,7 +246,7 @@ describe('daemon sync with the built Caddy (dns.providers.acmeproxy), two replic
     expect(all.flatMap((p) => (p.subjects as string[]) ?? [])).not.toContain('foreign.example.test');
     const view = await desired(d1);
     expect(view.skipped).toEqual([expect.objectContaining({ providerId: foreign, reason: 'credentials_unreadable' })]);
-    expect(owned(all)).toEqual(view.policies);
+    expect(masked(owned(all), [d1.internalToken])).toEqual(view.policies);
     expect((await ready(d1)).caddy).toMatchObject({ in_sync: true, consecutive_failures: 0 });
     expect((await fetch(`${d1.url}/health`, { signal: AbortSignal.timeout(5000) })).status).toBe(200);
     // Nothing secret in either log.

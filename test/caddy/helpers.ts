@@ -65,3 +65,14 @@ export function operatorConfig(): Record<string, unknown> {
     },
   };
 }
+
+/** What GET /api/v1/caddy/config shows for policies Caddy holds: each of `secrets` masked. */
+export function masked<T>(value: T, secrets: string[]): T {
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') return secrets.includes(v) ? '********' : v;
+    if (Array.isArray(v)) return v.map(walk);
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+    return v;
+  };
+  return walk(value) as T;
+}

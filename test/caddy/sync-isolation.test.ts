@@ -180,7 +180,11 @@ async function readyCaddy(d: TestDaemon): Promise<{ in_sync: boolean; consecutiv
 async function apiRefused(d: TestDaemon): Promise<Refused[]> {
   const res = await d.admin('/caddy/config');
   expect(res.status).toBe(200);
-  return ((await res.json()) as { refused: Refused[] }).refused;
+  const text = await res.text();
+  // The preview masks what Caddy gets in clear: the provider's token and the internal token.
+  expect(text).not.toContain(CF_TOKEN);
+  expect(text).not.toContain(d.internalToken);
+  return (JSON.parse(text) as { refused: Refused[] }).refused;
 }
 
 async function addSite(d: TestDaemon, providerId: string, names: string[]): Promise<string> {

@@ -1,13 +1,13 @@
 // Admin API for the Caddy sync: the policies that would be pushed, and a push on demand.
 import { Hono } from 'hono';
 import type { CaddySync } from '../../caddy/sync.js';
-import { buildPolicies, caddyReadiness, refusedView, type CaddyDeps } from '../../caddy/wiring.js';
+import { caddyReadiness, previewPolicies, refusedView, type CaddyDeps } from '../../caddy/wiring.js';
 import { AppError } from '../../errors.js';
 
 export function caddyRoutes(deps: CaddyDeps, sync: CaddySync | null): Hono {
   const app = new Hono();
   app.get('/config', async (c) => {
-    const { policies, skipped, conflicts } = await buildPolicies(deps);
+    const { policies, skipped, conflicts } = await previewPolicies(deps);
     // What Caddy refused on the last sync run ([] with sync off): those policies are in `policies` but not in Caddy.
     const refused = sync ? refusedView(sync.state()) : [];
     return c.json({ success: true, apps: { tls: { automation: { policies } } }, skipped, conflicts, refused });
