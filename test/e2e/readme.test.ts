@@ -7,7 +7,6 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probe } from '../support/daemon-process.js';
-import { freePort } from '../support/ports.js';
 
 const REPO_ROOT = resolve(import.meta.dirname, '../..');
 const OLD_NODE = '/usr/bin/node';
@@ -65,20 +64,25 @@ describe('README first command on a fresh clone with Node 20 first on PATH', () 
     execFileSync('git', ['clone', '--quiet', '--no-checkout', REPO_ROOT, dir], { timeout: 2 * MINUTES });
     execFileSync('git', ['-C', dir, 'checkout', '--quiet', head], { timeout: 2 * MINUTES });
     command = shellBlocks(await readFile(join(dir, 'README.md'), 'utf8'))[0] ?? '';
-    port = await freePort();
 
-    // Its own process group, so stopping it reaches npm, node24.sh's shell and the daemon alike.
-    child = spawn('bash', ['-c', command], { cwd: dir, env: userEnv({ DNS01_PORT: String(port) }), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Its own process group, so stopping it reaches npm, node24.sh's shell and the daemon alike. Port 0: a port
+    // picked now could be taken by another test during the minutes of install; the daemon logs the one it got.
+    child = spawn('bash', ['-c', command], { cwd: dir, env: userEnv({ DNS01_PORT: '0' }), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     const keep = (b: Buffer) => { out = (out + b.toString()).slice(-100_000); };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
     let gone = false;
     child.once('exit', () => (gone = true));
     // First run: Node 24 download, npm ci and tsc on a loaded machine take minutes; the hook timeout bounds it.
-    while (!gone) {
+    while (!gone && port === 0) {
+      const listening = out.split('\n').slice(0, -1).find((l) => l.includes('"msg":"listening"'));
+      if (listening) port = (JSON.parse(listening) as { port: number }).port;
+      else await new Promise((r) => setTimeout(r, 1000));
+    }
+    while (!gone && port !== 0) {
       health = await probe(`http://127.0.0.1:${port}/health`);
       if ('status' in health && health.status === 200) break;
-      await new Promise((r) => setTimeout(r, 1000));
+      await new Promise((r) => setTimeout(r, 200));
     }
   }, 25 * MINUTES);
 
