@@ -96,7 +96,7 @@ describe('README first command on a fresh clone with Node 20 first on PATH', () 
   }, 2 * MINUTES);
 
   it('is the node24.sh wrapper, so it does not depend on the Node on PATH', () => {
-    expect(command).toBe("bash scripts/node24.sh sh -c 'npm ci && npm run build && npm start'");
+    expect(command).toMatch(/^bash scripts\/node24\.sh /);
   });
 
   it('installs, builds and starts the daemon: /health answers 200', () => {
@@ -127,7 +127,7 @@ describe('README first command on a fresh clone with Node 20 first on PATH', () 
   it('.ci/run runs the README test command verbatim', async () => {
     const readme = shellBlocks(await readFile(join(dir, 'README.md'), 'utf8'));
     const ci = (await readFile(join(dir, '.ci/run'), 'utf8')).trim().split('\n');
-    expect(readme[1]).toBe("bash scripts/node24.sh sh -c 'bash test/install-servers.sh && npm ci && npm test'");
+    expect(readme[1]).toMatch(/^bash scripts\/node24\.sh .*install-servers\.sh.*npm test/);
     expect(ci.at(-1)).toBe(readme[1]);
   });
 });
