@@ -9,7 +9,8 @@ const OLD_KEYS = Array.from({ length: 10 }, (_, i) => `DNS01_ENCRYPTION_KEY_V${i
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
-    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+    // One line, so start-up fails with one line on stderr however many problems there are.
+    super(`invalid configuration: ${problems.join('; ')}`);
     this.name = 'ConfigError';
   }
 }
@@ -33,26 +34,35 @@ const duration = (min: number) =>
     }
     return ms;
   });
-const secretText = z.string().min(16, 'must be at least 16 characters');
+// The shipped manifests' secrets (deploy/) read "REPLACE_ME-…": starting with one must fail, not run with a known secret.
+const PLACEHOLDER = /REPLACE[_-]?ME|CHANGE[_-]?ME/i;
+const real = () =>
+  z.string().refine((v) => !PLACEHOLDER.test(v), { message: 'still holds a placeholder (such as REPLACE_ME); set a real value', abort: true });
+const secretText = real().min(16, 'must be at least 16 characters');
+const encryptionKey = real().optional();
+// Refused, not silently ignored: an operator who sets DNS01_PLUGINS_* expects plugins to load.
+const NOT_YET = 'external plugins are not supported yet; unset it (built-in types: webhook, script, rfc2136, manual)';
+const notYet = z.string().refine(() => false, NOT_YET).optional();
 const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, 'expected host:port');
 
 const schema = z.object({
   DNS01_HOST: z.string().refine((h) => isIP(h) !== 0 || /^[a-zA-Z0-9.-]+$/.test(h), 'expected an IP address or host name').default('127.0.0.1'),
   DNS01_PORT: z.coerce.number().int().min(0).max(65535).default(8053),
-  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL').optional(),
+  DATABASE_URL: real().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL').optional(),
   DNS01_DATA_DIR: z.string().min(1).default('./data'),
   DNS01_INTERNAL_TOKEN: secretText.optional(),
   DNS01_ADMIN_TOKEN: secretText.optional(),
-  DNS01_ENCRYPTION_KEY: z.string().optional(),
-  DNS01_ENCRYPTION_KEY_NEXT: z.string().optional(),
+  DNS01_ENCRYPTION_KEY: encryptionKey,
+  DNS01_ENCRYPTION_KEY_NEXT: encryptionKey,
+  ...Object.fromEntries(OLD_KEYS.map((n) => [n, encryptionKey])),
   DNS01_ALLOW_PRIVATE_WEBHOOKS: bool.default(false),
   DNS01_SCRIPTS_DIR: z.string().min(1).default('/scripts'),
-  DNS01_PLUGINS_DIR: z.string().optional(),
-  DNS01_PLUGINS_CONFIG: z.string().optional(),
+  DNS01_PLUGINS_DIR: notYet,
+  DNS01_PLUGINS_CONFIG: notYet,
   DNS01_CADDY_ADMIN_URL: z.url({ protocol: /^https?$/ }).optional(),
   DNS01_CADDY_SYNC_INTERVAL: duration(1000).default(30_000),
   DNS01_INTERNAL_URL: z.url({ protocol: /^https?$/ }).optional(),
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'expected a redis:// URL').optional(),
+  REDIS_URL: real().regex(/^rediss?:\/\//, 'expected a redis:// URL').optional(),
   DNS01_ACME_ISSUER: z.enum(['letsencrypt', 'zerossl', 'both']).default('letsencrypt'),
   DNS01_ACME_EMAIL: z.email().optional(),
   DNS01_ACME_STAGING: bool.default(false),
@@ -80,8 +90,6 @@ export interface Config {
   encryptionKeysOld: string[];
   allowPrivateWebhooks: boolean;
   scriptsDir: string;
-  pluginsDir: string | undefined;
-  pluginsConfig: string | undefined;
   caddyAdminUrl: string | undefined;
   caddySyncIntervalMs: number;
   /** How Caddy reaches this daemon; used in the acmeproxy endpoints written into Caddy's config. */
@@ -98,13 +106,15 @@ export interface Config {
 /** Builds the config from an environment; throws ConfigError naming every bad or unknown variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const problems: string[] = [];
-  const known = new Set([...Object.keys(schema.shape), ...FILE_VARIABLES.map((n) => `${n}_FILE`), ...OLD_KEYS, ...OLD_KEYS.map((n) => `${n}_FILE`)]);
+  const known = new Set([...Object.keys(schema.shape), ...FILE_VARIABLES.map((n) => `${n}_FILE`), ...OLD_KEYS.map((n) => `${n}_FILE`)]);
   for (const name of Object.keys(env)) {
-    if (name.startsWith('DNS01_') && !known.has(name) && !name.startsWith('DNS01_TEST_')) problems.push(`${name}: unknown setting`);
+    if (!name.startsWith('DNS01_') || known.has(name) || name.startsWith('DNS01_TEST_')) continue;
+    problems.push(`${name}: ${name.startsWith('DNS01_PLUGINS_') ? NOT_YET : 'unknown setting'}`);
   }
 
   const raw: Record<string, string | undefined> = {};
-  for (const name of [...Object.keys(schema.shape), ...OLD_KEYS]) {
+  const fromFile = new Set<string>();
+  for (const name of Object.keys(schema.shape)) {
     const direct = env[name];
     const file = FILE_VARIABLES.includes(name) || OLD_KEYS.includes(name) ? env[`${name}_FILE`] : undefined;
     if (direct !== undefined && file !== undefined) {
@@ -114,6 +124,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (file !== undefined) {
       try {
         raw[name] = readFileSync(file, 'utf8').trim();
+        fromFile.add(name);
       } catch (err) {
         problems.push(`${name}_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
       }
@@ -125,7 +136,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     // Messages name the variable; values are never echoed, since many of them are secrets.
-    for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.')}: ${issue.message}`);
+    for (const issue of parsed.error.issues) {
+      const name = issue.path.join('.');
+      problems.push(`${fromFile.has(name) ? `${name}_FILE` : name}: ${issue.message}`);
+    }
   }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   const e = parsed.data;
@@ -141,8 +155,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     encryptionKeysOld: OLD_KEYS.map((n) => raw[n]).filter((v): v is string => v !== undefined),
     allowPrivateWebhooks: e.DNS01_ALLOW_PRIVATE_WEBHOOKS,
     scriptsDir: e.DNS01_SCRIPTS_DIR,
-    pluginsDir: e.DNS01_PLUGINS_DIR,
-    pluginsConfig: e.DNS01_PLUGINS_CONFIG,
     caddyAdminUrl: e.DNS01_CADDY_ADMIN_URL,
     caddySyncIntervalMs: e.DNS01_CADDY_SYNC_INTERVAL,
     internalUrl: e.DNS01_INTERNAL_URL ?? `http://${e.DNS01_HOST.includes(':') ? `[${e.DNS01_HOST}]` : e.DNS01_HOST === '0.0.0.0' ? '127.0.0.1' : e.DNS01_HOST}:${e.DNS01_PORT}`,
@@ -157,4 +169,4 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 }
 
 /** Every variable the daemon reads, for docs and the test that keeps docs complete. */
-export const CONFIG_VARIABLES: readonly string[] = [...Object.keys(schema.shape), ...OLD_KEYS];
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(schema.shape);

@@ -37,6 +37,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  process.stderr.write(`dns01-proxy: failed to start: ${(err as Error).message}\n`);
+  // One line, no stack: start-up failures are the operator's to fix (database down, bad key, port taken).
+  process.stderr.write(`dns01-proxy: failed to start: ${String((err as Error).message).replace(/\s*\n\s*/g, ' ')}\n`);
   process.exit(1);
 });

@@ -1,4 +1,5 @@
-// Configuration: defaults, every problem at once by variable name, *_FILE secrets, generated secrets written 0600.
+// Configuration: defaults, every problem at once by variable name, *_FILE secrets, placeholders and plugin settings refused,
+// generated secrets written 0600.
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -44,6 +45,65 @@ describe('config', () => {
     expect(loadConfig({ DNS01_ADMIN_TOKEN_FILE: file }).adminToken).toBe('from-a-file-0123456789');
     expect(() => loadConfig({ DNS01_ADMIN_TOKEN_FILE: file, DNS01_ADMIN_TOKEN: 'x'.repeat(20) })).toThrow(/DNS01_ADMIN_TOKEN/);
     expect(() => loadConfig({ DNS01_ADMIN_TOKEN_FILE: join(dir, 'missing') })).toThrow(/DNS01_ADMIN_TOKEN_FILE: cannot read/);
+  });
+
+  function problemsOf(env: NodeJS.ProcessEnv): string[] {
+    try {
+      loadConfig(env);
+    } catch (e) {
+      if (e instanceof ConfigError) return e.problems;
+      throw e;
+    }
+    return [];
+  }
+
+  it('refuses every secret still holding a shipped placeholder, by name, direct or from *_FILE', async () => {
+    // The values the manifests ship (deploy/base/secrets, deploy/overlays/external-postgres/secrets).
+    const shipped = (name: string) => readFile(name, 'utf8');
+    const tokenFile = join(dir, 'placeholder-token');
+    await writeFile(tokenFile, await shipped('deploy/base/secrets/internal-token'));
+    const problems = problemsOf({
+      DNS01_INTERNAL_TOKEN_FILE: tokenFile,
+      DNS01_ADMIN_TOKEN: await shipped('deploy/base/secrets/admin-token'),
+      DNS01_ENCRYPTION_KEY: await shipped('deploy/base/secrets/encryption-key'),
+      DNS01_ENCRYPTION_KEY_NEXT: 'CHANGE_ME',
+      DNS01_ENCRYPTION_KEY_V3: 'changeme-old-key',
+      DATABASE_URL: 'postgres://dns01:REPLACE_ME@db.example:5432/dns01',
+      REDIS_URL: 'redis://:CHANGEME@redis:6379',
+    });
+    expect(problems.sort()).toEqual(
+      ['DNS01_INTERNAL_TOKEN_FILE', 'DNS01_ADMIN_TOKEN', 'DNS01_ENCRYPTION_KEY', 'DNS01_ENCRYPTION_KEY_NEXT', 'DNS01_ENCRYPTION_KEY_V3', 'DATABASE_URL', 'REDIS_URL'].sort().map(
+        (name) => `${name}: still holds a placeholder (such as REPLACE_ME); set a real value`,
+      ),
+    );
+    // The shipped database URL is a placeholder as a whole: one problem, not a second "expected a postgres:// URL".
+    expect(problemsOf({ DATABASE_URL: await shipped('deploy/overlays/external-postgres/secrets/database-url') })).toEqual([
+      'DATABASE_URL: still holds a placeholder (such as REPLACE_ME); set a real value',
+    ]);
+    // Real values of the same shape pass.
+    const key = randomBytes(32).toString('base64');
+    const c = loadConfig({ DNS01_ADMIN_TOKEN: randomBytes(32).toString('hex'), DNS01_ENCRYPTION_KEY_V3: key, DATABASE_URL: 'postgres://dns01:s3cret@db.example:5432/dns01' });
+    expect(c.encryptionKeysOld).toEqual([key]);
+  });
+
+  it('refuses external plugin settings as not supported yet instead of ignoring them', () => {
+    const problems = problemsOf({ DNS01_PLUGINS_DIR: '/plugins', DNS01_PLUGINS_CONFIG: '/plugins.json', DNS01_PLUGINS_ALLOW: 'x' });
+    expect(problems.sort()).toEqual(
+      ['DNS01_PLUGINS_ALLOW', 'DNS01_PLUGINS_CONFIG', 'DNS01_PLUGINS_DIR'].map((n) => `${n}: external plugins are not supported yet; unset it (built-in types: webhook, script, rfc2136, manual)`),
+    );
+    expect(problemsOf({ DNS01_PLUGINS_DIR: '' })).toEqual([]);
+  });
+
+  it('puts every problem on one line, so start-up fails with one line', () => {
+    const err = (() => {
+      try {
+        loadConfig({ DNS01_PORT: 'x', DNS01_PLUGINS_DIR: '/p' });
+      } catch (e) {
+        return e as Error;
+      }
+    })();
+    expect(err?.message).toMatch(/^invalid configuration: DNS01_PORT: .+; DNS01_PLUGINS_DIR: external plugins are not supported yet/);
+    expect(err?.message).not.toContain('\n');
   });
 
   it('parses Go-style durations', () => {
