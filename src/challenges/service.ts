@@ -90,7 +90,8 @@ export class ChallengeService {
         this.counted('PENDING', provider.id);
         return { row: updated!, created: !existing };
       } catch (err) {
-        await this.recordPresentFailure(row, err);
+        // Cut off by shutdown: the row stays CREATED with record_state 'unknown' for the janitor to finish.
+        if (!this.registry.stopping.aborted) await this.recordPresentFailure(row, err);
         throw err;
       }
     });
@@ -165,6 +166,8 @@ export class ChallengeService {
             ttl: provider.settings.ttl ?? plugin.defaults.ttl, recordId: fresh.pluginRecordId, ...(fresh.zone ? { zone: fresh.zone } : {}),
           });
         } catch (err) {
+          // Cut off by shutdown: the row is left as it was (record still 'present'/'unknown') for the janitor.
+          if (this.registry.stopping.aborted) throw err;
           const code = isAppError(err) ? err.code : 'PROVIDER_ERROR';
           await this.db
             .update(challenges)

@@ -8,6 +8,15 @@ import { AppError, isAppError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import type { AnyProviderPlugin, PluginSettings, PresentResult, RecordRequest, TestResult } from './plugin.js';
 
+/** Settles with `work`, or rejects with the signal's reason as soon as it aborts. */
+function abandonOnAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
 export const GUARD_DEFAULTS = { rateLimitPerMinute: 10, breakerThreshold: 5, breakerResetSeconds: 300 };
 
 /** A provider row made ready for calls: credentials decrypted and parsed by its plugin. */
@@ -44,6 +53,7 @@ export class ProviderRegistry {
   private readonly plugins = new Map<string, AnyProviderPlugin>();
   private readonly guards = new Map<string, Guard>();
   private readonly redis?: Bottleneck.IORedisConnection;
+  private readonly shutdown = new AbortController();
 
   constructor(plugins: AnyProviderPlugin[], private readonly deps: RegistryDeps) {
     for (const p of plugins) this.plugins.set(p.type, p);
@@ -98,6 +108,16 @@ export class ProviderRegistry {
     const plugin = this.plugin(p.type);
     if (!plugin.test) return { ok: true, message: `provider type ${p.type} has nothing to test from here` };
     return this.guarded(p, 'test', true, (ctx) => plugin.test!(p.credentials, ctx), signal);
+  }
+
+  /** Aborted by abortCalls(): the shutdown signal every plugin call gets. */
+  get stopping(): AbortSignal {
+    return this.shutdown.signal;
+  }
+
+  /** For the end of the drain: calls still running are aborted and refused from now on. */
+  abortCalls(): void {
+    this.shutdown.abort(new AppError('SERVICE_UNAVAILABLE', 'the daemon is shutting down'));
   }
 
   breakerState(providerId: string): 'closed' | 'open' | 'half-open' {
@@ -182,7 +202,8 @@ export class ProviderRegistry {
   ): Promise<T> {
     const g = this.guard(p);
     const log = this.deps.log.child({ provider: p.id, provider_type: p.type, step });
-    const ctx = { log, settings: this.deps.settings, ...(signal ? { signal } : {}) };
+    const stop = this.shutdown.signal;
+    const ctx = { log, settings: this.deps.settings, signal: signal ? AbortSignal.any([signal, stop]) : stop };
     const started = performance.now();
     const observe = (outcome: string) =>
       this.deps.metrics.pluginCallSeconds.labels(p.id, p.type, step, outcome).observe((performance.now() - started) / 1000);
@@ -196,7 +217,8 @@ export class ProviderRegistry {
         headers: { 'Retry-After': String(wait) },
       });
     }
-    const run = () => g.breaker.fire(() => fn(ctx)) as Promise<T>;
+    // A plugin that ignores its signal is abandoned, not awaited: shutdown must not wait on the far side.
+    const run = () => g.breaker.fire(() => (stop.aborted ? Promise.reject(stop.reason) : abandonOnAbort(fn(ctx), stop))) as Promise<T>;
     try {
       const result = limited ? await this.limit(p, g, run) : await run();
       observe('ok');
