@@ -2,7 +2,8 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Logger } from 'pino';
-import type { Database } from '../db/client.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isConnectionError, type Database } from '../db/client.js';
 import { ACTIVE_STATUSES, challenges, type ChallengeRow, type ChallengeStatus, type DnsProviderRow } from '../db/schema.js';
 import { AppError, isAppError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
@@ -18,6 +19,8 @@ export interface ChallengeServiceOptions {
   expiryGraceMs?: number;
   /** Hook for the propagation checker: resolves when the value is visible, throws DNS_NOT_PROPAGATED otherwise. */
   waitForPropagation?: (row: ChallengeRow, provider: DnsProviderRow) => Promise<ChallengeRow>;
+  /** How long the result of a provider call is retried into an unavailable database (default 15 s). */
+  recordRetryMs?: number;
 }
 
 export interface CreateRequest {
@@ -82,11 +85,11 @@ export class ChallengeService {
       const ttl = provider.settings.ttl ?? plugin.defaults.ttl;
       try {
         const res = await this.registry.present(runtime, { challengeId: row.id, fqdn, domain: domainOf(fqdn), value, ttl });
-        const [updated] = await this.db
+        const [updated] = await this.afterSideEffect(() => this.db
           .update(challenges)
           .set({ status: 'PENDING', recordState: 'present', pluginRecordId: res.recordId ?? null, attempts: row.attempts + 1, error: null, updatedAt: new Date() })
           .where(eq(challenges.id, row.id))
-          .returning();
+          .returning());
         this.counted('PENDING', provider.id);
         return { row: updated!, created: !existing };
       } catch (err) {
@@ -178,17 +181,33 @@ export class ChallengeService {
           throw err;
         }
       }
-      const [updated] = await this.db
+      const [updated] = await this.afterSideEffect(() => this.db
         .update(challenges)
         .set({
           status, recordState: fresh.recordState === 'none' ? 'none' : 'removed', completedAt: fresh.completedAt ?? new Date(), updatedAt: new Date(), claimedUntil: null,
           ...(opts.reason ? { error: opts.reason } : {}),
         })
         .where(eq(challenges.id, fresh.id))
-        .returning();
+        .returning());
       if (active) this.counted(status, fresh.providerId);
       return updated!;
     });
+  }
+
+  /**
+   * Records what the provider already did. A database blip here is waited out (bounded) rather than answered
+   * with 503, which would make the client repeat a call the far side has already carried out.
+   */
+  private async afterSideEffect<T>(write: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + (this.opts.recordRetryMs ?? 15_000);
+    for (;;) {
+      try {
+        return await write();
+      } catch (err) {
+        if (!isConnectionError(err) || Date.now() > deadline || this.registry.stopping.aborted) throw err;
+        await sleep(250);
+      }
+    }
   }
 
   private counted(state: ChallengeStatus, providerId: string): void {

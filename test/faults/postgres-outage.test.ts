@@ -1,0 +1,143 @@
+// PostgreSQL stopped and started five times under eight clients doing create+delete pairs: the daemon process
+// never exits, answers 503 + Retry-After only around the outages, recovers on its own, and loses nothing.
+import { randomBytes } from 'node:crypto';
+import postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { txtValue } from '../support/daemon.js';
+import { startDaemonProcess, type DaemonProcess } from '../support/daemon-process.js';
+import { startPostgres, type PgServer } from '../support/postgres.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
+
+const CLIENTS = 8;
+const OUTAGES = 5;
+
+let pg: PgServer;
+let hook: WebhookReceiver;
+let proc: DaemonProcess;
+let providerId: string;
+
+beforeAll(async () => {
+  [pg, hook] = await Promise.all([startPostgres(), startWebhookReceiver()]);
+  proc = await startDaemonProcess({ databaseUrl: pg.url });
+  providerId = await proc.addProvider({
+    name: 'outage', provider_type: 'webhook', credentials: { create_url: hook.url, max_retries: 0 }, settings: { rate_limit_per_minute: 10_000 },
+  });
+});
+afterAll(async () => {
+  try {
+    await proc?.stop();
+  } finally {
+    await pg?.stop();
+    await hook?.stop();
+  }
+});
+
+interface Reply { status: number; retryAfter: string | null; startedAt: number; body: Record<string, any> }
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function call(path: string, init: { method?: string; body?: unknown }): Promise<Reply> {
+  const startedAt = Date.now();
+  const res = await proc.internal(path, init);
+  return { status: res.status, retryAfter: res.headers.get('retry-after'), startedAt, body: (await res.json()) as Record<string, any> };
+}
+
+describe('PostgreSQL outages under load', () => {
+  it('keeps the process up, answers 503 only around outages, recovers without restart and loses nothing', { timeout: 600_000 }, async () => {
+    const acknowledged = new Map<string, string>(); // challenge id -> value
+    const replies: Reply[] = [];
+    const unexpected: string[] = [];
+    let running = true;
+
+    const client = async (n: number) => {
+      for (let i = 0; running; i++) {
+        const value = txtValue(`c${n}-${i}-${randomBytes(4).toString('hex')}`);
+        const created = await call('/create', { body: { provider_id: providerId, fqdn: `_acme-challenge.c${n}.outage.example.com`, value } });
+        replies.push(created);
+        if (created.status !== 201) {
+          if (created.status !== 503) unexpected.push(`create ${created.status} ${JSON.stringify(created.body)}`);
+          await sleep(50);
+          continue;
+        }
+        acknowledged.set(created.body.challenge_id, value);
+        // Like a client that keeps its cleanup promise: the delete is retried until it lands.
+        for (;;) {
+          const del = await call(`/${created.body.challenge_id}`, { method: 'DELETE' });
+          replies.push(del);
+          if (del.status === 200) break;
+          if (del.status !== 503) { unexpected.push(`delete ${del.status} ${JSON.stringify(del.body)}`); break; }
+          await sleep(50);
+        }
+      }
+    };
+
+    const outages: { down: number; up: number; recoveredMs: number }[] = [];
+    const firstSuccessAfter = async (t: number) => {
+      for (let i = 0; ; i++) {
+        if (replies.some((r) => r.startedAt >= t && (r.status === 201 || r.status === 200))) return Date.now() - t;
+        if (i > 1200) throw new Error('no request succeeded within 60 s of the database returning');
+        await sleep(50);
+      }
+    };
+
+    const clients = Array.from({ length: CLIENTS }, (_, n) => client(n));
+    const waitForTraffic = async (n: number) => {
+      const target = acknowledged.size + n;
+      for (let i = 0; acknowledged.size < target; i++) {
+        if (i > 1200) throw new Error(`no progress: ${acknowledged.size} acknowledged\n${proc.output().slice(-3000)}`);
+        await sleep(50);
+      }
+    };
+    for (let k = 0; k < OUTAGES; k++) {
+      await waitForTraffic(CLIENTS);
+      const down = Date.now();
+      await pg.shutdown();
+      // Some requests must meet the outage.
+      const before = replies.length;
+      for (let i = 0; replies.length < before + CLIENTS && i < 400; i++) await sleep(25);
+      expect((await fetch(`${proc.url}/health`)).status).toBe(200);
+      await pg.start();
+      const up = Date.now();
+      outages.push({ down, up, recoveredMs: await firstSuccessAfter(up) });
+    }
+    await waitForTraffic(CLIENTS);
+    running = false;
+    await Promise.all(clients);
+
+    // The process never exited and is fully ready again.
+    expect(proc.child.exitCode, proc.output().slice(-3000)).toBeNull();
+    expect(proc.child.signalCode).toBeNull();
+    expect((await fetch(`${proc.url}/ready`)).status).toBe(200);
+    expect(unexpected).toEqual([]);
+
+    // Every 503 carries Retry-After and belongs to an outage: sent before the database was back, or while
+    // the daemon's connections were still being re-established (until the first success after it).
+    const unavailable = replies.filter((r) => r.status === 503);
+    expect(unavailable.length).toBeGreaterThan(0);
+    for (const r of unavailable) {
+      expect(r.body.error?.code).toBe('SERVICE_UNAVAILABLE');
+      expect(r.retryAfter).toMatch(/^\d+$/);
+      expect(outages.some((o) => r.startedAt >= o.down - 1000 && r.startedAt <= o.up + o.recoveredMs), `503 at ${r.startedAt} outside ${JSON.stringify(outages)}`).toBe(true);
+    }
+
+    // Nothing lost: every row is terminal with its record removed, and the receiver saw exactly one create
+    // and one delete for each acknowledged challenge.
+    const sql = postgres(pg.url, { max: 1, onnotice: () => {} });
+    try {
+      const rows = await sql<{ id: string; status: string; record_state: string; value: string }[]>`select id, status, record_state, value from challenges`;
+      const open = rows.filter((r) => !['DELETED', 'VERIFIED'].includes(r.status) || r.record_state !== 'removed');
+      // Rows of creates that answered 503 may exist (the row was written, the reply was not); none may hold a record.
+      for (const r of open) expect(acknowledged.has(r.id), JSON.stringify(r)).toBe(false);
+      for (const r of open) expect(['none', 'removed', 'unknown'], JSON.stringify(r)).toContain(r.record_state);
+      for (const [id, value] of acknowledged) {
+        expect(rows.find((r) => r.id === id)).toMatchObject({ status: 'DELETED', record_state: 'removed' });
+        expect(hook.calls.filter((c) => c.body?.action === 'create' && c.body?.value === value)).toHaveLength(1);
+        expect(hook.calls.filter((c) => c.body?.action === 'delete' && c.body?.value === value)).toHaveLength(1);
+      }
+    } finally {
+      await sql.end({ timeout: 5 });
+    }
+    console.log(`outage recovery (ms from pg_ctl start returning to first success): ${outages.map((o) => o.recoveredMs).join(', ')}; acknowledged ${acknowledged.size}, 503s ${unavailable.length}, replies ${replies.length}`);
+    for (const o of outages) expect(o.recoveredMs).toBeLessThan(60_000);
+  });
+});
