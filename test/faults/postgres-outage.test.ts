@@ -34,6 +34,9 @@ afterAll(async () => {
 
 interface Reply { status: number; retryAfter: string | null; startedAt: number; endedAt: number; body: Record<string, any> }
 
+/** The daemon's own account of each 503 (which error it mapped), for failure messages. */
+const unavailableLog = () => proc.output().split('\n').filter((l) => l.includes('database unavailable')).slice(-20).join('\n');
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function call(path: string, init: { method?: string; body?: unknown }): Promise<Reply> {
@@ -118,7 +121,7 @@ describe('PostgreSQL outages under load', () => {
     for (const r of unavailable) {
       expect(r.body.error?.code).toBe('SERVICE_UNAVAILABLE');
       expect(r.retryAfter).toMatch(/^\d+$/);
-      expect(outages.some((o) => r.endedAt >= o.down && r.startedAt <= o.up + o.recoveredMs), `503 during ${r.startedAt}-${r.endedAt} outside ${JSON.stringify(outages)}`).toBe(true);
+      expect(outages.some((o) => r.endedAt >= o.down && r.startedAt <= o.up + o.recoveredMs), `503 during ${r.startedAt}-${r.endedAt} outside ${JSON.stringify(outages)}\n${unavailableLog()}`).toBe(true);
     }
 
     // Nothing lost: every row is terminal with its record removed, and the receiver saw exactly one create
