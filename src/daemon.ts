@@ -148,6 +148,7 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
       registry.abortCalls();
       await jobsStopped;
       await registry.close();
+      await challenges.pending.stop();
       await database.close();
       log.info('stopped');
     },

@@ -2,14 +2,14 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Logger } from 'pino';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { isConnectionError, type Database } from '../db/client.js';
+import type { Database } from '../db/client.js';
 import { ACTIVE_STATUSES, challenges, type ChallengeRow, type ChallengeStatus, type DnsProviderRow } from '../db/schema.js';
 import { AppError, isAppError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { ProviderStore } from '../providers/store.js';
 import { checkTxtValue, domainOf, normaliseChallengeFqdn } from './names.js';
+import { PendingWrites } from './pending-writes.js';
 
 /** Errors raised before anything was sent to the provider: no record can exist, so no row is kept. */
 const NOTHING_SENT: ReadonlySet<string> = new Set(['WEBHOOK_RATE_LIMITED', 'PROVIDER_CIRCUIT_OPEN', 'SCRIPT_PATH_INVALID', 'WEBHOOK_TARGET_BLOCKED']);
@@ -19,8 +19,6 @@ export interface ChallengeServiceOptions {
   expiryGraceMs?: number;
   /** Hook for the propagation checker: resolves when the value is visible, throws DNS_NOT_PROPAGATED otherwise. */
   waitForPropagation?: (row: ChallengeRow, provider: DnsProviderRow) => Promise<ChallengeRow>;
-  /** How long the result of a provider call is retried into an unavailable database (default 15 s). */
-  recordRetryMs?: number;
 }
 
 export interface CreateRequest {
@@ -32,6 +30,8 @@ export interface CreateRequest {
 
 export class ChallengeService {
   private readonly graceMs: number;
+  /** Outcomes of provider calls whose row update waits for the database. */
+  readonly pending: PendingWrites;
 
   constructor(
     private readonly database: Database,
@@ -42,6 +42,7 @@ export class ChallengeService {
     private readonly opts: ChallengeServiceOptions = {},
   ) {
     this.graceMs = opts.expiryGraceMs ?? 600_000;
+    this.pending = new PendingWrites(database, metrics, log);
   }
 
   private get db() {
@@ -52,7 +53,7 @@ export class ChallengeService {
     if (!z.uuid().safeParse(id).success) throw new AppError('CHALLENGE_NOT_FOUND', 'no challenge with that id');
     const [row] = await this.db.select().from(challenges).where(eq(challenges.id, id));
     if (!row) throw new AppError('CHALLENGE_NOT_FOUND', 'no challenge with that id');
-    return row;
+    return this.pending.overlay(row);
   }
 
   /** Returns the challenge and whether this call created it (false: an identical one was active). */
@@ -66,6 +67,7 @@ export class ChallengeService {
     const runtime = await this.providers.runtime(provider);
 
     const result = await this.database.withLock(`name:${fqdn}`, async () => {
+      await this.pending.flushName(fqdn);
       const [existing] = await this.db
         .select()
         .from(challenges)
@@ -85,13 +87,11 @@ export class ChallengeService {
       const ttl = provider.settings.ttl ?? plugin.defaults.ttl;
       try {
         const res = await this.registry.present(runtime, { challengeId: row.id, fqdn, domain: domainOf(fqdn), value, ttl });
-        const [updated] = await this.afterSideEffect(() => this.db
-          .update(challenges)
-          .set({ status: 'PENDING', recordState: 'present', pluginRecordId: res.recordId ?? null, attempts: row.attempts + 1, error: null, updatedAt: new Date() })
-          .where(eq(challenges.id, row.id))
-          .returning());
+        const updated = await this.pending.write(row, { status: 'CREATED', recordState: row.recordState }, {
+          status: 'PENDING', recordState: 'present', pluginRecordId: res.recordId ?? null, attempts: row.attempts + 1, error: null, updatedAt: new Date(),
+        });
         this.counted('PENDING', provider.id);
-        return { row: updated!, created: !existing };
+        return { row: updated, created: !existing };
       } catch (err) {
         // Cut off by shutdown: the row stays CREATED with record_state 'unknown' for the janitor to finish.
         if (!this.registry.stopping.aborted) await this.recordPresentFailure(row, err);
@@ -150,6 +150,7 @@ export class ChallengeService {
    */
   async finish(row: ChallengeRow, opts: { cleanupStatus: ChallengeStatus; reason?: string; onlyIf?: (fresh: ChallengeRow) => boolean }): Promise<ChallengeRow> {
     return this.database.withLock(`name:${row.fqdn}`, async () => {
+      await this.pending.flushName(row.fqdn);
       const [fresh] = await this.db.select().from(challenges).where(eq(challenges.id, row.id));
       if (!fresh) throw new AppError('CHALLENGE_NOT_FOUND', 'no challenge with that id');
       // The janitor decided on a row read before the lock; the row may have moved on since.
@@ -181,33 +182,13 @@ export class ChallengeService {
           throw err;
         }
       }
-      const [updated] = await this.afterSideEffect(() => this.db
-        .update(challenges)
-        .set({
-          status, recordState: fresh.recordState === 'none' ? 'none' : 'removed', completedAt: fresh.completedAt ?? new Date(), updatedAt: new Date(), claimedUntil: null,
-          ...(opts.reason ? { error: opts.reason } : {}),
-        })
-        .where(eq(challenges.id, fresh.id))
-        .returning());
+      const updated = await this.pending.write(fresh, { recordState: fresh.recordState }, {
+        status, recordState: fresh.recordState === 'none' ? 'none' : 'removed', completedAt: fresh.completedAt ?? new Date(), updatedAt: new Date(), claimedUntil: null,
+        ...(opts.reason ? { error: opts.reason } : {}),
+      });
       if (active) this.counted(status, fresh.providerId);
-      return updated!;
+      return updated;
     });
-  }
-
-  /**
-   * Records what the provider already did. A database blip here is waited out (bounded) rather than answered
-   * with 503, which would make the client repeat a call the far side has already carried out.
-   */
-  private async afterSideEffect<T>(write: () => Promise<T>): Promise<T> {
-    const deadline = Date.now() + (this.opts.recordRetryMs ?? 15_000);
-    for (;;) {
-      try {
-        return await write();
-      } catch (err) {
-        if (!isConnectionError(err) || Date.now() > deadline || this.registry.stopping.aborted) throw err;
-        await sleep(250);
-      }
-    }
   }
 
   private counted(state: ChallengeStatus, providerId: string): void {

@@ -46,7 +46,7 @@ export function createApp(deps: AppDeps): Hono {
     if (isAppError(err)) e = err;
     else if (err instanceof HTTPException && err.status < 500) e = new AppError('VALIDATION_ERROR', err.message || 'bad request', { status: err.status });
     else if (isConnectionError(err)) {
-      deps.log.warn({ err: (err as Error).message, path: c.req.path }, 'database unavailable');
+      deps.log.warn({ err: (err as Error).message, code: (err as { code?: string }).code, path: c.req.path }, 'database unavailable');
       e = new AppError('SERVICE_UNAVAILABLE', 'the database is unavailable; try again shortly', { headers: { 'Retry-After': '5' } });
     }
     else {
