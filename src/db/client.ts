@@ -58,12 +58,16 @@ const CONNECTION_ERROR_CODES: ReadonlySet<string> = new Set([
   '57P01', '57P02', '57P03', '08006', '08001', '08004',
 ]);
 
-/** Connection-level failures (server down, restarting, unreachable) as postgres.js, node and drizzle report them. */
-export function isConnectionError(err: unknown): boolean {
+/** The code of a connection-level failure (server down, restarting, unreachable) as postgres.js, node and drizzle report it. */
+export function connectionErrorCode(err: unknown): string | undefined {
   for (let e = err as { code?: string; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
-    if (CONNECTION_ERROR_CODES.has(e.code ?? '')) return true;
+    if (CONNECTION_ERROR_CODES.has(e.code ?? '')) return e.code;
   }
-  return false;
+  return undefined;
+}
+
+export function isConnectionError(err: unknown): boolean {
+  return connectionErrorCode(err) !== undefined;
 }
 
 const NEVER = new Promise<never>(() => {});
@@ -128,11 +132,14 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
     };
   }
 
-  const onnotice = () => {};
-  const client = postgres(opts.databaseUrl, { max: opts.poolSize ?? 10, onnotice, connect_timeout: 10, idle_timeout: 60 });
+  // postgres.js's default backoff grows with every failed connect of the pool (3^n / 100 s, up to 20 s) and
+  // a query handed to a connection waits out that connection's backoff: after an outage of a few seconds
+  // requests would stall for up to 20 s with the server long back. Capped at 1 s: a refused connect is cheap.
+  const common = { onnotice: () => {}, connect_timeout: 10, idle_timeout: 60, backoff: (n: number) => Math.min(0.05 * 2 ** n, 1) };
+  const client = postgres(opts.databaseUrl, { max: opts.poolSize ?? 10, ...common });
   // Lock transactions need their own connections: taken from the main pool they could use up every
   // connection while the locked work waits for one to run its queries.
-  const lockClient = postgres(opts.databaseUrl, { max: 16, onnotice, connect_timeout: 10, idle_timeout: 60 });
+  const lockClient = postgres(opts.databaseUrl, { max: 16, ...common });
   guardBegin(client);
   guardBegin(lockClient);
   const db = drizzlePostgres(client, { schema }) as unknown as Db;

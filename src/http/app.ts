@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { Logger } from 'pino';
-import { isConnectionError } from '../db/client.js';
+import { connectionErrorCode } from '../db/client.js';
 import { AppError, isAppError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import { requireSecret } from './auth.js';
@@ -45,8 +45,8 @@ export function createApp(deps: AppDeps): Hono {
     let e: AppError;
     if (isAppError(err)) e = err;
     else if (err instanceof HTTPException && err.status < 500) e = new AppError('VALIDATION_ERROR', err.message || 'bad request', { status: err.status });
-    else if (isConnectionError(err)) {
-      deps.log.warn({ err: (err as Error).message, code: (err as { code?: string }).code, path: c.req.path }, 'database unavailable');
+    else if (connectionErrorCode(err)) {
+      deps.log.warn({ err: (err as Error).message, code: connectionErrorCode(err), path: c.req.path }, 'database unavailable');
       e = new AppError('SERVICE_UNAVAILABLE', 'the database is unavailable; try again shortly', { headers: { 'Retry-After': '5' } });
     }
     else {

@@ -40,11 +40,23 @@ const unavailableLog = () => proc.output().split('\n').filter((l) => l.includes(
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Fails the test with the daemon's last words if the process has exited. */
+function alive(): void {
+  if (proc.child.exitCode !== null || proc.child.signalCode !== null) {
+    throw new Error(`the daemon exited (${proc.child.exitCode ?? proc.child.signalCode}):\n${proc.output().slice(-6000)}`);
+  }
+}
+
 async function call(path: string, init: { method?: string; body?: unknown }): Promise<Reply> {
   const startedAt = Date.now();
-  const res = await proc.internal(path, init);
-  const body = (await res.json()) as Record<string, any>;
-  return { status: res.status, retryAfter: res.headers.get('retry-after'), startedAt, endedAt: Date.now(), body };
+  try {
+    const res = await proc.internal(path, init);
+    const body = (await res.json()) as Record<string, any>;
+    return { status: res.status, retryAfter: res.headers.get('retry-after'), startedAt, endedAt: Date.now(), body };
+  } catch (err) {
+    // The daemon is gone (or hung up): status 0, reported with its output below.
+    return { status: 0, retryAfter: null, startedAt, endedAt: Date.now(), body: { error: String(err) } };
+  }
 }
 
 describe('PostgreSQL outages under load', () => {
@@ -61,6 +73,7 @@ describe('PostgreSQL outages under load', () => {
         replies.push(created);
         if (created.status !== 201) {
           if (created.status !== 503) unexpected.push(`create ${created.status} ${JSON.stringify(created.body)}`);
+          if (created.status === 0) running = false;
           await sleep(50);
           continue;
         }
@@ -70,7 +83,7 @@ describe('PostgreSQL outages under load', () => {
           const del = await call(`/${created.body.challenge_id}`, { method: 'DELETE' });
           replies.push(del);
           if (del.status === 200) break;
-          if (del.status !== 503) { unexpected.push(`delete ${del.status} ${JSON.stringify(del.body)}`); break; }
+          if (del.status !== 503) { unexpected.push(`delete ${del.status} ${JSON.stringify(del.body)}`); running = del.status !== 0 && running; break; }
           await sleep(50);
         }
       }
@@ -82,15 +95,20 @@ describe('PostgreSQL outages under load', () => {
       for (let i = 0; ; i++) {
         const ok = replies.filter((r) => r.startedAt >= t && (r.status === 201 || r.status === 200));
         if (ok.length > 0) return Math.min(...ok.map((r) => r.endedAt));
+        alive();
         if (i > 1200) throw new Error(`no request succeeded within 60 s of the database returning\n${proc.output().slice(-3000)}`);
         await sleep(50);
       }
     };
 
+    // How often a provider call's outcome had to wait in memory for the database (the daemon logs each).
+    let deferred = 0;
+    proc.child.stdout?.on('data', (b: Buffer) => { deferred += b.toString().split('kept until the database is back').length - 1; });
     const clients = Array.from({ length: CLIENTS }, (_, n) => client(n));
     const waitForTraffic = async (n: number) => {
       const target = acknowledged.size + n;
       for (let i = 0; acknowledged.size < target; i++) {
+        alive();
         if (i > 1200) throw new Error(`no progress: ${acknowledged.size} acknowledged\n${proc.output().slice(-3000)}`);
         await sleep(50);
       }
@@ -102,6 +120,7 @@ describe('PostgreSQL outages under load', () => {
       // Some requests must meet the outage.
       const before = replies.length;
       for (let i = 0; replies.length < before + CLIENTS && i < 400; i++) await sleep(25);
+      alive();
       expect((await fetch(`${proc.url}/health`)).status).toBe(200);
       await pg.start();
       const up = Date.now();
@@ -159,6 +178,6 @@ describe('PostgreSQL outages under load', () => {
 
     const deletes = hook.calls.filter((c) => c.body?.action === 'delete').length;
     console.log(`outages: ${outages.map((o) => `back ${o.back - o.up} ms after pg_ctl start returned (down for ${o.up - o.down} ms)`).join('; ')}; ` +
-      `${acknowledged.size} acknowledged pairs, ${replies.length} replies, ${unavailable.length} 503s, ${written.size} creates and ${deletes} deletes at the receiver, ${rows.length} rows`);
+      `${acknowledged.size} acknowledged pairs, ${replies.length} replies, ${unavailable.length} 503s, ${deferred} outcomes held for the database, ${written.size} creates and ${deletes} deletes at the receiver, ${rows.length} rows`);
   });
 });
