@@ -27,12 +27,12 @@ beforeAll(async () => {
   await writeFile(join(scriptsDir, 'hang.sh'), '#!/bin/sh\nsleep 600\n', { mode: 0o755 });
   d = await startTestDaemon({ env: { DNS01_SCRIPTS_DIR: scriptsDir, DNS01_SHUTDOWN_TIMEOUT: '1s' } });
   const settings = { rate_limit_per_minute: 10_000 };
-  ids.webhook = await d.addProvider({ name: 'hanging-hook', provider_type: 'webhook', credentials: { create_url: hanging.url, max_retries: 0, timeout_seconds: 2 }, settings });
+  ids.webhook = await d.addProvider({ name: 'hanging-hook', provider_type: 'webhook', credentials: { create_url: hanging.url, max_retries: 0, timeout_seconds: 5 }, settings });
   ids.dns = await d.addProvider({
     name: 'dead-dns', provider_type: 'rfc2136', settings,
     credentials: { nameserver: '127.0.0.1', port: await freeDnsPort(), zone: 'example.test', tsig_key_name: 'k', tsig_key_secret: randomBytes(32).toString('base64'), tsig_algorithm: 'hmac-sha256' },
   });
-  ids.script = await d.addProvider({ name: 'hanging-script', provider_type: 'script', credentials: { script_path: 'hang.sh', timeout_seconds: 2 }, settings });
+  ids.script = await d.addProvider({ name: 'hanging-script', provider_type: 'script', credentials: { script_path: 'hang.sh', timeout_seconds: 5 }, settings });
   ids.good = await d.addProvider({ name: 'answering', provider_type: 'webhook', credentials: { create_url: good.url, max_retries: 0 }, settings });
 });
 afterAll(async () => {
