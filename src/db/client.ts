@@ -137,7 +137,9 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   // postgres.js's default backoff grows with every failed connect of the pool (3^n / 100 s, up to 20 s) and
   // a query handed to a connection waits out that connection's backoff: after an outage of a few seconds
   // requests would stall for up to 20 s with the server long back. Capped at 1 s: a refused connect is cheap.
-  const common = { onnotice: () => {}, connect_timeout: 10, idle_timeout: 60, backoff: (n: number) => Math.min(0.05 * 2 ** n, 1) };
+  // fetch_types off: every new connection's array-type query is run by postgres.js with nobody awaiting it, so a
+  // server that goes away during it is an unhandled rejection that ends the process. No column here is an array.
+  const common = { onnotice: () => {}, connect_timeout: 10, idle_timeout: 60, fetch_types: false, backoff: (n: number) => Math.min(0.05 * 2 ** n, 1) };
   const client = postgres(opts.databaseUrl, { max: opts.poolSize ?? 10, ...common });
   // Lock transactions need their own connections: taken from the main pool they could use up every
   // connection while the locked work waits for one to run its queries.
