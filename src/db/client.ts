@@ -132,8 +132,9 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
     };
   }
 
-  // patches/postgres+3.4.9.patch: postgres.js 3.4.9 kept a write buffered when its socket closed, so the
-  // connection never sent its next startup message and hung until connect_timeout after every outage.
+  // patches/postgres+3.4.9.patch: when its socket closed, a postgres.js 3.4.9 connection kept a buffered write
+  // (so it never sent its next startup message and hung until connect_timeout) and the error the server sent
+  // before closing (so the first query after reconnecting failed with the old 57P01).
   // postgres.js's default backoff grows with every failed connect of the pool (3^n / 100 s, up to 20 s) and
   // a query handed to a connection waits out that connection's backoff: after an outage of a few seconds
   // requests would stall for up to 20 s with the server long back. Capped at 1 s: a refused connect is cheap.
