@@ -57,6 +57,8 @@ EXPOSE 80 443 9153
 FROM node:${NODE_VERSION}-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+# patches/: fixes to dependencies that upstream has not released, applied by postinstall (patch-package).
+COPY patches ./patches
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
@@ -67,6 +69,8 @@ FROM node:${NODE_VERSION}-bookworm-slim AS deps
 WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json package-lock.json ./
+# patches/: fixes to dependencies that upstream has not released, applied by postinstall (patch-package).
+COPY patches ./patches
 RUN npm ci --omit=dev --no-audit --no-fund \
     && npm cache clean --force
 

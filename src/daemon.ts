@@ -146,17 +146,21 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
       draining = true;
       // First, so a wait=propagated request answers DNS_NOT_PROPAGATED now instead of holding up the drain.
       const checkerStopped = propagation.stop();
+      // One deadline for requests and job runs alike; whatever still runs then is cut off.
+      const deadline = new Promise<void>((r) => setTimeout(r, config.shutdownTimeoutMs).unref());
       if (server) {
         const s = server;
-        // close() waits for in-flight requests; the timeout bounds a client that never finishes.
-        await Promise.race([
-          new Promise<void>((r) => s.close(() => r())),
-          new Promise<void>((r) => setTimeout(r, config.shutdownTimeoutMs).unref()),
-        ]);
+        // close() waits for in-flight requests; the deadline bounds a client that never finishes.
+        await Promise.race([new Promise<void>((r) => s.close(() => r())), deadline]);
         (s as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
       }
-      await Promise.all([janitor.stop(), checkerStopped, unlisten?.().catch(() => undefined), caddySync?.stop()]);
+      const jobsStopped = Promise.all([janitor.stop(), checkerStopped, unlisten?.().catch(() => undefined), caddySync?.stop()]);
+      await Promise.race([jobsStopped, deadline]);
+      // Plugin calls still running (requests or jobs) are aborted; their rows stay as they are for the janitor.
+      registry.abortCalls();
+      await jobsStopped;
       await registry.close();
+      await challenges.pending.stop();
       await database.close();
       log.info('stopped');
     },

@@ -28,6 +28,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
     registry,
     challenges: new Gauge({ name: 'dns01_challenges', help: 'Challenges in the database by state and provider', labelNames: ['state', 'provider'], registers: r }),
     challengeTransitions: new Counter({ name: 'dns01_challenge_transitions_total', help: 'Challenge state changes', labelNames: ['state', 'provider'], registers: r }),
+    pendingWrites: new Gauge({ name: 'dns01_challenge_writes_pending', help: 'Challenge updates after a finished provider call, waiting for the database to come back', registers: r }),
     pluginCallSeconds: new Histogram({
       name: 'dns01_plugin_call_duration_seconds',
       help: 'Provider plugin call latency by provider, step and outcome',

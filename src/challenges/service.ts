@@ -9,6 +9,7 @@ import type { Metrics } from '../metrics.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { ProviderStore } from '../providers/store.js';
 import { checkTxtValue, domainOf, normaliseChallengeFqdn } from './names.js';
+import { PendingWrites } from './pending-writes.js';
 
 /** Errors raised before anything was sent to the provider: no record can exist, so no row is kept. */
 const NOTHING_SENT: ReadonlySet<string> = new Set(['WEBHOOK_RATE_LIMITED', 'PROVIDER_RATE_LIMITED', 'PROVIDER_CIRCUIT_OPEN', 'SCRIPT_PATH_INVALID', 'WEBHOOK_TARGET_BLOCKED']);
@@ -40,6 +41,8 @@ export interface CreateRequest {
 
 export class ChallengeService {
   private readonly graceMs: number;
+  /** Outcomes of provider calls whose row update waits for the database. */
+  readonly pending: PendingWrites;
 
   constructor(
     private readonly database: Database,
@@ -50,6 +53,7 @@ export class ChallengeService {
     private readonly opts: ChallengeServiceOptions = {},
   ) {
     this.graceMs = opts.expiryGraceMs ?? 600_000;
+    this.pending = new PendingWrites(database, metrics, log);
   }
 
   private get db() {
@@ -60,7 +64,7 @@ export class ChallengeService {
     if (!z.uuid().safeParse(id).success) throw new AppError('CHALLENGE_NOT_FOUND', 'no challenge with that id');
     const [row] = await this.db.select().from(challenges).where(eq(challenges.id, id));
     if (!row) throw new AppError('CHALLENGE_NOT_FOUND', 'no challenge with that id');
-    return row;
+    return this.pending.overlay(row);
   }
 
   /** Returns the challenge and whether this call created it (false: an identical one was active). */
@@ -75,6 +79,7 @@ export class ChallengeService {
     const client = req.client ?? 'internal';
 
     const result = await this.database.withLock(`name:${fqdn}`, async () => {
+      await this.pending.flushName(fqdn);
       const [existing] = await this.db
         .select()
         .from(challenges)
@@ -98,16 +103,15 @@ export class ChallengeService {
       const started = performance.now();
       try {
         const res = await this.registry.present(runtime, { challengeId: row.id, fqdn, domain: domainOf(fqdn), value, ttl });
-        const [updated] = await this.db
-          .update(challenges)
-          .set({ status: 'PENDING', recordState: 'present', pluginRecordId: res.recordId ?? null, attempts: row.attempts + 1, error: null, updatedAt: new Date() })
-          .where(eq(challenges.id, row.id))
-          .returning();
+        const updated = await this.pending.write(row, { status: 'CREATED', recordState: row.recordState }, {
+          status: 'PENDING', recordState: 'present', pluginRecordId: res.recordId ?? null, attempts: row.attempts + 1, error: null, updatedAt: new Date(),
+        });
         this.counted('PENDING', provider.name);
         this.outcome('present', row, provider.name, client, started, 'ok');
-        return { row: updated!, created: !existing };
+        return { row: updated, created: !existing };
       } catch (err) {
-        await this.recordPresentFailure(row, provider.name, err);
+        // Cut off by shutdown: the row stays CREATED with record_state 'unknown' for the janitor to finish.
+        if (!this.registry.stopping.aborted) await this.recordPresentFailure(row, provider.name, err);
         this.outcome('present', row, provider.name, client, started, err);
         throw err;
       }
@@ -171,6 +175,7 @@ export class ChallengeService {
   ): Promise<ChallengeRow> {
     const client = opts.client ?? 'janitor';
     return this.database.withLock(`name:${row.fqdn}`, async () => {
+      await this.pending.flushName(row.fqdn);
       const [fresh] = await this.db.select().from(challenges).where(eq(challenges.id, row.id));
       if (!fresh) throw new AppError('CHALLENGE_NOT_FOUND', 'no challenge with that id');
       // The janitor decided on a row read before the lock; the row may have moved on since.
@@ -192,6 +197,8 @@ export class ChallengeService {
             ttl: provider.settings.ttl ?? plugin.defaults.ttl, recordId: fresh.pluginRecordId, ...(fresh.zone ? { zone: fresh.zone } : {}),
           });
         } catch (err) {
+          // Cut off by shutdown: the row is left as it was (record still 'present'/'unknown') for the janitor.
+          if (this.registry.stopping.aborted) throw err;
           await this.db
             .update(challenges)
             .set({ status, cleanupAttempts: fresh.cleanupAttempts + 1, error: errorText('cleanup ', err), completedAt: fresh.completedAt ?? (active ? new Date() : null), updatedAt: new Date(), claimedUntil: null })
@@ -201,17 +208,13 @@ export class ChallengeService {
           throw err;
         }
       }
-      const [updated] = await this.db
-        .update(challenges)
-        .set({
-          status, recordState: fresh.recordState === 'none' ? 'none' : 'removed', completedAt: fresh.completedAt ?? new Date(), updatedAt: new Date(), claimedUntil: null,
-          ...(opts.reason ? { error: opts.reason } : {}),
-        })
-        .where(eq(challenges.id, fresh.id))
-        .returning();
+      const updated = await this.pending.write(fresh, { recordState: fresh.recordState }, {
+        status, recordState: fresh.recordState === 'none' ? 'none' : 'removed', completedAt: fresh.completedAt ?? new Date(), updatedAt: new Date(), claimedUntil: null,
+        ...(opts.reason ? { error: opts.reason } : {}),
+      });
       if (active) this.counted(status, provider.name);
       this.outcome('cleanup', fresh, provider.name, client, started, mayExist ? 'ok' : 'no_record');
-      return updated!;
+      return updated;
     });
   }
 

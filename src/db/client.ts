@@ -54,6 +54,53 @@ class KeyedMutex {
 const LOCK_NAMESPACE = 0x0d01;
 const PGLITE_MEMORY_PARAMS = ['-c', 'shared_buffers=8MB', '-c', 'wal_buffers=1MB', '-c', 'work_mem=1MB'];
 
+const CONNECTION_ERROR_CODES: ReadonlySet<string> = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'CONNECT_TIMEOUT', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED',
+  '57P01', '57P02', '57P03', '08006', '08001', '08004',
+]);
+
+/** The code of a connection-level failure (server down, restarting, unreachable) as postgres.js, node and drizzle report it. */
+export function connectionErrorCode(err: unknown): string | undefined {
+  for (let e = err as { code?: string; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
+    if (CONNECTION_ERROR_CODES.has(e.code ?? '')) return e.code;
+  }
+  return undefined;
+}
+
+export function isConnectionError(err: unknown): boolean {
+  return connectionErrorCode(err) !== undefined;
+}
+
+const NEVER = new Promise<never>(() => {});
+
+/**
+ * postgres.js 3.4.9 (the newest) kills the process with an uncatchable TypeError when a query goes to a pinned
+ * connection whose socket has closed (porsager/postgres#1154, #1208), and sql.begin() sends ROLLBACK or COMMIT
+ * on its connection once the callback settles. So once a transaction's connection is gone its callback never
+ * settles: begin() still rejects (postgres.js races the callback against the connection closing), the
+ * connection goes back to the pool to reconnect, and nothing is written to the dead one.
+ */
+function guardBegin(client: postgres.Sql): void {
+  const begin = client.begin.bind(client) as (...args: unknown[]) => Promise<unknown>;
+  client.begin = ((...args: unknown[]) => {
+    const fn = args.pop() as (tx: unknown) => unknown;
+    let lost = false;
+    const run = begin(...args, async (tx: unknown) => {
+      try {
+        const result = await fn(tx);
+        return lost ? NEVER : result;
+      } catch (err) {
+        if (lost || isConnectionError(err)) return NEVER;
+        throw err;
+      }
+    });
+    run.catch((err: unknown) => {
+      if (isConnectionError(err)) lost = true;
+    });
+    return run;
+  }) as typeof client.begin;
+}
+
 export interface DatabaseOptions {
   databaseUrl?: string;
   dataDir: string;
@@ -88,35 +135,47 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
     };
   }
 
-  const onnotice = () => {};
-  const client = postgres(opts.databaseUrl, { max: opts.poolSize ?? 10, onnotice, connect_timeout: 10, idle_timeout: 60 });
-  // Session advisory locks need their own connections: taken from the main pool they could use up
-  // every connection while the locked work waits for one to run its queries.
-  const lockClient = postgres(opts.databaseUrl, { max: 16, onnotice, connect_timeout: 10, idle_timeout: 60 });
+  // patches/postgres+3.4.9.patch: when its socket closed, a postgres.js 3.4.9 connection kept a buffered write
+  // (so it never sent its next startup message and hung until connect_timeout) and the error the server sent
+  // before closing (so the first query after reconnecting failed with the old 57P01).
+  // postgres.js's default backoff grows with every failed connect of the pool (3^n / 100 s, up to 20 s) and
+  // a query handed to a connection waits out that connection's backoff: after an outage of a few seconds
+  // requests would stall for up to 20 s with the server long back. Capped at 1 s: a refused connect is cheap.
+  // fetch_types off: every new connection's array-type query is run by postgres.js with nobody awaiting it, so a
+  // server that goes away during it is an unhandled rejection that ends the process. No column here is an array.
+  const common = { onnotice: () => {}, connect_timeout: 10, idle_timeout: 60, fetch_types: false, backoff: (n: number) => Math.min(0.05 * 2 ** n, 1) };
+  const client = postgres(opts.databaseUrl, { max: opts.poolSize ?? 10, ...common });
+  // Lock transactions need their own connections: taken from the main pool they could use up every
+  // connection while the locked work waits for one to run its queries.
+  const lockClient = postgres(opts.databaseUrl, { max: 16, ...common });
+  guardBegin(client);
+  guardBegin(lockClient);
   const db = drizzlePostgres(client, { schema }) as unknown as Db;
-  const withSessionLock = async <T>(key: string, fn: () => Promise<T>, tryOnly: boolean): Promise<T | null> => {
-    const conn = await lockClient.reserve();
+  // A transaction-scoped advisory lock held while `fn` runs on the main pool; it goes with the transaction,
+  // so a replica or connection that dies mid-work releases it without an unlock.
+  const withXactLock = async <T>(key: string, fn: () => Promise<T>, tryOnly: boolean): Promise<T | null> => {
+    let work: Promise<T> | undefined;
+    const holding = lockClient.begin(async (tx) => {
+      const [row] = tryOnly
+        ? await tx`select pg_try_advisory_xact_lock(${LOCK_NAMESPACE}, hashtext(${key})) as ok`
+        : await tx`select true as ok from pg_advisory_xact_lock(${LOCK_NAMESPACE}, hashtext(${key}))`;
+      if (!row?.ok) return;
+      work = fn();
+      await work.catch(() => undefined);
+    });
     try {
-      if (tryOnly) {
-        const [row] = await conn`select pg_try_advisory_lock(${LOCK_NAMESPACE}, hashtext(${key})) as ok`;
-        if (!row?.ok) return null;
-      } else {
-        await conn`select pg_advisory_lock(${LOCK_NAMESPACE}, hashtext(${key}))`;
-      }
-      try {
-        return await fn();
-      } finally {
-        await conn`select pg_advisory_unlock(${LOCK_NAMESPACE}, hashtext(${key}))`.catch(() => undefined);
-      }
-    } finally {
-      conn.release();
+      await holding;
+    } catch (err) {
+      // The lock's connection died after the work began: the work's own outcome is the answer.
+      if (!work) throw err;
     }
+    return work ? await work : null;
   };
   return {
     db,
     kind: 'postgres',
-    withLock: (key, fn) => local.run(key, () => withSessionLock(key, fn, false) as Promise<Awaited<ReturnType<typeof fn>>>),
-    tryLock: async (key, fn) => (local.held(key) ? null : local.run(key, () => withSessionLock(key, fn, true))),
+    withLock: (key, fn) => local.run(key, () => withXactLock(key, fn, false) as Promise<Awaited<ReturnType<typeof fn>>>),
+    tryLock: async (key, fn) => (local.held(key) ? null : local.run(key, () => withXactLock(key, fn, true))),
     listen: async (channel, onMessage) => {
       const sub = await client.listen(channel, (payload) => onMessage(payload));
       return () => sub.unlisten();

@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { Logger } from 'pino';
+import { connectionErrorCode } from '../db/client.js';
 import { AppError, isAppError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import { requireSecret } from './auth.js';
@@ -16,14 +17,6 @@ export interface AppDeps extends OpsDeps {
   adminToken: string;
   internal: Hono;
   admin: Hono;
-}
-
-/** Connection-level database failures (server down, restarting, unreachable), as postgres.js and node report them. */
-function isDatabaseUnavailable(err: unknown): boolean {
-  for (let e = err as { code?: string; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
-    if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'CONNECT_TIMEOUT', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', '57P01', '57P02', '57P03', '08006', '08001', '08004'].includes(e.code ?? '')) return true;
-  }
-  return false;
 }
 
 function routeFamily(path: string): string {
@@ -52,8 +45,8 @@ export function createApp(deps: AppDeps): Hono {
     let e: AppError;
     if (isAppError(err)) e = err;
     else if (err instanceof HTTPException && err.status < 500) e = new AppError('VALIDATION_ERROR', err.message || 'bad request', { status: err.status });
-    else if (isDatabaseUnavailable(err)) {
-      deps.log.warn({ err: (err as Error).message, path: c.req.path }, 'database unavailable');
+    else if (connectionErrorCode(err)) {
+      deps.log.warn({ err: (err as Error).message, code: connectionErrorCode(err), path: c.req.path }, 'database unavailable');
       e = new AppError('SERVICE_UNAVAILABLE', 'the database is unavailable; try again shortly', { headers: { 'Retry-After': '5' } });
     }
     else {

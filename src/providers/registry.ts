@@ -7,6 +7,15 @@ import { dropProviderSeries, type Metrics } from '../metrics.js';
 import { MemoryLimiter, RedisLimiter, takeWithin, type RateLimiter } from './limiter.js';
 import type { AnyProviderPlugin, PluginSettings, PresentResult, RecordRequest, TestResult } from './plugin.js';
 
+/** Settles with `work`, or rejects with the signal's reason as soon as it aborts. */
+function abandonOnAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
 /**
  * A type without its own `rateLimit` gets 600 calls a minute: an operator's own DNS server or script takes that
  * without notice, and a 100-name certificate fits in one burst. A call over the budget waits up to 10 s for a
@@ -50,6 +59,7 @@ export class ProviderRegistry {
   private readonly plugins = new Map<string, AnyProviderPlugin>();
   private readonly guards = new Map<string, Guard>();
   private readonly limiter: RateLimiter;
+  private readonly shutdown = new AbortController();
 
   constructor(plugins: AnyProviderPlugin[], private readonly deps: RegistryDeps) {
     for (const p of plugins) this.plugins.set(p.type, p);
@@ -101,6 +111,16 @@ export class ProviderRegistry {
     const plugin = this.plugin(p.type);
     if (!plugin.test) return { ok: true, message: `provider type ${p.type} has nothing to test from here` };
     return this.guarded(p, 'test', true, (ctx) => plugin.test!(p.credentials, ctx), signal);
+  }
+
+  /** Aborted by abortCalls(): the shutdown signal every plugin call gets. */
+  get stopping(): AbortSignal {
+    return this.shutdown.signal;
+  }
+
+  /** For the end of the drain: calls still running are aborted and refused from now on. */
+  abortCalls(): void {
+    this.shutdown.abort(new AppError('SERVICE_UNAVAILABLE', 'the daemon is shutting down'));
   }
 
   breakerState(providerId: string): 'closed' | 'open' | 'half-open' {
@@ -179,7 +199,8 @@ export class ProviderRegistry {
     const g = this.guard(p);
     // Every line a plugin logs names the provider and the name it works on.
     const log = this.deps.log.child({ provider: p.name, provider_id: p.id, provider_type: p.type, step, ...(fqdn ? { fqdn } : {}) });
-    const ctx = { log, settings: this.deps.settings, ...(signal ? { signal } : {}) };
+    const stop = this.shutdown.signal;
+    const ctx = { log, settings: this.deps.settings, signal: signal ? AbortSignal.any([signal, stop]) : stop };
     const started = performance.now();
     const observe = (outcome: string) =>
       this.deps.metrics.pluginCallSeconds.labels(p.name, p.type, step, outcome).observe((performance.now() - started) / 1000);
@@ -193,10 +214,11 @@ export class ProviderRegistry {
         headers: { 'Retry-After': String(wait) },
       });
     }
+    // A plugin that ignores its signal is abandoned, not awaited: shutdown must not wait on the far side.
     try {
-      if (limited) await this.limit(p, log, signal);
+      if (limited) await this.limit(p, log, ctx.signal);
       g.lastFqdn = fqdn;
-      const result = (await g.breaker.fire(() => fn(ctx))) as T;
+      const result = (await g.breaker.fire(() => (stop.aborted ? Promise.reject(stop.reason) : abandonOnAbort(fn(ctx), stop)))) as T;
       observe('ok');
       return result;
     } catch (err) {

@@ -1,0 +1,128 @@
+// Row updates recording what a provider already did, held in memory while the database is away and retried until it is back.
+import { and, eq } from 'drizzle-orm';
+import type { Logger } from 'pino';
+import { isConnectionError, type Database } from '../db/client.js';
+import { challenges, type ChallengeRow, type ChallengeStatus, type RecordState } from '../db/schema.js';
+import type { Metrics } from '../metrics.js';
+
+type Change = Partial<Omit<ChallengeRow, 'id'>>;
+
+interface Entry {
+  row: ChallengeRow;
+  /** The row as it was when the provider was called: a row someone else has moved on since is theirs. */
+  expect: { status?: ChallengeStatus; recordState: RecordState };
+  set: Change;
+  inflight?: Promise<void>;
+}
+
+export interface PendingWritesOptions {
+  /** Entries kept at most; past that a lost write is answered with 503 again (default 10 000). */
+  max?: number;
+  retryMs?: number;
+}
+
+/**
+ * A provider call that succeeded must not be answered with a failure, or the client repeats it (a second
+ * delete, a second record). So when the row update after it cannot reach the database, the outcome is kept
+ * here, the client gets the row as it will be, and the update is retried in the background. Whoever acts on
+ * a name next flushes that name's entries first (under the name lock), so nobody decides on a stale row.
+ * If the process dies meanwhile, the janitor's recovery of CREATED and record-holding rows covers the loss.
+ */
+export class PendingWrites {
+  private readonly entries = new Map<string, Entry>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly database: Database,
+    private readonly metrics: Metrics,
+    private readonly log: Logger,
+    private readonly opts: PendingWritesOptions = {},
+  ) {}
+
+  /** Writes `set` to the row (if it is still as `expect` says); if the database is unreachable, keeps it for later. */
+  async write(row: ChallengeRow, expect: Entry['expect'], set: Change): Promise<ChallengeRow> {
+    const entry: Entry = { row, expect, set };
+    try {
+      const landed = await this.apply(entry);
+      if (landed) return landed;
+      const [now] = await this.database.db.select().from(challenges).where(eq(challenges.id, row.id));
+      return now ?? { ...row, ...set };
+    } catch (err) {
+      if (!isConnectionError(err) || this.entries.size >= (this.opts.max ?? 10_000)) throw err;
+      this.entries.set(row.id, entry);
+      this.metrics.pendingWrites.set(this.entries.size);
+      this.log.warn({ challenge: row.id, err: (err as Error).message }, 'database unavailable; the provider call is done and its record is kept until the database is back');
+      this.timer ??= setInterval(() => void this.flushAll(), this.opts.retryMs ?? 500).unref();
+      return { ...row, ...set };
+    }
+  }
+
+  /** The row as it will be once its pending update lands. */
+  overlay(row: ChallengeRow): ChallengeRow {
+    const e = this.entries.get(row.id);
+    return e ? { ...row, ...e.set } : row;
+  }
+
+  /** Lands every pending update for `fqdn`; throws while the database is still unreachable. */
+  async flushName(fqdn: string): Promise<void> {
+    for (const e of [...this.entries.values()]) if (e.row.fqdn === fqdn) await this.flush(e);
+  }
+
+  /** One last try at shutdown; what is left is recovered by the janitor. */
+  async stop(): Promise<void> {
+    await this.flushAll();
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  private async flushAll(): Promise<void> {
+    try {
+      for (const e of [...this.entries.values()]) await this.flush(e);
+    } catch {
+      // Still away: the timer tries again.
+    }
+  }
+
+  /** Single-flight per entry, so a background try and a request never write the same entry twice at once. */
+  private flush(e: Entry): Promise<void> {
+    e.inflight ??= this.apply(e).then(
+      (landed) => {
+        if (this.entries.get(e.row.id) === e) this.entries.delete(e.row.id);
+        this.metrics.pendingWrites.set(this.entries.size);
+        if (this.entries.size === 0 && this.timer) {
+          clearInterval(this.timer);
+          this.timer = undefined;
+        }
+        if (!landed) this.log.warn({ challenge: e.row.id }, 'a pending challenge update was dropped: the row had been changed meanwhile');
+      },
+      (err: unknown) => {
+        e.inflight = undefined;
+        if (!isConnectionError(err)) {
+          this.entries.delete(e.row.id);
+          this.metrics.pendingWrites.set(this.entries.size);
+          this.log.error({ challenge: e.row.id, err: (err as Error).message }, 'a pending challenge update failed');
+          return;
+        }
+        throw err;
+      },
+    );
+    return e.inflight;
+  }
+
+  private async apply(e: Entry): Promise<ChallengeRow | undefined> {
+    const [updated] = await this.database.db
+      .update(challenges)
+      .set(e.set)
+      .where(and(
+        eq(challenges.id, e.row.id),
+        eq(challenges.recordState, e.expect.recordState),
+        ...(e.expect.status ? [eq(challenges.status, e.expect.status)] : []),
+      ))
+      .returning();
+    return updated;
+  }
+}
