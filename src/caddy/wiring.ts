@@ -109,7 +109,7 @@ export function createCaddySync(deps: CaddyDeps): CaddySync | null {
         m.caddySyncFailures.set(s.consecutiveFailures);
         // Reset first: a provider no longer refused (fixed, deleted) must drop out, not stay at its last value.
         m.caddyPoliciesRefused.reset();
-        for (const r of s.refused) m.caddyPoliciesRefused.labels(r.providerId, r.name).inc();
+        for (const r of s.refused) m.caddyPoliciesRefused.labels(r.name).inc();
       },
     },
   });
