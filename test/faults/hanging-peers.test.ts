@@ -1,6 +1,7 @@
-// Peers that never answer: a hanging webhook, a DNS server nobody runs and a hanging script each end within their
+// Peers that never answer: a hanging webhook, a wedged DNS server and a hanging script each end within their
 // timeouts with their documented 504 codes, while another provider keeps answering; a shutdown cuts off what still hangs.
 import { randomBytes } from 'node:crypto';
+import { createSocket, type Socket } from 'node:dgram';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,10 +9,12 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../src/db/client.js';
 import { startTestDaemon, txtValue, type TestDaemon } from '../support/daemon.js';
-import { freeDnsPort } from '../support/ports.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 
 let hanging: WebhookReceiver;
+// A DNS server that is up but wedged: it takes every UDP query and never answers (a closed port is
+// DNS_SERVER_ERROR at once instead; test/dns/transport.test.ts covers that).
+let silentDns: Socket;
 let good: WebhookReceiver;
 let root: string;
 let d: TestDaemon;
@@ -19,6 +22,11 @@ const ids: Record<string, string> = {};
 
 beforeAll(async () => {
   [hanging, good] = await Promise.all([startWebhookReceiver(), startWebhookReceiver()]);
+  silentDns = createSocket('udp4');
+  await new Promise<void>((resolve, reject) => {
+    silentDns.once('error', reject);
+    silentDns.bind(0, '127.0.0.1', () => resolve());
+  });
   hanging.setBehaviour({ kind: 'hang' });
   root = await mkdtemp(join(tmpdir(), 'dns01-fault-script-'));
   await chmod(root, 0o755);
@@ -30,7 +38,7 @@ beforeAll(async () => {
   ids.webhook = await d.addProvider({ name: 'hanging-hook', provider_type: 'webhook', credentials: { create_url: hanging.url, max_retries: 0, timeout_seconds: 5 }, settings });
   ids.dns = await d.addProvider({
     name: 'dead-dns', provider_type: 'rfc2136', settings,
-    credentials: { nameserver: '127.0.0.1', port: await freeDnsPort(), zone: 'example.test', tsig_key_name: 'k', tsig_key_secret: randomBytes(32).toString('base64'), tsig_algorithm: 'hmac-sha256' },
+    credentials: { nameserver: '127.0.0.1', port: silentDns.address().port, zone: 'example.test', tsig_key_name: 'k', tsig_key_secret: randomBytes(32).toString('base64'), tsig_algorithm: 'hmac-sha256' },
   });
   ids.script = await d.addProvider({ name: 'hanging-script', provider_type: 'script', credentials: { script_path: 'hang.sh', timeout_seconds: 5 }, settings });
   ids.good = await d.addProvider({ name: 'answering', provider_type: 'webhook', credentials: { create_url: good.url, max_retries: 0 }, settings });
@@ -41,6 +49,7 @@ afterAll(async () => {
   } finally {
     await hanging?.stop();
     await good?.stop();
+    silentDns?.close();
     if (root) await rm(root, { recursive: true, force: true });
   }
 });
