@@ -67,16 +67,27 @@ export async function caddyAdmin(
   opts: { method?: 'GET' | 'POST' | 'PATCH'; body?: unknown; timeoutMs?: number } = {},
 ): Promise<{ status: number; text: string }> {
   const timeoutMs = opts.timeoutMs ?? 5000;
-  const res = await request(`${adminUrl}${path}`, {
-    method: opts.method ?? 'GET',
-    ...(opts.body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(opts.body) }),
-    dispatcher: adminAgent,
-    reset: true,
-    signal: AbortSignal.timeout(timeoutMs),
-    headersTimeout: timeoutMs,
-    bodyTimeout: timeoutMs,
-  });
-  return { status: res.statusCode, text: await res.body.text() };
+  const method = opts.method ?? 'GET';
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const res = await request(`${adminUrl}${path}`, {
+        method,
+        ...(opts.body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(opts.body) }),
+        dispatcher: adminAgent,
+        reset: true,
+        signal: AbortSignal.timeout(timeoutMs),
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      });
+      return { status: res.statusCode, text: await res.body.text() };
+    } catch (err) {
+      // A read that meets the moment a config load replaces the admin server is reset (ECONNRESET): a GET
+      // changes nothing, so ask again. Writes are never repeated.
+      const code = (err as { code?: string }).code;
+      if (method !== 'GET' || attempt >= 5 || !['ECONNRESET', 'UND_ERR_SOCKET', 'ECONNREFUSED'].includes(code ?? '')) throw err;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
 }
 
 async function waitForAdmin(adminUrl: string, port: number, proc: ServerProcess): Promise<void> {
