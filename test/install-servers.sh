@@ -28,6 +28,7 @@ declare -A need=(
   [/usr/bin/openssl]=openssl
   [/usr/bin/docker-compose]=docker-compose
   [/usr/bin/prlimit]=util-linux
+  [/usr/bin/chromium]=chromium
 )
 
 missing=()

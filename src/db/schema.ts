@@ -81,6 +81,8 @@ export const challenges = pgTable(
     /** Lease for background work (janitor, propagation checker) so replicas never work one row twice. */
     claimedUntil: timestamp('claimed_until', { withTimezone: true }),
     nextCheckAt: timestamp('next_check_at', { withTimezone: true }),
+    /** When the propagation checker last asked the authoritative servers (shown to an operator creating records by hand). */
+    lastCheckAt: timestamp('last_check_at', { withTimezone: true }),
   },
   (t) => [
     uniqueIndex('challenges_active_key')
@@ -92,6 +94,51 @@ export const challenges = pgTable(
   ],
 );
 
+export const PLUGIN_STATUSES = ['pending', 'loaded', 'error', 'disabled'] as const;
+export type PluginStatus = (typeof PLUGIN_STATUSES)[number];
+
+/** Loadable plugins found in DNS01_PLUGINS_DIR: what the allow-list says and what the loader made of each file. */
+export const plugins = pgTable(
+  'plugins',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    name: text('name').notNull(),
+    /** The provider type the module registers; null until a load read its metadata. */
+    type: text('type'),
+    path: text('path').notNull(),
+    /** `sha256:<hex>` of the module file as last read. */
+    signature: text('signature'),
+    enabled: boolean('enabled').notNull().default(true),
+    status: text('status').$type<PluginStatus>().notNull().default('pending'),
+    error: text('error'),
+    version: text('version'),
+    author: text('author'),
+    loadedAt: timestamp('loaded_at', { withTimezone: true }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('plugins_name_key').on(t.name)],
+);
+
+/** acme-dns accounts: a client's credentials (password hashed) and the provider that writes its TXT values. */
+export const acmeDnsRegistrations = pgTable(
+  'acme_dns_registrations',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    username: uuid('username').notNull(),
+    /** scrypt hash of the generated password; the password itself is shown once, at registration. */
+    passwordHash: text('password_hash').notNull(),
+    subdomain: uuid('subdomain').notNull(),
+    providerId: uuid('provider_id').notNull().references(() => dnsProviders.id, { onDelete: 'cascade' }),
+    /** CIDR ranges the updates may come from; empty: anywhere. */
+    allowFrom: jsonb('allow_from').$type<string[]>().notNull().default([]),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('acme_dns_registrations_username_key').on(t.username), uniqueIndex('acme_dns_registrations_subdomain_key').on(t.subdomain)],
+);
+
 export type DnsProviderRow = typeof dnsProviders.$inferSelect;
 export type ChallengeRow = typeof challenges.$inferSelect;
 export type SiteRow = typeof sites.$inferSelect;
+export type PluginRow = typeof plugins.$inferSelect;
+export type AcmeDnsRegistrationRow = typeof acmeDnsRegistrations.$inferSelect;
