@@ -18,6 +18,7 @@ import { providerRoutes } from './http/routes/providers.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { builtinPlugins } from './providers/index.js';
 import type { AnyProviderPlugin } from './providers/plugin.js';
+import { BreakerAndLimit } from './providers/guards.js';
 import { ProviderRegistry } from './providers/registry.js';
 import { scriptIdentity } from './providers/script/path.js';
 import { sandboxReadiness } from './providers/script/sandbox.js';
@@ -67,13 +68,17 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
   log.info({ database: database.kind }, 'database ready');
 
   const plugins = new Map<string, AnyProviderPlugin>();
-  for (const p of [...builtinPlugins, ...(opts.plugins ?? [])]) plugins.set(p.type, p);
-  const registry = new ProviderRegistry([...plugins.values()], {
+  for (const p of [...builtinPlugins, ...(opts.plugins ?? [])]) plugins.set(p.metadata.type, p);
+  const guards = new BreakerAndLimit({
     log: log.child({ module: 'providers' }),
     metrics,
-    settings: { allowPrivateWebhooks: config.allowPrivateWebhooks, scriptsDir: config.scriptsDir },
     ...(config.redisUrl ? { redisUrl: config.redisUrl } : {}),
     ...(opts.rateWindowMs ? { rateWindowMs: opts.rateWindowMs } : {}),
+  });
+  const registry = new ProviderRegistry([...plugins.values()], {
+    log: log.child({ module: 'providers' }),
+    settings: { allowPrivateWebhooks: config.allowPrivateWebhooks, scriptsDir: config.scriptsDir },
+    guards,
   });
   const scripts = plugins.has('script') ? sandboxReadiness(scriptIdentity()) : undefined;
   if (scripts?.sandbox === 'none') {

@@ -32,7 +32,7 @@ export async function loadBuilderInput(deps: CaddyDeps): Promise<BuilderInput> {
     } catch {
       credentials = null;
     }
-    const plugin = deps.registry.types().find((p) => p.type === row.providerType);
+    const plugin = deps.registry.has(row.providerType)?.plugin;
     providers.push({
       id: row.id, name: row.name, type: row.providerType, enabled: row.enabled, credentials,
       ...(credentials === null ? { credentialsUnreadable: true } : {}),
@@ -56,7 +56,7 @@ export async function loadBuilderInput(deps: CaddyDeps): Promise<BuilderInput> {
       daemonUrl: config.internalUrl,
       internalToken: config.internalToken!,
     },
-    plugins: Object.fromEntries(deps.registry.types().map((p) => [p.type, p])),
+    plugins: Object.fromEntries(deps.registry.types().map((t) => [t.plugin.metadata.type, t.plugin])),
   };
 }
 
@@ -72,7 +72,7 @@ export async function previewPolicies(deps: CaddyDeps): Promise<BuildResult> {
   const input = await loadBuilderInput(deps);
   const secrets = new Set<string>([input.settings.internalToken]);
   for (const p of input.providers) {
-    const fields = input.plugins[p.type]?.fields ?? [];
+    const fields = deps.registry.fields(p.type);
     for (const f of fields) {
       if (f.type !== 'secret' && f.type !== 'map') continue;
       const v = p.credentials?.[f.name];

@@ -73,9 +73,9 @@ export class ChallengeService {
     const value = checkTxtValue(req.value);
     const provider = await this.providers.get(req.providerId);
     if (!provider.enabled) throw new AppError('PROVIDER_DISABLED', `provider ${provider.name} is disabled`);
-    const plugin = this.registry.plugin(provider.providerType);
-    if (!plugin.present) throw new AppError('PROVIDER_NOT_AUTOMATED', `provider type ${provider.providerType} is solved by Caddy itself, not through the daemon`);
     const runtime = await this.providers.runtime(provider);
+    const { plugin } = runtime;
+    if (!plugin.present) throw new AppError('PROVIDER_NOT_AUTOMATED', `provider type ${provider.providerType} is solved by Caddy itself, not through the daemon`);
     const client = req.client ?? 'internal';
 
     const result = await this.database.withLock(`name:${fqdn}`, async () => {
@@ -191,10 +191,9 @@ export class ChallengeService {
       if (mayExist) {
         try {
           const runtime = await this.providers.runtime(provider);
-          const plugin = this.registry.plugin(provider.providerType);
           await this.registry.cleanup(runtime, {
             challengeId: fresh.id, fqdn: fresh.fqdn, domain: domainOf(fresh.fqdn), value: fresh.value,
-            ttl: provider.settings.ttl ?? plugin.defaults.ttl, recordId: fresh.pluginRecordId, ...(fresh.zone ? { zone: fresh.zone } : {}),
+            ttl: provider.settings.ttl ?? runtime.plugin.defaults.ttl, recordId: fresh.pluginRecordId, ...(fresh.zone ? { zone: fresh.zone } : {}),
           });
         } catch (err) {
           // Cut off by shutdown: the row is left as it was (record still 'present'/'unknown') for the janitor.

@@ -1,8 +1,23 @@
-// The shape every provider plugin exports; the registry wraps these calls with limiter, breaker and metrics.
+// Plugin interface v1: the one contract built-in and loaded provider plugins share.
 import type { Logger } from 'pino';
-import type { z } from 'zod';
+import { z } from 'zod';
 
-/** Describes one credential field so the admin API and UI can render and mask it. */
+/** A loaded module declaring another version is refused; bump only with a change that breaks plugins. */
+export const PLUGIN_INTERFACE_VERSION = 1;
+
+export interface PluginMetadata {
+  /** Registry key: what `provider_type` names. Lower-case letters, digits, `_` and `-`. */
+  type: string;
+  /** Shown to operators, e.g. "PowerDNS". */
+  name: string;
+  description: string;
+  version: string;
+  author: string;
+  documentationUrl?: string;
+  interfaceVersion: number;
+}
+
+/** Describes one credential field so the admin API and docs can render and mask it; derived from the schema. */
 export interface FieldSpec {
   name: string;
   label: string;
@@ -13,12 +28,15 @@ export interface FieldSpec {
   options?: readonly string[];
 }
 
-export interface PluginMetadata {
-  displayName: string;
-  description: string;
-  /** true: the daemon does the DNS work itself; false: Caddy has a native module and only needs config. */
-  proxied: boolean;
-  docsUrl?: string;
+/**
+ * What a credential field's `.meta()` may say, beyond zod's own checks: `title` is the label, `secret` masks it
+ * everywhere (API, Caddy preview, logs), `url` renders it as a URL. Maps (records) are always treated as secret.
+ */
+export interface FieldMeta {
+  title?: string;
+  description?: string;
+  secret?: boolean;
+  url?: boolean;
 }
 
 /** Daemon-wide settings a plugin may need; never contains secrets of other providers. */
@@ -28,10 +46,18 @@ export interface PluginSettings {
 }
 
 export interface PluginContext {
+  /** Already names the provider, step and fqdn. */
   log: Logger;
   settings: PluginSettings;
-  /** Aborted on shutdown; plugins pass it to their network calls. */
-  signal?: AbortSignal;
+  /** Aborted on shutdown or when the caller gives up; plugins pass it to their network calls. */
+  signal: AbortSignal;
+}
+
+/** What `init` gets: once, before the first call, with the daemon's logger and a bound. */
+export interface InitContext {
+  log: Logger;
+  settings: PluginSettings;
+  signal: AbortSignal;
 }
 
 /** One record edit. Names are lower-case, without the trailing dot. */
@@ -59,28 +85,127 @@ export interface TestResult {
   message: string;
 }
 
+/** Provider settings a plugin's Caddy mapping may depend on. */
+export interface CaddyOptions {
+  /** rfc2136: let Caddy's own module do the work ('native') instead of sending challenges to the daemon. */
+  mode?: 'native' | 'proxied';
+}
+
 export interface ProviderPlugin<C = Record<string, unknown>> {
-  /** Registry key and folder name. */
-  type: string;
   metadata: PluginMetadata;
-  fields: readonly FieldSpec[];
-  /** Parses and validates stored/submitted credentials; errors become 400 VALIDATION_ERROR. */
+  /** The one credential schema: validation, field specs (`fieldsOf`) and docs all come from it. Errors become 400 VALIDATION_ERROR. */
   credentials: z.ZodType<C>;
   /** Seconds; used when the provider row leaves them unset. */
   defaults: { propagationTimeout: number; pollingInterval: number; ttl: number };
-  /** Calls a minute when the provider row sets none (registry default otherwise), and the code a refusal carries. */
+  /** Calls a minute when the provider row sets none (daemon default otherwise), and the code a refusal carries. */
   rateLimit?: { perMinute: number; code: 'WEBHOOK_RATE_LIMITED' | 'PROVIDER_RATE_LIMITED' };
   /** Save-time checks that need daemon settings (e.g. a webhook URL's scheme); throws AppError. */
   check?(creds: C, settings: PluginSettings): void | Promise<void>;
   /** Checks the credentials against the far side without changing a record. */
   test?(creds: C, ctx: PluginContext): Promise<TestResult>;
-  /** Adds exactly `req.value` at `req.fqdn`; must not remove or replace other values. */
+  /** Adds exactly `req.value` at `req.fqdn`; must not remove or replace other values. Absent: Caddy solves the type itself. */
   present?(creds: C, req: RecordRequest, ctx: PluginContext): Promise<PresentResult>;
   /** Removes exactly `req.value` at `req.fqdn`; removing an absent value is a success. */
   cleanup?(creds: C, req: RecordRequest, ctx: PluginContext): Promise<void>;
-  /** The `dns.providers.*` module config Caddy needs for a native type, or null when proxied. */
-  caddyConfig?(creds: C): Record<string, unknown> | null;
+  /**
+   * The `dns.providers.*` module Caddy solves this provider with, or null to send Caddy's challenges to the daemon
+   * (acmeproxy). A type without `present` must return a module.
+   */
+  caddyConfig?(creds: C, opts: CaddyOptions): Record<string, unknown> | null;
+  /** Runs once before the first call (connections, caches); a throw or a hang past its signal refuses the plugin. */
+  init?(ctx: InitContext): Promise<void>;
+  /** Runs once when the plugin is unloaded or the daemon stops, after its last call. */
+  close?(): Promise<void>;
 }
 
 /** Lets each plugin file end in `satisfies ProviderPlugin<...>` while keeping its own credential type. */
 export type AnyProviderPlugin = ProviderPlugin<any>;
+
+/** What a loadable module's default export is: a factory handed the daemon's libraries, so the file imports nothing. */
+export interface PluginHost {
+  interfaceVersion: number;
+  z: typeof z;
+}
+export type PluginFactory = (host: PluginHost) => AnyProviderPlugin | Promise<AnyProviderPlugin>;
+
+/** The type's explicit zone, when its credentials carry one (a `zone` field); it wins over the SOA walk. */
+export function explicitZone(credentials: unknown): string | undefined {
+  const zone = (credentials as { zone?: unknown } | null)?.zone;
+  return typeof zone === 'string' && zone !== '' ? zone : undefined;
+}
+
+interface JsonSchemaProperty extends FieldMeta {
+  type?: string;
+  format?: string;
+  enum?: unknown[];
+  default?: unknown;
+  additionalProperties?: unknown;
+  anyOf?: JsonSchemaProperty[];
+}
+
+const fieldCache = new WeakMap<z.ZodType, readonly FieldSpec[]>();
+
+/** The field specs of a credential schema: its JSON Schema (input side) read with the `.meta()` keys above. */
+export function fieldsOf(plugin: AnyProviderPlugin): readonly FieldSpec[] {
+  const cached = fieldCache.get(plugin.credentials);
+  if (cached) return cached;
+  const json = z.toJSONSchema(plugin.credentials, { io: 'input', unrepresentable: 'any' }) as {
+    properties?: Record<string, JsonSchemaProperty>;
+    required?: string[];
+  };
+  const required = new Set(json.required ?? []);
+  const fields = Object.entries(json.properties ?? {}).map(([name, raw]): FieldSpec => {
+    // An optional field written as a union with null reads its shape from the non-null side.
+    const p = raw.anyOf?.find((a) => a.type !== 'null') ? { ...raw.anyOf.find((a) => a.type !== 'null'), ...raw } : raw;
+    const type: FieldSpec['type'] = p.secret
+      ? 'secret'
+      : p.enum
+        ? 'enum'
+        : p.type === 'object'
+          ? 'map'
+          : p.type === 'number' || p.type === 'integer'
+            ? 'number'
+            : p.type === 'boolean'
+              ? 'boolean'
+              : p.url || p.format === 'uri'
+                ? 'url'
+                : 'string';
+    return {
+      name,
+      label: p.title ?? name,
+      type,
+      required: required.has(name) && p.default === undefined,
+      ...(p.description ? { description: p.description } : {}),
+      ...(p.default !== undefined ? { default: p.default } : {}),
+      ...(p.enum ? { options: p.enum.map(String) } : {}),
+    };
+  });
+  fieldCache.set(plugin.credentials, fields);
+  return fields;
+}
+
+/** The shape rules every plugin (built-in or loaded) must meet; returns the problems, empty when valid. */
+export function metadataProblems(plugin: unknown): string[] {
+  const p = plugin as Partial<AnyProviderPlugin> | null;
+  if (!p || typeof p !== 'object') return ['the module did not give a plugin object'];
+  const m = p.metadata as Partial<PluginMetadata> | undefined;
+  const problems: string[] = [];
+  if (!m || typeof m !== 'object') return ['metadata is missing'];
+  if (typeof m.type !== 'string' || !/^[a-z][a-z0-9_-]{0,63}$/.test(m.type)) problems.push('metadata.type must be 1-64 of a-z, 0-9, _ and -, starting with a letter');
+  for (const key of ['name', 'description', 'version', 'author'] as const) {
+    if (typeof m[key] !== 'string' || m[key].trim() === '' || m[key].length > 200) problems.push(`metadata.${key} must be a non-empty string`);
+  }
+  if (m.documentationUrl !== undefined && (typeof m.documentationUrl !== 'string' || !/^https?:\/\//.test(m.documentationUrl))) {
+    problems.push('metadata.documentationUrl must be an http(s) URL');
+  }
+  if (m.interfaceVersion !== PLUGIN_INTERFACE_VERSION) problems.push(`metadata.interfaceVersion is ${String(m.interfaceVersion)}; this daemon speaks ${PLUGIN_INTERFACE_VERSION}`);
+  if (!p.credentials || typeof (p.credentials as z.ZodType).safeParse !== 'function') problems.push('credentials must be a zod schema (use host.z)');
+  const d = p.defaults as Partial<ProviderPlugin['defaults']> | undefined;
+  if (!d || ![d.propagationTimeout, d.pollingInterval, d.ttl].every((n) => typeof n === 'number' && n > 0)) problems.push('defaults needs positive propagationTimeout, pollingInterval and ttl');
+  for (const fn of ['check', 'test', 'present', 'cleanup', 'caddyConfig', 'init', 'close'] as const) {
+    if (p[fn] !== undefined && typeof p[fn] !== 'function') problems.push(`${fn} must be a function`);
+  }
+  if (typeof p.present === 'function' && typeof p.cleanup !== 'function') problems.push('a plugin with present needs cleanup');
+  if (typeof p.present !== 'function' && typeof p.caddyConfig !== 'function') problems.push('a plugin needs present/cleanup or caddyConfig');
+  return problems;
+}

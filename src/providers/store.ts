@@ -212,7 +212,7 @@ export class ProviderStore {
     const plugin = this.registry.plugin(row.providerType);
     const parsed = plugin.credentials.safeParse(this.decrypt(row));
     if (!parsed.success) throw new AppError('CREDENTIALS_UNREADABLE', `stored credentials of provider ${row.name} no longer validate`);
-    return { id: row.id, name: row.name, type: row.providerType, credentials: parsed.data, settings: row.settings };
+    return { id: row.id, name: row.name, type: row.providerType, credentials: parsed.data, settings: row.settings, plugin };
   }
 
   /** The API view: secret fields and anything the plugin does not describe are masked. */
@@ -221,7 +221,7 @@ export class ProviderStore {
     let credentialsReadable = true;
     try {
       const plain = this.decrypt(row);
-      const specs = new Map(this.registry.plugin(row.providerType).fields.map((f) => [f.name, f]));
+      const specs = new Map(this.registry.fields(row.providerType).map((f) => [f.name, f]));
       credentials = Object.fromEntries(
         Object.entries(plain).map(([k, v]) => {
           const spec = specs.get(k);

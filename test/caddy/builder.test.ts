@@ -22,10 +22,10 @@ const mixed = () =>
       provider('p-hook', 'webhook', { url: 'https://hooks.example.test/dns' }),
       provider('p-cf', 'cloudflare', { api_token: 'cf-token-AAAA' }),
       provider('p-r53', 'route53', { access_key_id: 'AKIAEXAMPLE', secret_access_key: 'r53-secret', region: 'eu-west-1' }),
-      provider('p-ns1', 'rfc2136', { server: '10.0.0.53', port: 5353, key_name: 'acme-key', key_alg: 'HMAC-SHA256', key: 'c2VjcmV0' }, {
+      provider('p-ns1', 'rfc2136', { nameserver: '10.0.0.53', port: 5353, tsig_key_name: 'acme-key', tsig_algorithm: 'HMAC-SHA256', tsig_key_secret: 'c2VjcmV0' }, {
         caddyMode: 'native', propagationTimeout: 90, resolvers: ['10.0.0.53:5353'],
       }),
-      provider('p-ns2', 'rfc2136', { server: '10.0.0.54', key_name: 'k', key_alg: 'hmac-sha512', key: 'eA==' }),
+      provider('p-ns2', 'rfc2136', { nameserver: '10.0.0.54', tsig_key_name: 'k', tsig_algorithm: 'hmac-sha512', tsig_key_secret: 'eA==' }),
       provider('p-script', 'script', { script_path: '/scripts/dns.sh' }, { propagationTimeout: -1 }),
     ],
     [
@@ -64,7 +64,7 @@ describe('buildTlsPolicies', () => {
         provider('p-invalid', 'cloudflare', { api_token: '' , zone_token: 'leak-me-not-0001' }),
         provider('p-unknown', 'powerdns-magic', { api_key: 'x' }),
         provider('p-ok', 'hetzner', { api_token: 'hz-token' }),
-        provider('p-rfc-broken', 'rfc2136', { server: '10.0.0.1' }, { caddyMode: 'native' }),
+        provider('p-rfc-broken', 'rfc2136', { nameserver: '10.0.0.1' }, { caddyMode: 'native' }),
       ],
       [
         site('s1', 'p-bad', ['bad.example.com']),

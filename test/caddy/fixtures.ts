@@ -1,5 +1,6 @@
 // Builder inputs shared by the Caddy tests and the builder benchmark: built-in plugins plus stand-ins for proxied types.
 import { z } from 'zod';
+import { builtin } from '../../src/providers/builtin.js';
 import type { AnyProviderPlugin, ProviderPlugin } from '../../src/providers/plugin.js';
 import type { BuilderInput, BuilderProvider, BuilderSettings, BuilderSite } from '../../src/caddy/types.js';
 import { cloudflare } from '../../src/providers/cloudflare/index.js';
@@ -12,18 +13,19 @@ import { godaddy } from '../../src/providers/godaddy/index.js';
 import { hetzner } from '../../src/providers/hetzner/index.js';
 import { vultr } from '../../src/providers/vultr/index.js';
 import { dnsimple } from '../../src/providers/dnsimple/index.js';
+import { rfc2136 } from '../../src/providers/rfc2136/index.js';
 
 /**
- * The builder only reads `metadata.proxied` of proxied types (they always become acmeproxy), so
- * these stand in for the webhook/script/manual/rfc2136 plugins built elsewhere in the tree.
+ * A type with `present` and no Caddy module always becomes acmeproxy, so these stand in for the
+ * webhook/script/manual plugins built elsewhere in the tree.
  */
 function proxied(type: string): ProviderPlugin<Record<string, unknown>> {
   return {
-    type,
-    metadata: { displayName: type, description: `${type} (proxied)`, proxied: true },
-    fields: [],
+    metadata: builtin(type, type, `${type} (proxied)`),
     credentials: z.record(z.string(), z.unknown()),
     defaults: { propagationTimeout: 120, pollingInterval: 2, ttl: 60 },
+    present: async () => ({}),
+    cleanup: async () => undefined,
   };
 }
 
@@ -37,7 +39,7 @@ export const PLUGINS: Record<string, AnyProviderPlugin> = {
   script: proxied('script'),
   manual: proxied('manual'),
   external: proxied('external'),
-  rfc2136: proxied('rfc2136'),
+  rfc2136,
 };
 
 export const TOKEN = 'internal-token-0123456789abcdef';

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { builtinPlugins } from '../../src/providers/index.js';
+import { fieldsOf } from '../../src/providers/plugin.js';
 import { devDependency, repoRoot } from './support.js';
 
 const dockerfile = readFileSync(join(repoRoot, 'Dockerfile'), 'utf8');
@@ -65,7 +66,8 @@ function caddyModulePins(): Map<string, { arg: string; module: string; version: 
  * Every `dns.providers.*` module the daemon can write: each native type from the registry, acmeproxy
  * (every proxied type) and rfc2136 (its native mode, src/caddy/dns-module.ts).
  */
-const moduleTypes = ['acmeproxy', 'rfc2136', ...builtinPlugins.filter((p) => !p.metadata.proxied).map((p) => p.type)];
+const nativeTypes = builtinPlugins.filter((p) => !p.present);
+const moduleTypes = ['acmeproxy', 'rfc2136', ...nativeTypes.map((p) => p.metadata.type)];
 
 const resolve = (image: string) => image.replace(/\$\{(\w+)\}|\$(\w+)/g, (_, a, b) => globalArgs.get(a ?? b) ?? '');
 
@@ -176,12 +178,13 @@ describe('Dockerfile images', () => {
       expect(docModule).toBe(module);
       expect(version.startsWith(docVersion!), `${type}: docs say ${docVersion}, Dockerfile ${version}`).toBe(true);
     }
-    for (const plugin of builtinPlugins.filter((p) => !p.metadata.proxied)) {
+    for (const plugin of nativeTypes) {
+      const type = plugin.metadata.type;
       // Every credential field set, so every optional field the type can write shows up.
-      const written = plugin.caddyConfig!(Object.fromEntries(plugin.fields.map((f) => [f.name, 'set'])) as never)!;
-      expect(written.name).toBe(plugin.type);
-      const extra = Object.keys(written).filter((k) => k !== 'name' && !rows.get(plugin.type)!.fields.includes(k));
-      expect(extra, `${plugin.type} writes fields its pinned module lacks`).toEqual([]);
+      const written = plugin.caddyConfig!(Object.fromEntries(fieldsOf(plugin).map((f) => [f.name, 'set'])) as never, {})!;
+      expect(written.name).toBe(type);
+      const extra = Object.keys(written).filter((k) => k !== 'name' && !rows.get(type)!.fields.includes(k));
+      expect(extra, `${type} writes fields its pinned module lacks`).toEqual([]);
     }
   });
 

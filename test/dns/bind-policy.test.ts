@@ -7,7 +7,7 @@ import { isAppError } from '../../src/errors.js';
 import { txtValues } from '../../src/dns/lookup.js';
 import { startBind, startKnot, type RunningDnsServer } from '../support/dns-servers/index.js';
 
-const ctx = { log: pino({ level: 'silent' }), settings: { allowPrivateWebhooks: true, scriptsDir: '/tmp' } };
+const ctx = { log: pino({ level: 'silent' }), settings: { allowPrivateWebhooks: true, scriptsDir: '/tmp' }, signal: new AbortController().signal };
 const key = { name: 'acme', algorithm: 'hmac-sha256' as const, secret: randomBytes(32).toString('base64') };
 
 describe('BIND policy and forwarding', () => {

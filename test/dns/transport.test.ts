@@ -22,7 +22,7 @@ describe('DNS transport to a closed UDP port', () => {
     const creds = rfc2136.credentials.parse({
       nameserver: '127.0.0.1', port, tsig_key_name: 'acme', tsig_key_secret: randomBytes(32).toString('base64'), zone: 'example.test',
     });
-    const ctx = { log: pino({ level: 'silent' }), settings: { allowPrivateWebhooks: false, scriptsDir: '/tmp' } };
+    const ctx = { log: pino({ level: 'silent' }), settings: { allowPrivateWebhooks: false, scriptsDir: '/tmp' }, signal: new AbortController().signal };
     const err = await rfc2136
       .present(creds, { challengeId: 'c1', fqdn: '_acme-challenge.example.test', domain: 'example.test', value: 'v'.repeat(43), ttl: 60, zone: 'example.test' }, ctx)
       .catch((e: unknown) => e);

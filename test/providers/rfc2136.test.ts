@@ -9,7 +9,7 @@ import { TSIG_ALGORITHMS, type TsigAlgorithm } from '../../src/dns/tsig.js';
 import { checkPropagation } from '../../src/dns/propagation.js';
 import { startBind, startKnot, startPowerDns, type DnsServerOptions, type RunningDnsServer } from '../support/dns-servers/index.js';
 
-const ctx: PluginContext = { log: pino({ level: 'silent' }), settings: { allowPrivateWebhooks: true, scriptsDir: '/tmp' } };
+const ctx: PluginContext = { log: pino({ level: 'silent' }), settings: { allowPrivateWebhooks: true, scriptsDir: '/tmp' }, signal: new AbortController().signal };
 const ZONE = 'example.test';
 const KEPT = '_acme-challenge.keep.example.test';
 // BIND 9.18, Knot 3.2 and PowerDNS 4.7 all take md5 through sha512 (PEERS.md; checked here).
@@ -58,10 +58,12 @@ describe('rfc2136 credentials', () => {
 
   it('builds the caddy-dns/rfc2136 module config', () => {
     const c = rfc2136.credentials.parse({ ...base, nameserver: '::1', port: 5353, tsig_algorithm: 'md5' });
-    expect(rfc2136.caddyConfig(c)).toEqual({
+    expect(rfc2136.caddyConfig(c, { mode: 'native' })).toEqual({
       name: 'rfc2136', key_name: 'acme', key_alg: 'hmac-md5.sig-alg.reg.int', key: base.tsig_key_secret, server: '[::1]:5353',
     });
-    expect(rfc2136.metadata.proxied).toBe(true);
+    // Without native mode, Caddy sends rfc2136 challenges to the daemon.
+    expect(rfc2136.caddyConfig(c, {})).toBeNull();
+    expect(rfc2136.caddyConfig(c, { mode: 'proxied' })).toBeNull();
   });
 });
 

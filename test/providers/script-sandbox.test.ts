@@ -22,7 +22,7 @@ let root: string;
 let scriptsDir: string;
 
 const req: RecordRequest = { challengeId: 'ch-sb', fqdn: '_acme-challenge.sb.example.com', domain: 'sb.example.com', value: 'A'.repeat(43), ttl: 60 };
-const ctx = (): PluginContext => ({ log: pino({ level: 'silent' }), settings: { scriptsDir, allowPrivateWebhooks: false } });
+const ctx = (): PluginContext => ({ log: pino({ level: 'silent' }), settings: { scriptsDir, allowPrivateWebhooks: false }, signal: new AbortController().signal });
 
 async function outDir(): Promise<string> {
   const dir = await mkdtemp(join(root, 'out-'));

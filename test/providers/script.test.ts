@@ -46,7 +46,7 @@ function capture() {
 }
 
 function ctxWith(log = capture().log, signal?: AbortSignal): PluginContext {
-  return { log, settings: { scriptsDir, allowPrivateWebhooks: false }, ...(signal ? { signal } : {}) };
+  return { log, settings: { scriptsDir, allowPrivateWebhooks: false }, signal: signal ?? new AbortController().signal };
 }
 
 /** A fresh directory the script (uid 65534 when we are root) can write its records into. */

@@ -12,7 +12,7 @@ const AUTH = 'Bearer auth-secret-7f3a9c';
 const CUSTOM = 'custom-secret-b81d2e';
 const logLines: string[] = [];
 const log = pino({ level: 'trace' }, new Writable({ write(chunk, _enc, cb) { logLines.push(String(chunk)); cb(); } }));
-const ctx = (allowPrivateWebhooks = true): PluginContext => ({ log, settings: { allowPrivateWebhooks, scriptsDir: '/nonexistent' } });
+const ctx = (allowPrivateWebhooks = true): PluginContext => ({ log, settings: { allowPrivateWebhooks, scriptsDir: '/nonexistent' }, signal: new AbortController().signal });
 
 function creds(over: Record<string, unknown>): WebhookCredentials {
   return webhookPlugin.credentials.parse({ auth_value: AUTH, headers: { 'X-Api-Key': CUSTOM }, retry_backoff_ms: 5, ...over });
@@ -271,7 +271,8 @@ describe('webhook provider: test() and credentials', () => {
       expect(r.success).toBe(false);
       expect(JSON.stringify(r.error?.issues.map((i) => i.message))).not.toContain('custom-secret');
     }
-    expect(webhookPlugin.caddyConfig()).toBeNull();
-    expect(webhookPlugin.metadata.proxied).toBe(true);
+    // No Caddy module of its own: Caddy sends webhook challenges to the daemon.
+    expect('caddyConfig' in webhookPlugin).toBe(false);
+    expect(typeof webhookPlugin.present).toBe('function');
   });
 });

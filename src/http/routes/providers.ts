@@ -11,7 +11,13 @@ export function providerRoutes(store: ProviderStore, registry: ProviderRegistry,
   app.get('/provider-types', (c) =>
     c.json({
       success: true,
-      provider_types: registry.types().map((p) => ({ type: p.type, ...p.metadata, fields: p.fields, defaults: p.defaults, can_test: Boolean(p.test) })),
+      provider_types: registry.types().map(({ plugin: p, category, fields }) => ({
+        type: p.metadata.type, name: p.metadata.name, description: p.metadata.description, version: p.metadata.version,
+        author: p.metadata.author, documentation_url: p.metadata.documentationUrl ?? null, interface_version: p.metadata.interfaceVersion,
+        category,
+        // true: the daemon writes the records (Caddy sends challenges to it); false: Caddy's own module does.
+        proxied: Boolean(p.present), fields, defaults: p.defaults, can_test: Boolean(p.test),
+      })),
     }),
   );
 

@@ -1,29 +1,19 @@
 // DNSimple: Caddy solves it natively with caddy-dns/dnsimple (libdns/dnsimple field names).
 import { z } from 'zod';
+import { builtin } from '../builtin.js';
 import type { ProviderPlugin } from '../plugin.js';
 
 const credentials = z.object({
-  api_access_token: z.string().min(1),
+  api_access_token: z.string().min(1).meta({ title: 'API access token', secret: true }),
   /** Only needed with a user token; an account token implies the account. */
-  account_id: z.string().min(1).optional(),
+  account_id: z.string().min(1).optional().meta({ title: 'Account ID' }),
   /** e.g. https://api.sandbox.dnsimple.com for the sandbox. */
-  api_url: z.url().optional(),
+  api_url: z.url().optional().meta({ title: 'API URL' }),
 });
 type Creds = z.infer<typeof credentials>;
 
 export const dnsimple = {
-  type: 'dnsimple',
-  metadata: {
-    displayName: 'DNSimple',
-    description: 'DNSimple, solved by Caddy through the caddy-dns/dnsimple module.',
-    proxied: false,
-    docsUrl: 'https://github.com/caddy-dns/dnsimple',
-  },
-  fields: [
-    { name: 'api_access_token', label: 'API access token', type: 'secret', required: true },
-    { name: 'account_id', label: 'Account ID', type: 'string', required: false },
-    { name: 'api_url', label: 'API URL', type: 'url', required: false },
-  ],
+  metadata: builtin('dnsimple', 'DNSimple', 'DNSimple, solved by Caddy through the caddy-dns/dnsimple module.', 'https://github.com/caddy-dns/dnsimple'),
   credentials,
   defaults: { propagationTimeout: 120, pollingInterval: 5, ttl: 60 },
   caddyConfig: (c: Creds) => ({

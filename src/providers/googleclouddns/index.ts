@@ -1,29 +1,17 @@
 // Google Cloud DNS: Caddy solves it natively with caddy-dns/googleclouddns (libdns/googleclouddns field names).
 import { z } from 'zod';
+import { builtin } from '../builtin.js';
 import type { ProviderPlugin } from '../plugin.js';
 
 const credentials = z.object({
-  gcp_project: z.string().min(1),
+  gcp_project: z.string().min(1).meta({ title: 'Project ID' }),
   /** Path, on Caddy's host, to a service-account JSON file; unset: Application Default Credentials. */
-  gcp_application_default: z.string().min(1).optional(),
+  gcp_application_default: z.string().min(1).optional().meta({ title: 'Service account file', description: "Path on Caddy's host to a service-account JSON file; empty uses Application Default Credentials" }),
 });
 type Creds = z.infer<typeof credentials>;
 
 export const googleclouddns = {
-  type: 'googleclouddns',
-  metadata: {
-    displayName: 'Google Cloud DNS',
-    description: 'Google Cloud DNS, solved by Caddy through the caddy-dns/googleclouddns module.',
-    proxied: false,
-    docsUrl: 'https://github.com/caddy-dns/googleclouddns',
-  },
-  fields: [
-    { name: 'gcp_project', label: 'Project ID', type: 'string', required: true },
-    {
-      name: 'gcp_application_default', label: 'Service account file', type: 'string', required: false,
-      description: "Path on Caddy's host to a service-account JSON file; empty uses Application Default Credentials",
-    },
-  ],
+  metadata: builtin('googleclouddns', 'Google Cloud DNS', 'Google Cloud DNS, solved by Caddy through the caddy-dns/googleclouddns module.', 'https://github.com/caddy-dns/googleclouddns'),
   credentials,
   defaults: { propagationTimeout: 180, pollingInterval: 5, ttl: 60 },
   caddyConfig: (c: Creds) => ({

@@ -1,19 +1,13 @@
 // Hetzner DNS: Caddy solves it natively with caddy-dns/hetzner.
 import { z } from 'zod';
+import { builtin } from '../builtin.js';
 import type { ProviderPlugin } from '../plugin.js';
 
-const credentials = z.object({ api_token: z.string().min(1) });
+const credentials = z.object({ api_token: z.string().min(1).meta({ title: 'API token', secret: true }) });
 type Creds = z.infer<typeof credentials>;
 
 export const hetzner = {
-  type: 'hetzner',
-  metadata: {
-    displayName: 'Hetzner',
-    description: 'Hetzner DNS, solved by Caddy through the caddy-dns/hetzner module.',
-    proxied: false,
-    docsUrl: 'https://github.com/caddy-dns/hetzner',
-  },
-  fields: [{ name: 'api_token', label: 'API token', type: 'secret', required: true }],
+  metadata: builtin('hetzner', 'Hetzner', 'Hetzner DNS, solved by Caddy through the caddy-dns/hetzner module.', 'https://github.com/caddy-dns/hetzner'),
   credentials,
   defaults: { propagationTimeout: 120, pollingInterval: 2, ttl: 60 },
   // The module's current README spells it `api_token`. Releases built on libdns 0.2 (the

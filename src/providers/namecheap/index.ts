@@ -1,31 +1,20 @@
 // Namecheap: Caddy solves it natively with caddy-dns/namecheap.
 import { z } from 'zod';
+import { builtin } from '../builtin.js';
 import type { ProviderPlugin } from '../plugin.js';
 
 const credentials = z.object({
-  api_key: z.string().min(1),
-  user: z.string().min(1),
+  api_key: z.string().min(1).meta({ title: 'API key', secret: true }),
+  user: z.string().min(1).meta({ title: 'API user' }),
   /** Defaults to production; the sandbox is https://api.sandbox.namecheap.com/xml.response */
-  api_endpoint: z.url().optional(),
+  api_endpoint: z.url().optional().meta({ title: 'API endpoint' }),
   /** Namecheap only answers allow-listed client IPs; unset, the module looks up Caddy's public IP. */
-  client_ip: z.union([z.ipv4(), z.ipv6()]).optional(),
+  client_ip: z.union([z.ipv4(), z.ipv6()]).optional().meta({ title: 'Client IP', description: "Caddy's allow-listed public IP" }),
 });
 type Creds = z.infer<typeof credentials>;
 
 export const namecheap = {
-  type: 'namecheap',
-  metadata: {
-    displayName: 'Namecheap',
-    description: 'Namecheap DNS, solved by Caddy through the caddy-dns/namecheap module.',
-    proxied: false,
-    docsUrl: 'https://github.com/caddy-dns/namecheap',
-  },
-  fields: [
-    { name: 'api_key', label: 'API key', type: 'secret', required: true },
-    { name: 'user', label: 'API user', type: 'string', required: true },
-    { name: 'api_endpoint', label: 'API endpoint', type: 'url', required: false },
-    { name: 'client_ip', label: 'Client IP', type: 'string', required: false, description: "Caddy's allow-listed public IP" },
-  ],
+  metadata: builtin('namecheap', 'Namecheap', 'Namecheap DNS, solved by Caddy through the caddy-dns/namecheap module.', 'https://github.com/caddy-dns/namecheap'),
   credentials,
   defaults: { propagationTimeout: 3600, pollingInterval: 15, ttl: 1799 },
   caddyConfig: (c: Creds) => ({

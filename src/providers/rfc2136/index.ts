@@ -1,12 +1,13 @@
 // The rfc2136 provider: adds and removes single TXT values with TSIG-signed DNS UPDATE (RFC 2136, RFC 8945).
 import { AppError, isAppError } from '../../errors.js';
+import { builtin } from '../builtin.js';
 import type { ProviderPlugin, RecordRequest } from '../plugin.js';
 import { normaliseName } from '../../dns/packet.js';
 import { addTxtUpdate, deleteTxtUpdate, noopUpdate } from '../../dns/update.js';
 import { DnsLookupError, findZone, txtValues } from '../../dns/lookup.js';
 import { DnsTimeoutError, formatServer } from '../../dns/transport.js';
 import { tsigAlgorithmWireName } from '../../dns/tsig.js';
-import { rfc2136Credentials, rfc2136Fields, type Rfc2136Credentials } from './credentials.js';
+import { rfc2136Credentials, type Rfc2136Credentials } from './credentials.js';
 import { checkUpdateRcode, sendSigned, serverOf } from './client.js';
 
 export type { Rfc2136Credentials } from './credentials.js';
@@ -41,14 +42,10 @@ async function zoneFor(creds: Rfc2136Credentials, req: RecordRequest, signal?: A
 }
 
 export const rfc2136 = {
-  type: 'rfc2136',
-  metadata: {
-    displayName: 'RFC 2136 (DNS UPDATE with TSIG)',
-    description: 'BIND, Knot, PowerDNS or any server that accepts TSIG-signed dynamic updates',
-    proxied: true,
-    docsUrl: 'https://www.rfc-editor.org/rfc/rfc2136',
-  },
-  fields: rfc2136Fields,
+  metadata: builtin(
+    'rfc2136', 'RFC 2136 (DNS UPDATE with TSIG)', 'BIND, Knot, PowerDNS or any server that accepts TSIG-signed dynamic updates',
+    'https://www.rfc-editor.org/rfc/rfc2136',
+  ),
   credentials: rfc2136Credentials,
   defaults: { propagationTimeout: 120, pollingInterval: 2, ttl: 60 },
 
@@ -97,8 +94,12 @@ export const rfc2136 = {
     ctx.log.debug({ zone, name, server: formatServer(serverOf(creds)) }, 'rfc2136 TXT value removed');
   },
 
-  /** caddy-dns/rfc2136 (libdns/rfc2136) field names; the algorithm in its wire form, as miekg/dns spells it. */
-  caddyConfig(creds) {
+  /**
+   * With the provider's `caddy_mode: native`, Caddy's own caddy-dns/rfc2136 (libdns/rfc2136) does the updates: its
+   * field names, the algorithm in the wire form miekg/dns spells. Otherwise Caddy sends its challenges here.
+   */
+  caddyConfig(creds, opts) {
+    if (opts.mode !== 'native') return null;
     return {
       name: 'rfc2136',
       key_name: creds.tsig_key_name,

@@ -1,6 +1,5 @@
-// Credential schema and field specs of the script provider: which script, how long, which extra env.
+// Credential schema of the script provider: which script, how long, which extra env.
 import { z } from 'zod';
-import type { FieldSpec } from '../plugin.js';
 
 export const ENV_NAME_RE = /^[A-Z_][A-Z0-9_]*$/;
 
@@ -30,8 +29,10 @@ export function envNameProblem(name: string): string | null {
 const noNul = (s: string) => !s.includes('\0');
 
 export const scriptCredentials = z.object({
-  script_path: z.string().min(1).max(4096).refine(noNul, 'script_path must not contain NUL'),
-  timeout_seconds: z.number().int().min(1).max(600).default(60),
+  script_path: z.string().min(1).max(4096).refine(noNul, 'script_path must not contain NUL').meta({
+    title: 'Script path', description: 'Absolute, or relative to the scripts directory (DNS01_SCRIPTS_DIR); it must resolve inside it.',
+  }),
+  timeout_seconds: z.number().int().min(1).max(600).default(60).meta({ title: 'Timeout (seconds)', description: '1 to 600; on timeout the whole process group is killed.' }),
   env_vars: z
     .record(z.string(), z.string().max(8192).refine(noNul, 'env_vars values must not contain NUL'))
     .default({})
@@ -43,53 +44,16 @@ export const scriptCredentials = z.object({
         // The issue names the key only; zod issues never carry the value here.
         if (problem) ctx.addIssue({ code: 'custom', message: problem, path: [name] });
       }
-    }),
-  arg_style: z.enum(['charon', 'lego']).default('charon'),
+    })
+    .meta({ title: 'Environment variables', description: 'Extra environment for the script; values are treated as secrets and redacted from its output.' }),
+  arg_style: z.enum(['charon', 'lego']).default('charon').meta({
+    title: 'Argument style', description: 'charon: create|delete FQDN CHALLENGE_ID VALUE; lego: present|cleanup FQDN. VALUE',
+  }),
   /** Seed spec 002: no network by default; a script that calls an API or a name server must ask for it. */
-  allow_network: z.boolean().default(false),
+  allow_network: z.boolean().default(false).meta({
+    title: 'Allow network access',
+    description: 'false: the script runs in a network namespace with no usable interface (where the kernel allows namespaces).',
+  }),
 });
 
 export type ScriptCredentials = z.output<typeof scriptCredentials>;
-
-export const scriptFields: readonly FieldSpec[] = [
-  {
-    name: 'script_path',
-    label: 'Script path',
-    type: 'string',
-    required: true,
-    description: 'Absolute, or relative to the scripts directory (DNS01_SCRIPTS_DIR); it must resolve inside it.',
-  },
-  {
-    name: 'timeout_seconds',
-    label: 'Timeout (seconds)',
-    type: 'number',
-    required: false,
-    default: 60,
-    description: '1 to 600; on timeout the whole process group is killed.',
-  },
-  {
-    name: 'env_vars',
-    label: 'Environment variables',
-    type: 'map',
-    required: false,
-    default: {},
-    description: 'Extra environment for the script; values are treated as secrets and redacted from its output.',
-  },
-  {
-    name: 'arg_style',
-    label: 'Argument style',
-    type: 'enum',
-    required: false,
-    default: 'charon',
-    options: ['charon', 'lego'],
-    description: "charon: create|delete FQDN CHALLENGE_ID VALUE; lego: present|cleanup FQDN. VALUE",
-  },
-  {
-    name: 'allow_network',
-    label: 'Allow network access',
-    type: 'boolean',
-    required: false,
-    default: false,
-    description: 'false: the script runs in a network namespace with no usable interface (where the kernel allows namespaces).',
-  },
-];

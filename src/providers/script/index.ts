@@ -1,8 +1,9 @@
 // The script provider: runs an operator's executable from scriptsDir to add or remove exactly one TXT value.
 import { dirname } from 'node:path';
 import { AppError, isAppError } from '../../errors.js';
+import { builtin } from '../builtin.js';
 import type { PluginContext, ProviderPlugin, RecordRequest } from '../plugin.js';
-import { scriptCredentials, scriptFields, type ScriptCredentials } from './credentials.js';
+import { scriptCredentials, type ScriptCredentials } from './credentials.js';
 import { tail } from './output.js';
 import { resolveScript, scriptIdentity } from './path.js';
 import { findPrlimit, runScript } from './runner.js';
@@ -93,13 +94,7 @@ async function run(creds: ScriptCredentials, req: RecordRequest, ctx: PluginCont
 }
 
 export const scriptPlugin = {
-  type: 'script',
-  metadata: {
-    displayName: 'Script',
-    description: 'Runs an executable from the scripts directory (DNS01_SCRIPTS_DIR) to add and remove the TXT value.',
-    proxied: true,
-  },
-  fields: scriptFields,
+  metadata: builtin('script', 'Script', 'Runs an executable from the scripts directory (DNS01_SCRIPTS_DIR) to add and remove the TXT value.'),
   credentials: scriptCredentials,
   defaults: { propagationTimeout: 120, pollingInterval: 5, ttl: 60 },
 
@@ -127,10 +122,6 @@ export const scriptPlugin = {
 
   async cleanup(creds, req, ctx) {
     await run(creds, req, ctx, 'delete');
-  },
-
-  caddyConfig() {
-    return null;
   },
 } satisfies ProviderPlugin<ScriptCredentials>;
 

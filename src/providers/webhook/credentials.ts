@@ -1,6 +1,5 @@
-// Credential schema and field specs of the webhook provider: where to POST, how to authenticate, how long to wait.
+// Credential schema of the webhook provider: where to POST, how to authenticate, how long to wait.
 import { z } from 'zod';
-import type { FieldSpec } from '../plugin.js';
 
 /** RFC 9110 section 5.6.2 token: what a header name may be made of. */
 const HEADER_NAME_RE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -19,11 +18,11 @@ const url = z.string().min(1).max(2048);
 
 export const webhookCredentials = z
   .object({
-    create_url: url,
+    create_url: url.meta({ title: 'Create URL', url: true, description: 'Receives POST {action: "create", ...}. https unless private webhooks are allowed.' }),
     /** Defaults to create_url: the body's `action` tells the far side what to do. */
-    delete_url: url.optional(),
-    auth_header: headerName.default('Authorization'),
-    auth_value: headerValue.optional(),
+    delete_url: url.optional().meta({ title: 'Delete URL', url: true, description: 'Receives POST {action: "delete", ...}; defaults to the create URL.' }),
+    auth_header: headerName.default('Authorization').meta({ title: 'Auth header name' }),
+    auth_value: headerValue.optional().meta({ title: 'Auth header value', secret: true, description: 'e.g. "Bearer <token>"; never logged.' }),
     headers: z
       .record(z.string(), headerValue)
       .default({})
@@ -38,11 +37,12 @@ export const webhookCredentials = z
             ctx.addIssue({ code: 'custom', message: `header '${name}' is set by the daemon`, path: [name] });
           }
         }
-      }),
-    timeout_seconds: z.number().min(0.1).max(120).default(10),
-    max_retries: z.number().int().min(0).max(10).default(3),
-    retry_backoff_ms: z.number().int().min(0).max(60_000).default(1000),
-    verify_tls: z.boolean().default(true),
+      })
+      .meta({ title: 'Custom headers', description: 'Extra headers; values are treated as secrets.' }),
+    timeout_seconds: z.number().min(0.1).max(120).default(10).meta({ title: 'Timeout per attempt (s)' }),
+    max_retries: z.number().int().min(0).max(10).default(3).meta({ title: 'Retries', description: 'On network errors, timeouts and 5xx only.' }),
+    retry_backoff_ms: z.number().int().min(0).max(60_000).default(1000).meta({ title: 'Backoff base (ms)', description: 'Waits base, 2x base, 4x base... between attempts.' }),
+    verify_tls: z.boolean().default(true).meta({ title: 'Verify TLS certificate' }),
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -52,15 +52,3 @@ export const webhookCredentials = z
   });
 
 export type WebhookCredentials = z.output<typeof webhookCredentials>;
-
-export const webhookFields: readonly FieldSpec[] = [
-  { name: 'create_url', label: 'Create URL', type: 'url', required: true, description: 'Receives POST {action: "create", ...}. https unless private webhooks are allowed.' },
-  { name: 'delete_url', label: 'Delete URL', type: 'url', required: false, description: 'Receives POST {action: "delete", ...}; defaults to the create URL.' },
-  { name: 'auth_header', label: 'Auth header name', type: 'string', required: false, default: 'Authorization' },
-  { name: 'auth_value', label: 'Auth header value', type: 'secret', required: false, description: 'e.g. "Bearer <token>"; never logged.' },
-  { name: 'headers', label: 'Custom headers', type: 'map', required: false, description: 'Extra headers; values are treated as secrets.' },
-  { name: 'timeout_seconds', label: 'Timeout per attempt (s)', type: 'number', required: false, default: 10 },
-  { name: 'max_retries', label: 'Retries', type: 'number', required: false, default: 3, description: 'On network errors, timeouts and 5xx only.' },
-  { name: 'retry_backoff_ms', label: 'Backoff base (ms)', type: 'number', required: false, default: 1000, description: 'Waits base, 2x base, 4x base... between attempts.' },
-  { name: 'verify_tls', label: 'Verify TLS certificate', type: 'boolean', required: false, default: true },
-];

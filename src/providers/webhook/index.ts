@@ -2,9 +2,10 @@
 import { randomUUID } from 'node:crypto';
 import { isAppError } from '../../errors.js';
 import { checkWebhookUrl } from '../../security/ssrf.js';
+import { builtin } from '../builtin.js';
 import type { PluginContext, ProviderPlugin } from '../plugin.js';
 import { callWebhook, type WebhookCall } from './client.js';
-import { webhookCredentials, webhookFields, type WebhookCredentials } from './credentials.js';
+import { webhookCredentials, type WebhookCredentials } from './credentials.js';
 import { parseReply, recordPayload } from './payload.js';
 
 export type { WebhookCredentials } from './credentials.js';
@@ -42,13 +43,7 @@ async function send(creds: WebhookCredentials, ctx: PluginContext, url: string, 
 }
 
 export const webhookPlugin = {
-  type: 'webhook',
-  metadata: {
-    displayName: 'Webhook',
-    description: 'POSTs {action, fqdn, value, ...} as JSON to your endpoint, which creates or deletes the TXT record.',
-    proxied: true,
-  },
-  fields: webhookFields,
+  metadata: builtin('webhook', 'Webhook', 'POSTs {action, fqdn, value, ...} as JSON to your endpoint, which creates or deletes the TXT record.'),
   credentials: webhookCredentials,
   defaults: { propagationTimeout: 120, pollingInterval: 5, ttl: 60 },
   // Someone else's HTTP API: the seed's budget and code, which operators' alerts already know.
@@ -84,6 +79,4 @@ export const webhookPlugin = {
   async cleanup(creds, req, ctx) {
     await send(creds, ctx, creds.delete_url ?? creds.create_url, recordPayload('delete', req));
   },
-
-  caddyConfig: () => null,
 } satisfies ProviderPlugin<WebhookCredentials>;
