@@ -12,6 +12,7 @@ import type { Config } from './config.js';
 import { Keyring } from './crypto/keyring.js';
 import { openDatabase, type Database } from './db/client.js';
 import { runMigrations } from './db/migrate.js';
+import { ZoneFinder } from './dns/zone-finder.js';
 import { createApp } from './http/app.js';
 import { internalRoutes } from './http/routes/internal.js';
 import { providerRoutes } from './http/routes/providers.js';
@@ -103,11 +104,13 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
   const rotation = await providers.reencryptAll();
   if (rotation.rotated > 0) log.info({ rotated: rotation.rotated, keyVersion: keyring.writeVersion }, 'credentials re-encrypted under the current key');
   if (rotation.unreadable > 0) log.warn({ unreadable: rotation.unreadable }, 'some provider credentials use a key that is not configured; set it as DNS01_ENCRYPTION_KEY_V1..V10');
+  const resolvers = resolversFrom(config.dnsResolvers);
   const propagation = new PropagationChecker(database, providers, registry, metrics, log.child({ module: 'propagation' }), {
-    resolvers: resolversFrom(config.dnsResolvers), authPort: config.dnsAuthPort,
+    resolvers, authPort: config.dnsAuthPort,
   });
   const challenges = new ChallengeService(database, providers, registry, metrics, log.child({ module: 'challenges' }), {
     waitForPropagation: (row, provider) => propagation.waitForPropagation(row, provider),
+    zones: new ZoneFinder({ resolvers }),
     ...opts.challenge,
   });
   const janitor = new Janitor(database, challenges, metrics, log.child({ module: 'janitor' }), { intervalMs: config.janitorIntervalMs, ...opts.janitor });
