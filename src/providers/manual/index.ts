@@ -1,21 +1,36 @@
-// Manual provider: no automation; the operator creates the record by hand and the daemon watches DNS for it.
+// Manual provider: no automation; the operator creates the record by hand (API or /ui page) and the daemon watches DNS for it.
 import { z } from 'zod';
 import type { ProviderPlugin } from '../plugin.js';
 
-const credentials = z.object({ instructions: z.string().max(2000).optional() }).strict();
+/** Whole numbers, also as the strings seed 002's example sends ("10"). */
+const wholeNumber = (min: number, max: number, fallback: number) =>
+  z.preprocess((v) => (typeof v === 'string' && /^\d+$/.test(v.trim()) ? Number(v) : v), z.number().int().min(min).max(max)).default(fallback);
+
+const credentials = z
+  .object({
+    instructions: z.string().max(2000).optional(),
+    timeout_minutes: wholeNumber(1, 1440, 10),
+    polling_interval_seconds: wholeNumber(5, 3600, 30),
+  })
+  .strict();
 
 export const manualPlugin = {
   type: 'manual',
   metadata: {
     displayName: 'Manual',
-    description: 'Shows the record name and value to the operator, who creates it by hand; the daemon only polls DNS.',
+    description: 'Shows the record name and value to the operator (API and /ui page), who creates it by hand; the daemon polls DNS.',
     proxied: true,
   },
-  fields: [{ name: 'instructions', label: 'Notes shown with each challenge', type: 'string', required: false }],
+  fields: [
+    { name: 'instructions', label: 'Notes shown with each challenge', type: 'string', required: false },
+    { name: 'timeout_minutes', label: 'Minutes the operator has to create the record', type: 'number', required: false, default: 10 },
+    { name: 'polling_interval_seconds', label: 'Seconds between DNS checks', type: 'number', required: false, default: 30 },
+  ],
   credentials,
-  defaults: { propagationTimeout: 3600, pollingInterval: 30, ttl: 60 },
+  defaults: { propagationTimeout: 600, pollingInterval: 30, ttl: 60 },
+  timing: (creds) => ({ lifetime: creds.timeout_minutes * 60, pollingInterval: creds.polling_interval_seconds }),
   async present(_creds, req, ctx) {
-    ctx.log.warn({ fqdn: req.fqdn, value: req.value, challenge: req.challengeId }, 'manual provider: create this TXT record by hand');
+    ctx.log.info({ fqdn: req.fqdn, challenge: req.challengeId }, 'manual challenge waiting for its record: see /ui/challenges');
     return { recordId: null };
   },
   async cleanup(_creds, req, ctx) {
