@@ -30,7 +30,7 @@ function Layout(props: { title: string; csrf?: string; refresh?: boolean; childr
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="referrer" content="no-referrer" />
+        <meta name="referrer" content="same-origin" />
         <title>{props.title} · dns01-proxy</title>
         <style>{raw(CSS)}</style>
         {props.refresh ? <noscript><meta http-equiv="refresh" content="10" /></noscript> : null}
@@ -103,7 +103,8 @@ function CopyField(props: { id: string; label: string; value: string }) {
     <div class="field">
       <label for={props.id}>{props.label}</label>
       <div class="copy">
-        <input id={props.id} type="text" readonly value={props.value} />
+        {/* A textarea, not an input: a 43-character value wraps on a phone instead of hiding its end. */}
+        <textarea id={props.id} readonly rows={2} spellcheck={false}>{props.value}</textarea>
         {/* Shown by the script: without it, the field's text can still be selected and copied. */}
         <button type="button" data-copy={props.id} aria-label={`Copy ${props.label.toLowerCase()}`} hidden>Copy</button>
       </div>
@@ -126,26 +127,29 @@ export function ChallengePage(props: { m: ManualChallenge; csrf: string; result?
   const left = props.expired ? 0 : remainingMs(row, props.now);
   const total = Math.max(1, row.expiresAt.getTime() - row.createdAt.getTime());
   const open = status === 'pending';
+  const after = AFTER[status];
   return (
     <Layout title={`Challenge ${row.fqdn}`} csrf={props.csrf} refresh={open}>
       <div id="challenge" data-status={status} data-remaining-ms={String(left)} data-total-ms={String(total)} data-poll={`/ui/challenges/${row.id}/poll`}>
-        <h1>Create this TXT record</h1>
+        <h1>{HEADINGS[status] ?? 'Manual challenge'}</h1>
         <Notice code={props.result} extra={props.seen} />
-        <p>
-          To validate <strong class="value">{domainOf(row.fqdn)}</strong> (provider {provider.name}), create this record at your DNS host.
-        </p>
-        {props.m.instructions ? <p class="notice">{props.m.instructions}</p> : null}
+        {open ? (
+          <p>To validate <strong class="value">{domainOf(row.fqdn)}</strong> (provider {provider.name}), create this record at your DNS host.</p>
+        ) : (
+          <p>For <strong class="value">{domainOf(row.fqdn)}</strong> (provider {provider.name}).{after ? ` ${after}` : ''}</p>
+        )}
+        {props.m.instructions && open ? <p class="notice">{props.m.instructions}</p> : null}
         <section class="card" aria-label="Record to create">
           <CopyField id="record-name" label="Record name" value={row.fqdn} />
           <div class="field"><span class="label">Type</span><span id="record-type">TXT</span></div>
           <CopyField id="record-value" label="Record value" value={row.value} />
           <div class="field"><span class="label">TTL</span><span id="record-ttl">{props.m.ttl} seconds</span></div>
         </section>
-        <section class="card" aria-labelledby="time-heading">
+        {open || status === 'expired' ? <section class="card" aria-labelledby="time-heading">
           <h2 id="time-heading">Time remaining</h2>
           <p class="time"><span id="remaining">{clock(left)}</span> <span id="percent" class="muted">{Math.round((100 * left) / total)}%</span></p>
           <progress id="progress" max={String(total / 1000)} value={String(left / 1000)} aria-labelledby="time-heading"></progress>
-        </section>
+        </section> : null}
         <p id="status" class="card" role="status">
           Status: <strong id="status-text">{STATUS_TEXT[status] ?? status}</strong>
           {open ? <> · Last check: <span id="last-check">{row.lastCheckAt ? utc(row.lastCheckAt) : 'not yet'}</span></> : null}
@@ -163,6 +167,22 @@ export function ChallengePage(props: { m: ManualChallenge; csrf: string; result?
     </Layout>
   );
 }
+
+const HEADINGS: Record<string, string> = {
+  pending: 'Create this TXT record',
+  verified: 'Record verified',
+  expired: 'Challenge expired',
+  deleted: 'Challenge cancelled',
+  failed: 'Challenge failed',
+};
+
+/** What the operator still has to do once the challenge is over: the manual provider removes nothing itself. */
+const AFTER: Record<string, string> = {
+  verified: 'Remove the TXT record once the certificate is issued.',
+  expired: 'The time to create the record ran out; the ACME client has to start a new challenge. Remove the TXT record if you created it.',
+  deleted: 'Remove the TXT record if you created it.',
+  failed: 'Remove the TXT record if you created it.',
+};
 
 const STATUS_TEXT: Record<string, string> = {
   pending: 'waiting for the record',

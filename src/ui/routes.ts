@@ -24,7 +24,8 @@ export function uiRoutes(manual: ManualChallenges, adminToken: string, log: Logg
     c.header('Content-Security-Policy', CSP);
     c.header('X-Content-Type-Options', 'nosniff');
     c.header('X-Frame-Options', 'DENY');
-    c.header('Referrer-Policy', 'no-referrer');
+    // Not no-referrer: with it, Chromium sends `Origin: null` on the page's own form posts, which the origin check refuses.
+    c.header('Referrer-Policy', 'same-origin');
     c.header('Cache-Control', 'no-store');
   });
   app.use('*', sameOriginOnly());
