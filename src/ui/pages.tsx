@@ -25,7 +25,10 @@ const clock = (ms: number) => {
 };
 
 function Layout(props: { title: string; csrf?: string; refresh?: boolean; children: Child }) {
+  // Without the doctype the browser renders in quirks mode.
   return (
+    <>
+    {raw('<!DOCTYPE html>')}
     <html lang="en">
       <head>
         <meta charset="utf-8" />
@@ -50,6 +53,7 @@ function Layout(props: { title: string; csrf?: string; refresh?: boolean; childr
         <script>{raw(SCRIPT)}</script>
       </body>
     </html>
+    </>
   );
 }
 
