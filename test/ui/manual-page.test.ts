@@ -223,6 +223,44 @@ describe('manual challenge page in Chromium', () => {
     await page.waitForURL(`**/ui/challenges/${c.id}?result=verified**`);
     expect(await page.locator('#status-text').textContent()).toBe('verified');
     await page.screenshot({ path: `${SHOTS}/nojs-verified.png`, fullPage: true });
+
+    const other = await create('nojs-cancel');
+    await page.goto(`/ui/challenges/${other.id}`);
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await page.waitForURL('**/ui/challenges?result=cancelled');
+    expect((await row(other.id)).status).toBe('DELETED');
+  });
+
+  it('meets WCAG AA contrast for every piece of text on the challenge page', async () => {
+    const c = await create('contrast');
+    const page = await open();
+    await page.goto(`/ui/challenges/${c.id}?result=not_found`);
+    // Each visible text element's colour against the first opaque background behind it (WCAG 2 relative luminance).
+    const worst = await page.evaluate(() => {
+      const rgb = (s: string) => (s.match(/[\d.]+/g) ?? []).map(Number);
+      const lum = ([r, g, b]: number[]) => {
+        const f = (v: number) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+        return 0.2126 * f(r!) + 0.7152 * f(g!) + 0.0722 * f(b!);
+      };
+      const background = (el: Element | null): number[] => {
+        for (; el; el = el.parentElement) {
+          const c = rgb(getComputedStyle(el).backgroundColor);
+          if (c.length === 3 || c[3] === 1) return c.slice(0, 3);
+        }
+        return [255, 255, 255];
+      };
+      const results: { text: string; ratio: number }[] = [];
+      for (const el of document.querySelectorAll('body *')) {
+        const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent!.trim() !== '');
+        if (!own && !(el instanceof HTMLTextAreaElement)) continue;
+        if ((el as HTMLElement).offsetParent === null && el.tagName !== 'BODY') continue;
+        const [a, b] = [lum(rgb(getComputedStyle(el).color)), lum(background(el))];
+        results.push({ text: (el.textContent ?? '').trim().slice(0, 40), ratio: (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05) });
+      }
+      return results.sort((x, y) => x.ratio - y.ratio).slice(0, 3);
+    });
+    expect(worst.length).toBeGreaterThan(0);
+    expect(worst[0]!.ratio, JSON.stringify(worst)).toBeGreaterThanOrEqual(4.5);
   });
 
   it('refuses cross-site and token-less posts, and logout ends the session', async () => {
