@@ -16,7 +16,7 @@ a{color:#0a58a8}
 .field{margin:0 0 .9rem}
 .field label,.label{display:block;font-weight:600;margin:0 0 .25rem}
 .copy{display:flex;gap:.5rem}
-.copy textarea{flex:1;min-width:0;resize:none;field-sizing:content;word-break:break-all;font:15px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;padding:.5rem;border:1px solid #6b6f76;border-radius:6px;background:#fafafa;color:#1b1b1b}
+.copy textarea{flex:1;min-width:0;min-height:44px;resize:none;field-sizing:content;word-break:break-all;font:15px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;padding:.6rem .5rem;border:1px solid #6b6f76;border-radius:6px;background:#fafafa;color:#1b1b1b}
 button,.button{font:inherit;font-weight:600;padding:.6rem 1rem;border-radius:6px;border:2px solid #0a58a8;background:#fff;color:#0a58a8;cursor:pointer;min-height:44px}
 button.primary{background:#0a58a8;color:#fff}
 button.danger{border-color:#a3161a;color:#a3161a}
