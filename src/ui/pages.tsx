@@ -1,4 +1,3 @@
-/** @jsxImportSource hono/jsx */
 // The operator pages, server-rendered: login, the list of pending manual challenges, and one challenge.
 import type { Child } from 'hono/jsx';
 import { raw } from 'hono/html';

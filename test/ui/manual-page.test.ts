@@ -275,6 +275,9 @@ describe('manual challenge page in Chromium', () => {
     expect((await post({ origin: d.url }, 'csrf=forged')).status).toBe(403);
     expect((await post({ origin: d.url }, '')).status).toBe(403);
     expect((await row(c.id)).status).toBe('PENDING');
+    const missing = await fetch(`${d.url}/ui/challenges/00000000-0000-4000-8000-000000000000`, { headers: { cookie: headers.cookie } });
+    expect(missing.status).toBe(404);
+    expect(await missing.text()).toContain('no challenge with that id');
 
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.waitForURL('**/ui/login');

@@ -2,9 +2,9 @@
 import { z } from 'zod';
 import type { ProviderPlugin } from '../plugin.js';
 
-/** Whole numbers, also as the strings seed 002's example sends ("10"). */
+/** A whole number, also as the digit strings seed 002's example sends ("10"). */
 const wholeNumber = (min: number, max: number, fallback: number) =>
-  z.preprocess((v) => (typeof v === 'string' && /^\d+$/.test(v.trim()) ? Number(v) : v), z.number().int().min(min).max(max)).default(fallback);
+  z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)]).pipe(z.number().int().min(min).max(max)).default(fallback);
 
 const credentials = z
   .object({
