@@ -97,6 +97,11 @@ export interface ProviderPlugin<C = Record<string, unknown>> {
   credentials: z.ZodType<C>;
   /** Seconds; used when the provider row leaves them unset. */
   defaults: { propagationTimeout: number; pollingInterval: number; ttl: number };
+  /**
+   * Seconds the credentials themselves set (the manual type's `timeout_minutes`), winning over the row's
+   * columns and `defaults`: `lifetime` is the challenge's whole life (no expiry grace added).
+   */
+  timing?(creds: C): { lifetime: number; pollingInterval: number };
   /** Calls a minute when the provider row sets none (daemon default otherwise), and the code a refusal carries. */
   rateLimit?: { perMinute: number; code: 'WEBHOOK_RATE_LIMITED' | 'PROVIDER_RATE_LIMITED' };
   /** Save-time checks that need daemon settings (e.g. a webhook URL's scheme); throws AppError. */
