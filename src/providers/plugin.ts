@@ -201,7 +201,7 @@ export function metadataProblems(plugin: unknown): string[] {
   if (!p.credentials || typeof (p.credentials as z.ZodType).safeParse !== 'function') problems.push('credentials must be a zod schema (use host.z)');
   const d = p.defaults as Partial<ProviderPlugin['defaults']> | undefined;
   if (!d || ![d.propagationTimeout, d.pollingInterval, d.ttl].every((n) => typeof n === 'number' && n > 0)) problems.push('defaults needs positive propagationTimeout, pollingInterval and ttl');
-  for (const fn of ['check', 'test', 'present', 'cleanup', 'caddyConfig', 'init', 'close'] as const) {
+  for (const fn of ['check', 'test', 'present', 'cleanup', 'caddyConfig', 'timing', 'init', 'close'] as const) {
     if (p[fn] !== undefined && typeof p[fn] !== 'function') problems.push(`${fn} must be a function`);
   }
   if (typeof p.present === 'function' && typeof p.cleanup !== 'function') problems.push('a plugin with present needs cleanup');
