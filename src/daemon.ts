@@ -25,6 +25,8 @@ import { ProviderStore } from './providers/store.js';
 import { ProviderChooserImpl } from './sites/chooser.js';
 import { SiteStore } from './sites/store.js';
 import { siteRoutes } from './http/routes/sites.js';
+import { acmeDnsRoutes } from './http/routes/acme-dns.js';
+import { AcmeDnsService } from './acme-dns/service.js';
 
 export const CONFIG_CHANNEL = 'dns01_config';
 
@@ -89,12 +91,16 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
   });
   const challenges = new ChallengeService(database, providers, registry, metrics, log.child({ module: 'challenges' }), {
     waitForPropagation: (row, provider) => propagation.waitForPropagation(row, provider),
+    ...(config.acmeDnsDomain ? { acmeDnsDomain: config.acmeDnsDomain } : {}),
     ...opts.challenge,
   });
   const janitor = new Janitor(database, challenges, metrics, log.child({ module: 'janitor' }), { intervalMs: config.janitorIntervalMs, ...opts.janitor });
   const chooser = new ProviderChooserImpl(database, providers);
 
   const siteStore = new SiteStore(database, providers, notifyChange);
+  const acmeDns = config.acmeDnsDomain
+    ? new AcmeDnsService(database, providers, registry, challenges, config.acmeDnsDomain, log.child({ module: 'acme-dns' }))
+    : null;
 
   const caddyDeps = { config, database, providers, sites: siteStore, registry, metrics, log: log.child({ module: 'caddy' }) };
   const caddySync = createCaddySync(caddyDeps);
@@ -118,6 +124,7 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
     log, metrics, database,
     internalToken: config.internalToken, adminToken: config.adminToken,
     internal: internalRoutes(challenges, chooser, log.child({ module: 'internal' })), admin,
+    acmeDns: acmeDnsRoutes(acmeDns, config.adminToken, log.child({ module: 'acme-dns' })),
     loopsHealthy: () => opts.jobs === false || (janitor.healthy() && propagation.healthy()),
     draining: () => draining,
     readinessChecks: async () => ({ caddy: caddyReadiness(caddySync), ...(scripts ? { scripts } : {}) }),
