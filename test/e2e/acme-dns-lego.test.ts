@@ -1,4 +1,4 @@
-// Acceptance: lego's own acme-dns client (`--dns acmedns` in lego 4.9.1, unchanged) gets wildcard + apex from Pebble through the
+// Acceptance: lego's own acme-dns client (`--dns acme-dns`, unchanged) gets wildcard + apex from Pebble through the
 // daemon's acme-dns API: the CNAME in the customer zone points at the registration, the rfc2136 provider writes BIND.
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -47,7 +47,7 @@ afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
 
-describe('lego\'s acme-dns provider (--dns acmedns) through the daemon', () => {
+describe('lego --dns acme-dns through the daemon', () => {
   it(`issues ${ORDER.join(' + ')} from Pebble`, async () => {
     await daemon.addProvider({ name: 'acme-dns-bind', provider_type: 'rfc2136', credentials: rfc2136ProviderCredentials(bind, key, ACME_DNS_ZONE) });
     const reg = await fetch(`${daemon.url}/acme-dns/register`, {
@@ -77,8 +77,7 @@ describe('lego\'s acme-dns provider (--dns acmedns) through the daemon', () => {
       // lego follows the CNAME itself, before the first value exists: through the CA's resolver that lookup would
       // leave the fulldomain's NXDOMAIN in its negative cache. A CA's resolvers are its own, so lego asks BIND.
       dnsResolver: `${bind.host}:${bind.port}`,
-      // lego 4.9.1's factory knows the provider as `acmedns` (its docs, and later versions, also say `acme-dns`).
-      provider: 'acmedns',
+      provider: 'acme-dns',
       binary: lego,
       env: { ACME_DNS_API_BASE: `${daemon.url}/acme-dns`, ACME_DNS_STORAGE_PATH: storage },
       workDir: join(work, 'lego'),

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds lego 4.9.1 from Debian's source package with its acme-dns provider, which Debian's binary leaves out
 # (goacmedns is not packaged): upstream goacmedns v0.1.1 is committed unchanged under vendor/. Offline, GOPATH mode.
-# Only lego's provider list is cut down to acmedns and manual; the CLI and the provider code are lego's own.
+# Only lego's provider list is cut down to acme-dns and manual; the CLI and the provider code are lego's own.
 # Prints the binary's path as the last line of stdout; progress goes to stderr. Cached like build-caddy.sh.
 set -euo pipefail
 
@@ -76,7 +76,8 @@ rm -rf "$LEGO_PKG/debian" "$LEGO_PKG/e2e" "$LEGO_PKG/internal/dnsdocs" "$LEGO_PK
 cp "$HERE"/vendor/goacmedns/*.go "$WORK/src/github.com/cpu/goacmedns/"
 # Keep every line of the provider factory except the other providers' imports and cases (as Debian's rules
 # drop the unpackaged ones, the other way round), then delete their packages.
-perl -0pi -e 's{\t"github.com/go-acme/lego/v4/providers/dns/(?!acmedns")[^"]+"\n}{}g; s{\tcase "(?!acmedns"|manual")[^\n]*\n\t\treturn [^\n]+\n}{}g' \
+# Debian's consistency.patch renamed upstream's `case "acme-dns"` to "acmedns" for that; upstream's name goes back.
+perl -0pi -e 's{\tcase "acmedns":}{\tcase "acme-dns":}; s{\t"github.com/go-acme/lego/v4/providers/dns/(?!acmedns")[^"]+"\n}{}g; s{\tcase "(?!acme-dns"|manual")[^\n]*\n\t\treturn [^\n]+\n}{}g' \
   "$LEGO_PKG/providers/dns/dns_providers.go"
 find "$LEGO_PKG/providers/dns" -mindepth 1 -maxdepth 1 -type d ! -name acmedns ! -name internal -exec rm -rf {} +
 

@@ -14,7 +14,7 @@ export interface LegoOptions {
   domains: string[];
   /** `host:port` lego queries for SOA/zone lookups; never the system resolver, which is off this machine. */
   dnsResolver: string;
-  provider: 'httpreq' | 'exec' | 'acmedns';
+  provider: 'httpreq' | 'exec' | 'acme-dns';
   /** Another lego binary (default Debian's /usr/bin/lego), e.g. test/lego/build-lego.sh's with the acme-dns provider. */
   binary?: string;
   /** Provider settings, e.g. HTTPREQ_ENDPOINT or EXEC_PATH; they override the fast-polling defaults. */
@@ -54,7 +54,7 @@ export interface LegoResult {
 
 /** lego's pauses dominate its run time; shorten them for the chosen provider. */
 function pacingEnv(provider: LegoOptions['provider']): Record<string, string> {
-  const prefix = provider === 'acmedns' ? 'ACME_DNS' : provider.toUpperCase();
+  const prefix = provider.toUpperCase().replace(/-/g, '_');
   return {
     [`${prefix}_POLLING_INTERVAL`]: '1',
     [`${prefix}_SEQUENCE_INTERVAL`]: '1',
