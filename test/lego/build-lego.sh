@@ -7,43 +7,14 @@ set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 LEGO_VERSION="4.9.1-1"
-CACHE_DIR="${DNS01_CADDY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dns01-proxy}"
-HASH="$(cd "$HERE" && cat build-lego.sh vendor/goacmedns/*.go | sha256sum | cut -c1-16)"
-OUT="$CACHE_DIR/lego-$HASH"
+LOG_NAME=build-lego
+# shellcheck source=../support/deb-source-build.sh
+source "$HERE/../support/deb-source-build.sh"
+HASH="$(cd "$HERE" && cat build-lego.sh ../support/deb-source-build.sh vendor/goacmedns/*.go | sha256sum | cut -c1-16)"
+reuse_or_lock lego "$HASH"
 
-log() { echo "build-lego: $*" >&2; }
-
-mkdir -p "$CACHE_DIR"
-exec 9>"$CACHE_DIR/.build-lego.lock"
-flock 9
-
-RUN_ID="${DNS01_TEST_RUN_ID:-}"
-if [[ -x "$OUT" && ( "${CI:-}" != "true" || ( -n "$RUN_ID" && "$(cat "$OUT.run" 2>/dev/null)" == "$RUN_ID" ) ) ]]; then
-  log "reusing $OUT"
-  echo "$OUT"
-  exit 0
-fi
-
-as_root() {
-  if [[ "$(id -u)" == 0 ]]; then "$@"; else sudo -n "$@"; fi
-}
-
-# 1. deb-src entry (the same one build-caddy.sh writes), so apt-get source works.
-SRC_LIST=/etc/apt/sources.list.d/dns01-proxy-src.sources
-if ! grep -rqs 'deb-src' /etc/apt/sources.list /etc/apt/sources.list.d/; then
-  log "adding deb-src entry $SRC_LIST"
-  as_root tee "$SRC_LIST" >/dev/null <<'EOF'
-Types: deb-src
-URIs: http://deb.debian.org/debian
-Suites: bookworm
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-EOF
-fi
-if ! apt-cache showsrc lego 2>/dev/null | grep -qx "Version: $LEGO_VERSION"; then
-  as_root apt-get update -q >&2
-fi
-command -v dpkg-source >/dev/null || as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q dpkg-dev >&2
+# 1. deb-src entry (shared with build-caddy.sh), so apt-get source works.
+ensure_deb_src lego "$LEGO_VERSION"
 
 # 2. Go and the few libraries lego's core and CLI import (not the full build-dep: the other providers are cut).
 LIBS=(golang-go golang-github-cenkalti-backoff-dev golang-github-urfave-cli-v2-dev golang-github-miekg-dns-dev
@@ -55,16 +26,7 @@ fi
 if [[ -x /usr/lib/go-1.19/bin/go ]]; then GO=/usr/lib/go-1.19/bin/go; else GO="$(command -v go)"; fi
 
 # 3. lego's source (Debian's patches applied), unpacked once into the cache.
-SRC_CACHE="$CACHE_DIR/lego-src-$LEGO_VERSION"
-if [[ ! -d "$SRC_CACHE/debian" ]]; then
-  log "fetching source lego=$LEGO_VERSION"
-  tmp="$(mktemp -d "$CACHE_DIR/src.XXXXXX")"
-  (cd "$tmp" && apt-get source -q "lego=$LEGO_VERSION" >&2)
-  dir="$(find "$tmp" -mindepth 1 -maxdepth 1 -type d -name 'golang-github-xenolf-lego-*' | head -n1)"
-  rm -rf "$SRC_CACHE"
-  mv "$dir" "$SRC_CACHE"
-  rm -rf "$tmp"
-fi
+fetch_deb_source lego "$LEGO_VERSION" 'golang-github-xenolf-lego-*'
 
 # 4. A GOPATH: lego where its import path says, goacmedns under the path lego 4.9.1 imports it by.
 WORK="$(mktemp -d "$CACHE_DIR/work.XXXXXX")"
@@ -86,8 +48,4 @@ log "go build"
 export GOPATH="$WORK:/usr/share/gocode" GO111MODULE=off GOPROXY=off CGO_ENABLED=0
 export GOCACHE="$CACHE_DIR/gocache" GOFLAGS=
 (cd "$LEGO_PKG/cmd/lego" && "$GO" build -ldflags "-X main.version=4.9.1+acmedns" -o "$WORK/lego" . >&2)
-mv "$WORK/lego" "$OUT.tmp"
-mv "$OUT.tmp" "$OUT"
-printf "%s" "$RUN_ID" >"$OUT.run"
-log "built $OUT"
-echo "$OUT"
+publish "$WORK/lego"
