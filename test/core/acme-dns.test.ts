@@ -142,6 +142,8 @@ describe('POST /acme-dns/update', () => {
     const other = await newAccount();
     await expectError(await update(acct, { subdomain: other.subdomain, txt: v }), 401, 'forbidden');
     await expectError(await update(acct, { txt: v }), 401, 'forbidden');
+    // acme-dns's bad_subdomain is unreachable there too: a malformed subdomain is first of all not the account's.
+    await expectError(await update(acct, { subdomain: "x'); delete from challenges; --", txt: v }), 401, 'forbidden');
     await expectError(await update(acct, { subdomain: acct.subdomain, txt: 'too-short' }), 400, 'bad_txt');
     await expectError(await update(acct, { subdomain: acct.subdomain, txt: "'; drop table challenges; --".padEnd(43, 'x') }), 400, 'bad_txt');
     await expectError(await update(acct, { subdomain: acct.subdomain, txt: 42 }), 400, 'bad_txt');
