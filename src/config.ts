@@ -68,6 +68,11 @@ const schema = z.object({
   DNS01_ACME_TRUSTED_ROOTS: z.string().transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean)).optional(),
   DNS01_DNS_RESOLVERS: z.string().transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean)).pipe(z.array(hostPort)).optional(),
   DNS01_DNS_AUTH_PORT: z.coerce.number().int().min(1).max(65535).default(53),
+  DNS01_ACME_DNS_DOMAIN: z
+    .string()
+    .transform((v) => v.toLowerCase().replace(/\.$/, ''))
+    .pipe(z.string().max(200).regex(/^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'expected a DNS name such as acme-dns.example.com'))
+    .optional(),
   DNS01_JANITOR_INTERVAL: duration(1000).default(60_000),
   DNS01_SHUTDOWN_TIMEOUT: duration(0).default(30_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -98,6 +103,8 @@ export interface Config {
   acme: { issuer: 'letsencrypt' | 'zerossl' | 'both'; email: string | undefined; staging: boolean; ca: string | undefined; trustedRoots: string[] };
   dnsResolvers: string[] | undefined;
   dnsAuthPort: number;
+  /** acme-dns compatibility: registrations get `<subdomain>.<this>`; unset, the /acme-dns routes are off. */
+  acmeDnsDomain: string | undefined;
   janitorIntervalMs: number;
   shutdownTimeoutMs: number;
   logLevel: string;
@@ -167,6 +174,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     acme: { issuer: e.DNS01_ACME_ISSUER, email: e.DNS01_ACME_EMAIL, staging: e.DNS01_ACME_STAGING, ca: e.DNS01_ACME_CA, trustedRoots: e.DNS01_ACME_TRUSTED_ROOTS ?? [] },
     dnsResolvers: e.DNS01_DNS_RESOLVERS,
     dnsAuthPort: e.DNS01_DNS_AUTH_PORT,
+    acmeDnsDomain: e.DNS01_ACME_DNS_DOMAIN,
     janitorIntervalMs: e.DNS01_JANITOR_INTERVAL,
     shutdownTimeoutMs: e.DNS01_SHUTDOWN_TIMEOUT,
     logLevel: e.LOG_LEVEL,

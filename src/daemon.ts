@@ -32,6 +32,8 @@ import { SiteStore } from './sites/store.js';
 import { siteRoutes } from './http/routes/sites.js';
 import { pluginRoutes } from './http/routes/plugins.js';
 import { PluginLoader } from './plugins/loader.js';
+import { acmeDnsRoutes } from './http/routes/acme-dns.js';
+import { AcmeDnsService } from './acme-dns/service.js';
 
 export const CONFIG_CHANNEL = 'dns01_config';
 
@@ -114,12 +116,16 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
   const challenges = new ChallengeService(database, providers, registry, metrics, log.child({ module: 'challenges' }), {
     waitForPropagation: (row, provider) => propagation.waitForPropagation(row, provider),
     zones: new ZoneFinder({ resolvers }),
+    ...(config.acmeDnsDomain ? { acmeDnsDomain: config.acmeDnsDomain } : {}),
     ...opts.challenge,
   });
   const janitor = new Janitor(database, challenges, metrics, log.child({ module: 'janitor' }), { intervalMs: config.janitorIntervalMs, ...opts.janitor });
   const chooser = new ProviderChooserImpl(database, providers);
 
   const siteStore = new SiteStore(database, providers, notifyChange);
+  const acmeDns = config.acmeDnsDomain
+    ? new AcmeDnsService(database, providers, registry, challenges, config.acmeDnsDomain, log.child({ module: 'acme-dns' }))
+    : null;
 
   const caddyDeps = { config, database, providers, sites: siteStore, registry, metrics, log: log.child({ module: 'caddy' }) };
   const caddySync = createCaddySync(caddyDeps);
@@ -147,6 +153,7 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
     internalToken: config.internalToken, adminToken: config.adminToken,
     internal: internalRoutes(challenges, chooser, log.child({ module: 'internal' })), admin,
     ui: uiRoutes(manual, config.adminToken, log.child({ module: 'ui' })),
+    acmeDns: acmeDnsRoutes(acmeDns, config.adminToken, log.child({ module: 'acme-dns' })),
     loopsHealthy: () => opts.jobs === false || (janitor.healthy() && propagation.healthy()),
     draining: () => draining,
     readinessChecks: async () => ({ caddy: caddyReadiness(caddySync), ...(scripts ? { scripts } : {}) }),

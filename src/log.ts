@@ -4,7 +4,7 @@ import { pino, type Logger, type DestinationStream } from 'pino';
 const SECRET_KEYS = [
   'password', 'token', 'secret', 'authorization', 'auth_value', 'api_token', 'api_key', 'auth_token',
   'tsig_key_secret', 'key', 'credentials', 'env_vars', 'headers', 'internalToken', 'adminToken',
-  'encryptionKey', 'databaseUrl', 'redisUrl', 'client_secret', 'secret_access_key', 'api_access_token',
+  'passwordHash', 'password_hash', 'encryptionKey', 'databaseUrl', 'redisUrl', 'client_secret', 'secret_access_key', 'api_access_token',
 ];
 
 /** Redaction paths for the key names above at the top level and up to two levels down. */

@@ -6,13 +6,20 @@ const LABEL = /^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/;
 const TXT_VALUE = /^[A-Za-z0-9_-]{43}$/;
 export const CHALLENGE_LABEL = '_acme-challenge';
 
-/** Lower-cases, drops the trailing dot and checks an `_acme-challenge.<domain>` name (RFC 1035 §2.3.4 limits). */
-export function normaliseChallengeFqdn(input: unknown): string {
+const UUID_LABEL = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * Lower-cases, drops the trailing dot and checks an `_acme-challenge.<domain>` name (RFC 1035 §2.3.4 limits).
+ * With `acmeDnsDomain` (only the acme-dns route passes it) `<uuid>.<acmeDnsDomain>` is accepted as well: the name
+ * a client's `_acme-challenge` CNAME points at.
+ */
+export function normaliseChallengeFqdn(input: unknown, acmeDnsDomain?: string): string {
   if (typeof input !== 'string' || input.length === 0) throw invalid('fqdn is required');
   if (input.length > 254) throw invalid('fqdn is longer than 253 characters');
   const name = input.toLowerCase().replace(/\.$/, '');
   if (name.length > 253) throw invalid('fqdn is longer than 253 characters');
   const labels = name.split('.');
+  if (acmeDnsDomain && UUID_LABEL.test(labels[0]!) && labels.slice(1).join('.') === acmeDnsDomain) return name;
   if (labels[0] !== CHALLENGE_LABEL) throw invalid(`fqdn must start with ${CHALLENGE_LABEL}.`);
   if (labels.length < 3) throw invalid('fqdn must name a domain with at least two labels under _acme-challenge');
   for (const label of labels) {
@@ -21,9 +28,9 @@ export function normaliseChallengeFqdn(input: unknown): string {
   return name;
 }
 
-/** The domain being validated: the fqdn without its `_acme-challenge.` label. */
+/** The domain being validated: the fqdn without its `_acme-challenge.` label (an acme-dns name is its own domain). */
 export function domainOf(fqdn: string): string {
-  return fqdn.slice(CHALLENGE_LABEL.length + 1);
+  return fqdn.startsWith(`${CHALLENGE_LABEL}.`) ? fqdn.slice(CHALLENGE_LABEL.length + 1) : fqdn;
 }
 
 /** `_acme-challenge.<domain>` for a domain given as lego's RAW mode sends it (maybe `*.` and a trailing dot). */

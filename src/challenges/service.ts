@@ -17,8 +17,8 @@ import { timingOf } from './timing.js';
 /** Errors raised before anything was sent to the provider: no record can exist, so no row is kept. */
 const NOTHING_SENT: ReadonlySet<string> = new Set(['WEBHOOK_RATE_LIMITED', 'PROVIDER_RATE_LIMITED', 'PROVIDER_CIRCUIT_OPEN', 'SCRIPT_PATH_INVALID', 'WEBHOOK_TARGET_BLOCKED']);
 
-/** Who asked, for the log: the native internal API, the acmeproxy/httpreq dialect, or the daemon's janitor. */
-export type ClientDialect = 'internal' | 'acmeproxy' | 'janitor';
+/** Who asked, for the log: the native internal API, the acmeproxy/httpreq dialect, an acme-dns client, or the janitor. */
+export type ClientDialect = 'internal' | 'acmeproxy' | 'acme-dns' | 'janitor';
 
 /** What a failure says in the challenge row: its code, message, and the far side's words when there are any. */
 function errorText(prefix: string, err: unknown): string {
@@ -34,6 +34,8 @@ export interface ChallengeServiceOptions {
   waitForPropagation?: (row: ChallengeRow, provider: DnsProviderRow) => Promise<ChallengeRow>;
   /** Finds a new challenge's zone when its provider names none; without it the zone stays null. */
   zones?: ZoneLookup;
+  /** DNS01_ACME_DNS_DOMAIN: acme-dns clients (only they) may also create `<uuid>.<this>` names. */
+  acmeDnsDomain?: string;
 }
 
 export interface CreateRequest {
@@ -74,7 +76,7 @@ export class ChallengeService {
 
   /** Returns the challenge and whether this call created it (false: an identical one was active). */
   async create(req: CreateRequest): Promise<{ row: ChallengeRow; created: boolean }> {
-    const fqdn = normaliseChallengeFqdn(req.fqdn);
+    const fqdn = normaliseChallengeFqdn(req.fqdn, req.client === 'acme-dns' ? this.opts.acmeDnsDomain : undefined);
     const value = checkTxtValue(req.value);
     const provider = await this.providers.get(req.providerId);
     if (!provider.enabled) throw new AppError('PROVIDER_DISABLED', `provider ${provider.name} is disabled`);
@@ -262,7 +264,7 @@ export class ChallengeService {
 }
 
 /** A seen record that is cleaned up is VERIFIED; one cleaned up before propagation was confirmed is DELETED. */
-function finishedStatus(status: ChallengeStatus): ChallengeStatus {
+export function finishedStatus(status: ChallengeStatus): ChallengeStatus {
   return status === 'VERIFYING' ? 'VERIFIED' : 'DELETED';
 }
 

@@ -9,6 +9,7 @@ import type { Metrics } from '../metrics.js';
 import { requireSecret } from './auth.js';
 import { MAX_BODY_BYTES } from './body.js';
 import { opsRoutes, type OpsDeps } from './ops.js';
+import { acmeDnsErrorBody } from './routes/acme-dns.js';
 
 export interface AppDeps extends OpsDeps {
   log: Logger;
@@ -19,12 +20,15 @@ export interface AppDeps extends OpsDeps {
   admin: Hono;
   /** The operator page (src/ui), with its own session login instead of the bearer token. */
   ui?: Hono<any>;
+  /** acme-dns's register/update, with acme-dns's error bodies. */
+  acmeDns: Hono;
 }
 
 function routeFamily(path: string): string {
   if (path.startsWith('/internal/')) return 'internal';
   if (path.startsWith('/api/')) return 'admin';
   if (path === '/ui' || path.startsWith('/ui/')) return 'ui';
+  if (path.startsWith('/acme-dns/')) return 'acme-dns';
   return ['/health', '/ready', '/metrics'].includes(path) ? path.slice(1) : 'other';
 }
 
@@ -43,6 +47,7 @@ export function createApp(deps: AppDeps): Hono {
   app.use('/api/v1/*', requireSecret(deps.adminToken, { allowBasic: false, realm: 'dns01-proxy admin' }));
   app.route('/api/v1', deps.admin);
   if (deps.ui) app.route('/ui', deps.ui);
+  app.route('/acme-dns', deps.acmeDns);
 
   app.notFound((c) => c.json(new AppError('NOT_FOUND', 'no such endpoint').toBody(), 404));
   app.onError((err, c) => {
@@ -59,6 +64,8 @@ export function createApp(deps: AppDeps): Hono {
     }
     if (e.status >= 500 && isAppError(err)) deps.log.warn({ code: e.code, path: c.req.path }, e.message);
     for (const [k, v] of Object.entries(e.headers ?? {})) c.header(k, v);
+    // acme-dns clients print (and some parse) `{"error": "..."}`; the body limit and auth errors included.
+    if (c.req.path.startsWith('/acme-dns/')) return c.json(acmeDnsErrorBody(e), e.status as 400);
     return c.json(e.toBody(), e.status as 400);
   });
   return app;

@@ -1,8 +1,9 @@
-// Runs the real lego ACME client (Debian `lego` 4.9) against Pebble with a DNS-01 provider, returning the issued certificate.
-import { spawn } from 'node:child_process';
+// Runs the real lego ACME client (Debian `lego` 4.9, or one built with its acme-dns provider) against Pebble with a DNS-01 provider, returning the issued certificate.
+import { execFile, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { requireBinary } from './proc.js';
 
 export interface LegoOptions {
@@ -13,7 +14,9 @@ export interface LegoOptions {
   domains: string[];
   /** `host:port` lego queries for SOA/zone lookups; never the system resolver, which is off this machine. */
   dnsResolver: string;
-  provider: 'httpreq' | 'exec';
+  provider: 'httpreq' | 'exec' | 'acme-dns';
+  /** Another lego binary (default Debian's /usr/bin/lego), e.g. test/lego/build-lego.sh's with the acme-dns provider. */
+  binary?: string;
   /** Provider settings, e.g. HTTPREQ_ENDPOINT or EXEC_PATH; they override the fast-polling defaults. */
   env: Record<string, string>;
   /** Where lego keeps accounts and certificates; a fresh temp dir when omitted. */
@@ -22,6 +25,21 @@ export interface LegoOptions {
   timeoutMs?: number;
   /** Extra arguments for `lego run` (after `run`). */
   runArgs?: string[];
+}
+
+/**
+ * lego 4.9.1 from Debian's source with its acme-dns provider (Debian's binary has none): test/lego/build-lego.sh.
+ * Cached by the hash of the build inputs; a cold build needs apt (deb-src, a few golang-*-dev) and takes about a minute.
+ */
+export async function buildLegoWithAcmeDns(): Promise<string> {
+  const script = join(import.meta.dirname, '..', 'lego', 'build-lego.sh');
+  try {
+    const { stdout } = await promisify(execFile)('bash', [script], { timeout: 900_000, maxBuffer: 64 * 1024 * 1024 });
+    return requireBinary(stdout.trim().split('\n').pop() ?? '', 'golang-go (test/lego/build-lego.sh)');
+  } catch (e) {
+    const err = e as { stderr?: string; message: string };
+    throw new Error(`building lego with the acme-dns provider failed (needs apt with a deb-src entry): ${err.message}\n${(err.stderr ?? '').slice(-4000)}`);
+  }
 }
 
 export interface LegoResult {
@@ -36,7 +54,7 @@ export interface LegoResult {
 
 /** lego's pauses dominate its run time; shorten them for the chosen provider. */
 function pacingEnv(provider: LegoOptions['provider']): Record<string, string> {
-  const prefix = provider.toUpperCase();
+  const prefix = provider.toUpperCase().replace(/-/g, '_');
   return {
     [`${prefix}_POLLING_INTERVAL`]: '1',
     [`${prefix}_SEQUENCE_INTERVAL`]: '1',
@@ -52,7 +70,7 @@ async function readCertificate(path: string): Promise<string | undefined> {
 }
 
 export async function runLego(opts: LegoOptions): Promise<LegoResult> {
-  const bin = requireBinary('/usr/bin/lego', 'lego');
+  const bin = requireBinary(opts.binary ?? '/usr/bin/lego', 'lego');
   const workDir = opts.workDir ?? await mkdtemp(join(tmpdir(), 'dns01-lego-'));
   await mkdir(workDir, { recursive: true });
   const legoPath = join(workDir, '.lego');

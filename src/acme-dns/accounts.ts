@@ -1,0 +1,98 @@
+// acme-dns accounts: generated credentials (only a scrypt hash kept), allowfrom ranges, and the lookup an update needs.
+import { randomBytes, randomInt, randomUUID, scrypt, timingSafeEqual } from 'node:crypto';
+import { BlockList, isIP } from 'node:net';
+import { eq } from 'drizzle-orm';
+import type { Database } from '../db/client.js';
+import { acmeDnsRegistrations, type AcmeDnsRegistrationRow } from '../db/schema.js';
+
+/** acme-dns's generatePassword alphabet and length; its validKey accepts exactly this shape. */
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz1234567890-_';
+const KEY = /^[A-Za-z0-9_-]{40}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const SCRYPT = { N: 16384, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
+
+function derive(password: string, salt: Buffer, params: { N: number; r: number; p: number }): Promise<Buffer> {
+  return new Promise((resolve, reject) =>
+    scrypt(password, salt, 32, { ...params, maxmem: SCRYPT.maxmem }, (err, key) => (err ? reject(err) : resolve(key))));
+}
+
+export async function hashPassword(password: string): Promise<string> {
+  const salt = randomBytes(16);
+  const key = await derive(password, salt, SCRYPT);
+  return `scrypt$${SCRYPT.N}$${SCRYPT.r}$${SCRYPT.p}$${salt.toString('base64')}$${key.toString('base64')}`;
+}
+
+export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  const [scheme, n, r, p, salt, hash] = stored.split('$');
+  if (scheme !== 'scrypt' || !salt || !hash) return false;
+  const expected = Buffer.from(hash, 'base64');
+  const got = await derive(password, Buffer.from(salt, 'base64'), { N: Number(n), r: Number(r), p: Number(p) });
+  return got.length === expected.length && timingSafeEqual(got, expected);
+}
+
+/**
+ * acme-dns's cidrslice check: brackets dropped (`[2001:db8::]/32`), then `address/prefix` as Go's net.ParseCIDR
+ * takes it. Returns the cleaned entries, or null when one of them is not a CIDR range.
+ */
+export function parseAllowFrom(entries: unknown[]): string[] | null {
+  const out: string[] = [];
+  for (const entry of entries) {
+    if (typeof entry !== 'string') return null;
+    const cidr = entry.replace(/[[\]]+/g, '');
+    const m = /^([^/]+)\/(\d{1,3})$/.exec(cidr);
+    const family = m ? isIP(m[1]!) : 0;
+    if (!m || family === 0 || Number(m[2]) > (family === 4 ? 32 : 128) || m[1]!.includes('%')) return null;
+    out.push(cidr);
+  }
+  return out;
+}
+
+/** Whether `peer` (the connection's address) may update: an empty list allows any address, as in acme-dns. */
+export function allowedFrom(ranges: string[], peer: string): boolean {
+  if (ranges.length === 0) return true;
+  // Node reports IPv4 peers of a dual-stack listener as `::ffff:a.b.c.d`; the operator writes `a.b.c.d/32`.
+  const address = peer.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '');
+  const family = isIP(address);
+  if (family === 0) return false;
+  const list = new BlockList();
+  for (const cidr of ranges) {
+    const [net, prefix] = cidr.split('/');
+    const type = isIP(net!) === 4 ? 'ipv4' : 'ipv6';
+    list.addSubnet(net!, Number(prefix), type);
+  }
+  return list.check(address, family === 4 ? 'ipv4' : 'ipv6');
+}
+
+export interface NewAccount {
+  row: AcmeDnsRegistrationRow;
+  /** Shown once, in the registration reply; only its hash is stored. */
+  password: string;
+}
+
+export class AcmeDnsAccounts {
+  /** A real hash to check against when the user is unknown, so a miss takes as long as a wrong password. */
+  private decoy: Promise<string> | undefined;
+
+  constructor(private readonly database: Database) {}
+
+  async create(providerId: string, allowFrom: string[]): Promise<NewAccount> {
+    const password = Array.from({ length: 40 }, () => ALPHABET[randomInt(ALPHABET.length)]).join('');
+    const [row] = await this.database.db
+      .insert(acmeDnsRegistrations)
+      .values({ username: randomUUID(), passwordHash: await hashPassword(password), subdomain: randomUUID(), providerId, allowFrom })
+      .returning();
+    return { row: row!, password };
+  }
+
+  /** The account for X-Api-User / X-Api-Key, or null for a malformed, unknown or wrong pair. */
+  async authenticate(user: string | undefined, key: string | undefined): Promise<AcmeDnsRegistrationRow | null> {
+    if (!user || !key || !UUID.test(user) || !KEY.test(key)) return null;
+    const [row] = await this.database.db.select().from(acmeDnsRegistrations).where(eq(acmeDnsRegistrations.username, user.toLowerCase()));
+    if (!row) {
+      this.decoy ??= hashPassword(randomBytes(30).toString('base64url'));
+      await verifyPassword(key, await this.decoy);
+      return null;
+    }
+    return (await verifyPassword(key, row.passwordHash)) ? row : null;
+  }
+}

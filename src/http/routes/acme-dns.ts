@@ -1,0 +1,98 @@
+// acme-dns's HTTP API (joohoi/acme-dns api.go, auth.go): its request and reply shapes and its `{"error": "..."}` bodies.
+import { getConnInfo } from '@hono/node-server/conninfo';
+import { Hono, type Context } from 'hono';
+import type { Logger } from 'pino';
+import type { AcmeDnsService } from '../../acme-dns/service.js';
+import { allowedFrom, parseAllowFrom } from '../../acme-dns/accounts.js';
+import { AppError, type ErrorCode } from '../../errors.js';
+import { requireSecret } from '../auth.js';
+
+/**
+ * The error strings this API answers with besides the lower-cased daemon codes (docs/errors.md lists both).
+ * All but the last are acme-dns's own, with its statuses. acme-dns also has `bad_subdomain`, which it cannot reach
+ * (a subdomain other than the account's is refused as `forbidden` first), and neither can the daemon.
+ */
+export const ACME_DNS_ERRORS = {
+  malformed_json_payload: ['INVALID_JSON', 400],
+  invalid_allowfrom_cidr: ['VALIDATION_ERROR', 400],
+  forbidden: ['UNAUTHORIZED', 401],
+  bad_txt: ['VALIDATION_ERROR', 400],
+  acme_dns_not_configured: ['NOT_FOUND', 404],
+} as const satisfies Record<string, [ErrorCode, number]>;
+
+export class AcmeDnsError extends AppError {
+  constructor(readonly reply: keyof typeof ACME_DNS_ERRORS, message: string) {
+    super(ACME_DNS_ERRORS[reply][0], message, { status: ACME_DNS_ERRORS[reply][1] });
+  }
+}
+
+/** The body acme-dns clients expect for any error on these routes: its own strings, else the daemon code lower-cased. */
+export function acmeDnsErrorBody(e: AppError): { error: string } {
+  return { error: e instanceof AcmeDnsError ? e.reply : e.code.toLowerCase() };
+}
+
+const TXT = /^[A-Za-z0-9_-]{43}$/;
+
+/** Go's encoding/json: an empty body is no input, `null` is an empty object, field names match case-insensitively. */
+async function readGoJson(c: Context): Promise<Record<string, unknown> | null> {
+  const buf = await c.req.arrayBuffer();
+  if (buf.byteLength === 0) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(buf));
+  } catch {
+    return null;
+  }
+  if (parsed === null) return {};
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) return null;
+  return Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k.toLowerCase(), v]));
+}
+
+function peerAddress(c: Context): string {
+  try {
+    return getConnInfo(c).remote.address ?? '';
+  } catch {
+    return '';
+  }
+}
+
+export function acmeDnsRoutes(service: AcmeDnsService | null, adminToken: string, log: Logger): Hono {
+  const app = new Hono();
+  const configured = (): AcmeDnsService => {
+    if (!service) throw new AcmeDnsError('acme_dns_not_configured', 'acme-dns is off: set DNS01_ACME_DNS_DOMAIN');
+    return service;
+  };
+
+  // Registration writes into an operator's zone, so unlike acme-dns it needs the admin token.
+  app.post('/register', requireSecret(adminToken, { allowBasic: false, realm: 'dns01-proxy admin' }), async (c) => {
+    const svc = configured();
+    const body = await readGoJson(c);
+    if (!body || (body.allowfrom !== undefined && body.allowfrom !== null && !Array.isArray(body.allowfrom))
+      || (body.provider !== undefined && typeof body.provider !== 'string')) {
+      throw new AcmeDnsError('malformed_json_payload', 'expected {"allowfrom": [CIDR, ...], "provider": "<id or name>"}, each optional');
+    }
+    const allowFrom = parseAllowFrom((body.allowfrom as unknown[] | null | undefined) ?? []);
+    if (!allowFrom) throw new AcmeDnsError('invalid_allowfrom_cidr', 'every allowfrom entry must be a CIDR range');
+    const { row, password } = await svc.register(body.provider as string | undefined, allowFrom);
+    return c.json({ username: row.username, password, fulldomain: svc.fulldomain(row), subdomain: row.subdomain, allowfrom: row.allowFrom }, 201);
+  });
+
+  app.post('/update', async (c) => {
+    const svc = configured();
+    const forbidden = (reason: string) => {
+      log.info({ reason, client: 'acme-dns' }, 'acme-dns update refused');
+      return new AcmeDnsError('forbidden', 'forbidden');
+    };
+    const account = await svc.accounts.authenticate(c.req.header('x-api-user'), c.req.header('x-api-key'));
+    if (!account) throw forbidden('unknown user or wrong key');
+    if (!allowedFrom(account.allowFrom, peerAddress(c))) throw forbidden('address not in allowfrom');
+    // As in acme-dns, the body is read only after the credentials passed, and one that names no (or another)
+    // subdomain is refused like bad credentials.
+    const body = await readGoJson(c);
+    if (!body || body.subdomain !== account.subdomain) throw forbidden('subdomain does not match the account');
+    if (typeof body.txt !== 'string' || !TXT.test(body.txt)) throw new AcmeDnsError('bad_txt', 'txt must be 43 characters of base64url');
+    await svc.update(account, body.txt);
+    return c.json({ txt: body.txt }, 200);
+  });
+  return app;
+}

@@ -1,0 +1,217 @@
+// acme-dns compatibility at the route level: acme-dns's shapes and error bodies, auth, allowfrom, and the keep-two rule
+// read back from a real BIND the rfc2136 provider writes to.
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
+import { acmeDnsRegistrations, challenges } from '../../src/db/schema.js';
+import { ACME_DNS_ERRORS } from '../../src/http/routes/acme-dns.js';
+import { rfc2136ProviderCredentials, tsigKey } from '../support/acme-rig.js';
+import { startTestDaemon, txtValue, type TestDaemon } from '../support/daemon.js';
+import { startBind, type RunningDnsServer } from '../support/dns-servers/index.js';
+
+const DOMAIN = 'auth.acme-dns.test';
+const key = tsigKey('acme-dns-routes');
+
+interface Account { username: string; password: string; fulldomain: string; subdomain: string; allowfrom: string[] }
+
+let bind: RunningDnsServer;
+let d: TestDaemon;
+let off: TestDaemon;
+let providerId: string;
+
+beforeAll(async () => {
+  bind = await startBind({ zones: [DOMAIN], tsigKeys: [key] });
+  d = await startTestDaemon({ env: { DNS01_ACME_DNS_DOMAIN: `${DOMAIN.toUpperCase()}.` } });
+  providerId = await d.addProvider({ name: 'bind-acme-dns', provider_type: 'rfc2136', credentials: rfc2136ProviderCredentials(bind, key, DOMAIN) });
+  off = await startTestDaemon({ db: 'pglite' });
+}, 120_000);
+
+afterAll(async () => {
+  await d?.stop();
+  await off?.stop();
+  await bind?.stop();
+});
+
+function register(body?: unknown, opts: { token?: string | null; raw?: string; daemon?: TestDaemon } = {}): Promise<Response> {
+  const t = opts.daemon ?? d;
+  const token = opts.token === undefined ? t.adminToken : opts.token;
+  return fetch(`${t.url}/acme-dns/register`, {
+    method: 'POST',
+    headers: { ...(token !== null ? { authorization: `Bearer ${token}` } : {}), 'content-type': 'application/json' },
+    ...(opts.raw !== undefined ? { body: opts.raw } : body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+}
+
+function update(account: Pick<Account, 'username' | 'password'> | null, body: unknown, opts: { raw?: string; daemon?: TestDaemon } = {}): Promise<Response> {
+  return fetch(`${(opts.daemon ?? d).url}/acme-dns/update`, {
+    method: 'POST',
+    headers: { ...(account ? { 'X-Api-User': account.username, 'X-Api-Key': account.password } : {}), 'content-type': 'application/json' },
+    body: opts.raw ?? JSON.stringify(body),
+  });
+}
+
+async function expectError(res: Response, status: number, error: string): Promise<void> {
+  expect(res.status).toBe(status);
+  expect(res.headers.get('content-type')).toContain('application/json');
+  expect(await res.json()).toEqual({ error });
+}
+
+async function count(table: typeof challenges | typeof acmeDnsRegistrations): Promise<number> {
+  const r = await d.daemon.database.db.select({ n: sql<number>`count(*)::int` }).from(table);
+  return Number(r[0]!.n);
+}
+
+async function newAccount(body: Record<string, unknown> = { provider: 'bind-acme-dns' }): Promise<Account> {
+  const res = await register(body);
+  expect(res.status, await res.clone().text()).toBe(201);
+  return (await res.json()) as Account;
+}
+
+describe('POST /acme-dns/register', () => {
+  it('answers acme-dns\'s reply shape: 201 {username, password, fulldomain, subdomain, allowfrom}', async () => {
+    const res = await register({ provider: 'bind-acme-dns', allowfrom: ['127.0.0.1/32', '[::1]/128', '192.168.100.1/24'] });
+    expect(res.status).toBe(201);
+    const body = (await res.json()) as Account;
+    expect(Object.keys(body).sort()).toEqual(['allowfrom', 'fulldomain', 'password', 'subdomain', 'username']);
+    expect(body.username).toMatch(/^[0-9a-f-]{36}$/);
+    expect(body.subdomain).toMatch(/^[0-9a-f-]{36}$/);
+    expect(body.password).toMatch(/^[A-Za-z0-9_-]{40}$/);
+    expect(body.fulldomain).toBe(`${body.subdomain}.${DOMAIN}`);
+    expect(body.allowfrom).toEqual(['127.0.0.1/32', '::1/128', '192.168.100.1/24']);
+
+    const [row] = await d.daemon.database.db.select().from(acmeDnsRegistrations).where(sql`${acmeDnsRegistrations.username} = ${body.username}`);
+    expect(row!.providerId).toBe(providerId);
+    expect(row!.passwordHash).toMatch(/^scrypt\$/);
+    expect(row!.passwordHash).not.toContain(body.password);
+    expect(d.logs()).not.toContain(body.password);
+  });
+
+  it('takes the provider by id, and the default provider when none is named; no body at all is fine', async () => {
+    expect((await newAccount({ provider: providerId })).fulldomain).toMatch(new RegExp(`\\.${DOMAIN.replace(/\./g, '\\.')}$`));
+    await expectError(await register(undefined), 404, 'provider_not_found');
+    expect((await d.admin(`/dns-providers/${providerId}`, { method: 'PUT', body: { is_default: true } })).status).toBe(200);
+    try {
+      const res = await register(undefined);
+      expect(res.status).toBe(201);
+      expect(((await res.json()) as Account).allowfrom).toEqual([]);
+    } finally {
+      await d.admin(`/dns-providers/${providerId}`, { method: 'PUT', body: { is_default: false } });
+    }
+  });
+
+  it.each([
+    ['no admin token', { provider: 'bind-acme-dns' }, { token: null }, 401, 'unauthorized'],
+    ['a wrong admin token', { provider: 'bind-acme-dns' }, { token: 'wrong-token-wrong-token' }, 403, 'forbidden'],
+    ['malformed JSON', undefined, { raw: '{"allowfrom": [' }, 400, 'malformed_json_payload'],
+    ['a JSON array', undefined, { raw: '[]' }, 400, 'malformed_json_payload'],
+    ['allowfrom not a list', { allowfrom: '10.0.0.0/8', provider: 'bind-acme-dns' }, {}, 400, 'malformed_json_payload'],
+    ['a bad CIDR', { allowfrom: ['10.0.0.0/8', '10.0.0.1'], provider: 'bind-acme-dns' }, {}, 400, 'invalid_allowfrom_cidr'],
+    ['a prefix too long', { allowfrom: ['10.0.0.0/33'], provider: 'bind-acme-dns' }, {}, 400, 'invalid_allowfrom_cidr'],
+    ['an unknown provider', { provider: "x'; drop table acme_dns_registrations; --" }, {}, 404, 'provider_not_found'],
+  ] as const)('refuses %s and stores nothing', async (_label, body, opts, status, error) => {
+    const before = await count(acmeDnsRegistrations);
+    await expectError(await register(body, opts), status, error);
+    expect(await count(acmeDnsRegistrations)).toBe(before);
+  });
+
+  it('refuses a provider Caddy solves itself: the daemon could never write the value', async () => {
+    await d.addProvider({ name: 'cf', provider_type: 'cloudflare', credentials: { api_token: 'cf-token-not-used' } });
+    await expectError(await register({ provider: 'cf' }), 409, 'provider_not_automated');
+  });
+
+  it('answers 413 payload_too_large to a huge body', async () => {
+    await expectError(await register(undefined, { raw: JSON.stringify({ allowfrom: [], pad: 'x'.repeat(70 * 1024) }) }), 413, 'payload_too_large');
+  });
+});
+
+describe('POST /acme-dns/update', () => {
+  let acct: Account;
+  beforeAll(async () => {
+    acct = await newAccount();
+  });
+
+  it('refuses every bad credential, address, body and value with acme-dns\'s errors, changing nothing', async () => {
+    const before = await count(challenges);
+    const v = txtValue('refused');
+    const body = { subdomain: acct.subdomain, txt: v };
+    await expectError(await update(null, body), 401, 'forbidden');
+    await expectError(await update({ username: acct.username, password: `${acct.password.slice(0, -1)}${acct.password.endsWith('a') ? 'b' : 'a'}` }, body), 401, 'forbidden');
+    await expectError(await update({ username: '00000000-0000-4000-8000-000000000000', password: acct.password }, body), 401, 'forbidden');
+    await expectError(await update({ username: "' or 1=1 --", password: acct.password }, body), 401, 'forbidden');
+    await expectError(await update(acct, null, { raw: '{"subdomain":' }), 401, 'forbidden');
+    const other = await newAccount();
+    await expectError(await update(acct, { subdomain: other.subdomain, txt: v }), 401, 'forbidden');
+    await expectError(await update(acct, { txt: v }), 401, 'forbidden');
+    // acme-dns's bad_subdomain is unreachable there too: a malformed subdomain is first of all not the account's.
+    await expectError(await update(acct, { subdomain: "x'); delete from challenges; --", txt: v }), 401, 'forbidden');
+    await expectError(await update(acct, { subdomain: acct.subdomain, txt: 'too-short' }), 400, 'bad_txt');
+    await expectError(await update(acct, { subdomain: acct.subdomain, txt: "'; drop table challenges; --".padEnd(43, 'x') }), 400, 'bad_txt');
+    await expectError(await update(acct, { subdomain: acct.subdomain, txt: 42 }), 400, 'bad_txt');
+    await expectError(await update(acct, null, { raw: JSON.stringify({ ...body, pad: 'x'.repeat(70 * 1024) }) }), 413, 'payload_too_large');
+
+    const fenced = await newAccount({ provider: 'bind-acme-dns', allowfrom: ['10.0.0.0/8', '2001:db8::/32'] });
+    await expectError(await update(fenced, { subdomain: fenced.subdomain, txt: v }), 401, 'forbidden');
+
+    expect(await count(challenges)).toBe(before);
+    expect(await bind.txt(acct.fulldomain)).toEqual([]);
+    expect(await bind.txt(fenced.fulldomain)).toEqual([]);
+    expect(d.logs()).not.toContain(acct.password);
+  });
+
+  it('accepts an update from an address in allowfrom', async () => {
+    const fenced = await newAccount({ provider: 'bind-acme-dns', allowfrom: ['127.0.0.0/8'] });
+    const v = txtValue('fenced-ok');
+    const res = await update(fenced, { subdomain: fenced.subdomain, txt: v });
+    expect(res.status, await res.clone().text()).toBe(200);
+    expect(await bind.txt(fenced.fulldomain)).toEqual([v]);
+  });
+
+  it('keeps the latest two values, as acme-dns does, and removes the older ones from DNS', async () => {
+    const [v1, v2, v3] = [txtValue('keep-1'), txtValue('keep-2'), txtValue('keep-3')];
+    for (const v of [v1, v2]) {
+      const res = await update(acct, { subdomain: acct.subdomain, txt: v });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ txt: v });
+    }
+    expect((await bind.txt(acct.fulldomain)).sort()).toEqual([v1, v2].sort());
+
+    expect((await update(acct, { subdomain: acct.subdomain, txt: v3 })).status).toBe(200);
+    expect((await bind.txt(acct.fulldomain)).sort()).toEqual([v2, v3].sort());
+    // Sending a live value again changes nothing.
+    expect((await update(acct, { subdomain: acct.subdomain, txt: v3 })).status).toBe(200);
+    expect((await bind.txt(acct.fulldomain)).sort()).toEqual([v2, v3].sort());
+
+    const rows = await d.daemon.database.db.select().from(challenges).where(sql`${challenges.fqdn} = ${acct.fulldomain}`);
+    const byValue = Object.fromEntries(rows.map((r) => [r.value, `${r.status}/${r.recordState}`]));
+    expect(byValue).toEqual({ [v1]: 'DELETED/removed', [v2]: 'PENDING/present', [v3]: 'PENDING/present' });
+    expect(rows.every((r) => r.providerId === providerId)).toBe(true);
+  });
+
+  it('leaves nothing behind: when the values expire, the janitor removes them from DNS', async () => {
+    await d.daemon.database.db.update(challenges).set({ expiresAt: new Date(Date.now() - 1000) }).where(sql`${challenges.fqdn} = ${acct.fulldomain} and ${challenges.status} = 'PENDING'`);
+    const report = await d.daemon.janitor.runOnce();
+    expect(report.expired).toBe(2);
+    expect(await bind.txt(acct.fulldomain)).toEqual([]);
+    const rows = await d.daemon.database.db.select().from(challenges).where(sql`${challenges.fqdn} = ${acct.fulldomain}`);
+    expect(rows.map((r) => r.recordState)).toEqual(['removed', 'removed', 'removed']);
+  });
+});
+
+describe('acme-dns off (DNS01_ACME_DNS_DOMAIN unset)', () => {
+  it('answers 404 acme_dns_not_configured on both routes', async () => {
+    await expectError(await register({}, { daemon: off }), 404, 'acme_dns_not_configured');
+    await expectError(await update({ username: '00000000-0000-4000-8000-000000000000', password: 'x'.repeat(40) }, {}, { daemon: off }), 404, 'acme_dns_not_configured');
+  });
+
+  it('refuses a DNS01_ACME_DNS_DOMAIN that is not a DNS name', () => {
+    expect(() => loadConfig({ DNS01_ACME_DNS_DOMAIN: 'not a domain/x' })).toThrow(ConfigError);
+    expect(() => loadConfig({ DNS01_ACME_DNS_DOMAIN: 'not a domain/x' })).toThrow(/DNS01_ACME_DNS_DOMAIN/);
+  });
+
+  it('every acme-dns error string is documented in docs/errors.md', async () => {
+    const { readFileSync } = await import('node:fs');
+    const doc = readFileSync('docs/errors.md', 'utf8');
+    const missing = Object.entries(ACME_DNS_ERRORS).filter(([error, [, status]]) => !doc.includes(`| \`${error}\` | ${status} |`));
+    expect(missing).toEqual([]);
+  });
+});

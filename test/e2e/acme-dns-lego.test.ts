@@ -1,0 +1,99 @@
+// Acceptance: lego's own acme-dns client (`--dns acme-dns`, unchanged) gets wildcard + apex from Pebble through the
+// daemon's acme-dns API: the CNAME in the customer zone points at the registration, the rfc2136 provider writes BIND.
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { acmeDnsRegistrations, challenges } from '../../src/db/schema.js';
+import { CHALLENGE_NAME, ORDER, ZONE, issuedSans, legoFailure, rfc2136ProviderCredentials, tsigKey } from '../support/acme-rig.js';
+import { startTestDaemon, type TestDaemon } from '../support/daemon.js';
+import { startBind, type RunningDnsServer } from '../support/dns-servers/index.js';
+import { buildLegoWithAcmeDns, runLego } from '../support/lego.js';
+import { startPebble, type Pebble } from '../support/pebble.js';
+import { query } from '../../src/dns/lookup.js';
+
+const ACME_DNS_ZONE = 'auth.acme-dns.test';
+const key = tsigKey('acme-dns-e2e');
+
+let bind: RunningDnsServer;
+let resolver: RunningDnsServer;
+let pebble: Pebble;
+let daemon: TestDaemon;
+let work = '';
+let lego = '';
+
+beforeAll(async () => {
+  lego = await buildLegoWithAcmeDns();
+  // Unsigned updates from loopback stand in for the operator creating the one CNAME by hand.
+  bind = await startBind({ zones: [ZONE, ACME_DNS_ZONE], tsigKeys: [key], allowUnsignedLocal: true });
+  // Like Let's Encrypt's, Pebble's resolver is a recursive one, which follows the CNAME into the other zone (an
+  // authoritative-only server answers the CNAME alone). It forwards both zones, so nothing leaves loopback.
+  resolver = await startBind({
+    zones: ['resolver.test'], tsigKeys: [],
+    forwardZones: [ZONE, ACME_DNS_ZONE].map((zone) => ({ zone, server: { host: bind.host, port: bind.port } })),
+  });
+  pebble = await startPebble({ dnsServer: `${resolver.host}:${resolver.port}` });
+  daemon = await startTestDaemon({ env: { DNS01_ACME_DNS_DOMAIN: ACME_DNS_ZONE } });
+  work = await mkdtemp(join(tmpdir(), 'dns01-acme-dns-lego-'));
+}, 900_000);
+
+afterAll(async () => {
+  await daemon?.stop();
+  await pebble?.stop();
+  await resolver?.stop();
+  await bind?.stop();
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+describe('lego --dns acme-dns through the daemon', () => {
+  it(`issues ${ORDER.join(' + ')} from Pebble`, async () => {
+    await daemon.addProvider({ name: 'acme-dns-bind', provider_type: 'rfc2136', credentials: rfc2136ProviderCredentials(bind, key, ACME_DNS_ZONE) });
+    const reg = await fetch(`${daemon.url}/acme-dns/register`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${daemon.adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ provider: 'acme-dns-bind', allowfrom: ['127.0.0.1/32'] }),
+    });
+    expect(reg.status, await reg.clone().text()).toBe(201);
+    const account = (await reg.json()) as { username: string; password: string; fulldomain: string; subdomain: string };
+
+    execFileSync('nsupdate', [], {
+      input: `server 127.0.0.1 ${bind.port}\nzone ${ZONE}\nupdate add ${CHALLENGE_NAME}. 60 CNAME ${account.fulldomain}.\nsend\n`,
+      timeout: 10_000,
+    });
+    const cname = await query(CHALLENGE_NAME, 'CNAME', bind, { recursionDesired: false, timeoutMs: 2000 });
+    expect(JSON.stringify(cname.packet.answers)).toContain(account.fulldomain);
+
+    // lego's account file, as goacmedns writes it after a registration: one account per domain.
+    const storage = join(work, 'acme-dns-accounts.json');
+    await writeFile(storage, JSON.stringify({ [ZONE]: { ...account, server_url: `${daemon.url}/acme-dns` } }), { mode: 0o600 });
+
+    const r = await runLego({
+      directoryUrl: pebble.directoryUrl,
+      caCertPath: pebble.caCertPath,
+      email: 'acme-dns@example.test',
+      domains: ORDER,
+      // lego follows the CNAME itself, before the first value exists: through the CA's resolver that lookup would
+      // leave the fulldomain's NXDOMAIN in its negative cache. A CA's resolvers are its own, so lego asks BIND.
+      dnsResolver: `${bind.host}:${bind.port}`,
+      provider: 'acme-dns',
+      binary: lego,
+      env: { ACME_DNS_API_BASE: `${daemon.url}/acme-dns`, ACME_DNS_STORAGE_PATH: storage },
+      workDir: join(work, 'lego'),
+      timeoutMs: 180_000,
+    });
+    expect(r.code, legoFailure(r, daemon)).toBe(0);
+    expect(await issuedSans(r.certPem!, pebble)).toEqual([`*.${ZONE}`, ZONE]);
+
+    // Both values went through the daemon as challenges of that provider, and both are what BIND serves there.
+    const rows = await daemon.daemon.database.db.select().from(challenges).where(sql`${challenges.fqdn} = ${account.fulldomain}`);
+    expect(rows).toHaveLength(2);
+    expect(rows.every((row) => row.recordState === 'present')).toBe(true);
+    expect((await bind.txt(account.fulldomain)).sort()).toEqual(rows.map((row) => row.value).sort());
+    expect(daemon.logs()).toContain('"client":"acme-dns"');
+    // lego used the stored account: it registered none of its own (it could not: registration needs the admin token).
+    expect(await daemon.daemon.database.db.select().from(acmeDnsRegistrations)).toHaveLength(1);
+    expect(daemon.logs()).not.toContain(account.password);
+  }, 240_000);
+});
