@@ -1,5 +1,6 @@
 // The PowerDNS example plugin (the committed powerdns.mjs, built by its factory with the real zod) against a real pdns_server's HTTP API.
 import { randomBytes } from 'node:crypto';
+import { createServer, type Socket } from 'node:net';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -112,5 +113,25 @@ describe('powerdns plugin specifics', () => {
     const parsed = p.credentials.safeParse({ api_url: `http://user:${API_KEY}@127.0.0.1:8081`, api_key: API_KEY });
     expect(parsed.success).toBe(false);
     expect(JSON.stringify(parsed.error?.issues)).toContain('put the key in api_key, not in the URL');
+  });
+
+  it('ends a call to a server that takes the request and never answers when the signal aborts', async () => {
+    const sockets: Socket[] = [];
+    let reached!: () => void;
+    const connected = new Promise<void>((resolve) => { reached = resolve; });
+    const wedged = createServer((sock) => { sockets.push(sock); sock.once('data', () => reached()); });
+    await new Promise<void>((resolve) => wedged.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (wedged.address() as { port: number }).port;
+      const abort = new AbortController();
+      const call = p.present!(creds({ api_url: `http://127.0.0.1:${port}`, zone: ZONE }), req(`_acme-challenge.${ZONE}`, txtValue('pdns-wedged')),
+        { ...ctx(), signal: abort.signal });
+      await connected;
+      abort.abort(new Error('shutting down'));
+      await expect(call).rejects.toBe(abort.signal.reason);
+    } finally {
+      for (const sock of sockets) sock.destroy();
+      await new Promise((resolve) => wedged.close(resolve));
+    }
   });
 });
