@@ -50,9 +50,9 @@ const factory: PluginFactory = ({ z }) => {
     }),
     api_key: z.string().min(1).meta({ title: 'API key', secret: true, description: "The server's api-key setting; sent as X-API-Key." }),
     server_id: z.string().min(1).default('localhost').meta({ title: 'Server ID', description: 'Almost always "localhost".' }),
-    zone: z.string().min(1).optional().meta({
+    zone: z.string().optional().meta({
       title: 'Zone',
-      description: "The zone to write to; when empty, the daemon's zone, else the longest zone on the server that holds the name.",
+      description: "The zone to write to; when empty, the zone the daemon found, else the longest zone on the server that holds the name.",
     }),
   });
   type Parsed = Zod.infer<typeof credentials>;
@@ -109,8 +109,9 @@ const factory: PluginFactory = ({ z }) => {
   async function zoneOf(c: Parsed, req: RecordRequest, ctx: PluginContext): Promise<string> {
     const fqdn = lower(req.fqdn);
     const holds = (zone: string) => fqdn === zone || fqdn.endsWith(`.${zone}`);
-    const given = c.zone ?? req.zone;
-    if (given !== undefined) {
+    // An empty zone from a form means none, as for the daemon's own explicit-zone rule.
+    const given = c.zone || req.zone;
+    if (given) {
       if (!holds(lower(given))) throw new Error(`${fqdn} is not inside the zone ${lower(given)}`);
       return absolute(given);
     }
