@@ -40,9 +40,6 @@ const real = () =>
   z.string().refine((v) => !PLACEHOLDER.test(v), { message: 'still holds a placeholder (such as REPLACE_ME); set a real value', abort: true });
 const secretText = real().min(16, 'must be at least 16 characters');
 const encryptionKey = real().optional();
-// Refused, not silently ignored: an operator who sets DNS01_PLUGINS_* expects plugins to load.
-const NOT_YET = 'external plugins are not supported yet; unset it (built-in types: webhook, script, rfc2136, manual)';
-const notYet = z.string().refine(() => false, NOT_YET).optional();
 const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, 'expected host:port');
 
 const schema = z.object({
@@ -57,8 +54,9 @@ const schema = z.object({
   ...Object.fromEntries(OLD_KEYS.map((n) => [n, encryptionKey])),
   DNS01_ALLOW_PRIVATE_WEBHOOKS: bool.default(false),
   DNS01_SCRIPTS_DIR: z.string().min(1).default('/scripts'),
-  DNS01_PLUGINS_DIR: notYet,
-  DNS01_PLUGINS_CONFIG: notYet,
+  DNS01_PLUGINS_DIR: z.string().min(1).optional(),
+  DNS01_PLUGINS_CONFIG: z.string().min(1).optional(),
+  DNS01_PLUGINS_STRICT: bool.default(true),
   DNS01_CADDY_ADMIN_URL: z.url({ protocol: /^https?$/ }).optional(),
   DNS01_CADDY_SYNC_INTERVAL: duration(1000).default(30_000),
   DNS01_INTERNAL_URL: z.url({ protocol: /^https?$/ }).optional(),
@@ -90,6 +88,8 @@ export interface Config {
   encryptionKeysOld: string[];
   allowPrivateWebhooks: boolean;
   scriptsDir: string;
+  /** Loadable plugins: both set, or neither. */
+  plugins: { dir: string; configPath: string; strict: boolean } | undefined;
   caddyAdminUrl: string | undefined;
   caddySyncIntervalMs: number;
   /** How Caddy reaches this daemon; used in the acmeproxy endpoints written into Caddy's config. */
@@ -109,7 +109,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const known = new Set([...Object.keys(schema.shape), ...FILE_VARIABLES.map((n) => `${n}_FILE`), ...OLD_KEYS.map((n) => `${n}_FILE`)]);
   for (const name of Object.keys(env)) {
     if (!name.startsWith('DNS01_') || known.has(name) || name.startsWith('DNS01_TEST_')) continue;
-    problems.push(`${name}: ${name.startsWith('DNS01_PLUGINS_') ? NOT_YET : 'unknown setting'}`);
+    problems.push(`${name}: unknown setting`);
   }
 
   const raw: Record<string, string | undefined> = {};
@@ -141,6 +141,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       problems.push(`${fromFile.has(name) ? `${name}_FILE` : name}: ${issue.message}`);
     }
   }
+  // One without the other loads nothing, which an operator who set one of them would not expect.
+  if (parsed.success && Boolean(parsed.data.DNS01_PLUGINS_DIR) !== Boolean(parsed.data.DNS01_PLUGINS_CONFIG)) {
+    problems.push('DNS01_PLUGINS_DIR and DNS01_PLUGINS_CONFIG go together: set both to load plugins, or neither');
+  }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   const e = parsed.data;
   return {
@@ -155,6 +159,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     encryptionKeysOld: OLD_KEYS.map((n) => raw[n]).filter((v): v is string => v !== undefined),
     allowPrivateWebhooks: e.DNS01_ALLOW_PRIVATE_WEBHOOKS,
     scriptsDir: e.DNS01_SCRIPTS_DIR,
+    plugins: e.DNS01_PLUGINS_DIR && e.DNS01_PLUGINS_CONFIG ? { dir: e.DNS01_PLUGINS_DIR, configPath: e.DNS01_PLUGINS_CONFIG, strict: e.DNS01_PLUGINS_STRICT } : undefined,
     caddyAdminUrl: e.DNS01_CADDY_ADMIN_URL,
     caddySyncIntervalMs: e.DNS01_CADDY_SYNC_INTERVAL,
     internalUrl: e.DNS01_INTERNAL_URL ?? `http://${e.DNS01_HOST.includes(':') ? `[${e.DNS01_HOST}]` : e.DNS01_HOST === '0.0.0.0' ? '127.0.0.1' : e.DNS01_HOST}:${e.DNS01_PORT}`,

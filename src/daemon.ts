@@ -12,6 +12,7 @@ import type { Config } from './config.js';
 import { Keyring } from './crypto/keyring.js';
 import { openDatabase, type Database } from './db/client.js';
 import { runMigrations } from './db/migrate.js';
+import { ZoneFinder } from './dns/zone-finder.js';
 import { createApp } from './http/app.js';
 import { internalRoutes } from './http/routes/internal.js';
 import { providerRoutes } from './http/routes/providers.js';
@@ -26,6 +27,8 @@ import { ProviderStore } from './providers/store.js';
 import { ProviderChooserImpl } from './sites/chooser.js';
 import { SiteStore } from './sites/store.js';
 import { siteRoutes } from './http/routes/sites.js';
+import { pluginRoutes } from './http/routes/plugins.js';
+import { PluginLoader } from './plugins/loader.js';
 
 export const CONFIG_CHANNEL = 'dns01_config';
 
@@ -38,6 +41,8 @@ export interface DaemonOptions {
   jobs?: boolean;
   /** The rate limit's window (default 60 s); tests shorten it to see a slot free. */
   rateWindowMs?: number;
+  /** Bound on a plugin module's load and `init` (default 10 s); tests shorten it to see a hang refused. */
+  pluginInitTimeoutMs?: number;
 }
 
 export interface Daemon {
@@ -47,6 +52,8 @@ export interface Daemon {
   metrics: Metrics;
   registry: ProviderRegistry;
   providers: ProviderStore;
+  /** Null when loadable plugins are off (DNS01_PLUGINS_DIR unset). */
+  plugins: PluginLoader | null;
   challenges: ChallengeService;
   sites: SiteStore;
   janitor: Janitor;
@@ -85,15 +92,25 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
     log.warn({ reason: scripts.reason }, 'scripts run without PID and network namespaces: a script can leave processes behind and reach the network');
   }
   const notifyChange = () => void database.notify(CONFIG_CHANNEL, 'providers').catch(() => undefined);
+  const loader = config.plugins
+    ? new PluginLoader({ ...config.plugins, ...(opts.pluginInitTimeoutMs ? { initTimeoutMs: opts.pluginInitTimeoutMs } : {}) }, { database, registry, log: log.child({ module: 'plugins' }), onChange: notifyChange })
+    : null;
+  if (loader) {
+    // Refusals are recorded and logged, not fatal: the daemon serves its other types. An unreadable allow-list is fatal here.
+    const rows = await loader.reload();
+    log.info({ loaded: rows.filter((r) => r.status === 'loaded').map((r) => r.name), refused: rows.filter((r) => r.status === 'error').map((r) => r.name) }, 'plugins read');
+  }
   const providers = new ProviderStore(database, keyring, registry, notifyChange);
   const rotation = await providers.reencryptAll();
   if (rotation.rotated > 0) log.info({ rotated: rotation.rotated, keyVersion: keyring.writeVersion }, 'credentials re-encrypted under the current key');
   if (rotation.unreadable > 0) log.warn({ unreadable: rotation.unreadable }, 'some provider credentials use a key that is not configured; set it as DNS01_ENCRYPTION_KEY_V1..V10');
+  const resolvers = resolversFrom(config.dnsResolvers);
   const propagation = new PropagationChecker(database, providers, registry, metrics, log.child({ module: 'propagation' }), {
-    resolvers: resolversFrom(config.dnsResolvers), authPort: config.dnsAuthPort,
+    resolvers, authPort: config.dnsAuthPort,
   });
   const challenges = new ChallengeService(database, providers, registry, metrics, log.child({ module: 'challenges' }), {
     waitForPropagation: (row, provider) => propagation.waitForPropagation(row, provider),
+    zones: new ZoneFinder({ resolvers }),
     ...opts.challenge,
   });
   const janitor = new Janitor(database, challenges, metrics, log.child({ module: 'janitor' }), { intervalMs: config.janitorIntervalMs, ...opts.janitor });
@@ -119,6 +136,7 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
   const admin = providerRoutes(providers, registry, log.child({ module: 'admin' }));
   admin.route('/sites', siteRoutes(siteStore));
   admin.route('/caddy', caddyRoutes(caddyDeps, caddySync));
+  admin.route('/admin/plugins', pluginRoutes(loader));
   const app = createApp({
     log, metrics, database,
     internalToken: config.internalToken, adminToken: config.adminToken,
@@ -130,7 +148,7 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
 
   let server: ServerType | undefined;
   return {
-    app, config, database, metrics, registry, providers, challenges, janitor, sites: siteStore, caddySync, propagation,
+    app, config, database, metrics, registry, providers, plugins: loader, challenges, janitor, sites: siteStore, caddySync, propagation,
     listen: () =>
       new Promise<number>((resolve, reject) => {
         server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
@@ -164,6 +182,7 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
       // Plugin calls still running (requests or jobs) are aborted; their rows stay as they are for the janitor.
       registry.abortCalls();
       await jobsStopped;
+      await loader?.close();
       await registry.close();
       await challenges.pending.stop();
       await database.close();

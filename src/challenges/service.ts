@@ -6,7 +6,9 @@ import type { Database } from '../db/client.js';
 import { ACTIVE_STATUSES, challenges, type ChallengeRow, type ChallengeStatus, type DnsProviderRow } from '../db/schema.js';
 import { AppError, isAppError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
-import type { ProviderRegistry } from '../providers/registry.js';
+import type { ZoneLookup } from '../dns/zone-finder.js';
+import { explicitZone } from '../providers/explicit-zone.js';
+import type { ProviderRegistry, ProviderRuntime } from '../providers/registry.js';
 import type { ProviderStore } from '../providers/store.js';
 import { checkTxtValue, domainOf, normaliseChallengeFqdn } from './names.js';
 import { PendingWrites } from './pending-writes.js';
@@ -29,6 +31,8 @@ export interface ChallengeServiceOptions {
   expiryGraceMs?: number;
   /** Hook for the propagation checker: resolves when the value is visible, throws DNS_NOT_PROPAGATED otherwise. */
   waitForPropagation?: (row: ChallengeRow, provider: DnsProviderRow) => Promise<ChallengeRow>;
+  /** Finds a new challenge's zone when its provider names none; without it the zone stays null. */
+  zones?: ZoneLookup;
 }
 
 export interface CreateRequest {
@@ -77,6 +81,8 @@ export class ChallengeService {
     const { plugin } = runtime;
     if (!plugin.present) throw new AppError('PROVIDER_NOT_AUTOMATED', `provider type ${provider.providerType} is solved by Caddy itself, not through the daemon`);
     const client = req.client ?? 'internal';
+    // Before the lock: a walk can take seconds, and other requests for this name wait on the lock.
+    const zone = await this.zoneFor(fqdn, runtime, provider.name);
 
     const result = await this.database.withLock(`name:${fqdn}`, async () => {
       await this.pending.flushName(fqdn);
@@ -96,13 +102,13 @@ export class ChallengeService {
         existing ??
         (await this.db
           .insert(challenges)
-          .values({ providerId: provider.id, fqdn, value, status: 'CREATED', recordState: 'unknown', expiresAt: new Date(Date.now() + timeout * 1000 + this.graceMs) })
+          .values({ providerId: provider.id, fqdn, zone, value, status: 'CREATED', recordState: 'unknown', expiresAt: new Date(Date.now() + timeout * 1000 + this.graceMs) })
           .returning())[0]!;
       if (!existing) this.counted('CREATED', provider.name);
       const ttl = provider.settings.ttl ?? plugin.defaults.ttl;
       const started = performance.now();
       try {
-        const res = await this.registry.present(runtime, { challengeId: row.id, fqdn, domain: domainOf(fqdn), value, ttl });
+        const res = await this.registry.present(runtime, { challengeId: row.id, fqdn, domain: domainOf(fqdn), value, ttl, ...(row.zone ? { zone: row.zone } : {}) });
         const updated = await this.pending.write(row, { status: 'CREATED', recordState: row.recordState }, {
           status: 'PENDING', recordState: 'present', pluginRecordId: res.recordId ?? null, attempts: row.attempts + 1, error: null, updatedAt: new Date(),
         });
@@ -122,6 +128,22 @@ export class ChallengeService {
       return { row: await this.opts.waitForPropagation(result.row, provider), created: result.created };
     }
     return result;
+  }
+
+  /**
+   * The provider's own zone, else the SOA walk. A failed walk does not stop the challenge: the plugin gets no
+   * zone (rfc2136 then walks against its own server; the webhook sends `zone: null`).
+   */
+  private async zoneFor(fqdn: string, runtime: ProviderRuntime, providerName: string): Promise<string | null> {
+    const given = explicitZone(runtime.credentials);
+    if (given) return given;
+    if (!this.opts.zones) return null;
+    try {
+      return await this.opts.zones.find(fqdn);
+    } catch (err) {
+      this.log.warn({ fqdn, provider: providerName, err: (err as Error).message }, 'zone not found; the provider gets none');
+      return null;
+    }
   }
 
   private async recordPresentFailure(row: ChallengeRow, providerName: string, err: unknown): Promise<void> {

@@ -128,12 +128,6 @@ export interface PluginHost {
 }
 export type PluginFactory = (host: PluginHost) => AnyProviderPlugin | Promise<AnyProviderPlugin>;
 
-/** The type's explicit zone, when its credentials carry one (a `zone` field); it wins over the SOA walk. */
-export function explicitZone(credentials: unknown): string | undefined {
-  const zone = (credentials as { zone?: unknown } | null)?.zone;
-  return typeof zone === 'string' && zone !== '' ? zone : undefined;
-}
-
 interface JsonSchemaProperty extends FieldMeta {
   type?: string;
   format?: string;

@@ -44,6 +44,8 @@ export interface RegistryDeps {
 export class ProviderRegistry {
   private readonly entries = new Map<string, RegisteredType>();
   private readonly shutdown = new AbortController();
+  /** Calls running per plugin object, so a replaced plugin is closed only after its last call. */
+  private readonly running = new Map<AnyProviderPlugin, { calls: number; idle: (() => void)[] }>();
 
   constructor(builtins: readonly AnyProviderPlugin[], private readonly deps: RegistryDeps) {
     for (const p of builtins) this.entries.set(p.metadata.type, { plugin: p, category: 'builtin', fields: fieldsOf(p) });
@@ -85,6 +87,13 @@ export class ProviderRegistry {
   /** Removes a loaded type (disable, or its file is gone); calls already holding it finish on it. */
   unregister(type: string): void {
     if (this.entries.get(type)?.category === 'plugin') this.entries.delete(type);
+  }
+
+  /** Resolves once no call runs on this plugin object (at once when none does). */
+  idle(plugin: AnyProviderPlugin): Promise<void> {
+    const r = this.running.get(plugin);
+    if (!r) return Promise.resolve();
+    return new Promise((resolve) => r.idle.push(resolve));
   }
 
   /** Validates credentials with the plugin's schema and save-time checks; error details name fields, never values. */
@@ -154,7 +163,18 @@ export class ProviderRegistry {
     const stop = this.shutdown.signal;
     const ctx = { log, settings: this.deps.settings, signal: signal ? AbortSignal.any([signal, stop]) : stop };
     const call = { providerId: p.id, providerName: p.name, settings: p.settings, plugin: p.plugin, step, limited, log, signal: ctx.signal, ...(fqdn ? { fqdn } : {}) };
-    // A plugin that ignores its signal is abandoned, not awaited: shutdown must not wait on the far side.
-    return this.deps.guards.run(call, () => (stop.aborted ? Promise.reject(stop.reason) : abandonOnAbort(fn(ctx), stop)));
+    const r = this.running.get(p.plugin) ?? { calls: 0, idle: [] };
+    this.running.set(p.plugin, r);
+    r.calls += 1;
+    try {
+      // A plugin that ignores its signal is abandoned, not awaited: shutdown must not wait on the far side.
+      return await this.deps.guards.run(call, () => (stop.aborted ? Promise.reject(stop.reason) : abandonOnAbort(fn(ctx), stop)));
+    } finally {
+      r.calls -= 1;
+      if (r.calls === 0) {
+        this.running.delete(p.plugin);
+        for (const done of r.idle) done();
+      }
+    }
   }
 }

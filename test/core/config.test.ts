@@ -86,23 +86,29 @@ describe('config', () => {
     expect(c.encryptionKeysOld).toEqual([key]);
   });
 
-  it('refuses external plugin settings as not supported yet instead of ignoring them', () => {
-    const problems = problemsOf({ DNS01_PLUGINS_DIR: '/plugins', DNS01_PLUGINS_CONFIG: '/plugins.json', DNS01_PLUGINS_ALLOW: 'x' });
-    expect(problems.sort()).toEqual(
-      ['DNS01_PLUGINS_ALLOW', 'DNS01_PLUGINS_CONFIG', 'DNS01_PLUGINS_DIR'].map((n) => `${n}: external plugins are not supported yet; unset it (built-in types: webhook, script, rfc2136, manual)`),
-    );
+  it('takes the plugin directory and allow-list together, strict by default, and refuses one without the other', () => {
+    const both = loadConfig({ DNS01_PLUGINS_DIR: '/plugins', DNS01_PLUGINS_CONFIG: '/plugins.yaml' });
+    expect(both.plugins).toEqual({ dir: '/plugins', configPath: '/plugins.yaml', strict: true });
+    expect(loadConfig({ DNS01_PLUGINS_DIR: '/p', DNS01_PLUGINS_CONFIG: '/c', DNS01_PLUGINS_STRICT: 'false' }).plugins?.strict).toBe(false);
+    expect(loadConfig({}).plugins).toBeUndefined();
+    expect(problemsOf({ DNS01_PLUGINS_DIR: '/plugins' })).toEqual(['DNS01_PLUGINS_DIR and DNS01_PLUGINS_CONFIG go together: set both to load plugins, or neither']);
+    expect(problemsOf({ DNS01_PLUGINS_CONFIG: '/plugins.yaml' })).toEqual(['DNS01_PLUGINS_DIR and DNS01_PLUGINS_CONFIG go together: set both to load plugins, or neither']);
+    expect(problemsOf({ DNS01_PLUGINS_DIR: '/p', DNS01_PLUGINS_CONFIG: '/c', DNS01_PLUGINS_ALLOW: 'x', DNS01_PLUGINS_STRICT: 'maybe' }).sort()).toEqual([
+      'DNS01_PLUGINS_ALLOW: unknown setting',
+      expect.stringMatching(/^DNS01_PLUGINS_STRICT: /),
+    ]);
     expect(problemsOf({ DNS01_PLUGINS_DIR: '' })).toEqual([]);
   });
 
   it('puts every problem on one line, so start-up fails with one line', () => {
     const err = (() => {
       try {
-        loadConfig({ DNS01_PORT: 'x', DNS01_PLUGINS_DIR: '/p' });
+        loadConfig({ DNS01_PORT: 'x', DNS01_PLUGINS_STRICT: 'maybe' });
       } catch (e) {
         return e as Error;
       }
     })();
-    expect(err?.message).toMatch(/^invalid configuration: DNS01_PORT: .+; DNS01_PLUGINS_DIR: external plugins are not supported yet/);
+    expect(err?.message).toMatch(/^invalid configuration: DNS01_PORT: .+; DNS01_PLUGINS_STRICT: /);
     expect(err?.message).not.toContain('\n');
   });
 

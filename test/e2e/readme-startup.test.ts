@@ -84,9 +84,9 @@ describe('on Node 24', () => {
     expect(existsSync(join(tmp, 'data'))).toBe(false);
   });
 
-  it('DNS01_PLUGINS_DIR stops start-up with one line saying plugins are not supported yet', () => {
+  it('DNS01_PLUGINS_DIR without its allow-list stops start-up with one line saying both are needed', () => {
     const r = daemon({ DNS01_PLUGINS_DIR: '/plugins' });
     expect(r.status).toBe(2);
-    expect(r.lines).toEqual(['dns01-proxy: invalid configuration: DNS01_PLUGINS_DIR: external plugins are not supported yet; unset it (built-in types: webhook, script, rfc2136, manual)']);
+    expect(r.lines).toEqual(['dns01-proxy: invalid configuration: DNS01_PLUGINS_DIR and DNS01_PLUGINS_CONFIG go together: set both to load plugins, or neither']);
   });
 });

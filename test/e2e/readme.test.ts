@@ -118,10 +118,10 @@ describe('README first command on a fresh clone with Node 20 first on PATH', () 
     expect(r.stderr).toMatch(/^dns01-proxy needs Node\.js 24 \(this is \d+\.\d+\.\d+\): run it through 'bash scripts\/node24\.sh npm start' or install Node 24\n$/);
   }, 2 * MINUTES);
 
-  it('the compiled daemon started through the launcher refuses DNS01_PLUGINS_DIR in one line', () => {
+  it('the compiled daemon started through the launcher refuses DNS01_PLUGINS_DIR without its allow-list in one line', () => {
     const r = spawnSync(process.execPath, ['bin/dns01-proxy.mjs'], { cwd: dir, env: userEnv({ DNS01_PLUGINS_DIR: '/plugins' }), encoding: 'utf8', timeout: 2 * MINUTES });
     expect(r.status).toBe(2);
-    expect(r.stderr).toBe('dns01-proxy: invalid configuration: DNS01_PLUGINS_DIR: external plugins are not supported yet; unset it (built-in types: webhook, script, rfc2136, manual)\n');
+    expect(r.stderr).toBe('dns01-proxy: invalid configuration: DNS01_PLUGINS_DIR and DNS01_PLUGINS_CONFIG go together: set both to load plugins, or neither\n');
   }, 2 * MINUTES);
 
   it('.ci/run runs the README test command verbatim', async () => {

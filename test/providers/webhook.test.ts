@@ -104,11 +104,17 @@ describe('webhook provider: requests', () => {
     expect(other.calls[0]!.body).toMatchObject({ action: 'delete', record_id: null });
   });
 
-  it('derives subdomain from the zone, or from the last two labels without one', async () => {
-    await webhookPlugin.present(creds({ create_url: hook.url }), { ...req, zone: undefined, fqdn: '_acme-challenge.a.b.example.org' }, ctx());
-    expect(hook.calls[0]!.body).toMatchObject({ subdomain: '_acme-challenge.a.b', zone: 'example.org' });
+  it('derives subdomain from the zone it is given, and guesses none without one', async () => {
+    await webhookPlugin.present(creds({ create_url: hook.url }), { ...req, zone: 'example.co.uk', fqdn: '_acme-challenge.a.b.example.co.uk' }, ctx());
+    expect(hook.calls[0]!.body).toMatchObject({ subdomain: '_acme-challenge.a.b', zone: 'example.co.uk' });
+    // No zone known (the daemon's SOA walk failed): null, not "the last two labels".
+    await webhookPlugin.present(creds({ create_url: hook.url }), { ...req, zone: undefined, fqdn: '_acme-challenge.a.b.example.co.uk' }, ctx());
+    expect(hook.calls[1]!.body).toMatchObject({ zone: null, subdomain: null, fqdn: '_acme-challenge.a.b.example.co.uk' });
     expect(subdomainOf('_acme-challenge.shop.example.co.uk', 'example.co.uk')).toBe('_acme-challenge.shop');
     expect(subdomainOf('_acme-challenge.example.com.', 'example.com')).toBe('_acme-challenge');
+    expect(subdomainOf('_acme-challenge.example.com', '_acme-challenge.example.com')).toBe('@');
+    expect(subdomainOf('_acme-challenge.example.com', 'example.org')).toBeNull();
+    expect(subdomainOf('_acme-challenge.example.com')).toBeNull();
   });
 });
 

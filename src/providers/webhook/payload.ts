@@ -6,30 +6,25 @@ import { farSideMessage } from './client.js';
 export type WebhookAction = 'create' | 'delete';
 
 /**
- * The name relative to its zone (`_acme-challenge.www` for zone `example.com`). Without a known zone the last two
- * labels are taken as the zone, which is wrong for `co.uk`-style suffixes; the far side gets `fqdn` too for that reason.
+ * The name relative to its zone (`_acme-challenge.www` for zone `example.com`, `@` at the apex); null when the zone
+ * is unknown or does not hold the name. No guessing from the labels: that is wrong under suffixes such as `co.uk`.
  */
-export function subdomainOf(fqdn: string, zone?: string): string {
+export function subdomainOf(fqdn: string, zone?: string): string | null {
   const name = fqdn.toLowerCase().replace(/\.$/, '');
   const z = zone?.toLowerCase().replace(/\.$/, '');
-  if (z) {
-    if (name === z) return '@';
-    if (name.endsWith(`.${z}`)) return name.slice(0, -(z.length + 1));
-  }
-  const labels = name.split('.');
-  return labels.length > 2 ? labels.slice(0, -2).join('.') : '@';
+  if (!z) return null;
+  if (name === z) return '@';
+  return name.endsWith(`.${z}`) ? name.slice(0, -(z.length + 1)) : null;
 }
 
-/** `domain` is the name being validated (RecordRequest.domain); `zone` is what `subdomain` is relative to. */
+/** `domain` is the name being validated (RecordRequest.domain); `zone` is the daemon's (null when unknown). */
 export function recordPayload(action: WebhookAction, req: RecordRequest, now = new Date()): Record<string, unknown> {
-  const subdomain = subdomainOf(req.fqdn, req.zone);
-  const zone = req.zone ?? req.fqdn.split('.').slice(-2).join('.');
   return {
     action,
     fqdn: req.fqdn,
     domain: req.domain,
-    zone,
-    subdomain,
+    zone: req.zone ?? null,
+    subdomain: subdomainOf(req.fqdn, req.zone),
     value: req.value,
     ttl: req.ttl,
     request_id: req.challengeId,

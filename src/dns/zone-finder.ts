@@ -1,0 +1,89 @@
+// Finds the zone of a challenge name by SOA walk through the daemon's resolvers, cached for the SOA's TTL.
+import { DnsLookupError, findZone, query, type LookupOptions } from './lookup.js';
+import { normaliseName } from './packet.js';
+import { formatServer, type DnsServer } from './transport.js';
+
+export interface ZoneFinderOptions {
+  /** Asked in order; the next is tried when one fails (times out, SERVFAILs, or finds no zone). */
+  resolvers: DnsServer[];
+  /** Bound on one whole find, every resolver included (default 5 s). */
+  timeoutMs?: number;
+  /** Upper bound on how long a found zone is trusted, whatever its SOA's TTL (default 1 h). */
+  maxTtlS?: number;
+  /** How long a failed find is remembered, so a burst for one name does not wait out a dead resolver each time (default 10 s). */
+  failureTtlS?: number;
+  /** Names remembered at most; the oldest go first (default 10 000). */
+  maxEntries?: number;
+  /** Clock in ms; tests move it to pass a TTL without waiting. */
+  now?: () => number;
+}
+
+/** What ChallengeService needs: the zone of a name, or a throw when none can be found. */
+export interface ZoneLookup {
+  find(name: string): Promise<string>;
+}
+
+/**
+ * The TTL of the zone's own SOA record, asked for directly: the SOA that ended the walk often came from a denial,
+ * whose TTL is the negative-caching one, and BIND sets that to 0 for SOA queries (its `zero-no-soa-ttl`).
+ */
+async function soaTtl(zone: string, resolver: DnsServer, opts: LookupOptions): Promise<number> {
+  const { packet } = await query(zone, 'SOA', resolver, opts);
+  const soa = (packet.answers ?? []).find((a) => a.type === 'SOA' && normaliseName(a.name) === zone);
+  return soa && 'ttl' in soa ? (soa.ttl ?? 0) : 0;
+}
+
+type Entry = { zone: string; expiresAt: number } | { error: Error; expiresAt: number };
+
+export class ZoneFinder implements ZoneLookup {
+  /** Keyed by the asked name: another name in the same zone may sit below a delegation, so it gets its own walk. */
+  private readonly cache = new Map<string, Entry>();
+  /** Wildcard and apex ask for the same name at once: one walk answers both. */
+  private readonly inFlight = new Map<string, Promise<string>>();
+  private readonly now: () => number;
+
+  constructor(private readonly opts: ZoneFinderOptions) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  async find(name: string): Promise<string> {
+    const key = normaliseName(name);
+    const hit = this.cache.get(key);
+    if (hit && hit.expiresAt > this.now()) {
+      if ('error' in hit) throw hit.error;
+      return hit.zone;
+    }
+    const running = this.inFlight.get(key);
+    if (running) return running;
+    const walk = this.walk(key).finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, walk);
+    return walk;
+  }
+
+  private async walk(name: string): Promise<string> {
+    const signal = AbortSignal.timeout(this.opts.timeoutMs ?? 5000);
+    const failures: string[] = [];
+    for (const resolver of this.opts.resolvers) {
+      if (signal.aborted) break;
+      try {
+        const opts = { signal, timeoutMs: 1000, retries: 1 };
+        const zone = await findZone(name, resolver, opts);
+        const ttl = await soaTtl(zone, resolver, opts);
+        this.remember(name, { zone, expiresAt: this.now() + Math.min(ttl, this.opts.maxTtlS ?? 3600) * 1000 });
+        return zone;
+      } catch (err) {
+        failures.push(`${formatServer(resolver)}: ${(err as Error).message}`);
+      }
+    }
+    if (signal.aborted) failures.push(`gave up after ${this.opts.timeoutMs ?? 5000} ms`);
+    const error = new DnsLookupError(`no zone found for ${name} (${failures.join('; ') || 'no resolvers configured'})`);
+    this.remember(name, { error, expiresAt: this.now() + (this.opts.failureTtlS ?? 10) * 1000 });
+    throw error;
+  }
+
+  private remember(name: string, entry: Entry): void {
+    this.cache.delete(name); // re-inserted last, so the Map's order stays oldest-first
+    this.cache.set(name, entry);
+    if (this.cache.size > (this.opts.maxEntries ?? 10_000)) this.cache.delete(this.cache.keys().next().value!);
+  }
+}

@@ -1,0 +1,8 @@
+// The zone a provider's own settings name, which wins over the daemon's SOA walk.
+import { normaliseName } from '../dns/packet.js';
+
+/** Today: a string `zone` field of the parsed credentials (rfc2136 has one); empty means unset. */
+export function explicitZone(credentials: unknown): string | undefined {
+  const zone = (credentials as { zone?: unknown } | null | undefined)?.zone;
+  return typeof zone === 'string' && normaliseName(zone) !== '' ? normaliseName(zone) : undefined;
+}
