@@ -7,7 +7,7 @@ import {
 import { startTestDaemon, type TestDaemon } from '../support/daemon.js';
 import { startPowerDns, type RunningPowerDns } from '../support/dns-servers/index.js';
 import { startPebble, type Pebble } from '../support/pebble.js';
-import { pluginDir, POWERDNS_MODULE, type PluginDir } from '../support/plugins.js';
+import { pluginDir, POWERDNS_MODULE, signatureOf, type PluginDir } from '../support/plugins.js';
 
 const key = tsigKey('pdns-e2e-foreign');
 const API_KEY = randomBytes(24).toString('hex');
@@ -34,6 +34,14 @@ describe('issuance through the loaded PowerDNS plugin (lego httpreq -> daemon ->
     await pebble?.stop();
     await server?.stop();
     await plugins?.remove();
+  });
+
+  it('loaded the plugin from the directory under its allow-listed hash', async () => {
+    const res = await daemon.admin('/admin/plugins');
+    const body = (await res.json()) as { plugins: { name: string; type: string | null; status: string; version: string | null; signature: string | null }[] };
+    expect(body.plugins.find((p) => p.name === 'powerdns')).toMatchObject({
+      type: 'powerdns', status: 'loaded', version: '1.0.0', signature: await signatureOf(POWERDNS_MODULE),
+    });
   });
 
   it(`issues *.${ZONE} + ${ZONE}, removes only its own values, and never logs the API key`, async () => {
