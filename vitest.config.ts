@@ -15,7 +15,7 @@ export default defineConfig({
     // Line coverage of the daemon's code, measured in the test workers (in-process daemons); test/run.sh prints it.
     coverage: {
       provider: 'v8',
-      include: ['src/**/*.ts'],
+      include: ['src/**/*.ts', 'src/**/*.tsx'],
       reporter: ['text-summary', 'json-summary'],
       reportsDirectory: '.tmp/coverage',
       reportOnFailure: true,

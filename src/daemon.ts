@@ -15,6 +15,9 @@ import { runMigrations } from './db/migrate.js';
 import { ZoneFinder } from './dns/zone-finder.js';
 import { createApp } from './http/app.js';
 import { internalRoutes } from './http/routes/internal.js';
+import { manualRoutes } from './http/routes/manual.js';
+import { ManualChallenges } from './challenges/manual.js';
+import { uiRoutes } from './ui/routes.js';
 import { providerRoutes } from './http/routes/providers.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { builtinPlugins } from './providers/index.js';
@@ -137,10 +140,13 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
   admin.route('/sites', siteRoutes(siteStore));
   admin.route('/caddy', caddyRoutes(caddyDeps, caddySync));
   admin.route('/admin/plugins', pluginRoutes(loader));
+  const manual = new ManualChallenges(database, providers, challenges, propagation);
+  admin.route('/', manualRoutes(manual));
   const app = createApp({
     log, metrics, database,
     internalToken: config.internalToken, adminToken: config.adminToken,
     internal: internalRoutes(challenges, chooser, log.child({ module: 'internal' })), admin,
+    ui: uiRoutes(manual, config.adminToken, log.child({ module: 'ui' })),
     loopsHealthy: () => opts.jobs === false || (janitor.healthy() && propagation.healthy()),
     draining: () => draining,
     readinessChecks: async () => ({ caddy: caddyReadiness(caddySync), ...(scripts ? { scripts } : {}) }),

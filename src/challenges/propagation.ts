@@ -13,6 +13,7 @@ import { JobLoop } from '../jobs/loop.js';
 import type { Metrics } from '../metrics.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { ProviderStore } from '../providers/store.js';
+import { timingOf, type ChallengeTiming } from './timing.js';
 
 export interface PropagationCheckerOptions {
   /** Zone, NS and CNAME discovery goes through these, in order; the next is tried when one fails. */
@@ -121,9 +122,9 @@ export class PropagationChecker {
    * place, the background checker keeps watching it, and the client may retry or go ahead.
    */
   async waitForPropagation(row: ChallengeRow, provider: DnsProviderRow): Promise<ChallengeRow> {
-    const timeoutS = provider.propagationTimeout ?? this.registry.plugin(provider.providerType).defaults.propagationTimeout;
+    const { propagationTimeoutS: timeoutS, pollingIntervalS } = await this.timing(provider);
     const deadline = Date.now() + timeoutS * 1000;
-    const intervalMs = this.pollingIntervalS(provider) * 1000;
+    const intervalMs = pollingIntervalS * 1000;
     let last: PropagationResult | undefined;
     let lastError: string | undefined;
     for (;;) {
@@ -155,15 +156,26 @@ export class PropagationChecker {
     });
   }
 
-  private pollingIntervalS(provider: DnsProviderRow): number {
-    return provider.pollingInterval ?? this.registry.plugin(provider.providerType).defaults.pollingInterval;
+  private async timing(provider: DnsProviderRow): Promise<ChallengeTiming> {
+    const runtime = await this.providers.runtime(provider);
+    return timingOf(this.registry.plugin(provider.providerType), provider, runtime.credentials, 0);
+  }
+
+  /**
+   * One check now, whatever the row's schedule (the manual provider's "verify"): the row moves to VERIFYING
+   * when every authoritative server serves the value. Throws when the check itself fails (no zone, no answer).
+   */
+  async checkNow(row: ChallengeRow, providerName: string): Promise<{ result: PropagationResult; row: ChallengeRow }> {
+    const result = await this.check(row, this.opts.checkTimeoutMs ?? 10_000);
+    const moved = result.visible ? await this.markVerifying(row, providerName) : undefined;
+    return { result, row: moved ?? (await this.reread(row)) };
   }
 
   private async process(row: ChallengeRow): Promise<'verified' | 'notVisible' | 'errors'> {
     let intervalS = 5;
     try {
       const provider = await this.providers.get(row.providerId);
-      intervalS = this.pollingIntervalS(provider);
+      intervalS = (await this.timing(provider)).pollingIntervalS;
       const result = await this.check(row, this.opts.checkTimeoutMs ?? 10_000);
       if (result.visible) {
         if (await this.markVerifying(row, provider.name)) return 'verified';
@@ -180,17 +192,24 @@ export class PropagationChecker {
     }
   }
 
-  /** Discovery through each resolver in turn; per-server failures are part of the result, not a throw. */
+  /**
+   * Discovery through each resolver in turn; per-server failures are part of the result, not a throw.
+   * Every check, seen or not, stamps last_check_at: an operator creating the record by hand watches it.
+   */
   private async check(row: ChallengeRow, timeoutMs: number): Promise<PropagationResult> {
     let lastErr: unknown = new Error('no resolvers configured');
-    for (const resolver of this.opts.resolvers) {
-      try {
-        return await abortable(checkPropagation({ fqdn: row.fqdn, value: row.value, resolver, authPort: this.opts.authPort, timeoutMs }), this.abort.signal);
-      } catch (err) {
-        lastErr = err;
+    try {
+      for (const resolver of this.opts.resolvers) {
+        try {
+          return await abortable(checkPropagation({ fqdn: row.fqdn, value: row.value, resolver, authPort: this.opts.authPort, timeoutMs }), this.abort.signal);
+        } catch (err) {
+          lastErr = err;
+        }
       }
+      throw lastErr;
+    } finally {
+      if (!this.abort.signal.aborted) await this.database.db.update(challenges).set({ lastCheckAt: new Date() }).where(eq(challenges.id, row.id));
     }
-    throw lastErr;
   }
 
   /** Only a row still PENDING moves: a DELETE or the janitor may have finished it while DNS was asked. */

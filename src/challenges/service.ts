@@ -12,6 +12,7 @@ import type { ProviderRegistry, ProviderRuntime } from '../providers/registry.js
 import type { ProviderStore } from '../providers/store.js';
 import { checkTxtValue, domainOf, normaliseChallengeFqdn } from './names.js';
 import { PendingWrites } from './pending-writes.js';
+import { timingOf } from './timing.js';
 
 /** Errors raised before anything was sent to the provider: no record can exist, so no row is kept. */
 const NOTHING_SENT: ReadonlySet<string> = new Set(['WEBHOOK_RATE_LIMITED', 'PROVIDER_RATE_LIMITED', 'PROVIDER_CIRCUIT_OPEN', 'SCRIPT_PATH_INVALID', 'WEBHOOK_TARGET_BLOCKED']);
@@ -95,14 +96,14 @@ export class ChallengeService {
         this.outcome('present', existing, provider.name, client, performance.now(), 'existing');
         return { row: existing, created: false };
       }
-      const timeout = provider.propagationTimeout ?? plugin.defaults.propagationTimeout;
+      const { lifetimeMs } = timingOf(plugin, provider, runtime.credentials, this.graceMs);
       // 'unknown' from the start: if this process dies while present is in flight, the far side may have
       // written the record, and the janitor must delete it when it fails the interrupted row.
       const row =
         existing ??
         (await this.db
           .insert(challenges)
-          .values({ providerId: provider.id, fqdn, zone, value, status: 'CREATED', recordState: 'unknown', expiresAt: new Date(Date.now() + timeout * 1000 + this.graceMs) })
+          .values({ providerId: provider.id, fqdn, zone, value, status: 'CREATED', recordState: 'unknown', expiresAt: new Date(Date.now() + lifetimeMs) })
           .returning())[0]!;
       if (!existing) this.counted('CREATED', provider.name);
       const ttl = provider.settings.ttl ?? plugin.defaults.ttl;

@@ -1,4 +1,4 @@
-// Builds the HTTP app: ops endpoints, the internal API, the admin API, and the one error handler.
+// Builds the HTTP app: ops endpoints, the internal API, the admin API, the operator page, and the one error handler.
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
@@ -17,11 +17,14 @@ export interface AppDeps extends OpsDeps {
   adminToken: string;
   internal: Hono;
   admin: Hono;
+  /** The operator page (src/ui), with its own session login instead of the bearer token. */
+  ui?: Hono<any>;
 }
 
 function routeFamily(path: string): string {
   if (path.startsWith('/internal/')) return 'internal';
   if (path.startsWith('/api/')) return 'admin';
+  if (path === '/ui' || path.startsWith('/ui/')) return 'ui';
   return ['/health', '/ready', '/metrics'].includes(path) ? path.slice(1) : 'other';
 }
 
@@ -39,6 +42,7 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/internal/dns-challenge', deps.internal);
   app.use('/api/v1/*', requireSecret(deps.adminToken, { allowBasic: false, realm: 'dns01-proxy admin' }));
   app.route('/api/v1', deps.admin);
+  if (deps.ui) app.route('/ui', deps.ui);
 
   app.notFound((c) => c.json(new AppError('NOT_FOUND', 'no such endpoint').toBody(), 404));
   app.onError((err, c) => {

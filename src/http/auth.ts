@@ -3,7 +3,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import { AppError } from '../errors.js';
 
-function same(a: string, b: string): boolean {
+export function sameSecret(a: string, b: string): boolean {
   // Hashing first gives equal lengths, so the comparison time says nothing about the secret.
   return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
 }
@@ -30,7 +30,7 @@ export function requireSecret(secret: string, opts: { allowBasic: boolean; realm
         headers: opts.allowBasic ? { 'WWW-Authenticate': `Basic realm="${opts.realm}"` } : { 'WWW-Authenticate': 'Bearer' },
       });
     }
-    if (!same(got, secret)) throw new AppError('FORBIDDEN', 'invalid credentials');
+    if (!sameSecret(got, secret)) throw new AppError('FORBIDDEN', 'invalid credentials');
     await next();
   };
 }

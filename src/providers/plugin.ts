@@ -97,6 +97,11 @@ export interface ProviderPlugin<C = Record<string, unknown>> {
   credentials: z.ZodType<C>;
   /** Seconds; used when the provider row leaves them unset. */
   defaults: { propagationTimeout: number; pollingInterval: number; ttl: number };
+  /**
+   * Seconds the credentials themselves set (the manual type's `timeout_minutes`), winning over the row's
+   * columns and `defaults`: `lifetime` is the challenge's whole life (no expiry grace added).
+   */
+  timing?(creds: C): { lifetime: number; pollingInterval: number };
   /** Calls a minute when the provider row sets none (daemon default otherwise), and the code a refusal carries. */
   rateLimit?: { perMinute: number; code: 'WEBHOOK_RATE_LIMITED' | 'PROVIDER_RATE_LIMITED' };
   /** Save-time checks that need daemon settings (e.g. a webhook URL's scheme); throws AppError. */
@@ -196,7 +201,7 @@ export function metadataProblems(plugin: unknown): string[] {
   if (!p.credentials || typeof (p.credentials as z.ZodType).safeParse !== 'function') problems.push('credentials must be a zod schema (use host.z)');
   const d = p.defaults as Partial<ProviderPlugin['defaults']> | undefined;
   if (!d || ![d.propagationTimeout, d.pollingInterval, d.ttl].every((n) => typeof n === 'number' && n > 0)) problems.push('defaults needs positive propagationTimeout, pollingInterval and ttl');
-  for (const fn of ['check', 'test', 'present', 'cleanup', 'caddyConfig', 'init', 'close'] as const) {
+  for (const fn of ['check', 'test', 'present', 'cleanup', 'caddyConfig', 'timing', 'init', 'close'] as const) {
     if (p[fn] !== undefined && typeof p[fn] !== 'function') problems.push(`${fn} must be a function`);
   }
   if (typeof p.present === 'function' && typeof p.cleanup !== 'function') problems.push('a plugin with present needs cleanup');

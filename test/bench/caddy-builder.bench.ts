@@ -16,7 +16,7 @@ const creds: Record<string, Record<string, unknown>> = {
   dnsimple: { api_access_token: 'dnsimple-0123456789', account_id: '1234' },
   vultr: { api_token: 'vultr-0123456789' },
   godaddy: { api_token: 'key0123:secret0123' },
-  rfc2136: { server: '10.0.0.53', key_name: 'acme', key_alg: 'hmac-sha256', key: 'c2VjcmV0' },
+  rfc2136: { nameserver: '10.0.0.53', tsig_key_name: 'acme', tsig_algorithm: 'hmac-sha256', tsig_key_secret: 'c2VjcmV0' },
 };
 
 const providers: BuilderProvider[] = [];

@@ -1,9 +1,9 @@
 // A throwaway BIND 9 (Debian `bind9`) authoritative for one zone on a loopback port, open to unsigned updates from 127.0.0.1.
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freeDnsPort, waitForTcp } from '../support/ports.js';
+import { nsupdate } from '../support/nsupdate.js';
 import { requireBinary, startProcess } from '../support/proc.js';
 
 export interface Bind {
@@ -15,7 +15,6 @@ export interface Bind {
 
 export async function startBind(zone: string): Promise<Bind> {
   const named = requireBinary('/usr/sbin/named', 'bind9');
-  const nsupdate = requireBinary('/usr/bin/nsupdate', 'bind9-dnsutils');
   const dir = await mkdtemp(join(tmpdir(), 'dns01-bind-'));
   const port = await freeDnsPort();
   await writeFile(join(dir, 'zone.db'), [
@@ -49,16 +48,7 @@ zone "${zone}" { type primary; file "${dir}/zone.db"; allow-update { 127.0.0.1; 
   }
   return {
     port,
-    txt: (action, fqdn, value) =>
-      new Promise((resolve, reject) => {
-        const child = spawn(nsupdate, [], { stdio: ['pipe', 'ignore', 'pipe'], timeout: 30_000 });
-        let err = '';
-        child.stderr.on('data', (b: Buffer) => { err += b.toString(); });
-        child.on('error', reject);
-        child.on('exit', (code, signal) => (code === 0 ? resolve() : reject(new Error(`nsupdate ${action} failed (${code ?? signal}): ${err}`))));
-        const rr = action === 'add' ? `update add ${fqdn} 60 TXT "${value}"` : `update delete ${fqdn} TXT "${value}"`;
-        child.stdin.end(`server 127.0.0.1 ${port}\nzone ${zone}\n${rr}\nsend\n`);
-      }),
+    txt: (action, fqdn, value) => nsupdate(port, zone, action, fqdn, value),
     stop: async () => {
       await proc.stop();
       await rm(dir, { recursive: true, force: true });

@@ -39,7 +39,7 @@ function everythingProxied() {
       provider('p-script', 'script', {}, { propagationTimeout: -1 }),
       provider('p-manual', 'manual', {}, { propagationTimeout: 600 }),
       provider('p-ext', 'external', {}),
-      provider('p-rfc', 'rfc2136', { server: '127.0.0.1', key_name: 'k', key_alg: 'hmac-sha256', key: 'c2VjcmV0' }),
+      provider('p-rfc', 'rfc2136', { nameserver: '127.0.0.1', tsig_key_name: 'k', tsig_algorithm: 'hmac-sha256', tsig_key_secret: 'c2VjcmV0' }),
     ],
     [
       site('s1', 'p-hook', ['hook.example.test', '*.hook.example.test']),

@@ -1,0 +1,58 @@
+// Admin API for manual challenges: status, poll, verify now, cancel, and the list of pending ones.
+import { Hono } from 'hono';
+import { remainingMs, type ManualChallenge, type ManualChallenges, type VerifyOutcome } from '../../challenges/manual.js';
+import type { ChallengeStatus } from '../../db/schema.js';
+import { AppError } from '../../errors.js';
+
+/** The words of seed 002 §4.4: a person reads these, so "verified" covers both seen and seen-then-cleaned-up. */
+const STATUS: Record<ChallengeStatus, string> = {
+  CREATED: 'pending', PENDING: 'pending', VERIFYING: 'verified', VERIFIED: 'verified', DELETED: 'deleted', EXPIRED: 'expired', FAILED: 'failed',
+};
+
+export function manualStatus(m: ManualChallenge): string {
+  return STATUS[m.row.status];
+}
+
+export function manualView(m: ManualChallenge, now = Date.now()): Record<string, unknown> {
+  const { row } = m;
+  return {
+    id: row.id, provider_id: row.providerId, status: manualStatus(m), fqdn: row.fqdn, record_type: 'TXT', value: row.value, ttl: m.ttl,
+    created_at: row.createdAt.toISOString(), expires_at: row.expiresAt.toISOString(), last_check_at: row.lastCheckAt?.toISOString() ?? null,
+    dns_propagated: row.verifiedAt !== null, time_remaining_seconds: Math.floor(remainingMs(row, now) / 1000),
+    ...(m.instructions ? { instructions: m.instructions } : {}),
+  };
+}
+
+export function pollView(m: ManualChallenge, now = Date.now()): Record<string, unknown> {
+  return {
+    success: true, status: manualStatus(m), dns_propagated: m.row.verifiedAt !== null,
+    time_remaining_seconds: Math.floor(remainingMs(m.row, now) / 1000), last_check_at: m.row.lastCheckAt?.toISOString() ?? null,
+  };
+}
+
+/** Found: `{success, dns_found, message}`; not (yet): DNS_NOT_PROPAGATED, which is HTTP 200 with `success: false`. */
+export function verifyReply(v: VerifyOutcome): Record<string, unknown> {
+  if (v.found) return { success: true, dns_found: true, message: 'TXT record verified successfully' };
+  const servers = v.result?.servers ?? [];
+  const message = v.error
+    ? `could not check ${v.challenge.row.fqdn}: ${v.error}`
+    : `${v.challenge.row.fqdn} is served by ${servers.filter((s) => s.seen).length} of ${servers.length} authoritative servers; the daemon keeps checking until the challenge expires`;
+  return new AppError('DNS_NOT_PROPAGATED', message, {
+    details: { challenge_id: v.challenge.row.id, dns_found: false, ...(v.result ? { servers: v.result.servers } : {}) },
+  }).toBody();
+}
+
+export function manualRoutes(manual: ManualChallenges): Hono {
+  const app = new Hono();
+  app.get('/manual-challenges', async (c) => c.json({ success: true, challenges: (await manual.pending()).map((m) => manualView(m)) }));
+
+  const base = '/dns-providers/:id/manual-challenge/:challengeId';
+  app.get(base, async (c) => c.json({ success: true, ...manualView(await manual.live(c.req.param('challengeId'), c.req.param('id'))) }));
+  app.get(`${base}/poll`, async (c) => c.json(pollView(await manual.live(c.req.param('challengeId'), c.req.param('id')))));
+  app.post(`${base}/verify`, async (c) => c.json(verifyReply(await manual.verify(c.req.param('challengeId'), c.req.param('id')))));
+  app.delete(base, async (c) => {
+    const done = await manual.cancel(c.req.param('challengeId'), c.req.param('id'));
+    return c.json({ success: true, id: done.row.id, status: manualStatus(done) });
+  });
+  return app;
+}
