@@ -1,8 +1,8 @@
-// Starts a real PowerDNS Authoritative (Debian pdns-server + pdns-backend-sqlite3) with RFC 2136 updates enabled.
+// Starts a real PowerDNS Authoritative (Debian pdns-server + pdns-backend-sqlite3) with RFC 2136 updates and, on request, its HTTP API.
 import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freeDnsPort } from '../ports.js';
+import { freeDnsPort, freePort, waitForTcp } from '../ports.js';
 import { requireBinary } from '../proc.js';
 import { type DnsServerOptions, type RunningDnsServer, launch, tempDir } from './common.js';
 
@@ -30,7 +30,17 @@ function zoneSql(id: number, zone: string, extra: string[]): string[] {
   ];
 }
 
-export async function startPowerDns(opts: DnsServerOptions): Promise<RunningDnsServer> {
+export interface PowerDnsOptions extends DnsServerOptions {
+  /** Turns on the HTTP API (loopback only) with this key. */
+  apiKey?: string;
+}
+
+export interface RunningPowerDns extends RunningDnsServer {
+  /** The HTTP API's base URL (without /api/v1) when `apiKey` was given. */
+  apiUrl?: string;
+}
+
+export async function startPowerDns(opts: PowerDnsOptions): Promise<RunningPowerDns> {
   const pdns = requireBinary('/usr/sbin/pdns_server', 'pdns-server');
   // A shared object, not an executable: requireBinary's X_OK check does not fit.
   if (!existsSync(GSQLITE3)) throw new Error(`${GSQLITE3} not found: install the Debian package 'pdns-backend-sqlite3'`);
@@ -38,6 +48,7 @@ export async function startPowerDns(opts: DnsServerOptions): Promise<RunningDnsS
   const dir = tempDir('pdns');
   const port = await freeDnsPort();
   const db = join(dir, 'pdns.sqlite3');
+  const apiPort = opts.apiKey ? await freePort() : undefined;
   const sql = [
     ...opts.tsigKeys.map((k) => `INSERT INTO tsigkeys (name, algorithm, secret) VALUES (${q(k.name)}, ${q(k.algorithm)}, ${q(k.secret)});`),
     ...opts.zones.flatMap((z, i) => [
@@ -66,9 +77,19 @@ export async function startPowerDns(opts: DnsServerOptions): Promise<RunningDnsS
     'receiver-threads=1',
     'distributor-threads=1',
     'signing-threads=1',
-    'webserver=no',
+    ...(apiPort
+      ? ['webserver=yes', 'api=yes', `api-key=${opts.apiKey}`, 'webserver-address=127.0.0.1', `webserver-port=${apiPort}`, 'webserver-allow-from=127.0.0.0/8']
+      : ['webserver=no']),
     'loglevel=6',
     '',
   ].join('\n'));
-  return launch('powerdns', pdns, [`--config-dir=${dir}`], port, dir, opts.zones);
+  const server = await launch('powerdns', pdns, [`--config-dir=${dir}`], port, dir, opts.zones);
+  if (!apiPort) return server;
+  try {
+    await waitForTcp(apiPort);
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
+  return { ...server, apiUrl: `http://127.0.0.1:${apiPort}` };
 }
