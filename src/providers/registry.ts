@@ -1,7 +1,7 @@
 // Looks plugin types up (built-in and loaded) and runs their calls inside the guards, with the shutdown signal.
 import type { Logger } from 'pino';
 import type { ProviderSettings } from '../db/schema.js';
-import { AppError } from '../errors.js';
+import { AppError, isAppError } from '../errors.js';
 import type { CallGuards, Step } from './guards.js';
 import { fieldsOf, type AnyProviderPlugin, type FieldSpec, type PluginSettings, type PresentResult, type RecordRequest, type TestResult } from './plugin.js';
 
@@ -12,6 +12,18 @@ function abandonOnAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
     signal.addEventListener('abort', onAbort, { once: true });
     work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
+}
+
+/** Wraps a loaded plugin's call so a plain Error keeps its message as log detail (PROVIDER_ERROR otherwise says only "failed"). */
+function withLogDetail<C, T>(fn: (ctx: C) => Promise<T>, providerName: string): (ctx: C) => Promise<T> {
+  return async (ctx) => {
+    try {
+      return await fn(ctx);
+    } catch (err) {
+      if (isAppError(err) || !(err instanceof Error) || err.name === 'AbortError' || (err as { code?: string }).code === 'EOPENBREAKER') throw err;
+      throw new AppError('PROVIDER_ERROR', `provider ${providerName} failed`, { retryable: true, cause: err, logDetail: err.message.slice(0, 500) });
+    }
+  };
 }
 
 /**
@@ -47,8 +59,11 @@ export class ProviderRegistry {
   /** Calls running per plugin object, so a replaced plugin is closed only after its last call. */
   private readonly running = new Map<AnyProviderPlugin, { calls: number; idle: (() => void)[] }>();
 
+  private readonly builtins: ReadonlySet<AnyProviderPlugin>;
+
   constructor(builtins: readonly AnyProviderPlugin[], private readonly deps: RegistryDeps) {
     for (const p of builtins) this.entries.set(p.metadata.type, { plugin: p, category: 'builtin', fields: fieldsOf(p) });
+    this.builtins = new Set(builtins);
   }
 
   get settings(): PluginSettings {
@@ -163,12 +178,14 @@ export class ProviderRegistry {
     const stop = this.shutdown.signal;
     const ctx = { log, settings: this.deps.settings, signal: signal ? AbortSignal.any([signal, stop]) : stop };
     const call = { providerId: p.id, providerName: p.name, settings: p.settings, plugin: p.plugin, step, limited, log, signal: ctx.signal, ...(fqdn ? { fqdn } : {}) };
+    // A loaded plugin cannot throw the daemon's AppError: its own words go to the log and the challenge row, never to a reply.
+    const run = this.builtins.has(p.plugin) ? fn : withLogDetail(fn, p.name);
     const r = this.running.get(p.plugin) ?? { calls: 0, idle: [] };
     this.running.set(p.plugin, r);
     r.calls += 1;
     try {
       // A plugin that ignores its signal is abandoned, not awaited: shutdown must not wait on the far side.
-      return await this.deps.guards.run(call, () => (stop.aborted ? Promise.reject(stop.reason) : abandonOnAbort(fn(ctx), stop)));
+      return await this.deps.guards.run(call, () => (stop.aborted ? Promise.reject(stop.reason) : abandonOnAbort(run(ctx), stop)));
     } finally {
       r.calls -= 1;
       if (r.calls === 0) {

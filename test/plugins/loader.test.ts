@@ -4,13 +4,15 @@ import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
+import { challenges } from '../../src/db/schema.js';
 import { startTestDaemon, txtValue, type TestDaemon } from '../support/daemon.js';
 
 /**
  * A plugin that keeps its records in a process-wide map, so a test can see which version served each call.
  * `delayMs` makes present slow enough that a reload lands while calls are in flight.
  */
-function pluginSource(o: { type?: string; version?: string; interfaceVersion?: number; delayMs?: number; init?: string; metadata?: string; bad?: string } = {}): string {
+function pluginSource(o: { type?: string; version?: string; interfaceVersion?: number; delayMs?: number; init?: string; metadata?: string; bad?: string; presentThrows?: string } = {}): string {
   const type = o.type ?? 'memdns';
   const version = o.version ?? '1.0.0';
   return `
@@ -24,6 +26,7 @@ export default function create(host) {
     ${o.init ? `async init(ctx) { ${o.init} },` : ''}
     async present(creds, req, ctx) {
       await new Promise((r) => setTimeout(r, ${o.delayMs ?? 0}));
+      ${o.presentThrows ? `throw new Error(${JSON.stringify(o.presentThrows)});` : ''}
       const set = state.records.get(req.fqdn) ?? new Set();
       set.add(req.value);
       state.records.set(req.fqdn, set);
@@ -306,5 +309,19 @@ describe('a loaded plugin', () => {
     expect(res.status).toBe(201);
     const id = ((await res.json()) as { challenge_id: string }).challenge_id;
     expect((await d.internal(`/${id}`, { method: 'DELETE' })).status).toBe(200);
+  });
+
+  it("keeps a failing plugin's own words for the log and the challenge row, not for the reply", async () => {
+    const failing = pluginSource({ presentThrows: 'far side answered HTTP 401 for zone example.test' });
+    const p = await pluginDir('failing', { 'memdns.mjs': failing }, { memdns: { signature: sha(failing) } });
+    const d = await daemonWith(p.env);
+    const providerId = await d.addProvider({ name: 'mem-failing', provider_type: 'memdns', credentials: {} });
+    const res = await d.internal('/create', { body: { provider_id: providerId, fqdn: '_acme-challenge.fail.example.test', value: txtValue('fail') } });
+    const body = (await res.json()) as { error: { code: string; message: string } };
+    expect({ status: res.status, code: body.error.code, message: body.error.message }).toEqual({ status: 502, code: 'PROVIDER_ERROR', message: 'provider mem-failing failed' });
+    expect(JSON.stringify(body)).not.toContain('HTTP 401');
+    expect(d.logs()).toMatch(/"level":"warn"[^\n]*far side answered HTTP 401 for zone example\.test/);
+    const [row] = await d.daemon.database.db.select().from(challenges).where(eq(challenges.providerId, providerId));
+    expect(row!.error).toContain('far side answered HTTP 401 for zone example.test');
   });
 });
