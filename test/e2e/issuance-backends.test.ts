@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  CHALLENGE_NAME, ORDER, ZONE, challengeRows, dnsWriter, issueWithLego, issuedSans, leftovers, legoFailure, rfc2136ProviderCredentials, tsigKey,
+  CHALLENGE_NAME, ORDER, ZONE, dnsWriter, expectTwoCleanChallenges, issueWithLego, issuedSans, leftovers, legoFailure, rfc2136ProviderCredentials, tsigKey,
   type LegoMode,
 } from '../support/acme-rig.js';
 import { startTestDaemon, type TestDaemon } from '../support/daemon.js';
@@ -120,15 +120,7 @@ describe('issuance through rfc2136 and script providers (lego httpreq -> daemon 
         expect(result.code, legoFailure(result, daemon, server.output().slice(-2000))).toBe(0);
         expect(await issuedSans(result.certPem!, pebble)).toEqual([...ORDER].sort());
 
-        const rows = await challengeRows(daemon, providerId);
-        expect(rows).toHaveLength(2);
-        expect(new Set(rows.map((r) => r.value)).size).toBe(2);
-        for (const row of rows) {
-          expect(['VERIFIED', 'DELETED'], `row ${row.id}: ${row.status} ${row.error ?? ''}`).toContain(row.status);
-          expect(row.recordState).toBe('removed');
-          expect(row.fqdn).toBe(CHALLENGE_NAME);
-          expect(row.error).toBeNull();
-        }
+        await expectTwoCleanChallenges(daemon, providerId, CHALLENGE_NAME);
         // Only the daemon's own values were removed (class NONE deletes, not the RRset); then nothing is left.
         expect(await server.txt(CHALLENGE_NAME)).toEqual([FOREIGN]);
         await writer.remove(CHALLENGE_NAME, FOREIGN);

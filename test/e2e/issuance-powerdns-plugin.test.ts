@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  CHALLENGE_NAME, ORDER, ZONE, challengeRows, dnsWriter, issueWithLego, issuedSans, leftovers, legoFailure, tsigKey,
+  CHALLENGE_NAME, ORDER, ZONE, dnsWriter, expectTwoCleanChallenges, issueWithLego, issuedSans, leftovers, legoFailure, tsigKey,
 } from '../support/acme-rig.js';
 import { startTestDaemon, type TestDaemon } from '../support/daemon.js';
 import { startPowerDns, type RunningPowerDns } from '../support/dns-servers/index.js';
@@ -53,14 +53,7 @@ describe('issuance through the loaded PowerDNS plugin (lego httpreq -> daemon ->
     expect(result.code, legoFailure(result, daemon, server.output().slice(-2000))).toBe(0);
     expect(await issuedSans(result.certPem!, pebble)).toEqual([...ORDER].sort());
 
-    const rows = await challengeRows(daemon, providerId);
-    expect(rows).toHaveLength(2);
-    expect(new Set(rows.map((r) => r.value)).size).toBe(2);
-    for (const row of rows) {
-      expect(['VERIFIED', 'DELETED'], `row ${row.id}: ${row.status} ${row.error ?? ''}`).toContain(row.status);
-      expect(row.recordState).toBe('removed');
-      expect(row.error).toBeNull();
-    }
+    await expectTwoCleanChallenges(daemon, providerId, CHALLENGE_NAME);
     expect(await server.txt(CHALLENGE_NAME)).toEqual([FOREIGN]);
     await writer.remove(CHALLENGE_NAME, FOREIGN);
     expect(await leftovers(server)).toEqual({ txt: [], rcode: 'NXDOMAIN' });

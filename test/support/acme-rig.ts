@@ -1,6 +1,7 @@
 // Shared pieces of the end-to-end issuance tests: lego (httpreq) -> daemon -> provider -> real DNS, judged by Pebble.
 import { randomBytes, X509Certificate } from 'node:crypto';
 import { eq } from 'drizzle-orm';
+import { expect } from 'vitest';
 import { challenges, type ChallengeRow } from '../../src/db/schema.js';
 import { query } from '../../src/dns/lookup.js';
 import { normaliseName } from '../../src/dns/packet.js';
@@ -140,6 +141,19 @@ export async function issuedSans(certPem: string, pebble: Pebble): Promise<strin
 export async function challengeRows(daemon: TestDaemon, providerId: string): Promise<ChallengeRow[]> {
   const rows = await daemon.daemon.database.db.select().from(challenges).where(eq(challenges.providerId, providerId));
   return rows.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+}
+
+/** After a wildcard + apex issuance: two challenges with distinct values, both finished cleanly with their records removed. */
+export async function expectTwoCleanChallenges(daemon: TestDaemon, providerId: string, fqdn: string): Promise<void> {
+  const rows = await challengeRows(daemon, providerId);
+  expect(rows).toHaveLength(2);
+  expect(new Set(rows.map((r) => r.value)).size).toBe(2);
+  for (const row of rows) {
+    expect(['VERIFIED', 'DELETED'], `row ${row.id}: ${row.status} ${row.error ?? ''}`).toContain(row.status);
+    expect(row.recordState).toBe('removed');
+    expect(row.fqdn).toBe(fqdn);
+    expect(row.error).toBeNull();
+  }
 }
 
 /**
