@@ -1,4 +1,5 @@
 // Caddy admin API client: reads and replaces only our `@id`-tagged TLS automation policies, leaving the rest of Caddy's config alone.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request } from 'undici';
 import { POLICY_ID_PREFIX, type CaddyPolicy } from './types.js';
 
@@ -25,6 +26,8 @@ export class CaddyAdminError extends Error {
 }
 
 const MAX_ERROR_TEXT = 1000;
+/** A connection Caddy dropped while swapping its admin server (reset, or closed before answering). */
+const RESET_CODES: ReadonlySet<string> = new Set(['ECONNRESET', 'UND_ERR_SOCKET', 'ECONNREFUSED']);
 const SECRET_KEY = /token|secret|password|credential|(^|_)key$/i;
 const TLS = '/config/apps/tls';
 
@@ -85,29 +88,43 @@ export class CaddyAdminClient {
     const headers: Record<string, string> = {};
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (ifMatch) headers['if-match'] = ifMatch;
-    try {
-      const res = await request(`${this.base}${path}`, {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(this.timeoutMs),
-        dispatcher: this.dispatcher,
-        reset: true,
-        headersTimeout: this.timeoutMs,
-        bodyTimeout: this.timeoutMs,
-      });
-      const text = await res.body.text();
-      // Caddy 2.6 sends the ETag of a GET as an HTTP trailer (it hashes while streaming).
-      const etag = res.trailers?.etag ?? (res.headers.etag as string | undefined);
-      return { status: res.statusCode, text, ...(etag ? { etag } : {}) };
-    } catch (err) {
-      const e = err as { name?: string; code?: string; message?: string };
-      if (e.name === 'TimeoutError' || e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT') {
-        throw new CaddyAdminError('timeout', `Caddy admin API ${method} ${path}: no answer within ${this.timeoutMs} ms`);
+    // A config load makes Caddy swap its admin server, which can reset a connection it just accepted: a GET (safe to
+    // repeat) asks again, twice at most; a POST is never repeated, since Caddy may have applied it.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.once(method, path, headers, body);
+      } catch (err) {
+        const code = (err as { code?: string }).code ?? (err as { cause?: { code?: string } }).cause?.code;
+        if (method !== 'GET' || attempt >= 3 || !RESET_CODES.has(code ?? '')) throw this.translate(err, method, path);
+        await sleep(100 * attempt);
       }
-      const code = e.code ?? (err as { cause?: { code?: string } }).cause?.code ?? 'error';
-      throw new CaddyAdminError('unreachable', `Caddy admin API ${method} ${path} unreachable: ${code}`);
     }
+  }
+
+  private async once(method: 'GET' | 'POST', path: string, headers: Record<string, string>, body: unknown): Promise<{ status: number; text: string; etag?: string }> {
+    const res = await request(`${this.base}${path}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(this.timeoutMs),
+      dispatcher: this.dispatcher,
+      reset: true,
+      headersTimeout: this.timeoutMs,
+      bodyTimeout: this.timeoutMs,
+    });
+    const text = await res.body.text();
+    // Caddy 2.6 sends the ETag of a GET as an HTTP trailer (it hashes while streaming).
+    const etag = res.trailers?.etag ?? (res.headers.etag as string | undefined);
+    return { status: res.statusCode, text, ...(etag ? { etag } : {}) };
+  }
+
+  private translate(err: unknown, method: string, path: string): CaddyAdminError {
+    const e = err as { name?: string; code?: string; message?: string };
+    if (e.name === 'TimeoutError' || e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT') {
+      return new CaddyAdminError('timeout', `Caddy admin API ${method} ${path}: no answer within ${this.timeoutMs} ms`);
+    }
+    const code = e.code ?? (err as { cause?: { code?: string } }).cause?.code ?? 'error';
+    return new CaddyAdminError('unreachable', `Caddy admin API ${method} ${path} unreachable: ${code}`);
   }
 
   private fail(method: string, path: string, status: number, text: string, sent?: unknown): never {

@@ -110,6 +110,37 @@ describe('CaddyAdminClient', () => {
     }
   });
 
+  it('asks a GET again when Caddy resets the connection while swapping its admin server, and never repeats a POST', async () => {
+    // Every other connection is reset as soon as its request arrives, the way a config load can drop one.
+    let connections = 0;
+    const methods: string[] = [];
+    const sockets = new Set<import('node:net').Socket>();
+    const peer: Server = createServer((s) => {
+      sockets.add(s);
+      const n = ++connections;
+      s.on('error', () => {});
+      s.once('data', (b: Buffer) => {
+        methods.push(b.toString().split(' ')[0]!);
+        if (n % 2 === 1) { s.resetAndDestroy(); return; }
+        s.end('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n[]');
+      });
+    });
+    await new Promise<void>((r) => peer.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(peer.address() as AddressInfo).port}`;
+    try {
+      const client = new CaddyAdminClient(url, { timeoutMs: 5000 });
+      expect(await client.readPolicies()).toEqual([]);
+      expect(methods).toEqual(['GET', 'GET']);
+      const post = await client.post('/config/apps/tls/automation/policies', OPERATOR_POLICY).catch((e: unknown) => e);
+      expect(post).toBeInstanceOf(CaddyAdminError);
+      expect((post as CaddyAdminError).kind).toBe('unreachable');
+      expect(methods).toEqual(['GET', 'GET', 'POST']);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => peer.close(r));
+    }
+  });
+
   it('reports Caddy down as unreachable and a hung admin port as a timeout', async () => {
     const downPort = await freePort();
     const down = await new CaddyAdminClient(`http://127.0.0.1:${downPort}`, { timeoutMs: 2000 }).readPolicies().catch((e: unknown) => e);
