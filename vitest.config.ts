@@ -12,6 +12,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     teardownTimeout: 60_000,
+    // expect.poll waits for a condition; its 1 s default is shorter than a cold page load on a busy machine.
+    expect: { poll: { timeout: 15_000, interval: 50 } },
     // Line coverage of the daemon's code, measured in the test workers (in-process daemons); test/run.sh prints it.
     coverage: {
       provider: 'v8',
