@@ -110,7 +110,7 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
   if (rotation.rotated > 0) log.info({ rotated: rotation.rotated, keyVersion: keyring.writeVersion }, 'credentials re-encrypted under the current key');
   if (rotation.unreadable > 0) log.warn({ unreadable: rotation.unreadable }, 'some provider credentials use a key that is not configured; set it as DNS01_ENCRYPTION_KEY_V1..V10');
   const resolvers = resolversFrom(config.dnsResolvers);
-  const propagation = new PropagationChecker(database, providers, registry, metrics, log.child({ module: 'propagation' }), {
+  const propagation = new PropagationChecker(database, providers, metrics, log.child({ module: 'propagation' }), {
     resolvers, authPort: config.dnsAuthPort,
   });
   const challenges = new ChallengeService(database, providers, registry, metrics, log.child({ module: 'challenges' }), {

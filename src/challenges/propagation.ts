@@ -11,7 +11,6 @@ import { AppError } from '../errors.js';
 import { claimChallenges } from '../jobs/claim.js';
 import { JobLoop } from '../jobs/loop.js';
 import type { Metrics } from '../metrics.js';
-import type { ProviderRegistry } from '../providers/registry.js';
 import type { ProviderStore } from '../providers/store.js';
 import { timingOf, type ChallengeTiming } from './timing.js';
 
@@ -79,7 +78,6 @@ export class PropagationChecker {
   constructor(
     private readonly database: Database,
     private readonly providers: ProviderStore,
-    private readonly registry: ProviderRegistry,
     private readonly metrics: Metrics,
     private readonly log: Logger,
     private readonly opts: PropagationCheckerOptions,
@@ -158,7 +156,7 @@ export class PropagationChecker {
 
   private async timing(provider: DnsProviderRow): Promise<ChallengeTiming> {
     const runtime = await this.providers.runtime(provider);
-    return timingOf(this.registry.plugin(provider.providerType), provider, runtime.credentials, 0);
+    return timingOf(runtime.plugin, provider, runtime.credentials, 0);
   }
 
   /**
