@@ -39,7 +39,11 @@ export interface ProviderRuntime {
   plugin: AnyProviderPlugin;
 }
 
-export type PluginCategory = 'builtin' | 'plugin';
+/**
+ * Seed 002 section 7.4: `built_in` types are the Caddy-native ones (Caddy's own module writes the records), `custom`
+ * the built-in types the daemon does the DNS work for (webhook, script, rfc2136, manual), `plugin` loaded modules.
+ */
+export type PluginCategory = 'built_in' | 'custom' | 'plugin';
 
 export interface RegisteredType {
   plugin: AnyProviderPlugin;
@@ -62,7 +66,7 @@ export class ProviderRegistry {
   private readonly builtins: ReadonlySet<AnyProviderPlugin>;
 
   constructor(builtins: readonly AnyProviderPlugin[], private readonly deps: RegistryDeps) {
-    for (const p of builtins) this.entries.set(p.metadata.type, { plugin: p, category: 'builtin', fields: fieldsOf(p) });
+    for (const p of builtins) this.entries.set(p.metadata.type, { plugin: p, category: p.present ? 'custom' : 'built_in', fields: fieldsOf(p) });
     this.builtins = new Set(builtins);
   }
 
@@ -88,6 +92,12 @@ export class ProviderRegistry {
     return e.plugin;
   }
 
+  /** True for the types that ship with the daemon (`built_in` and `custom`), which a loaded plugin never replaces. */
+  isBuiltin(type: string): boolean {
+    const category = this.entries.get(type)?.category;
+    return category !== undefined && category !== 'plugin';
+  }
+
   fields(type: string): readonly FieldSpec[] {
     return this.entries.get(type)?.fields ?? [];
   }
@@ -95,7 +105,7 @@ export class ProviderRegistry {
   /** Adds or replaces a loaded type; built-in types are never replaced. New calls take the new code at once. */
   register(plugin: AnyProviderPlugin): void {
     const type = plugin.metadata.type;
-    if (this.entries.get(type)?.category === 'builtin') throw new AppError('CONFLICT', `type "${type}" is built in`);
+    if (this.isBuiltin(type)) throw new AppError('CONFLICT', `type "${type}" is built in`);
     this.entries.set(type, { plugin, category: 'plugin', fields: fieldsOf(plugin) });
   }
 

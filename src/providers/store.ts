@@ -225,7 +225,7 @@ export class ProviderStore {
       credentials = Object.fromEntries(
         Object.entries(plain).map(([k, v]) => {
           const spec = specs.get(k);
-          const clear = spec && !['secret', 'map'].includes(spec.type);
+          const clear = spec && !spec.secret;
           return [k, clear ? v : MASK];
         }),
       );

@@ -18,9 +18,9 @@ const url = z.string().min(1).max(2048);
 
 export const webhookCredentials = z
   .object({
-    create_url: url.meta({ title: 'Create URL', url: true, description: 'Receives POST {action: "create", ...}. https unless private webhooks are allowed.' }),
+    create_url: url.meta({ title: 'Create URL', placeholder: 'https://dns-api.example.net/acme', description: 'Receives POST {action: "create", ...}. https unless private webhooks are allowed.' }),
     /** Defaults to create_url: the body's `action` tells the far side what to do. */
-    delete_url: url.optional().meta({ title: 'Delete URL', url: true, description: 'Receives POST {action: "delete", ...}; defaults to the create URL.' }),
+    delete_url: url.optional().meta({ title: 'Delete URL', placeholder: 'https://dns-api.example.net/acme', description: 'Receives POST {action: "delete", ...}; defaults to the create URL.' }),
     auth_header: headerName.default('Authorization').meta({ title: 'Auth header name' }),
     auth_value: headerValue.optional().meta({ title: 'Auth header value', secret: true, description: 'e.g. "Bearer <token>"; never logged.' }),
     headers: z
