@@ -105,8 +105,13 @@ export interface CaddyOptions {
 
 export interface ProviderPlugin<C = Record<string, unknown>> {
   metadata: PluginMetadata;
-  /** The one credential schema: validation, field specs (`fieldsOf`) and docs all come from it. Errors become 400 VALIDATION_ERROR. */
+  /**
+   * The one credential schema: validation, field specs (`fieldsOf`) and docs all come from it. Errors become 400
+   * VALIDATION_ERROR, and so does a key it does not name (even when the object is not strict).
+   */
   credentials: z.ZodType<C>;
+  /** Other names clients use for a credential key (seed 002's webhook `retry_count` for `max_retries`); stored under the canonical one. */
+  aliases?: Readonly<Record<string, string>>;
   /** Seconds; used when the provider row leaves them unset. */
   defaults: { propagationTimeout: number; pollingInterval: number; ttl: number };
   /**
@@ -215,6 +220,9 @@ export function metadataProblems(plugin: unknown): string[] {
   if (!d || ![d.propagationTimeout, d.pollingInterval, d.ttl].every((n) => typeof n === 'number' && n > 0)) problems.push('defaults needs positive propagationTimeout, pollingInterval and ttl');
   for (const fn of ['check', 'test', 'present', 'cleanup', 'caddyConfig', 'timing', 'init', 'close'] as const) {
     if (p[fn] !== undefined && typeof p[fn] !== 'function') problems.push(`${fn} must be a function`);
+  }
+  if (p.aliases !== undefined && (typeof p.aliases !== 'object' || p.aliases === null || !Object.values(p.aliases).every((v) => typeof v === 'string'))) {
+    problems.push('aliases must map names to credential keys');
   }
   if (typeof p.present === 'function' && typeof p.cleanup !== 'function') problems.push('a plugin with present needs cleanup');
   if (typeof p.present !== 'function' && typeof p.caddyConfig !== 'function') problems.push('a plugin needs present/cleanup or caddyConfig');

@@ -27,6 +27,34 @@ function withLogDetail<C, T>(fn: (ctx: C) => Promise<T>, providerName: string): 
 }
 
 /**
+ * The credentials with aliases renamed to their canonical keys. A key the schema does not name, or one setting given
+ * under two names, is a 400 naming the key: nothing a client sends is dropped without a word.
+ */
+function canonicalKeys(plugin: AnyProviderPlugin, fields: readonly FieldSpec[], raw: unknown): unknown {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return raw;
+  const known = new Set(fields.map((f) => f.name));
+  const aliases = plugin.aliases ?? {};
+  const out: Record<string, unknown> = {};
+  const from: Record<string, string> = {};
+  const problems: { field: string; message: string }[] = [];
+  for (const [key, value] of Object.entries(raw)) {
+    const name = Object.hasOwn(aliases, key) ? aliases[key]! : key;
+    if (!known.has(name)) problems.push({ field: key.slice(0, 64), message: `unknown key; ${plugin.metadata.type} takes ${[...known].join(', ') || 'no keys'}` });
+    else if (name in out) problems.push({ field: key.slice(0, 64), message: `names the same setting as ${from[name]}` });
+    else {
+      out[name] = value;
+      from[name] = key;
+    }
+  }
+  if (problems.length > 0) {
+    throw new AppError('VALIDATION_ERROR', `invalid credentials for provider type ${plugin.metadata.type}: key ${problems.map((p) => p.field).join(', ')} not taken`, {
+      details: { fields: problems },
+    });
+  }
+  return out;
+}
+
+/**
  * A provider row made ready for calls: credentials decrypted and parsed, and the plugin that parsed them. Holding
  * the plugin here is what lets a reload swap a type while calls already resolved finish on the old code.
  */
@@ -124,7 +152,7 @@ export class ProviderRegistry {
   /** Validates credentials with the plugin's schema and save-time checks; error details name fields, never values. */
   async parseCredentials(type: string, raw: unknown): Promise<unknown> {
     const plugin = this.plugin(type);
-    const parsed = plugin.credentials.safeParse(raw ?? {});
+    const parsed = plugin.credentials.safeParse(canonicalKeys(plugin, this.fields(type), raw ?? {}));
     if (!parsed.success) {
       throw new AppError('VALIDATION_ERROR', `invalid credentials for provider type ${type}`, {
         details: { fields: parsed.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message })) },
