@@ -71,6 +71,8 @@ export interface ProviderRuntime {
  * Seed 002 section 7.4: `built_in` types are the Caddy-native ones (Caddy's own module writes the records), `custom`
  * the built-in types the daemon does the DNS work for (webhook, script, rfc2136, manual), `plugin` loaded modules.
  */
+export type TestOutcome = ({ tested: true } & TestResult) | { tested: false; reason: string };
+
 export type PluginCategory = 'built_in' | 'custom' | 'plugin';
 
 export interface RegisteredType {
@@ -83,6 +85,13 @@ export interface RegistryDeps {
   log: Logger;
   settings: PluginSettings;
   guards: CallGuards;
+  /** Told of every finished plugin call (not of refusals by the guards): `error` is set for a failure. Must not block. */
+  onCall?: (providerId: string, error?: string) => void;
+}
+
+/** What a reply may show of a failed call: the daemon's code and message (a loaded plugin's own words are log detail only). */
+function describeFailure(err: unknown): string {
+  return (isAppError(err) ? `${err.code}: ${err.message}` : 'INTERNAL_ERROR: the provider call failed').slice(0, 500);
 }
 
 export class ProviderRegistry {
@@ -174,10 +183,17 @@ export class ProviderRegistry {
     await this.guarded(p, 'cleanup', false, (ctx) => cleanup.call(p.plugin, p.credentials, req, ctx), signal, req.fqdn);
   }
 
-  async test(p: ProviderRuntime, signal?: AbortSignal): Promise<TestResult> {
+  /** A type without a test says so (`tested: false`) rather than answering ok for credentials nobody checked. */
+  async test(p: ProviderRuntime, signal?: AbortSignal): Promise<TestOutcome> {
     const { test } = p.plugin;
-    if (!test) return { ok: true, message: `provider type ${p.type} has nothing to test from here` };
-    return this.guarded(p, 'test', true, (ctx) => test.call(p.plugin, p.credentials, ctx), signal);
+    if (!test) {
+      const why = p.plugin.present ? 'the plugin has no way to check them without changing a record' : "Caddy's own module uses them and the daemon never calls the provider";
+      return { tested: false, reason: `provider type ${p.type} has no credential test: ${why}` };
+    }
+    const result = await this.guarded(p, 'test', true, (ctx) => test.call(p.plugin, p.credentials, ctx), signal, undefined, (r) =>
+      r.ok ? undefined : `test: ${r.message}`.slice(0, 500),
+    );
+    return { tested: true, ...result };
   }
 
   /** Aborted by abortCalls(): the shutdown signal every plugin call gets. */
@@ -203,6 +219,22 @@ export class ProviderRegistry {
     await this.deps.guards.close();
   }
 
+  /** Reports the call's outcome to `onCall`; a call cut off by shutdown is not the provider's failure. */
+  private counted<T>(providerId: string, work: Promise<T>, failureOf: (result: T) => string | undefined): Promise<T> {
+    const onCall = this.deps.onCall;
+    if (!onCall) return work;
+    return work.then(
+      (result) => {
+        onCall(providerId, failureOf(result));
+        return result;
+      },
+      (err: unknown) => {
+        if (!this.shutdown.signal.aborted) onCall(providerId, describeFailure(err));
+        throw err;
+      },
+    );
+  }
+
   private async guarded<T>(
     p: ProviderRuntime,
     step: Step,
@@ -210,6 +242,8 @@ export class ProviderRegistry {
     fn: (ctx: { log: Logger; settings: PluginSettings; signal: AbortSignal }) => Promise<T>,
     signal?: AbortSignal,
     fqdn?: string,
+    /** For a call that returns its failure instead of throwing it (test): the failure text, or undefined. */
+    failureOf: (result: T) => string | undefined = () => undefined,
   ): Promise<T> {
     // Every line a plugin logs names the provider and the name it works on.
     const log = this.deps.log.child({ provider: p.name, provider_id: p.id, provider_type: p.type, step, ...(fqdn ? { fqdn } : {}) });
@@ -223,7 +257,7 @@ export class ProviderRegistry {
     r.calls += 1;
     try {
       // A plugin that ignores its signal is abandoned, not awaited: shutdown must not wait on the far side.
-      return await this.deps.guards.run(call, () => (stop.aborted ? Promise.reject(stop.reason) : abandonOnAbort(run(ctx), stop)));
+      return await this.deps.guards.run(call, () => (stop.aborted ? Promise.reject(stop.reason) : this.counted(p.id, abandonOnAbort(run(ctx), stop), failureOf)));
     } finally {
       r.calls -= 1;
       if (r.calls === 0) {
