@@ -67,12 +67,13 @@ export interface ProviderRuntime {
   plugin: AnyProviderPlugin;
 }
 
+/** What the credential test endpoint answers: a type with nothing to test says so instead of ok. */
+export type TestOutcome = ({ tested: true } & TestResult) | { tested: false; reason: string };
+
 /**
  * Seed 002 section 7.4: `built_in` types are the Caddy-native ones (Caddy's own module writes the records), `custom`
  * the built-in types the daemon does the DNS work for (webhook, script, rfc2136, manual), `plugin` loaded modules.
  */
-export type TestOutcome = ({ tested: true } & TestResult) | { tested: false; reason: string };
-
 export type PluginCategory = 'built_in' | 'custom' | 'plugin';
 
 export interface RegisteredType {
