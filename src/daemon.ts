@@ -26,6 +26,7 @@ import { BreakerAndLimit } from './providers/guards.js';
 import { ProviderRegistry } from './providers/registry.js';
 import { scriptIdentity } from './providers/script/path.js';
 import { sandboxReadiness } from './providers/script/sandbox.js';
+import { ProviderStats } from './providers/stats.js';
 import { ProviderStore } from './providers/store.js';
 import { ProviderChooserImpl } from './sites/chooser.js';
 import { SiteStore } from './sites/store.js';
@@ -48,6 +49,8 @@ export interface DaemonOptions {
   rateWindowMs?: number;
   /** Bound on a plugin module's load and `init` (default 10 s); tests shorten it to see a hang refused. */
   pluginInitTimeoutMs?: number;
+  /** How often provider statistics are written (default 5 s); tests lengthen it to read them before the write. */
+  statsIntervalMs?: number;
 }
 
 export interface Daemon {
@@ -87,10 +90,12 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
     ...(config.redisUrl ? { redisUrl: config.redisUrl } : {}),
     ...(opts.rateWindowMs ? { rateWindowMs: opts.rateWindowMs } : {}),
   });
+  const stats = new ProviderStats(database, log.child({ module: 'providers' }), opts.statsIntervalMs);
   const registry = new ProviderRegistry([...plugins.values()], {
     log: log.child({ module: 'providers' }),
     settings: { allowPrivateWebhooks: config.allowPrivateWebhooks, scriptsDir: config.scriptsDir },
     guards,
+    onCall: (providerId, error) => stats.record(providerId, error),
   });
   const scripts = plugins.has('script') ? sandboxReadiness(scriptIdentity()) : undefined;
   if (scripts?.sandbox === 'none') {
@@ -105,7 +110,7 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
     const rows = await loader.reload();
     log.info({ loaded: rows.filter((r) => r.status === 'loaded').map((r) => r.name), refused: rows.filter((r) => r.status === 'error').map((r) => r.name) }, 'plugins read');
   }
-  const providers = new ProviderStore(database, keyring, registry, notifyChange);
+  const providers = new ProviderStore(database, keyring, registry, stats, notifyChange);
   const rotation = await providers.reencryptAll();
   if (rotation.rotated > 0) log.info({ rotated: rotation.rotated, keyVersion: keyring.writeVersion }, 'credentials re-encrypted under the current key');
   if (rotation.unreadable > 0) log.warn({ unreadable: rotation.unreadable }, 'some provider credentials use a key that is not configured; set it as DNS01_ENCRYPTION_KEY_V1..V10');
@@ -197,6 +202,7 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
       await jobsStopped;
       await loader?.close();
       await registry.close();
+      await stats.stop();
       await challenges.pending.stop();
       await database.close();
       log.info('stopped');

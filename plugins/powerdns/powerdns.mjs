@@ -22,7 +22,7 @@ const factory = ({ z }) => {
     const credentials = z.object({
         api_url: z.url({ protocol: /^https?$/ }).refine((u) => !/^[a-z]+:\/\/[^/]*@/i.test(u), 'put the key in api_key, not in the URL').meta({
             title: 'API URL',
-            url: true,
+            placeholder: 'http://127.0.0.1:8081',
             description: "The PowerDNS webserver's base URL, e.g. http://127.0.0.1:8081 (without /api/v1).",
         }),
         api_key: z.string().min(1).meta({ title: 'API key', secret: true, description: "The server's api-key setting; sent as X-API-Key." }),

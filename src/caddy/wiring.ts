@@ -74,7 +74,7 @@ export async function previewPolicies(deps: CaddyDeps): Promise<BuildResult> {
   for (const p of input.providers) {
     const fields = deps.registry.fields(p.type);
     for (const f of fields) {
-      if (f.type !== 'secret' && f.type !== 'map') continue;
+      if (!f.secret) continue;
       const v = p.credentials?.[f.name];
       for (const s of typeof v === 'string' ? [v] : v && typeof v === 'object' ? Object.values(v) : []) {
         if (typeof s === 'string' && s !== '') secrets.add(s);

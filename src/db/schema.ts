@@ -41,6 +41,12 @@ export const dnsProviders = pgTable(
     propagationTimeout: integer('propagation_timeout'),
     pollingInterval: integer('polling_interval'),
     settings: jsonb('settings').$type<ProviderSettings>().notNull().default({}),
+    /** Plugin calls (present, cleanup, test) so far; written in batches by ProviderStats, never per call. */
+    successCount: integer('success_count').notNull().default(0),
+    failureCount: integer('failure_count').notNull().default(0),
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+    /** The last failure as a reply may show it (`CODE: message`); never a secret or a loaded plugin's own words. */
+    lastError: text('last_error'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },

@@ -251,8 +251,7 @@ export class PluginLoader {
     const problems = metadataProblems(plugin);
     if (problems.length > 0) throw new Refused(`${name}.mjs: ${problems.join('; ')}`);
     const type = plugin.metadata.type;
-    const owner = this.deps.registry.has(type);
-    if (owner?.category === 'builtin') throw new Refused(`${name}.mjs registers type "${type}", which is built in`);
+    if (this.deps.registry.isBuiltin(type)) throw new Refused(`${name}.mjs registers type "${type}", which is built in`);
     const other = [...this.loaded].find(([n, l]) => n !== name && l.plugin.metadata.type === type);
     if (other) throw new Refused(`${name}.mjs registers type "${type}", which plugin ${other[0]} already registers`);
     if (plugin.init) {

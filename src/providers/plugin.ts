@@ -17,26 +17,38 @@ export interface PluginMetadata {
   interfaceVersion: number;
 }
 
-/** Describes one credential field so the admin API and docs can render and mask it; derived from the schema. */
+/** How a form renders a field (seed 001 section 3.1, seed 002 section 7.4). */
+export type FieldType = 'text' | 'password' | 'textarea' | 'select' | 'number' | 'boolean';
+
+/** Describes one credential field so the admin API, forms and docs can render and mask it; derived from the schema. */
 export interface FieldSpec {
   name: string;
   label: string;
-  type: 'string' | 'secret' | 'url' | 'number' | 'boolean' | 'enum' | 'map';
+  type: FieldType;
   required: boolean;
-  description?: string;
-  default?: unknown;
-  options?: readonly string[];
+  /** Masked in every response, the Caddy preview and logs: `password` fields and maps (which may hold tokens). */
+  secret: boolean;
+  default: unknown;
+  placeholder: string | null;
+  /** Help text shown below the field: the schema's `description`. */
+  hint: string | null;
+  /** Only for `select`. */
+  options?: readonly { value: string; label: string }[];
 }
 
 /**
- * What a credential field's `.meta()` may say, beyond zod's own checks: `title` is the label, `secret` masks it
- * everywhere (API, Caddy preview, logs), `url` renders it as a URL. Maps (records) are always treated as secret.
+ * What a credential field's `.meta()` may say, beyond zod's own checks: `title` is the label, `description` the
+ * hint, `secret` renders it as `password` and masks it everywhere (API, Caddy preview, logs), `placeholder` is the
+ * form's example, `textarea` asks for a multi-line box, `options` labels a select's values. Maps (records) render
+ * as `textarea` and are always treated as secret.
  */
 export interface FieldMeta {
   title?: string;
   description?: string;
   secret?: boolean;
-  url?: boolean;
+  placeholder?: string;
+  textarea?: boolean;
+  options?: Record<string, string>;
 }
 
 /** Daemon-wide settings a plugin may need; never contains secrets of other providers. */
@@ -93,8 +105,13 @@ export interface CaddyOptions {
 
 export interface ProviderPlugin<C = Record<string, unknown>> {
   metadata: PluginMetadata;
-  /** The one credential schema: validation, field specs (`fieldsOf`) and docs all come from it. Errors become 400 VALIDATION_ERROR. */
+  /**
+   * The one credential schema: validation, field specs (`fieldsOf`) and docs all come from it. Errors become 400
+   * VALIDATION_ERROR, and so does a key it does not name (even when the object is not strict).
+   */
   credentials: z.ZodType<C>;
+  /** Other names clients use for a credential key (seed 002's webhook `retry_count` for `max_retries`); stored under the canonical one. */
+  aliases?: Readonly<Record<string, string>>;
   /** Seconds; used when the provider row leaves them unset. */
   defaults: { propagationTimeout: number; pollingInterval: number; ttl: number };
   /**
@@ -135,10 +152,8 @@ export type PluginFactory = (host: PluginHost) => AnyProviderPlugin | Promise<An
 
 interface JsonSchemaProperty extends FieldMeta {
   type?: string;
-  format?: string;
   enum?: unknown[];
   default?: unknown;
-  additionalProperties?: unknown;
   anyOf?: JsonSchemaProperty[];
 }
 
@@ -154,29 +169,31 @@ export function fieldsOf(plugin: AnyProviderPlugin): readonly FieldSpec[] {
   };
   const required = new Set(json.required ?? []);
   const fields = Object.entries(json.properties ?? {}).map(([name, raw]): FieldSpec => {
-    // An optional field written as a union with null reads its shape from the non-null side.
-    const p = raw.anyOf?.find((a) => a.type !== 'null') ? { ...raw.anyOf.find((a) => a.type !== 'null'), ...raw } : raw;
-    const type: FieldSpec['type'] = p.secret
-      ? 'secret'
+    // A union (optional-or-null, or a number also accepted as digits) reads its shape from its first non-null side.
+    const side = raw.anyOf?.find((a) => a.type !== 'null');
+    const p: JsonSchemaProperty = side ? { ...side, ...raw } : raw;
+    const map = p.type === 'object';
+    const type: FieldType = p.secret
+      ? 'password'
       : p.enum
-        ? 'enum'
-        : p.type === 'object'
-          ? 'map'
+        ? 'select'
+        : map || p.textarea
+          ? 'textarea'
           : p.type === 'number' || p.type === 'integer'
             ? 'number'
             : p.type === 'boolean'
               ? 'boolean'
-              : p.url || p.format === 'uri'
-                ? 'url'
-                : 'string';
+              : 'text';
     return {
       name,
       label: p.title ?? name,
       type,
       required: required.has(name) && p.default === undefined,
-      ...(p.description ? { description: p.description } : {}),
-      ...(p.default !== undefined ? { default: p.default } : {}),
-      ...(p.enum ? { options: p.enum.map(String) } : {}),
+      secret: Boolean(p.secret) || map,
+      default: p.default ?? null,
+      placeholder: p.placeholder ?? null,
+      hint: p.description ?? null,
+      ...(type === 'select' ? { options: (p.enum ?? []).map(String).map((value) => ({ value, label: p.options?.[value] ?? value })) } : {}),
     };
   });
   fieldCache.set(plugin.credentials, fields);
@@ -203,6 +220,9 @@ export function metadataProblems(plugin: unknown): string[] {
   if (!d || ![d.propagationTimeout, d.pollingInterval, d.ttl].every((n) => typeof n === 'number' && n > 0)) problems.push('defaults needs positive propagationTimeout, pollingInterval and ttl');
   for (const fn of ['check', 'test', 'present', 'cleanup', 'caddyConfig', 'timing', 'init', 'close'] as const) {
     if (p[fn] !== undefined && typeof p[fn] !== 'function') problems.push(`${fn} must be a function`);
+  }
+  if (p.aliases !== undefined && (typeof p.aliases !== 'object' || p.aliases === null || !Object.values(p.aliases).every((v) => typeof v === 'string'))) {
+    problems.push('aliases must map names to credential keys');
   }
   if (typeof p.present === 'function' && typeof p.cleanup !== 'function') problems.push('a plugin with present needs cleanup');
   if (typeof p.present !== 'function' && typeof p.caddyConfig !== 'function') problems.push('a plugin needs present/cleanup or caddyConfig');

@@ -27,6 +27,34 @@ function withLogDetail<C, T>(fn: (ctx: C) => Promise<T>, providerName: string): 
 }
 
 /**
+ * The credentials with aliases renamed to their canonical keys. A key the schema does not name, or one setting given
+ * under two names, is a 400 naming the key: nothing a client sends is dropped without a word.
+ */
+function canonicalKeys(plugin: AnyProviderPlugin, fields: readonly FieldSpec[], raw: unknown): unknown {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return raw;
+  const known = new Set(fields.map((f) => f.name));
+  const aliases = plugin.aliases ?? {};
+  const out: Record<string, unknown> = {};
+  const from: Record<string, string> = {};
+  const problems: { field: string; message: string }[] = [];
+  for (const [key, value] of Object.entries(raw)) {
+    const name = Object.hasOwn(aliases, key) ? aliases[key]! : key;
+    if (!known.has(name)) problems.push({ field: key.slice(0, 64), message: `unknown key; ${plugin.metadata.type} takes ${[...known].join(', ') || 'no keys'}` });
+    else if (name in out) problems.push({ field: key.slice(0, 64), message: `names the same setting as ${from[name]}` });
+    else {
+      out[name] = value;
+      from[name] = key;
+    }
+  }
+  if (problems.length > 0) {
+    throw new AppError('VALIDATION_ERROR', `invalid credentials for provider type ${plugin.metadata.type}: key ${problems.map((p) => p.field).join(', ')} not taken`, {
+      details: { fields: problems },
+    });
+  }
+  return out;
+}
+
+/**
  * A provider row made ready for calls: credentials decrypted and parsed, and the plugin that parsed them. Holding
  * the plugin here is what lets a reload swap a type while calls already resolved finish on the old code.
  */
@@ -39,7 +67,14 @@ export interface ProviderRuntime {
   plugin: AnyProviderPlugin;
 }
 
-export type PluginCategory = 'builtin' | 'plugin';
+/** What the credential test endpoint answers: a type with nothing to test says so instead of ok. */
+export type TestOutcome = ({ tested: true } & TestResult) | { tested: false; reason: string };
+
+/**
+ * Seed 002 section 7.4: `built_in` types are the Caddy-native ones (Caddy's own module writes the records), `custom`
+ * the built-in types the daemon does the DNS work for (webhook, script, rfc2136, manual), `plugin` loaded modules.
+ */
+export type PluginCategory = 'built_in' | 'custom' | 'plugin';
 
 export interface RegisteredType {
   plugin: AnyProviderPlugin;
@@ -51,6 +86,13 @@ export interface RegistryDeps {
   log: Logger;
   settings: PluginSettings;
   guards: CallGuards;
+  /** Told of every finished plugin call (not of refusals by the guards): `error` is set for a failure. Must not block. */
+  onCall?: (providerId: string, error?: string) => void;
+}
+
+/** What a reply may show of a failed call: the daemon's code and message (a loaded plugin's own words are log detail only). */
+function describeFailure(err: unknown): string {
+  return (isAppError(err) ? `${err.code}: ${err.message}` : 'INTERNAL_ERROR: the provider call failed').slice(0, 500);
 }
 
 export class ProviderRegistry {
@@ -62,7 +104,7 @@ export class ProviderRegistry {
   private readonly builtins: ReadonlySet<AnyProviderPlugin>;
 
   constructor(builtins: readonly AnyProviderPlugin[], private readonly deps: RegistryDeps) {
-    for (const p of builtins) this.entries.set(p.metadata.type, { plugin: p, category: 'builtin', fields: fieldsOf(p) });
+    for (const p of builtins) this.entries.set(p.metadata.type, { plugin: p, category: p.present ? 'custom' : 'built_in', fields: fieldsOf(p) });
     this.builtins = new Set(builtins);
   }
 
@@ -88,6 +130,12 @@ export class ProviderRegistry {
     return e.plugin;
   }
 
+  /** True for the types that ship with the daemon (`built_in` and `custom`), which a loaded plugin never replaces. */
+  isBuiltin(type: string): boolean {
+    const category = this.entries.get(type)?.category;
+    return category !== undefined && category !== 'plugin';
+  }
+
   fields(type: string): readonly FieldSpec[] {
     return this.entries.get(type)?.fields ?? [];
   }
@@ -95,7 +143,7 @@ export class ProviderRegistry {
   /** Adds or replaces a loaded type; built-in types are never replaced. New calls take the new code at once. */
   register(plugin: AnyProviderPlugin): void {
     const type = plugin.metadata.type;
-    if (this.entries.get(type)?.category === 'builtin') throw new AppError('CONFLICT', `type "${type}" is built in`);
+    if (this.isBuiltin(type)) throw new AppError('CONFLICT', `type "${type}" is built in`);
     this.entries.set(type, { plugin, category: 'plugin', fields: fieldsOf(plugin) });
   }
 
@@ -114,7 +162,7 @@ export class ProviderRegistry {
   /** Validates credentials with the plugin's schema and save-time checks; error details name fields, never values. */
   async parseCredentials(type: string, raw: unknown): Promise<unknown> {
     const plugin = this.plugin(type);
-    const parsed = plugin.credentials.safeParse(raw ?? {});
+    const parsed = plugin.credentials.safeParse(canonicalKeys(plugin, this.fields(type), raw ?? {}));
     if (!parsed.success) {
       throw new AppError('VALIDATION_ERROR', `invalid credentials for provider type ${type}`, {
         details: { fields: parsed.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message })) },
@@ -136,10 +184,17 @@ export class ProviderRegistry {
     await this.guarded(p, 'cleanup', false, (ctx) => cleanup.call(p.plugin, p.credentials, req, ctx), signal, req.fqdn);
   }
 
-  async test(p: ProviderRuntime, signal?: AbortSignal): Promise<TestResult> {
+  /** A type without a test says so (`tested: false`) rather than answering ok for credentials nobody checked. */
+  async test(p: ProviderRuntime, signal?: AbortSignal): Promise<TestOutcome> {
     const { test } = p.plugin;
-    if (!test) return { ok: true, message: `provider type ${p.type} has nothing to test from here` };
-    return this.guarded(p, 'test', true, (ctx) => test.call(p.plugin, p.credentials, ctx), signal);
+    if (!test) {
+      const why = p.plugin.present ? 'the plugin has no way to check them without changing a record' : "Caddy's own module uses them and the daemon never calls the provider";
+      return { tested: false, reason: `provider type ${p.type} has no credential test: ${why}` };
+    }
+    const result = await this.guarded(p, 'test', true, (ctx) => test.call(p.plugin, p.credentials, ctx), signal, undefined, (r) =>
+      r.ok ? undefined : `test: ${r.message}`.slice(0, 500),
+    );
+    return { tested: true, ...result };
   }
 
   /** Aborted by abortCalls(): the shutdown signal every plugin call gets. */
@@ -165,6 +220,22 @@ export class ProviderRegistry {
     await this.deps.guards.close();
   }
 
+  /** Reports the call's outcome to `onCall`; a call cut off by shutdown is not the provider's failure. */
+  private counted<T>(providerId: string, work: Promise<T>, failureOf: (result: T) => string | undefined): Promise<T> {
+    const onCall = this.deps.onCall;
+    if (!onCall) return work;
+    return work.then(
+      (result) => {
+        onCall(providerId, failureOf(result));
+        return result;
+      },
+      (err: unknown) => {
+        if (!this.shutdown.signal.aborted) onCall(providerId, describeFailure(err));
+        throw err;
+      },
+    );
+  }
+
   private async guarded<T>(
     p: ProviderRuntime,
     step: Step,
@@ -172,6 +243,8 @@ export class ProviderRegistry {
     fn: (ctx: { log: Logger; settings: PluginSettings; signal: AbortSignal }) => Promise<T>,
     signal?: AbortSignal,
     fqdn?: string,
+    /** For a call that returns its failure instead of throwing it (test): the failure text, or undefined. */
+    failureOf: (result: T) => string | undefined = () => undefined,
   ): Promise<T> {
     // Every line a plugin logs names the provider and the name it works on.
     const log = this.deps.log.child({ provider: p.name, provider_id: p.id, provider_type: p.type, step, ...(fqdn ? { fqdn } : {}) });
@@ -185,7 +258,7 @@ export class ProviderRegistry {
     r.calls += 1;
     try {
       // A plugin that ignores its signal is abandoned, not awaited: shutdown must not wait on the far side.
-      return await this.deps.guards.run(call, () => (stop.aborted ? Promise.reject(stop.reason) : abandonOnAbort(run(ctx), stop)));
+      return await this.deps.guards.run(call, () => (stop.aborted ? Promise.reject(stop.reason) : this.counted(p.id, abandonOnAbort(run(ctx), stop), failureOf)));
     } finally {
       r.calls -= 1;
       if (r.calls === 0) {

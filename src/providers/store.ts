@@ -7,6 +7,7 @@ import { challenges, dnsProviders, sites, type DnsProviderRow, type ProviderSett
 import type { Keyring } from '../crypto/keyring.js';
 import { AppError } from '../errors.js';
 import type { ProviderRegistry, ProviderRuntime } from './registry.js';
+import type { ProviderStats } from './stats.js';
 
 export const MASK = '********';
 
@@ -72,6 +73,8 @@ export class ProviderStore {
     private readonly database: Database,
     private readonly keyring: Keyring,
     private readonly registry: ProviderRegistry,
+    /** Call counts and the last error, with what is not written yet. */
+    readonly stats: ProviderStats,
     private readonly onChange: () => void = () => {},
   ) {}
 
@@ -225,7 +228,7 @@ export class ProviderStore {
       credentials = Object.fromEntries(
         Object.entries(plain).map(([k, v]) => {
           const spec = specs.get(k);
-          const clear = spec && !['secret', 'map'].includes(spec.type);
+          const clear = spec && !spec.secret;
           return [k, clear ? v : MASK];
         }),
       );
@@ -235,7 +238,7 @@ export class ProviderStore {
     return {
       id: row.id, name: row.name, provider_type: row.providerType, enabled: row.enabled, is_default: row.isDefault,
       propagation_timeout: row.propagationTimeout, polling_interval: row.pollingInterval, settings: fromSettings(row.settings),
-      credentials, credentials_readable: credentialsReadable, key_version: row.keyVersion,
+      credentials, credentials_readable: credentialsReadable, key_version: row.keyVersion, ...this.stats.view(row),
       created_at: row.createdAt.toISOString(), updated_at: row.updatedAt.toISOString(),
     };
   }

@@ -39,7 +39,7 @@ export function runPluginConformance(name: string, setup: () => Promise<DirectSe
     const present = (fqdn: string, value: string) => p.present!(creds, req(fqdn, value), ctx());
     const cleanup = (fqdn: string, value: string) => p.cleanup!(creds, req(fqdn, value), ctx());
     const secrets = (c: Record<string, unknown>) =>
-      fieldsOf(p).filter((f) => f.type === 'secret').map((f) => c[f.name]).filter((v): v is string => typeof v === 'string' && v.length > 0);
+      fieldsOf(p).filter((f) => f.secret).map((f) => c[f.name]).filter((v): v is string => typeof v === 'string' && v.length > 0);
 
     beforeAll(async () => {
       s = await setup();

@@ -64,10 +64,10 @@ describe('powerdns plugin specifics', () => {
     expect(p.metadata).toMatchObject({ type: 'powerdns', interfaceVersion: 1 });
     expect(p.defaults).toEqual({ propagationTimeout: 60, pollingInterval: 2, ttl: 60 });
     expect(fieldsOf(p).map(({ name, type, required, default: d }) => ({ name, type, required, default: d }))).toEqual([
-      { name: 'api_url', type: 'url', required: true, default: undefined },
-      { name: 'api_key', type: 'secret', required: true, default: undefined },
-      { name: 'server_id', type: 'string', required: false, default: 'localhost' },
-      { name: 'zone', type: 'string', required: false, default: undefined },
+      { name: 'api_url', type: 'text', required: true, default: null },
+      { name: 'api_key', type: 'password', required: true, default: null },
+      { name: 'server_id', type: 'text', required: false, default: 'localhost' },
+      { name: 'zone', type: 'text', required: false, default: null },
     ]);
     expect(p.credentials.safeParse({ api_url: 'ftp://x', api_key: 'k' }).success).toBe(false);
     expect(p.caddyConfig).toBeUndefined();

@@ -23,13 +23,50 @@ describe('admin API: providers', () => {
     expect((await fetch(`${d.url}/api/v1/dns-providers`, { headers: { authorization: `Basic ${Buffer.from(`x:${d.adminToken}`).toString('base64')}` } })).status).toBe(401);
   });
 
-  it('lists provider types with their fields', async () => {
-    const res = (await (await d.admin('/provider-types')).json()) as { provider_types: { type: string; proxied: boolean; fields: { name: string }[] }[] };
-    const types = new Map(res.provider_types.map((t) => [t.type, t]));
-    for (const t of ['webhook', 'script', 'rfc2136', 'manual', 'cloudflare', 'route53']) expect(types.has(t)).toBe(true);
-    expect(types.get('webhook')!.proxied).toBe(true);
-    expect(types.get('cloudflare')!.proxied).toBe(false);
-    expect(types.get('rfc2136')!.fields.map((f) => f.name)).toContain('tsig_key_secret');
+  interface FieldView { name: string; label: string; type: string; required: boolean; secret: boolean; default: unknown; placeholder: string | null; hint: string | null; options?: { value: string; label: string }[] }
+  interface TypeView { type: string; name: string; description: string; is_built_in: boolean; category: string; documentation_url: string | null; interface_version: number; proxied: boolean; fields: FieldView[] }
+
+  it('lists provider types in the seed shape at /dns-providers/types, which no provider id shadows', async () => {
+    const res = await d.admin('/dns-providers/types');
+    expect(res.status).toBe(200);
+    const types = new Map(((await res.json()) as { types: TypeView[] }).types.map((t) => [t.type, t]));
+    // Seed 002 section 7.4: the four the daemon works for are custom; the Caddy-native ten are built in.
+    for (const t of ['webhook', 'script', 'rfc2136', 'manual']) expect(types.get(t), t).toMatchObject({ is_built_in: false, category: 'custom', proxied: true, interface_version: 1 });
+    const native = ['azure', 'cloudflare', 'digitalocean', 'dnsimple', 'godaddy', 'googleclouddns', 'hetzner', 'namecheap', 'route53', 'vultr'];
+    for (const t of native) expect(types.get(t), t).toMatchObject({ is_built_in: true, category: 'built_in', proxied: false });
+    expect(types.size).toBe(14);
+    expect(types.get('cloudflare')!.documentation_url).toBe('https://github.com/caddy-dns/cloudflare');
+    const allowed = ['text', 'password', 'textarea', 'select', 'number', 'boolean'];
+    for (const t of types.values()) {
+      for (const f of t.fields) {
+        expect(allowed, `${t.type}.${f.name}`).toContain(f.type);
+        expect(Object.keys(f), `${t.type}.${f.name}`).toEqual(expect.arrayContaining(['name', 'label', 'type', 'required', 'default', 'placeholder', 'hint']));
+        expect(f.options !== undefined, `${t.type}.${f.name}`).toBe(f.type === 'select');
+      }
+    }
+    const rfc = new Map(types.get('rfc2136')!.fields.map((f) => [f.name, f]));
+    expect(rfc.get('tsig_key_secret')).toMatchObject({ type: 'password', required: true, secret: true });
+    expect(rfc.get('tsig_algorithm')).toMatchObject({ type: 'select', default: 'hmac-sha256' });
+    expect(rfc.get('tsig_algorithm')!.options).toContainEqual({ value: 'hmac-sha256', label: 'hmac-sha256' });
+    const hookFields = new Map(types.get('webhook')!.fields.map((f) => [f.name, f]));
+    expect(hookFields.get('create_url')).toMatchObject({ type: 'text', required: true, placeholder: expect.stringMatching(/^https:/), hint: expect.any(String) });
+    expect(hookFields.get('auth_value')).toMatchObject({ type: 'password', required: false });
+  });
+
+  it('serves one type\'s fields, the same list as the types endpoint; an unknown type is 400 naming the known ones', async () => {
+    const all = ((await (await d.admin('/dns-providers/types')).json()) as { types: TypeView[] }).types;
+    for (const t of all) {
+      const res = await d.admin(`/dns-providers/types/${t.type}/fields`);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ success: true, type: t.type, fields: t.fields });
+    }
+    const bad = await d.admin('/dns-providers/types/nope/fields');
+    expect(bad.status).toBe(400);
+    const err = ((await bad.json()) as { error: { code: string; details: { known_types: string[] } } }).error;
+    expect(err.code).toBe('INVALID_PROVIDER_TYPE');
+    expect(err.details.known_types).toContain('webhook');
+    // One path only: the old one is gone.
+    expect((await d.admin('/provider-types')).status).toBe(404);
   });
 
   it('CRUD, with one default at a time and unique names', async () => {

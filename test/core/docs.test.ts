@@ -50,7 +50,7 @@ describe('docs', () => {
       const row = section.split('\n').find((l) => l.startsWith(`| \`${plugin.metadata.type}\` |`)) ?? '';
       const cell = row.split(' | ')[1] ?? '';
       const documented = [...cell.matchAll(/(\*\*)?`([a-z_]+)`(\*\*)?(†)?/g)].map((m) => ({ name: m[2], required: Boolean(m[1]), secret: Boolean(m[4]) }));
-      const expected = fieldsOf(plugin).map((f) => ({ name: f.name, required: f.required, secret: f.type === 'secret' }));
+      const expected = fieldsOf(plugin).map((f) => ({ name: f.name, required: f.required, secret: f.secret }));
       // A field's first mention is its entry; later ones are prose.
       const entries = documented.filter((d, i) => expected.some((e) => e.name === d.name) && documented.findIndex((x) => x.name === d.name) === i);
       expect(entries, plugin.metadata.type).toEqual(expected);

@@ -164,14 +164,15 @@ describe('plugin loader refusals', () => {
       expect(d.logs()).toContain(`"plugin":"${name}"`);
     }
     // Only the good plugin's type is offered; refused ones never reach the registry.
-    const types = (await (await d.admin('/provider-types')).json()) as { provider_types: { type: string; category: string; fields: { name: string; type: string }[] }[] };
-    const plugins = types.provider_types.filter((t) => t.category === 'plugin');
+    const types = (await (await d.admin('/dns-providers/types')).json()) as { types: { type: string; category: string; is_built_in: boolean; fields: { name: string; type: string }[] }[] };
+    const plugins = types.types.filter((t) => t.category === 'plugin');
     expect(plugins.map((t) => t.type)).toEqual(['memdns']);
     expect(plugins[0]!.fields).toEqual([
-      expect.objectContaining({ name: 'label', type: 'string' }),
-      expect.objectContaining({ name: 'token', type: 'secret' }),
+      expect.objectContaining({ name: 'label', type: 'text', secret: false }),
+      expect.objectContaining({ name: 'token', type: 'password', secret: true }),
     ]);
-    expect(types.provider_types.find((t) => t.type === 'webhook')!.category).toBe('builtin');
+    expect(plugins[0]!.is_built_in).toBe(false);
+    expect(types.types.find((t) => t.type === 'webhook')!.category).toBe('custom');
   });
 
   it('refuses everything in a directory writable by others unless DNS01_PLUGINS_STRICT=false, which it says loudly', async () => {
@@ -224,8 +225,8 @@ describe('a loaded plugin', () => {
     const disabled = await d.admin(`/admin/plugins/${row.id}/disable`, { method: 'POST' });
     expect(disabled.status).toBe(200);
     expect(((await disabled.json()) as { plugin: PluginRowView }).plugin).toMatchObject({ status: 'disabled', enabled: false });
-    const typesOff = (await (await d.admin('/provider-types')).json()) as { provider_types: { type: string }[] };
-    expect(typesOff.provider_types.map((t) => t.type)).not.toContain('memdns');
+    const typesOff = (await (await d.admin('/dns-providers/types')).json()) as { types: { type: string }[] };
+    expect(typesOff.types.map((t) => t.type)).not.toContain('memdns');
     // A reload keeps the operator's disable.
     await d.admin('/admin/plugins/reload', { method: 'POST' });
     expect((await listPlugins(d)).get('memdns')!.status).toBe('disabled');

@@ -312,6 +312,33 @@ describe('script provider: credentials and output helpers', () => {
     expect(scriptCredentials.parse({ script_path: 'x.sh' })).toEqual({ script_path: 'x.sh', timeout_seconds: 60, env_vars: {}, arg_style: 'charon', allow_network: false });
   });
 
+  it('takes seed 002 section 4.2 verbatim: timeout as a string, env_vars as "K=V,K2=V2" (stored as the map)', () => {
+    expect(scriptCredentials.parse({ script_path: '/scripts/dns-update.sh', timeout_seconds: '60', env_vars: 'DNS_SERVER=ns1.example.com,API_KEY=${API_KEY}' })).toEqual({
+      script_path: '/scripts/dns-update.sh', timeout_seconds: 60, env_vars: { DNS_SERVER: 'ns1.example.com', API_KEY: '${API_KEY}' }, arg_style: 'charon', allow_network: false,
+    });
+    expect(scriptCredentials.parse({ script_path: 'x.sh', env_vars: 'A=1=2, B=,' }).env_vars).toEqual({ A: '1=2', B: '' });
+    // The string form gets the same name checks, and its issues name the key, never the value.
+    for (const list of [`DNS_VALUE=${SECRET}`, `LD_PRELOAD=${SECRET}`, `lower=${SECRET}`, SECRET.toUpperCase().replace(/-/g, '_')]) {
+      const r = scriptCredentials.safeParse({ script_path: 'x.sh', env_vars: list });
+      expect(r.success, list).toBe(false);
+      expect(JSON.stringify(r.error?.issues)).not.toContain(SECRET);
+    }
+  });
+
+  it('working_directory: honoured when inside the scripts directory, refused outside it or when not a directory', async () => {
+    const out = await outDir();
+    const c = creds({ script_path: 'record.sh', working_directory: 'sub', env_vars: `OUT_DIR=${out}` });
+    await scriptPlugin.present(c, req, ctxWith());
+    expect(readFileSync(join(out, 'cwd'), 'utf8').trim()).toBe(join(scriptsDir, 'sub'));
+    await scriptPlugin.check!(creds({ script_path: 'record.sh', working_directory: scriptsDir }), ctxWith().settings);
+    for (const [dir, re] of [['..', /resolves outside/], [join(root, 'outside'), /resolves outside/], ['record.sh', /is not a directory/], ['missing', /cannot be resolved/]] as const) {
+      const err = await codeOf(Promise.resolve(scriptPlugin.check!(creds({ script_path: 'record.sh', working_directory: dir }), ctxWith().settings)));
+      expect(err.code, dir).toBe('SCRIPT_PATH_INVALID');
+      expect(err.message, dir).toMatch(re);
+      expect((await scriptPlugin.test!(creds({ script_path: 'record.sh', working_directory: dir }), ctxWith())).ok, dir).toBe(false);
+    }
+  });
+
   it('redacts secrets, including one cut in half where the kept tail begins', () => {
     expect(redact('a secret and secret', ['secret'])).toBe('a [REDACTED] and [REDACTED]');
     expect(redact('cret then secret', ['secret'], true)).toBe('[REDACTED] then [REDACTED]');

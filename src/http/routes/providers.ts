@@ -1,25 +1,32 @@
 // Admin API for DNS providers and provider types; credentials only ever leave masked.
 import { Hono } from 'hono';
 import type { Logger } from 'pino';
-import type { ProviderRegistry } from '../../providers/registry.js';
+import type { ProviderRegistry, RegisteredType } from '../../providers/registry.js';
 import { providerInputSchema, providerPatchSchema, type ProviderStore } from '../../providers/store.js';
 import { readBody } from '../body.js';
+
+/** Seed 001 section 3.1 and seed 002 section 7.4's type object, with what this daemon adds after `fields`. */
+function typeView({ plugin: p, category, fields }: RegisteredType) {
+  const m = p.metadata;
+  return {
+    type: m.type, name: m.name, description: m.description, is_built_in: category === 'built_in', category,
+    documentation_url: m.documentationUrl ?? null, interface_version: m.interfaceVersion, version: m.version, author: m.author,
+    fields,
+    // true: the daemon writes the records (Caddy sends challenges to it); false: Caddy's own module does.
+    proxied: Boolean(p.present), defaults: p.defaults, can_test: Boolean(p.test),
+  };
+}
 
 export function providerRoutes(store: ProviderStore, registry: ProviderRegistry, log: Logger): Hono {
   const app = new Hono();
 
-  app.get('/provider-types', (c) =>
-    c.json({
-      success: true,
-      provider_types: registry.types().map(({ plugin: p, category, fields }) => ({
-        type: p.metadata.type, name: p.metadata.name, description: p.metadata.description, version: p.metadata.version,
-        author: p.metadata.author, documentation_url: p.metadata.documentationUrl ?? null, interface_version: p.metadata.interfaceVersion,
-        category,
-        // true: the daemon writes the records (Caddy sends challenges to it); false: Caddy's own module does.
-        proxied: Boolean(p.present), fields, defaults: p.defaults, can_test: Boolean(p.test),
-      })),
-    }),
-  );
+  // Registered before /dns-providers/:id, which would otherwise take "types" for an id.
+  app.get('/dns-providers/types', (c) => c.json({ success: true, types: registry.types().map(typeView) }));
+  app.get('/dns-providers/types/:type/fields', (c) => {
+    const type = c.req.param('type');
+    registry.plugin(type);
+    return c.json({ success: true, type, fields: registry.fields(type) });
+  });
 
   app.get('/dns-providers', async (c) => c.json({ success: true, providers: (await store.list()).map((r) => store.toPublic(r)) }));
   app.post('/dns-providers', async (c) => {

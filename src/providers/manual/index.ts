@@ -1,15 +1,15 @@
 // Manual provider: no automation; the operator creates the record by hand (API or /ui page) and the daemon watches DNS for it.
 import { z } from 'zod';
 import { builtin } from '../builtin.js';
+import { numeric } from '../fields.js';
 import type { ProviderPlugin } from '../plugin.js';
 
-/** A whole number, also as the digit strings seed 002's example sends ("10"). */
 const wholeNumber = (min: number, max: number, fallback: number, title: string) =>
-  z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)]).pipe(z.number().int().min(min).max(max)).default(fallback).meta({ title });
+  numeric(z.number().int().min(min).max(max)).prefault(fallback).meta({ title });
 
 const credentials = z
   .object({
-    instructions: z.string().max(2000).optional().meta({ title: 'Notes shown with each challenge' }),
+    instructions: z.string().max(2000).optional().meta({ title: 'Notes shown with each challenge', textarea: true }),
     timeout_minutes: wholeNumber(1, 1440, 10, 'Minutes the operator has to create the record'),
     polling_interval_seconds: wholeNumber(5, 3600, 30, 'Seconds between DNS checks'),
   })

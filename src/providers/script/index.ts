@@ -5,7 +5,7 @@ import { builtin } from '../builtin.js';
 import type { PluginContext, ProviderPlugin, RecordRequest } from '../plugin.js';
 import { scriptCredentials, type ScriptCredentials } from './credentials.js';
 import { tail } from './output.js';
-import { resolveScript, scriptIdentity } from './path.js';
+import { resolveScript, resolveWorkingDir, scriptIdentity } from './path.js';
 import { findPrlimit, runScript } from './runner.js';
 
 export { scriptCredentials, type ScriptCredentials } from './credentials.js';
@@ -50,11 +50,12 @@ async function run(creds: ScriptCredentials, req: RecordRequest, ctx: PluginCont
     // Checked again right before the run: the file may have changed since the provider was saved.
     const script = await resolveScript(creds.script_path, ctx.settings.scriptsDir, runAs);
     audit.script = script;
+    const cwd = creds.working_directory ? await resolveWorkingDir(creds.working_directory, ctx.settings.scriptsDir, runAs) : dirname(script);
     result = await runScript({
       script,
       args: scriptArgs(creds.arg_style, action, req),
       env: scriptEnv(creds, action, req),
-      cwd: dirname(script),
+      cwd,
       timeoutMs: creds.timeout_seconds * 1000,
       runAs,
       secrets: Object.values(creds.env_vars),
@@ -100,6 +101,7 @@ export const scriptPlugin = {
 
   async check(creds, settings) {
     await resolveScript(creds.script_path, settings.scriptsDir);
+    if (creds.working_directory) await resolveWorkingDir(creds.working_directory, settings.scriptsDir);
   },
 
   /** Checks the script could run now, without running it: a test run would change DNS. */
@@ -107,6 +109,7 @@ export const scriptPlugin = {
     try {
       const runAs = scriptIdentity();
       const real = await resolveScript(creds.script_path, ctx.settings.scriptsDir, runAs);
+      if (creds.working_directory) await resolveWorkingDir(creds.working_directory, ctx.settings.scriptsDir, runAs);
       findPrlimit();
       return { ok: true, message: `script ${real} is inside the scripts directory and can run as uid ${runAs?.uid ?? process.getuid?.()}` };
     } catch (err) {

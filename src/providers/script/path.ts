@@ -59,6 +59,32 @@ async function realOrThrow(p: string, what: string): Promise<string> {
   }
 }
 
+/** `path` (absolute, or relative to scriptsDir) as a real path, refused unless it lies inside the real scriptsDir or is it. */
+async function resolveInside(path: string, what: string, scriptsDir: string): Promise<{ real: string; realDir: string }> {
+  if (path.includes('\0')) throw invalid(`${what} must not contain NUL`);
+  if (!isAbsolute(scriptsDir)) throw invalid(`scripts directory '${scriptsDir}' must be an absolute path`);
+  const realDir = await realOrThrow(scriptsDir, `scripts directory '${scriptsDir}'`);
+  const real = await realOrThrow(isAbsolute(path) ? path : resolve(realDir, path), `${what} '${path}'`);
+  const rel = relative(realDir, real);
+  if (rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) throw invalid(`${what} '${path}' resolves outside the scripts directory '${scriptsDir}'`);
+  return { real, realDir };
+}
+
+/** Every directory from / down to `dir` must let `who` in, or the spawn fails with EACCES. */
+async function searchableOrThrow(dir: string, who: RunAs, purpose: string): Promise<void> {
+  for (const d of dirsBetween('/', dir)) {
+    if (!(bitsFor(await stat(d), who) & 1)) throw invalid(`directory '${d}' must be searchable by uid ${who.uid} (e.g. mode 0755) ${purpose}`);
+  }
+}
+
+/** The real path of a provider's working_directory: a directory inside scriptsDir (or it) that the script's user can enter. */
+export async function resolveWorkingDir(dir: string, scriptsDir: string, who: RunAs | null = scriptIdentity()): Promise<string> {
+  const { real } = await resolveInside(dir, 'working_directory', scriptsDir);
+  if (!(await stat(real)).isDirectory()) throw invalid(`working_directory '${dir}' is not a directory`);
+  if (who) await searchableOrThrow(real, who, `to use working_directory '${dir}'`);
+  return real;
+}
+
 /**
  * Returns the real path of the script after checking: it lies inside the real scriptsDir
  * (so `..` and symlinks cannot leave it), it is a regular file, readable and executable by
@@ -67,16 +93,8 @@ async function realOrThrow(p: string, what: string): Promise<string> {
  * Called at save time and again right before every run.
  */
 export async function resolveScript(scriptPath: string, scriptsDir: string, who: RunAs | null = scriptIdentity()): Promise<string> {
-  if (scriptPath.includes('\0')) throw invalid('script_path must not contain NUL');
-  if (!isAbsolute(scriptsDir)) throw invalid(`scripts directory '${scriptsDir}' must be an absolute path`);
-  const realDir = await realOrThrow(scriptsDir, `scripts directory '${scriptsDir}'`);
-  const candidate = isAbsolute(scriptPath) ? scriptPath : resolve(realDir, scriptPath);
-  const real = await realOrThrow(candidate, `script_path '${scriptPath}'`);
-
-  const rel = relative(realDir, real);
-  if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) {
-    throw invalid(`script_path '${scriptPath}' resolves outside the scripts directory '${scriptsDir}'`);
-  }
+  const { real, realDir } = await resolveInside(scriptPath, 'script_path', scriptsDir);
+  if (real === realDir) throw invalid(`script_path '${scriptPath}' resolves outside the scripts directory '${scriptsDir}'`);
 
   const st = await stat(real);
   if (!st.isFile()) throw invalid(`script_path '${scriptPath}' is not a regular file`);
@@ -93,11 +111,7 @@ export async function resolveScript(scriptPath: string, scriptsDir: string, who:
     if ((bitsFor(st, who) & 5) !== 5) {
       throw invalid(`script_path '${scriptPath}' must be readable and executable by uid ${who.uid} (e.g. mode 0755)`);
     }
-    for (const dir of dirsBetween('/', dirname(real))) {
-      if (!(bitsFor(await stat(dir), who) & 1)) {
-        throw invalid(`directory '${dir}' must be searchable by uid ${who.uid} (e.g. mode 0755) to run script_path '${scriptPath}'`);
-      }
-    }
+    await searchableOrThrow(dirname(real), who, `to run script_path '${scriptPath}'`);
   } else {
     try {
       await access(real, constants.R_OK | constants.X_OK);

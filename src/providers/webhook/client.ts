@@ -15,6 +15,7 @@ export interface WebhookCall {
   body: Record<string, unknown>;
   /** Auth and custom headers; every value is a secret and never logged. */
   headers: Record<string, string>;
+  contentType: 'application/json' | 'application/x-www-form-urlencoded';
   timeoutMs: number;
   maxRetries: number;
   /** Backoff base: attempt n waits base * 2^(n-1) before the next one. */
@@ -138,6 +139,12 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/** The payload is flat, so a form carries the same keys; null becomes the empty string. */
+function encodeBody(call: WebhookCall): string {
+  if (call.contentType === 'application/json') return JSON.stringify(call.body);
+  return new URLSearchParams(Object.entries(call.body).map(([k, v]) => [k, v === null || v === undefined ? '' : String(v)])).toString();
+}
+
 async function attempt(call: WebhookCall, dispatcher: ReturnType<typeof createGuardedDispatcher>, host: string): Promise<WebhookReply> {
   const ac = new AbortController();
   const timer = setTimeout(() => ac.abort(new AttemptTimeout('attempt timed out')), call.timeoutMs);
@@ -150,12 +157,12 @@ async function attempt(call: WebhookCall, dispatcher: ReturnType<typeof createGu
       headersTimeout: call.timeoutMs,
       bodyTimeout: call.timeoutMs,
       headers: {
-        'content-type': 'application/json',
+        'content-type': call.contentType,
         accept: 'application/json',
         'user-agent': 'dns01-proxy-webhook',
         ...call.headers,
       },
-      body: JSON.stringify(call.body),
+      body: encodeBody(call),
     });
     return { status: res.statusCode, text: await readCapped(res.body, host) };
   } catch (err) {

@@ -1,11 +1,11 @@
-// Webhook provider: POSTs create/delete requests as JSON to an operator's HTTPS endpoint, through the SSRF guard.
+// Webhook provider: POSTs create/delete requests (JSON or form) to an operator's HTTPS endpoint, through the SSRF guard.
 import { randomUUID } from 'node:crypto';
 import { isAppError } from '../../errors.js';
 import { checkWebhookUrl } from '../../security/ssrf.js';
 import { builtin } from '../builtin.js';
 import type { PluginContext, ProviderPlugin } from '../plugin.js';
 import { callWebhook, type WebhookCall } from './client.js';
-import { webhookCredentials, type WebhookCredentials } from './credentials.js';
+import { webhookAliases, webhookCredentials, type WebhookCredentials } from './credentials.js';
 import { parseReply, recordPayload } from './payload.js';
 
 export type { WebhookCredentials } from './credentials.js';
@@ -26,6 +26,7 @@ function callFor(creds: WebhookCredentials, ctx: PluginContext, url: string, act
     action,
     body,
     headers: headersOf(creds),
+    contentType: creds.content_type,
     timeoutMs: Math.round(creds.timeout_seconds * 1000),
     maxRetries: creds.max_retries,
     backoffMs: creds.retry_backoff_ms,
@@ -45,6 +46,7 @@ async function send(creds: WebhookCredentials, ctx: PluginContext, url: string, 
 export const webhookPlugin = {
   metadata: builtin('webhook', 'Webhook', 'POSTs {action, fqdn, value, ...} as JSON to your endpoint, which creates or deletes the TXT record.'),
   credentials: webhookCredentials,
+  aliases: webhookAliases,
   defaults: { propagationTimeout: 120, pollingInterval: 5, ttl: 60 },
   // Someone else's HTTP API: the seed's budget and code, which operators' alerts already know.
   rateLimit: { perMinute: 10, code: 'WEBHOOK_RATE_LIMITED' },
