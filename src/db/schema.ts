@@ -104,6 +104,8 @@ export const challenges = pgTable(
     index('challenges_status_expires_idx').on(t.status, t.expiresAt),
     index('challenges_record_state_idx').on(t.recordState).where(sql`${t.recordState} in ('present', 'unknown')`),
     index('challenges_fqdn_idx').on(t.fqdn),
+    // The operators' list: newest first, paged by (created_at, id); scanned backwards.
+    index('challenges_created_idx').on(t.createdAt, t.id),
   ],
 );
 
