@@ -210,6 +210,22 @@ describe('dns01-proxy CLI (built, as a child process)', () => {
     }
   });
 
+  it('`npm run cli -- …` runs the same CLI from the checkout', async () => {
+    const r = await new Promise<Run>((done) =>
+      execFile('npm', ['run', '--silent', 'cli', '--', 'types', '--json', '--url', d.url], {
+        cwd: REPO, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), DNS01_ADMIN_TOKEN: d.adminToken }, timeout: 60_000,
+      }, (err, stdout, stderr) => done({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr })),
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect((JSON.parse(r.stdout) as { type: string }[]).map((t) => t.type)).toContain('webhook');
+  });
+
+  it('`dns01-proxy serve` takes no arguments (exit 2)', async () => {
+    const r = await cli(['serve', '--port', '1']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('serve takes no arguments');
+  });
+
   it('`dns01-proxy serve` still starts the daemon', async () => {
     const port = await freePort();
     const data = await mkdtemp(join(tmpdir(), 'dns01-cli-serve-'));
