@@ -212,7 +212,7 @@ export class PropagationChecker {
       throw lastErr;
     } finally {
       // Kept with the row so the admin API can say which servers saw the value, not only when anyone looked.
-      const lastCheck = outcome ?? { visible: false, servers: [], error: String((lastErr as Error).message).slice(0, 300) };
+      const lastCheck = outcome ?? { visible: false, servers: [], error: String((lastErr as Error)?.message ?? lastErr).slice(0, 300) };
       if (!this.abort.signal.aborted) await this.database.db.update(challenges).set({ lastCheckAt: new Date(), lastCheck }).where(eq(challenges.id, row.id));
     }
   }
