@@ -6,6 +6,8 @@ import { z } from 'zod';
 /** Secrets and secret-bearing URLs that may also come from a file named by `<NAME>_FILE`. */
 const FILE_VARIABLES = ['DNS01_INTERNAL_TOKEN', 'DNS01_ADMIN_TOKEN', 'DNS01_ENCRYPTION_KEY', 'DNS01_ENCRYPTION_KEY_NEXT', 'DATABASE_URL', 'REDIS_URL'];
 const OLD_KEYS = Array.from({ length: 10 }, (_, i) => `DNS01_ENCRYPTION_KEY_V${i + 1}`);
+// The operator CLI's settings: the daemon ignores them, but one environment may serve both (a sidecar's `exec`).
+const CLI_VARIABLES = ['DNS01_URL'];
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -113,7 +115,7 @@ export interface Config {
 /** Builds the config from an environment; throws ConfigError naming every bad or unknown variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const problems: string[] = [];
-  const known = new Set([...Object.keys(schema.shape), ...FILE_VARIABLES.map((n) => `${n}_FILE`), ...OLD_KEYS.map((n) => `${n}_FILE`)]);
+  const known = new Set([...Object.keys(schema.shape), ...FILE_VARIABLES.map((n) => `${n}_FILE`), ...OLD_KEYS.map((n) => `${n}_FILE`), ...CLI_VARIABLES]);
   for (const name of Object.keys(env)) {
     if (!name.startsWith('DNS01_') || known.has(name) || name.startsWith('DNS01_TEST_')) continue;
     problems.push(`${name}: unknown setting`);

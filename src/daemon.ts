@@ -17,6 +17,7 @@ import { createApp } from './http/app.js';
 import { internalRoutes } from './http/routes/internal.js';
 import { manualRoutes } from './http/routes/manual.js';
 import { ManualChallenges } from './challenges/manual.js';
+import { ChallengeListing } from './challenges/listing.js';
 import { uiRoutes } from './ui/routes.js';
 import { providerRoutes } from './http/routes/providers.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -31,6 +32,7 @@ import { ProviderStore } from './providers/store.js';
 import { ProviderChooserImpl } from './sites/chooser.js';
 import { SiteStore } from './sites/store.js';
 import { siteRoutes } from './http/routes/sites.js';
+import { challengeRoutes } from './http/routes/challenges.js';
 import { pluginRoutes } from './http/routes/plugins.js';
 import { PluginLoader } from './plugins/loader.js';
 import { acmeDnsRoutes } from './http/routes/acme-dns.js';
@@ -151,6 +153,7 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
   admin.route('/sites', siteRoutes(siteStore));
   admin.route('/caddy', caddyRoutes(caddyDeps, caddySync));
   admin.route('/admin/plugins', pluginRoutes(loader));
+  admin.route('/challenges', challengeRoutes(new ChallengeListing(database, challenges, registry)));
   const manual = new ManualChallenges(database, providers, challenges, propagation);
   admin.route('/', manualRoutes(manual));
   const app = createApp({

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { and, eq, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Database } from '../db/client.js';
-import { challenges, type ChallengeRow, type DnsProviderRow } from '../db/schema.js';
+import { challenges, type ChallengeRow, type DnsProviderRow, type LastCheck } from '../db/schema.js';
 import { checkPropagation, type PropagationResult } from '../dns/propagation.js';
 import type { DnsServer } from '../dns/transport.js';
 import { AppError } from '../errors.js';
@@ -196,17 +196,22 @@ export class PropagationChecker {
    */
   private async check(row: ChallengeRow, timeoutMs: number): Promise<PropagationResult> {
     let lastErr: unknown = new Error('no resolvers configured');
+    let outcome: LastCheck | undefined;
     try {
       for (const resolver of this.opts.resolvers) {
         try {
-          return await abortable(checkPropagation({ fqdn: row.fqdn, value: row.value, resolver, authPort: this.opts.authPort, timeoutMs }), this.abort.signal);
+          const result = await abortable(checkPropagation({ fqdn: row.fqdn, value: row.value, resolver, authPort: this.opts.authPort, timeoutMs }), this.abort.signal);
+          outcome = result;
+          return result;
         } catch (err) {
           lastErr = err;
         }
       }
       throw lastErr;
     } finally {
-      if (!this.abort.signal.aborted) await this.database.db.update(challenges).set({ lastCheckAt: new Date() }).where(eq(challenges.id, row.id));
+      // Kept with the row so the admin API can say which servers saw the value, not only when anyone looked.
+      const lastCheck = outcome ?? { visible: false, servers: [], error: String((lastErr as Error)?.message ?? lastErr).slice(0, 300) };
+      if (!this.abort.signal.aborted) await this.database.db.update(challenges).set({ lastCheckAt: new Date(), lastCheck }).where(eq(challenges.id, row.id));
     }
   }
 

@@ -15,6 +15,17 @@ export const ACTIVE_STATUSES: readonly ChallengeStatus[] = ['CREATED', 'PENDING'
 export const RECORD_STATES = ['none', 'present', 'unknown', 'removed'] as const;
 export type RecordState = (typeof RECORD_STATES)[number];
 
+/** What the propagation checker last heard: each authoritative server and whether it served the value, or why it could not ask. */
+export interface LastCheck {
+  visible: boolean;
+  zone?: string;
+  /** The name actually asked, after following a CNAME. */
+  target?: string;
+  servers: { server: string; seen: boolean; error?: string }[];
+  /** Why the check itself failed (no zone found, no resolver answered); servers is then empty. */
+  error?: string;
+}
+
 export interface ProviderSettings {
   rateLimitPerMinute?: number;
   rateLimitWaitSeconds?: number;
@@ -89,6 +100,8 @@ export const challenges = pgTable(
     nextCheckAt: timestamp('next_check_at', { withTimezone: true }),
     /** When the propagation checker last asked the authoritative servers (shown to an operator creating records by hand). */
     lastCheckAt: timestamp('last_check_at', { withTimezone: true }),
+    /** The outcome of that check (written with last_check_at): which servers saw the value. */
+    lastCheck: jsonb('last_check').$type<LastCheck>(),
   },
   (t) => [
     uniqueIndex('challenges_active_key')
@@ -97,6 +110,8 @@ export const challenges = pgTable(
     index('challenges_status_expires_idx').on(t.status, t.expiresAt),
     index('challenges_record_state_idx').on(t.recordState).where(sql`${t.recordState} in ('present', 'unknown')`),
     index('challenges_fqdn_idx').on(t.fqdn),
+    // The operators' list: newest first, paged by (created_at, id); scanned backwards.
+    index('challenges_created_idx').on(t.createdAt, t.id),
   ],
 );
 

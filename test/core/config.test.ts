@@ -100,6 +100,11 @@ describe('config', () => {
     expect(problemsOf({ DNS01_PLUGINS_DIR: '' })).toEqual([]);
   });
 
+  it("ignores the operator CLI's DNS01_URL, so the CLI and the daemon can share one environment", () => {
+    expect(problemsOf({ DNS01_URL: 'http://127.0.0.1:8053' })).toEqual([]);
+    expect(problemsOf({ DNS01_URLS: 'x' })).toEqual(['DNS01_URLS: unknown setting']);
+  });
+
   it('puts every problem on one line, so start-up fails with one line', () => {
     const err = (() => {
       try {

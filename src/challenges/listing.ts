@@ -1,0 +1,156 @@
+// Challenges as an operator sees them: filtered, newest-first pages with an opaque cursor, and one challenge in full.
+import { and, desc, eq, gte, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Database } from '../db/client.js';
+import { CHALLENGE_STATUSES, challenges, dnsProviders, type ChallengeRow, type ChallengeStatus, type DnsProviderRow } from '../db/schema.js';
+import { AppError } from '../errors.js';
+import type { ProviderRegistry } from '../providers/registry.js';
+import { remainingMs } from './manual.js';
+import { challengeView, type ChallengeService } from './service.js';
+
+export const DEFAULT_PAGE = 50;
+export const MAX_PAGE = 200;
+
+export interface ChallengeFilter {
+  statuses?: ChallengeStatus[];
+  /** A provider id or name. */
+  provider?: string;
+  /** Lower-cased substring of the challenge name. */
+  fqdn?: string;
+  createdAfter?: Date;
+  createdBefore?: Date;
+  limit: number;
+  cursor?: { createdAt: string; id: string };
+}
+
+const QUERY_KEYS = ['status', 'provider', 'fqdn', 'created_after', 'created_before', 'limit', 'cursor'];
+
+function invalid(field: string, message: string): AppError {
+  return new AppError('VALIDATION_ERROR', `query parameter ${field}: ${message}`, { details: { fields: [{ field, message }] } });
+}
+
+function instant(field: string, text: string): Date {
+  // Date.parse takes many shapes; an operator's filter should be one people and scripts agree on.
+  if (!/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(text) || Number.isNaN(Date.parse(text))) {
+    throw invalid(field, 'expected an ISO 8601 date or date-time, e.g. 2026-01-31T12:00:00Z');
+  }
+  return new Date(text);
+}
+
+/** `(created_at, id)` of the last row of a page, microseconds kept: a millisecond Date would skip or repeat rows. */
+function encodeCursor(createdAt: string, id: string): string {
+  return Buffer.from(`${createdAt}|${id}`).toString('base64url');
+}
+
+function decodeCursor(text: string): { createdAt: string; id: string } {
+  const [createdAt, id, extra] = Buffer.from(text, 'base64url').toString('utf8').split('|');
+  if (extra !== undefined || !createdAt || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/.test(createdAt) || !z.uuid().safeParse(id).success) {
+    throw invalid('cursor', 'not a cursor this API gave out; start again without it');
+  }
+  return { createdAt, id: id! };
+}
+
+/** Reads the list's query string; anything unknown or malformed is a 400 naming the parameter. */
+export function parseChallengeFilter(query: Record<string, string>): ChallengeFilter {
+  const unknown = Object.keys(query).find((k) => !QUERY_KEYS.includes(k));
+  if (unknown !== undefined) throw invalid(unknown.slice(0, 40), `unknown parameter; expected one of ${QUERY_KEYS.join(', ')}`);
+  const filter: ChallengeFilter = { limit: DEFAULT_PAGE };
+  if (query.status !== undefined) {
+    const statuses = query.status.split(',').map((s) => s.trim().toUpperCase());
+    const bad = statuses.find((s) => !(CHALLENGE_STATUSES as readonly string[]).includes(s));
+    if (bad !== undefined) throw invalid('status', `expected a comma list of ${CHALLENGE_STATUSES.join(', ')} (any case)`);
+    filter.statuses = statuses as ChallengeStatus[];
+  }
+  if (query.provider !== undefined) {
+    if (query.provider.length < 1 || query.provider.length > 200) throw invalid('provider', 'expected a provider id or name (1 to 200 characters)');
+    filter.provider = query.provider;
+  }
+  if (query.fqdn !== undefined) {
+    if (query.fqdn.length < 1 || query.fqdn.length > 253) throw invalid('fqdn', 'expected part of a name (1 to 253 characters)');
+    filter.fqdn = query.fqdn.toLowerCase();
+  }
+  if (query.created_after !== undefined) filter.createdAfter = instant('created_after', query.created_after);
+  if (query.created_before !== undefined) filter.createdBefore = instant('created_before', query.created_before);
+  if (filter.createdAfter && filter.createdBefore && filter.createdAfter >= filter.createdBefore) {
+    throw invalid('created_before', 'must be later than created_after');
+  }
+  if (query.limit !== undefined) {
+    const n = Number(query.limit);
+    if (!/^\d+$/.test(query.limit) || n < 1 || n > MAX_PAGE) throw invalid('limit', `expected a whole number from 1 to ${MAX_PAGE}`);
+    filter.limit = n;
+  }
+  if (query.cursor !== undefined) filter.cursor = decodeCursor(query.cursor);
+  return filter;
+}
+
+export interface ChallengePage {
+  challenges: Record<string, unknown>[];
+  /** Pass as `cursor` for the next (older) page; null on the last one. */
+  nextCursor: string | null;
+}
+
+export class ChallengeListing {
+  constructor(
+    private readonly database: Database,
+    private readonly service: ChallengeService,
+    private readonly registry: ProviderRegistry,
+  ) {}
+
+  async list(filter: ChallengeFilter, now = Date.now()): Promise<ChallengePage> {
+    const where: SQL[] = [];
+    if (filter.statuses) where.push(inArray(challenges.status, filter.statuses));
+    if (filter.provider !== undefined) {
+      const byName = eq(dnsProviders.name, filter.provider);
+      where.push(z.uuid().safeParse(filter.provider).success ? or(eq(challenges.providerId, filter.provider), byName)! : byName);
+    }
+    // strpos, not LIKE: a `%` or `_` in the filter is a character, not a pattern.
+    if (filter.fqdn !== undefined) where.push(sql`strpos(${challenges.fqdn}, ${filter.fqdn}) > 0`);
+    if (filter.createdAfter) where.push(gte(challenges.createdAt, filter.createdAfter));
+    if (filter.createdBefore) where.push(lt(challenges.createdAt, filter.createdBefore));
+    if (filter.cursor) where.push(sql`(${challenges.createdAt}, ${challenges.id}) < (${filter.cursor.createdAt}::timestamptz, ${filter.cursor.id}::uuid)`);
+    const rows = await this.database.db
+      .select({
+        row: challenges, provider: dnsProviders,
+        key: sql<string>`to_char(${challenges.createdAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
+      })
+      .from(challenges)
+      .innerJoin(dnsProviders, eq(challenges.providerId, dnsProviders.id))
+      .where(and(...where))
+      .orderBy(desc(challenges.createdAt), desc(challenges.id))
+      .limit(filter.limit + 1);
+    const page = rows.slice(0, filter.limit);
+    const last = page.at(-1);
+    return {
+      challenges: page.map((r) => this.view(this.service.pending.overlay(r.row), r.provider, now)),
+      nextCursor: rows.length > filter.limit && last ? encodeCursor(last.key, last.row.id) : null,
+    };
+  }
+
+  async show(id: string, now = Date.now()): Promise<Record<string, unknown>> {
+    const row = await this.service.get(id);
+    const [provider] = await this.database.db.select().from(dnsProviders).where(eq(dnsProviders.id, row.providerId));
+    if (!provider) throw new AppError('CHALLENGE_NOT_FOUND', 'no challenge with that id');
+    return this.view(row, provider, now);
+  }
+
+  private view(row: ChallengeRow, provider: DnsProviderRow, now: number): Record<string, unknown> {
+    return {
+      ...challengeView(row),
+      provider_name: provider.name,
+      provider_type: provider.providerType,
+      ttl: this.ttlOf(provider),
+      time_remaining_seconds: Math.floor(remainingMs(row, now) / 1000),
+      last_check: row.lastCheckAt ? { at: row.lastCheckAt.toISOString(), ...(row.lastCheck ?? { visible: false, servers: [] }) } : null,
+    };
+  }
+
+  /** The TTL the record was (or would be) written with; null when the provider's type is no longer loaded. */
+  private ttlOf(provider: DnsProviderRow): number | null {
+    if (provider.settings.ttl !== undefined) return provider.settings.ttl;
+    try {
+      return this.registry.plugin(provider.providerType).defaults.ttl;
+    } catch {
+      return null;
+    }
+  }
+}

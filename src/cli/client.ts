@@ -1,0 +1,116 @@
+// The CLI's admin API client: where the daemon is, its token, one bounded request, and errors that never show the token.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Documented in docs/cli.md; scripts rely on these. */
+export const EXIT = { ok: 0, api: 1, usage: 2, unreachable: 3, auth: 4 } as const;
+
+export class CliError extends Error {
+  constructor(readonly exitCode: number, message: string) {
+    super(message);
+  }
+}
+
+export interface Target {
+  url: string;
+  token: string;
+  timeoutMs: number;
+}
+
+export interface TargetFlags {
+  url?: string;
+  token?: string;
+  dataDir?: string;
+  timeout?: string;
+}
+
+/** The daemon's own default listen address (DNS01_HOST, DNS01_PORT). */
+export const DEFAULT_URL = 'http://127.0.0.1:8053';
+
+/** Flags, then the environment, then the admin-token file the daemon writes into its data directory. */
+export function resolveTarget(flags: TargetFlags, env: NodeJS.ProcessEnv): Target {
+  const url = (flags.url ?? env.DNS01_URL ?? DEFAULT_URL).replace(/\/+$/, '');
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new CliError(EXIT.usage, 'the daemon URL is not a URL; expected e.g. http://127.0.0.1:8053');
+  }
+  if (!['http:', 'https:'].includes(parsed.protocol) || parsed.username || parsed.password) {
+    throw new CliError(EXIT.usage, 'the daemon URL must be http:// or https:// without user:password (the token goes in --token or DNS01_ADMIN_TOKEN)');
+  }
+  const seconds = flags.timeout === undefined ? 10 : Number(flags.timeout);
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 600) throw new CliError(EXIT.usage, '--timeout: expected seconds, more than 0 and at most 600');
+  let token = flags.token ?? env.DNS01_ADMIN_TOKEN;
+  if (token === undefined) {
+    const file = join(flags.dataDir ?? env.DNS01_DATA_DIR ?? './data', 'admin-token');
+    try {
+      token = readFileSync(file, 'utf8').trim();
+    } catch {
+      throw new CliError(EXIT.usage, `no admin token: pass --token, set DNS01_ADMIN_TOKEN, or point --data-dir/DNS01_DATA_DIR at the daemon's data directory (${file} is not readable)`);
+    }
+  }
+  // Checked here so fetch never builds an error message around the header value.
+  if (!/^[\x21-\x7e]{1,4096}$/.test(token)) throw new CliError(EXIT.usage, 'the admin token is empty or has characters a header cannot carry');
+  return { url, token, timeoutMs: seconds * 1000 };
+}
+
+export interface ApiReply {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+/** Replaces the token wherever it might have crept into text meant for a terminal or a log. */
+export function redact(text: string, token: string): string {
+  return token ? text.split(token).join('***') : text;
+}
+
+export class AdminClient {
+  constructor(private readonly target: Target) {}
+
+  /** One request under the timeout. Resolves for any JSON reply; `expectOk` turns a non-2xx into a CliError. */
+  async request(method: string, path: string, body?: unknown, expectOk = true): Promise<ApiReply> {
+    let res: Response;
+    try {
+      res = await fetch(`${this.target.url}/api/v1${path}`, {
+        method,
+        headers: { authorization: `Bearer ${this.target.token}`, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: AbortSignal.timeout(this.target.timeoutMs),
+        redirect: 'error',
+      });
+    } catch (err) {
+      throw new CliError(EXIT.unreachable, `cannot reach ${this.target.url}: ${this.reason(err)}`);
+    }
+    let text: string;
+    try {
+      text = await res.text();
+    } catch (err) {
+      throw new CliError(EXIT.unreachable, `${this.target.url} stopped answering: ${this.reason(err)}`);
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw new CliError(EXIT.api, `${this.target.url} answered ${res.status} without JSON: is this the dns01-proxy daemon?`);
+    }
+    const reply = { status: res.status, body: (parsed && typeof parsed === 'object' ? parsed : {}) as Record<string, unknown> };
+    if (res.status === 401 || res.status === 403) {
+      throw new CliError(EXIT.auth, `the daemon refused the admin token (${res.status}): check --token, DNS01_ADMIN_TOKEN or the data directory's admin-token`);
+    }
+    if (expectOk && (res.status < 200 || res.status > 299)) throw new CliError(EXIT.api, this.apiMessage(reply));
+    return reply;
+  }
+
+  apiMessage(reply: ApiReply): string {
+    const e = reply.body.error as { code?: string; message?: string; details?: { fields?: { field: string; message: string }[] } } | undefined;
+    const fields = e?.details?.fields?.map((f) => `\n  ${f.field || '(body)'}: ${f.message}`).join('') ?? '';
+    return redact(`${e?.code ?? `HTTP ${reply.status}`}: ${e?.message ?? 'the daemon gave no reason'}${fields}`, this.target.token);
+  }
+
+  private reason(err: unknown): string {
+    const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+    if (e?.name === 'TimeoutError') return `no answer within ${this.target.timeoutMs / 1000}s`;
+    return redact(e?.cause?.code ?? e?.cause?.message ?? e?.message ?? String(err), this.target.token);
+  }
+}

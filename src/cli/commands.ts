@@ -1,0 +1,287 @@
+// The CLI's commands: each reads its flags, makes admin API calls, and prints a table or JSON.
+import { readFileSync } from 'node:fs';
+import { AdminClient, CliError, EXIT } from './client.js';
+import { json, table, type Cell } from './output.js';
+
+type Flags = Record<string, string | boolean | string[] | undefined>;
+type Obj = Record<string, unknown>;
+
+export interface Ctx {
+  client: AdminClient;
+  flags: Flags;
+  /** Positional arguments after the command words. */
+  args: string[];
+  asJson: boolean;
+  out: (text: string) => void;
+}
+
+export interface Command {
+  summary: string;
+  usage: string;
+  /** parseArgs option specs beyond the global ones. */
+  options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>;
+  args: number;
+  /** Resolves to the exit code. */
+  run(ctx: Ctx): Promise<number>;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function usage(message: string): CliError {
+  return new CliError(EXIT.usage, message);
+}
+
+function str(flags: Flags, name: string): string | undefined {
+  const v = flags[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** Path segments are the operator's input: encoded, so `../` cannot walk to another endpoint. */
+function seg(text: string): string {
+  return encodeURIComponent(text);
+}
+
+function print(ctx: Ctx, data: unknown, headers: string[], rows: Cell[][]): number {
+  ctx.out(ctx.asJson ? json(data) : table(headers, rows));
+  return EXIT.ok;
+}
+
+/** Credentials as JSON from --credentials, --credentials-file (`-`: stdin), and/or key=value pairs from --set. */
+function credentialsFrom(flags: Flags): Obj {
+  const inline = str(flags, 'credentials');
+  const file = str(flags, 'credentials-file');
+  if (inline !== undefined && file !== undefined) throw usage('give --credentials or --credentials-file, not both');
+  let creds: Obj = {};
+  const source = file !== undefined ? (() => {
+    try {
+      return readFileSync(file === '-' ? 0 : file, 'utf8');
+    } catch {
+      throw usage(`--credentials-file: cannot read ${file}`);
+    }
+  })() : inline;
+  if (source !== undefined) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(source);
+    } catch {
+      // The text may be secret: say what is wrong, never echo it.
+      throw usage('credentials: not valid JSON; expected an object such as {"api_token": "..."}');
+    }
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw usage('credentials: expected a JSON object');
+    creds = parsed as Obj;
+  }
+  for (const pair of (flags.set as string[] | undefined) ?? []) {
+    const eq = pair.indexOf('=');
+    if (eq < 1) throw usage('--set: expected key=value');
+    creds[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return creds;
+}
+
+/** A provider named by id, or by name (one list call). */
+async function providerId(ctx: Ctx, ref: string): Promise<string> {
+  if (UUID.test(ref)) return ref;
+  const { body } = await ctx.client.request('GET', '/dns-providers');
+  const found = ((body.providers as Obj[]) ?? []).find((p) => p.name === ref);
+  if (!found) throw new CliError(EXIT.api, `no provider is named ${JSON.stringify(ref.slice(0, 100))}`);
+  return String(found.id);
+}
+
+const providerRows = (ps: Obj[]): Cell[][] => ps.map((p) => [p.id, p.name, p.provider_type, p.enabled, p.is_default] as Cell[]);
+const PROVIDER_HEADERS = ['ID', 'NAME', 'TYPE', 'ENABLED', 'DEFAULT'];
+
+const challengeRows = (cs: Obj[]): Cell[][] => cs.map((c) => [c.id, c.status, c.provider_name, c.fqdn, c.created_at, c.time_remaining_seconds] as Cell[]);
+
+export const COMMANDS: Record<string, Command> = {
+  'providers list': {
+    summary: 'list DNS providers (credentials stay masked)',
+    usage: 'providers list',
+    options: {},
+    args: 0,
+    async run(ctx) {
+      const { body } = await ctx.client.request('GET', '/dns-providers');
+      const ps = (body.providers as Obj[]) ?? [];
+      return print(ctx, ps, PROVIDER_HEADERS, providerRows(ps));
+    },
+  },
+  'providers add': {
+    summary: 'add a DNS provider',
+    usage: 'providers add --name NAME --type TYPE [--credentials JSON | --credentials-file FILE|-] [--set KEY=VALUE ...] [--default] [--disabled]',
+    options: { name: { type: 'string' }, type: { type: 'string' }, credentials: { type: 'string' }, 'credentials-file': { type: 'string' }, set: { type: 'string', multiple: true }, default: { type: 'boolean' }, disabled: { type: 'boolean' } },
+    args: 0,
+    async run(ctx) {
+      const name = str(ctx.flags, 'name');
+      const type = str(ctx.flags, 'type');
+      if (!name || !type) throw usage('providers add needs --name and --type (see `dns01-proxy types`)');
+      const body = { name, provider_type: type, credentials: credentialsFrom(ctx.flags), is_default: Boolean(ctx.flags.default), enabled: !ctx.flags.disabled };
+      const reply = await ctx.client.request('POST', '/dns-providers', body);
+      const p = reply.body.provider as Obj;
+      return print(ctx, p, PROVIDER_HEADERS, providerRows([p]));
+    },
+  },
+  'providers test': {
+    summary: "check a provider's credentials against its service",
+    usage: 'providers test ID|NAME',
+    options: {},
+    args: 1,
+    async run(ctx) {
+      const id = await providerId(ctx, ctx.args[0]!);
+      const { body } = await ctx.client.request('POST', `/dns-providers/${seg(id)}/test`);
+      const result = (body.result ?? {}) as Obj;
+      // {tested: true, ok, message} or {tested: false, reason}: a type with nothing to check is not a failure.
+      const tested = result.tested !== false;
+      const ok = result.ok !== false;
+      const outcome = !tested ? 'not tested' : ok ? 'ok' : 'failed';
+      print(ctx, result, ['RESULT', 'MESSAGE'], [[outcome, (result.message ?? result.reason) as Cell]]);
+      return ok ? EXIT.ok : EXIT.api;
+    },
+  },
+  'providers rm': {
+    summary: 'delete a provider (--force: even with active challenges)',
+    usage: 'providers rm ID|NAME [--force]',
+    options: { force: { type: 'boolean' } },
+    args: 1,
+    async run(ctx) {
+      const id = await providerId(ctx, ctx.args[0]!);
+      const { body } = await ctx.client.request('DELETE', `/dns-providers/${seg(id)}${ctx.flags.force ? '?force=true' : ''}`);
+      return print(ctx, body, ['DELETED', 'RECORDS POSSIBLY LEFT'], [[id, ((body.records_possibly_left as unknown[]) ?? []).length]]);
+    },
+  },
+  types: {
+    summary: 'list the provider types this daemon knows',
+    usage: 'types',
+    options: {},
+    args: 0,
+    async run(ctx) {
+      const { body } = await ctx.client.request('GET', '/dns-providers/types');
+      const types = (body.types as Obj[] | undefined) ?? [];
+      return print(ctx, types, ['TYPE', 'NAME', 'CATEGORY'], types.map((t) => [t.type, t.name, t.category] as Cell[]));
+    },
+  },
+  'sites list': {
+    summary: 'list sites (domains and their provider)',
+    usage: 'sites list',
+    options: {},
+    args: 0,
+    async run(ctx) {
+      const { body } = await ctx.client.request('GET', '/sites');
+      const sites = (body.sites as Obj[]) ?? [];
+      return print(ctx, sites, ['ID', 'DOMAINS', 'PROVIDER', 'ENABLED'], sites.map((s) => [s.id, (s.domain_names as string[]).join(','), s.dns_provider_id, s.enabled] as Cell[]));
+    },
+  },
+  'sites add': {
+    summary: 'add a site: domains answered through one provider',
+    usage: 'sites add --domains NAME[,NAME...] --provider ID|NAME [--disabled]',
+    options: { domains: { type: 'string' }, provider: { type: 'string' }, disabled: { type: 'boolean' } },
+    args: 0,
+    async run(ctx) {
+      const domains = str(ctx.flags, 'domains')?.split(',').map((d) => d.trim()).filter(Boolean) ?? [];
+      const provider = str(ctx.flags, 'provider');
+      if (domains.length === 0 || !provider) throw usage('sites add needs --domains and --provider');
+      const { body } = await ctx.client.request('POST', '/sites', { domain_names: domains, dns_provider_id: await providerId(ctx, provider), enabled: !ctx.flags.disabled });
+      const s = body.site as Obj;
+      return print(ctx, s, ['ID', 'DOMAINS', 'PROVIDER', 'ENABLED'], [[s.id, (s.domain_names as string[]).join(','), s.dns_provider_id, s.enabled] as Cell[]]);
+    },
+  },
+  'sites rm': {
+    summary: 'delete a site',
+    usage: 'sites rm ID',
+    options: {},
+    args: 1,
+    async run(ctx) {
+      const { body } = await ctx.client.request('DELETE', `/sites/${seg(ctx.args[0]!)}`);
+      return print(ctx, body, ['DELETED'], [[ctx.args[0]]]);
+    },
+  },
+  'challenges list': {
+    summary: 'list challenges, newest first (--all follows every page)',
+    usage: 'challenges list [--status S[,S]] [--provider ID|NAME] [--fqdn PART] [--created-after T] [--created-before T] [--limit N] [--cursor C] [--all]',
+    options: { status: { type: 'string' }, provider: { type: 'string' }, fqdn: { type: 'string' }, 'created-after': { type: 'string' }, 'created-before': { type: 'string' }, limit: { type: 'string' }, cursor: { type: 'string' }, all: { type: 'boolean' } },
+    args: 0,
+    async run(ctx) {
+      const query = new URLSearchParams();
+      for (const flag of ['status', 'provider', 'fqdn', 'created-after', 'created-before', 'limit', 'cursor']) {
+        const v = str(ctx.flags, flag);
+        if (v !== undefined) query.set(flag.replace('-', '_'), v);
+      }
+      const all: Obj[] = [];
+      let next: string | null = null;
+      // --all: bounded, so a daemon answering with a cursor forever cannot keep the CLI running.
+      for (let page = 0; page < 1000; page++) {
+        const { body } = await ctx.client.request('GET', `/challenges?${query}`);
+        all.push(...((body.challenges as Obj[]) ?? []));
+        next = (body.next_cursor as string | null) ?? null;
+        if (!ctx.flags.all || !next) break;
+        query.set('cursor', next);
+      }
+      if (ctx.asJson) {
+        ctx.out(json({ challenges: all, next_cursor: ctx.flags.all ? null : next }));
+        return EXIT.ok;
+      }
+      ctx.out(table(['ID', 'STATUS', 'PROVIDER', 'FQDN', 'CREATED', 'SECONDS LEFT'], challengeRows(all)));
+      if (next && !ctx.flags.all) ctx.out(`more: --cursor ${next}\n`);
+      return EXIT.ok;
+    },
+  },
+  'challenges show': {
+    summary: 'one challenge: record, TTL, time left, and what each server said at the last check',
+    usage: 'challenges show ID',
+    options: {},
+    args: 1,
+    async run(ctx) {
+      const { body } = await ctx.client.request('GET', `/challenges/${seg(ctx.args[0]!)}`);
+      const c = body.challenge as Obj;
+      if (ctx.asJson) {
+        ctx.out(json(c));
+        return EXIT.ok;
+      }
+      const check = c.last_check as { at: string; visible: boolean; error?: string; servers: { server: string; seen: boolean; error?: string }[] } | null;
+      const fields = [
+        ['id', c.id], ['status', c.status], ['provider', `${c.provider_name} (${c.provider_type})`], ['fqdn', c.fqdn], ['value', c.value],
+        ['ttl', c.ttl], ['zone', c.zone], ['record', c.record_state], ['created', c.created_at], ['expires', c.expires_at],
+        ['seconds left', c.time_remaining_seconds], ['error', c.error],
+        ['last check', check ? `${check.at} (${check.visible ? 'visible everywhere' : check.error ?? 'not visible everywhere'})` : 'never'],
+      ] as Cell[][];
+      ctx.out(table(['FIELD', 'VALUE'], fields));
+      if (check && check.servers.length > 0) ctx.out('\n' + table(['SERVER', 'SEEN', 'ERROR'], check.servers.map((s) => [s.server, s.seen, s.error])));
+      return EXIT.ok;
+    },
+  },
+  'caddy preview': {
+    summary: 'the TLS automation policies the daemon would push to Caddy',
+    usage: 'caddy preview',
+    options: {},
+    args: 0,
+    async run(ctx) {
+      const { body } = await ctx.client.request('GET', '/caddy/config');
+      if (ctx.asJson) {
+        ctx.out(json(body));
+        return EXIT.ok;
+      }
+      const policies = ((body.apps as { tls?: { automation?: { policies?: Obj[] } } })?.tls?.automation?.policies) ?? [];
+      const module = (p: Obj) => {
+        const issuer = ((p.issuers as Obj[] | undefined) ?? [])[0] as { challenges?: { dns?: { provider?: { name?: string } } } } | undefined;
+        return issuer?.challenges?.dns?.provider?.name;
+      };
+      ctx.out(table(['SUBJECTS', 'DNS MODULE'], policies.map((p) => [((p.subjects as string[] | undefined) ?? []).join(',') || '(all)', module(p)])));
+      for (const key of ['skipped', 'conflicts', 'refused']) {
+        const items = (body[key] as unknown[] | undefined) ?? [];
+        if (items.length > 0) ctx.out(`${key}: ${items.length} (see --json)\n`);
+      }
+      return EXIT.ok;
+    },
+  },
+  'caddy sync': {
+    summary: 'push the policies to Caddy now (exit 1 when Caddy refused some)',
+    usage: 'caddy sync',
+    options: {},
+    args: 0,
+    async run(ctx) {
+      const reply = await ctx.client.request('POST', '/caddy/sync', undefined, false);
+      if (reply.status !== 200 && reply.status !== 502) throw new CliError(EXIT.api, ctx.client.apiMessage(reply));
+      const sync = (reply.body.sync ?? {}) as Obj;
+      print(ctx, reply.body, ['SUCCESS', 'LAST SYNC', 'CONSECUTIVE FAILURES'], [[reply.body.success as Cell, sync.last_success_at as Cell, sync.consecutive_failures as Cell]]);
+      return reply.body.success === true ? EXIT.ok : EXIT.api;
+    },
+  },
+};

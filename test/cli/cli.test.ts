@@ -1,0 +1,259 @@
+// The operator CLI as shipped: built with tsc, run as a child process through bin/dns01-proxy.mjs against a running daemon.
+import { execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { copyFile, cp, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestDaemon, txtValue, type TestDaemon } from '../support/daemon.js';
+import { freePort } from '../support/ports.js';
+
+const REPO = resolve(import.meta.dirname, '../..');
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+describe('dns01-proxy CLI (built, as a child process)', () => {
+  let dir: string;
+  let bin: string;
+  let d: TestDaemon;
+  const secret = `cf-${randomBytes(12).toString('hex')}`;
+
+  /** Runs the built command with only the environment given (no DNS01_* leaks in from the test runner). */
+  const cli = (args: string[], env: Record<string, string> = {}): Promise<Run> =>
+    new Promise((done) => {
+      execFile(process.execPath, [bin, ...args], { cwd: dir, env: { PATH: process.env.PATH ?? '', ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+        done({ code, stdout, stderr });
+      });
+    });
+  const as = (args: string[]) => cli([...args, '--url', d.url], { DNS01_ADMIN_TOKEN: d.adminToken });
+  const ok = async (args: string[]) => {
+    const r = await as(args);
+    expect(r.code, r.stderr).toBe(0);
+    return r;
+  };
+  const jsonOf = async <T>(args: string[]) => JSON.parse((await ok([...args, '--json'])).stdout) as T;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'dns01-cli-'));
+    // The package as installed: bin/, a fresh dist/, and for the daemon (`serve`) its migrations and node_modules.
+    await new Promise<void>((done, fail) =>
+      execFile(process.execPath, [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', join(REPO, 'tsconfig.build.json'), '--outDir', join(dir, 'dist')], { cwd: REPO }, (err, out) =>
+        err ? fail(new Error(`tsc failed: ${out}`)) : done()),
+    );
+    await mkdir(join(dir, 'bin'));
+    for (const f of ['dns01-proxy.mjs', 'require-node24.mjs']) await copyFile(join(REPO, 'bin', f), join(dir, 'bin', f));
+    await cp(join(REPO, 'drizzle'), join(dir, 'drizzle'), { recursive: true });
+    await symlink(join(REPO, 'node_modules'), join(dir, 'node_modules'));
+    bin = join(dir, 'bin/dns01-proxy.mjs');
+    d = await startTestDaemon();
+  });
+  afterAll(async () => {
+    await d?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('prints help (exit 0) and refuses unknown commands, flags and missing arguments with exit 2', async () => {
+    const help = await cli(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('challenges list');
+    expect(help.stdout).toContain('credentials list|add|rm arrive with zone-specific credentials');
+    expect((await cli(['challenges', 'show', '--help'])).stdout).toContain('Usage: dns01-proxy challenges show ID');
+    for (const args of [['frobnicate'], ['providers', 'list', '--bogus'], ['challenges', 'show'], ['providers', 'add', '--name', 'x'], ['providers', 'list', '--timeout', 'soon']]) {
+      const r = await as(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(/^dns01-proxy: /);
+    }
+  });
+
+  it('providers add/list/test/rm: a table for people, JSON for scripts, secrets masked', async () => {
+    const added = await ok(['providers', 'add', '--name', 'cli-cf', '--type', 'cloudflare', '--set', `api_token=${secret}`]);
+    expect(added.stdout).toMatch(/^ID\s+NAME\s+TYPE\s+ENABLED\s+DEFAULT\n[0-9a-f-]{36}\s+cli-cf\s+cloudflare\s+true\s+false\n$/);
+    await writeFile(join(dir, 'creds.json'), JSON.stringify({ timeout_minutes: 20 }));
+    const manual = await jsonOf<{ id: string; provider_type: string }>(['providers', 'add', '--name', 'cli-manual', '--type', 'manual', '--credentials-file', 'creds.json']);
+    expect(manual.provider_type).toBe('manual');
+
+    const listed = await jsonOf<{ name: string; credentials: Record<string, unknown> }[]>(['providers', 'list']);
+    expect(listed.map((p) => p.name).sort()).toEqual(['cli-cf', 'cli-manual']);
+    const table = (await ok(['providers', 'list'])).stdout;
+    expect(table.split('\n')[0]).toMatch(/^ID\s+NAME\s+TYPE\s+ENABLED\s+DEFAULT$/);
+    expect(table).toContain('cli-manual');
+    expect(JSON.stringify(listed) + added.stdout + table).not.toContain(secret);
+
+    expect((await ok(['providers', 'test', 'cli-manual'])).stdout).toMatch(/^RESULT\s+MESSAGE\n/);
+
+    const refused = await as(['providers', 'add', '--name', 'bad', '--type', 'manual', '--credentials', '{"timeout_minutes": 0}']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('VALIDATION_ERROR');
+    expect(refused.stderr).toContain('timeout_minutes');
+    const notJson = await as(['providers', 'add', '--name', 'bad', '--type', 'cloudflare', '--credentials', `{"api_token": "${secret}"`]);
+    expect(notJson.code).toBe(2);
+    expect(notJson.stderr).not.toContain(secret);
+
+    expect((await ok(['providers', 'rm', 'cli-cf'])).stdout).toMatch(/^DELETED/);
+    const gone = await as(['providers', 'rm', 'cli-cf']);
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toContain('no provider is named "cli-cf"');
+  });
+
+  it('types: TYPE/NAME/CATEGORY columns, or the list as JSON', async () => {
+    const table = (await ok(['types'])).stdout.split('\n');
+    expect(table[0]).toMatch(/^TYPE\s+NAME\s+CATEGORY$/);
+    expect(table.some((l) => /^webhook\s+\S/.test(l))).toBe(true);
+    const types = await jsonOf<{ type: string }[]>(['types']);
+    expect(types.map((t) => t.type)).toEqual(expect.arrayContaining(['webhook', 'rfc2136', 'manual', 'cloudflare']));
+  });
+
+  it('sites add/list/rm with the provider named by name', async () => {
+    await d.addProvider({ name: 'for-sites', provider_type: 'manual', credentials: {} });
+    const site = await jsonOf<{ id: string; domain_names: string[] }>(['sites', 'add', '--domains', 'a.cli.test,b.cli.test', '--provider', 'for-sites']);
+    expect(site.domain_names).toEqual(['a.cli.test', 'b.cli.test']);
+    expect((await ok(['sites', 'list'])).stdout).toMatch(new RegExp(`^${site.id}\\s+a\\.cli\\.test,b\\.cli\\.test\\s+`, 'm'));
+    await ok(['sites', 'rm', site.id]);
+    expect(await jsonOf<unknown[]>(['sites', 'list'])).toEqual([]);
+  });
+
+  it('challenges list (filters, pages, --all) and show', async () => {
+    const provider = await d.addProvider({ name: 'for-challenges', provider_type: 'manual', credentials: {} });
+    const ids: string[] = [];
+    for (const n of [1, 2, 3]) {
+      const res = await d.internal('/create', { body: { provider_id: provider, fqdn: `_acme-challenge.c${n}.cli.test`, value: txtValue(`cli${n}`) } });
+      ids.push(((await res.json()) as { challenge_id: string }).challenge_id);
+    }
+    const all = await jsonOf<{ challenges: { id: string }[]; next_cursor: null }>(['challenges', 'list', '--all', '--limit', '1', '--provider', 'for-challenges']);
+    expect(all.challenges.map((c) => c.id).sort()).toEqual([...ids].sort());
+    expect(all.next_cursor).toBeNull();
+    const page = await jsonOf<{ challenges: unknown[]; next_cursor: string }>(['challenges', 'list', '--limit', '2', '--status', 'pending']);
+    expect(page.challenges).toHaveLength(2);
+    expect(typeof page.next_cursor).toBe('string');
+    const table = (await ok(['challenges', 'list', '--fqdn', 'c2.cli'])).stdout;
+    expect(table).toMatch(/^ID\s+STATUS\s+PROVIDER\s+FQDN\s+CREATED\s+SECONDS LEFT\n/);
+    expect(table).toContain(`${ids[1]}  PENDING`);
+    expect(table.trim().split('\n')).toHaveLength(2);
+
+    const shown = (await ok(['challenges', 'show', ids[0]!])).stdout;
+    expect(shown).toMatch(/^ttl\s+60$/m);
+    expect(shown).toMatch(/^last check\s+never$/m);
+    expect((await jsonOf<{ id: string; ttl: number }>(['challenges', 'show', ids[0]!]))).toMatchObject({ id: ids[0], ttl: 60 });
+
+    const bad = await as(['challenges', 'list', '--created-after', 'yesterday']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('created_after');
+    const missing = await as(['challenges', 'show', '00000000-0000-4000-8000-000000000000']);
+    expect(missing).toMatchObject({ code: 1, stdout: '' });
+    expect(missing.stderr).toContain('CHALLENGE_NOT_FOUND');
+  });
+
+  it('caddy preview prints the policies; caddy sync with sync off is an API error (exit 1)', async () => {
+    expect((await ok(['caddy', 'preview'])).stdout).toMatch(/^SUBJECTS\s+DNS MODULE/);
+    expect(await jsonOf<{ apps: unknown }>(['caddy', 'preview'])).toHaveProperty('apps.tls.automation.policies');
+    const sync = await as(['caddy', 'sync']);
+    expect(sync.code).toBe(1);
+    expect(sync.stderr).toContain('SERVICE_UNAVAILABLE');
+  });
+
+  it('finds the token in the data directory and the URL in DNS01_URL', async () => {
+    const data = join(dir, 'data');
+    await mkdir(data, { recursive: true });
+    await writeFile(join(data, 'admin-token'), `${d.adminToken}\n`);
+    const r = await cli(['providers', 'list', '--json'], { DNS01_URL: d.url, DNS01_DATA_DIR: data });
+    expect(r.code, r.stderr).toBe(0);
+    expect(Array.isArray(JSON.parse(r.stdout))).toBe(true);
+    // No token anywhere: a usage error that says where it looked.
+    const none = await cli(['providers', 'list'], { DNS01_URL: d.url, DNS01_DATA_DIR: join(dir, 'nowhere') });
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('admin-token');
+  });
+
+  it('a wrong token is exit 4 and the token is never echoed, from a flag or the environment', async () => {
+    const wrong = `wrong-${randomBytes(16).toString('hex')}`;
+    for (const r of [
+      await cli(['providers', 'list', '--url', d.url, '--token', wrong]),
+      await cli(['challenges', 'list', '--json'], { DNS01_URL: d.url, DNS01_ADMIN_TOKEN: wrong }),
+    ]) {
+      expect(r.code).toBe(4);
+      expect(r.stderr).toContain('refused the admin token');
+      expect(r.stdout + r.stderr).not.toContain(wrong);
+    }
+    // A token no header can carry is refused before any request, still without echoing it.
+    const bad = await cli(['providers', 'list', '--url', d.url], { DNS01_ADMIN_TOKEN: `${wrong}\nx` });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).not.toContain(wrong);
+  });
+
+  it('an unreachable daemon is exit 3: a closed connection, or no answer within --timeout', async () => {
+    const servers: Server[] = [];
+    const listen = async (onConn: (s: import('node:net').Socket) => void) => {
+      const srv = createServer(onConn);
+      servers.push(srv);
+      await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+      return `http://127.0.0.1:${(srv.address() as { port: number }).port}`;
+    };
+    const held: import('node:net').Socket[] = [];
+    try {
+      const closer = await listen((s) => s.destroy());
+      const silent = await listen((s) => held.push(s));
+      const closed = await cli(['providers', 'list', '--url', closer, '--token', 'abc']);
+      expect(closed.code).toBe(3);
+      expect(closed.stderr).toContain(`cannot reach ${closer}`);
+      const slow = await cli(['providers', 'list', '--url', silent, '--token', 'abc', '--timeout', '0.5']);
+      expect(slow.code).toBe(3);
+      expect(slow.stderr).toContain('no answer within 0.5s');
+    } finally {
+      for (const s of held) s.destroy();
+      for (const s of servers) await new Promise((r) => s.close(r));
+    }
+  });
+
+  it('`npm run cli -- …` runs the same CLI from the checkout', async () => {
+    const r = await new Promise<Run>((done) =>
+      execFile('npm', ['run', '--silent', 'cli', '--', 'types', '--json', '--url', d.url], {
+        cwd: REPO, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), DNS01_ADMIN_TOKEN: d.adminToken }, timeout: 60_000,
+      }, (err, stdout, stderr) => done({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr })),
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect((JSON.parse(r.stdout) as { type: string }[]).map((t) => t.type)).toContain('webhook');
+  });
+
+  it('`dns01-proxy serve` takes no arguments (exit 2)', async () => {
+    const r = await cli(['serve', '--port', '1']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('serve takes no arguments');
+  });
+
+  it('`dns01-proxy serve` still starts the daemon', async () => {
+    const port = await freePort();
+    const data = await mkdtemp(join(tmpdir(), 'dns01-cli-serve-'));
+    const child = spawn(process.execPath, [bin, 'serve'], {
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? '', DNS01_HOST: '127.0.0.1', DNS01_PORT: String(port), DNS01_DATA_DIR: data, LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    for (const stream of [child.stdout, child.stderr]) stream.on('data', (b: Buffer) => { output = (output + b.toString()).slice(-5000); });
+    try {
+      let status = 0;
+      for (let i = 0; i < 600 && status !== 200 && child.exitCode === null; i++) {
+        status = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(2000) }).then((r) => r.status, () => 0);
+        if (status !== 200) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(status, output).toBe(200);
+      // The CLI reads the token the daemon generated into its data directory.
+      const r = await cli(['providers', 'list', '--json'], { DNS01_URL: `http://127.0.0.1:${port}`, DNS01_DATA_DIR: data });
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout)).toEqual([]);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      await rm(data, { recursive: true, force: true });
+    }
+  });
+});
