@@ -26,6 +26,9 @@ function withLogDetail<C, T>(fn: (ctx: C) => Promise<T>, providerName: string): 
   };
 }
 
+/** No credential needs more (a PEM key is about 3,300); a bigger value is a mistake, and would swell Caddy's config. */
+const MAX_CREDENTIAL_VALUE = 8192;
+
 /**
  * The credentials with aliases renamed to their canonical keys. A key the schema does not name, or one setting given
  * under two names, is a 400 naming the key: nothing a client sends is dropped without a word.
@@ -41,13 +44,14 @@ function canonicalKeys(plugin: AnyProviderPlugin, fields: readonly FieldSpec[], 
     const name = Object.hasOwn(aliases, key) ? aliases[key]! : key;
     if (!known.has(name)) problems.push({ field: key.slice(0, 64), message: `unknown key; ${plugin.metadata.type} takes ${[...known].join(', ') || 'no keys'}` });
     else if (name in out) problems.push({ field: key.slice(0, 64), message: `names the same setting as ${from[name]}` });
+    else if (JSON.stringify(value ?? null).length > MAX_CREDENTIAL_VALUE) problems.push({ field: key.slice(0, 64), message: `longer than ${MAX_CREDENTIAL_VALUE} characters` });
     else {
       out[name] = value;
       from[name] = key;
     }
   }
   if (problems.length > 0) {
-    throw new AppError('VALIDATION_ERROR', `invalid credentials for provider type ${plugin.metadata.type}: key ${problems.map((p) => p.field).join(', ')} not taken`, {
+    throw new AppError('VALIDATION_ERROR', `invalid credentials for provider type ${plugin.metadata.type}: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`, {
       details: { fields: problems },
     });
   }

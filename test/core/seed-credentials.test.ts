@@ -178,4 +178,22 @@ describe('seed-shaped credentials', () => {
     const after = (await (await d.admin(`/dns-providers/${id}`)).json()) as { provider: ProviderView & { updated_at: string; created_at: string } };
     expect(after.provider.updated_at).toBe(after.provider.created_at);
   });
+
+  it('refuses oversized values by name (a credential over 8 KiB, a name over 100, a timeout past a day, a body over 64 KiB); nothing changes', async () => {
+    const before = await count();
+    const long = await create({ name: 'long', provider_type: 'cloudflare', credentials: { api_token: 'x'.repeat(9000) } });
+    expect(long.status).toBe(400);
+    expect(long.json.error.details!.fields).toEqual([{ field: 'api_token', message: 'longer than 8192 characters' }]);
+    expect(JSON.stringify(long.json)).not.toContain('x'.repeat(100));
+    const name = await create({ name: 'n'.repeat(101), provider_type: 'cloudflare', credentials: { api_token: 'tok' } });
+    expect(name.status).toBe(400);
+    expect(name.json.error.code).toBe('VALIDATION_ERROR');
+    const timeout = await create({ name: 'slow', provider_type: 'cloudflare', credentials: { api_token: 'tok' }, propagation_timeout: 10 ** 9 });
+    expect(timeout.status).toBe(400);
+    expect(timeout.json.error.code).toBe('VALIDATION_ERROR');
+    const huge = await d.admin('/dns-providers', { method: 'POST', body: { name: 'huge', provider_type: 'webhook', credentials: { create_url: hook.url }, pad: 'p'.repeat(70 * 1024) } });
+    expect(huge.status).toBe(413);
+    expect(((await huge.json()) as ErrorView).error.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(await count()).toBe(before);
+  });
 });
