@@ -266,4 +266,21 @@ describe('admin API: zone-specific credentials', () => {
       expect(res.status, `${method} ${path}`).toBe(403);
     }
   });
+
+  it("the Caddy preview writes one policy per credential of a native type, the credentials' secrets masked", async () => {
+    const tokens = [`cf-${randomBytes(10).toString('hex')}`, `cf-${randomBytes(10).toString('hex')}`];
+    const id = await d.addProvider({ name: 'cf-zoned', provider_type: 'cloudflare', credentials: { api_token: tokens[0] }, use_multi_credentials: true });
+    const [def] = await list(id);
+    await d.admin(`/dns-providers/${id}/credentials/${def!.id}`, { method: 'PUT', body: { zone_filter: '*.one.example' } });
+    const two = await addCred(id, { label: 'two', zone_filter: 'two.example', credentials: { api_token: tokens[1] }, propagation_timeout: 600 });
+    expect((await d.admin('/sites', { method: 'POST', body: { domain_names: ['a.one.example', 'two.example', 'three.example'], dns_provider_id: id } })).status).toBe(201);
+    const res = await json<{ apps: { tls: { automation: { policies: { '@id': string; subjects: string[] }[] } } }; skipped: { reason: string; message: string }[] }>(d.admin('/caddy/config'));
+    expect(res.status).toBe(200);
+    const mine = res.body.apps.tls.automation.policies.filter((p) => p['@id'].startsWith(`dns01-proxy-${id}`));
+    expect(mine.map((p) => [p['@id'], p.subjects])).toEqual([[`dns01-proxy-${id}-${def!.id}`, ['a.one.example']], [`dns01-proxy-${id}-${two.id}`, ['two.example']]]);
+    expect(JSON.stringify(mine)).toContain('"propagation_timeout":"10m"');
+    expect(res.body.skipped).toContainEqual(expect.objectContaining({ reason: 'no_matching_credential', message: expect.stringContaining('three.example') }));
+    for (const t of tokens) expect(JSON.stringify(res.body)).not.toContain(t);
+    expect(JSON.stringify(mine)).toContain('********');
+  });
 });
