@@ -6,7 +6,7 @@ import type { Database } from '../db/client.js';
 import { challenges, dnsProviderCredentials, type DnsProviderRow, type ProviderCredentialRow } from '../db/schema.js';
 import type { Keyring } from '../crypto/keyring.js';
 import { AppError } from '../errors.js';
-import { maskCredentials, unmask } from './mask.js';
+import { maskedView, unmask } from './mask.js';
 import type { ProviderRegistry, ProviderRuntime } from './registry.js';
 import type { ProviderStats } from './stats.js';
 import { chooseCredential, parseZoneFilter } from './zone-match.js';
@@ -154,16 +154,10 @@ export class CredentialStore {
 
   /** The API view, masked as the provider's own credentials are. */
   toPublic(provider: DnsProviderRow, row: ProviderCredentialRow): Record<string, unknown> {
-    let credentials: Record<string, unknown> = {};
-    let credentialsReadable = true;
-    try {
-      credentials = maskCredentials(this.decrypt(row), this.registry.fields(provider.providerType));
-    } catch {
-      credentialsReadable = false;
-    }
     return {
       id: row.id, dns_provider_id: row.providerId, label: row.label, zone_filter: row.zoneFilter, enabled: row.enabled,
-      propagation_timeout: row.propagationTimeout, polling_interval: row.pollingInterval, credentials, credentials_readable: credentialsReadable,
+      propagation_timeout: row.propagationTimeout, polling_interval: row.pollingInterval,
+      ...maskedView(() => this.decrypt(row), this.registry.fields(provider.providerType)),
       key_version: row.keyVersion, ...this.stats.view(row), created_at: row.createdAt.toISOString(), updated_at: row.updatedAt.toISOString(),
     };
   }

@@ -7,7 +7,7 @@ import { challenges, dnsProviderCredentials, dnsProviders, sites, type DnsProvid
 import type { Keyring } from '../crypto/keyring.js';
 import { AppError } from '../errors.js';
 import type { CredentialStore } from './credentials.js';
-import { maskCredentials, unmask } from './mask.js';
+import { maskedView, unmask } from './mask.js';
 import type { ProviderRegistry, ProviderRuntime } from './registry.js';
 import type { ProviderStats } from './stats.js';
 
@@ -245,17 +245,11 @@ export class ProviderStore {
 
   /** The API view: secret fields and anything the plugin does not describe are masked. */
   toPublic(row: DnsProviderRow): Record<string, unknown> {
-    let credentials: Record<string, unknown> = {};
-    let credentialsReadable = true;
-    try {
-      credentials = maskCredentials(this.decrypt(row), this.registry.fields(row.providerType));
-    } catch {
-      credentialsReadable = false;
-    }
     return {
       id: row.id, name: row.name, provider_type: row.providerType, enabled: row.enabled, is_default: row.isDefault,
       propagation_timeout: row.propagationTimeout, polling_interval: row.pollingInterval, settings: fromSettings(row.settings),
-      use_multi_credentials: row.useMultiCredentials, credentials, credentials_readable: credentialsReadable, key_version: row.keyVersion, ...this.stats.view(row),
+      use_multi_credentials: row.useMultiCredentials, ...maskedView(() => this.decrypt(row), this.registry.fields(row.providerType)),
+      key_version: row.keyVersion, ...this.stats.view(row),
       created_at: row.createdAt.toISOString(), updated_at: row.updatedAt.toISOString(),
     };
   }
