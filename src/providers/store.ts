@@ -139,6 +139,8 @@ export class ProviderStore {
       sealed = this.keyring.seal(JSON.stringify(creds), id);
     }
     const row = await this.db.transaction(async (tx) => {
+      // Locked, so two concurrent switches cannot both add the catch-all row.
+      const [locked] = await tx.select({ multi: dnsProviders.useMultiCredentials }).from(dnsProviders).where(eq(dnsProviders.id, id)).for('update');
       if (patch.is_default) await tx.update(dnsProviders).set({ isDefault: false }).where(and(eq(dnsProviders.isDefault, true), ne(dnsProviders.id, id)));
       const [updated] = await tx
         .update(dnsProviders)
@@ -157,7 +159,7 @@ export class ProviderStore {
         .where(eq(dnsProviders.id, id))
         .returning();
       // Seed 003 section 2.5: switching on moves the provider's credentials into a catch-all row, so nothing changes for any name.
-      if (multi && !current.useMultiCredentials) await tx.insert(dnsProviderCredentials).values(this.credentials.catchAllFrom(updated!, creds ?? this.decrypt(current)));
+      if (multi && locked && !locked.multi) await tx.insert(dnsProviderCredentials).values(this.credentials.catchAllFrom(updated!, creds ?? this.decrypt(current)));
       return updated!;
     }).catch((err) => rethrowConflict(err));
     this.registry.forget(id, current.name !== row.name ? current.name : undefined);

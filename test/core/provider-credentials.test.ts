@@ -284,3 +284,24 @@ describe('admin API: zone-specific credentials', () => {
     expect(JSON.stringify(mine)).toContain('********');
   });
 });
+
+describe('zone-specific credentials on embedded PGlite', () => {
+  it('switches on (the row lock works there too) and chooses per name', async () => {
+    const hook = await startWebhookReceiver();
+    const d = await startTestDaemon({ db: 'pglite' });
+    try {
+      const id = await d.addProvider({ name: 'lite', provider_type: 'webhook', credentials: { create_url: `${hook.url}/own` } });
+      expect((await d.admin(`/dns-providers/${id}`, { method: 'PUT', body: { use_multi_credentials: true } })).status).toBe(200);
+      const post = await d.admin(`/dns-providers/${id}/credentials`, { method: 'POST', body: { label: 'z', zone_filter: '*.z.example', credentials: { create_url: `${hook.url}/z` } } });
+      expect(post.status).toBe(201);
+      for (const [domain, path] of [['a.z.example', '/hook/z'], ['other.example', '/hook/own']]) {
+        const r = await d.internal('/create', { body: { provider_id: id, fqdn: `_acme-challenge.${domain}`, value: txtValue(domain) } });
+        expect(r.status, domain).toBe(201);
+        expect(hook.calls.at(-1)!.path, domain).toBe(path);
+      }
+    } finally {
+      await d.stop();
+      await hook.stop();
+    }
+  });
+});
