@@ -12,6 +12,7 @@ import type { Config } from './config.js';
 import { Keyring } from './crypto/keyring.js';
 import { openDatabase, type Database } from './db/client.js';
 import { runMigrations } from './db/migrate.js';
+import { dnsProviderCredentials } from './db/schema.js';
 import { ZoneFinder } from './dns/zone-finder.js';
 import { createApp } from './http/app.js';
 import { internalRoutes } from './http/routes/internal.js';
@@ -20,6 +21,7 @@ import { ManualChallenges } from './challenges/manual.js';
 import { ChallengeListing } from './challenges/listing.js';
 import { uiRoutes } from './ui/routes.js';
 import { providerRoutes } from './http/routes/providers.js';
+import { credentialRoutes } from './http/routes/credentials.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { builtinPlugins } from './providers/index.js';
 import type { AnyProviderPlugin } from './providers/plugin.js';
@@ -28,6 +30,7 @@ import { ProviderRegistry } from './providers/registry.js';
 import { scriptIdentity } from './providers/script/path.js';
 import { sandboxReadiness } from './providers/script/sandbox.js';
 import { ProviderStats } from './providers/stats.js';
+import { CredentialStore } from './providers/credentials.js';
 import { ProviderStore } from './providers/store.js';
 import { ProviderChooserImpl } from './sites/chooser.js';
 import { SiteStore } from './sites/store.js';
@@ -93,11 +96,15 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
     ...(opts.rateWindowMs ? { rateWindowMs: opts.rateWindowMs } : {}),
   });
   const stats = new ProviderStats(database, log.child({ module: 'providers' }), opts.statsIntervalMs);
+  const credentialStats = new ProviderStats(database, log.child({ module: 'providers' }), opts.statsIntervalMs, dnsProviderCredentials);
   const registry = new ProviderRegistry([...plugins.values()], {
     log: log.child({ module: 'providers' }),
     settings: { allowPrivateWebhooks: config.allowPrivateWebhooks, scriptsDir: config.scriptsDir },
     guards,
-    onCall: (providerId, error) => stats.record(providerId, error),
+    onCall: (providerId, error, credentialId) => {
+      stats.record(providerId, error);
+      if (credentialId) credentialStats.record(credentialId, error);
+    },
   });
   const scripts = plugins.has('script') ? sandboxReadiness(scriptIdentity()) : undefined;
   if (scripts?.sandbox === 'none') {
@@ -112,7 +119,7 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
     const rows = await loader.reload();
     log.info({ loaded: rows.filter((r) => r.status === 'loaded').map((r) => r.name), refused: rows.filter((r) => r.status === 'error').map((r) => r.name) }, 'plugins read');
   }
-  const providers = new ProviderStore(database, keyring, registry, stats, notifyChange);
+  const providers = new ProviderStore(database, keyring, registry, stats, notifyChange, new CredentialStore(database, keyring, registry, credentialStats, notifyChange));
   const rotation = await providers.reencryptAll();
   if (rotation.rotated > 0) log.info({ rotated: rotation.rotated, keyVersion: keyring.writeVersion }, 'credentials re-encrypted under the current key');
   if (rotation.unreadable > 0) log.warn({ unreadable: rotation.unreadable }, 'some provider credentials use a key that is not configured; set it as DNS01_ENCRYPTION_KEY_V1..V10');
@@ -150,6 +157,7 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
 
   let draining = false;
   const admin = providerRoutes(providers, registry, log.child({ module: 'admin' }));
+  admin.route('/', credentialRoutes(providers, registry));
   admin.route('/sites', siteRoutes(siteStore));
   admin.route('/caddy', caddyRoutes(caddyDeps, caddySync));
   admin.route('/admin/plugins', pluginRoutes(loader));
@@ -206,6 +214,7 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
       await loader?.close();
       await registry.close();
       await stats.stop();
+      await credentialStats.stop();
       await challenges.pending.stop();
       await database.close();
       log.info('stopped');

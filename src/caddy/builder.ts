@@ -1,11 +1,14 @@
 // Pure: providers + sites + settings -> the `apps.tls.automation.policies` entries this daemon owns in Caddy.
+import type { AnyProviderPlugin } from '../providers/plugin.js';
+import { chooseCredential } from '../providers/zone-match.js';
 import { canonicalJson } from './canonical.js';
-import { dnsModuleFor } from './dns-module.js';
+import { dnsModuleFor, type DnsModuleResult } from './dns-module.js';
 import {
   POLICY_ID_PREFIX,
   type BuildResult,
   type BuilderInput,
   type BuilderProvider,
+  type BuilderCredential,
   type BuilderSettings,
   type CaddyPolicy,
   type PolicyOwner,
@@ -70,17 +73,47 @@ function issuersFor(provider: BuilderProvider, dnsModule: Record<string, unknown
   }
 }
 
+/** Oldest first, then by id: the order the daemon breaks ties between zone-specific credentials in. */
+const byAge = (a: BuilderCredential, b: BuilderCredential) => byString(a.createdAt, b.createdAt) || byString(a.id, b.id);
+
 /**
- * Policies for one provider. Today one policy per provider; when zone-specific credentials land,
- * this is the place to split `subjects` by zone and emit one policy per zone (ids suffixed by zone).
+ * Policies for one provider: one, or with zone-specific credentials of a Caddy-native type one per credential
+ * (seed 004 Part 2), each with the names that credential is chosen for as subjects, oldest credential first. A
+ * proxied type keeps one policy: the daemon chooses the credential per challenge. Names no credential covers, and
+ * credentials that do not give a module, are reported in `skipped`.
  */
 function policiesForProvider(
   provider: BuilderProvider,
-  dnsModule: Record<string, unknown>,
+  dns: Extract<DnsModuleResult, { ok: true }>,
   subjects: string[],
-  settings: BuilderSettings,
+  input: BuilderInput,
+  skipped: SkippedProvider[],
 ): CaddyPolicy[] {
-  return [{ '@id': policyId(provider.id), subjects, issuers: issuersFor(provider, dnsModule, settings) }];
+  if (!provider.credentialSets || dns.proxied) return [{ '@id': policyId(provider.id), subjects, issuers: issuersFor(provider, dns.module, input.settings) }];
+  const sets = [...provider.credentialSets].sort(byAge);
+  const byCredential = new Map<string, string[]>();
+  const uncovered: string[] = [];
+  for (const subject of subjects) {
+    const chosen = chooseCredential(sets, subject);
+    if (!chosen) uncovered.push(subject);
+    else byCredential.set(chosen.id, [...(byCredential.get(chosen.id) ?? []), subject]);
+  }
+  const skip = (reason: SkippedProvider['reason'], message: string, label?: string) =>
+    skipped.push({ providerId: provider.id, name: label ? `${provider.name} / ${label}` : provider.name, type: provider.type, reason, message });
+  if (uncovered.length > 0) skip('no_matching_credential', `no enabled credential covers ${uncovered.join(', ')}`);
+  const plugin: AnyProviderPlugin | undefined = input.plugins[provider.type];
+  const policies: CaddyPolicy[] = [];
+  for (const cred of sets) {
+    const names = byCredential.get(cred.id);
+    if (!names) continue;
+    const res = dnsModuleFor({ ...provider, credentials: cred.credentials, credentialsUnreadable: cred.credentials === null }, plugin, input.settings);
+    if (!res.ok) {
+      skip(res.reason, `credential ${cred.id}: ${res.message}`, cred.label);
+      continue;
+    }
+    policies.push({ '@id': `${policyId(provider.id)}-${cred.id}`, subjects: names, issuers: issuersFor({ ...provider, propagationTimeout: cred.propagationTimeout }, res.module, input.settings) });
+  }
+  return policies;
 }
 
 export function buildTlsPolicies(input: BuilderInput): BuildResult {
@@ -88,10 +121,10 @@ export function buildTlsPolicies(input: BuilderInput): BuildResult {
   const providers = input.providers.filter((p) => p.enabled).sort((a, b) => byString(a.id, b.id));
 
   // 1. Which providers can be written at all.
-  const usable = new Map<string, { provider: BuilderProvider; module: Record<string, unknown> }>();
+  const usable = new Map<string, { provider: BuilderProvider; dns: Extract<DnsModuleResult, { ok: true }> }>();
   for (const provider of providers) {
     const res = dnsModuleFor(provider, input.plugins[provider.type], input.settings);
-    if (res.ok) usable.set(provider.id, { provider, module: res.module });
+    if (res.ok) usable.set(provider.id, { provider, dns: res });
     else skipped.push({ providerId: provider.id, name: provider.name, type: provider.type, reason: res.reason, message: res.message });
   }
 
@@ -122,10 +155,10 @@ export function buildTlsPolicies(input: BuilderInput): BuildResult {
   // `subjects` is Caddy's catch-all and would take over every other name in the config.
   const policies: CaddyPolicy[] = [];
   const owners: Record<string, PolicyOwner> = {};
-  for (const { provider, module } of usable.values()) {
+  for (const { provider, dns } of usable.values()) {
     const subjects = subjectsByProvider.get(provider.id);
     if (!subjects || subjects.length === 0) continue;
-    for (const p of policiesForProvider(provider, module, subjects, input.settings)) {
+    for (const p of policiesForProvider(provider, dns, subjects, input, skipped)) {
       policies.push(p);
       owners[p['@id']] = { providerId: provider.id, name: provider.name };
     }

@@ -3,7 +3,8 @@ import type { AnyProviderPlugin } from '../providers/plugin.js';
 import type { BuilderProvider, BuilderSettings, SkipReason } from './types.js';
 
 export type DnsModuleResult =
-  | { ok: true; module: Record<string, unknown> }
+  /** `proxied`: Caddy sends the challenges to the daemon (acmeproxy), which chooses the credentials itself. */
+  | { ok: true; module: Record<string, unknown>; proxied: boolean }
   | { ok: false; reason: SkipReason; message: string };
 
 /**
@@ -44,7 +45,7 @@ export function dnsModuleFor(
   }
   // The plugin owns its Caddy mapping; null means Caddy sends the challenges to the daemon.
   const module = plugin.caddyConfig?.(parsed.data, provider.caddyMode ? { mode: provider.caddyMode } : {}) ?? null;
-  if (module) return { ok: true, module };
-  if (plugin.present) return { ok: true, module: acmeproxyModule(provider.id, settings) };
+  if (module) return { ok: true, module, proxied: false };
+  if (plugin.present) return { ok: true, module: acmeproxyModule(provider.id, settings), proxied: true };
   return { ok: false, reason: 'no_caddy_config', message: `type '${provider.type}' gave no Caddy config` };
 }

@@ -21,6 +21,23 @@ export interface BuilderProvider {
   caddyMode?: 'native' | 'proxied';
   /** DNS resolvers Caddy uses for its propagation check, e.g. ["127.0.0.1:53"]. */
   resolvers?: string[];
+  /** With use_multi_credentials: the zone-specific rows. A Caddy-native type gets one policy per row. */
+  credentialSets?: BuilderCredential[];
+}
+
+/** One zone-specific credential row, decrypted. */
+export interface BuilderCredential {
+  id: string;
+  label: string;
+  /** Normalised zone filter ('' is the catch-all). */
+  zoneFilter: string;
+  enabled: boolean;
+  /** ISO time: with the id, the order ties between rows are broken in, as for challenges. */
+  createdAt: string;
+  /** Null when they could not be decrypted. */
+  credentials: Record<string, unknown> | null;
+  /** Seconds, the row's own. */
+  propagationTimeout: number;
 }
 
 export interface BuilderSite {
@@ -60,7 +77,8 @@ export type SkipReason =
   | 'credentials_unreadable'
   | 'credentials_invalid'
   | 'unknown_type'
-  | 'no_caddy_config';
+  | 'no_caddy_config'
+  | 'no_matching_credential';
 
 /** A provider left out of Caddy's config; the caller logs and counts these. Never carries credential values. */
 export interface SkippedProvider {

@@ -4,12 +4,14 @@ import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import type { Metrics } from '../metrics.js';
 import type { ProviderRegistry } from '../providers/registry.js';
-import { MASK, type ProviderStore } from '../providers/store.js';
+import { MASK } from '../providers/mask.js';
+import type { ProviderStore } from '../providers/store.js';
 import type { SiteStore } from '../sites/store.js';
 import { CaddyAdminClient } from './admin-client.js';
 import { buildTlsPolicies } from './builder.js';
 import { CaddySync, type CaddySyncState } from './sync.js';
-import type { BuilderInput, BuilderProvider, BuildResult } from './types.js';
+import type { DnsProviderRow } from '../db/schema.js';
+import type { BuilderCredential, BuilderInput, BuilderProvider, BuildResult } from './types.js';
 
 export interface CaddyDeps {
   config: Config;
@@ -19,6 +21,20 @@ export interface CaddyDeps {
   registry: ProviderRegistry;
   metrics: Metrics;
   log: Logger;
+}
+
+/** A multi-credential provider's rows, decrypted (an unreadable one becomes null, skipped by the builder). */
+async function credentialSets(deps: CaddyDeps, row: DnsProviderRow): Promise<BuilderCredential[]> {
+  const store = deps.providers.credentials;
+  return (await store.list(row)).map((c) => {
+    let credentials: Record<string, unknown> | null;
+    try {
+      credentials = store.decrypt(c);
+    } catch {
+      credentials = null;
+    }
+    return { id: c.id, label: c.label, zoneFilter: c.zoneFilter, enabled: c.enabled, createdAt: c.createdAt.toISOString(), credentials, propagationTimeout: c.propagationTimeout };
+  });
 }
 
 /** Reads providers (decrypting each; an unreadable one is skipped, never fatal) and sites into the builder's input. */
@@ -41,6 +57,7 @@ export async function loadBuilderInput(deps: CaddyDeps): Promise<BuilderInput> {
       pollingInterval: row.pollingInterval ?? plugin?.defaults.pollingInterval ?? 5,
       ...(row.settings.caddyMode ? { caddyMode: row.settings.caddyMode } : {}),
       ...(config.dnsResolvers ? { resolvers: config.dnsResolvers } : {}),
+      ...(row.useMultiCredentials ? { credentialSets: await credentialSets(deps, row) } : {}),
     });
   }
   const sites = (await deps.sites.list()).map((s) => ({ id: s.id, domainNames: s.domainNames, providerId: s.dnsProviderId, enabled: s.enabled }));
@@ -73,11 +90,13 @@ export async function previewPolicies(deps: CaddyDeps): Promise<BuildResult> {
   const secrets = new Set<string>([input.settings.internalToken]);
   for (const p of input.providers) {
     const fields = deps.registry.fields(p.type);
-    for (const f of fields) {
-      if (!f.secret) continue;
-      const v = p.credentials?.[f.name];
-      for (const s of typeof v === 'string' ? [v] : v && typeof v === 'object' ? Object.values(v) : []) {
-        if (typeof s === 'string' && s !== '') secrets.add(s);
+    for (const creds of [p.credentials, ...(p.credentialSets ?? []).map((c) => c.credentials)]) {
+      for (const f of fields) {
+        if (!f.secret) continue;
+        const v = creds?.[f.name];
+        for (const s of typeof v === 'string' ? [v] : v && typeof v === 'object' ? Object.values(v) : []) {
+          if (typeof s === 'string' && s !== '') secrets.add(s);
+        }
       }
     }
   }

@@ -120,7 +120,7 @@ export class PropagationChecker {
    * place, the background checker keeps watching it, and the client may retry or go ahead.
    */
   async waitForPropagation(row: ChallengeRow, provider: DnsProviderRow): Promise<ChallengeRow> {
-    const { propagationTimeoutS: timeoutS, pollingIntervalS } = await this.timing(provider);
+    const { propagationTimeoutS: timeoutS, pollingIntervalS } = await this.timing(provider, row);
     const deadline = Date.now() + timeoutS * 1000;
     const intervalMs = pollingIntervalS * 1000;
     let last: PropagationResult | undefined;
@@ -154,9 +154,10 @@ export class PropagationChecker {
     });
   }
 
-  private async timing(provider: DnsProviderRow): Promise<ChallengeTiming> {
-    const runtime = await this.providers.runtime(provider);
-    return timingOf(runtime.plugin, provider, runtime.credentials, 0);
+  /** The timing of the credential the challenge was created with (a zone-specific one has its own timeouts). */
+  private async timing(provider: DnsProviderRow, row: ChallengeRow): Promise<ChallengeTiming> {
+    const runtime = await this.providers.runtimeOf(provider, row.credentialId);
+    return timingOf(runtime.plugin, runtime.timeouts ?? provider, runtime.credentials, 0);
   }
 
   /**
@@ -173,7 +174,7 @@ export class PropagationChecker {
     let intervalS = 5;
     try {
       const provider = await this.providers.get(row.providerId);
-      intervalS = (await this.timing(provider)).pollingIntervalS;
+      intervalS = (await this.timing(provider, row)).pollingIntervalS;
       const result = await this.check(row, this.opts.checkTimeoutMs ?? 10_000);
       if (result.visible) {
         if (await this.markVerifying(row, provider.name)) return 'verified';

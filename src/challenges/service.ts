@@ -80,7 +80,8 @@ export class ChallengeService {
     const value = checkTxtValue(req.value);
     const provider = await this.providers.get(req.providerId);
     if (!provider.enabled) throw new AppError('PROVIDER_DISABLED', `provider ${provider.name} is disabled`);
-    const runtime = await this.providers.runtime(provider);
+    // With zone-specific credentials, the row chosen for this name (or NO_MATCHING_CREDENTIAL before anything is written).
+    const runtime = await this.providers.runtimeFor(provider, domainOf(fqdn));
     const { plugin } = runtime;
     if (!plugin.present) throw new AppError('PROVIDER_NOT_AUTOMATED', `provider type ${provider.providerType} is solved by Caddy itself, not through the daemon`);
     const client = req.client ?? 'internal';
@@ -98,14 +99,16 @@ export class ChallengeService {
         this.outcome('present', existing, provider.name, client, performance.now(), 'existing');
         return { row: existing, created: false };
       }
-      const { lifetimeMs } = timingOf(plugin, provider, runtime.credentials, this.graceMs);
+      const { lifetimeMs } = timingOf(plugin, runtime.timeouts ?? provider, runtime.credentials, this.graceMs);
       // 'unknown' from the start: if this process dies while present is in flight, the far side may have
       // written the record, and the janitor must delete it when it fails the interrupted row.
       const row =
         existing ??
         (await this.db
           .insert(challenges)
-          .values({ providerId: provider.id, fqdn, zone, value, status: 'CREATED', recordState: 'unknown', expiresAt: new Date(Date.now() + lifetimeMs) })
+          .values({
+            providerId: provider.id, credentialId: runtime.credentialId ?? null, fqdn, zone, value, status: 'CREATED', recordState: 'unknown', expiresAt: new Date(Date.now() + lifetimeMs),
+          })
           .returning())[0]!;
       if (!existing) this.counted('CREATED', provider.name);
       const ttl = provider.settings.ttl ?? plugin.defaults.ttl;
@@ -215,7 +218,8 @@ export class ChallengeService {
       const mayExist = fresh.recordState === 'present' || fresh.recordState === 'unknown';
       if (mayExist) {
         try {
-          const runtime = await this.providers.runtime(provider);
+          // The credential present used, even if the credential table changed since.
+          const runtime = await this.providers.runtimeOf(provider, fresh.credentialId);
           await this.registry.cleanup(runtime, {
             challengeId: fresh.id, fqdn: fresh.fqdn, domain: domainOf(fresh.fqdn), value: fresh.value,
             ttl: provider.settings.ttl ?? runtime.plugin.defaults.ttl, recordId: fresh.pluginRecordId, ...(fresh.zone ? { zone: fresh.zone } : {}),
@@ -270,7 +274,7 @@ export function finishedStatus(status: ChallengeStatus): ChallengeStatus {
 
 export function challengeView(row: ChallengeRow): Record<string, unknown> {
   return {
-    id: row.id, provider_id: row.providerId, fqdn: row.fqdn, zone: row.zone, value: row.value, status: row.status,
+    id: row.id, provider_id: row.providerId, credential_id: row.credentialId, fqdn: row.fqdn, zone: row.zone, value: row.value, status: row.status,
     record_state: row.recordState, attempts: row.attempts, cleanup_attempts: row.cleanupAttempts, error: row.error,
     created_at: row.createdAt.toISOString(), updated_at: row.updatedAt.toISOString(), expires_at: row.expiresAt.toISOString(),
     verified_at: row.verifiedAt?.toISOString() ?? null, completed_at: row.completedAt?.toISOString() ?? null,

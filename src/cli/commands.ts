@@ -90,6 +90,9 @@ async function providerId(ctx: Ctx, ref: string): Promise<string> {
 const providerRows = (ps: Obj[]): Cell[][] => ps.map((p) => [p.id, p.name, p.provider_type, p.enabled, p.is_default] as Cell[]);
 const PROVIDER_HEADERS = ['ID', 'NAME', 'TYPE', 'ENABLED', 'DEFAULT'];
 
+const credentialRows = (cs: Obj[]): Cell[][] => cs.map((c) => [c.id, c.label, (c.zone_filter as string) || '(catch-all)', c.enabled, c.success_count, c.failure_count] as Cell[]);
+const CREDENTIAL_HEADERS = ['ID', 'LABEL', 'ZONES', 'ENABLED', 'SUCCESSES', 'FAILURES'];
+
 const challengeRows = (cs: Obj[]): Cell[][] => cs.map((c) => [c.id, c.status, c.provider_name, c.fqdn, c.created_at, c.time_remaining_seconds] as Cell[]);
 
 export const COMMANDS: Record<string, Command> = {
@@ -145,6 +148,46 @@ export const COMMANDS: Record<string, Command> = {
       const id = await providerId(ctx, ctx.args[0]!);
       const { body } = await ctx.client.request('DELETE', `/dns-providers/${seg(id)}${ctx.flags.force ? '?force=true' : ''}`);
       return print(ctx, body, ['DELETED', 'RECORDS POSSIBLY LEFT'], [[id, ((body.records_possibly_left as unknown[]) ?? []).length]]);
+    },
+  },
+  'credentials list': {
+    summary: "list a provider's zone-specific credentials (secrets stay masked)",
+    usage: 'credentials list PROVIDER',
+    options: {},
+    args: 1,
+    async run(ctx) {
+      const id = await providerId(ctx, ctx.args[0]!);
+      const { body } = await ctx.client.request('GET', `/dns-providers/${seg(id)}/credentials`);
+      const cs = (body.credentials as Obj[]) ?? [];
+      return print(ctx, cs, CREDENTIAL_HEADERS, credentialRows(cs));
+    },
+  },
+  'credentials add': {
+    summary: 'add a zone-specific credential (--switch: first turn the provider to zone-specific credentials)',
+    usage: 'credentials add PROVIDER --label LABEL [--zones ZONE[,*.ZONE...]] [--credentials JSON | --credentials-file FILE|-] [--set KEY=VALUE ...] [--disabled] [--switch]',
+    options: { label: { type: 'string' }, zones: { type: 'string' }, credentials: { type: 'string' }, 'credentials-file': { type: 'string' }, set: { type: 'string', multiple: true }, disabled: { type: 'boolean' }, switch: { type: 'boolean' } },
+    args: 1,
+    async run(ctx) {
+      const label = str(ctx.flags, 'label');
+      if (!label) throw usage('credentials add needs --label');
+      const creds = credentialsFrom(ctx.flags);
+      const id = await providerId(ctx, ctx.args[0]!);
+      if (ctx.flags.switch) await ctx.client.request('PUT', `/dns-providers/${seg(id)}`, { use_multi_credentials: true });
+      const body = { label, zone_filter: str(ctx.flags, 'zones') ?? '', credentials: creds, enabled: !ctx.flags.disabled };
+      const reply = await ctx.client.request('POST', `/dns-providers/${seg(id)}/credentials`, body);
+      const c = reply.body.credential as Obj;
+      return print(ctx, c, CREDENTIAL_HEADERS, credentialRows([c]));
+    },
+  },
+  'credentials rm': {
+    summary: 'delete a zone-specific credential',
+    usage: 'credentials rm PROVIDER CRED_ID',
+    options: {},
+    args: 2,
+    async run(ctx) {
+      const id = await providerId(ctx, ctx.args[0]!);
+      const { body } = await ctx.client.request('DELETE', `/dns-providers/${seg(id)}/credentials/${seg(ctx.args[1]!)}`);
+      return print(ctx, body, ['DELETED'], [[ctx.args[1]]]);
     },
   },
   types: {

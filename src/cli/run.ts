@@ -26,8 +26,6 @@ export function helpText(): string {
 Commands:
 ${Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`).join('\n')}
 
-  (credentials list|add|rm arrive with zone-specific credentials; not in this version.)
-
 Options for every command:
   --url URL         the daemon (else DNS01_URL, else http://127.0.0.1:8053)
   --token TOKEN     admin token (else DNS01_ADMIN_TOKEN, else <data dir>/admin-token);

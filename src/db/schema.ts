@@ -49,6 +49,8 @@ export const dnsProviders = pgTable(
     keyVersion: text('key_version').notNull(),
     enabled: boolean('enabled').notNull().default(true),
     isDefault: boolean('is_default').notNull().default(false),
+    /** Seed 003 section 2: challenges use the zone-specific rows of dns_provider_credentials instead of this row's credentials. */
+    useMultiCredentials: boolean('use_multi_credentials').notNull().default(false),
     propagationTimeout: integer('propagation_timeout'),
     pollingInterval: integer('polling_interval'),
     settings: jsonb('settings').$type<ProviderSettings>().notNull().default({}),
@@ -67,6 +69,34 @@ export const dnsProviders = pgTable(
   ],
 );
 
+/**
+ * Zone-specific credentials of a provider (seed 003 section 2): the row whose zone_filter fits a name best answers
+ * for it. The secret column is sealed exactly like dns_providers' (same keyring, the row's own id as AAD).
+ */
+export const dnsProviderCredentials = pgTable(
+  'dns_provider_credentials',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    providerId: uuid('dns_provider_id').notNull().references(() => dnsProviders.id, { onDelete: 'cascade' }),
+    label: text('label').notNull(),
+    /** Normalised comma list of exact zones and `*.zone` wildcards; '' is the catch-all. */
+    zoneFilter: text('zone_filter').notNull().default(''),
+    /** AES-256-GCM ciphertext (see crypto/keyring.ts); never plain text. */
+    credentialsEncrypted: text('credentials_encrypted').notNull(),
+    keyVersion: text('key_version').notNull(),
+    enabled: boolean('enabled').notNull().default(true),
+    propagationTimeout: integer('propagation_timeout').notNull().default(120),
+    pollingInterval: integer('polling_interval').notNull().default(5),
+    successCount: integer('success_count').notNull().default(0),
+    failureCount: integer('failure_count').notNull().default(0),
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+    lastError: text('last_error'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('dns_provider_credentials_provider_idx').on(t.providerId, t.createdAt)],
+);
+
 export const sites = pgTable('sites', {
   id: uuid('id').primaryKey().defaultRandom(),
   domainNames: jsonb('domain_names').$type<string[]>().notNull(),
@@ -81,6 +111,8 @@ export const challenges = pgTable(
   {
     id: uuid('id').primaryKey().defaultRandom(),
     providerId: uuid('provider_id').notNull().references(() => dnsProviders.id, { onDelete: 'cascade' }),
+    /** The zone-specific credential present used (null: the provider's own); cleanup uses the same one. */
+    credentialId: uuid('credential_id').references(() => dnsProviderCredentials.id, { onDelete: 'set null' }),
     fqdn: text('fqdn').notNull(),
     zone: text('zone'),
     value: text('value').notNull(),
@@ -159,6 +191,7 @@ export const acmeDnsRegistrations = pgTable(
 );
 
 export type DnsProviderRow = typeof dnsProviders.$inferSelect;
+export type ProviderCredentialRow = typeof dnsProviderCredentials.$inferSelect;
 export type ChallengeRow = typeof challenges.$inferSelect;
 export type SiteRow = typeof sites.$inferSelect;
 export type PluginRow = typeof plugins.$inferSelect;

@@ -69,6 +69,10 @@ export interface ProviderRuntime {
   credentials: unknown;
   settings: ProviderSettings;
   plugin: AnyProviderPlugin;
+  /** Set when the credentials are a zone-specific row's (dns_provider_credentials.id), not the provider's own. */
+  credentialId?: string;
+  /** That row's own timeouts (seconds), used instead of the provider's. */
+  timeouts?: { propagationTimeout: number; pollingInterval: number };
 }
 
 /** What the credential test endpoint answers: a type with nothing to test says so instead of ok. */
@@ -90,8 +94,8 @@ export interface RegistryDeps {
   log: Logger;
   settings: PluginSettings;
   guards: CallGuards;
-  /** Told of every finished plugin call (not of refusals by the guards): `error` is set for a failure. Must not block. */
-  onCall?: (providerId: string, error?: string) => void;
+  /** Told of every finished plugin call (not of refusals by the guards): `error` is set for a failure, `credentialId` for a zone-specific credential's call. Must not block. */
+  onCall?: (providerId: string, error?: string, credentialId?: string) => void;
 }
 
 /** What a reply may show of a failed call: the daemon's code and message (a loaded plugin's own words are log detail only). */
@@ -225,16 +229,16 @@ export class ProviderRegistry {
   }
 
   /** Reports the call's outcome to `onCall`; a call cut off by shutdown is not the provider's failure. */
-  private counted<T>(providerId: string, work: Promise<T>, failureOf: (result: T) => string | undefined): Promise<T> {
+  private counted<T>(p: ProviderRuntime, work: Promise<T>, failureOf: (result: T) => string | undefined): Promise<T> {
     const onCall = this.deps.onCall;
     if (!onCall) return work;
     return work.then(
       (result) => {
-        onCall(providerId, failureOf(result));
+        onCall(p.id, failureOf(result), p.credentialId);
         return result;
       },
       (err: unknown) => {
-        if (!this.shutdown.signal.aborted) onCall(providerId, describeFailure(err));
+        if (!this.shutdown.signal.aborted) onCall(p.id, describeFailure(err), p.credentialId);
         throw err;
       },
     );
@@ -251,7 +255,7 @@ export class ProviderRegistry {
     failureOf: (result: T) => string | undefined = () => undefined,
   ): Promise<T> {
     // Every line a plugin logs names the provider and the name it works on.
-    const log = this.deps.log.child({ provider: p.name, provider_id: p.id, provider_type: p.type, step, ...(fqdn ? { fqdn } : {}) });
+    const log = this.deps.log.child({ provider: p.name, provider_id: p.id, provider_type: p.type, step, ...(p.credentialId ? { credential_id: p.credentialId } : {}), ...(fqdn ? { fqdn } : {}) });
     const stop = this.shutdown.signal;
     const ctx = { log, settings: this.deps.settings, signal: signal ? AbortSignal.any([signal, stop]) : stop };
     const call = { providerId: p.id, providerName: p.name, settings: p.settings, plugin: p.plugin, step, limited, log, signal: ctx.signal, ...(fqdn ? { fqdn } : {}) };
@@ -262,7 +266,7 @@ export class ProviderRegistry {
     r.calls += 1;
     try {
       // A plugin that ignores its signal is abandoned, not awaited: shutdown must not wait on the far side.
-      return await this.deps.guards.run(call, () => (stop.aborted ? Promise.reject(stop.reason) : this.counted(p.id, abandonOnAbort(run(ctx), stop), failureOf)));
+      return await this.deps.guards.run(call, () => (stop.aborted ? Promise.reject(stop.reason) : this.counted(p, abandonOnAbort(run(ctx), stop), failureOf)));
     } finally {
       r.calls -= 1;
       if (r.calls === 0) {

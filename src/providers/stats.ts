@@ -1,8 +1,12 @@
-// Per-provider call statistics: counted in memory on the hot path, written to the row in one batch per interval.
+// Per-provider (and per zone-specific credential) call statistics: counted in memory on the hot path, written to the row in one batch per interval.
 import { eq, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Database } from '../db/client.js';
-import { dnsProviders, type DnsProviderRow } from '../db/schema.js';
+import { dnsProviderCredentials, dnsProviders, type DnsProviderRow } from '../db/schema.js';
+
+/** The tables whose rows carry success_count, failure_count, last_used_at and last_error. */
+export type StatsTable = typeof dnsProviders | typeof dnsProviderCredentials;
+type StatsRow = Pick<DnsProviderRow, 'id' | 'successCount' | 'failureCount' | 'lastUsedAt' | 'lastError'>;
 
 interface Tally {
   success: number;
@@ -32,6 +36,7 @@ export class ProviderStats {
     private readonly database: Database,
     private readonly log: Logger,
     private readonly intervalMs = 5000,
+    private readonly table: StatsTable = dnsProviders,
   ) {}
 
   /** One finished plugin call: `error` undefined for a success, else the failure as a reply may show it. */
@@ -48,7 +53,7 @@ export class ProviderStats {
   }
 
   /** The row's statistics with what this process has not written yet. */
-  view(row: DnsProviderRow): ProviderStatsView {
+  view(row: StatsRow): ProviderStatsView {
     const t = this.tallies.get(row.id);
     const lastUsed = t && (!row.lastUsedAt || t.lastUsedAt > row.lastUsedAt) ? t.lastUsedAt : row.lastUsedAt;
     return {
@@ -76,22 +81,24 @@ export class ProviderStats {
   private async writeAll(): Promise<void> {
     const batch = this.tallies;
     this.tallies = new Map();
+    // Both tables name these columns alike; typed as one so drizzle accepts the update.
+    const table = this.table as typeof dnsProviders;
     for (const [id, t] of batch) {
       try {
         await this.database.db
-          .update(dnsProviders)
+          .update(table)
           .set({
-            successCount: sql`${dnsProviders.successCount} + ${t.success}`,
-            failureCount: sql`${dnsProviders.failureCount} + ${t.failure}`,
-            lastUsedAt: sql`greatest(${dnsProviders.lastUsedAt}, ${t.lastUsedAt.toISOString()}::timestamptz)`,
+            successCount: sql`${table.successCount} + ${t.success}`,
+            failureCount: sql`${table.failureCount} + ${t.failure}`,
+            lastUsedAt: sql`greatest(${table.lastUsedAt}, ${t.lastUsedAt.toISOString()}::timestamptz)`,
             ...(t.lastError !== null ? { lastError: t.lastError } : {}),
           })
-          .where(eq(dnsProviders.id, id));
+          .where(eq(table.id, id));
       } catch (err) {
         // Kept, merged with calls counted meanwhile, for the next round.
         const now = this.tallies.get(id);
         this.tallies.set(id, now ? { success: now.success + t.success, failure: now.failure + t.failure, lastUsedAt: now.lastUsedAt, lastError: now.lastError ?? t.lastError } : t);
-        this.log.warn({ provider_id: id, err: (err as Error).message }, 'provider statistics not written; kept for the next round');
+        this.log.warn({ [this.table === dnsProviders ? 'provider_id' : 'credential_id']: id, err: (err as Error).message }, 'provider statistics not written; kept for the next round');
         this.timer ??= setTimeout(() => void this.flush(), this.intervalMs).unref();
       }
     }

@@ -3,13 +3,13 @@ import { randomUUID } from 'node:crypto';
 import { and, asc, eq, inArray, ne, or, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Database } from '../db/client.js';
-import { challenges, dnsProviders, sites, type DnsProviderRow, type ProviderSettings } from '../db/schema.js';
+import { challenges, dnsProviderCredentials, dnsProviders, sites, type DnsProviderRow, type ProviderSettings } from '../db/schema.js';
 import type { Keyring } from '../crypto/keyring.js';
 import { AppError } from '../errors.js';
+import type { CredentialStore } from './credentials.js';
+import { maskedView, unmask } from './mask.js';
 import type { ProviderRegistry, ProviderRuntime } from './registry.js';
 import type { ProviderStats } from './stats.js';
-
-export const MASK = '********';
 
 const settingsSchema = z
   .object({
@@ -32,6 +32,7 @@ const providerFields = {
   propagation_timeout: z.number().int().min(1).max(86_400).nullable(),
   polling_interval: z.number().int().min(1).max(3600).nullable(),
   settings: settingsSchema,
+  use_multi_credentials: z.boolean(),
 };
 
 export const providerInputSchema = z
@@ -43,6 +44,7 @@ export const providerInputSchema = z
     propagation_timeout: providerFields.propagation_timeout.optional(),
     polling_interval: providerFields.polling_interval.optional(),
     settings: providerFields.settings.default({}),
+    use_multi_credentials: providerFields.use_multi_credentials.default(false),
   })
   .strict();
 export type ProviderInput = z.infer<typeof providerInputSchema>;
@@ -75,7 +77,9 @@ export class ProviderStore {
     private readonly registry: ProviderRegistry,
     /** Call counts and the last error, with what is not written yet. */
     readonly stats: ProviderStats,
-    private readonly onChange: () => void = () => {},
+    private readonly onChange: () => void,
+    /** The zone-specific credentials of providers with use_multi_credentials. */
+    readonly credentials: CredentialStore,
   ) {}
 
   private get db() {
@@ -109,9 +113,10 @@ export class ProviderStore {
         .values({
           id, name: input.name, providerType: input.provider_type, credentialsEncrypted: sealed.ciphertext, keyVersion: sealed.keyVersion,
           enabled: input.enabled, isDefault: input.is_default, propagationTimeout: input.propagation_timeout ?? null,
-          pollingInterval: input.polling_interval ?? null, settings: toSettings(input.settings),
+          pollingInterval: input.polling_interval ?? null, settings: toSettings(input.settings), useMultiCredentials: input.use_multi_credentials,
         })
         .returning();
+      if (input.use_multi_credentials) await tx.insert(dnsProviderCredentials).values(this.credentials.catchAllFrom(created!, creds));
       return created!;
     }).catch((err) => rethrowConflict(err));
     this.onChange();
@@ -121,15 +126,21 @@ export class ProviderStore {
   async update(id: string, patch: z.infer<typeof providerPatchSchema>): Promise<DnsProviderRow> {
     const current = await this.get(id);
     const type = patch.provider_type ?? current.providerType;
+    const multi = patch.use_multi_credentials ?? current.useMultiCredentials;
+    const rows = current.useMultiCredentials ? (await this.credentials.list(current)).length : 0;
+    // Switching back would silently drop the zone rows' secrets: the operator deletes them first (docs/api.md).
+    if (!multi && rows > 0) throw new AppError('CONFLICT', `provider ${current.name} still has ${rows} zone-specific credential(s); delete them before turning use_multi_credentials off`, { details: { credentials: rows } });
+    if (type !== current.providerType && rows > 0) throw new AppError('CONFLICT', `provider ${current.name} has zone-specific credentials of type ${current.providerType}; delete them before changing its type`, { details: { credentials: rows } });
     let sealed: { ciphertext: string; keyVersion: string } | undefined;
+    let creds: unknown;
     if (patch.credentials !== undefined || type !== current.providerType) {
       const old = type === current.providerType ? this.decrypt(current) : {};
-      // A masked value sent back unchanged means "keep the stored secret".
-      const merged = Object.fromEntries(Object.entries(patch.credentials ?? old).map(([k, v]) => [k, v === MASK ? old[k] : v]));
-      const creds = await this.registry.parseCredentials(type, merged);
+      creds = await this.registry.parseCredentials(type, unmask(patch.credentials ?? old, old));
       sealed = this.keyring.seal(JSON.stringify(creds), id);
     }
     const row = await this.db.transaction(async (tx) => {
+      // Locked, so two concurrent switches cannot both add the catch-all row.
+      const [locked] = await tx.select({ multi: dnsProviders.useMultiCredentials }).from(dnsProviders).where(eq(dnsProviders.id, id)).for('update');
       if (patch.is_default) await tx.update(dnsProviders).set({ isDefault: false }).where(and(eq(dnsProviders.isDefault, true), ne(dnsProviders.id, id)));
       const [updated] = await tx
         .update(dnsProviders)
@@ -142,10 +153,13 @@ export class ProviderStore {
           ...(patch.propagation_timeout !== undefined ? { propagationTimeout: patch.propagation_timeout } : {}),
           ...(patch.polling_interval !== undefined ? { pollingInterval: patch.polling_interval } : {}),
           ...(patch.settings !== undefined ? { settings: toSettings(patch.settings) } : {}),
+          useMultiCredentials: multi,
           updatedAt: new Date(),
         })
         .where(eq(dnsProviders.id, id))
         .returning();
+      // Seed 003 section 2.5: switching on moves the provider's credentials into a catch-all row, so nothing changes for any name.
+      if (multi && locked && !locked.multi) await tx.insert(dnsProviderCredentials).values(this.credentials.catchAllFrom(updated!, creds ?? this.decrypt(current)));
       return updated!;
     }).catch((err) => rethrowConflict(err));
     this.registry.forget(id, current.name !== row.name ? current.name : undefined);
@@ -218,27 +232,26 @@ export class ProviderStore {
     return { id: row.id, name: row.name, type: row.providerType, credentials: parsed.data, settings: row.settings, plugin };
   }
 
+  /**
+   * The runtime that answers for a domain (`app.example.com` for `_acme-challenge.app.example.com`): the provider's own
+   * credentials, or with use_multi_credentials the zone-specific row chosen for it (NO_MATCHING_CREDENTIAL when none fits).
+   */
+  async runtimeFor(row: DnsProviderRow, domain: string): Promise<ProviderRuntime> {
+    return row.useMultiCredentials ? this.credentials.choose(row, domain) : this.runtime(row);
+  }
+
+  /** The runtime a challenge was created with: its recorded credential row (whatever changed since), else the provider's own. */
+  async runtimeOf(row: DnsProviderRow, credentialId: string | null): Promise<ProviderRuntime> {
+    return credentialId ? this.credentials.runtime(row, await this.credentials.get(row, credentialId)) : this.runtime(row);
+  }
+
   /** The API view: secret fields and anything the plugin does not describe are masked. */
   toPublic(row: DnsProviderRow): Record<string, unknown> {
-    let credentials: Record<string, unknown> = {};
-    let credentialsReadable = true;
-    try {
-      const plain = this.decrypt(row);
-      const specs = new Map(this.registry.fields(row.providerType).map((f) => [f.name, f]));
-      credentials = Object.fromEntries(
-        Object.entries(plain).map(([k, v]) => {
-          const spec = specs.get(k);
-          const clear = spec && !spec.secret;
-          return [k, clear ? v : MASK];
-        }),
-      );
-    } catch {
-      credentialsReadable = false;
-    }
     return {
       id: row.id, name: row.name, provider_type: row.providerType, enabled: row.enabled, is_default: row.isDefault,
       propagation_timeout: row.propagationTimeout, polling_interval: row.pollingInterval, settings: fromSettings(row.settings),
-      credentials, credentials_readable: credentialsReadable, key_version: row.keyVersion, ...this.stats.view(row),
+      use_multi_credentials: row.useMultiCredentials, ...maskedView(() => this.decrypt(row), this.registry.fields(row.providerType)),
+      key_version: row.keyVersion, ...this.stats.view(row),
       created_at: row.createdAt.toISOString(), updated_at: row.updatedAt.toISOString(),
     };
   }

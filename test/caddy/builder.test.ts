@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildCaddyConfigJson, buildTlsPolicies, goDuration } from '../../src/caddy/builder.js';
 import type { BuilderInput } from '../../src/caddy/types.js';
-import { TOKEN, input, provider, shuffle, site } from './fixtures.js';
+import { TOKEN, credential, input, provider, shuffle, site } from './fixtures.js';
 
 const GOLDEN_DIR = join(import.meta.dirname, 'golden');
 
@@ -121,6 +121,74 @@ describe('buildTlsPolicies', () => {
 
   it('formats durations as Go strings (a bare integer would be nanoseconds)', () => {
     expect([goDuration(120), goDuration(90), goDuration(7200), goDuration(45), goDuration(-1)]).toEqual(['2m', '90s', '2h', '45s', -1]);
+  });
+});
+
+describe('zone-specific credentials', () => {
+  const zoned = () =>
+    input(
+      [
+        provider('p-cf', 'cloudflare', { api_token: 'cf-own' }, {
+          credentialSets: [
+            credential('c-all', 1, '', { api_token: 'cf-catch-all' }),
+            credential('c-wild', 2, '*.example.com', { api_token: 'cf-wild' }, { propagationTimeout: 300 }),
+            credential('c-exact', 3, 'shop.example.com,example.org', { api_token: 'cf-exact' }),
+            credential('c-off', 4, 'off.example.com', { api_token: 'cf-off' }, { enabled: false }),
+            credential('c-unused', 5, 'unused.example.net', { api_token: 'cf-unused' }),
+          ],
+        }),
+        provider('p-hook', 'webhook', {}, { credentialSets: [credential('h-1', 1, 'a.example.test', {})] }),
+      ],
+      [
+        site('s1', 'p-cf', ['shop.example.com', 'www.example.com', '*.example.com', 'example.org', 'off.example.com', 'other.example.net']),
+        site('s2', 'p-hook', ['a.example.test', 'b.example.test']),
+      ],
+    );
+  const tokenOf = (p: { issuers: Record<string, unknown>[] }) => ((p.issuers[0]!.challenges as { dns: { provider: { api_token: string } } }).dns.provider.api_token);
+
+  it('a native type gets one policy per credential, with the names it is chosen for, oldest credential first; a proxied type keeps one', () => {
+    const r = buildTlsPolicies(zoned());
+    expect(r.policies.map((p) => [p['@id'], p.subjects, p['@id'].startsWith('dns01-proxy-p-cf') ? tokenOf(p) : null])).toEqual([
+      ['dns01-proxy-p-cf-c-all', ['other.example.net'], 'cf-catch-all'],
+      ['dns01-proxy-p-cf-c-wild', ['*.example.com', 'off.example.com', 'www.example.com'], 'cf-wild'],
+      ['dns01-proxy-p-cf-c-exact', ['example.org', 'shop.example.com'], 'cf-exact'],
+      // The daemon chooses per challenge, so Caddy sees the proxied provider once, all names included.
+      ['dns01-proxy-p-hook', ['a.example.test', 'b.example.test'], null],
+    ]);
+    // Each policy carries its credential's own propagation timeout.
+    const wild = r.policies[1]!.issuers[0]!.challenges as { dns: { propagation_timeout: string } };
+    expect(wild.dns.propagation_timeout).toBe('5m');
+    expect(r.skipped).toEqual([]);
+    expect(Object.keys(r.owners)).toEqual(r.policies.map((p) => p['@id']));
+  });
+
+  it('reports names no credential covers and credentials that give no module, without their secrets', () => {
+    const r = buildTlsPolicies(input(
+      [provider('p-cf', 'cloudflare', { api_token: 'cf-own' }, {
+        credentialSets: [credential('c-a', 1, 'a.example.com', { api_token: '' }), credential('c-b', 2, 'b.example.com', null)],
+      })],
+      [site('s1', 'p-cf', ['a.example.com', 'b.example.com', 'c.example.com'])],
+    ));
+    expect(r.policies).toEqual([]);
+    expect(r.skipped.map((s) => [s.name, s.reason])).toEqual([
+      ['cloudflare-p-cf', 'no_matching_credential'],
+      ['cloudflare-p-cf / label-c-a', 'credentials_invalid'],
+      ['cloudflare-p-cf / label-c-b', 'credentials_unreadable'],
+    ]);
+    expect(r.skipped[0]!.message).toContain('c.example.com');
+  });
+
+  it('same rows and sites in any order give byte-identical JSON', () => {
+    const base = zoned();
+    const expected = buildCaddyConfigJson(base);
+    for (let seed = 1; seed <= 25; seed++) {
+      const shuffled: BuilderInput = {
+        ...base,
+        providers: base.providers.map((p) => ({ ...p, credentialSets: shuffle(p.credentialSets ?? [], seed) })),
+        sites: shuffle(base.sites, seed).map((s) => ({ ...s, domainNames: shuffle(s.domainNames, seed * 3) })),
+      };
+      expect(buildCaddyConfigJson(shuffled)).toBe(expected);
+    }
   });
 });
 

@@ -10,7 +10,10 @@ import { buildTlsPolicies } from '../../src/caddy/builder.js';
 import { CaddySync } from '../../src/caddy/sync.js';
 import { makeLocalhostTls } from '../support/openssl.js';
 import { buildCaddyWithAcmeproxy, startCaddy, type RunningCaddy } from '../support/caddy.js';
-import { SETTINGS, TOKEN, input, provider, site } from './fixtures.js';
+import { z } from 'zod';
+import { builtin } from '../../src/providers/builtin.js';
+import type { ProviderPlugin } from '../../src/providers/plugin.js';
+import { PLUGINS, SETTINGS, TOKEN, credential, input, provider, site } from './fixtures.js';
 import { OPERATOR_POLICY, caddyGet, operatorConfig, recordingLog } from './helpers.js';
 
 let binary: string;
@@ -93,5 +96,42 @@ describe('Caddy 2.6.2 with upstream dns.providers.acmeproxy (caddy-dns/acmeproxy
     expect((err as Error).message).toMatch(/unknown module: dns\.providers\.cloudflare/);
     expect((err as Error).message).not.toContain('cf-secret-token-value');
     expect(await client.readOwnedPolicies()).toEqual(good);
+  });
+
+  it('loads the per-credential policies of a Caddy-native type with zone-specific credentials, each provisioning its own credential', async () => {
+    // A native type (its own Caddy module, no present) whose module this Caddy has: acmeproxy, configured from the credential.
+    const zonedNative: ProviderPlugin<{ endpoint: string; username: string; password: string }> = {
+      metadata: builtin('zoned-native', 'Zoned native', 'stand-in for a Caddy-native type'),
+      credentials: z.object({ endpoint: z.string(), username: z.string(), password: z.string().meta({ secret: true }) }).strict(),
+      defaults: { propagationTimeout: 120, pollingInterval: 5, ttl: 60 },
+      caddyConfig: (c) => ({ name: 'acmeproxy', endpoint: c.endpoint, username: c.username, password: c.password }),
+    };
+    const creds = (user: string) => ({ endpoint: `http://127.0.0.1:9/${user}`, username: user, password: `secret-of-${user}` });
+    const base = input(
+      [provider('p-zoned', 'zoned-native', creds('own'), {
+        credentialSets: [
+          credential('c-all', 1, '', creds('catch-all')),
+          credential('c-wild', 2, '*.zone-a.test', creds('zone-a'), { propagationTimeout: 300 }),
+          credential('c-exact', 3, 'exact.zone-b.test', creds('zone-b')),
+        ],
+      })],
+      [site('s1', 'p-zoned', ['zone-a.test', '*.zone-a.test', 'exact.zone-b.test', 'other.test'])],
+      { acmeCa: 'https://127.0.0.1:14000/dir', acmeTrustedRootsPemFiles: [caPem] },
+    );
+    const { policies, skipped } = buildTlsPolicies({ ...base, plugins: { ...PLUGINS, 'zoned-native': zonedNative } });
+    expect(skipped).toEqual([]);
+    expect(policies.map((p) => [p['@id'], p.subjects])).toEqual([
+      ['dns01-proxy-p-zoned-c-all', ['other.test']],
+      ['dns01-proxy-p-zoned-c-wild', ['*.zone-a.test', 'zone-a.test']],
+      ['dns01-proxy-p-zoned-c-exact', ['exact.zone-b.test']],
+    ]);
+    const client = new CaddyAdminClient(caddy.adminUrl, { timeoutMs: 10_000 });
+    await client.replaceOwnedPolicies(policies);
+    expect(await client.readOwnedPolicies()).toEqual(policies);
+    // Caddy provisioned each policy's module with that policy's own credential.
+    for (const user of ['catch-all', 'zone-a', 'zone-b']) {
+      await expect.poll(() => caddy.output()).toContain(`Provisioning with username: [${user}] to endpoint [http://127.0.0.1:9/${user}]`);
+    }
+    expect(caddy.output()).not.toContain('username: [own]');
   });
 });

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { builtin } from '../../src/providers/builtin.js';
 import type { AnyProviderPlugin, ProviderPlugin } from '../../src/providers/plugin.js';
-import type { BuilderInput, BuilderProvider, BuilderSettings, BuilderSite } from '../../src/caddy/types.js';
+import type { BuilderCredential, BuilderInput, BuilderProvider, BuilderSettings, BuilderSite } from '../../src/caddy/types.js';
 import { cloudflare } from '../../src/providers/cloudflare/index.js';
 import { route53 } from '../../src/providers/route53/index.js';
 import { digitalocean } from '../../src/providers/digitalocean/index.js';
@@ -54,6 +54,11 @@ export const SETTINGS: BuilderSettings = {
 
 export function provider(id: string, type: string, credentials: Record<string, unknown> | null, extra: Partial<BuilderProvider> = {}): BuilderProvider {
   return { id, name: `${type}-${id}`, type, enabled: true, credentials, propagationTimeout: 120, pollingInterval: 2, ...extra };
+}
+
+/** A zone-specific credential row; `n` orders them by age (created_at). */
+export function credential(id: string, n: number, zoneFilter: string, credentials: Record<string, unknown> | null, extra: Partial<BuilderCredential> = {}): BuilderCredential {
+  return { id, label: `label-${id}`, zoneFilter, enabled: true, createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString(), credentials, propagationTimeout: 120, ...extra };
 }
 
 export function site(id: string, providerId: string, domainNames: string[], enabled = true): BuilderSite {

@@ -62,7 +62,8 @@ describe('dns01-proxy CLI (built, as a child process)', () => {
     const help = await cli(['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('challenges list');
-    expect(help.stdout).toContain('credentials list|add|rm arrive with zone-specific credentials');
+    expect(help.stdout).toMatch(/^  credentials add\s+add a zone-specific credential/m);
+    expect(help.stdout).not.toContain('not in this version');
     expect((await cli(['challenges', 'show', '--help'])).stdout).toContain('Usage: dns01-proxy challenges show ID');
     for (const args of [['frobnicate'], ['providers', 'list', '--bogus'], ['challenges', 'show'], ['providers', 'add', '--name', 'x'], ['providers', 'list', '--timeout', 'soon']]) {
       const r = await as(args);
@@ -99,6 +100,40 @@ describe('dns01-proxy CLI (built, as a child process)', () => {
     const gone = await as(['providers', 'rm', 'cli-cf']);
     expect(gone.code).toBe(1);
     expect(gone.stderr).toContain('no provider is named "cli-cf"');
+  });
+
+  it('credentials add/list/rm: zone-specific credentials of a provider named by name, secrets masked, bad zones refused', async () => {
+    const own = `cf-own-${randomBytes(8).toString('hex')}`;
+    const zoned = `cf-zoned-${randomBytes(8).toString('hex')}`;
+    await d.addProvider({ name: 'cli-zoned', provider_type: 'cloudflare', credentials: { api_token: own } });
+    // Not switched yet: the API's 409 says what to do, exit 1.
+    const early = await as(['credentials', 'add', 'cli-zoned', '--label', 'early', '--set', `api_token=${zoned}`]);
+    expect(early.code).toBe(1);
+    expect(early.stderr).toContain('use_multi_credentials');
+    const added = await ok(['credentials', 'add', 'cli-zoned', '--switch', '--label', 'Customer A', '--zones', 'a.cli.test,*.a.cli.test', '--set', `api_token=${zoned}`]);
+    expect(added.stdout).toMatch(/^ID\s+LABEL\s+ZONES\s+ENABLED\s+SUCCESSES\s+FAILURES\n[0-9a-f-]{36}\s+Customer A\s+a\.cli\.test,\*\.a\.cli\.test\s+true\s+0\s+0\n$/);
+    const listed = await jsonOf<{ id: string; label: string; zone_filter: string; credentials: Record<string, unknown> }[]>(['credentials', 'list', 'cli-zoned']);
+    // --switch moved the provider's own token into the catch-all row first.
+    expect(listed.map((c) => [c.label, c.zone_filter])).toEqual([['default', ''], ['Customer A', 'a.cli.test,*.a.cli.test']]);
+    expect(listed[1]!.credentials).toEqual({ api_token: '********' });
+    const table = (await ok(['credentials', 'list', 'cli-zoned'])).stdout;
+    expect(table).toMatch(/^\S+\s+default\s+\(catch-all\)\s+true/m);
+    expect(JSON.stringify(listed) + added.stdout + table).not.toContain(zoned);
+    expect(JSON.stringify(listed) + table).not.toContain(own);
+
+    const bad = await as(['credentials', 'add', 'cli-zoned', '--label', 'bad', '--zones', 'a.*.cli.test', '--set', `api_token=${zoned}`]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('VALIDATION_ERROR');
+    expect(bad.stderr).not.toContain(zoned);
+    expect(await jsonOf<unknown[]>(['credentials', 'list', 'cli-zoned'])).toHaveLength(2);
+    expect((await as(['credentials', 'add', 'cli-zoned', '--zones', 'x.cli.test'])).code).toBe(2);
+    expect((await as(['credentials', 'rm', 'cli-zoned'])).code).toBe(2);
+
+    expect((await ok(['credentials', 'rm', 'cli-zoned', listed[1]!.id])).stdout).toMatch(/^DELETED\n/);
+    const gone = await as(['credentials', 'rm', 'cli-zoned', listed[1]!.id]);
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toContain('CREDENTIAL_NOT_FOUND');
+    expect((await jsonOf<{ label: string }[]>(['credentials', 'list', 'cli-zoned'])).map((c) => c.label)).toEqual(['default']);
   });
 
   it('types: TYPE/NAME/CATEGORY columns, or the list as JSON', async () => {

@@ -1,0 +1,42 @@
+// Admin API for a provider's zone-specific credentials (seed 003 section 2.3); secrets only ever leave masked.
+import { Hono } from 'hono';
+import type { ProviderRegistry } from '../../providers/registry.js';
+import type { ProviderStore } from '../../providers/store.js';
+import { credentialInputSchema, credentialPatchSchema } from '../../providers/credentials.js';
+import { readBody } from '../body.js';
+
+export function credentialRoutes(store: ProviderStore, registry: ProviderRegistry): Hono {
+  const app = new Hono();
+  const creds = store.credentials;
+  const base = '/dns-providers/:id/credentials';
+
+  app.get(base, async (c) => {
+    const provider = await store.get(c.req.param('id'));
+    return c.json({ success: true, credentials: (await creds.list(provider)).map((r) => creds.toPublic(provider, r)) });
+  });
+  app.post(base, async (c) => {
+    const provider = await store.get(c.req.param('id'));
+    const row = await creds.create(provider, await readBody(c, credentialInputSchema));
+    return c.json({ success: true, credential: creds.toPublic(provider, row) }, 201);
+  });
+  app.get(`${base}/:credId`, async (c) => {
+    const provider = await store.get(c.req.param('id'));
+    return c.json({ success: true, credential: creds.toPublic(provider, await creds.get(provider, c.req.param('credId'))) });
+  });
+  app.put(`${base}/:credId`, async (c) => {
+    const provider = await store.get(c.req.param('id'));
+    const row = await creds.update(provider, c.req.param('credId'), await readBody(c, credentialPatchSchema));
+    return c.json({ success: true, credential: creds.toPublic(provider, row) });
+  });
+  app.delete(`${base}/:credId`, async (c) => {
+    const provider = await store.get(c.req.param('id'));
+    await creds.remove(provider, c.req.param('credId'));
+    return c.json({ success: true, status: 'deleted' });
+  });
+  app.post(`${base}/:credId/test`, async (c) => {
+    const provider = await store.get(c.req.param('id'));
+    const result = await registry.test(creds.runtime(provider, await creds.get(provider, c.req.param('credId'))));
+    return c.json({ success: true, result });
+  });
+  return app;
+}

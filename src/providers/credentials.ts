@@ -1,0 +1,164 @@
+// Zone-specific credentials of a provider (seed 003 section 2): rows sealed like the provider's own, their choice for a name, and their runtimes.
+import { randomUUID } from 'node:crypto';
+import { and, asc, eq, inArray, or, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Database } from '../db/client.js';
+import { challenges, dnsProviderCredentials, type DnsProviderRow, type ProviderCredentialRow } from '../db/schema.js';
+import type { Keyring } from '../crypto/keyring.js';
+import { AppError } from '../errors.js';
+import { maskedView, unmask } from './mask.js';
+import type { ProviderRegistry, ProviderRuntime } from './registry.js';
+import type { ProviderStats } from './stats.js';
+import { chooseCredential, parseZoneFilter } from './zone-match.js';
+
+const fields = {
+  label: z.string().trim().min(1).max(100).regex(/^[^\p{Cc}]+$/u, 'no control characters'),
+  zone_filter: z.string().max(4000),
+  enabled: z.boolean(),
+  credentials: z.record(z.string(), z.unknown()),
+  propagation_timeout: z.number().int().min(1).max(86_400),
+  polling_interval: z.number().int().min(1).max(3600),
+};
+
+/** Seed 003 section 2.2's writable fields; the timeouts default to the seed's 120 s and 5 s. */
+export const credentialInputSchema = z
+  .object({
+    ...fields,
+    zone_filter: fields.zone_filter.default(''),
+    enabled: fields.enabled.default(true),
+    credentials: fields.credentials.default({}),
+    propagation_timeout: fields.propagation_timeout.default(120),
+    polling_interval: fields.polling_interval.default(5),
+  })
+  .strict();
+// No defaults: a field left out of a PUT keeps its stored value.
+export const credentialPatchSchema = z.object(fields).partial().strict();
+
+export class CredentialStore {
+  constructor(
+    private readonly database: Database,
+    private readonly keyring: Keyring,
+    private readonly registry: ProviderRegistry,
+    /** Call counts per credential row, written in batches like the providers'. */
+    readonly stats: ProviderStats,
+    private readonly onChange: () => void,
+  ) {}
+
+  private get db() {
+    return this.database.db;
+  }
+
+  /** Oldest first: the order ties are broken in (docs/api.md). */
+  async list(provider: DnsProviderRow): Promise<ProviderCredentialRow[]> {
+    return this.db.select().from(dnsProviderCredentials).where(eq(dnsProviderCredentials.providerId, provider.id))
+      .orderBy(asc(dnsProviderCredentials.createdAt), asc(dnsProviderCredentials.id));
+  }
+
+  async get(provider: DnsProviderRow, id: string): Promise<ProviderCredentialRow> {
+    const missing = () => new AppError('CREDENTIAL_NOT_FOUND', `provider ${provider.name} has no credential with that id`);
+    if (!z.uuid().safeParse(id).success) throw missing();
+    const [row] = await this.db.select().from(dnsProviderCredentials)
+      .where(and(eq(dnsProviderCredentials.id, id), eq(dnsProviderCredentials.providerId, provider.id)));
+    if (!row) throw missing();
+    return row;
+  }
+
+  async create(provider: DnsProviderRow, input: z.infer<typeof credentialInputSchema>): Promise<ProviderCredentialRow> {
+    if (!provider.useMultiCredentials) {
+      throw new AppError('CONFLICT', `provider ${provider.name} does not use zone-specific credentials; set use_multi_credentials: true first`);
+    }
+    const zoneFilter = parseZoneFilter(input.zone_filter);
+    const creds = await this.registry.parseCredentials(provider.providerType, input.credentials);
+    const id = randomUUID();
+    const sealed = this.keyring.seal(JSON.stringify(creds), id);
+    const [row] = await this.db.insert(dnsProviderCredentials).values({
+      id, providerId: provider.id, label: input.label, zoneFilter, credentialsEncrypted: sealed.ciphertext, keyVersion: sealed.keyVersion,
+      enabled: input.enabled, propagationTimeout: input.propagation_timeout, pollingInterval: input.polling_interval,
+    }).returning();
+    this.onChange();
+    return row!;
+  }
+
+  /** Every check runs before the one UPDATE: a refused PUT changes nothing. */
+  async update(provider: DnsProviderRow, id: string, patch: z.infer<typeof credentialPatchSchema>): Promise<ProviderCredentialRow> {
+    const current = await this.get(provider, id);
+    const zoneFilter = patch.zone_filter !== undefined ? parseZoneFilter(patch.zone_filter) : undefined;
+    let sealed: { ciphertext: string; keyVersion: string } | undefined;
+    if (patch.credentials !== undefined) {
+      const old = this.decrypt(current);
+      sealed = this.keyring.seal(JSON.stringify(await this.registry.parseCredentials(provider.providerType, unmask(patch.credentials, old))), id);
+    }
+    const [row] = await this.db.update(dnsProviderCredentials).set({
+      ...(patch.label !== undefined ? { label: patch.label } : {}),
+      ...(zoneFilter !== undefined ? { zoneFilter } : {}),
+      ...(sealed ? { credentialsEncrypted: sealed.ciphertext, keyVersion: sealed.keyVersion } : {}),
+      ...(patch.enabled !== undefined ? { enabled: patch.enabled } : {}),
+      ...(patch.propagation_timeout !== undefined ? { propagationTimeout: patch.propagation_timeout } : {}),
+      ...(patch.polling_interval !== undefined ? { pollingInterval: patch.polling_interval } : {}),
+      updatedAt: new Date(),
+    }).where(eq(dnsProviderCredentials.id, current.id)).returning();
+    this.onChange();
+    return row!;
+  }
+
+  /** Refused while a challenge made with this credential may still have a record: its cleanup needs it. */
+  async remove(provider: DnsProviderRow, id: string): Promise<void> {
+    const current = await this.get(provider, id);
+    const [busy] = await this.db.select({ n: sql<number>`count(*)::int` }).from(challenges).where(and(
+      eq(challenges.credentialId, current.id),
+      or(inArray(challenges.status, ['CREATED', 'PENDING', 'VERIFYING']), inArray(challenges.recordState, ['present', 'unknown'])),
+    ));
+    if ((busy?.n ?? 0) > 0) {
+      throw new AppError('CONFLICT', 'credential has challenges whose records may still exist; retry after they are cleaned up', { details: { challenges: busy!.n } });
+    }
+    await this.db.delete(dnsProviderCredentials).where(eq(dnsProviderCredentials.id, current.id));
+    this.onChange();
+  }
+
+  /** The catch-all row a provider's own credentials move into when it switches to zone-specific credentials. */
+  catchAllFrom(provider: DnsProviderRow, creds: unknown): typeof dnsProviderCredentials.$inferInsert {
+    const id = randomUUID();
+    const sealed = this.keyring.seal(JSON.stringify(creds), id);
+    const defaults = this.registry.plugin(provider.providerType).defaults;
+    return {
+      id, providerId: provider.id, label: 'default', zoneFilter: '', credentialsEncrypted: sealed.ciphertext, keyVersion: sealed.keyVersion,
+      propagationTimeout: provider.propagationTimeout ?? defaults.propagationTimeout, pollingInterval: provider.pollingInterval ?? defaults.pollingInterval,
+    };
+  }
+
+  /** The runtime for `domain`: exact zone, else deepest wildcard, else catch-all; disabled rows never answer. */
+  async choose(provider: DnsProviderRow, domain: string): Promise<ProviderRuntime> {
+    const row = chooseCredential(await this.list(provider), domain);
+    if (!row) {
+      throw new AppError('NO_MATCHING_CREDENTIAL', `no enabled credential of provider ${provider.name} covers ${domain}`, {
+        details: { name: domain, provider: provider.name, provider_id: provider.id },
+      });
+    }
+    return this.runtime(provider, row);
+  }
+
+  /** Decrypts and re-validates a row's credentials for a plugin call, under the provider's id (one rate limit and breaker). */
+  runtime(provider: DnsProviderRow, row: ProviderCredentialRow): ProviderRuntime {
+    const plugin = this.registry.plugin(provider.providerType);
+    const parsed = plugin.credentials.safeParse(this.decrypt(row));
+    if (!parsed.success) throw new AppError('CREDENTIALS_UNREADABLE', `stored credential ${row.label} of provider ${provider.name} no longer validates`);
+    return {
+      id: provider.id, name: provider.name, type: provider.providerType, credentials: parsed.data, settings: provider.settings, plugin,
+      credentialId: row.id, timeouts: { propagationTimeout: row.propagationTimeout, pollingInterval: row.pollingInterval },
+    };
+  }
+
+  decrypt(row: ProviderCredentialRow): Record<string, unknown> {
+    return JSON.parse(this.keyring.open({ ciphertext: row.credentialsEncrypted, keyVersion: row.keyVersion }, row.id)) as Record<string, unknown>;
+  }
+
+  /** The API view, masked as the provider's own credentials are. */
+  toPublic(provider: DnsProviderRow, row: ProviderCredentialRow): Record<string, unknown> {
+    return {
+      id: row.id, dns_provider_id: row.providerId, label: row.label, zone_filter: row.zoneFilter, enabled: row.enabled,
+      propagation_timeout: row.propagationTimeout, polling_interval: row.pollingInterval,
+      ...maskedView(() => this.decrypt(row), this.registry.fields(provider.providerType)),
+      key_version: row.keyVersion, ...this.stats.view(row), created_at: row.createdAt.toISOString(), updated_at: row.updatedAt.toISOString(),
+    };
+  }
+}
