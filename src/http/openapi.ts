@@ -70,7 +70,8 @@ const SECURITY: Record<AuthScheme, Record<string, string[]>[]> = {
 function tagOf(path: string): string {
   if (path.startsWith('/internal/')) return 'internal';
   if (path.startsWith('/acme-dns/')) return 'acme-dns';
-  if (path.startsWith('/api/v1/')) return path.split('/')[3]!.replace(/\.json$/, '');
+  // /api/v1/admin/plugins → plugins
+  if (path.startsWith('/api/v1/')) return path.split('/').slice(3).find((s) => s !== 'admin')!.replace(/\.json$/, '');
   return 'operations';
 }
 
