@@ -6,7 +6,7 @@ import type { ChallengeService } from '../../challenges/service.js';
 import { challengeView } from '../../challenges/service.js';
 import { challengeFqdnFor, normaliseChallengeFqdn, txtValueForKeyAuth } from '../../challenges/names.js';
 import { AppError, isAppError } from '../../errors.js';
-import { readBody, readJsonObject } from '../body.js';
+import { invalidBody, readBody, readJsonObject } from '../body.js';
 import { described } from '../openapi.js';
 
 export interface ProviderChooser {
@@ -42,11 +42,7 @@ function parseAcmeproxyBody(raw: Record<string, unknown>): { fqdn: string; value
   }
   const isRaw = body.keyAuth !== undefined || body.domain !== undefined;
   const parsed = (isRaw ? rawBodySchema : plainBodySchema).safeParse(body);
-  if (!parsed.success) {
-    throw new AppError('VALIDATION_ERROR', 'expected {"fqdn", "value"} or RAW {"domain", "token", "keyAuth"}', {
-      details: { fields: parsed.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message })) },
-    });
-  }
+  if (!parsed.success) throw invalidBody('expected {"fqdn", "value"} or RAW {"domain", "token", "keyAuth"}', parsed.error);
   if ('keyAuth' in parsed.data) {
     const { domain, token, keyAuth } = parsed.data;
     return { fqdn: challengeFqdnFor(domain), value: txtValueForKeyAuth(keyAuth), echo: { domain, token, keyAuth } };
