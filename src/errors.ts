@@ -44,7 +44,7 @@ export const errorBodySchema = z.object({
   error: z.object({
     code: z.enum(Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]]),
     message: z.string(),
-    details: z.record(z.string(), z.unknown()).optional().describe('what the code needs to be acted on, e.g. `fields` for VALIDATION_ERROR; never a secret'),
+    details: z.record(z.string(), z.unknown()).optional().describe('what acting on the code needs, e.g. `fields`; never a secret'),
   }),
 });
 

@@ -32,7 +32,8 @@ export async function readBody<T extends z.ZodType>(c: Context, schema: T): Prom
 
 /** VALIDATION_ERROR naming each bad field, never its value. */
 export function invalidBody(message: string, error: z.ZodError): AppError {
-  return new AppError('VALIDATION_ERROR', message, { details: { fields: error.issues.map((i) => ({ field: i.path.join('.'), message: i.message })) } });
+  const fields = error.issues.map((i) => ({ field: i.path.join('.'), message: i.message }));
+  return new AppError('VALIDATION_ERROR', message, { details: { fields } });
 }
 
 function tooLarge(): AppError {

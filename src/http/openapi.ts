@@ -81,10 +81,12 @@ function operationId(method: string, path: string): string {
 }
 
 function operation(method: string, path: string, doc: RouteDoc, authFor: (path: string) => AuthScheme): Record<string, unknown> {
-  const params: Record<string, unknown>[] = [...path.matchAll(/:(\w+)/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+  const params: Record<string, unknown>[] = [...path.matchAll(/:(\w+)/g)]
+    .map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
   for (const [name, field] of Object.entries(doc.query?.shape ?? {})) {
     const { description, ...schema } = jsonSchema(field as z.ZodType);
-    params.push({ name, in: 'query', required: !(field as z.ZodType).safeParse(undefined).success, schema, ...(description ? { description } : {}) });
+    const required = !(field as z.ZodType).safeParse(undefined).success;
+    params.push({ name, in: 'query', required, schema, ...(description ? { description } : {}) });
   }
   const errorName = doc.errorBody?.name ?? 'Error';
   const responses: Record<string, unknown> = {};
@@ -92,7 +94,10 @@ function operation(method: string, path: string, doc: RouteDoc, authFor: (path: 
     const { description, contentType } = typeof r === 'string' ? { description: r, contentType: 'application/json' } : r;
     responses[status] = { description, content: { [contentType]: {} } };
   }
-  responses.default = { description: 'an error; the codes are listed in docs/errors.md', content: { 'application/json': { schema: { $ref: `#/components/schemas/${errorName}` } } } };
+  responses.default = {
+    description: 'an error; the codes are listed in docs/errors.md',
+    content: { 'application/json': { schema: { $ref: `#/components/schemas/${errorName}` } } },
+  };
   return {
     operationId: operationId(method, path),
     summary: doc.summary,
@@ -134,7 +139,7 @@ export function openApiDocument(routes: readonly RegisteredRoute[], authFor: (pa
       schemas: Object.fromEntries(Object.entries(errorBodies).map(([name, schema]) => [name, jsonSchema(schema)])),
       securitySchemes: {
         internalBearer: { type: 'http', scheme: 'bearer', description: 'the internal token (DNS01_INTERNAL_TOKEN or data/internal-token)' },
-        internalBasic: { type: 'http', scheme: 'basic', description: 'the internal token as the password; the user name is ignored (acmeproxy clients)' },
+        internalBasic: { type: 'http', scheme: 'basic', description: 'the internal token as the password, any user name (acmeproxy clients)' },
         adminBearer: { type: 'http', scheme: 'bearer', description: 'the admin token (DNS01_ADMIN_TOKEN or data/admin-token)' },
         acmeDnsUser: { type: 'apiKey', in: 'header', name: 'X-Api-User', description: 'an acme-dns account\'s username' },
         acmeDnsKey: { type: 'apiKey', in: 'header', name: 'X-Api-Key', description: 'that account\'s password' },

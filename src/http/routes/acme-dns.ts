@@ -36,7 +36,10 @@ export function acmeDnsErrorBody(e: AppError): z.infer<typeof errorBody> {
 }
 
 // Keys match in any case, as Go's encoding/json does; an empty body is `{}`.
-const registerBody = z.object({ allowfrom: z.array(z.string()).nullable().optional().describe('CIDR ranges updates may come from'), provider: z.string().optional().describe('a provider id or name; default: the default provider') });
+const registerBody = z.object({
+  allowfrom: z.array(z.string()).nullable().optional().describe('CIDR ranges updates may come from'),
+  provider: z.string().optional().describe('a provider id or name; default: the default provider'),
+});
 const updateBody = z.object({ subdomain: z.string().describe('the account\'s subdomain'), txt: z.string().regex(/^[A-Za-z0-9_-]{43}$/) });
 const errors = { errorBody: { name: 'AcmeDnsError', schema: errorBody } };
 
@@ -71,8 +74,10 @@ export function acmeDnsRoutes(service: AcmeDnsService | null, adminToken: string
   };
 
   // Registration writes into an operator's zone, so unlike acme-dns it needs the admin token.
-  app.post('/register', described({ summary: 'Register an acme-dns account', body: registerBody, responses: { 201: '`{username, password, fulldomain, subdomain, allowfrom}`' }, auth: 'admin', ...errors }),
-    requireSecret(adminToken, { allowBasic: false, realm: 'dns01-proxy admin' }), async (c) => {
+  app.post('/register', described({
+    summary: 'Register an acme-dns account', body: registerBody,
+    responses: { 201: '`{username, password, fulldomain, subdomain, allowfrom}`' }, auth: 'admin', ...errors,
+  }), requireSecret(adminToken, { allowBasic: false, realm: 'dns01-proxy admin' }), async (c) => {
     const svc = configured();
     const body = registerBody.safeParse(await readGoJson(c));
     if (!body.success) throw new AcmeDnsError('malformed_json_payload', 'expected {"allowfrom": [CIDR, ...], "provider": "<id or name>"}, each optional');
@@ -82,7 +87,10 @@ export function acmeDnsRoutes(service: AcmeDnsService | null, adminToken: string
     return c.json({ username: row.username, password, fulldomain: svc.fulldomain(row), subdomain: row.subdomain, allowfrom: row.allowFrom }, 201);
   });
 
-  app.post('/update', described({ summary: 'Set an account\'s TXT value (the newest two are kept)', body: updateBody, responses: { 200: '`{txt}`' }, auth: 'acmeDnsAccount', ...errors }), async (c) => {
+  app.post('/update', described({
+    summary: 'Set an account\'s TXT value (the newest two are kept)', body: updateBody, responses: { 200: '`{txt}`' },
+    auth: 'acmeDnsAccount', ...errors,
+  }), async (c) => {
     const svc = configured();
     const forbidden = (reason: string) => {
       log.info({ reason, client: 'acme-dns' }, 'acme-dns update refused');

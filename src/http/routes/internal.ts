@@ -73,7 +73,10 @@ export function internalRoutes(service: ChallengeService, chooser: ProviderChoos
 
   app.post('/create', described({
     summary: 'Add a TXT value through a provider (the native API)', body: createSchema, query: waitQuery,
-    responses: { 201: 'created: `{success, challenge_id, status}`', 200: 'an identical challenge was already active, or `DNS_NOT_PROPAGATED` with `wait=propagated`' },
+    responses: {
+      201: 'created: `{success, challenge_id, status}`',
+      200: 'an identical challenge was already active, or `DNS_NOT_PROPAGATED` with `wait=propagated`',
+    },
   }), async (c) => {
     const body = await readBody(c, createSchema);
     // Unset means "as the provider's wait_for_propagation setting says".
@@ -83,7 +86,10 @@ export function internalRoutes(service: ChallengeService, chooser: ProviderChoos
     return c.json({ success: true, challenge_id: row.id, status: row.status }, created ? 201 : 200);
   });
 
-  const acmeproxy = { body: acmeproxyBodySchema, description: 'Keys match in any case. The provider is the one in the path, else the most specific site\'s, else the default.', responses: { 200: 'the request\'s own values, echoed' } };
+  const acmeproxy = {
+    body: acmeproxyBodySchema, responses: { 200: 'the request\'s own values, echoed' },
+    description: 'Keys match in any case. The provider is the one in the path, else the most specific site\'s, else the default.',
+  };
   const presentDoc = described({ ...acmeproxy, summary: 'acmeproxy / lego httpreq: add a TXT value', query: presentQuery });
   const cleanupDoc = described({ ...acmeproxy, summary: 'acmeproxy / lego httpreq: remove a TXT value' });
   const present = async (c: Context) => {
