@@ -110,7 +110,7 @@ function operation(method: string, path: string, doc: RouteDoc, authFor: (path: 
   };
 }
 
-/** The package's version, read once: package.json sits two levels above both src/http and dist/http. */
+/** The package's version: package.json sits two levels above both src/http and dist/http. */
 function packageVersion(): string {
   return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 }
