@@ -1,4 +1,5 @@
 // The one error type every layer throws, and the table of documented codes (docs/errors.md).
+import { z } from 'zod';
 
 export const ERROR_CODES = {
   CHALLENGE_NOT_FOUND: 404,
@@ -39,6 +40,16 @@ export const ERROR_CODES = {
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
+/** Every error reply's body (docs/api.md); the OpenAPI document's Error component. */
+export const errorBodySchema = z.object({
+  success: z.literal(false),
+  error: z.object({
+    code: z.enum(Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]]),
+    message: z.string(),
+    details: z.record(z.string(), z.unknown()).optional().describe('what acting on the code needs, e.g. `fields`; never a secret'),
+  }),
+});
+
 export interface AppErrorOptions {
   details?: Record<string, unknown>;
   /** Worth trying again later (network trouble, 5xx, timeouts), as opposed to bad input or bad credentials. */
@@ -74,7 +85,7 @@ export class AppError extends Error {
     this.logDetail = opts.logDetail;
   }
 
-  toBody(): { success: false; error: { code: ErrorCode; message: string; details?: Record<string, unknown> } } {
+  toBody(): z.infer<typeof errorBodySchema> {
     return {
       success: false,
       error: { code: this.code, message: this.message, ...(this.details ? { details: this.details } : {}) },

@@ -23,7 +23,18 @@ export interface ChallengeFilter {
   cursor?: { createdAt: string; id: string };
 }
 
-const QUERY_KEYS = ['status', 'provider', 'fqdn', 'created_after', 'created_before', 'limit', 'cursor'];
+const instantText = z.string().describe('an ISO 8601 date or date-time, e.g. 2026-01-31T12:00:00Z');
+/** The list's query parameters: the keys parseChallengeFilter accepts, and what the OpenAPI document shows. */
+export const challengeQuerySchema = z.object({
+  status: z.string().optional().describe(`a comma list of ${CHALLENGE_STATUSES.join(', ')} (any case)`),
+  provider: z.string().min(1).max(200).optional().describe('a provider id or name'),
+  fqdn: z.string().min(1).max(253).optional().describe('part of the challenge name, any case'),
+  created_after: instantText.optional(),
+  created_before: instantText.optional(),
+  limit: z.string().regex(/^\d+$/).optional().describe(`page size, 1 to ${MAX_PAGE}; default ${DEFAULT_PAGE}`),
+  cursor: z.string().optional().describe('`next_cursor` of the previous page'),
+});
+const QUERY_KEYS = Object.keys(challengeQuerySchema.shape);
 
 function invalid(field: string, message: string): AppError {
   return new AppError('VALIDATION_ERROR', `query parameter ${field}: ${message}`, { details: { fields: [{ field, message }] } });

@@ -8,6 +8,7 @@ import { AppError, isAppError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import { requireSecret } from './auth.js';
 import { MAX_BODY_BYTES } from './body.js';
+import { described, openApiDocument, type AuthScheme } from './openapi.js';
 import { opsRoutes, type OpsDeps } from './ops.js';
 import { acmeDnsErrorBody } from './routes/acme-dns.js';
 
@@ -32,6 +33,12 @@ function routeFamily(path: string): string {
   return ['/health', '/ready', '/metrics'].includes(path) ? path.slice(1) : 'other';
 }
 
+/** Who may call a path, as the `requireSecret` middleware below decides it; the OpenAPI document says the same. */
+function authFor(path: string): AuthScheme {
+  if (path.startsWith('/internal/')) return 'internal';
+  return path.startsWith('/api/v1/') ? 'admin' : 'none';
+}
+
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
 
@@ -42,6 +49,10 @@ export function createApp(deps: AppDeps): Hono {
   app.use('*', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => { throw new AppError('PAYLOAD_TOO_LARGE', `request body is larger than ${MAX_BODY_BYTES} bytes`); } }));
 
   app.route('/', opsRoutes(deps));
+  // Registered before the admin token check, which it answers ahead of: the API's shape is no secret (docs/api.md).
+  let document: Record<string, unknown> | undefined;
+  app.get('/api/v1/openapi.json', described({ summary: 'This API as an OpenAPI 3.1 document', responses: { 200: 'the document' }, auth: 'none' }),
+    (c) => c.json((document ??= openApiDocument(app.routes, authFor))));
   app.use('/internal/*', requireSecret(deps.internalToken, { allowBasic: true, realm: 'dns01-proxy' }));
   app.route('/internal/dns-challenge', deps.internal);
   app.use('/api/v1/*', requireSecret(deps.adminToken, { allowBasic: false, realm: 'dns01-proxy admin' }));

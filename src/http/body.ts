@@ -26,12 +26,14 @@ export async function readJsonObject(c: Context): Promise<Record<string, unknown
 export async function readBody<T extends z.ZodType>(c: Context, schema: T): Promise<z.infer<T>> {
   const raw = await readJsonObject(c);
   const parsed = schema.safeParse(raw);
-  if (!parsed.success) {
-    throw new AppError('VALIDATION_ERROR', 'request body is invalid', {
-      details: { fields: parsed.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message })) },
-    });
-  }
+  if (!parsed.success) throw invalidBody('request body is invalid', parsed.error);
   return parsed.data;
+}
+
+/** VALIDATION_ERROR naming each bad field, never its value. */
+export function invalidBody(message: string, error: z.ZodError): AppError {
+  const fields = error.issues.map((i) => ({ field: i.path.join('.'), message: i.message }));
+  return new AppError('VALIDATION_ERROR', message, { details: { fields } });
 }
 
 function tooLarge(): AppError {

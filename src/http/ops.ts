@@ -5,6 +5,7 @@ import type { Database } from '../db/client.js';
 import { migrationsApplied } from '../db/migrate.js';
 import { challenges, dnsProviders } from '../db/schema.js';
 import type { Metrics } from '../metrics.js';
+import { described } from './openapi.js';
 
 export interface OpsDeps {
   database: Database;
@@ -28,12 +29,18 @@ async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<
 export function opsRoutes(deps: OpsDeps): Hono {
   const app = new Hono();
 
-  app.get('/health', (c) => {
+  app.get('/health', described({
+    summary: 'Liveness: the process and its background loops',
+    responses: { 200: '`{"status": "ok"}`', 503: 'a background loop stopped ticking' },
+  }), (c) => {
     const ok = deps.loopsHealthy();
     return c.json({ status: ok ? 'ok' : 'unhealthy', ...(ok ? {} : { reason: 'background jobs stopped ticking' }) }, ok ? 200 : 503);
   });
 
-  app.get('/ready', async (c) => {
+  app.get('/ready', described({
+    summary: 'Readiness: database, migrations, Caddy sync, not draining',
+    responses: { 200: 'every check passed', 503: 'a check failed; `checks` says which' },
+  }), async (c) => {
     const checks: Record<string, { ok: boolean; [k: string]: unknown }> = {};
     try {
       await withTimeout(deps.database.db.execute(sql`select 1`), 2000, 'database ping');
@@ -48,7 +55,10 @@ export function opsRoutes(deps: OpsDeps): Hono {
     return c.json({ status: ok ? 'ready' : 'not_ready', checks }, ok ? 200 : 503);
   });
 
-  app.get('/metrics', async (c) => {
+  app.get('/metrics', described({
+    summary: 'Prometheus metrics',
+    responses: { 200: { description: 'the metrics in the Prometheus text format', contentType: 'text/plain' } },
+  }), async (c) => {
     // Challenge counts are read at scrape time so every replica reports the shared database's truth.
     try {
       const rows = await withTimeout(

@@ -105,6 +105,7 @@ describe('POST /acme-dns/register', () => {
     ['malformed JSON', undefined, { raw: '{"allowfrom": [' }, 400, 'malformed_json_payload'],
     ['a JSON array', undefined, { raw: '[]' }, 400, 'malformed_json_payload'],
     ['allowfrom not a list', { allowfrom: '10.0.0.0/8', provider: 'bind-acme-dns' }, {}, 400, 'malformed_json_payload'],
+    ['an allowfrom entry not a string', { allowfrom: [10], provider: 'bind-acme-dns' }, {}, 400, 'malformed_json_payload'],
     ['a bad CIDR', { allowfrom: ['10.0.0.0/8', '10.0.0.1'], provider: 'bind-acme-dns' }, {}, 400, 'invalid_allowfrom_cidr'],
     ['a prefix too long', { allowfrom: ['10.0.0.0/33'], provider: 'bind-acme-dns' }, {}, 400, 'invalid_allowfrom_cidr'],
     ['an unknown provider', { provider: "x'; drop table acme_dns_registrations; --" }, {}, 404, 'provider_not_found'],

@@ -87,6 +87,18 @@ describe('acmeproxy / httpreq endpoints', () => {
     expect(text).not.toContain('<b>');
   });
 
+  it('a body of neither form is 400 naming the key, and nothing is sent', async () => {
+    const before = hookA.calls.length;
+    for (const [body, field] of [[{ fqdn: '_acme-challenge.bad.example.com', value: 42 }, 'value'], [{ domain: 'bad.example.com', token: 7, keyAuth: 't.x' }, 'token']] as const) {
+      const res = await d.internal('/present', { body });
+      expect(res.status).toBe(400);
+      const json = (await res.json()) as { error: { code: string; details: { fields: { field: string }[] } } };
+      expect(json.error.code).toBe('VALIDATION_ERROR');
+      expect(json.error.details.fields.map((f) => f.field)).toEqual([field]);
+    }
+    expect(hookA.calls.length).toBe(before);
+  });
+
   it('cleanup of a value nobody presented is a 200 no-op', async () => {
     const before = hookA.calls.length;
     const res = await d.internal('/cleanup', { body: { fqdn: '_acme-challenge.never.example.com.', value: txtValue('never') } });

@@ -2,10 +2,12 @@
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono, type Context } from 'hono';
 import type { Logger } from 'pino';
+import { z } from 'zod';
 import type { AcmeDnsService } from '../../acme-dns/service.js';
 import { allowedFrom, parseAllowFrom } from '../../acme-dns/accounts.js';
 import { AppError, type ErrorCode } from '../../errors.js';
 import { requireSecret } from '../auth.js';
+import { described } from '../openapi.js';
 
 /**
  * The error strings this API answers with besides the lower-cased daemon codes (docs/errors.md lists both).
@@ -26,12 +28,20 @@ export class AcmeDnsError extends AppError {
   }
 }
 
+const errorBody = z.object({ error: z.string().describe(`one of ${Object.keys(ACME_DNS_ERRORS).join(', ')}, or a daemon code in lower case`) });
+
 /** The body acme-dns clients expect for any error on these routes: its own strings, else the daemon code lower-cased. */
-export function acmeDnsErrorBody(e: AppError): { error: string } {
+export function acmeDnsErrorBody(e: AppError): z.infer<typeof errorBody> {
   return { error: e instanceof AcmeDnsError ? e.reply : e.code.toLowerCase() };
 }
 
-const TXT = /^[A-Za-z0-9_-]{43}$/;
+// Keys match in any case, as Go's encoding/json does; an empty body is `{}`.
+const registerBody = z.object({
+  allowfrom: z.array(z.string()).nullable().optional().describe('CIDR ranges updates may come from'),
+  provider: z.string().optional().describe('a provider id or name; default: the default provider'),
+});
+const updateBody = z.object({ subdomain: z.string().describe('the account\'s subdomain'), txt: z.string().regex(/^[A-Za-z0-9_-]{43}$/) });
+const errors = { errorBody: { name: 'AcmeDnsError', schema: errorBody } };
 
 /** Go's encoding/json: an empty body is no input, `null` is an empty object, field names match case-insensitively. */
 async function readGoJson(c: Context): Promise<Record<string, unknown> | null> {
@@ -64,20 +74,23 @@ export function acmeDnsRoutes(service: AcmeDnsService | null, adminToken: string
   };
 
   // Registration writes into an operator's zone, so unlike acme-dns it needs the admin token.
-  app.post('/register', requireSecret(adminToken, { allowBasic: false, realm: 'dns01-proxy admin' }), async (c) => {
+  app.post('/register', described({
+    summary: 'Register an acme-dns account', body: registerBody,
+    responses: { 201: '`{username, password, fulldomain, subdomain, allowfrom}`' }, auth: 'admin', ...errors,
+  }), requireSecret(adminToken, { allowBasic: false, realm: 'dns01-proxy admin' }), async (c) => {
     const svc = configured();
-    const body = await readGoJson(c);
-    if (!body || (body.allowfrom !== undefined && body.allowfrom !== null && !Array.isArray(body.allowfrom))
-      || (body.provider !== undefined && typeof body.provider !== 'string')) {
-      throw new AcmeDnsError('malformed_json_payload', 'expected {"allowfrom": [CIDR, ...], "provider": "<id or name>"}, each optional');
-    }
-    const allowFrom = parseAllowFrom((body.allowfrom as unknown[] | null | undefined) ?? []);
+    const body = registerBody.safeParse(await readGoJson(c));
+    if (!body.success) throw new AcmeDnsError('malformed_json_payload', 'expected {"allowfrom": [CIDR, ...], "provider": "<id or name>"}, each optional');
+    const allowFrom = parseAllowFrom(body.data.allowfrom ?? []);
     if (!allowFrom) throw new AcmeDnsError('invalid_allowfrom_cidr', 'every allowfrom entry must be a CIDR range');
-    const { row, password } = await svc.register(body.provider as string | undefined, allowFrom);
+    const { row, password } = await svc.register(body.data.provider, allowFrom);
     return c.json({ username: row.username, password, fulldomain: svc.fulldomain(row), subdomain: row.subdomain, allowfrom: row.allowFrom }, 201);
   });
 
-  app.post('/update', async (c) => {
+  app.post('/update', described({
+    summary: 'Set an account\'s TXT value (the newest two are kept)', body: updateBody, responses: { 200: '`{txt}`' },
+    auth: 'acmeDnsAccount', ...errors,
+  }), async (c) => {
     const svc = configured();
     const forbidden = (reason: string) => {
       log.info({ reason, client: 'acme-dns' }, 'acme-dns update refused');
@@ -90,9 +103,10 @@ export function acmeDnsRoutes(service: AcmeDnsService | null, adminToken: string
     // subdomain is refused like bad credentials.
     const body = await readGoJson(c);
     if (!body || body.subdomain !== account.subdomain) throw forbidden('subdomain does not match the account');
-    if (typeof body.txt !== 'string' || !TXT.test(body.txt)) throw new AcmeDnsError('bad_txt', 'txt must be 43 characters of base64url');
-    await svc.update(account, body.txt);
-    return c.json({ txt: body.txt }, 200);
+    const txt = updateBody.shape.txt.safeParse(body.txt);
+    if (!txt.success) throw new AcmeDnsError('bad_txt', 'txt must be 43 characters of base64url');
+    await svc.update(account, txt.data);
+    return c.json({ txt: txt.data }, 200);
   });
   return app;
 }

@@ -3,16 +3,22 @@ import { Hono } from 'hono';
 import type { CaddySync } from '../../caddy/sync.js';
 import { caddyReadiness, previewPolicies, refusedView, type CaddyDeps } from '../../caddy/wiring.js';
 import { AppError } from '../../errors.js';
+import { described } from '../openapi.js';
 
 export function caddyRoutes(deps: CaddyDeps, sync: CaddySync | null): Hono {
   const app = new Hono();
-  app.get('/config', async (c) => {
+  app.get('/config', described({
+    summary: 'The TLS automation policies the sync would push', responses: { 200: '`{success, apps, skipped, conflicts, refused}`' },
+  }), async (c) => {
     const { policies, skipped, conflicts } = await previewPolicies(deps);
     // What Caddy refused on the last sync run ([] with sync off): those policies are in `policies` but not in Caddy.
     const refused = sync ? refusedView(sync.state()) : [];
     return c.json({ success: true, apps: { tls: { automation: { policies } } }, skipped, conflicts, refused });
   });
-  app.post('/sync', async (c) => {
+  app.post('/sync', described({
+    summary: 'Push the policies to Caddy now',
+    responses: { 200: 'pushed: `{success, sync}`', 502: 'Caddy refused or was unreachable: `{success: false, sync}`' },
+  }), async (c) => {
     if (!sync) throw new AppError('SERVICE_UNAVAILABLE', 'Caddy sync is off: set DNS01_CADDY_ADMIN_URL');
     // On demand, e.g. after Caddy gained a missing module: refused policies are offered again now.
     await sync.syncNow({ verify: true, retryRefused: true });

@@ -1,13 +1,18 @@
 // Admin API for challenges: a filtered, paged list (newest first) and one challenge with its last propagation check.
 import { Hono } from 'hono';
-import { parseChallengeFilter, type ChallengeListing } from '../../challenges/listing.js';
+import { challengeQuerySchema, parseChallengeFilter, type ChallengeListing } from '../../challenges/listing.js';
+import { described } from '../openapi.js';
 
 export function challengeRoutes(listing: ChallengeListing): Hono {
   const app = new Hono();
-  app.get('/', async (c) => {
+  app.get('/', described({
+    summary: 'Challenges, newest first, filtered and paged', query: challengeQuerySchema,
+    responses: { 200: '`{success, challenges, next_cursor}`' },
+  }), async (c) => {
     const page = await listing.list(parseChallengeFilter(c.req.query()));
     return c.json({ success: true, challenges: page.challenges, next_cursor: page.nextCursor });
   });
-  app.get('/:id', async (c) => c.json({ success: true, challenge: await listing.show(c.req.param('id')) }));
+  app.get('/:id', described({ summary: 'One challenge, its last propagation check and time left', responses: { 200: '`{success, challenge}`' } }),
+    async (c) => c.json({ success: true, challenge: await listing.show(c.req.param('id')) }));
   return app;
 }

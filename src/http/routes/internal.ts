@@ -6,7 +6,8 @@ import type { ChallengeService } from '../../challenges/service.js';
 import { challengeView } from '../../challenges/service.js';
 import { challengeFqdnFor, normaliseChallengeFqdn, txtValueForKeyAuth } from '../../challenges/names.js';
 import { AppError, isAppError } from '../../errors.js';
-import { readBody, readJsonObject } from '../body.js';
+import { invalidBody, readBody, readJsonObject } from '../body.js';
+import { described } from '../openapi.js';
 
 export interface ProviderChooser {
   /** Provider for a name when the client did not say: the most specific site covering it, else the default. */
@@ -21,19 +22,33 @@ const createSchema = z
     wait: z.enum(['propagated', 'none']).optional(),
   })
   .strict();
+const waitQuery = z.object({
+  wait: createSchema.shape.wait.describe('as `wait` in the body, which wins; unset: the provider\'s wait_for_propagation setting'),
+});
+const presentQuery = z.object({ wait: z.literal('propagated').optional().describe('reply only once every authoritative server serves the value') });
 
-/** acmeproxy and lego httpreq: keys case-insensitive; `{fqdn, value}` or RAW `{domain, token, keyAuth}`. */
+const plainBodySchema = z.object({ fqdn: z.string(), value: z.string() });
+const rawBodySchema = z.object({ domain: z.string(), token: z.string().optional(), keyAuth: z.string() });
+/** acmeproxy's `{fqdn, value}`, or lego httpreq's RAW `{domain, token, keyAuth}`; other keys are ignored. */
+const acmeproxyBodySchema = z.union([plainBodySchema, rawBodySchema]);
+const CANONICAL_KEYS: Record<string, string> = { fqdn: 'fqdn', value: 'value', domain: 'domain', token: 'token', keyauth: 'keyAuth' };
+
+/** acmeproxy and lego httpreq send keys in any case; RAW mode when `domain` or `keyAuth` is there. */
 function parseAcmeproxyBody(raw: Record<string, unknown>): { fqdn: string; value: string; echo: Record<string, unknown> } {
-  const body = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k.toLowerCase(), v]));
-  if (body.keyauth !== undefined || body.domain !== undefined) {
-    const fqdn = challengeFqdnFor(body.domain);
-    const value = txtValueForKeyAuth(body.keyauth);
-    return { fqdn, value, echo: { domain: body.domain, token: body.token, keyAuth: body.keyauth } };
+  const body: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(raw)) {
+    const key = CANONICAL_KEYS[k.toLowerCase()];
+    if (key) body[key] = v;
   }
-  if (typeof body.fqdn !== 'string' || typeof body.value !== 'string') {
-    throw new AppError('VALIDATION_ERROR', 'expected {"fqdn", "value"} or RAW {"domain", "token", "keyAuth"}');
+  const isRaw = body.keyAuth !== undefined || body.domain !== undefined;
+  const parsed = (isRaw ? rawBodySchema : plainBodySchema).safeParse(body);
+  if (!parsed.success) throw invalidBody('expected {"fqdn", "value"} or RAW {"domain", "token", "keyAuth"}', parsed.error);
+  if ('keyAuth' in parsed.data) {
+    const { domain, token, keyAuth } = parsed.data;
+    return { fqdn: challengeFqdnFor(domain), value: txtValueForKeyAuth(keyAuth), echo: { domain, token, keyAuth } };
   }
-  return { fqdn: body.fqdn, value: body.value, echo: { fqdn: body.fqdn, value: body.value } };
+  const { fqdn, value } = parsed.data;
+  return { fqdn, value, echo: { fqdn, value } };
 }
 
 /**
@@ -56,7 +71,13 @@ async function withPathProvider<T>(log: Logger, providerId: string | undefined, 
 export function internalRoutes(service: ChallengeService, chooser: ProviderChooser, log: Logger): Hono {
   const app = new Hono();
 
-  app.post('/create', async (c) => {
+  app.post('/create', described({
+    summary: 'Add a TXT value through a provider (the native API)', body: createSchema, query: waitQuery,
+    responses: {
+      201: 'created: `{success, challenge_id, status}`',
+      200: 'an identical challenge was already active, or `DNS_NOT_PROPAGATED` with `wait=propagated`',
+    },
+  }), async (c) => {
     const body = await readBody(c, createSchema);
     // Unset means "as the provider's wait_for_propagation setting says".
     const asked = body.wait ?? c.req.query('wait');
@@ -65,6 +86,12 @@ export function internalRoutes(service: ChallengeService, chooser: ProviderChoos
     return c.json({ success: true, challenge_id: row.id, status: row.status }, created ? 201 : 200);
   });
 
+  const acmeproxy = {
+    body: acmeproxyBodySchema, responses: { 200: 'the request\'s own values, echoed' },
+    description: 'Keys match in any case. The provider is the one in the path, else the most specific site\'s, else the default.',
+  };
+  const presentDoc = described({ ...acmeproxy, summary: 'acmeproxy / lego httpreq: add a TXT value', query: presentQuery });
+  const cleanupDoc = described({ ...acmeproxy, summary: 'acmeproxy / lego httpreq: remove a TXT value' });
   const present = async (c: Context) => {
     const { fqdn, value, echo } = parseAcmeproxyBody(await readJsonObject(c));
     const inPath = c.req.param('providerId');
@@ -79,13 +106,14 @@ export function internalRoutes(service: ChallengeService, chooser: ProviderChoos
     await withPathProvider(log, inPath, () => service.removeByValue(inPath ?? null, fqdn, value));
     return c.json(echo, 200);
   };
-  app.post('/present', present);
-  app.post('/cleanup', cleanup);
-  app.post('/providers/:providerId/present', present);
-  app.post('/providers/:providerId/cleanup', cleanup);
+  app.post('/present', presentDoc, present);
+  app.post('/cleanup', cleanupDoc, cleanup);
+  app.post('/providers/:providerId/present', presentDoc, present);
+  app.post('/providers/:providerId/cleanup', cleanupDoc, cleanup);
 
-  app.get('/:id', async (c) => c.json({ success: true, challenge: challengeView(await service.get(c.req.param('id'))) }));
-  app.delete('/:id', async (c) => {
+  app.get('/:id', described({ summary: 'One challenge', responses: { 200: '`{success, challenge}`' } }),
+    async (c) => c.json({ success: true, challenge: challengeView(await service.get(c.req.param('id'))) }));
+  app.delete('/:id', described({ summary: 'Remove a challenge\'s TXT value', responses: { 200: '`{success, status: "deleted"}`' } }), async (c) => {
     await service.remove(c.req.param('id'));
     return c.json({ success: true, status: 'deleted' });
   });

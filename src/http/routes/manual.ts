@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import { remainingMs, type ManualChallenge, type ManualChallenges, type VerifyOutcome } from '../../challenges/manual.js';
 import type { ChallengeStatus } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
+import { described } from '../openapi.js';
 
 /** The words of seed 002 §4.4: a person reads these, so "verified" covers both seen and seen-then-cleaned-up. */
 const STATUS: Record<ChallengeStatus, string> = {
@@ -44,13 +45,23 @@ export function verifyReply(v: VerifyOutcome): Record<string, unknown> {
 
 export function manualRoutes(manual: ManualChallenges): Hono {
   const app = new Hono();
-  app.get('/manual-challenges', async (c) => c.json({ success: true, challenges: (await manual.pending()).map((m) => manualView(m)) }));
+  app.get('/manual-challenges', described({
+    summary: 'Every pending manual challenge, with its instructions', responses: { 200: '`{success, challenges}`' },
+  }), async (c) => c.json({ success: true, challenges: (await manual.pending()).map((m) => manualView(m)) }));
 
   const base = '/dns-providers/:id/manual-challenge/:challengeId';
-  app.get(base, async (c) => c.json({ success: true, ...manualView(await manual.live(c.req.param('challengeId'), c.req.param('id'))) }));
-  app.get(`${base}/poll`, async (c) => c.json(pollView(await manual.live(c.req.param('challengeId'), c.req.param('id')))));
-  app.post(`${base}/verify`, async (c) => c.json(verifyReply(await manual.verify(c.req.param('challengeId'), c.req.param('id')))));
-  app.delete(base, async (c) => {
+  app.get(base, described({
+    summary: 'One manual challenge: the record to create and the time left', responses: { 200: '`{success, id, status, fqdn, value, …}`' },
+  }), async (c) => c.json({ success: true, ...manualView(await manual.live(c.req.param('challengeId'), c.req.param('id'))) }));
+  app.get(`${base}/poll`, described({
+    summary: 'Whether the record is seen yet',
+    responses: { 200: '`{success, status, dns_propagated, time_remaining_seconds, last_check_at}`' },
+  }), async (c) => c.json(pollView(await manual.live(c.req.param('challengeId'), c.req.param('id')))));
+  app.post(`${base}/verify`, described({
+    summary: 'Check DNS for the record now',
+    responses: { 200: '`{success: true, dns_found: true}`, or the `DNS_NOT_PROPAGATED` error body' },
+  }), async (c) => c.json(verifyReply(await manual.verify(c.req.param('challengeId'), c.req.param('id')))));
+  app.delete(base, described({ summary: 'Cancel a manual challenge', responses: { 200: '`{success, id, status}`' } }), async (c) => {
     const done = await manual.cancel(c.req.param('challengeId'), c.req.param('id'));
     return c.json({ success: true, id: done.row.id, status: manualStatus(done) });
   });

@@ -1,9 +1,14 @@
 // Admin API for DNS providers and provider types; credentials only ever leave masked.
 import { Hono } from 'hono';
 import type { Logger } from 'pino';
+import { z } from 'zod';
 import type { ProviderRegistry, RegisteredType } from '../../providers/registry.js';
 import { providerInputSchema, providerPatchSchema, type ProviderStore } from '../../providers/store.js';
 import { readBody } from '../body.js';
+import { described } from '../openapi.js';
+
+const CREDENTIALS = 'The keys of `credentials` depend on `provider_type`: GET /api/v1/dns-providers/types/{type}/fields lists them.';
+const removeQuery = z.object({ force: z.literal('true').optional().describe('delete even with active challenges; their records may stay in DNS') });
 
 /** Seed 001 section 3.1 and seed 002 section 7.4's type object, with what this daemon adds after `fields`. */
 function typeView({ plugin: p, category, fields }: RegisteredType) {
@@ -21,29 +26,44 @@ export function providerRoutes(store: ProviderStore, registry: ProviderRegistry,
   const app = new Hono();
 
   // Registered before /dns-providers/:id, which would otherwise take "types" for an id.
-  app.get('/dns-providers/types', (c) => c.json({ success: true, types: registry.types().map(typeView) }));
-  app.get('/dns-providers/types/:type/fields', (c) => {
+  app.get('/dns-providers/types', described({ summary: 'The provider types and their credential fields', responses: { 200: '`{success, types}`' } }),
+    (c) => c.json({ success: true, types: registry.types().map(typeView) }));
+  app.get('/dns-providers/types/:type/fields', described({
+    summary: 'One provider type\'s credential fields', responses: { 200: '`{success, type, fields}`' },
+  }), (c) => {
     const type = c.req.param('type');
     registry.plugin(type);
     return c.json({ success: true, type, fields: registry.fields(type) });
   });
 
-  app.get('/dns-providers', async (c) => c.json({ success: true, providers: (await store.list()).map((r) => store.toPublic(r)) }));
-  app.post('/dns-providers', async (c) => {
+  app.get('/dns-providers', described({ summary: 'Every provider, credentials masked', responses: { 200: '`{success, providers}`' } }),
+    async (c) => c.json({ success: true, providers: (await store.list()).map((r) => store.toPublic(r)) }));
+  app.post('/dns-providers', described({
+    summary: 'Add a provider', description: CREDENTIALS, body: providerInputSchema, responses: { 201: '`{success, provider}`' },
+  }), async (c) => {
     const row = await store.create(await readBody(c, providerInputSchema));
     return c.json({ success: true, provider: store.toPublic(row) }, 201);
   });
-  app.get('/dns-providers/:id', async (c) => c.json({ success: true, provider: store.toPublic(await store.get(c.req.param('id'))) }));
-  app.put('/dns-providers/:id', async (c) => {
+  app.get('/dns-providers/:id', described({ summary: 'One provider, credentials masked', responses: { 200: '`{success, provider}`' } }),
+    async (c) => c.json({ success: true, provider: store.toPublic(await store.get(c.req.param('id'))) }));
+  app.put('/dns-providers/:id', described({
+    summary: 'Change a provider; a field left out keeps its value', description: CREDENTIALS, body: providerPatchSchema,
+    responses: { 200: '`{success, provider}`' },
+  }), async (c) => {
     const row = await store.update(c.req.param('id'), await readBody(c, providerPatchSchema));
     return c.json({ success: true, provider: store.toPublic(row) });
   });
-  app.delete('/dns-providers/:id', async (c) => {
+  app.delete('/dns-providers/:id', described({
+    summary: 'Remove a provider', query: removeQuery, responses: { 200: '`{success, status: "deleted"}`' },
+  }), async (c) => {
     const { abandoned } = await store.remove(c.req.param('id'), { force: c.req.query('force') === 'true' });
     if (abandoned.length > 0) log.warn({ provider: c.req.param('id'), records: abandoned }, 'provider force-deleted; these records may remain in DNS');
     return c.json({ success: true, status: 'deleted', ...(abandoned.length > 0 ? { records_possibly_left: abandoned } : {}) });
   });
-  app.post('/dns-providers/:id/test', async (c) => {
+  app.post('/dns-providers/:id/test', described({
+    summary: 'Test a provider\'s credentials',
+    responses: { 200: '`{success, result}`; `result.tested: false` when the type has nothing to test' },
+  }), async (c) => {
     const row = await store.get(c.req.param('id'));
     const result = await registry.test(await store.runtime(row));
     return c.json({ success: true, result });
