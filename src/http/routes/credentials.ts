@@ -4,36 +4,43 @@ import type { ProviderRegistry } from '../../providers/registry.js';
 import type { ProviderStore } from '../../providers/store.js';
 import { credentialInputSchema, credentialPatchSchema } from '../../providers/credentials.js';
 import { readBody } from '../body.js';
+import { described } from '../openapi.js';
 
 export function credentialRoutes(store: ProviderStore, registry: ProviderRegistry): Hono {
   const app = new Hono();
   const creds = store.credentials;
   const base = '/dns-providers/:id/credentials';
 
-  app.get(base, async (c) => {
+  app.get(base, described({ summary: "A provider's zone-specific credentials, secrets masked", responses: { 200: '`{success, credentials}`' } }), async (c) => {
     const provider = await store.get(c.req.param('id'));
     return c.json({ success: true, credentials: (await creds.list(provider)).map((r) => creds.toPublic(provider, r)) });
   });
-  app.post(base, async (c) => {
+  app.post(base, described({
+    summary: 'Add a zone-specific credential (the provider must have use_multi_credentials)', body: credentialInputSchema, responses: { 201: '`{success, credential}`' },
+  }), async (c) => {
     const provider = await store.get(c.req.param('id'));
     const row = await creds.create(provider, await readBody(c, credentialInputSchema));
     return c.json({ success: true, credential: creds.toPublic(provider, row) }, 201);
   });
-  app.get(`${base}/:credId`, async (c) => {
+  app.get(`${base}/:credId`, described({ summary: 'One zone-specific credential, secrets masked', responses: { 200: '`{success, credential}`' } }), async (c) => {
     const provider = await store.get(c.req.param('id'));
     return c.json({ success: true, credential: creds.toPublic(provider, await creds.get(provider, c.req.param('credId'))) });
   });
-  app.put(`${base}/:credId`, async (c) => {
+  app.put(`${base}/:credId`, described({
+    summary: 'Change a zone-specific credential; a field left out keeps its value', body: credentialPatchSchema, responses: { 200: '`{success, credential}`' },
+  }), async (c) => {
     const provider = await store.get(c.req.param('id'));
     const row = await creds.update(provider, c.req.param('credId'), await readBody(c, credentialPatchSchema));
     return c.json({ success: true, credential: creds.toPublic(provider, row) });
   });
-  app.delete(`${base}/:credId`, async (c) => {
+  app.delete(`${base}/:credId`, described({ summary: 'Remove a zone-specific credential no live challenge uses', responses: { 200: '`{success, status: "deleted"}`' } }), async (c) => {
     const provider = await store.get(c.req.param('id'));
     await creds.remove(provider, c.req.param('credId'));
     return c.json({ success: true, status: 'deleted' });
   });
-  app.post(`${base}/:credId/test`, async (c) => {
+  app.post(`${base}/:credId/test`, described({
+    summary: "Check one credential against the provider's service without changing DNS", responses: { 200: '`{success, result}`: `{tested: true, ok, message}` or `{tested: false, reason}`' },
+  }), async (c) => {
     const provider = await store.get(c.req.param('id'));
     const result = await registry.test(creds.runtime(provider, await creds.get(provider, c.req.param('credId'))));
     return c.json({ success: true, result });
