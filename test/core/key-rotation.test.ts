@@ -34,6 +34,9 @@ describe('encryption key rotation', () => {
 
     // Phase 2 of the runbook: the new key is current, the old one is still readable as V1.
     const second = await startTestDaemon({ databaseUrl: db.url, env: { DNS01_ENCRYPTION_KEY: newKey, DNS01_ENCRYPTION_KEY_V1: oldKey } });
+    // The start-up run is the rotation job in the background: wait for its history row to finish.
+    await expect.poll(async () => ((await (await second.admin('/admin/encryption/history')).json()) as { rotations: { outcome: string; trigger: string }[] }).rotations[0])
+      .toMatchObject({ outcome: 'completed', trigger: 'startup' });
     const after = await versions(second);
     expect(after[0]).not.toBe(before[0]);
     expect(second.logs()).toContain('credentials re-encrypted under the current key');
