@@ -1,7 +1,7 @@
 // Re-encrypts every encrypted column under the write key: batched and online, one replica at a time, resumable, with its history.
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { and, asc, desc, eq, gt, inArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { Logger } from 'pino';
 import { rowsOf, type Database } from '../db/client.js';
@@ -149,7 +149,7 @@ export class KeyRotation {
         .insert(encryptionRotations)
         .values({
           trigger, replica: this.replica, toVersion: this.keyring.writeVersion,
-          fromVersions: counts.versions.filter((v) => v.rows > 0 && v.version !== this.keyring.writeVersion).map((v) => v.version),
+          fromVersions: counts.versions.filter((v) => v.rows > 0 && v.slot !== null && v.version !== this.keyring.writeVersion).map((v) => v.version),
           rowsTotal: counts.pending, rowsUnreadable: counts.unreadable,
         })
         .returning();
@@ -215,6 +215,7 @@ export class KeyRotation {
             .orderBy(asc(col.id))
             .limit(this.opts.batchSize);
           if (batch.length === 0) break;
+          const rewrites: SQL[] = [];
           for (const r of batch) {
             const old = { ciphertext: String(r.ciphertext), keyVersion: String(r.version) };
             let plain: string;
@@ -225,13 +226,18 @@ export class KeyRotation {
               continue;
             }
             const sealed = this.keyring.seal(plain, String(r.aad));
-            // One statement per row, and only over the ciphertext just read: a writer that got there first keeps its write.
-            const res = await this.db.execute(sql`update ${col.table} set ${sql.identifier(col.ciphertext.name)} = ${sealed.ciphertext}, ${sql.identifier(col.version.name)} = ${sealed.keyVersion}
-              where ${col.id} = ${r.id} and ${col.ciphertext} = ${old.ciphertext} and ${col.version} = ${old.keyVersion} returning 1 as ok`);
-            if (rowsOf(res).length > 0) {
-              done += 1;
-              this.metrics.encryptionRowsRotated.inc();
-            } else skipped += 1;
+            rewrites.push(sql`(${String(r.id)}, ${old.ciphertext}, ${old.keyVersion}, ${sealed.ciphertext}, ${sealed.keyVersion})`);
+          }
+          if (rewrites.length > 0) {
+            // One statement for the batch, each row only over the ciphertext just read: a writer that got there first keeps its write.
+            const res = await this.db.execute(sql`update ${col.table} set ${sql.identifier(col.ciphertext.name)} = v.ct, ${sql.identifier(col.version.name)} = v.kv
+              from (values ${sql.join(rewrites, sql`, `)}) as v(id, old_ct, old_kv, ct, kv)
+              where ${col.id} in (${sql.join(batch.map((r) => sql`${r.id}`), sql`, `)}) and ${col.id}::text = v.id and ${col.ciphertext} = v.old_ct and ${col.version} = v.old_kv
+              returning 1 as ok`);
+            const n = rowsOf(res).length;
+            done += n;
+            skipped += rewrites.length - n;
+            this.metrics.encryptionRowsRotated.inc(n);
           }
           after = batch.at(-1)!.id;
           await this.db.update(encryptionRotations).set(progress()).where(eq(encryptionRotations.id, run.id));

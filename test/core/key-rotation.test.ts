@@ -1,7 +1,9 @@
-// Online key rotation: a restart with a new write key re-encrypts every row; old keys still read; an unknown key is reported, never fatal.
-import { randomBytes } from 'node:crypto';
+// Key rotation: at start-up and on demand (PGlite here; PostgreSQL with a SIGKILL in test/faults); old keys still read; an unknown key is reported, never fatal.
+import { randomBytes, randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Keyring } from '../../src/crypto/keyring.js';
+import { dnsProviders } from '../../src/db/schema.js';
 import { startTestDaemon, txtValue } from '../support/daemon.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
@@ -48,6 +50,40 @@ describe('encryption key rotation', () => {
     expect(hook.calls.at(-1)!.headers.authorization).toBe('Bearer rotate-me-123456');
     await third.stop();
   });
+
+  it('runs on demand with PGlite: one run at a time in the process, history and status', async () => {
+    // One row per batch and a long pause, so the run is still going when the second request comes.
+    const env = { DNS01_ENCRYPTION_KEY: oldKey, DNS01_ENCRYPTION_KEY_NEXT: newKey, DNS01_ROTATE_ON_START: 'false', DNS01_ROTATION_BATCH_SIZE: '1', DNS01_ROTATION_BATCH_PAUSE: '300ms' };
+    const d = await startTestDaemon({ db: 'pglite', env });
+    const db = d.daemon.database.db;
+    const old = new Keyring(oldKey);
+    const secrets = ['a', 'b', 'c'].map((n) => `Bearer pglite-${n}-secret`);
+    for (const [i, secret] of secrets.entries()) {
+      const id = randomUUID();
+      const sealed = old.seal(JSON.stringify({ create_url: hook.url, auth_value: secret }), id);
+      await db.insert(dnsProviders).values({ id, name: `p-${i}`, providerType: 'webhook', credentialsEncrypted: sealed.ciphertext, keyVersion: sealed.keyVersion });
+    }
+    const status = async () => (await (await d.admin('/admin/encryption/status')).json()) as { current_version: string; rows: Record<string, number>; rotation: { state: string } };
+    expect((await status()).rows).toEqual({ total: 3, current: 0, pending: 3, unreadable: 0 });
+    const started = await d.admin('/admin/encryption/rotate', { method: 'POST' });
+    expect(started.status).toBe(202);
+    const again = await d.admin('/admin/encryption/rotate', { method: 'POST' });
+    expect(again.status).toBe(409);
+    expect(((await again.json()) as { error: { code: string } }).error.code).toBe('ROTATION_IN_PROGRESS');
+    await expect.poll(async () => (await status()).rotation.state).toBe('idle');
+    const s = await status();
+    expect(s.rows).toEqual({ total: 3, current: 3, pending: 0, unreadable: 0 });
+    const [run] = ((await (await d.admin('/admin/encryption/history?limit=1')).json()) as { rotations: Record<string, unknown>[] }).rotations;
+    expect(run).toMatchObject({ outcome: 'completed', trigger: 'api', to_version: s.current_version, rows_total: 3, rows_done: 3, progress: 1 });
+    expect((await d.admin('/admin/encryption/history?limit=0')).status).toBe(400);
+
+    // The new key alone opens every row.
+    const only = new Keyring(newKey);
+    const rows = await db.select().from(dnsProviders).orderBy(dnsProviders.name);
+    expect(rows.map((r) => JSON.parse(only.open({ ciphertext: r.credentialsEncrypted, keyVersion: r.keyVersion }, r.id)).auth_value)).toEqual(secrets);
+    await d.stop();
+    // PGlite's start (WASM, migrations) alone takes tens of seconds on a loaded machine.
+  }, 180_000);
 
   it('a key that is not configured is reported, not fatal, and the provider answers CREDENTIALS_UNREADABLE', async () => {
     const d = await startTestDaemon({ databaseUrl: db.url, env: { DNS01_ENCRYPTION_KEY: randomBytes(32).toString('base64') } });
