@@ -22,7 +22,10 @@ export interface EncryptedColumn {
   aad: PgColumn;
 }
 
-/** Every encrypted column there is; the job, the status counts and the metric walk exactly this list. */
+/**
+ * Every encrypted column there is; the job, the status counts and the metric walk exactly this list. A new one is one
+ * entry: its table's unique id, the ciphertext, the key-version column, and the column `keyring.seal()` got as AAD.
+ */
 export const ENCRYPTED_COLUMNS: readonly EncryptedColumn[] = [
   {
     name: 'dns_providers.credentials_encrypted',
@@ -137,7 +140,11 @@ export class KeyRotation {
     if (this.stopped) throw new AppError('SERVICE_UNAVAILABLE', 'the daemon is stopping');
     const abort = new AbortController();
     let began!: (row: EncryptionRotationRow | null) => void;
-    const begun = new Promise<EncryptionRotationRow | null>((r) => (began = r));
+    let failed!: (err: unknown) => void;
+    const begun = new Promise<EncryptionRotationRow | null>((res, rej) => {
+      began = res;
+      failed = rej;
+    });
     const done = this.database.tryLock(LOCK, async () => {
       // Holding the lock, any 'running' row is a run whose replica died: its rows stay as they are, and this run carries on from them.
       await this.db
@@ -157,16 +164,10 @@ export class KeyRotation {
       began(row!);
       await this.walk(row!, abort.signal);
     });
-    done.then(
-      (r) => r === null && began(null),
-      (err: unknown) => {
-        began(null);
-        this.log.error({ err: (err as Error).message }, 'key rotation could not start');
-      },
-    );
-    void done.finally(() => {
+    // Once begun, the walk records its own failure; before that, the caller gets the error (503 when the database is away).
+    done.then((r) => r === null && began(null), failed).finally(() => {
       if (this.current?.done === done) this.current = null;
-    }).catch(() => undefined);
+    });
     const row = await begun;
     if (!row) {
       const { last } = await this.state();

@@ -1,6 +1,7 @@
 // Key rotation: at start-up and on demand (PGlite here; PostgreSQL with a SIGKILL in test/faults); old keys still read; an unknown key is reported, never fatal.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
+import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Keyring } from '../../src/crypto/keyring.js';
 import { dnsProviders } from '../../src/db/schema.js';
@@ -84,6 +85,40 @@ describe('encryption key rotation', () => {
     await d.stop();
     // PGlite's start (WASM, migrations) alone takes tens of seconds on a loaded machine.
   }, 180_000);
+
+  it('an edit that lands while the job rewrites its row is kept: the job skips that row', async () => {
+    const fresh = await createTestDatabase();
+    const pg = postgres(fresh.url, { max: 2, onnotice: () => {} });
+    const env = { DNS01_ENCRYPTION_KEY: oldKey, DNS01_ENCRYPTION_KEY_NEXT: newKey, DNS01_ROTATE_ON_START: 'false' };
+    const d = await startTestDaemon({ databaseUrl: fresh.url, env });
+    try {
+      const old = new Keyring(oldKey);
+      const ids = [randomUUID(), randomUUID(), randomUUID()];
+      for (const [i, id] of ids.entries()) {
+        const sealed = old.seal(JSON.stringify({ create_url: hook.url, auth_value: `Bearer before-${i}-secret` }), id);
+        await pg`insert into dns_providers (id, name, provider_type, credentials_encrypted, key_version) values (${id}, ${`e-${i}`}, 'webhook', ${sealed.ciphertext}, ${sealed.keyVersion})`;
+      }
+      // An admin's write to row 1, held uncommitted until the job's UPDATE is waiting on its row lock.
+      const edit = new Keyring(newKey).seal(JSON.stringify({ create_url: hook.url, auth_value: 'Bearer edited-secret' }), ids[1]!);
+      await pg.begin(async (tx) => {
+        await tx`update dns_providers set credentials_encrypted = ${edit.ciphertext}, key_version = ${edit.keyVersion} where id = ${ids[1]!}`;
+        expect((await d.admin('/admin/encryption/rotate', { method: 'POST' })).status).toBe(202);
+        await expect.poll(async () => (await pg`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query like 'update "dns_providers"%'`)[0]!.n).toBe(1);
+      });
+      await expect.poll(async () => ((await (await d.admin('/admin/encryption/history')).json()) as { rotations: { outcome: string }[] }).rotations[0]!.outcome).toBe('completed');
+      const [run] = ((await (await d.admin('/admin/encryption/history')).json()) as { rotations: Record<string, unknown>[] }).rotations;
+      expect(run).toMatchObject({ rows_total: 3, rows_done: 2, rows_skipped: 1 });
+      const only = new Keyring(newKey);
+      const rows = await pg<{ id: string; credentials_encrypted: string; key_version: string }[]>`select id, credentials_encrypted, key_version from dns_providers`;
+      const secrets = new Map(rows.map((r) => [r.id, JSON.parse(only.open({ ciphertext: r.credentials_encrypted, keyVersion: r.key_version }, r.id)).auth_value]));
+      expect(ids.map((id) => secrets.get(id))).toEqual(['Bearer before-0-secret', 'Bearer edited-secret', 'Bearer before-2-secret']);
+      expect(rows.find((r) => r.id === ids[1])!.credentials_encrypted).toBe(edit.ciphertext);
+    } finally {
+      await d.stop();
+      await pg.end({ timeout: 5 });
+      await fresh.drop();
+    }
+  });
 
   it('a key that is not configured is reported, not fatal, and the provider answers CREDENTIALS_UNREADABLE', async () => {
     const d = await startTestDaemon({ databaseUrl: db.url, env: { DNS01_ENCRYPTION_KEY: randomBytes(32).toString('base64') } });
