@@ -26,7 +26,7 @@ export function encryptionRoutes(rotation: KeyRotation, keyring: Keyring): Hono 
   app.post('/rotate', async (c) => c.json({ success: true, rotation: rotationView(await rotation.start('api')) }, 202));
   app.get('/history', async (c) => {
     const q = historyQuery.safeParse(c.req.query());
-    if (!q.success) throw new AppError('VALIDATION_ERROR', 'limit must be an integer from 1 to 500');
+    if (!q.success) throw new AppError('VALIDATION_ERROR', 'the only query parameter is limit, an integer from 1 to 500');
     return c.json({ success: true, rotations: (await rotation.history(q.data.limit)).map(rotationView) });
   });
   return app;
