@@ -146,6 +146,7 @@ export class KeyRotation {
       failed = rej;
     });
     const done = this.database.tryLock(LOCK, async () => {
+      if (this.stopped) throw new AppError('SERVICE_UNAVAILABLE', 'the daemon is stopping');
       // Holding the lock, any 'running' row is a run whose replica died: its rows stay as they are, and this run carries on from them.
       await this.db
         .update(encryptionRotations)
@@ -160,6 +161,7 @@ export class KeyRotation {
           rowsTotal: counts.pending, rowsUnreadable: counts.unreadable,
         })
         .returning();
+      // `done` is assigned by now: tryLock calls this only after an await.
       this.current = { abort, done };
       began(row!);
       await this.walk(row!, abort.signal);
