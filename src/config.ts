@@ -54,6 +54,9 @@ const schema = z.object({
   DNS01_ENCRYPTION_KEY: encryptionKey,
   DNS01_ENCRYPTION_KEY_NEXT: encryptionKey,
   ...Object.fromEntries(OLD_KEYS.map((n) => [n, encryptionKey])),
+  DNS01_ROTATE_ON_START: bool.default(true),
+  DNS01_ROTATION_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(100),
+  DNS01_ROTATION_BATCH_PAUSE: duration(0).default(50),
   DNS01_ALLOW_PRIVATE_WEBHOOKS: bool.default(false),
   DNS01_SCRIPTS_DIR: z.string().min(1).default('/scripts'),
   DNS01_PLUGINS_DIR: z.string().min(1).optional(),
@@ -93,6 +96,8 @@ export interface Config {
   encryptionKey: string | undefined;
   encryptionKeyNext: string | undefined;
   encryptionKeysOld: string[];
+  /** Key rotation (crypto/rotation.ts): run at start-up when rows are under an older key; batch size and the pause between batches. */
+  rotation: { onStart: boolean; batchSize: number; batchPauseMs: number };
   allowPrivateWebhooks: boolean;
   scriptsDir: string;
   /** Loadable plugins: both set, or neither. */
@@ -166,6 +171,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     encryptionKey: e.DNS01_ENCRYPTION_KEY,
     encryptionKeyNext: e.DNS01_ENCRYPTION_KEY_NEXT,
     encryptionKeysOld: OLD_KEYS.map((n) => raw[n]).filter((v): v is string => v !== undefined),
+    rotation: { onStart: e.DNS01_ROTATE_ON_START, batchSize: e.DNS01_ROTATION_BATCH_SIZE, batchPauseMs: e.DNS01_ROTATION_BATCH_PAUSE },
     allowPrivateWebhooks: e.DNS01_ALLOW_PRIVATE_WEBHOOKS,
     scriptsDir: e.DNS01_SCRIPTS_DIR,
     plugins: e.DNS01_PLUGINS_DIR && e.DNS01_PLUGINS_CONFIG ? { dir: e.DNS01_PLUGINS_DIR, configPath: e.DNS01_PLUGINS_CONFIG, strict: e.DNS01_PLUGINS_STRICT } : undefined,

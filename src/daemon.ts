@@ -10,6 +10,7 @@ import { PropagationChecker, resolversFrom } from './challenges/propagation.js';
 import { ChallengeService, type ChallengeServiceOptions } from './challenges/service.js';
 import type { Config } from './config.js';
 import { Keyring } from './crypto/keyring.js';
+import { KeyRotation } from './crypto/rotation.js';
 import { openDatabase, type Database } from './db/client.js';
 import { runMigrations } from './db/migrate.js';
 import { dnsProviderCredentials } from './db/schema.js';
@@ -39,6 +40,8 @@ import { challengeRoutes } from './http/routes/challenges.js';
 import { pluginRoutes } from './http/routes/plugins.js';
 import { PluginLoader } from './plugins/loader.js';
 import { acmeDnsRoutes } from './http/routes/acme-dns.js';
+import { encryptionRoutes } from './http/routes/encryption.js';
+import { isAppError } from './errors.js';
 import { AcmeDnsService } from './acme-dns/service.js';
 
 export const CONFIG_CHANNEL = 'dns01_config';
@@ -120,9 +123,16 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
     log.info({ loaded: rows.filter((r) => r.status === 'loaded').map((r) => r.name), refused: rows.filter((r) => r.status === 'error').map((r) => r.name) }, 'plugins read');
   }
   const providers = new ProviderStore(database, keyring, registry, stats, notifyChange, new CredentialStore(database, keyring, registry, credentialStats, notifyChange));
-  const rotation = await providers.reencryptAll();
-  if (rotation.rotated > 0) log.info({ rotated: rotation.rotated, keyVersion: keyring.writeVersion }, 'credentials re-encrypted under the current key');
-  if (rotation.unreadable > 0) log.warn({ unreadable: rotation.unreadable }, 'some provider credentials use a key that is not configured; set it as DNS01_ENCRYPTION_KEY_V1..V10');
+  const rotation = new KeyRotation(database, keyring, metrics, log.child({ module: 'rotation' }), config.rotation);
+  const encrypted = await rotation.counts();
+  if (encrypted.unreadable > 0) log.warn({ unreadable: encrypted.unreadable }, 'some provider credentials use a key that is not configured; set it as DNS01_ENCRYPTION_KEY_V1..V10');
+  if (encrypted.pending > 0 && config.rotation.onStart) {
+    // The same job as POST /admin/encryption/rotate, in the background: the daemon serves while it runs.
+    rotation.start('startup').catch((err: unknown) => {
+      if (isAppError(err) && err.code === 'ROTATION_IN_PROGRESS') log.info('another replica is rotating keys');
+      else log.warn({ err: (err as Error).message }, 'key rotation did not start');
+    });
+  }
   const resolvers = resolversFrom(config.dnsResolvers);
   const propagation = new PropagationChecker(database, providers, metrics, log.child({ module: 'propagation' }), {
     resolvers, authPort: config.dnsAuthPort,
@@ -161,6 +171,7 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
   admin.route('/sites', siteRoutes(siteStore));
   admin.route('/caddy', caddyRoutes(caddyDeps, caddySync));
   admin.route('/admin/plugins', pluginRoutes(loader));
+  admin.route('/admin/encryption', encryptionRoutes(rotation, keyring));
   admin.route('/challenges', challengeRoutes(new ChallengeListing(database, challenges, registry)));
   const manual = new ManualChallenges(database, providers, challenges, propagation);
   admin.route('/', manualRoutes(manual));
@@ -206,7 +217,7 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
         await Promise.race([new Promise<void>((r) => s.close(() => r())), deadline]);
         (s as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
       }
-      const jobsStopped = Promise.all([janitor.stop(), checkerStopped, unlisten?.().catch(() => undefined), caddySync?.stop()]);
+      const jobsStopped = Promise.all([janitor.stop(), checkerStopped, rotation.stop(), unlisten?.().catch(() => undefined), caddySync?.stop()]);
       await Promise.race([jobsStopped, deadline]);
       // Plugin calls still running (requests or jobs) are aborted; their rows stay as they are for the janitor.
       registry.abortCalls();

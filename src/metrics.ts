@@ -51,6 +51,13 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
     caddySyncLastSuccess: new Gauge({ name: 'dns01_caddy_sync_last_success_timestamp_seconds', help: 'Unix time of the last successful Caddy sync', registers: r }),
     caddySyncFailures: new Gauge({ name: 'dns01_caddy_sync_consecutive_failures', help: 'Consecutive failed Caddy pushes', registers: r }),
     caddyProvidersSkipped: new Gauge({ name: 'dns01_caddy_providers_skipped', help: 'Providers left out of Caddy config because their credentials could not be read', registers: r }),
+    encryptionRowsUnreadable: new Gauge({
+      name: 'dns01_encryption_rows_unreadable',
+      help: 'Encrypted rows under a key that is not configured, by column (as last counted: start-up, status, each rotation)',
+      labelNames: ['column'],
+      registers: r,
+    }),
+    encryptionRowsRotated: new Counter({ name: 'dns01_encryption_rows_rotated_total', help: 'Encrypted rows re-encrypted under the write key by key rotations', registers: r }),
     caddyPoliciesRefused: new Gauge({ name: 'dns01_caddy_policies_refused', help: 'TLS policies Caddy refused and the sync left out, by provider', labelNames: ['provider'], registers: r }),
   };
 }

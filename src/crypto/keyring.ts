@@ -9,6 +9,8 @@ export interface Sealed {
 
 interface Key {
   version: string;
+  /** The variable it came from, shown beside the fingerprint (status API, logs). */
+  slot: string;
   bytes: Buffer;
 }
 
@@ -18,7 +20,7 @@ function decodeKey(name: string, b64: string): Key {
     throw new Error(`${name}: expected 32 bytes in base64 (e.g. \`openssl rand -base64 32\`)`);
   }
   // The version is a fingerprint, so renaming variables during a rotation cannot mislabel a key.
-  return { version: `k${createHash('sha256').update(bytes).digest('hex').slice(0, 12)}`, bytes };
+  return { version: `k${createHash('sha256').update(bytes).digest('hex').slice(0, 12)}`, slot: name, bytes };
 }
 
 export class Keyring {
@@ -30,8 +32,18 @@ export class Keyring {
     const cur = decodeKey('DNS01_ENCRYPTION_KEY', current);
     const next = opts.next ? decodeKey('DNS01_ENCRYPTION_KEY_NEXT', opts.next) : undefined;
     const old = (opts.old ?? []).map((k, i) => decodeKey(`DNS01_ENCRYPTION_KEY_V${i + 1}`, k));
-    for (const k of [cur, ...(next ? [next] : []), ...old]) this.byVersion.set(k.version, k);
+    // First slot wins when one key is set twice (as current and as _V1 mid-runbook).
+    for (const k of [...(next ? [next] : []), cur, ...old]) if (!this.byVersion.has(k.version)) this.byVersion.set(k.version, k);
     this.writeKey = next ?? cur;
+  }
+
+  /** Every configured key, write key first: fingerprint and the variable it came from. */
+  get keys(): { version: string; slot: string }[] {
+    return [...this.byVersion.values()].map((k) => ({ version: k.version, slot: k.slot }));
+  }
+
+  has(version: string): boolean {
+    return this.byVersion.has(version);
   }
 
   get writeVersion(): string {

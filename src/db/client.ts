@@ -18,6 +18,8 @@ export interface Database {
   withLock<T>(key: string, fn: () => Promise<T>): Promise<T>;
   /** Like withLock but gives up at once (returns null) when another holder has it; for singleton jobs. */
   tryLock<T>(key: string, fn: () => Promise<T>): Promise<T | null>;
+  /** Whether any replica holds the lock on `key` now (a look, not a take: it never makes a taker fail). */
+  lockHeld(key: string): Promise<boolean>;
   /** Calls `onMessage` for each NOTIFY on `channel`; returns an unsubscribe function. */
   listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>>;
   notify(channel: string, payload: string): Promise<void>;
@@ -124,6 +126,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
       kind: 'pglite',
       withLock: (key, fn) => local.run(key, fn),
       tryLock: async (key, fn) => (local.held(key) ? null : local.run(key, fn)),
+      lockHeld: async (key) => local.held(key),
       listen: async (channel, onMessage) => {
         const unsub = await client.listen(channel, onMessage);
         return async () => unsub();
@@ -176,6 +179,13 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
     kind: 'postgres',
     withLock: (key, fn) => local.run(key, () => withXactLock(key, fn, false) as Promise<Awaited<ReturnType<typeof fn>>>),
     tryLock: async (key, fn) => (local.held(key) ? null : local.run(key, () => withXactLock(key, fn, true))),
+    lockHeld: async (key) => {
+      if (local.held(key)) return true;
+      // A two-int4 advisory lock shows in pg_locks as classid/objid (as oids) with objsubid 2.
+      const [row] = await client`select exists(select 1 from pg_locks where locktype = 'advisory' and granted and objsubid = 2
+        and classid = ${LOCK_NAMESPACE}::oid and objid = (hashtext(${key})::bigint & 4294967295)::oid) as held`;
+      return Boolean(row?.held);
+    },
     listen: async (channel, onMessage) => {
       const sub = await client.listen(channel, (payload) => onMessage(payload));
       return () => sub.unlisten();

@@ -1,4 +1,4 @@
-// Drizzle schema: DNS providers (credentials encrypted), sites, and every challenge's lifecycle.
+// Drizzle schema: DNS providers (credentials encrypted), sites, every challenge's lifecycle, and key rotation runs.
 import { sql } from 'drizzle-orm';
 import { boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
@@ -196,3 +196,40 @@ export type ChallengeRow = typeof challenges.$inferSelect;
 export type SiteRow = typeof sites.$inferSelect;
 export type PluginRow = typeof plugins.$inferSelect;
 export type AcmeDnsRegistrationRow = typeof acmeDnsRegistrations.$inferSelect;
+
+export const ROTATION_OUTCOMES = ['running', 'completed', 'interrupted', 'failed'] as const;
+export type RotationOutcome = (typeof ROTATION_OUTCOMES)[number];
+
+/**
+ * Each run of the re-encryption job (crypto/rotation.ts), kept as the rotation history. A 'running' row whose
+ * replica died is marked 'interrupted' by the next holder of the rotation lock; at most one row runs at a time.
+ */
+export const encryptionRotations = pgTable(
+  'encryption_rotations',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    /** 'startup' or 'api'. */
+    trigger: text('trigger').notNull(),
+    /** `hostname:pid` of the replica that ran it. */
+    replica: text('replica').notNull(),
+    /** Key fingerprints the rows were under when the run began. */
+    fromVersions: jsonb('from_versions').$type<string[]>().notNull().default([]),
+    toVersion: text('to_version').notNull(),
+    outcome: text('outcome').$type<RotationOutcome>().notNull().default('running'),
+    rowsTotal: integer('rows_total').notNull().default(0),
+    rowsDone: integer('rows_done').notNull().default(0),
+    /** Rows under a key that is not configured, or that did not decrypt: left as they are. */
+    rowsUnreadable: integer('rows_unreadable').notNull().default(0),
+    /** Rows someone else rewrote between the job's read and its write (their write stands). */
+    rowsSkipped: integer('rows_skipped').notNull().default(0),
+    error: text('error'),
+    startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+  },
+  (t) => [
+    index('encryption_rotations_started_idx').on(t.startedAt),
+    uniqueIndex('encryption_rotations_one_running').on(t.outcome).where(sql`${t.outcome} = 'running'`),
+  ],
+);
+export type EncryptionRotationRow = typeof encryptionRotations.$inferSelect;

@@ -193,33 +193,6 @@ export class ProviderStore {
     return { abandoned };
   }
 
-  /**
-   * Re-seals every credential not under the current write key (start-up, so a rotation needs no
-   * manual step). Rows no configured key opens are left alone and counted, never dropped.
-   */
-  async reencryptAll(): Promise<{ rotated: number; unreadable: number }> {
-    let rotated = 0;
-    let unreadable = 0;
-    for (const row of await this.db.select().from(dnsProviders).where(ne(dnsProviders.keyVersion, this.keyring.writeVersion))) {
-      let plain: string;
-      try {
-        plain = this.keyring.open({ ciphertext: row.credentialsEncrypted, keyVersion: row.keyVersion }, row.id);
-      } catch {
-        unreadable += 1;
-        continue;
-      }
-      const sealed = this.keyring.seal(plain, row.id);
-      // Only if nobody changed the row meanwhile (another replica rotating, an admin edit).
-      const done = await this.db
-        .update(dnsProviders)
-        .set({ credentialsEncrypted: sealed.ciphertext, keyVersion: sealed.keyVersion })
-        .where(and(eq(dnsProviders.id, row.id), eq(dnsProviders.keyVersion, row.keyVersion), eq(dnsProviders.credentialsEncrypted, row.credentialsEncrypted)))
-        .returning({ id: dnsProviders.id });
-      rotated += done.length;
-    }
-    return { rotated, unreadable };
-  }
-
   decrypt(row: DnsProviderRow): Record<string, unknown> {
     return JSON.parse(this.keyring.open({ ciphertext: row.credentialsEncrypted, keyVersion: row.keyVersion }, row.id)) as Record<string, unknown>;
   }

@@ -1,0 +1,33 @@
+// Admin API for encryption at rest (seed 003 §3): key status, an on-demand rotation, and the rotation history.
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { rotationView, type KeyRotation } from '../../crypto/rotation.js';
+import type { Keyring } from '../../crypto/keyring.js';
+import { AppError } from '../../errors.js';
+
+const historyQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) }).strict();
+
+export function encryptionRoutes(rotation: KeyRotation, keyring: Keyring): Hono {
+  const app = new Hono();
+  app.get('/status', async (c) => {
+    const counts = await rotation.counts();
+    const { state, last } = await rotation.state();
+    const write = keyring.writeKey;
+    return c.json({
+      success: true,
+      current_version: write.version,
+      write_key: { version: write.version, slot: write.slot },
+      keys: counts.versions.map((v) => ({ version: v.version, slot: v.slot, configured: v.slot !== null, writes: v.version === write.version, rows: v.rows })),
+      rows: { total: counts.total, current: counts.current, pending: counts.pending, unreadable: counts.unreadable },
+      columns: counts.columns,
+      rotation: { state, ...(last ? { last: rotationView(last) } : { last: null }) },
+    });
+  });
+  app.post('/rotate', async (c) => c.json({ success: true, rotation: rotationView(await rotation.start('api')) }, 202));
+  app.get('/history', async (c) => {
+    const q = historyQuery.safeParse(c.req.query());
+    if (!q.success) throw new AppError('VALIDATION_ERROR', 'the only query parameter is limit, an integer from 1 to 500');
+    return c.json({ success: true, rotations: (await rotation.history(q.data.limit)).map(rotationView) });
+  });
+  return app;
+}
