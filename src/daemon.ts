@@ -37,6 +37,9 @@ import { pluginRoutes } from './http/routes/plugins.js';
 import { PluginLoader } from './plugins/loader.js';
 import { acmeDnsRoutes } from './http/routes/acme-dns.js';
 import { AcmeDnsService } from './acme-dns/service.js';
+import { ClientAccess } from './clients/access.js';
+import { ClientTokenStore } from './clients/tokens.js';
+import { clientTokenRoutes } from './http/routes/client-tokens.js';
 
 export const CONFIG_CHANNEL = 'dns01_config';
 
@@ -156,10 +159,13 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
   admin.route('/challenges', challengeRoutes(new ChallengeListing(database, challenges, registry)));
   const manual = new ManualChallenges(database, providers, challenges, propagation);
   admin.route('/', manualRoutes(manual));
+  const clientTokens = new ClientTokenStore(database, providers);
+  admin.route('/client-tokens', clientTokenRoutes(clientTokens));
+  const access = new ClientAccess(clientTokens, { sharedToken: config.internalToken, sharedTokenEnabled: config.internalTokenEnabled });
   const app = createApp({
     log, metrics, database,
-    internalToken: config.internalToken, adminToken: config.adminToken,
-    internal: internalRoutes(challenges, chooser, log.child({ module: 'internal' })), admin,
+    access, adminToken: config.adminToken,
+    internal: internalRoutes(challenges, chooser, access, log.child({ module: 'internal' })), admin,
     ui: uiRoutes(manual, config.adminToken, log.child({ module: 'ui' })),
     acmeDns: acmeDnsRoutes(acmeDns, config.adminToken, log.child({ module: 'acme-dns' })),
     loopsHealthy: () => opts.jobs === false || (janitor.healthy() && propagation.healthy()),

@@ -5,8 +5,9 @@ import { HTTPException } from 'hono/http-exception';
 import type { Logger } from 'pino';
 import { connectionErrorCode } from '../db/client.js';
 import { AppError, isAppError } from '../errors.js';
+import type { ClientAccess } from '../clients/access.js';
 import type { Metrics } from '../metrics.js';
-import { requireSecret } from './auth.js';
+import { requireCaller, requireSecret } from './auth.js';
 import { MAX_BODY_BYTES } from './body.js';
 import { opsRoutes, type OpsDeps } from './ops.js';
 import { acmeDnsErrorBody } from './routes/acme-dns.js';
@@ -14,7 +15,8 @@ import { acmeDnsErrorBody } from './routes/acme-dns.js';
 export interface AppDeps extends OpsDeps {
   log: Logger;
   metrics: Metrics;
-  internalToken: string;
+  /** Decides who may call /internal/*: the shared token, client tokens. */
+  access: ClientAccess;
   adminToken: string;
   internal: Hono;
   admin: Hono;
@@ -42,7 +44,7 @@ export function createApp(deps: AppDeps): Hono {
   app.use('*', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => { throw new AppError('PAYLOAD_TOO_LARGE', `request body is larger than ${MAX_BODY_BYTES} bytes`); } }));
 
   app.route('/', opsRoutes(deps));
-  app.use('/internal/*', requireSecret(deps.internalToken, { allowBasic: true, realm: 'dns01-proxy' }));
+  app.use('/internal/*', requireCaller(deps.access, 'dns01-proxy'));
   app.route('/internal/dns-challenge', deps.internal);
   app.use('/api/v1/*', requireSecret(deps.adminToken, { allowBasic: false, realm: 'dns01-proxy admin' }));
   app.route('/api/v1', deps.admin);

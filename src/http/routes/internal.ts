@@ -5,7 +5,9 @@ import { z } from 'zod';
 import type { ChallengeService } from '../../challenges/service.js';
 import { challengeView } from '../../challenges/service.js';
 import { challengeFqdnFor, normaliseChallengeFqdn, txtValueForKeyAuth } from '../../challenges/names.js';
+import type { ClientAccess } from '../../clients/access.js';
 import { AppError, isAppError } from '../../errors.js';
+import { callerOf } from '../auth.js';
 import { readBody, readJsonObject } from '../body.js';
 
 export interface ProviderChooser {
@@ -53,11 +55,14 @@ async function withPathProvider<T>(log: Logger, providerId: string | undefined, 
   }
 }
 
-export function internalRoutes(service: ChallengeService, chooser: ProviderChooser, log: Logger): Hono {
+export function internalRoutes(service: ChallengeService, chooser: ProviderChooser, access: ClientAccess, log: Logger): Hono {
   const app = new Hono();
+  // Before any write: a client token may touch only its names, through its providers.
+  const permit = (c: Context, fqdn: string, providerId?: string) => access.permit(callerOf(c), fqdn, providerId);
 
   app.post('/create', async (c) => {
     const body = await readBody(c, createSchema);
+    permit(c, body.fqdn, body.provider_id);
     // Unset means "as the provider's wait_for_propagation setting says".
     const asked = body.wait ?? c.req.query('wait');
     const wait = asked === 'propagated' ? true : asked === 'none' ? false : undefined;
@@ -69,14 +74,19 @@ export function internalRoutes(service: ChallengeService, chooser: ProviderChoos
     const { fqdn, value, echo } = parseAcmeproxyBody(await readJsonObject(c));
     const inPath = c.req.param('providerId');
     const providerId = inPath ?? (await chooser.forFqdn(normaliseChallengeFqdn(fqdn)));
+    permit(c, fqdn, providerId);
     await withPathProvider(log, inPath, () => service.create({ providerId, fqdn, value, wait: c.req.query('wait') === 'propagated' ? true : undefined, client: 'acmeproxy' }));
     // Exactly 200 and the request's own values: libdns/acmeproxy and acme.sh check the echo.
     return c.json(echo, 200);
   };
   const cleanup = async (c: Context) => {
     const { fqdn, value, echo } = parseAcmeproxyBody(await readJsonObject(c));
+    let providerId = c.req.param('providerId') ?? null;
+    // A token limited to some providers cleans up only through the one present chose, never across all of them.
+    if (providerId === null && access.limitsProviders(callerOf(c))) providerId = await chooser.forFqdn(normaliseChallengeFqdn(fqdn));
+    permit(c, fqdn, providerId ?? undefined);
     const inPath = c.req.param('providerId');
-    await withPathProvider(log, inPath, () => service.removeByValue(inPath ?? null, fqdn, value));
+    await withPathProvider(log, inPath, () => service.removeByValue(providerId, fqdn, value));
     return c.json(echo, 200);
   };
   app.post('/present', present);
@@ -84,8 +94,14 @@ export function internalRoutes(service: ChallengeService, chooser: ProviderChoos
   app.post('/providers/:providerId/present', present);
   app.post('/providers/:providerId/cleanup', cleanup);
 
-  app.get('/:id', async (c) => c.json({ success: true, challenge: challengeView(await service.get(c.req.param('id'))) }));
+  const permitted = async (c: Context) => {
+    const row = await service.get(c.req.param('id')!);
+    permit(c, row.fqdn, row.providerId);
+    return row;
+  };
+  app.get('/:id', async (c) => c.json({ success: true, challenge: challengeView(await permitted(c)) }));
   app.delete('/:id', async (c) => {
+    await permitted(c);
     await service.remove(c.req.param('id'));
     return c.json({ success: true, status: 'deleted' });
   });
