@@ -40,6 +40,8 @@ import { AcmeDnsService } from './acme-dns/service.js';
 import { ClientAccess } from './clients/access.js';
 import { ClientTokenStore } from './clients/tokens.js';
 import { clientTokenRoutes } from './http/routes/client-tokens.js';
+import { Detector } from './detect/detector.js';
+import { detectRoutes } from './http/routes/detect.js';
 
 export const CONFIG_CHANNEL = 'dns01_config';
 
@@ -123,9 +125,10 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
   const propagation = new PropagationChecker(database, providers, metrics, log.child({ module: 'propagation' }), {
     resolvers, authPort: config.dnsAuthPort,
   });
+  const zones = new ZoneFinder({ resolvers });
   const challenges = new ChallengeService(database, providers, registry, metrics, log.child({ module: 'challenges' }), {
     waitForPropagation: (row, provider) => propagation.waitForPropagation(row, provider),
-    zones: new ZoneFinder({ resolvers }),
+    zones,
     ...(config.acmeDnsDomain ? { acmeDnsDomain: config.acmeDnsDomain } : {}),
     ...opts.challenge,
   });
@@ -153,6 +156,7 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
 
   let draining = false;
   const admin = providerRoutes(providers, registry, log.child({ module: 'admin' }));
+  admin.route('/', detectRoutes(new Detector({ zones, resolvers, providers: () => providers.list() })));
   admin.route('/sites', siteRoutes(siteStore));
   admin.route('/caddy', caddyRoutes(caddyDeps, caddySync));
   admin.route('/admin/plugins', pluginRoutes(loader));
