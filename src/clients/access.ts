@@ -57,17 +57,18 @@ export class ClientAccess {
     return caller.kind === 'client' && caller.providers !== null;
   }
 
-  /**
-   * Throws 403 unless the caller may present, read or clean up `fqdn` through `providerId` (needed only when
-   * `limitsProviders`). Called before anything is written; the name's own validation comes after, in the service.
-   */
-  permit(caller: Caller, fqdn: string, providerId?: string): void {
-    if (caller.kind === 'shared') return;
-    if (!domainAllowed(caller.domains, fqdn)) {
+  /** Throws 403 unless the caller may present, read or clean up `fqdn`. Called before anything is written. */
+  permitName(caller: Caller, fqdn: string): void {
+    if (caller.kind === 'client' && !domainAllowed(caller.domains, fqdn)) {
       throw refuse('CLIENT_DOMAIN_NOT_ALLOWED', `this client token may not touch that name; it covers ${caller.domains.join(', ')}`, caller);
     }
-    if (caller.providers !== null && (providerId === undefined || !caller.providers.includes(providerId))) {
-      throw refuse('CLIENT_PROVIDER_NOT_ALLOWED', `this client token may not write through provider ${providerId && /^[\w.-]{1,64}$/.test(providerId) ? providerId : '(none chosen)'}`, caller);
+  }
+
+  /** Throws 403 unless the caller may write through `providerId`. Called before anything is written. */
+  permitProvider(caller: Caller, providerId: string): void {
+    if (caller.kind === 'client' && caller.providers !== null && !caller.providers.includes(providerId)) {
+      const shown = /^[\w.-]{1,64}$/.test(providerId) ? providerId : '(unprintable)';
+      throw refuse('CLIENT_PROVIDER_NOT_ALLOWED', `this client token may not write through provider ${shown}`, caller);
     }
   }
 }

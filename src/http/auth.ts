@@ -34,6 +34,13 @@ export function requireSecret(secret: string, opts: { allowBasic: boolean; realm
   };
 }
 
+declare module 'hono' {
+  interface ContextVariableMap {
+    /** Who called the internal API; set by requireCaller. */
+    caller: Caller;
+  }
+}
+
 /**
  * The internal API's gate: the shared token or a client token, as a bearer token or the basic-auth password
  * (the username is ignored). The caller is kept on the context for the routes' per-name checks.
@@ -42,13 +49,13 @@ export function requireCaller(access: ClientAccess, realm: string): MiddlewareHa
   return async (c, next) => {
     const got = presented(c.req.header('authorization'), true);
     if (got === null) throw missing(true, realm);
-    c.set('caller' as never, (await access.authenticate(got, peerAddress(c))) as never);
+    c.set('caller', await access.authenticate(got, peerAddress(c)));
     await next();
   };
 }
 
 export function callerOf(c: Context): Caller {
-  const caller = c.get('caller' as never) as Caller | undefined;
+  const caller = c.get('caller') as Caller | undefined;
   if (!caller) throw new Error('callerOf: no requireCaller in front of this route');
   return caller;
 }

@@ -57,12 +57,12 @@ async function withPathProvider<T>(log: Logger, providerId: string | undefined, 
 
 export function internalRoutes(service: ChallengeService, chooser: ProviderChooser, access: ClientAccess, log: Logger): Hono {
   const app = new Hono();
-  // Before any write: a client token may touch only its names, through its providers.
-  const permit = (c: Context, fqdn: string, providerId?: string) => access.permit(callerOf(c), fqdn, providerId);
+  // Every check runs before any write: a client token may touch only its names, through its providers.
 
   app.post('/create', async (c) => {
     const body = await readBody(c, createSchema);
-    permit(c, body.fqdn, body.provider_id);
+    access.permitName(callerOf(c), body.fqdn);
+    access.permitProvider(callerOf(c), body.provider_id);
     // Unset means "as the provider's wait_for_propagation setting says".
     const asked = body.wait ?? c.req.query('wait');
     const wait = asked === 'propagated' ? true : asked === 'none' ? false : undefined;
@@ -72,20 +72,24 @@ export function internalRoutes(service: ChallengeService, chooser: ProviderChoos
 
   const present = async (c: Context) => {
     const { fqdn, value, echo } = parseAcmeproxyBody(await readJsonObject(c));
+    access.permitName(callerOf(c), fqdn);
     const inPath = c.req.param('providerId');
     const providerId = inPath ?? (await chooser.forFqdn(normaliseChallengeFqdn(fqdn)));
-    permit(c, fqdn, providerId);
+    access.permitProvider(callerOf(c), providerId);
     await withPathProvider(log, inPath, () => service.create({ providerId, fqdn, value, wait: c.req.query('wait') === 'propagated' ? true : undefined, client: 'acmeproxy' }));
     // Exactly 200 and the request's own values: libdns/acmeproxy and acme.sh check the echo.
     return c.json(echo, 200);
   };
   const cleanup = async (c: Context) => {
     const { fqdn, value, echo } = parseAcmeproxyBody(await readJsonObject(c));
-    let providerId = c.req.param('providerId') ?? null;
-    // A token limited to some providers cleans up only through the one present chose, never across all of them.
-    if (providerId === null && access.limitsProviders(callerOf(c))) providerId = await chooser.forFqdn(normaliseChallengeFqdn(fqdn));
-    permit(c, fqdn, providerId ?? undefined);
+    access.permitName(callerOf(c), fqdn);
     const inPath = c.req.param('providerId');
+    let providerId = inPath ?? null;
+    // A token limited to some providers cleans up only through the one present chose, never across all of them.
+    if (access.limitsProviders(callerOf(c))) {
+      providerId ??= await chooser.forFqdn(normaliseChallengeFqdn(fqdn));
+      access.permitProvider(callerOf(c), providerId);
+    }
     await withPathProvider(log, inPath, () => service.removeByValue(providerId, fqdn, value));
     return c.json(echo, 200);
   };
@@ -96,7 +100,8 @@ export function internalRoutes(service: ChallengeService, chooser: ProviderChoos
 
   const permitted = async (c: Context) => {
     const row = await service.get(c.req.param('id')!);
-    permit(c, row.fqdn, row.providerId);
+    access.permitName(callerOf(c), row.fqdn);
+    access.permitProvider(callerOf(c), row.providerId);
     return row;
   };
   app.get('/:id', async (c) => c.json({ success: true, challenge: challengeView(await permitted(c)) }));
