@@ -33,8 +33,8 @@ export function tokenHash(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
-export function clientTokenView(row: ClientTokenRow, now = Date.now()) {
-  const state = row.revokedAt ? 'revoked' : row.expiresAt && row.expiresAt.getTime() <= now ? 'expired' : 'active';
+export function clientTokenView(row: ClientTokenRow) {
+  const state = row.revokedAt ? 'revoked' : row.expiresAt && row.expiresAt.getTime() <= Date.now() ? 'expired' : 'active';
   return {
     id: row.id,
     name: row.name,
@@ -58,9 +58,6 @@ export class ClientTokenStore {
     const providerIds = input.providers === null ? null : [...new Set(input.providers)].sort();
     for (const id of providerIds ?? []) await this.providers.get(id);
     const token = `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
-    const [taken] = await this.database.db.select({ id: clientTokens.id }).from(clientTokens)
-      .where(and(eq(clientTokens.name, input.name), isNull(clientTokens.revokedAt)));
-    if (taken) throw new AppError('CONFLICT', `a live client token is already named ${input.name}; revoke it first or pick another name`);
     const [row] = await this.database.db
       .insert(clientTokens)
       .values({
@@ -71,7 +68,14 @@ export class ClientTokenStore {
         providerIds,
         expiresAt,
       })
-      .returning();
+      .returning()
+      .catch((err: unknown) => {
+        const text = String((err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message);
+        if (text.includes('client_tokens_live_name_key')) {
+          throw new AppError('CONFLICT', `a client token that is not revoked is already named ${input.name}; revoke it first or pick another name`);
+        }
+        throw err;
+      });
     return { row: row!, token };
   }
 

@@ -102,6 +102,10 @@ describe('client tokens', () => {
     expect(((await revoked.json()) as { client_token: TokenView }).client_token.state).toBe('revoked');
     expect((await d.admin(`/client-tokens/${first.view.id}`, { method: 'DELETE' })).status).toBe(200);
     await mint({ name: 'dup', allowed_domains: ['example.com'] });
+    // Two at once: the database's unique index decides, and the loser is a 409, not a 500.
+    const body = { name: 'race', allowed_domains: ['example.com'], allowed_cidrs: ['10.0.0.0/8'] };
+    const raced = await Promise.all([1, 2, 3].map(() => d.admin('/client-tokens', { method: 'POST', body })));
+    expect(raced.map((r) => r.status).sort()).toEqual([201, 409, 409]);
     expect((await d.admin('/client-tokens/00000000-0000-4000-8000-000000000000')).status).toBe(404);
     expect((await d.admin('/client-tokens/nope', { method: 'DELETE' })).status).toBe(404);
     expect((await fetch(`${d.url}/api/v1/client-tokens`)).status).toBe(401);
@@ -269,5 +273,32 @@ describe('the shared internal token switched off', () => {
     expect(() => loadConfig({ DNS01_INTERNAL_TOKEN_ENABLED: 'false', DNS01_CADDY_ADMIN_URL: 'http://127.0.0.1:2019' })).toThrow(/DNS01_INTERNAL_TOKEN_ENABLED=false cannot go with DNS01_CADDY_ADMIN_URL/);
     expect(loadConfig({ DNS01_INTERNAL_TOKEN_ENABLED: 'false' }).internalTokenEnabled).toBe(false);
     expect(loadConfig({}).internalTokenEnabled).toBe(true);
+  });
+});
+
+describe('client tokens on embedded PGlite', () => {
+  let d: TestDaemon;
+  let hook: WebhookReceiver;
+  beforeAll(async () => {
+    hook = await startWebhookReceiver();
+    d = await startTestDaemon({ db: 'pglite' });
+    await d.addProvider({ name: 'only', provider_type: 'webhook', credentials: { create_url: hook.url }, is_default: true });
+  });
+  afterAll(async () => {
+    await d?.stop();
+    await hook?.stop();
+  });
+
+  it('create, use, refuse a duplicate name, revoke', async () => {
+    const body = { name: 'lite', allowed_domains: ['example.com'], allowed_cidrs: ['127.0.0.1/32'] };
+    const res = await d.admin('/client-tokens', { method: 'POST', body });
+    const { token, client_token: view } = (await res.json()) as { token: string; client_token: TokenView };
+    expect((await d.admin('/client-tokens', { method: 'POST', body })).status).toBe(409);
+    const fqdn = '_acme-challenge.example.com';
+    expect((await d.internal('/present', { body: { fqdn, value: txtValue('lite') }, headers: { authorization: basic(token) } })).status).toBe(200);
+    expect((await d.internal('/present', { body: { fqdn: '_acme-challenge.www.example.com', value: txtValue('lite') }, headers: { authorization: basic(token) } })).status).toBe(403);
+    await d.admin(`/client-tokens/${view.id}`, { method: 'DELETE' });
+    expect((await d.internal('/present', { body: { fqdn, value: txtValue('lite2') }, headers: { authorization: basic(token) } })).status).toBe(401);
+    expect(hook.calls).toHaveLength(1);
   });
 });
