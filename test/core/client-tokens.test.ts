@@ -171,6 +171,9 @@ describe('client tokens', () => {
     expect(await code(await present(token, '_acme-challenge.x.prov.test'))).toBe('CLIENT_PROVIDER_NOT_ALLOWED');
     expect(await code(await present(token, '_acme-challenge.x.prov.test', `/providers/${providerB}/present`))).toBe('CLIENT_PROVIDER_NOT_ALLOWED');
     expect(await code(await d.internal('/create', { body: { provider_id: providerB, fqdn: '_acme-challenge.x.prov.test', value: txtValue('b') }, headers: auth }))).toBe('CLIENT_PROVIDER_NOT_ALLOWED');
+    const cleanupBody = { fqdn: '_acme-challenge.x.prov.test', value: txtValue('b') };
+    expect(await code(await d.internal('/cleanup', { body: cleanupBody, headers: auth }))).toBe('CLIENT_PROVIDER_NOT_ALLOWED');
+    expect(await code(await d.internal(`/providers/${providerB}/cleanup`, { body: cleanupBody, headers: auth }))).toBe('CLIENT_PROVIDER_NOT_ALLOWED');
     expect(calls()).toBe(before);
     expect(await rowCount()).toBe(rows);
     // Through a in the path, or once a site sends the name to a.
