@@ -50,6 +50,7 @@ const schema = z.object({
   DATABASE_URL: real().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL').optional(),
   DNS01_DATA_DIR: z.string().min(1).default('./data'),
   DNS01_INTERNAL_TOKEN: secretText.optional(),
+  DNS01_INTERNAL_TOKEN_ENABLED: bool.default(true),
   DNS01_ADMIN_TOKEN: secretText.optional(),
   DNS01_ENCRYPTION_KEY: encryptionKey,
   DNS01_ENCRYPTION_KEY_NEXT: encryptionKey,
@@ -91,6 +92,8 @@ export interface Config {
   databaseUrl: string | undefined;
   dataDir: string;
   internalToken: string | undefined;
+  /** False: /internal/* takes client tokens only. */
+  internalTokenEnabled: boolean;
   adminToken: string | undefined;
   /** Base64 keys as given; the keyring decodes and checks them. */
   encryptionKey: string | undefined;
@@ -159,6 +162,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (parsed.success && Boolean(parsed.data.DNS01_PLUGINS_DIR) !== Boolean(parsed.data.DNS01_PLUGINS_CONFIG)) {
     problems.push('DNS01_PLUGINS_DIR and DNS01_PLUGINS_CONFIG go together: set both to load plugins, or neither');
   }
+  // The Caddy sync writes the shared token into Caddy's acmeproxy config: with it switched off, every issuance would fail.
+  if (parsed.success && !parsed.data.DNS01_INTERNAL_TOKEN_ENABLED && parsed.data.DNS01_CADDY_ADMIN_URL) {
+    problems.push('DNS01_INTERNAL_TOKEN_ENABLED=false cannot go with DNS01_CADDY_ADMIN_URL: the Caddy sync gives Caddy the shared internal token');
+  }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   const e = parsed.data;
   return {
@@ -167,6 +174,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DATABASE_URL,
     dataDir: e.DNS01_DATA_DIR,
     internalToken: e.DNS01_INTERNAL_TOKEN,
+    internalTokenEnabled: e.DNS01_INTERNAL_TOKEN_ENABLED,
     adminToken: e.DNS01_ADMIN_TOKEN,
     encryptionKey: e.DNS01_ENCRYPTION_KEY,
     encryptionKeyNext: e.DNS01_ENCRYPTION_KEY_NEXT,

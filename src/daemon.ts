@@ -43,6 +43,11 @@ import { acmeDnsRoutes } from './http/routes/acme-dns.js';
 import { encryptionRoutes } from './http/routes/encryption.js';
 import { isAppError } from './errors.js';
 import { AcmeDnsService } from './acme-dns/service.js';
+import { ClientAccess } from './clients/access.js';
+import { ClientTokenStore } from './clients/tokens.js';
+import { clientTokenRoutes } from './http/routes/client-tokens.js';
+import { Detector } from './detect/detector.js';
+import { detectRoutes } from './http/routes/detect.js';
 
 export const CONFIG_CHANNEL = 'dns01_config';
 
@@ -137,9 +142,10 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
   const propagation = new PropagationChecker(database, providers, metrics, log.child({ module: 'propagation' }), {
     resolvers, authPort: config.dnsAuthPort,
   });
+  const zones = new ZoneFinder({ resolvers });
   const challenges = new ChallengeService(database, providers, registry, metrics, log.child({ module: 'challenges' }), {
     waitForPropagation: (row, provider) => propagation.waitForPropagation(row, provider),
-    zones: new ZoneFinder({ resolvers }),
+    zones,
     ...(config.acmeDnsDomain ? { acmeDnsDomain: config.acmeDnsDomain } : {}),
     ...opts.challenge,
   });
@@ -168,6 +174,7 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
   let draining = false;
   const admin = providerRoutes(providers, registry, log.child({ module: 'admin' }));
   admin.route('/', credentialRoutes(providers, registry));
+  admin.route('/', detectRoutes(new Detector({ zones, resolvers, providers: () => providers.list() })));
   admin.route('/sites', siteRoutes(siteStore));
   admin.route('/caddy', caddyRoutes(caddyDeps, caddySync));
   admin.route('/admin/plugins', pluginRoutes(loader));
@@ -175,10 +182,13 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
   admin.route('/challenges', challengeRoutes(new ChallengeListing(database, challenges, registry)));
   const manual = new ManualChallenges(database, providers, challenges, propagation);
   admin.route('/', manualRoutes(manual));
+  const clientTokens = new ClientTokenStore(database, providers);
+  admin.route('/client-tokens', clientTokenRoutes(clientTokens));
+  const access = new ClientAccess(clientTokens, { sharedToken: config.internalToken, sharedTokenEnabled: config.internalTokenEnabled });
   const app = createApp({
     log, metrics, database,
-    internalToken: config.internalToken, adminToken: config.adminToken,
-    internal: internalRoutes(challenges, chooser, log.child({ module: 'internal' })), admin,
+    access, adminToken: config.adminToken,
+    internal: internalRoutes(challenges, chooser, access, log.child({ module: 'internal' })), admin,
     ui: uiRoutes(manual, config.adminToken, log.child({ module: 'ui' })),
     acmeDns: acmeDnsRoutes(acmeDns, config.adminToken, log.child({ module: 'acme-dns' })),
     loopsHealthy: () => opts.jobs === false || (janitor.healthy() && propagation.healthy()),

@@ -1,4 +1,4 @@
-// Drizzle schema: DNS providers (credentials encrypted), sites, every challenge's lifecycle, and key rotation runs.
+// Drizzle schema: DNS providers (credentials encrypted), sites, every challenge's lifecycle, plugins, acme-dns accounts, client tokens and key rotation runs.
 import { sql } from 'drizzle-orm';
 import { boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
@@ -190,12 +190,38 @@ export const acmeDnsRegistrations = pgTable(
   (t) => [uniqueIndex('acme_dns_registrations_username_key').on(t.username), uniqueIndex('acme_dns_registrations_subdomain_key').on(t.subdomain)],
 );
 
+/** Client tokens for the internal API: each limited to its names, networks and providers (src/clients). */
+export const clientTokens = pgTable(
+  'client_tokens',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    name: text('name').notNull(),
+    /** Hex SHA-256 of the token (256 random bits); the token itself is shown once, at creation. */
+    tokenHash: text('token_hash').notNull(),
+    /** `example.com` (that name only) or `*.example.com` (it and every name below it), as sites write them. */
+    allowedDomains: jsonb('allowed_domains').$type<string[]>().notNull(),
+    /** CIDR ranges the TCP peer must be in. */
+    allowedCidrs: jsonb('allowed_cidrs').$type<string[]>().notNull(),
+    /** Provider ids it may write through; null: any. */
+    providerIds: jsonb('provider_ids').$type<string[] | null>(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('client_tokens_hash_key').on(t.tokenHash),
+    // A revoked token's name may be given to a new one.
+    uniqueIndex('client_tokens_live_name_key').on(t.name).where(sql`${t.revokedAt} is null`),
+  ],
+);
+
 export type DnsProviderRow = typeof dnsProviders.$inferSelect;
 export type ProviderCredentialRow = typeof dnsProviderCredentials.$inferSelect;
 export type ChallengeRow = typeof challenges.$inferSelect;
 export type SiteRow = typeof sites.$inferSelect;
 export type PluginRow = typeof plugins.$inferSelect;
 export type AcmeDnsRegistrationRow = typeof acmeDnsRegistrations.$inferSelect;
+export type ClientTokenRow = typeof clientTokens.$inferSelect;
 
 export const ROTATION_OUTCOMES = ['running', 'completed', 'interrupted', 'failed'] as const;
 export type RotationOutcome = (typeof ROTATION_OUTCOMES)[number];

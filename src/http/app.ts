@@ -5,8 +5,9 @@ import { HTTPException } from 'hono/http-exception';
 import type { Logger } from 'pino';
 import { connectionErrorCode } from '../db/client.js';
 import { AppError, isAppError } from '../errors.js';
+import type { ClientAccess } from '../clients/access.js';
 import type { Metrics } from '../metrics.js';
-import { requireSecret } from './auth.js';
+import { requireCaller, requireSecret } from './auth.js';
 import { MAX_BODY_BYTES } from './body.js';
 import { described, openApiDocument, type AuthScheme } from './openapi.js';
 import { opsRoutes, type OpsDeps } from './ops.js';
@@ -15,7 +16,8 @@ import { acmeDnsErrorBody } from './routes/acme-dns.js';
 export interface AppDeps extends OpsDeps {
   log: Logger;
   metrics: Metrics;
-  internalToken: string;
+  /** Decides who may call /internal/*: the shared token, client tokens. */
+  access: ClientAccess;
   adminToken: string;
   internal: Hono;
   admin: Hono;
@@ -33,7 +35,7 @@ function routeFamily(path: string): string {
   return ['/health', '/ready', '/metrics'].includes(path) ? path.slice(1) : 'other';
 }
 
-/** Who may call a path, as the `requireSecret` middleware below decides it; the OpenAPI document says the same. */
+/** Who may call a path, as the middleware below decides it; the OpenAPI document says the same. */
 function authFor(path: string): AuthScheme {
   if (path.startsWith('/internal/')) return 'internal';
   return path.startsWith('/api/v1/') ? 'admin' : 'none';
@@ -53,7 +55,7 @@ export function createApp(deps: AppDeps): Hono {
   let document: Record<string, unknown> | undefined;
   app.get('/api/v1/openapi.json', described({ summary: 'This API as an OpenAPI 3.1 document', responses: { 200: 'the document' }, auth: 'none' }),
     (c) => c.json((document ??= openApiDocument(app.routes, authFor))));
-  app.use('/internal/*', requireSecret(deps.internalToken, { allowBasic: true, realm: 'dns01-proxy' }));
+  app.use('/internal/*', requireCaller(deps.access, 'dns01-proxy'));
   app.route('/internal/dns-challenge', deps.internal);
   app.use('/api/v1/*', requireSecret(deps.adminToken, { allowBasic: false, realm: 'dns01-proxy admin' }));
   app.route('/api/v1', deps.admin);

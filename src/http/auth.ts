@@ -1,12 +1,9 @@
-// Shared-secret checks for the internal API (bearer or basic password) and the admin API (bearer).
-import { createHash, timingSafeEqual } from 'node:crypto';
-import type { MiddlewareHandler } from 'hono';
+// Secret checks: the internal API's callers (shared or client token, bearer or basic password) and the admin API (bearer).
+import type { Context, MiddlewareHandler } from 'hono';
+import type { Caller, ClientAccess } from '../clients/access.js';
 import { AppError } from '../errors.js';
-
-export function sameSecret(a: string, b: string): boolean {
-  // Hashing first gives equal lengths, so the comparison time says nothing about the secret.
-  return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
-}
+import { sameSecret } from '../security/compare.js';
+import { peerAddress } from './peer.js';
 
 function presented(header: string | undefined, allowBasic: boolean): string | null {
   if (!header) return null;
@@ -21,16 +18,44 @@ function presented(header: string | undefined, allowBasic: boolean): string | nu
   return null;
 }
 
+function missing(allowBasic: boolean, realm: string): AppError {
+  return new AppError('UNAUTHORIZED', 'missing credentials', {
+    headers: allowBasic ? { 'WWW-Authenticate': `Basic realm="${realm}"` } : { 'WWW-Authenticate': 'Bearer' },
+  });
+}
+
 /** acmeproxy clients (lego httpreq, libdns/acmeproxy, acme.sh) send the secret as the basic-auth password. */
 export function requireSecret(secret: string, opts: { allowBasic: boolean; realm: string }): MiddlewareHandler {
   return async (c, next) => {
     const got = presented(c.req.header('authorization'), opts.allowBasic);
-    if (got === null) {
-      throw new AppError('UNAUTHORIZED', 'missing credentials', {
-        headers: opts.allowBasic ? { 'WWW-Authenticate': `Basic realm="${opts.realm}"` } : { 'WWW-Authenticate': 'Bearer' },
-      });
-    }
+    if (got === null) throw missing(opts.allowBasic, opts.realm);
     if (!sameSecret(got, secret)) throw new AppError('FORBIDDEN', 'invalid credentials');
     await next();
   };
+}
+
+declare module 'hono' {
+  interface ContextVariableMap {
+    /** Who called the internal API; set by requireCaller. */
+    caller: Caller;
+  }
+}
+
+/**
+ * The internal API's gate: the shared token or a client token, as a bearer token or the basic-auth password
+ * (the username is ignored). The caller is kept on the context for the routes' per-name checks.
+ */
+export function requireCaller(access: ClientAccess, realm: string): MiddlewareHandler {
+  return async (c, next) => {
+    const got = presented(c.req.header('authorization'), true);
+    if (got === null) throw missing(true, realm);
+    c.set('caller', await access.authenticate(got, peerAddress(c)));
+    await next();
+  };
+}
+
+export function callerOf(c: Context): Caller {
+  const caller = c.get('caller') as Caller | undefined;
+  if (!caller) throw new Error('callerOf: no requireCaller in front of this route');
+  return caller;
 }

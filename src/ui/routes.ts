@@ -3,7 +3,7 @@ import { Hono, type Context } from 'hono';
 import type { Logger } from 'pino';
 import { isExpired, type ManualChallenges } from '../challenges/manual.js';
 import { AppError, isAppError } from '../errors.js';
-import { sameSecret } from '../http/auth.js';
+import { sameSecret } from '../security/compare.js';
 import { pollView } from '../http/routes/manual.js';
 import { CSP } from './assets.js';
 import { ChallengePage, ErrorPage, ListPage, LoginPage } from './pages.js';

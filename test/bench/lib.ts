@@ -129,9 +129,9 @@ export async function startDaemonProcess(opts: { databaseUrl?: string; dataDir?:
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** One present + cleanup through the acmeproxy endpoints Caddy calls; throws on any non-200 (429 says so). */
-export async function acmeproxyPair(d: DaemonProcess, providerId: string, fqdn: string, value: string): Promise<void> {
-  const headers = { authorization: `Basic ${Buffer.from(`caddy:${d.internalToken}`).toString('base64')}`, 'content-type': 'application/json' };
+/** One present + cleanup through the acmeproxy endpoints Caddy calls (as `password`, default the internal token); throws on any non-200 (429 says so). */
+export async function acmeproxyPair(d: DaemonProcess, providerId: string, fqdn: string, value: string, password = d.internalToken): Promise<void> {
+  const headers = { authorization: `Basic ${Buffer.from(`caddy:${password}`).toString('base64')}`, 'content-type': 'application/json' };
   const body = JSON.stringify({ fqdn, value });
   for (const step of ['present', 'cleanup']) {
     const res = await d.pool.request({ path: `/internal/dns-challenge/providers/${providerId}/${step}`, method: 'POST', headers, body });

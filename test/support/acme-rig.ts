@@ -100,6 +100,8 @@ export interface IssueOptions {
   dnsResolver: string;
   mode: LegoMode;
   domains?: string[];
+  /** The basic-auth password (default the shared internal token), e.g. a client token. */
+  password?: string;
 }
 
 /** One `lego run` with the httpreq provider pointed at the daemon's internal API. */
@@ -115,7 +117,7 @@ export function issueWithLego(o: IssueOptions): Promise<LegoResult> {
     env: {
       HTTPREQ_ENDPOINT: base,
       HTTPREQ_USERNAME: 'caddy',
-      HTTPREQ_PASSWORD: o.daemon.internalToken,
+      HTTPREQ_PASSWORD: o.password ?? o.daemon.internalToken,
       ...(o.mode === 'raw' ? { HTTPREQ_MODE: 'RAW' } : {}),
     },
   });

@@ -1,10 +1,10 @@
 // acme-dns's HTTP API (joohoi/acme-dns api.go, auth.go): its request and reply shapes and its `{"error": "..."}` bodies.
-import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono, type Context } from 'hono';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { AcmeDnsService } from '../../acme-dns/service.js';
-import { allowedFrom, parseAllowFrom } from '../../acme-dns/accounts.js';
+import { allowedFrom, parseAllowFrom } from '../../security/cidr.js';
+import { peerAddress } from '../peer.js';
 import { AppError, type ErrorCode } from '../../errors.js';
 import { requireSecret } from '../auth.js';
 import { described } from '../openapi.js';
@@ -56,14 +56,6 @@ async function readGoJson(c: Context): Promise<Record<string, unknown> | null> {
   if (parsed === null) return {};
   if (typeof parsed !== 'object' || Array.isArray(parsed)) return null;
   return Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k.toLowerCase(), v]));
-}
-
-function peerAddress(c: Context): string {
-  try {
-    return getConnInfo(c).remote.address ?? '';
-  } catch {
-    return '';
-  }
 }
 
 export function acmeDnsRoutes(service: AcmeDnsService | null, adminToken: string, log: Logger): Hono {

@@ -5,7 +5,9 @@ import { z } from 'zod';
 import type { ChallengeService } from '../../challenges/service.js';
 import { challengeView } from '../../challenges/service.js';
 import { challengeFqdnFor, normaliseChallengeFqdn, txtValueForKeyAuth } from '../../challenges/names.js';
+import type { ClientAccess } from '../../clients/access.js';
 import { AppError, isAppError } from '../../errors.js';
+import { callerOf } from '../auth.js';
 import { invalidBody, readBody, readJsonObject } from '../body.js';
 import { described } from '../openapi.js';
 
@@ -68,8 +70,9 @@ async function withPathProvider<T>(log: Logger, providerId: string | undefined, 
   }
 }
 
-export function internalRoutes(service: ChallengeService, chooser: ProviderChooser, log: Logger): Hono {
+export function internalRoutes(service: ChallengeService, chooser: ProviderChooser, access: ClientAccess, log: Logger): Hono {
   const app = new Hono();
+  // Every check runs before any write: a client token may touch only its names, through its providers.
 
   app.post('/create', described({
     summary: 'Add a TXT value through a provider (the native API)', body: createSchema, query: waitQuery,
@@ -79,6 +82,8 @@ export function internalRoutes(service: ChallengeService, chooser: ProviderChoos
     },
   }), async (c) => {
     const body = await readBody(c, createSchema);
+    access.permitName(callerOf(c), body.fqdn);
+    access.permitProvider(callerOf(c), body.provider_id);
     // Unset means "as the provider's wait_for_propagation setting says".
     const asked = body.wait ?? c.req.query('wait');
     const wait = asked === 'propagated' ? true : asked === 'none' ? false : undefined;
@@ -94,16 +99,25 @@ export function internalRoutes(service: ChallengeService, chooser: ProviderChoos
   const cleanupDoc = described({ ...acmeproxy, summary: 'acmeproxy / lego httpreq: remove a TXT value' });
   const present = async (c: Context) => {
     const { fqdn, value, echo } = parseAcmeproxyBody(await readJsonObject(c));
+    access.permitName(callerOf(c), fqdn);
     const inPath = c.req.param('providerId');
     const providerId = inPath ?? (await chooser.forFqdn(normaliseChallengeFqdn(fqdn)));
+    access.permitProvider(callerOf(c), providerId);
     await withPathProvider(log, inPath, () => service.create({ providerId, fqdn, value, wait: c.req.query('wait') === 'propagated' ? true : undefined, client: 'acmeproxy' }));
     // Exactly 200 and the request's own values: libdns/acmeproxy and acme.sh check the echo.
     return c.json(echo, 200);
   };
   const cleanup = async (c: Context) => {
     const { fqdn, value, echo } = parseAcmeproxyBody(await readJsonObject(c));
+    access.permitName(callerOf(c), fqdn);
     const inPath = c.req.param('providerId');
-    await withPathProvider(log, inPath, () => service.removeByValue(inPath ?? null, fqdn, value));
+    let providerId = inPath ?? null;
+    // A token limited to some providers cleans up only through the one present chose, never across all of them.
+    if (access.limitsProviders(callerOf(c))) {
+      providerId ??= await chooser.forFqdn(normaliseChallengeFqdn(fqdn));
+      access.permitProvider(callerOf(c), providerId);
+    }
+    await withPathProvider(log, inPath, () => service.removeByValue(providerId, fqdn, value));
     return c.json(echo, 200);
   };
   app.post('/present', presentDoc, present);
@@ -111,9 +125,16 @@ export function internalRoutes(service: ChallengeService, chooser: ProviderChoos
   app.post('/providers/:providerId/present', presentDoc, present);
   app.post('/providers/:providerId/cleanup', cleanupDoc, cleanup);
 
+  const permitted = async (c: Context) => {
+    const row = await service.get(c.req.param('id')!);
+    access.permitName(callerOf(c), row.fqdn);
+    access.permitProvider(callerOf(c), row.providerId);
+    return row;
+  };
   app.get('/:id', described({ summary: 'One challenge', responses: { 200: '`{success, challenge}`' } }),
-    async (c) => c.json({ success: true, challenge: challengeView(await service.get(c.req.param('id'))) }));
+    async (c) => c.json({ success: true, challenge: challengeView(await permitted(c)) }));
   app.delete('/:id', described({ summary: 'Remove a challenge\'s TXT value', responses: { 200: '`{success, status: "deleted"}`' } }), async (c) => {
+    await permitted(c);
     await service.remove(c.req.param('id'));
     return c.json({ success: true, status: 'deleted' });
   });

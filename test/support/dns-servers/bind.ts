@@ -51,7 +51,7 @@ export async function startBind(opts: BindOptions): Promise<RunningDnsServer> {
   ].join('\n');
   writeFileSync(join(dir, 'named.conf'), conf);
   writeFileSync(join(dir, 'root.hints'), '. 3600000 NS a.root.invalid.\na.root.invalid. 3600000 A 127.0.0.1\n');
-  for (const z of opts.zones) writeFileSync(join(dir, `${z}.zone`), zoneFile(z, opts.records?.[z]));
+  for (const z of opts.zones) writeFileSync(join(dir, `${z}.zone`), zoneFile(z, opts.records?.[z], opts.nameservers?.[z]));
   // -g: foreground, log to stderr; -n 1: one worker thread on this shared machine.
   return launch('bind', named, ['-g', '-n', '1', '-c', join(dir, 'named.conf')], port, dir, opts.zones);
 }

@@ -21,6 +21,8 @@ export interface DnsServerOptions {
   tsigKeys: TestTsigKey[];
   /** Extra zone-file lines per zone (relative or absolute owners), e.g. a TXT set up "by hand". */
   records?: Record<string, string[]>;
+  /** NS targets per zone instead of `ns1.<zone>.` (absolute names, e.g. to imitate a hosted provider's). */
+  nameservers?: Record<string, string[]>;
 }
 
 export interface RunningDnsServer {
@@ -42,13 +44,13 @@ export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
 
-/** SOA + NS ns1.<zone> + its A 127.0.0.1, so NS discovery in checkPropagation finds the server. */
-export function zoneFile(zone: string, extra: string[] = []): string {
+/** SOA + NS ns1.<zone> (or `nameservers`) + its A 127.0.0.1, so NS discovery in checkPropagation finds the server. */
+export function zoneFile(zone: string, extra: string[] = [], nameservers = [`ns1.${zone}.`]): string {
   return [
     `$ORIGIN ${zone}.`,
     '$TTL 60',
     `@ IN SOA ns1.${zone}. hostmaster.${zone}. 1 3600 600 86400 60`,
-    `@ IN NS ns1.${zone}.`,
+    ...nameservers.map((ns) => `@ IN NS ${ns}`),
     'ns1 IN A 127.0.0.1',
     ...extra,
     '',

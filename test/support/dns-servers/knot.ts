@@ -42,6 +42,6 @@ export async function startKnot(opts: DnsServerOptions): Promise<RunningDnsServe
     '',
   ].join('\n');
   writeFileSync(join(dir, 'knot.conf'), conf);
-  for (const z of opts.zones) writeFileSync(join(dir, `${z}.zone`), zoneFile(z, opts.records?.[z]));
+  for (const z of opts.zones) writeFileSync(join(dir, `${z}.zone`), zoneFile(z, opts.records?.[z], opts.nameservers?.[z]));
   return launch('knot', knotd, ['-c', join(dir, 'knot.conf')], port, dir, opts.zones);
 }

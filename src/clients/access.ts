@@ -1,0 +1,74 @@
+// Who called the internal API and what it may touch: every shared-token and client-token decision is made here.
+import { AppError, type ErrorCode } from '../errors.js';
+import { domainOf } from '../challenges/names.js';
+import { allowedFrom } from '../security/cidr.js';
+import { sameSecret } from '../security/compare.js';
+import { coverage } from '../sites/chooser.js';
+import { TOKEN_PREFIX, type ClientTokenStore } from './tokens.js';
+
+export type Caller =
+  | { kind: 'shared' }
+  | { kind: 'client'; id: string; name: string; domains: string[]; providers: string[] | null };
+
+export interface ClientAccessOptions {
+  sharedToken: string;
+  /** DNS01_INTERNAL_TOKEN_ENABLED: false refuses the shared token, leaving client tokens only. */
+  sharedTokenEnabled: boolean;
+}
+
+/**
+ * Whether a client token's domain list covers a challenge name. `example.com` covers `_acme-challenge.example.com`
+ * only (the name a certificate for example.com or *.example.com is validated at); `*.example.com` covers that name
+ * and every name below it, at any depth. The same rule the sites use to choose a provider (sites/chooser.ts).
+ */
+export function domainAllowed(patterns: readonly string[], fqdn: string): boolean {
+  const domain = domainOf(fqdn.toLowerCase().replace(/\.$/, ''));
+  return patterns.some((p) => coverage(p, domain) >= 0);
+}
+
+function refuse(code: ErrorCode, message: string, caller?: Caller): AppError {
+  return new AppError(code, message, caller?.kind === 'client' ? { details: { client_token: caller.name } } : {});
+}
+
+export class ClientAccess {
+  constructor(private readonly tokens: ClientTokenStore, private readonly opts: ClientAccessOptions) {}
+
+  /** The caller a presented secret stands for, seen from the TCP peer `peer`; throws 401/403 otherwise. */
+  async authenticate(secret: string, peer: string): Promise<Caller> {
+    if (sameSecret(secret, this.opts.sharedToken)) {
+      if (!this.opts.sharedTokenEnabled) {
+        throw refuse('SHARED_TOKEN_DISABLED', 'the shared internal token is switched off (DNS01_INTERNAL_TOKEN_ENABLED=false); use a client token');
+      }
+      return { kind: 'shared' };
+    }
+    const row = secret.startsWith(TOKEN_PREFIX) ? await this.tokens.byToken(secret) : null;
+    if (!row) throw refuse('FORBIDDEN', 'invalid credentials');
+    const caller: Caller = { kind: 'client', id: row.id, name: row.name, domains: row.allowedDomains, providers: row.providerIds };
+    if (row.revokedAt) throw refuse('CLIENT_TOKEN_REVOKED', 'this client token was revoked', caller);
+    if (row.expiresAt && row.expiresAt.getTime() <= Date.now()) throw refuse('CLIENT_TOKEN_EXPIRED', 'this client token has expired', caller);
+    if (!allowedFrom(row.allowedCidrs, peer)) {
+      throw refuse('CLIENT_NETWORK_NOT_ALLOWED', `requests with this client token may not come from ${peer || 'an unknown address'}`, caller);
+    }
+    return caller;
+  }
+
+  /** True when the caller's provider list matters, so the route must know which provider a name goes through. */
+  limitsProviders(caller: Caller): boolean {
+    return caller.kind === 'client' && caller.providers !== null;
+  }
+
+  /** Throws 403 unless the caller may present, read or clean up `fqdn`. Called before anything is written. */
+  permitName(caller: Caller, fqdn: string): void {
+    if (caller.kind === 'client' && !domainAllowed(caller.domains, fqdn)) {
+      throw refuse('CLIENT_DOMAIN_NOT_ALLOWED', `this client token may not touch that name; it covers ${caller.domains.join(', ')}`, caller);
+    }
+  }
+
+  /** Throws 403 unless the caller may write through `providerId`. Called before anything is written. */
+  permitProvider(caller: Caller, providerId: string): void {
+    if (caller.kind === 'client' && caller.providers !== null && !caller.providers.includes(providerId)) {
+      const shown = /^[\w.-]{1,64}$/.test(providerId) ? providerId : '(unprintable)';
+      throw refuse('CLIENT_PROVIDER_NOT_ALLOWED', `this client token may not write through provider ${shown}`, caller);
+    }
+  }
+}

@@ -1,0 +1,28 @@
+// Admin API: POST /dns-providers/detect guesses a domain's DNS provider from its zone's nameservers.
+import { Hono } from 'hono';
+import { z } from 'zod';
+import type { Detector } from '../../detect/detector.js';
+import { domainName } from '../../sites/store.js';
+import { readBody } from '../body.js';
+
+const detectSchema = z.object({ domain: domainName }).strict();
+
+export function detectRoutes(detector: Detector): Hono {
+  const app = new Hono();
+  app.post('/dns-providers/detect', async (c) => {
+    // A wildcard's zone is its base name's.
+    const domain = (await readBody(c, detectSchema)).domain.replace(/^\*\./, '');
+    const { detection: d, suggested } = await detector.detect(domain);
+    return c.json({
+      success: true,
+      domain: d.domain,
+      zone: d.zone,
+      detected: d.detected,
+      provider_type: d.providerType,
+      nameservers: d.nameservers,
+      confidence: d.confidence,
+      suggested_provider: suggested ? { id: suggested.id, name: suggested.name, provider_type: suggested.providerType } : null,
+    });
+  });
+  return app;
+}

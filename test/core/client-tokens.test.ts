@@ -1,0 +1,307 @@
+// Client tokens: the admin API, and each rule (domains, networks, providers, expiry, revocation) refusing before anything is written.
+import { eq, sql } from 'drizzle-orm';
+import { Agent, fetch as undiciFetch } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { domainAllowed } from '../../src/clients/access.js';
+import { loadConfig } from '../../src/config.js';
+import { clientTokens, challenges } from '../../src/db/schema.js';
+import { startTestDaemon, txtValue, type TestDaemon } from '../support/daemon.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
+
+interface TokenView { id: string; name: string; allowed_domains: string[]; allowed_cidrs: string[]; providers: string[] | null; expires_at: string | null; revoked_at: string | null; state: string }
+type ErrorBody = { error: { code: string; details?: Record<string, unknown> } };
+
+const basic = (token: string, user = 'anyone') => `Basic ${Buffer.from(`${user}:${token}`).toString('base64')}`;
+
+describe('domain coverage', () => {
+  it('"example.com" covers its own challenge name only; "*.example.org" covers it and every name below', () => {
+    expect(domainAllowed(['example.com'], '_acme-challenge.example.com')).toBe(true);
+    expect(domainAllowed(['example.com'], '_acme-challenge.EXAMPLE.com.')).toBe(true);
+    expect(domainAllowed(['example.com'], '_acme-challenge.www.example.com')).toBe(false);
+    expect(domainAllowed(['*.example.org'], '_acme-challenge.example.org')).toBe(true);
+    expect(domainAllowed(['*.example.org'], '_acme-challenge.a.b.example.org')).toBe(true);
+    expect(domainAllowed(['*.example.org'], '_acme-challenge.badexample.org')).toBe(false);
+    expect(domainAllowed(['*.example.org'], '_acme-challenge.org')).toBe(false);
+  });
+});
+
+describe('client tokens', () => {
+  let d: TestDaemon;
+  const hooks: WebhookReceiver[] = [];
+  let providerA: string;
+  let providerB: string;
+
+  /** Creates a token through the admin API; returns its view and the secret. */
+  async function mint(body: Record<string, unknown>): Promise<{ view: TokenView; token: string }> {
+    const res = await d.admin('/client-tokens', { method: 'POST', body: { allowed_cidrs: ['127.0.0.0/8'], ...body } });
+    const json = (await res.json()) as { client_token: TokenView; token: string };
+    expect(res.status, JSON.stringify(json)).toBe(201);
+    return { view: json.client_token, token: json.token };
+  }
+  const present = (token: string, fqdn: string, path = '/present') =>
+    d.internal(path, { body: { fqdn, value: txtValue(fqdn + path) }, headers: { authorization: basic(token) } });
+  const code = async (res: Response) => ((await res.json()) as ErrorBody).error.code;
+  const calls = () => hooks.reduce((n, h) => n + h.calls.length, 0);
+  const rowCount = async () => (await d.daemon.database.db.select().from(challenges)).length;
+
+  beforeAll(async () => {
+    d = await startTestDaemon();
+    for (const name of ['a', 'b']) {
+      const hook = await startWebhookReceiver();
+      hooks.push(hook);
+      const id = await d.addProvider({ name, provider_type: 'webhook', credentials: { create_url: hook.url }, is_default: name === 'b' });
+      if (name === 'a') providerA = id;
+      else providerB = id;
+    }
+  });
+  afterAll(async () => {
+    await d?.stop();
+    await Promise.all(hooks.map((h) => h.stop()));
+  });
+
+  it('create shows the token once; list and read never; the database holds only its SHA-256', async () => {
+    const { view, token } = await mint({ name: 'crud', allowed_domains: ['B.example.com.', '*.example.org'], providers: [providerA], expires_at: '2099-01-01T00:00:00Z' });
+    expect(token).toMatch(/^dns01ct_[A-Za-z0-9_-]{43}$/);
+    expect(view).toMatchObject({ name: 'crud', allowed_domains: ['*.example.org', 'b.example.com'], allowed_cidrs: ['127.0.0.0/8'], providers: [providerA], expires_at: '2099-01-01T00:00:00.000Z', revoked_at: null, state: 'active' });
+    const list = await (await d.admin('/client-tokens')).text();
+    const one = await (await d.admin(`/client-tokens/${view.id}`)).text();
+    for (const text of [list, one]) {
+      expect(text).toContain(view.id);
+      expect(text).not.toContain(token);
+      expect(text).not.toMatch(/hash/);
+    }
+    const dump = await d.daemon.database.db.execute(sql`select row_to_json(t)::text as j from client_tokens t`);
+    expect(JSON.stringify(dump)).not.toContain(token);
+    expect(JSON.stringify(dump)).not.toContain(token.slice(8));
+    const [row] = await d.daemon.database.db.select().from(clientTokens).where(eq(clientTokens.id, view.id));
+    expect(row!.tokenHash).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it.each([
+    [{ name: 'v1', allowed_domains: [], allowed_cidrs: ['10.0.0.0/8'] }, 400],
+    [{ name: 'v2', allowed_domains: ['not a domain'], allowed_cidrs: ['10.0.0.0/8'] }, 400],
+    [{ name: 'v3', allowed_domains: ['example.com'], allowed_cidrs: [] }, 400],
+    [{ name: 'v4', allowed_domains: ['example.com'], allowed_cidrs: ['10.0.0.0/33'] }, 400],
+    [{ name: 'v5', allowed_domains: ['example.com'], allowed_cidrs: ['example.com/8'] }, 400],
+    [{ name: 'v6', allowed_domains: ['example.com'], allowed_cidrs: ['10.0.0.0/8'], expires_at: '2001-01-01T00:00:00Z' }, 400],
+    [{ name: 'v7', allowed_domains: ['example.com'], allowed_cidrs: ['10.0.0.0/8'], providers: ['nope'] }, 400],
+    [{ name: 'v8', allowed_domains: ['example.com'], allowed_cidrs: ['10.0.0.0/8'], providers: ['00000000-0000-4000-8000-000000000000'] }, 404],
+    [{ name: 'bad name!', allowed_domains: ['example.com'], allowed_cidrs: ['10.0.0.0/8'] }, 400],
+    [{ name: 'v9', allowed_domains: ['example.com'], allowed_cidrs: ['10.0.0.0/8'], extra: 1 }, 400],
+  ])('refuses %j with %i and stores nothing', async (body, status) => {
+    const before = (await d.daemon.database.db.select().from(clientTokens)).length;
+    expect((await d.admin('/client-tokens', { method: 'POST', body })).status).toBe(status);
+    expect((await d.daemon.database.db.select().from(clientTokens)).length).toBe(before);
+  });
+
+  it('a live name is unique; revoking frees it; read and revoke of an unknown id are 404; the admin token is required', async () => {
+    const first = await mint({ name: 'dup', allowed_domains: ['example.com'] });
+    const again = await d.admin('/client-tokens', { method: 'POST', body: { name: 'dup', allowed_domains: ['example.com'], allowed_cidrs: ['10.0.0.0/8'] } });
+    expect(again.status).toBe(409);
+    const revoked = await d.admin(`/client-tokens/${first.view.id}`, { method: 'DELETE' });
+    expect(((await revoked.json()) as { client_token: TokenView }).client_token.state).toBe('revoked');
+    expect((await d.admin(`/client-tokens/${first.view.id}`, { method: 'DELETE' })).status).toBe(200);
+    await mint({ name: 'dup', allowed_domains: ['example.com'] });
+    // Two at once: the database's unique index decides, and the loser is a 409, not a 500.
+    const body = { name: 'race', allowed_domains: ['example.com'], allowed_cidrs: ['10.0.0.0/8'] };
+    const raced = await Promise.all([1, 2, 3].map(() => d.admin('/client-tokens', { method: 'POST', body })));
+    expect(raced.map((r) => r.status).sort()).toEqual([201, 409, 409]);
+    expect((await d.admin('/client-tokens/00000000-0000-4000-8000-000000000000')).status).toBe(404);
+    expect((await d.admin('/client-tokens/nope', { method: 'DELETE' })).status).toBe(404);
+    expect((await fetch(`${d.url}/api/v1/client-tokens`)).status).toBe(401);
+    // A client token is no admin token.
+    expect((await fetch(`${d.url}/api/v1/client-tokens`, { headers: { authorization: `Bearer ${first.token}` } })).status).toBe(403);
+  });
+
+  it('presents and cleans up names under its domains, with any username or as a bearer token', async () => {
+    const { token } = await mint({ name: 'names', allowed_domains: ['example.com', '*.example.org'] });
+    for (const fqdn of ['_acme-challenge.example.com.', '_acme-challenge.example.org.', '_acme-challenge.a.b.example.org.']) {
+      const res = await present(token, fqdn);
+      expect(res.status, await res.clone().text()).toBe(200);
+      const clean = await d.internal('/cleanup', { body: { fqdn, value: txtValue(`${fqdn}/present`) }, headers: { authorization: basic(token, 'names') } });
+      expect(clean.status).toBe(200);
+    }
+    const bearer = await d.internal('/create', { body: { provider_id: providerA, fqdn: '_acme-challenge.example.com', value: txtValue('bearer') }, headers: { authorization: `Bearer ${token}` } });
+    expect(bearer.status).toBe(201);
+  });
+
+  it('a name outside its domains is 403 CLIENT_DOMAIN_NOT_ALLOWED in every dialect, and nothing reaches the provider or the table', async () => {
+    const { token } = await mint({ name: 'outside', allowed_domains: ['example.com', '*.example.org'] });
+    const [before, rows] = [calls(), await rowCount()];
+    const refused = [
+      await present(token, '_acme-challenge.www.example.com.'),
+      await present(token, '_acme-challenge.badexample.org.'),
+      await d.internal('/present', { body: { domain: 'www.example.com', token: 't', keyAuth: 't.k' }, headers: { authorization: basic(token) } }),
+      await d.internal('/create', { body: { provider_id: providerA, fqdn: '_acme-challenge.other.test', value: txtValue('x') }, headers: { authorization: basic(token) } }),
+      await d.internal(`/providers/${providerA}/present`, { body: { fqdn: '_acme-challenge.other.test.', value: txtValue('y') }, headers: { authorization: basic(token) } }),
+    ];
+    for (const res of refused) {
+      expect(res.status).toBe(403);
+      const body = (await res.json()) as ErrorBody;
+      expect(body.error.code).toBe('CLIENT_DOMAIN_NOT_ALLOWED');
+      expect(body.error.details).toEqual({ client_token: 'outside' });
+    }
+    expect(calls()).toBe(before);
+    expect(await rowCount()).toBe(rows);
+  });
+
+  it('cannot read, delete or clean up a challenge of a name outside its domains', async () => {
+    const value = txtValue('foreign');
+    const created = await d.internal('/create', { body: { provider_id: providerA, fqdn: '_acme-challenge.foreign.test', value } });
+    const { challenge_id: id } = (await created.json()) as { challenge_id: string };
+    const { token } = await mint({ name: 'nosy', allowed_domains: ['example.com'] });
+    const auth = { authorization: basic(token) };
+    expect(await code(await d.internal(`/${id}`, { method: 'GET', headers: auth }))).toBe('CLIENT_DOMAIN_NOT_ALLOWED');
+    expect(await code(await d.internal(`/${id}`, { method: 'DELETE', headers: auth }))).toBe('CLIENT_DOMAIN_NOT_ALLOWED');
+    expect(await code(await d.internal('/cleanup', { body: { fqdn: '_acme-challenge.foreign.test', value }, headers: auth }))).toBe('CLIENT_DOMAIN_NOT_ALLOWED');
+    const [row] = await d.daemon.database.db.select().from(challenges).where(eq(challenges.id, id));
+    expect(row).toMatchObject({ status: 'PENDING', recordState: 'present' });
+    // Its own challenge it may read and delete.
+    const own = await d.internal('/create', { body: { provider_id: providerA, fqdn: '_acme-challenge.example.com', value: txtValue('own') }, headers: auth });
+    const ownId = ((await own.json()) as { challenge_id: string }).challenge_id;
+    expect((await d.internal(`/${ownId}`, { method: 'GET', headers: auth })).status).toBe(200);
+    expect((await d.internal(`/${ownId}`, { method: 'DELETE', headers: auth })).status).toBe(200);
+  });
+
+  it('writes only through its providers: the path, the body, the site and the default provider all count', async () => {
+    const { token } = await mint({ name: 'prov', allowed_domains: ['*.prov.test'], providers: [providerA] });
+    const auth = { authorization: basic(token) };
+    const [before, rows] = [calls(), await rowCount()];
+    // No site covers the name, so the default provider (b) would write it: refused.
+    expect(await code(await present(token, '_acme-challenge.x.prov.test'))).toBe('CLIENT_PROVIDER_NOT_ALLOWED');
+    expect(await code(await present(token, '_acme-challenge.x.prov.test', `/providers/${providerB}/present`))).toBe('CLIENT_PROVIDER_NOT_ALLOWED');
+    expect(await code(await d.internal('/create', { body: { provider_id: providerB, fqdn: '_acme-challenge.x.prov.test', value: txtValue('b') }, headers: auth }))).toBe('CLIENT_PROVIDER_NOT_ALLOWED');
+    const cleanupBody = { fqdn: '_acme-challenge.x.prov.test', value: txtValue('b') };
+    expect(await code(await d.internal('/cleanup', { body: cleanupBody, headers: auth }))).toBe('CLIENT_PROVIDER_NOT_ALLOWED');
+    expect(await code(await d.internal(`/providers/${providerB}/cleanup`, { body: cleanupBody, headers: auth }))).toBe('CLIENT_PROVIDER_NOT_ALLOWED');
+    expect(calls()).toBe(before);
+    expect(await rowCount()).toBe(rows);
+    // Through a in the path, or once a site sends the name to a.
+    expect((await present(token, '_acme-challenge.x.prov.test', `/providers/${providerA}/present`)).status).toBe(200);
+    const site = await d.admin('/sites', { method: 'POST', body: { domain_names: ['*.prov.test'], dns_provider_id: providerA } });
+    expect(site.status).toBe(201);
+    const value = txtValue('via-site');
+    expect((await d.internal('/present', { body: { fqdn: '_acme-challenge.y.prov.test', value }, headers: auth })).status).toBe(200);
+    const aCalls = hooks[0]!.calls.length;
+    expect((await d.internal('/cleanup', { body: { fqdn: '_acme-challenge.y.prov.test', value }, headers: auth })).status).toBe(200);
+    expect(hooks[0]!.calls.length).toBe(aCalls + 1);
+    // The challenge the shared token made through b at a covered name is out of reach.
+    const viaB = await d.internal('/create', { body: { provider_id: providerB, fqdn: '_acme-challenge.z.prov.test', value: txtValue('b2') } });
+    const idB = ((await viaB.json()) as { challenge_id: string }).challenge_id;
+    expect(await code(await d.internal(`/${idB}`, { method: 'DELETE', headers: auth }))).toBe('CLIENT_PROVIDER_NOT_ALLOWED');
+    await d.admin(`/sites/${((await site.json()) as { site: { id: string } }).site.id}`, { method: 'DELETE' });
+  });
+
+  it('only from its networks: the TCP peer decides, X-Forwarded-For does not', async () => {
+    const { token } = await mint({ name: 'net', allowed_domains: ['example.com'], allowed_cidrs: ['127.0.0.2/32', '2001:db8::/32'] });
+    const [before, rows] = [calls(), await rowCount()];
+    const res = await d.internal('/present', {
+      body: { fqdn: '_acme-challenge.example.com', value: txtValue('net') },
+      headers: { authorization: basic(token), 'x-forwarded-for': '127.0.0.2', 'x-real-ip': '127.0.0.2' },
+    });
+    expect(res.status).toBe(403);
+    expect(await code(res)).toBe('CLIENT_NETWORK_NOT_ALLOWED');
+    expect(calls()).toBe(before);
+    expect(await rowCount()).toBe(rows);
+    const agent = new Agent({ localAddress: '127.0.0.2' });
+    try {
+      const ok = await undiciFetch(`${d.url}/internal/dns-challenge/present`, {
+        method: 'POST', dispatcher: agent,
+        headers: { authorization: basic(token), 'content-type': 'application/json' },
+        body: JSON.stringify({ fqdn: '_acme-challenge.example.com', value: txtValue('net') }),
+      });
+      expect(ok.status, await ok.clone().text()).toBe(200);
+    } finally {
+      await agent.close();
+    }
+    expect(calls()).toBe(before + 1);
+  });
+
+  it('expired and revoked tokens are 401 with their own codes; unknown ones 403; missing 401', async () => {
+    const expiring = await mint({ name: 'expiring', allowed_domains: ['example.com'], expires_at: '2099-01-01T00:00:00Z' });
+    await d.daemon.database.db.update(clientTokens).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(clientTokens.id, expiring.view.id));
+    const expired = await present(expiring.token, '_acme-challenge.example.com');
+    expect([expired.status, await code(expired)]).toEqual([401, 'CLIENT_TOKEN_EXPIRED']);
+    expect(((await (await d.admin(`/client-tokens/${expiring.view.id}`)).json()) as { client_token: TokenView }).client_token.state).toBe('expired');
+
+    const revoking = await mint({ name: 'revoking', allowed_domains: ['example.com'] });
+    expect((await present(revoking.token, '_acme-challenge.example.com')).status).toBe(200);
+    await d.admin(`/client-tokens/${revoking.view.id}`, { method: 'DELETE' });
+    const revoked = await present(revoking.token, '_acme-challenge.example.com');
+    expect([revoked.status, await code(revoked)]).toEqual([401, 'CLIENT_TOKEN_REVOKED']);
+
+    const unknown = await present(`dns01ct_${'A'.repeat(43)}`, '_acme-challenge.example.com');
+    expect([unknown.status, await code(unknown)]).toEqual([403, 'FORBIDDEN']);
+    expect((await d.internal('/present', { body: {}, headers: { authorization: '' } })).status).toBe(401);
+  });
+
+  it('the shared token still writes anything', async () => {
+    expect((await d.internal('/present', { body: { fqdn: '_acme-challenge.anything.test', value: txtValue('shared') } })).status).toBe(200);
+  });
+
+  it('no client token reached the log', async () => {
+    const logs = d.logs();
+    expect(logs).not.toMatch(/dns01ct_/);
+    expect(logs).not.toContain(d.internalToken);
+  });
+});
+
+describe('the shared internal token switched off', () => {
+  let d: TestDaemon;
+  let hook: WebhookReceiver;
+
+  beforeAll(async () => {
+    hook = await startWebhookReceiver();
+    d = await startTestDaemon({ env: { DNS01_INTERNAL_TOKEN_ENABLED: 'false' } });
+    await d.addProvider({ name: 'only', provider_type: 'webhook', credentials: { create_url: hook.url }, is_default: true });
+  });
+  afterAll(async () => {
+    await d?.stop();
+    await hook?.stop();
+  });
+
+  it('refuses the shared token with SHARED_TOKEN_DISABLED and nothing written; client tokens work', async () => {
+    const shared = await d.internal('/present', { body: { fqdn: '_acme-challenge.example.com', value: txtValue('off') } });
+    expect(shared.status).toBe(401);
+    expect(((await shared.json()) as ErrorBody).error.code).toBe('SHARED_TOKEN_DISABLED');
+    expect(hook.calls).toHaveLength(0);
+    const res = await d.admin('/client-tokens', { method: 'POST', body: { name: 'c', allowed_domains: ['example.com'], allowed_cidrs: ['127.0.0.1/32'] } });
+    const { token } = (await res.json()) as { token: string };
+    const ok = await d.internal('/present', { body: { fqdn: '_acme-challenge.example.com', value: txtValue('on') }, headers: { authorization: basic(token) } });
+    expect(ok.status).toBe(200);
+    expect(hook.calls).toHaveLength(1);
+  });
+
+  it('cannot be combined with the Caddy sync, which hands Caddy the shared token', () => {
+    expect(() => loadConfig({ DNS01_INTERNAL_TOKEN_ENABLED: 'false', DNS01_CADDY_ADMIN_URL: 'http://127.0.0.1:2019' })).toThrow(/DNS01_INTERNAL_TOKEN_ENABLED=false cannot go with DNS01_CADDY_ADMIN_URL/);
+    expect(loadConfig({ DNS01_INTERNAL_TOKEN_ENABLED: 'false' }).internalTokenEnabled).toBe(false);
+    expect(loadConfig({}).internalTokenEnabled).toBe(true);
+  });
+});
+
+describe('client tokens on embedded PGlite', () => {
+  let d: TestDaemon;
+  let hook: WebhookReceiver;
+  beforeAll(async () => {
+    hook = await startWebhookReceiver();
+    d = await startTestDaemon({ db: 'pglite' });
+    await d.addProvider({ name: 'only', provider_type: 'webhook', credentials: { create_url: hook.url }, is_default: true });
+  });
+  afterAll(async () => {
+    await d?.stop();
+    await hook?.stop();
+  });
+
+  it('create, use, refuse a duplicate name, revoke', async () => {
+    const body = { name: 'lite', allowed_domains: ['example.com'], allowed_cidrs: ['127.0.0.1/32'] };
+    const res = await d.admin('/client-tokens', { method: 'POST', body });
+    const { token, client_token: view } = (await res.json()) as { token: string; client_token: TokenView };
+    expect((await d.admin('/client-tokens', { method: 'POST', body })).status).toBe(409);
+    const fqdn = '_acme-challenge.example.com';
+    expect((await d.internal('/present', { body: { fqdn, value: txtValue('lite') }, headers: { authorization: basic(token) } })).status).toBe(200);
+    expect((await d.internal('/present', { body: { fqdn: '_acme-challenge.www.example.com', value: txtValue('lite') }, headers: { authorization: basic(token) } })).status).toBe(403);
+    await d.admin(`/client-tokens/${view.id}`, { method: 'DELETE' });
+    expect((await d.internal('/present', { body: { fqdn, value: txtValue('lite2') }, headers: { authorization: basic(token) } })).status).toBe(401);
+    expect(hook.calls).toHaveLength(1);
+  });
+});
