@@ -2,15 +2,19 @@
 import { Hono } from 'hono';
 import { clientTokenInputSchema, clientTokenView, type ClientTokenStore } from '../../clients/tokens.js';
 import { readBody } from '../body.js';
+import { described } from '../openapi.js';
 
 export function clientTokenRoutes(store: ClientTokenStore): Hono {
   const app = new Hono();
-  app.post('/', async (c) => {
+  app.post('/', described({
+    summary: 'Create a client token for the internal API; the token is in this reply only', body: clientTokenInputSchema,
+    responses: { 201: '`{success, client_token, token}`' },
+  }), async (c) => {
     const { row, token } = await store.create(await readBody(c, clientTokenInputSchema));
     return c.json({ success: true, client_token: clientTokenView(row), token }, 201);
   });
-  app.get('/', async (c) => c.json({ success: true, client_tokens: (await store.list()).map(clientTokenView) }));
-  app.get('/:id', async (c) => c.json({ success: true, client_token: clientTokenView(await store.get(c.req.param('id'))) }));
-  app.delete('/:id', async (c) => c.json({ success: true, client_token: clientTokenView(await store.revoke(c.req.param('id'))) }));
+  app.get('/', described({ summary: 'Every client token (never the token itself)', responses: { 200: '`{success, client_tokens}`' } }), async (c) => c.json({ success: true, client_tokens: (await store.list()).map(clientTokenView) }));
+  app.get('/:id', described({ summary: 'One client token', responses: { 200: '`{success, client_token}`' } }), async (c) => c.json({ success: true, client_token: clientTokenView(await store.get(c.req.param('id'))) }));
+  app.delete('/:id', described({ summary: 'Revoke a client token (again is no error)', responses: { 200: '`{success, client_token}` with `revoked_at`' } }), async (c) => c.json({ success: true, client_token: clientTokenView(await store.revoke(c.req.param('id'))) }));
   return app;
 }

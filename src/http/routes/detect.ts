@@ -4,12 +4,16 @@ import { z } from 'zod';
 import type { Detector } from '../../detect/detector.js';
 import { domainName } from '../../sites/store.js';
 import { readBody } from '../body.js';
+import { described } from '../openapi.js';
 
 const detectSchema = z.object({ domain: domainName }).strict();
 
 export function detectRoutes(detector: Detector): Hono {
   const app = new Hono();
-  app.post('/dns-providers/detect', async (c) => {
+  app.post('/dns-providers/detect', described({
+    summary: "Guess a domain's DNS provider from its zone's nameservers", body: detectSchema,
+    responses: { 200: '`{success, domain, zone, detected, provider_type, nameservers, confidence, suggested_provider}`' },
+  }), async (c) => {
     // A wildcard's zone is its base name's.
     const domain = (await readBody(c, detectSchema)).domain.replace(/^\*\./, '');
     const { detection: d, suggested } = await detector.detect(domain);

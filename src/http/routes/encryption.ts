@@ -4,12 +4,13 @@ import { z } from 'zod';
 import { rotationView, type KeyRotation } from '../../crypto/rotation.js';
 import type { Keyring } from '../../crypto/keyring.js';
 import { AppError } from '../../errors.js';
+import { described } from '../openapi.js';
 
 const historyQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) }).strict();
 
 export function encryptionRoutes(rotation: KeyRotation, keyring: Keyring): Hono {
   const app = new Hono();
-  app.get('/status', async (c) => {
+  app.get('/status', described({ summary: 'Keys, rows per key version, unreadable rows and the rotation state', responses: { 200: '`{success, current_version, write_key, keys, rows, columns, rotation}`' } }), async (c) => {
     const counts = await rotation.counts();
     const { state, last } = await rotation.state();
     const write = keyring.writeKey;
@@ -23,8 +24,8 @@ export function encryptionRoutes(rotation: KeyRotation, keyring: Keyring): Hono 
       rotation: { state, ...(last ? { last: rotationView(last) } : { last: null }) },
     });
   });
-  app.post('/rotate', async (c) => c.json({ success: true, rotation: rotationView(await rotation.start('api')) }, 202));
-  app.get('/history', async (c) => {
+  app.post('/rotate', described({ summary: 'Re-encrypt every row under the write key, in the background', responses: { 202: '`{success, rotation}`' } }), async (c) => c.json({ success: true, rotation: rotationView(await rotation.start('api')) }, 202));
+  app.get('/history', described({ summary: 'Past and running rotations, newest first', query: historyQuery, responses: { 200: '`{success, rotations}`' } }), async (c) => {
     const q = historyQuery.safeParse(c.req.query());
     if (!q.success) throw new AppError('VALIDATION_ERROR', 'the only query parameter is limit, an integer from 1 to 500');
     return c.json({ success: true, rotations: (await rotation.history(q.data.limit)).map(rotationView) });
