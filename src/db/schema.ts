@@ -38,6 +38,17 @@ export interface ProviderSettings {
   waitForPropagation?: boolean;
 }
 
+/** Plugin calls (present, cleanup, test) so far, per provider or credential row; written in batches by ProviderStats, never per call. */
+function callCounts() {
+  return {
+    successCount: integer('success_count').notNull().default(0),
+    failureCount: integer('failure_count').notNull().default(0),
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+    /** The last failure as a reply may show it (`CODE: message`); never a secret or a loaded plugin's own words. */
+    lastError: text('last_error'),
+  };
+}
+
 export const dnsProviders = pgTable(
   'dns_providers',
   {
@@ -54,12 +65,7 @@ export const dnsProviders = pgTable(
     propagationTimeout: integer('propagation_timeout'),
     pollingInterval: integer('polling_interval'),
     settings: jsonb('settings').$type<ProviderSettings>().notNull().default({}),
-    /** Plugin calls (present, cleanup, test) so far; written in batches by ProviderStats, never per call. */
-    successCount: integer('success_count').notNull().default(0),
-    failureCount: integer('failure_count').notNull().default(0),
-    lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
-    /** The last failure as a reply may show it (`CODE: message`); never a secret or a loaded plugin's own words. */
-    lastError: text('last_error'),
+    ...callCounts(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
@@ -87,10 +93,7 @@ export const dnsProviderCredentials = pgTable(
     enabled: boolean('enabled').notNull().default(true),
     propagationTimeout: integer('propagation_timeout').notNull().default(120),
     pollingInterval: integer('polling_interval').notNull().default(5),
-    successCount: integer('success_count').notNull().default(0),
-    failureCount: integer('failure_count').notNull().default(0),
-    lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
-    lastError: text('last_error'),
+    ...callCounts(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
