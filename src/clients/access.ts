@@ -38,7 +38,7 @@ export class ClientAccess {
     (this.opts.audit ?? NO_AUDIT).recordLimited({
       action: client ? 'client_token.refused' : 'auth.failed', category: 'auth', outcome: 'denied',
       ...(client ? { resourceType: 'client_token', resourceId: client.id } : {}),
-      details: { api: 'internal', code, ...(client ? { client_token: client.name } : {}) },
+      details: { api: 'internal', code, ...(client ? { client_name: client.name } : {}) },
     });
     return new AppError(code, message, client ? { details: { client_token: client.name } } : {});
   }
