@@ -67,7 +67,7 @@ export interface DaemonOptions {
   pluginInitTimeoutMs?: number;
   /** How often provider statistics are written (default 5 s); tests lengthen it to read them before the write. */
   statsIntervalMs?: number;
-  /** false: record no audit events (the benchmark's baseline); otherwise the writer's options (tests shorten its interval). */
+  /** false: record no audit events (as DNS01_AUDIT_ENABLED=false); otherwise the writer's options (tests shorten its interval). */
   audit?: false | AuditWriterOptions;
 }
 
@@ -85,7 +85,7 @@ export interface Daemon {
   janitor: Janitor;
   propagation: PropagationChecker;
   caddySync: CaddySync | null;
-  /** The audit writer; null when DaemonOptions.audit is false. */
+  /** The audit writer; null when the audit log is off. */
   audit: AuditWriter | null;
   /** Starts listening; resolves with the bound port. */
   listen(): Promise<number>;
@@ -104,7 +104,7 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
 
   // Built before the registry, which reports script runs to it; the registry's secret field names are read per event.
   let secretFields: ReadonlySet<string> = new Set();
-  const writer = opts.audit === false ? null : new AuditWriter(database, metrics, log.child({ module: 'audit' }), { secretFields: () => secretFields, ...opts.audit });
+  const writer = opts.audit === false || !config.auditEnabled ? null : new AuditWriter(database, metrics, log.child({ module: 'audit' }), { secretFields: () => secretFields, ...opts.audit });
   const audit: AuditSink = writer ?? NO_AUDIT;
 
   const plugins = new Map<string, AnyProviderPlugin>();
