@@ -142,6 +142,7 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
   if (loader) {
     // Refusals are recorded and logged, not fatal: the daemon serves its other types. An unreadable allow-list is fatal here.
     const rows = await loader.reload();
+    readSecretFields();
     log.info({ loaded: rows.filter((r) => r.status === 'loaded').map((r) => r.name), refused: rows.filter((r) => r.status === 'error').map((r) => r.name) }, 'plugins read');
   }
   const providers = new ProviderStore(database, keyring, registry, stats, notifyChange, new CredentialStore(database, keyring, registry, credentialStats, notifyChange, audit), audit);

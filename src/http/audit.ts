@@ -39,11 +39,13 @@ export function audited(action: string, category: AuditCategory, resourceType: s
   return async (c, next) => {
     await next();
     const note = (c.get('audited') as { id?: string | null; details?: Record<string, unknown> } | undefined) ?? {};
+    // A noted id, even null, wins over `:id` (under /dns-providers/:id/credentials that is the provider, not the resource).
+    const resourceId = 'id' in note ? note.id : c.req.param('id');
     const status = c.res.status;
     const code = isAppError(c.error) ? c.error.code : c.error ? 'INTERNAL_ERROR' : undefined;
     auditOf(c).record({
       action, category, resourceType,
-      resourceId: note.id ?? c.req.param('id') ?? null,
+      resourceId: resourceId ?? null,
       outcome: status < 400 ? 'success' : status === 401 || status === 403 ? 'denied' : 'failure',
       details: { ...note.details, ...(code ? { code } : {}) },
     });

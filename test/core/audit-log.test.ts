@@ -119,6 +119,11 @@ describe('audit log', () => {
     const events = await eventsOf({ resource_id: credId, category: 'credential' });
     expect(events.map((e) => e.action).sort()).toEqual(['credential.create', 'credential.decrypt', 'credential.delete', 'credential.test', 'credential.update']);
     for (const e of events) expect(e).toMatchObject({ outcome: 'success', details: expect.objectContaining({ provider_id: id }) });
+    // A refused create names the provider in details, not as the resource.
+    expect((await d.admin(`/dns-providers/${id}/credentials`, { method: 'POST', body: { label: '' } })).status).toBe(400);
+    const [refused] = await eventsOf({ action: 'credential.create', outcome: 'failure' });
+    expect(refused).toMatchObject({ resource_type: 'credential', resource_id: null, details: { provider_id: id, code: 'VALIDATION_ERROR' } });
+    expect((await d.admin(`/dns-providers/${id}/audit-logs?resource_type=site`)).status).toBe(400);
     // A provider's own page gathers its credentials' events too.
     const own = (await (await d.admin(`/dns-providers/${id}/audit-logs?limit=100`)).json()) as Page;
     expect(own.audit_logs.map((e) => e.action)).toEqual(expect.arrayContaining(['dns_provider.create', 'credential.create', 'credential.delete']));
@@ -317,6 +322,31 @@ describe('audit log', () => {
     expect(after).toBeGreaterThanOrEqual(before - 2500);
     expect(await d.daemon.database.db.select().from(securityAudits).where(eq(securityAudits.action, 'test.old'))).toEqual([]);
     expect((await d.daemon.database.db.select().from(securityAudits).where(eq(securityAudits.action, 'test.recent'))).length).toBe(1);
+  });
+});
+
+describe('audit log on PGlite', () => {
+  let d: TestDaemon;
+  let hook: WebhookReceiver;
+  beforeAll(async () => {
+    hook = await startWebhookReceiver();
+    d = await startTestDaemon({ db: 'pglite', audit: { flushIntervalMs: 20 } });
+  });
+  afterAll(async () => {
+    await d?.stop();
+    await hook?.stop();
+  });
+
+  it('records, lists, exports and prunes the same way', async () => {
+    const id = await d.addProvider({ name: 'lite', provider_type: 'webhook', credentials: { create_url: hook.url } });
+    expect((await d.internal('/create', { body: { fqdn: '_acme-challenge.lite.example.com', value: txtValue('lite'), provider_id: id } })).status).toBe(201);
+    await d.daemon.audit!.flush();
+    const events = (await page(d, `limit=50`)).audit_logs;
+    expect(events.map((e) => e.action)).toEqual(['challenge.create', 'credential.decrypt', 'dns_provider.create']);
+    const nd = (await (await d.admin('/audit-logs/export?format=ndjson')).text()).trimEnd().split('\n').map((l) => JSON.parse(l) as AuditView);
+    expect(nd).toEqual(events);
+    await d.daemon.database.db.insert(securityAudits).values({ createdAt: new Date(Date.now() - 100 * 86_400_000), actor: 'daemon', action: 'test.old', category: 'auth', outcome: 'success' });
+    expect((await d.daemon.janitor.runOnce()).auditDeleted).toBe(1);
   });
 });
 

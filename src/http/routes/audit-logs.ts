@@ -48,7 +48,10 @@ export function auditRoutes(log: AuditLog): Hono {
     query: auditQuerySchema.omit({ resource_type: true, resource_id: true }),
     responses: { 200: '`{success, audit_logs, next_cursor}`' },
   }), async (c) => {
-    const page = await log.list({ ...parseAuditFilter(c.req.query()), providerId: c.req.param('id') });
+    const query = c.req.query();
+    const fixed = ['resource_type', 'resource_id'].find((k) => k in query);
+    if (fixed) throw invalidQuery(fixed, 'not here: this list is one provider\'s; use GET /api/v1/audit-logs');
+    const page = await log.list({ ...parseAuditFilter(query), providerId: c.req.param('id') });
     return c.json({ success: true, audit_logs: page.events, next_cursor: page.nextCursor });
   });
   return app;
