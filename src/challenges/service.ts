@@ -256,7 +256,7 @@ export class ChallengeService {
   private audited(step: 'present' | 'cleanup', row: ChallengeRow, provider: string, client: ClientDialect, result: string | unknown, status?: ChallengeStatus): void {
     const failed = typeof result !== 'string';
     this.opts.audit?.record({
-      action: auditAction(step, failed, status), category: 'challenge', resourceType: 'challenge', resourceId: row.id, outcome: failed ? 'failure' : 'success',
+      action: auditAction(step, failed, ACTIVE_STATUSES.includes(row.status), status), category: 'challenge', resourceType: 'challenge', resourceId: row.id, outcome: failed ? 'failure' : 'success',
       details: {
         provider_id: row.providerId, provider, fqdn: row.fqdn, client, step,
         ...(failed ? { code: isAppError(result) ? result.code : 'PROVIDER_ERROR' } : { result }),
@@ -283,9 +283,13 @@ export class ChallengeService {
   }
 }
 
-/** The audit event of one present or cleanup: create or fail; delete, expire or fail by the status the row ends in. */
-function auditAction(step: 'present' | 'cleanup', failed: boolean, status?: ChallengeStatus): string {
+/**
+ * The audit event of one present or cleanup: create or fail; for a cleanup, delete, expire or fail by the status the row
+ * ends in, or record_removed when the row had finished before (the janitor removing a record nobody cleaned up).
+ */
+function auditAction(step: 'present' | 'cleanup', failed: boolean, wasActive: boolean, status?: ChallengeStatus): string {
   if (step === 'present') return failed ? 'challenge.fail' : 'challenge.create';
+  if (!wasActive) return 'challenge.record_removed';
   return status === 'EXPIRED' ? 'challenge.expire' : status === 'FAILED' ? 'challenge.fail' : 'challenge.delete';
 }
 

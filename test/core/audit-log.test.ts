@@ -179,6 +179,12 @@ describe('audit log', () => {
     const [failed] = await eventsOf({ action: 'challenge.fail' });
     expect(failed).toMatchObject({ actor: 'internal', outcome: 'failure', details: { fqdn: '_acme-challenge.f.example.com', code: expect.any(String) } });
 
+    // A finished row whose record is still there (a cleanup that never came): the janitor removes it.
+    await d.daemon.database.db.update(challenges).set({ recordState: 'present' }).where(eq(challenges.id, created));
+    expect((await d.daemon.janitor.runOnce()).recordsRemoved).toBe(1);
+    const [removed] = await eventsOf({ resource_id: created, action: 'challenge.record_removed' });
+    expect(removed).toMatchObject({ actor: 'janitor', outcome: 'success', details: { result: 'ok', status: 'DELETED' } });
+
     expect((await d.admin(`/client-tokens/${view.id}`, { method: 'DELETE' })).status).toBe(200);
     res = await d.internal('/present', { body: { fqdn: '_acme-challenge.b.example.com', value: txtValue('d') }, headers: { authorization: basic(token) } });
     expect(res.status).toBe(401);
