@@ -80,6 +80,8 @@ const schema = z.object({
     .pipe(z.string().max(200).regex(/^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'expected a DNS name such as acme-dns.example.com'))
     .optional(),
   DNS01_JANITOR_INTERVAL: duration(1000).default(60_000),
+  DNS01_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(90),
+  DNS01_AUDIT_ENABLED: bool.default(true),
   DNS01_SHUTDOWN_TIMEOUT: duration(0).default(30_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -116,6 +118,10 @@ export interface Config {
   /** acme-dns compatibility: registrations get `<subdomain>.<this>`; unset, the /acme-dns routes are off. */
   acmeDnsDomain: string | undefined;
   janitorIntervalMs: number;
+  /** Audit events older than this many days are deleted by the janitor. */
+  auditRetentionDays: number;
+  /** False: no audit events are recorded (what the benchmark compares against); the API still reads the table. */
+  auditEnabled: boolean;
   shutdownTimeoutMs: number;
   logLevel: string;
 }
@@ -192,6 +198,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dnsAuthPort: e.DNS01_DNS_AUTH_PORT,
     acmeDnsDomain: e.DNS01_ACME_DNS_DOMAIN,
     janitorIntervalMs: e.DNS01_JANITOR_INTERVAL,
+    auditRetentionDays: e.DNS01_AUDIT_RETENTION_DAYS,
+    auditEnabled: e.DNS01_AUDIT_ENABLED,
     shutdownTimeoutMs: e.DNS01_SHUTDOWN_TIMEOUT,
     logLevel: e.LOG_LEVEL,
   };

@@ -2,6 +2,8 @@
 import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
 import type { Logger } from 'pino';
+import { AuditLog } from './audit/listing.js';
+import { AuditWriter, NO_AUDIT, type AuditSink, type AuditWriterOptions } from './audit/writer.js';
 import { caddyReadiness, createCaddySync } from './caddy/wiring.js';
 import type { CaddySync } from './caddy/sync.js';
 import { caddyRoutes } from './http/routes/caddy.js';
@@ -48,6 +50,7 @@ import { ClientTokenStore } from './clients/tokens.js';
 import { clientTokenRoutes } from './http/routes/client-tokens.js';
 import { Detector } from './detect/detector.js';
 import { detectRoutes } from './http/routes/detect.js';
+import { auditRoutes } from './http/routes/audit-logs.js';
 
 export const CONFIG_CHANNEL = 'dns01_config';
 
@@ -64,6 +67,8 @@ export interface DaemonOptions {
   pluginInitTimeoutMs?: number;
   /** How often provider statistics are written (default 5 s); tests lengthen it to read them before the write. */
   statsIntervalMs?: number;
+  /** false: record no audit events (as DNS01_AUDIT_ENABLED=false); otherwise the writer's options (tests shorten its interval). */
+  audit?: false | AuditWriterOptions;
 }
 
 export interface Daemon {
@@ -80,6 +85,8 @@ export interface Daemon {
   janitor: Janitor;
   propagation: PropagationChecker;
   caddySync: CaddySync | null;
+  /** The audit writer; null when the audit log is off. */
+  audit: AuditWriter | null;
   /** Starts listening; resolves with the bound port. */
   listen(): Promise<number>;
   /** Stops taking requests, lets in-flight ones finish (bounded), stops jobs, closes the database. */
@@ -95,6 +102,11 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
   await runMigrations(database);
   log.info({ database: database.kind }, 'database ready');
 
+  // Built before the registry, which reports script runs to it; the registry's secret field names are read per event.
+  let secretFields: ReadonlySet<string> = new Set();
+  const writer = opts.audit === false || !config.auditEnabled ? null : new AuditWriter(database, metrics, log.child({ module: 'audit' }), { secretFields: () => secretFields, ...opts.audit });
+  const audit: AuditSink = writer ?? NO_AUDIT;
+
   const plugins = new Map<string, AnyProviderPlugin>();
   for (const p of [...builtinPlugins, ...(opts.plugins ?? [])]) plugins.set(p.metadata.type, p);
   const guards = new BreakerAndLimit({
@@ -109,26 +121,32 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
     log: log.child({ module: 'providers' }),
     settings: { allowPrivateWebhooks: config.allowPrivateWebhooks, scriptsDir: config.scriptsDir },
     guards,
+    audit,
     onCall: (providerId, error, credentialId) => {
       stats.record(providerId, error);
       if (credentialId) credentialStats.record(credentialId, error);
     },
   });
+  const readSecretFields = () => (secretFields = new Set(registry.types().flatMap((t) => t.fields.filter((f) => f.secret).map((f) => f.name))));
+  readSecretFields();
   const scripts = plugins.has('script') ? sandboxReadiness(scriptIdentity()) : undefined;
   if (scripts?.sandbox === 'none') {
     log.warn({ reason: scripts.reason }, 'scripts run without PID and network namespaces: a script can leave processes behind and reach the network');
   }
   const notifyChange = () => void database.notify(CONFIG_CHANNEL, 'providers').catch(() => undefined);
   const loader = config.plugins
-    ? new PluginLoader({ ...config.plugins, ...(opts.pluginInitTimeoutMs ? { initTimeoutMs: opts.pluginInitTimeoutMs } : {}) }, { database, registry, log: log.child({ module: 'plugins' }), onChange: notifyChange })
+    ? new PluginLoader({ ...config.plugins, ...(opts.pluginInitTimeoutMs ? { initTimeoutMs: opts.pluginInitTimeoutMs } : {}) }, {
+      database, registry, log: log.child({ module: 'plugins' }), onChange: () => { readSecretFields(); notifyChange(); },
+    })
     : null;
   if (loader) {
     // Refusals are recorded and logged, not fatal: the daemon serves its other types. An unreadable allow-list is fatal here.
     const rows = await loader.reload();
+    readSecretFields();
     log.info({ loaded: rows.filter((r) => r.status === 'loaded').map((r) => r.name), refused: rows.filter((r) => r.status === 'error').map((r) => r.name) }, 'plugins read');
   }
-  const providers = new ProviderStore(database, keyring, registry, stats, notifyChange, new CredentialStore(database, keyring, registry, credentialStats, notifyChange));
-  const rotation = new KeyRotation(database, keyring, metrics, log.child({ module: 'rotation' }), config.rotation);
+  const providers = new ProviderStore(database, keyring, registry, stats, notifyChange, new CredentialStore(database, keyring, registry, credentialStats, notifyChange, audit), audit);
+  const rotation = new KeyRotation(database, keyring, metrics, log.child({ module: 'rotation' }), { ...config.rotation, audit });
   const encrypted = await rotation.counts();
   if (encrypted.unreadable > 0) log.warn({ unreadable: encrypted.unreadable }, 'some provider credentials use a key that is not configured; set it as DNS01_ENCRYPTION_KEY_V1..V10');
   if (encrypted.pending > 0 && config.rotation.onStart) {
@@ -147,9 +165,13 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
     waitForPropagation: (row, provider) => propagation.waitForPropagation(row, provider),
     zones,
     ...(config.acmeDnsDomain ? { acmeDnsDomain: config.acmeDnsDomain } : {}),
+    audit,
     ...opts.challenge,
   });
-  const janitor = new Janitor(database, challenges, metrics, log.child({ module: 'janitor' }), { intervalMs: config.janitorIntervalMs, ...opts.janitor });
+  const auditLog = new AuditLog(database);
+  const janitor = new Janitor(database, challenges, metrics, log.child({ module: 'janitor' }), {
+    intervalMs: config.janitorIntervalMs, auditRetention: { log: auditLog, days: config.auditRetentionDays }, ...opts.janitor,
+  });
   const chooser = new ProviderChooserImpl(database, providers);
 
   const siteStore = new SiteStore(database, providers, notifyChange);
@@ -157,7 +179,7 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
     ? new AcmeDnsService(database, providers, registry, challenges, config.acmeDnsDomain, log.child({ module: 'acme-dns' }))
     : null;
 
-  const caddyDeps = { config, database, providers, sites: siteStore, registry, metrics, log: log.child({ module: 'caddy' }) };
+  const caddyDeps = { config, database, providers, sites: siteStore, registry, metrics, log: log.child({ module: 'caddy' }), audit };
   const caddySync = createCaddySync(caddyDeps);
   let unlisten: (() => Promise<void>) | undefined;
 
@@ -184,10 +206,11 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
   admin.route('/', manualRoutes(manual));
   const clientTokens = new ClientTokenStore(database, providers);
   admin.route('/client-tokens', clientTokenRoutes(clientTokens));
-  const access = new ClientAccess(clientTokens, { sharedToken: config.internalToken, sharedTokenEnabled: config.internalTokenEnabled });
+  admin.route('/', auditRoutes(auditLog));
+  const access = new ClientAccess(clientTokens, { sharedToken: config.internalToken, sharedTokenEnabled: config.internalTokenEnabled, audit });
   const app = createApp({
     log, metrics, database,
-    access, adminToken: config.adminToken,
+    access, adminToken: config.adminToken, audit,
     internal: internalRoutes(challenges, chooser, access, log.child({ module: 'internal' })), admin,
     ui: uiRoutes(manual, config.adminToken, log.child({ module: 'ui' })),
     acmeDns: acmeDnsRoutes(acmeDns, config.adminToken, log.child({ module: 'acme-dns' })),
@@ -198,7 +221,7 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
 
   let server: ServerType | undefined;
   return {
-    app, config, database, metrics, registry, providers, plugins: loader, challenges, janitor, sites: siteStore, caddySync, propagation,
+    app, config, database, metrics, registry, providers, plugins: loader, challenges, janitor, sites: siteStore, caddySync, propagation, audit: writer,
     listen: () =>
       new Promise<number>((resolve, reject) => {
         server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
@@ -237,6 +260,8 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
       await stats.stop();
       await credentialStats.stop();
       await challenges.pending.stop();
+      // Last, so the events of the drain and the jobs' final runs are written.
+      await writer?.stop();
       await database.close();
       log.info('stopped');
     },

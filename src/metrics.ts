@@ -46,6 +46,13 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
       registers: r,
     }),
     janitorRowsDeleted: new Counter({ name: 'dns01_janitor_rows_deleted_total', help: 'Finished challenge rows hard-deleted after retention', registers: r }),
+    auditWritten: new Counter({ name: 'dns01_audit_events_written_total', help: 'Audit events written to security_audits', registers: r }),
+    auditDropped: new Counter({
+      name: 'dns01_audit_events_dropped_total',
+      help: 'Audit events not written: queue_full, database_error, rate_limited (authentication failures per address), stopped',
+      labelNames: ['reason'],
+      registers: r,
+    }),
     httpRequests: new Counter({ name: 'dns01_http_requests_total', help: 'HTTP requests by route family and status', labelNames: ['route', 'status'], registers: r }),
     caddySyncPushes: new Counter({ name: 'dns01_caddy_sync_pushes_total', help: 'Pushes of TLS policies to Caddy by outcome', labelNames: ['outcome'], registers: r }),
     caddySyncLastSuccess: new Gauge({ name: 'dns01_caddy_sync_last_success_timestamp_seconds', help: 'Unix time of the last successful Caddy sync', registers: r }),

@@ -1,5 +1,6 @@
 // Connects the Caddy builder and sync loop to the database, config, metrics and change notifications.
 import type { Logger } from 'pino';
+import { NO_AUDIT, type AuditSink } from '../audit/writer.js';
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import type { Metrics } from '../metrics.js';
@@ -9,7 +10,7 @@ import type { ProviderStore } from '../providers/store.js';
 import type { SiteStore } from '../sites/store.js';
 import { CaddyAdminClient } from './admin-client.js';
 import { buildTlsPolicies } from './builder.js';
-import { CaddySync, type CaddySyncState } from './sync.js';
+import { CaddySync, type CaddySyncState, type RunOutcome } from './sync.js';
 import type { DnsProviderRow } from '../db/schema.js';
 import type { BuilderCredential, BuilderInput, BuilderProvider, BuildResult } from './types.js';
 
@@ -21,6 +22,7 @@ export interface CaddyDeps {
   registry: ProviderRegistry;
   metrics: Metrics;
   log: Logger;
+  audit?: AuditSink;
 }
 
 /** A multi-credential provider's rows, decrypted (an unreadable one becomes null, skipped by the builder). */
@@ -116,14 +118,30 @@ export function createCaddySync(deps: CaddyDeps): CaddySync | null {
   const token = deps.config.internalToken!;
   const client = new CaddyAdminClient(deps.config.caddyAdminUrl, { timeoutMs: 10_000, secrets: () => [token] });
   const m = deps.metrics;
+  const audit = deps.audit ?? NO_AUDIT;
+  let lastRun: RunOutcome = 'unchanged';
   return new CaddySync({
     client,
     build: () => buildPolicies(deps),
     intervalMs: deps.config.caddySyncIntervalMs,
     log: deps.log,
     metrics: {
-      onRun: (outcome) => m.caddySyncPushes.labels(outcome).inc(),
+      onRun: (outcome) => {
+        m.caddySyncPushes.labels(outcome).inc();
+        lastRun = outcome;
+        // A run that sent nothing is no event; a push, a refusal or a failure is.
+        if (outcome !== 'unchanged') {
+          audit.record({ action: 'caddy.push', category: 'caddy', resourceType: 'caddy', outcome: outcome === 'failed' ? 'failure' : 'success', details: { result: outcome } });
+        }
+      },
       onState: (s) => {
+        if (lastRun === 'refused') {
+          // The policies refused by this run carry its time; older ones were held back, already recorded.
+          const latest = Math.max(...s.refused.map((r) => r.refusedAt.getTime()));
+          for (const r of s.refused.filter((x) => x.refusedAt.getTime() === latest)) {
+            audit.record({ action: 'caddy.refused', category: 'caddy', resourceType: 'dns_provider', resourceId: r.providerId, outcome: 'failure', details: { provider_id: r.providerId, name: r.name, reason: r.reason } });
+          }
+        }
         if (s.lastSuccessAt) m.caddySyncLastSuccess.set(s.lastSuccessAt.getTime() / 1000);
         m.caddySyncFailures.set(s.consecutiveFailures);
         // Reset first: a provider no longer refused (fixed, deleted) must drop out, not stay at its last value.

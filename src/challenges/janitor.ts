@@ -1,6 +1,8 @@
 // Background clean-up: expires stale challenges, removes records nobody cleaned up, deletes old rows.
 import { sql, type SQL } from 'drizzle-orm';
 import type { Logger } from 'pino';
+import { withAuditScope } from '../audit/context.js';
+import type { AuditLog } from '../audit/listing.js';
 import type { Database } from '../db/client.js';
 import { ACTIVE_STATUSES, challenges, type ChallengeRow } from '../db/schema.js';
 import { claimChallenges } from '../jobs/claim.js';
@@ -23,6 +25,8 @@ export interface JanitorOptions {
    * (each try of a hanging script without namespaces may leave a process behind).
    */
   maxCleanupAttempts?: number;
+  /** The audit log and DNS01_AUDIT_RETENTION_DAYS: older events are deleted each run, in batches. */
+  auditRetention?: { log: AuditLog; days: number };
 }
 
 export const DEFAULT_MAX_CLEANUP_ATTEMPTS = 10;
@@ -33,6 +37,8 @@ export interface JanitorReport {
   recordsRemoved: number;
   cleanupFailures: number;
   rowsDeleted: number;
+  /** Audit events deleted after their retention. */
+  auditDeleted: number;
   /** Rows left alone because their cleanup failed maxCleanupAttempts times. */
   stuck: number;
 }
@@ -62,8 +68,13 @@ export class Janitor {
     return this.loop.healthy(now);
   }
 
-  async runOnce(): Promise<JanitorReport> {
-    const report: JanitorReport = { expired: 0, interrupted: 0, recordsRemoved: 0, cleanupFailures: 0, rowsDeleted: 0, stuck: 0 };
+  /** One run; every audit event it causes (expiries, cleanups, the records it removes) names the janitor as the actor. */
+  runOnce(): Promise<JanitorReport> {
+    return withAuditScope({ actor: 'janitor' }, () => this.run());
+  }
+
+  private async run(): Promise<JanitorReport> {
+    const report: JanitorReport = { expired: 0, interrupted: 0, recordsRemoved: 0, cleanupFailures: 0, rowsDeleted: 0, auditDeleted: 0, stuck: 0 };
     const interruptedAfter = `${Math.round((this.opts.interruptedAfterMs ?? 30_000) / 1000)} seconds`;
 
     for (const row of await this.claim(sql`${challenges.status} = 'CREATED' and ${challenges.createdAt} < now() - ${interruptedAfter}::interval`)) {
@@ -96,8 +107,10 @@ export class Janitor {
     });
     report.rowsDeleted = deleted ?? 0;
     this.metrics.janitorRowsDeleted.inc(report.rowsDeleted);
+    const audit = this.opts.auditRetention;
+    if (audit) report.auditDeleted = (await this.database.tryLock('job:audit-retention', () => audit.log.prune(audit.days))) ?? 0;
     this.metrics.janitorRuns.labels('ok').inc();
-    if (report.expired + report.interrupted + report.recordsRemoved + report.cleanupFailures + report.rowsDeleted + report.stuck > 0) {
+    if (report.expired + report.interrupted + report.recordsRemoved + report.cleanupFailures + report.rowsDeleted + report.auditDeleted + report.stuck > 0) {
       this.log.info(report, 'janitor run');
     }
     return report;

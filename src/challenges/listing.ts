@@ -2,6 +2,7 @@
 import { and, desc, eq, gte, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Database } from '../db/client.js';
+import { cursorKey, decodeCursor, encodeCursor, instant, instantText, invalidQuery, olderThan, pageSize, type Cursor } from '../db/paging.js';
 import { CHALLENGE_STATUSES, challenges, dnsProviders, type ChallengeRow, type ChallengeStatus, type DnsProviderRow } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import type { ProviderRegistry } from '../providers/registry.js';
@@ -20,10 +21,9 @@ export interface ChallengeFilter {
   createdAfter?: Date;
   createdBefore?: Date;
   limit: number;
-  cursor?: { createdAt: string; id: string };
+  cursor?: Cursor;
 }
 
-const instantText = z.string().describe('an ISO 8601 date or date-time, e.g. 2026-01-31T12:00:00Z');
 /** The list's query parameters: the keys parseChallengeFilter accepts, and what the OpenAPI document shows. */
 export const challengeQuerySchema = z.object({
   status: z.string().optional().describe(`a comma list of ${CHALLENGE_STATUSES.join(', ')} (any case)`),
@@ -36,60 +36,31 @@ export const challengeQuerySchema = z.object({
 });
 const QUERY_KEYS = Object.keys(challengeQuerySchema.shape);
 
-function invalid(field: string, message: string): AppError {
-  return new AppError('VALIDATION_ERROR', `query parameter ${field}: ${message}`, { details: { fields: [{ field, message }] } });
-}
-
-function instant(field: string, text: string): Date {
-  // Date.parse takes many shapes; an operator's filter should be one people and scripts agree on.
-  if (!/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(text) || Number.isNaN(Date.parse(text))) {
-    throw invalid(field, 'expected an ISO 8601 date or date-time, e.g. 2026-01-31T12:00:00Z');
-  }
-  return new Date(text);
-}
-
-/** `(created_at, id)` of the last row of a page, microseconds kept: a millisecond Date would skip or repeat rows. */
-function encodeCursor(createdAt: string, id: string): string {
-  return Buffer.from(`${createdAt}|${id}`).toString('base64url');
-}
-
-function decodeCursor(text: string): { createdAt: string; id: string } {
-  const [createdAt, id, extra] = Buffer.from(text, 'base64url').toString('utf8').split('|');
-  if (extra !== undefined || !createdAt || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/.test(createdAt) || !z.uuid().safeParse(id).success) {
-    throw invalid('cursor', 'not a cursor this API gave out; start again without it');
-  }
-  return { createdAt, id: id! };
-}
-
 /** Reads the list's query string; anything unknown or malformed is a 400 naming the parameter. */
 export function parseChallengeFilter(query: Record<string, string>): ChallengeFilter {
   const unknown = Object.keys(query).find((k) => !QUERY_KEYS.includes(k));
-  if (unknown !== undefined) throw invalid(unknown.slice(0, 40), `unknown parameter; expected one of ${QUERY_KEYS.join(', ')}`);
+  if (unknown !== undefined) throw invalidQuery(unknown.slice(0, 40), `unknown parameter; expected one of ${QUERY_KEYS.join(', ')}`);
   const filter: ChallengeFilter = { limit: DEFAULT_PAGE };
   if (query.status !== undefined) {
     const statuses = query.status.split(',').map((s) => s.trim().toUpperCase());
     const bad = statuses.find((s) => !(CHALLENGE_STATUSES as readonly string[]).includes(s));
-    if (bad !== undefined) throw invalid('status', `expected a comma list of ${CHALLENGE_STATUSES.join(', ')} (any case)`);
+    if (bad !== undefined) throw invalidQuery('status', `expected a comma list of ${CHALLENGE_STATUSES.join(', ')} (any case)`);
     filter.statuses = statuses as ChallengeStatus[];
   }
   if (query.provider !== undefined) {
-    if (query.provider.length < 1 || query.provider.length > 200) throw invalid('provider', 'expected a provider id or name (1 to 200 characters)');
+    if (query.provider.length < 1 || query.provider.length > 200) throw invalidQuery('provider', 'expected a provider id or name (1 to 200 characters)');
     filter.provider = query.provider;
   }
   if (query.fqdn !== undefined) {
-    if (query.fqdn.length < 1 || query.fqdn.length > 253) throw invalid('fqdn', 'expected part of a name (1 to 253 characters)');
+    if (query.fqdn.length < 1 || query.fqdn.length > 253) throw invalidQuery('fqdn', 'expected part of a name (1 to 253 characters)');
     filter.fqdn = query.fqdn.toLowerCase();
   }
   if (query.created_after !== undefined) filter.createdAfter = instant('created_after', query.created_after);
   if (query.created_before !== undefined) filter.createdBefore = instant('created_before', query.created_before);
   if (filter.createdAfter && filter.createdBefore && filter.createdAfter >= filter.createdBefore) {
-    throw invalid('created_before', 'must be later than created_after');
+    throw invalidQuery('created_before', 'must be later than created_after');
   }
-  if (query.limit !== undefined) {
-    const n = Number(query.limit);
-    if (!/^\d+$/.test(query.limit) || n < 1 || n > MAX_PAGE) throw invalid('limit', `expected a whole number from 1 to ${MAX_PAGE}`);
-    filter.limit = n;
-  }
+  if (query.limit !== undefined) filter.limit = pageSize(query.limit, MAX_PAGE);
   if (query.cursor !== undefined) filter.cursor = decodeCursor(query.cursor);
   return filter;
 }
@@ -118,11 +89,11 @@ export class ChallengeListing {
     if (filter.fqdn !== undefined) where.push(sql`strpos(${challenges.fqdn}, ${filter.fqdn}) > 0`);
     if (filter.createdAfter) where.push(gte(challenges.createdAt, filter.createdAfter));
     if (filter.createdBefore) where.push(lt(challenges.createdAt, filter.createdBefore));
-    if (filter.cursor) where.push(sql`(${challenges.createdAt}, ${challenges.id}) < (${filter.cursor.createdAt}::timestamptz, ${filter.cursor.id}::uuid)`);
+    if (filter.cursor) where.push(olderThan(challenges.createdAt, challenges.id, filter.cursor));
     const rows = await this.database.db
       .select({
         row: challenges, provider: dnsProviders,
-        key: sql<string>`to_char(${challenges.createdAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
+        key: cursorKey(challenges.createdAt),
       })
       .from(challenges)
       .innerJoin(dnsProviders, eq(challenges.providerId, dnsProviders.id))

@@ -2,6 +2,7 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Logger } from 'pino';
+import type { AuditSink } from '../audit/writer.js';
 import type { Database } from '../db/client.js';
 import { ACTIVE_STATUSES, challenges, type ChallengeRow, type ChallengeStatus, type DnsProviderRow } from '../db/schema.js';
 import { AppError, isAppError } from '../errors.js';
@@ -36,6 +37,8 @@ export interface ChallengeServiceOptions {
   zones?: ZoneLookup;
   /** DNS01_ACME_DNS_DOMAIN: acme-dns clients (only they) may also create `<uuid>.<this>` names. */
   acmeDnsDomain?: string;
+  /** Every present and cleanup (requests' and the janitor's) is an audit event. */
+  audit?: AuditSink;
 }
 
 export interface CreateRequest {
@@ -232,7 +235,7 @@ export class ChallengeService {
             .set({ status, cleanupAttempts: fresh.cleanupAttempts + 1, error: errorText('cleanup ', err), completedAt: fresh.completedAt ?? (active ? new Date() : null), updatedAt: new Date(), claimedUntil: null })
             .where(eq(challenges.id, fresh.id));
           if (active) this.counted(status, provider.name);
-          this.outcome('cleanup', fresh, provider.name, client, started, err);
+          this.outcome('cleanup', fresh, provider.name, client, started, err, status);
           throw err;
         }
       }
@@ -241,7 +244,7 @@ export class ChallengeService {
         ...(opts.reason ? { error: opts.reason } : {}),
       });
       if (active) this.counted(status, provider.name);
-      this.outcome('cleanup', fresh, provider.name, client, started, mayExist ? 'ok' : 'no_record');
+      this.outcome('cleanup', fresh, provider.name, client, started, mayExist ? 'ok' : 'no_record', status);
       return updated;
     });
   }
@@ -250,9 +253,22 @@ export class ChallengeService {
     this.metrics.challengeTransitions.labels(state, providerName).inc();
   }
 
+  private audited(step: 'present' | 'cleanup', row: ChallengeRow, provider: string, client: ClientDialect, result: string | unknown, status?: ChallengeStatus): void {
+    const failed = typeof result !== 'string';
+    this.opts.audit?.record({
+      action: auditAction(step, failed, ACTIVE_STATUSES.includes(row.status), status), category: 'challenge', resourceType: 'challenge', resourceId: row.id, outcome: failed ? 'failure' : 'success',
+      details: {
+        provider_id: row.providerId, provider, fqdn: row.fqdn, client, step,
+        ...(failed ? { code: isAppError(result) ? result.code : 'PROVIDER_ERROR' } : { result }),
+        ...(status ? { status } : {}), ...(row.credentialId ? { credential_id: row.credentialId } : {}),
+      },
+    });
+  }
+
   /** The one line per present or cleanup: info when it went through, warn (with the far side's words) when not. */
-  private outcome(step: 'present' | 'cleanup', row: ChallengeRow, provider: string, client: ClientDialect, started: number, result: string | unknown): void {
+  private outcome(step: 'present' | 'cleanup', row: ChallengeRow, provider: string, client: ClientDialect, started: number, result: string | unknown, status?: ChallengeStatus): void {
     const fields = { challenge: row.id, fqdn: row.fqdn, provider, client, duration_ms: Math.round(performance.now() - started) };
+    this.audited(step, row, provider, client, result, status);
     if (typeof result === 'string') {
       this.log.info({ ...fields, outcome: result }, step);
       return;
@@ -265,6 +281,16 @@ export class ChallengeService {
       step === 'cleanup' ? 'cleanup failed; the janitor will retry' : 'present failed',
     );
   }
+}
+
+/**
+ * The audit event of one present or cleanup: create or fail; for a cleanup, delete, expire or fail by the status the row
+ * ends in, or record_removed when the row had finished before (the janitor removing a record nobody cleaned up).
+ */
+function auditAction(step: 'present' | 'cleanup', failed: boolean, wasActive: boolean, status?: ChallengeStatus): string {
+  if (step === 'present') return failed ? 'challenge.fail' : 'challenge.create';
+  if (!wasActive) return 'challenge.record_removed';
+  return status === 'EXPIRED' ? 'challenge.expire' : status === 'FAILED' ? 'challenge.fail' : 'challenge.delete';
 }
 
 /** A seen record that is cleaned up is VERIFIED; one cleaned up before propagation was confirmed is DELETED. */

@@ -1,4 +1,5 @@
 // Who called the internal API and what it may touch: every shared-token and client-token decision is made here.
+import { NO_AUDIT, type AuditSink } from '../audit/writer.js';
 import { AppError, type ErrorCode } from '../errors.js';
 import { domainOf } from '../challenges/names.js';
 import { allowedFrom } from '../security/cidr.js';
@@ -14,6 +15,8 @@ export interface ClientAccessOptions {
   sharedToken: string;
   /** DNS01_INTERNAL_TOKEN_ENABLED: false refuses the shared token, leaving client tokens only. */
   sharedTokenEnabled: boolean;
+  /** Every refusal is recorded here (rate-limited per source address, so a flood of bad tokens cannot fill the table). */
+  audit?: AuditSink;
 }
 
 /**
@@ -26,28 +29,35 @@ export function domainAllowed(patterns: readonly string[], fqdn: string): boolea
   return patterns.some((p) => coverage(p, domain) >= 0);
 }
 
-function refuse(code: ErrorCode, message: string, caller?: Caller): AppError {
-  return new AppError(code, message, caller?.kind === 'client' ? { details: { client_token: caller.name } } : {});
-}
-
 export class ClientAccess {
   constructor(private readonly tokens: ClientTokenStore, private readonly opts: ClientAccessOptions) {}
+
+  /** The one place a token is refused: the error the caller gets, and the audit event naming the rule. */
+  private refuse(code: ErrorCode, message: string, caller?: Caller): AppError {
+    const client = caller?.kind === 'client' ? caller : undefined;
+    (this.opts.audit ?? NO_AUDIT).recordLimited({
+      action: client ? 'client_token.refused' : 'auth.failed', category: 'auth', outcome: 'denied',
+      ...(client ? { resourceType: 'client_token', resourceId: client.id } : {}),
+      details: { api: 'internal', code, ...(client ? { client_name: client.name } : {}) },
+    });
+    return new AppError(code, message, client ? { details: { client_token: client.name } } : {});
+  }
 
   /** The caller a presented secret stands for, seen from the TCP peer `peer`; throws 401/403 otherwise. */
   async authenticate(secret: string, peer: string): Promise<Caller> {
     if (sameSecret(secret, this.opts.sharedToken)) {
       if (!this.opts.sharedTokenEnabled) {
-        throw refuse('SHARED_TOKEN_DISABLED', 'the shared internal token is switched off (DNS01_INTERNAL_TOKEN_ENABLED=false); use a client token');
+        throw this.refuse('SHARED_TOKEN_DISABLED', 'the shared internal token is switched off (DNS01_INTERNAL_TOKEN_ENABLED=false); use a client token');
       }
       return { kind: 'shared' };
     }
     const row = secret.startsWith(TOKEN_PREFIX) ? await this.tokens.byToken(secret) : null;
-    if (!row) throw refuse('FORBIDDEN', 'invalid credentials');
+    if (!row) throw this.refuse('FORBIDDEN', 'invalid credentials');
     const caller: Caller = { kind: 'client', id: row.id, name: row.name, domains: row.allowedDomains, providers: row.providerIds };
-    if (row.revokedAt) throw refuse('CLIENT_TOKEN_REVOKED', 'this client token was revoked', caller);
-    if (row.expiresAt && row.expiresAt.getTime() <= Date.now()) throw refuse('CLIENT_TOKEN_EXPIRED', 'this client token has expired', caller);
+    if (row.revokedAt) throw this.refuse('CLIENT_TOKEN_REVOKED', 'this client token was revoked', caller);
+    if (row.expiresAt && row.expiresAt.getTime() <= Date.now()) throw this.refuse('CLIENT_TOKEN_EXPIRED', 'this client token has expired', caller);
     if (!allowedFrom(row.allowedCidrs, peer)) {
-      throw refuse('CLIENT_NETWORK_NOT_ALLOWED', `requests with this client token may not come from ${peer || 'an unknown address'}`, caller);
+      throw this.refuse('CLIENT_NETWORK_NOT_ALLOWED', `requests with this client token may not come from ${peer || 'an unknown address'}`, caller);
     }
     return caller;
   }
@@ -60,7 +70,7 @@ export class ClientAccess {
   /** Throws 403 unless the caller may present, read or clean up `fqdn`. Called before anything is written. */
   permitName(caller: Caller, fqdn: string): void {
     if (caller.kind === 'client' && !domainAllowed(caller.domains, fqdn)) {
-      throw refuse('CLIENT_DOMAIN_NOT_ALLOWED', `this client token may not touch that name; it covers ${caller.domains.join(', ')}`, caller);
+      throw this.refuse('CLIENT_DOMAIN_NOT_ALLOWED', `this client token may not touch that name; it covers ${caller.domains.join(', ')}`, caller);
     }
   }
 
@@ -68,7 +78,7 @@ export class ClientAccess {
   permitProvider(caller: Caller, providerId: string): void {
     if (caller.kind === 'client' && caller.providers !== null && !caller.providers.includes(providerId)) {
       const shown = /^[\w.-]{1,64}$/.test(providerId) ? providerId : '(unprintable)';
-      throw refuse('CLIENT_PROVIDER_NOT_ALLOWED', `this client token may not write through provider ${shown}`, caller);
+      throw this.refuse('CLIENT_PROVIDER_NOT_ALLOWED', `this client token may not write through provider ${shown}`, caller);
     }
   }
 }

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { and, asc, desc, eq, gt, inArray, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { Logger } from 'pino';
+import type { AuditSink } from '../audit/writer.js';
 import { rowsOf, type Database } from '../db/client.js';
 import { dnsProviderCredentials, dnsProviders, encryptionRotations, type EncryptionRotationRow } from '../db/schema.js';
 import { AppError } from '../errors.js';
@@ -53,6 +54,8 @@ export interface RotationOptions {
   batchPauseMs: number;
   /** `hostname:pid` by default. */
   replica?: string;
+  /** Where each run's start and end are recorded. */
+  audit?: AuditSink;
 }
 
 export interface VersionCount {
@@ -99,6 +102,10 @@ export class KeyRotation {
     private readonly opts: RotationOptions,
   ) {
     this.replica = opts.replica ?? `${hostname()}:${process.pid}`;
+  }
+
+  private audited(action: string, run: EncryptionRotationRow, outcome: 'success' | 'failure', details: Record<string, unknown>): void {
+    this.opts.audit?.record({ action, category: 'encryption', resourceType: 'encryption_rotation', resourceId: run.id, outcome, details: { replica: run.replica, ...details } });
   }
 
   private get db() {
@@ -206,9 +213,11 @@ export class KeyRotation {
     const progress = () => ({ rowsDone: done, rowsSkipped: skipped, rowsUnreadable: unreadable, updatedAt: new Date() });
     const finish = async (outcome: EncryptionRotationRow['outcome'], error: string | null) => {
       await this.db.update(encryptionRotations).set({ ...progress(), outcome, error, finishedAt: new Date() }).where(eq(encryptionRotations.id, run.id));
+      this.audited('encryption.rotation_finish', run, outcome === 'completed' ? 'success' : 'failure', { result: outcome, rows_done: done, rows_skipped: skipped, rows_unreadable: unreadable, ...(error ? { error } : {}) });
       await this.counts();
     };
     this.log.info({ rotation: run.id, keyVersion: write, rows: run.rowsTotal }, 'key rotation started');
+    this.audited('encryption.rotation_start', run, 'success', { trigger: run.trigger, to_version: write, from_versions: run.fromVersions, rows_total: run.rowsTotal });
     try {
       for (const col of ENCRYPTED_COLUMNS) {
         if (readable.length === 0) break;

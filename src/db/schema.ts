@@ -1,4 +1,4 @@
-// Drizzle schema: DNS providers (credentials encrypted), sites, every challenge's lifecycle, plugins, acme-dns accounts, client tokens and key rotation runs.
+// Drizzle schema: DNS providers (credentials encrypted), sites, every challenge's lifecycle, plugins, acme-dns accounts, client tokens, key rotation runs and the audit log.
 import { sql } from 'drizzle-orm';
 import { boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
@@ -262,3 +262,37 @@ export const encryptionRotations = pgTable(
   ],
 );
 export type EncryptionRotationRow = typeof encryptionRotations.$inferSelect;
+
+export const AUDIT_OUTCOMES = ['success', 'failure', 'denied'] as const;
+export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
+
+/**
+ * The audit log (seed 003 section 1): who did what to which resource, and how it went. Written in batches by
+ * audit/writer.ts, never in the request it records; `details` has passed audit/redact.ts.
+ */
+export const securityAudits = pgTable(
+  'security_audits',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    /** `admin`, `internal` (the shared internal token), `client:<token name>`, `daemon`, `janitor` or `anonymous`. */
+    actor: text('actor').notNull(),
+    action: text('action').notNull(),
+    category: text('category').notNull(),
+    resourceType: text('resource_type'),
+    resourceId: text('resource_id'),
+    outcome: text('outcome').$type<AuditOutcome>().notNull(),
+    details: jsonb('details').$type<Record<string, unknown>>().notNull().default({}),
+    /** The TCP peer (http/peer.ts); null for the daemon's own work. */
+    sourceIp: text('source_ip'),
+    userAgent: text('user_agent'),
+  },
+  (t) => [
+    // Newest first, paged by (created_at, id); retention deletes from the old end.
+    index('security_audits_created_idx').on(t.createdAt, t.id),
+    index('security_audits_resource_idx').on(t.resourceType, t.resourceId, t.createdAt),
+    index('security_audits_category_idx').on(t.category, t.createdAt),
+    index('security_audits_actor_idx').on(t.actor, t.createdAt),
+  ],
+);
+export type SecurityAuditRow = typeof securityAudits.$inferSelect;

@@ -5,8 +5,10 @@ import { HTTPException } from 'hono/http-exception';
 import type { Logger } from 'pino';
 import { connectionErrorCode } from '../db/client.js';
 import { AppError, isAppError } from '../errors.js';
+import type { AuditSink } from '../audit/writer.js';
 import type { ClientAccess } from '../clients/access.js';
 import type { Metrics } from '../metrics.js';
+import { auditScope } from './audit.js';
 import { requireCaller, requireSecret } from './auth.js';
 import { MAX_BODY_BYTES } from './body.js';
 import { described, openApiDocument, type AuthScheme } from './openapi.js';
@@ -19,6 +21,8 @@ export interface AppDeps extends OpsDeps {
   /** Decides who may call /internal/*: the shared token, client tokens. */
   access: ClientAccess;
   adminToken: string;
+  /** Where requests' audit events go (audit/writer.ts). */
+  audit: AuditSink;
   internal: Hono;
   admin: Hono;
   /** The operator page (src/ui), with its own session login instead of the bearer token. */
@@ -44,6 +48,7 @@ function authFor(path: string): AuthScheme {
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
 
+  app.use('*', auditScope(deps.audit));
   app.use('*', async (c, next) => {
     await next();
     deps.metrics.httpRequests.labels(routeFamily(c.req.path), String(c.res.status)).inc();
@@ -57,7 +62,7 @@ export function createApp(deps: AppDeps): Hono {
     (c) => c.json((document ??= openApiDocument(app.routes, authFor))));
   app.use('/internal/*', requireCaller(deps.access, 'dns01-proxy'));
   app.route('/internal/dns-challenge', deps.internal);
-  app.use('/api/v1/*', requireSecret(deps.adminToken, { allowBasic: false, realm: 'dns01-proxy admin' }));
+  app.use('/api/v1/*', requireSecret(deps.adminToken, { allowBasic: false, realm: 'dns01-proxy admin', actor: 'admin' }));
   app.route('/api/v1', deps.admin);
   if (deps.ui) app.route('/ui', deps.ui);
   app.route('/acme-dns', deps.acmeDns);

@@ -1,8 +1,10 @@
 // Secret checks: the internal API's callers (shared or client token, bearer or basic password) and the admin API (bearer).
 import type { Context, MiddlewareHandler } from 'hono';
+import { setActor } from '../audit/context.js';
 import type { Caller, ClientAccess } from '../clients/access.js';
-import { AppError } from '../errors.js';
+import { AppError, type ErrorCode } from '../errors.js';
 import { sameSecret } from '../security/compare.js';
+import { auditOf } from './audit.js';
 import { peerAddress } from './peer.js';
 
 function presented(header: string | undefined, allowBasic: boolean): string | null {
@@ -18,6 +20,11 @@ function presented(header: string | undefined, allowBasic: boolean): string | nu
   return null;
 }
 
+/** An authentication failure, in the audit log at most a few times a minute per source address (a flood is only counted). */
+function refused(c: Context, api: string, code: ErrorCode): void {
+  auditOf(c).recordLimited({ action: 'auth.failed', category: 'auth', outcome: 'denied', details: { api, code, path: c.req.path.slice(0, 200) } });
+}
+
 function missing(allowBasic: boolean, realm: string): AppError {
   return new AppError('UNAUTHORIZED', 'missing credentials', {
     headers: allowBasic ? { 'WWW-Authenticate': `Basic realm="${realm}"` } : { 'WWW-Authenticate': 'Bearer' },
@@ -25,11 +32,18 @@ function missing(allowBasic: boolean, realm: string): AppError {
 }
 
 /** acmeproxy clients (lego httpreq, libdns/acmeproxy, acme.sh) send the secret as the basic-auth password. */
-export function requireSecret(secret: string, opts: { allowBasic: boolean; realm: string }): MiddlewareHandler {
+export function requireSecret(secret: string, opts: { allowBasic: boolean; realm: string; actor: string }): MiddlewareHandler {
   return async (c, next) => {
     const got = presented(c.req.header('authorization'), opts.allowBasic);
-    if (got === null) throw missing(opts.allowBasic, opts.realm);
-    if (!sameSecret(got, secret)) throw new AppError('FORBIDDEN', 'invalid credentials');
+    if (got === null) {
+      refused(c, opts.actor, 'UNAUTHORIZED');
+      throw missing(opts.allowBasic, opts.realm);
+    }
+    if (!sameSecret(got, secret)) {
+      refused(c, opts.actor, 'FORBIDDEN');
+      throw new AppError('FORBIDDEN', 'invalid credentials');
+    }
+    setActor(opts.actor);
     await next();
   };
 }
@@ -48,8 +62,14 @@ declare module 'hono' {
 export function requireCaller(access: ClientAccess, realm: string): MiddlewareHandler {
   return async (c, next) => {
     const got = presented(c.req.header('authorization'), true);
-    if (got === null) throw missing(true, realm);
-    c.set('caller', await access.authenticate(got, peerAddress(c)));
+    if (got === null) {
+      refused(c, 'internal', 'UNAUTHORIZED');
+      throw missing(true, realm);
+    }
+    // A refused token is recorded by ClientAccess (its one place for refusals).
+    const caller = await access.authenticate(got, peerAddress(c));
+    c.set('caller', caller);
+    setActor(caller.kind === 'shared' ? 'internal' : `client:${caller.name}`);
     await next();
   };
 }

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { Database } from '../db/client.js';
 import { challenges, dnsProviderCredentials, type DnsProviderRow, type ProviderCredentialRow } from '../db/schema.js';
 import type { Keyring } from '../crypto/keyring.js';
+import { NO_AUDIT, type AuditSink } from '../audit/writer.js';
 import { AppError } from '../errors.js';
 import { maskedView, unmask } from './mask.js';
 import type { ProviderRegistry, ProviderRuntime } from './registry.js';
@@ -42,6 +43,7 @@ export class CredentialStore {
     /** Call counts per credential row, written in batches like the providers'. */
     readonly stats: ProviderStats,
     private readonly onChange: () => void,
+    private readonly audit: AuditSink = NO_AUDIT,
   ) {}
 
   private get db() {
@@ -140,6 +142,7 @@ export class CredentialStore {
   /** Decrypts and re-validates a row's credentials for a plugin call, under the provider's id (one rate limit and breaker). */
   runtime(provider: DnsProviderRow, row: ProviderCredentialRow): ProviderRuntime {
     const plugin = this.registry.plugin(provider.providerType);
+    this.audit.record({ action: 'credential.decrypt', category: 'credential', resourceType: 'credential', resourceId: row.id, outcome: 'success', details: { provider_id: provider.id, purpose: 'plugin_call' } });
     const parsed = plugin.credentials.safeParse(this.decrypt(row));
     if (!parsed.success) throw new AppError('CREDENTIALS_UNREADABLE', `stored credential ${row.label} of provider ${provider.name} no longer validates`);
     return {

@@ -1,5 +1,6 @@
 // Looks plugin types up (built-in and loaded) and runs their calls inside the guards, with the shutdown signal.
 import type { Logger } from 'pino';
+import type { AuditSink } from '../audit/writer.js';
 import type { ProviderSettings } from '../db/schema.js';
 import { AppError, isAppError } from '../errors.js';
 import type { CallGuards, Step } from './guards.js';
@@ -96,6 +97,8 @@ export interface RegistryDeps {
   guards: CallGuards;
   /** Told of every finished plugin call (not of refusals by the guards): `error` is set for a failure, `credentialId` for a zone-specific credential's call. Must not block. */
   onCall?: (providerId: string, error?: string, credentialId?: string) => void;
+  /** Script runs are audit events (a script is code the operator placed on this host). */
+  audit?: AuditSink;
 }
 
 /** What a reply may show of a failed call: the daemon's code and message (a loaded plugin's own words are log detail only). */
@@ -229,16 +232,23 @@ export class ProviderRegistry {
   }
 
   /** Reports the call's outcome to `onCall`; a call cut off by shutdown is not the provider's failure. */
-  private counted<T>(p: ProviderRuntime, work: Promise<T>, failureOf: (result: T) => string | undefined): Promise<T> {
-    const onCall = this.deps.onCall;
-    if (!onCall) return work;
+  private counted<T>(p: ProviderRuntime, step: Step, fqdn: string | undefined, work: Promise<T>, failureOf: (result: T) => string | undefined): Promise<T> {
+    const onCall = (error: string | undefined) => {
+      this.deps.onCall?.(p.id, error, p.credentialId);
+      if (p.type === 'script' && this.deps.audit) {
+        this.deps.audit.record({
+          action: 'script.run', category: 'script', resourceType: 'dns_provider', resourceId: p.id, outcome: error === undefined ? 'success' : 'failure',
+          details: { provider_id: p.id, provider: p.name, step, ...(fqdn ? { fqdn } : {}), ...(error !== undefined ? { error: error.slice(0, 200) } : {}) },
+        });
+      }
+    };
     return work.then(
       (result) => {
-        onCall(p.id, failureOf(result), p.credentialId);
+        onCall(failureOf(result));
         return result;
       },
       (err: unknown) => {
-        if (!this.shutdown.signal.aborted) onCall(p.id, describeFailure(err), p.credentialId);
+        if (!this.shutdown.signal.aborted) onCall(describeFailure(err));
         throw err;
       },
     );
@@ -266,7 +276,7 @@ export class ProviderRegistry {
     r.calls += 1;
     try {
       // A plugin that ignores its signal is abandoned, not awaited: shutdown must not wait on the far side.
-      return await this.deps.guards.run(call, () => (stop.aborted ? Promise.reject(stop.reason) : this.counted(p, abandonOnAbort(run(ctx), stop), failureOf)));
+      return await this.deps.guards.run(call, () => (stop.aborted ? Promise.reject(stop.reason) : this.counted(p, step, fqdn, abandonOnAbort(run(ctx), stop), failureOf)));
     } finally {
       r.calls -= 1;
       if (r.calls === 0) {

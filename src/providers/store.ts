@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { Database } from '../db/client.js';
 import { challenges, dnsProviderCredentials, dnsProviders, sites, type DnsProviderRow, type ProviderSettings } from '../db/schema.js';
 import type { Keyring } from '../crypto/keyring.js';
+import { NO_AUDIT, type AuditSink } from '../audit/writer.js';
 import { AppError } from '../errors.js';
 import type { CredentialStore } from './credentials.js';
 import { maskedView, unmask } from './mask.js';
@@ -80,6 +81,8 @@ export class ProviderStore {
     private readonly onChange: () => void,
     /** The zone-specific credentials of providers with use_multi_credentials. */
     readonly credentials: CredentialStore,
+    /** Each decrypt for a plugin call is an audit event (batched by the writer, so a challenge never waits on it). */
+    private readonly audit: AuditSink = NO_AUDIT,
   ) {}
 
   private get db() {
@@ -197,9 +200,10 @@ export class ProviderStore {
     return JSON.parse(this.keyring.open({ ciphertext: row.credentialsEncrypted, keyVersion: row.keyVersion }, row.id)) as Record<string, unknown>;
   }
 
-  /** Decrypts and re-validates the stored credentials for a plugin call. */
-  async runtime(row: DnsProviderRow): Promise<ProviderRuntime> {
+  /** Decrypts and re-validates the stored credentials for a plugin call; `purpose` goes to the audit log. */
+  async runtime(row: DnsProviderRow, purpose = 'plugin_call'): Promise<ProviderRuntime> {
     const plugin = this.registry.plugin(row.providerType);
+    this.audit.record({ action: 'credential.decrypt', category: 'credential', resourceType: 'dns_provider', resourceId: row.id, outcome: 'success', details: { provider_id: row.id, purpose } });
     const parsed = plugin.credentials.safeParse(this.decrypt(row));
     if (!parsed.success) throw new AppError('CREDENTIALS_UNREADABLE', `stored credentials of provider ${row.name} no longer validate`);
     return { id: row.id, name: row.name, type: row.providerType, credentials: parsed.data, settings: row.settings, plugin };

@@ -1,4 +1,6 @@
 // The operator page's routes under /ui: login and logout, the pending list, one challenge, its poll and its actions.
+import { setActor } from '../audit/context.js';
+import { auditOf } from '../http/audit.js';
 import { Hono, type Context } from 'hono';
 import type { Logger } from 'pino';
 import { isExpired, type ManualChallenges } from '../challenges/manual.js';
@@ -37,6 +39,7 @@ export function uiRoutes(manual: ManualChallenges, adminToken: string, log: Logg
     const next = safeNext(form.next);
     if (typeof form.token !== 'string' || !sameSecret(form.token, adminToken)) {
       log.warn({ ip: c.req.header('x-forwarded-for') ?? null }, 'ui login refused: wrong admin token');
+      auditOf(c).recordLimited({ action: 'auth.failed', category: 'auth', outcome: 'denied', details: { api: 'ui', code: 'FORBIDDEN', path: '/ui/login' } });
       return c.html(LoginPage({ failed: true, next }), 401);
     }
     sessions.start(c);
@@ -55,6 +58,8 @@ export function uiRoutes(manual: ManualChallenges, adminToken: string, log: Logg
       throw new AppError('FORBIDDEN', 'the form is stale or was not sent from this page; reload it and try again');
     }
     c.set('session', session);
+    // The page acts with the admin token's authority.
+    setActor('admin');
     await next();
   });
 

@@ -69,7 +69,7 @@ export function acmeDnsRoutes(service: AcmeDnsService | null, adminToken: string
   app.post('/register', described({
     summary: 'Register an acme-dns account', body: registerBody,
     responses: { 201: '`{username, password, fulldomain, subdomain, allowfrom}`' }, auth: 'admin', ...errors,
-  }), requireSecret(adminToken, { allowBasic: false, realm: 'dns01-proxy admin' }), async (c) => {
+  }), requireSecret(adminToken, { allowBasic: false, realm: 'dns01-proxy admin', actor: 'admin' }), async (c) => {
     const svc = configured();
     const body = registerBody.safeParse(await readGoJson(c));
     if (!body.success) throw new AcmeDnsError('malformed_json_payload', 'expected {"allowfrom": [CIDR, ...], "provider": "<id or name>"}, each optional');

@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import type { CaddySync } from '../../caddy/sync.js';
 import { caddyReadiness, previewPolicies, refusedView, type CaddyDeps } from '../../caddy/wiring.js';
 import { AppError } from '../../errors.js';
+import { audited } from '../audit.js';
 import { described } from '../openapi.js';
 
 export function caddyRoutes(deps: CaddyDeps, sync: CaddySync | null): Hono {
@@ -18,7 +19,7 @@ export function caddyRoutes(deps: CaddyDeps, sync: CaddySync | null): Hono {
   app.post('/sync', described({
     summary: 'Push the policies to Caddy now',
     responses: { 200: 'pushed: `{success, sync}`', 502: 'Caddy refused or was unreachable: `{success: false, sync}`' },
-  }), async (c) => {
+  }), audited('caddy.sync', 'caddy', 'caddy'), async (c) => {
     if (!sync) throw new AppError('SERVICE_UNAVAILABLE', 'Caddy sync is off: set DNS01_CADDY_ADMIN_URL');
     // On demand, e.g. after Caddy gained a missing module: refused policies are offered again now.
     await sync.syncNow({ verify: true, retryRefused: true });

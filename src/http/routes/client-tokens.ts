@@ -2,6 +2,7 @@
 import { Hono } from 'hono';
 import { clientTokenInputSchema, clientTokenView, type ClientTokenStore } from '../../clients/tokens.js';
 import { readBody } from '../body.js';
+import { audited, noteAudit } from '../audit.js';
 import { described } from '../openapi.js';
 
 export function clientTokenRoutes(store: ClientTokenStore): Hono {
@@ -9,12 +10,17 @@ export function clientTokenRoutes(store: ClientTokenStore): Hono {
   app.post('/', described({
     summary: 'Create a client token for the internal API; the token is in this reply only', body: clientTokenInputSchema,
     responses: { 201: '`{success, client_token, token}`' },
-  }), async (c) => {
+  }), audited('client_token.create', 'client_token'), async (c) => {
     const { row, token } = await store.create(await readBody(c, clientTokenInputSchema));
+    noteAudit(c, { id: row.id, details: { name: row.name, allowed_domains: row.allowedDomains, allowed_cidrs: row.allowedCidrs, providers: row.providerIds } });
     return c.json({ success: true, client_token: clientTokenView(row), token }, 201);
   });
   app.get('/', described({ summary: 'Every client token (never the token itself)', responses: { 200: '`{success, client_tokens}`' } }), async (c) => c.json({ success: true, client_tokens: (await store.list()).map(clientTokenView) }));
   app.get('/:id', described({ summary: 'One client token', responses: { 200: '`{success, client_token}`' } }), async (c) => c.json({ success: true, client_token: clientTokenView(await store.get(c.req.param('id'))) }));
-  app.delete('/:id', described({ summary: 'Revoke a client token (again is no error)', responses: { 200: '`{success, client_token}` with `revoked_at`' } }), async (c) => c.json({ success: true, client_token: clientTokenView(await store.revoke(c.req.param('id'))) }));
+  app.delete('/:id', described({ summary: 'Revoke a client token (again is no error)', responses: { 200: '`{success, client_token}` with `revoked_at`' } }), audited('client_token.revoke', 'client_token'), async (c) => {
+    const row = await store.revoke(c.req.param('id'));
+    noteAudit(c, { id: row.id, details: { name: row.name } });
+    return c.json({ success: true, client_token: clientTokenView(row) });
+  });
   return app;
 }

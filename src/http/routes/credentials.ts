@@ -4,6 +4,7 @@ import type { ProviderRegistry } from '../../providers/registry.js';
 import type { ProviderStore } from '../../providers/store.js';
 import { credentialInputSchema, credentialPatchSchema } from '../../providers/credentials.js';
 import { readBody } from '../body.js';
+import { audited, noteAudit } from '../audit.js';
 import { described } from '../openapi.js';
 
 export function credentialRoutes(store: ProviderStore, registry: ProviderRegistry): Hono {
@@ -17,9 +18,11 @@ export function credentialRoutes(store: ProviderStore, registry: ProviderRegistr
   });
   app.post(base, described({
     summary: 'Add a zone-specific credential (the provider must have use_multi_credentials)', body: credentialInputSchema, responses: { 201: '`{success, credential}`' },
-  }), async (c) => {
+  }), audited('credential.create', 'credential'), async (c) => {
+    noteAudit(c, { id: null, details: { provider_id: c.req.param('id') } });
     const provider = await store.get(c.req.param('id'));
     const row = await creds.create(provider, await readBody(c, credentialInputSchema));
+    noteAudit(c, { id: row.id, details: { provider_id: provider.id, label: row.label, zone_filter: row.zoneFilter } });
     return c.json({ success: true, credential: creds.toPublic(provider, row) }, 201);
   });
   app.get(`${base}/:credId`, described({ summary: 'One zone-specific credential, secrets masked', responses: { 200: '`{success, credential}`' } }), async (c) => {
@@ -28,19 +31,24 @@ export function credentialRoutes(store: ProviderStore, registry: ProviderRegistr
   });
   app.put(`${base}/:credId`, described({
     summary: 'Change a zone-specific credential; a field left out keeps its value', body: credentialPatchSchema, responses: { 200: '`{success, credential}`' },
-  }), async (c) => {
+  }), audited('credential.update', 'credential'), async (c) => {
+    noteAudit(c, { id: c.req.param('credId'), details: { provider_id: c.req.param('id') } });
     const provider = await store.get(c.req.param('id'));
-    const row = await creds.update(provider, c.req.param('credId'), await readBody(c, credentialPatchSchema));
+    const patch = await readBody(c, credentialPatchSchema);
+    const row = await creds.update(provider, c.req.param('credId'), patch);
+    noteAudit(c, { id: row.id, details: { provider_id: provider.id, label: row.label, fields: Object.keys(patch) } });
     return c.json({ success: true, credential: creds.toPublic(provider, row) });
   });
-  app.delete(`${base}/:credId`, described({ summary: 'Remove a zone-specific credential no live challenge uses', responses: { 200: '`{success, status: "deleted"}`' } }), async (c) => {
+  app.delete(`${base}/:credId`, described({ summary: 'Remove a zone-specific credential no live challenge uses', responses: { 200: '`{success, status: "deleted"}`' } }), audited('credential.delete', 'credential'), async (c) => {
+    noteAudit(c, { id: c.req.param('credId'), details: { provider_id: c.req.param('id') } });
     const provider = await store.get(c.req.param('id'));
     await creds.remove(provider, c.req.param('credId'));
     return c.json({ success: true, status: 'deleted' });
   });
   app.post(`${base}/:credId/test`, described({
     summary: "Check one credential against the provider's service without changing DNS", responses: { 200: '`{success, result}`: `{tested: true, ok, message}` or `{tested: false, reason}`' },
-  }), async (c) => {
+  }), audited('credential.test', 'credential'), async (c) => {
+    noteAudit(c, { id: c.req.param('credId'), details: { provider_id: c.req.param('id') } });
     const provider = await store.get(c.req.param('id'));
     const result = await registry.test(creds.runtime(provider, await creds.get(provider, c.req.param('credId'))));
     return c.json({ success: true, result });

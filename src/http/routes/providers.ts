@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { ProviderRegistry, RegisteredType } from '../../providers/registry.js';
 import { providerInputSchema, providerPatchSchema, type ProviderStore } from '../../providers/store.js';
 import { readBody } from '../body.js';
+import { audited, noteAudit } from '../audit.js';
 import { described } from '../openapi.js';
 
 const CREDENTIALS = 'The keys of `credentials` depend on `provider_type`: GET /api/v1/dns-providers/types/{type}/fields lists them.';
@@ -40,8 +41,9 @@ export function providerRoutes(store: ProviderStore, registry: ProviderRegistry,
     async (c) => c.json({ success: true, providers: (await store.list()).map((r) => store.toPublic(r)) }));
   app.post('/dns-providers', described({
     summary: 'Add a provider', description: CREDENTIALS, body: providerInputSchema, responses: { 201: '`{success, provider}`' },
-  }), async (c) => {
+  }), audited('dns_provider.create', 'dns_provider'), async (c) => {
     const row = await store.create(await readBody(c, providerInputSchema));
+    noteAudit(c, { id: row.id, details: { name: row.name, provider_type: row.providerType } });
     return c.json({ success: true, provider: store.toPublic(row) }, 201);
   });
   app.get('/dns-providers/:id', described({ summary: 'One provider, credentials masked', responses: { 200: '`{success, provider}`' } }),
@@ -49,23 +51,29 @@ export function providerRoutes(store: ProviderStore, registry: ProviderRegistry,
   app.put('/dns-providers/:id', described({
     summary: 'Change a provider; a field left out keeps its value', description: CREDENTIALS, body: providerPatchSchema,
     responses: { 200: '`{success, provider}`' },
-  }), async (c) => {
-    const row = await store.update(c.req.param('id'), await readBody(c, providerPatchSchema));
+  }), audited('dns_provider.update', 'dns_provider'), async (c) => {
+    const patch = await readBody(c, providerPatchSchema);
+    // Which fields changed, never their values: a credentials change is `credentials` in the list.
+    noteAudit(c, { details: { fields: Object.keys(patch) } });
+    const row = await store.update(c.req.param('id'), patch);
+    noteAudit(c, { details: { name: row.name, provider_type: row.providerType, fields: Object.keys(patch) } });
     return c.json({ success: true, provider: store.toPublic(row) });
   });
   app.delete('/dns-providers/:id', described({
     summary: 'Remove a provider', query: removeQuery, responses: { 200: '`{success, status: "deleted"}`' },
-  }), async (c) => {
+  }), audited('dns_provider.delete', 'dns_provider'), async (c) => {
     const { abandoned } = await store.remove(c.req.param('id'), { force: c.req.query('force') === 'true' });
+    noteAudit(c, { details: { force: c.req.query('force') === 'true', records_possibly_left: abandoned.length } });
     if (abandoned.length > 0) log.warn({ provider: c.req.param('id'), records: abandoned }, 'provider force-deleted; these records may remain in DNS');
     return c.json({ success: true, status: 'deleted', ...(abandoned.length > 0 ? { records_possibly_left: abandoned } : {}) });
   });
   app.post('/dns-providers/:id/test', described({
     summary: 'Test a provider\'s credentials',
     responses: { 200: '`{success, result}`; `result.tested: false` when the type has nothing to test' },
-  }), async (c) => {
+  }), audited('dns_provider.test', 'dns_provider'), async (c) => {
     const row = await store.get(c.req.param('id'));
-    const result = await registry.test(await store.runtime(row));
+    const result = await registry.test(await store.runtime(row, 'test'));
+    noteAudit(c, { details: { name: row.name, tested: result.tested, ...(result.tested ? { ok: result.ok } : {}) } });
     return c.json({ success: true, result });
   });
   return app;

@@ -2,20 +2,28 @@
 import { Hono } from 'hono';
 import { siteInputSchema, sitePatchSchema, siteView, type SiteStore } from '../../sites/store.js';
 import { readBody } from '../body.js';
+import { audited, noteAudit } from '../audit.js';
 import { described } from '../openapi.js';
 
 export function siteRoutes(store: SiteStore): Hono {
   const app = new Hono();
   app.get('/', described({ summary: 'Every site', responses: { 200: '`{success, sites}`' } }),
     async (c) => c.json({ success: true, sites: (await store.list()).map(siteView) }));
-  app.post('/', described({ summary: 'Add a site', body: siteInputSchema, responses: { 201: '`{success, site}`' } }),
-    async (c) => c.json({ success: true, site: siteView(await store.create(await readBody(c, siteInputSchema))) }, 201));
+  app.post('/', described({ summary: 'Add a site', body: siteInputSchema, responses: { 201: '`{success, site}`' } }), audited('site.create', 'site'), async (c) => {
+    const row = await store.create(await readBody(c, siteInputSchema));
+    noteAudit(c, { id: row.id, details: { domain_names: row.domainNames, provider_id: row.dnsProviderId } });
+    return c.json({ success: true, site: siteView(row) }, 201);
+  });
   app.get('/:id', described({ summary: 'One site', responses: { 200: '`{success, site}`' } }),
     async (c) => c.json({ success: true, site: siteView(await store.get(c.req.param('id'))) }));
   app.put('/:id', described({
     summary: 'Change a site; a field left out keeps its value', body: sitePatchSchema, responses: { 200: '`{success, site}`' },
-  }), async (c) => c.json({ success: true, site: siteView(await store.update(c.req.param('id'), await readBody(c, sitePatchSchema))) }));
-  app.delete('/:id', described({ summary: 'Remove a site', responses: { 200: '`{success, status: "deleted"}`' } }), async (c) => {
+  }), audited('site.update', 'site'), async (c) => {
+    const row = await store.update(c.req.param('id'), await readBody(c, sitePatchSchema));
+    noteAudit(c, { id: row.id, details: { domain_names: row.domainNames, provider_id: row.dnsProviderId, enabled: row.enabled } });
+    return c.json({ success: true, site: siteView(row) });
+  });
+  app.delete('/:id', described({ summary: 'Remove a site', responses: { 200: '`{success, status: "deleted"}`' } }), audited('site.delete', 'site'), async (c) => {
     await store.remove(c.req.param('id'));
     return c.json({ success: true, status: 'deleted' });
   });

@@ -1,0 +1,152 @@
+// The audit log as an operator reads it: filtered newest-first pages with an opaque cursor, one event, and the walk exports use.
+import { and, desc, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Database } from '../db/client.js';
+import { cursorKey, decodeCursor, encodeCursor, instant, instantText, invalidQuery, olderThan, pageSize, type Cursor } from '../db/paging.js';
+import { AUDIT_OUTCOMES, securityAudits, type AuditOutcome, type SecurityAuditRow } from '../db/schema.js';
+import { AppError } from '../errors.js';
+import { AUDIT_CATEGORIES } from './writer.js';
+
+export const DEFAULT_PAGE = 50;
+export const MAX_PAGE = 500;
+
+export interface AuditFilter {
+  from?: Date;
+  to?: Date;
+  category?: string;
+  actor?: string;
+  action?: string;
+  resourceType?: string;
+  resourceId?: string;
+  outcome?: AuditOutcome;
+  /** Lower-cased text looked for in the action, resource and details. */
+  q?: string;
+  /** A provider's own events and those naming it in details.provider_id (its credentials, challenges, script runs). */
+  providerId?: string;
+  limit: number;
+  cursor?: Cursor;
+}
+
+const text = (what: string) => z.string().min(1).max(200).optional().describe(what);
+/** The list's and the export's query parameters; what the OpenAPI document shows. */
+export const auditQuerySchema = z.object({
+  from: instantText.optional().describe('events at or after this time (ISO 8601)'),
+  to: instantText.optional().describe('events before this time (ISO 8601)'),
+  category: z.string().optional().describe(`one of ${AUDIT_CATEGORIES.join(', ')}`),
+  actor: text('`admin`, `internal`, `client:<token name>`, `daemon`, `janitor`, `anonymous`'),
+  action: text('e.g. `dns_provider.create`'),
+  resource_type: text('e.g. `dns_provider`, `challenge`'),
+  resource_id: text('the resource\'s id'),
+  outcome: z.string().optional().describe(AUDIT_OUTCOMES.join(', ')),
+  q: text('free text, any case, looked for in the action, resource and details'),
+  limit: z.string().regex(/^\d+$/).optional().describe(`page size, 1 to ${MAX_PAGE}; default ${DEFAULT_PAGE}`),
+  cursor: z.string().optional().describe('`next_cursor` of the previous page'),
+});
+export const exportQuerySchema = auditQuerySchema.omit({ limit: true, cursor: true }).extend({
+  format: z.enum(['csv', 'ndjson']).describe('csv (a header row, details as JSON text) or ndjson (one event per line)'),
+});
+
+/** Reads a query string; `extra` keys are the caller's own (the export's `format`). Unknown or malformed: 400 naming it. */
+export function parseAuditFilter(query: Record<string, string>, extra: readonly string[] = []): AuditFilter {
+  const keys = [...Object.keys(auditQuerySchema.shape), ...extra];
+  const unknown = Object.keys(query).find((k) => !keys.includes(k));
+  if (unknown !== undefined) throw invalidQuery(unknown.slice(0, 40), `unknown parameter; expected one of ${keys.join(', ')}`);
+  const filter: AuditFilter = { limit: DEFAULT_PAGE };
+  if (query.from !== undefined) filter.from = instant('from', query.from);
+  if (query.to !== undefined) filter.to = instant('to', query.to);
+  if (filter.from && filter.to && filter.from >= filter.to) throw invalidQuery('to', 'must be later than from');
+  if (query.category !== undefined) {
+    if (!(AUDIT_CATEGORIES as readonly string[]).includes(query.category)) throw invalidQuery('category', `expected one of ${AUDIT_CATEGORIES.join(', ')}`);
+    filter.category = query.category;
+  }
+  if (query.outcome !== undefined) {
+    if (!(AUDIT_OUTCOMES as readonly string[]).includes(query.outcome)) throw invalidQuery('outcome', `expected one of ${AUDIT_OUTCOMES.join(', ')}`);
+    filter.outcome = query.outcome as AuditOutcome;
+  }
+  for (const [param, key] of [['actor', 'actor'], ['action', 'action'], ['resource_type', 'resourceType'], ['resource_id', 'resourceId'], ['q', 'q']] as const) {
+    const v = query[param];
+    if (v === undefined) continue;
+    if (v.length < 1 || v.length > 200) throw invalidQuery(param, 'expected 1 to 200 characters');
+    filter[key] = key === 'q' ? v.toLowerCase() : v;
+  }
+  if (query.limit !== undefined) filter.limit = pageSize(query.limit, MAX_PAGE);
+  if (query.cursor !== undefined) filter.cursor = decodeCursor(query.cursor);
+  return filter;
+}
+
+export function auditView(row: SecurityAuditRow): Record<string, unknown> {
+  return {
+    id: row.id, created_at: row.createdAt.toISOString(), actor: row.actor, action: row.action, category: row.category,
+    resource_type: row.resourceType, resource_id: row.resourceId, outcome: row.outcome, details: row.details,
+    source_ip: row.sourceIp, user_agent: row.userAgent,
+  };
+}
+
+export interface AuditPage {
+  events: Record<string, unknown>[];
+  nextCursor: string | null;
+}
+
+export class AuditLog {
+  constructor(private readonly database: Database) {}
+
+  async list(filter: AuditFilter): Promise<AuditPage> {
+    const t = securityAudits;
+    const where: SQL[] = [];
+    if (filter.from) where.push(gte(t.createdAt, filter.from));
+    if (filter.to) where.push(lt(t.createdAt, filter.to));
+    if (filter.category) where.push(eq(t.category, filter.category));
+    if (filter.actor) where.push(eq(t.actor, filter.actor));
+    if (filter.action) where.push(eq(t.action, filter.action));
+    if (filter.resourceType) where.push(eq(t.resourceType, filter.resourceType));
+    if (filter.resourceId) where.push(eq(t.resourceId, filter.resourceId));
+    if (filter.outcome) where.push(eq(t.outcome, filter.outcome));
+    if (filter.providerId) {
+      where.push(sql`((${t.resourceType} = 'dns_provider' and ${t.resourceId} = ${filter.providerId}) or ${t.details}->>'provider_id' = ${filter.providerId})`);
+    }
+    // strpos, not LIKE: a `%` or `_` in the text is a character, not a pattern.
+    if (filter.q) {
+      where.push(sql`strpos(lower(concat_ws(' ', ${t.action}, ${t.resourceType}, ${t.resourceId}, ${t.details}::text)), ${filter.q}) > 0`);
+    }
+    if (filter.cursor) where.push(olderThan(t.createdAt, t.id, filter.cursor));
+    const rows = await this.database.db
+      .select({ row: t, key: cursorKey(t.createdAt) })
+      .from(t)
+      .where(and(...where))
+      .orderBy(desc(t.createdAt), desc(t.id))
+      .limit(filter.limit + 1);
+    const page = rows.slice(0, filter.limit);
+    const last = page.at(-1);
+    return { events: page.map((r) => auditView(r.row)), nextCursor: rows.length > filter.limit && last ? encodeCursor(last.key, last.row.id) : null };
+  }
+
+  async show(id: string): Promise<Record<string, unknown>> {
+    const [row] = z.uuid().safeParse(id).success ? await this.database.db.select().from(securityAudits).where(eq(securityAudits.id, id)) : [];
+    if (!row) throw new AppError('AUDIT_EVENT_NOT_FOUND', 'no audit event with that id');
+    return auditView(row);
+  }
+
+  /** Every matching event, newest first, a page at a time: an export never holds more than one page. */
+  async *walk(filter: AuditFilter, pageRows = MAX_PAGE): AsyncGenerator<Record<string, unknown>> {
+    let f: AuditFilter = { ...filter, limit: pageRows };
+    for (;;) {
+      const page = await this.list(f);
+      yield* page.events;
+      if (!page.nextCursor) return;
+      f = { ...f, cursor: decodeCursor(page.nextCursor) };
+    }
+  }
+
+  /** Deletes events older than `days`, `batch` rows per statement so no one DELETE holds locks for long; returns the count. */
+  async prune(days: number, batch = 1000): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const rows = await this.database.db
+        .delete(securityAudits)
+        .where(sql`${securityAudits.id} in (select id from ${securityAudits} where ${securityAudits.createdAt} < now() - ${`${days} days`}::interval limit ${batch})`)
+        .returning({ id: securityAudits.id });
+      total += rows.length;
+      if (rows.length < batch) return total;
+    }
+  }
+}
