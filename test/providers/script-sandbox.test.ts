@@ -92,8 +92,9 @@ describe('a setsid grandchild', () => {
       const out = await outDir();
       const script = join(scriptsDir, 'escaper.sh');
       const run = runScript({
-        script, args: [], env: { OUT_DIR: out, PATH: '/usr/bin:/bin' }, cwd: scriptsDir, timeoutMs: 2000,
-        runAs: scriptIdentity(), secrets: [], allowNetwork: false, sandbox: mode,
+        script, args: [], env: { OUT_DIR: out, PATH: '/usr/bin:/bin' }, cwd: scriptsDir,
+        // Long enough for the grandchild to start on a loaded machine: the run ends only by this timeout.
+        timeoutMs: 6000, runAs: scriptIdentity(), secrets: [], allowNetwork: false, sandbox: mode,
       });
       const seen = await watchWhile(out, run);
       expect((await run).timedOut).toBe(true);
@@ -105,7 +106,7 @@ describe('a setsid grandchild', () => {
   it('survives without namespaces (mode none): why the sandbox exists', async () => {
     const out = await outDir();
     const res = await runScript({
-      script: join(scriptsDir, 'escaper.sh'), args: [], env: { OUT_DIR: out, PATH: '/usr/bin:/bin' }, cwd: scriptsDir, timeoutMs: 1500,
+      script: join(scriptsDir, 'escaper.sh'), args: [], env: { OUT_DIR: out, PATH: '/usr/bin:/bin' }, cwd: scriptsDir, timeoutMs: 6000,
       runAs: scriptIdentity(), secrets: [], allowNetwork: false, sandbox: 'none', graceMs: 200,
     });
     expect(res.timedOut).toBe(true);
