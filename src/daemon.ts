@@ -33,6 +33,7 @@ import { ProviderRegistry } from './providers/registry.js';
 import { scriptIdentity } from './providers/script/path.js';
 import { sandboxReadiness } from './providers/script/sandbox.js';
 import { ProviderStats } from './providers/stats.js';
+import { ProviderCache } from './providers/cache.js';
 import { CredentialStore } from './providers/credentials.js';
 import { ProviderStore } from './providers/store.js';
 import { ProviderChooserImpl } from './sites/chooser.js';
@@ -134,9 +135,19 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
     log.warn({ reason: scripts.reason }, 'scripts run without PID and network namespaces: a script can leave processes behind and reach the network');
   }
   const notifyChange = () => void database.notify(CONFIG_CHANNEL, 'providers').catch(() => undefined);
+  // Cleared before a change's request is answered here; other replicas clear theirs on the NOTIFY.
+  const providerCache = new ProviderCache();
+  const changed = () => {
+    providerCache.clear();
+    notifyChange();
+  };
+  const stopCacheListen = await database.listen(CONFIG_CHANNEL, () => providerCache.clear(), () => providerCache.clear()).catch((err: unknown) => {
+    log.warn({ err: (err as Error).message }, 'cannot LISTEN for provider changes; cached provider rows are kept at most 30 s');
+    return undefined;
+  });
   const loader = config.plugins
     ? new PluginLoader({ ...config.plugins, ...(opts.pluginInitTimeoutMs ? { initTimeoutMs: opts.pluginInitTimeoutMs } : {}) }, {
-      database, registry, log: log.child({ module: 'plugins' }), onChange: () => { readSecretFields(); notifyChange(); },
+      database, registry, log: log.child({ module: 'plugins' }), onChange: () => { readSecretFields(); changed(); },
     })
     : null;
   if (loader) {
@@ -145,7 +156,7 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
     readSecretFields();
     log.info({ loaded: rows.filter((r) => r.status === 'loaded').map((r) => r.name), refused: rows.filter((r) => r.status === 'error').map((r) => r.name) }, 'plugins read');
   }
-  const providers = new ProviderStore(database, keyring, registry, stats, notifyChange, new CredentialStore(database, keyring, registry, credentialStats, notifyChange, audit), audit);
+  const providers = new ProviderStore(database, keyring, registry, stats, changed, new CredentialStore(database, keyring, registry, credentialStats, changed, audit, providerCache), audit, providerCache);
   const rotation = new KeyRotation(database, keyring, metrics, log.child({ module: 'rotation' }), { ...config.rotation, audit });
   const encrypted = await rotation.counts();
   if (encrypted.unreadable > 0) log.warn({ unreadable: encrypted.unreadable }, 'some provider credentials use a key that is not configured; set it as DNS01_ENCRYPTION_KEY_V1..V10');
@@ -209,7 +220,7 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
   admin.route('/', auditRoutes(auditLog));
   const access = new ClientAccess(clientTokens, { sharedToken: config.internalToken, sharedTokenEnabled: config.internalTokenEnabled, audit });
   const app = createApp({
-    log, metrics, database,
+    log, metrics, database, serverTiming: config.serverTiming,
     access, adminToken: config.adminToken, audit,
     internal: internalRoutes(challenges, chooser, access, log.child({ module: 'internal' })), admin,
     ui: uiRoutes(manual, config.adminToken, log.child({ module: 'ui' })),
@@ -250,7 +261,7 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
         await Promise.race([new Promise<void>((r) => s.close(() => r())), deadline]);
         (s as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
       }
-      const jobsStopped = Promise.all([janitor.stop(), checkerStopped, rotation.stop(), unlisten?.().catch(() => undefined), caddySync?.stop()]);
+      const jobsStopped = Promise.all([janitor.stop(), checkerStopped, rotation.stop(), unlisten?.().catch(() => undefined), stopCacheListen?.().catch(() => undefined), caddySync?.stop()]);
       await Promise.race([jobsStopped, deadline]);
       // Plugin calls still running (requests or jobs) are aborted; their rows stay as they are for the janitor.
       registry.abortCalls();

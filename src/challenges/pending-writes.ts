@@ -39,7 +39,7 @@ export class PendingWrites {
     private readonly opts: PendingWritesOptions = {},
   ) {}
 
-  /** Writes `set` to the row (if it is still as `expect` says); if the database is unreachable, keeps it for later. */
+  /** Writes `set` to the row (if it is still as `expect` says; `row` is as read under the name lock); if the database is unreachable, keeps it for later. */
   async write(row: ChallengeRow, expect: Entry['expect'], set: Change): Promise<ChallengeRow> {
     const entry: Entry = { row, expect, set };
     try {
@@ -113,6 +113,7 @@ export class PendingWrites {
     return e.inflight;
   }
 
+  /** The row as updated, or undefined when it was not as `expect` said. Only the id comes back: the rest is known here. */
   private async apply(e: Entry): Promise<ChallengeRow | undefined> {
     const [updated] = await this.database.db
       .update(challenges)
@@ -122,7 +123,7 @@ export class PendingWrites {
         eq(challenges.recordState, e.expect.recordState),
         ...(e.expect.status ? [eq(challenges.status, e.expect.status)] : []),
       ))
-      .returning();
-    return updated;
+      .returning({ id: challenges.id });
+    return updated ? { ...e.row, ...e.set } : undefined;
   }
 }

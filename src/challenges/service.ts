@@ -1,5 +1,5 @@
 // The challenge lifecycle: create (idempotent), record removal, and state changes, each name edited under one lock.
-import { and, eq, inArray } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Logger } from 'pino';
 import type { AuditSink } from '../audit/writer.js';
@@ -13,7 +13,9 @@ import type { ProviderRegistry, ProviderRuntime } from '../providers/registry.js
 import type { ProviderStore } from '../providers/store.js';
 import { checkTxtValue, domainOf, normaliseChallengeFqdn } from './names.js';
 import { PendingWrites } from './pending-writes.js';
+import { challengeStatements } from './statements.js';
 import { timingOf } from './timing.js';
+import { spend, timed } from '../phases.js';
 
 /** Errors raised before anything was sent to the provider: no record can exist, so no row is kept. */
 const NOTHING_SENT: ReadonlySet<string> = new Set(['WEBHOOK_RATE_LIMITED', 'PROVIDER_RATE_LIMITED', 'PROVIDER_CIRCUIT_OPEN', 'SCRIPT_PATH_INVALID', 'WEBHOOK_TARGET_BLOCKED']);
@@ -53,6 +55,7 @@ export class ChallengeService {
   private readonly graceMs: number;
   /** Outcomes of provider calls whose row update waits for the database. */
   readonly pending: PendingWrites;
+  private readonly q: ReturnType<typeof challengeStatements>;
 
   constructor(
     private readonly database: Database,
@@ -64,6 +67,7 @@ export class ChallengeService {
   ) {
     this.graceMs = opts.expiryGraceMs ?? 600_000;
     this.pending = new PendingWrites(database, metrics, log);
+    this.q = challengeStatements(database.db);
   }
 
   private get db() {
@@ -72,7 +76,7 @@ export class ChallengeService {
 
   async get(id: string): Promise<ChallengeRow> {
     if (!z.uuid().safeParse(id).success) throw new AppError('CHALLENGE_NOT_FOUND', 'no challenge with that id');
-    const [row] = await this.db.select().from(challenges).where(eq(challenges.id, id));
+    const [row] = await this.q.byId.execute({ id });
     if (!row) throw new AppError('CHALLENGE_NOT_FOUND', 'no challenge with that id');
     return this.pending.overlay(row);
   }
@@ -81,46 +85,42 @@ export class ChallengeService {
   async create(req: CreateRequest): Promise<{ row: ChallengeRow; created: boolean }> {
     const fqdn = normaliseChallengeFqdn(req.fqdn, req.client === 'acme-dns' ? this.opts.acmeDnsDomain : undefined);
     const value = checkTxtValue(req.value);
-    const provider = await this.providers.get(req.providerId);
-    if (!provider.enabled) throw new AppError('PROVIDER_DISABLED', `provider ${provider.name} is disabled`);
-    // With zone-specific credentials, the row chosen for this name (or NO_MATCHING_CREDENTIAL before anything is written).
-    const runtime = await this.providers.runtimeFor(provider, domainOf(fqdn));
+    const { provider, runtime } = await timed('provider', async () => {
+      const provider = await this.providers.active(req.providerId);
+      if (!provider.enabled) throw new AppError('PROVIDER_DISABLED', `provider ${provider.name} is disabled`);
+      // With zone-specific credentials, the row chosen for this name (or NO_MATCHING_CREDENTIAL before anything is written).
+      return { provider, runtime: await this.providers.runtimeFor(provider, domainOf(fqdn)) };
+    });
     const { plugin } = runtime;
     if (!plugin.present) throw new AppError('PROVIDER_NOT_AUTOMATED', `provider type ${provider.providerType} is solved by Caddy itself, not through the daemon`);
     const client = req.client ?? 'internal';
     // Before the lock: a walk can take seconds, and other requests for this name wait on the lock.
-    const zone = await this.zoneFor(fqdn, runtime, provider.name);
+    const zone = await timed('zone', () => this.zoneFor(fqdn, runtime, provider.name));
 
-    const result = await this.database.withLock(`name:${fqdn}`, async () => {
+    const result = await this.locked(fqdn, async () => {
       await this.pending.flushName(fqdn);
-      const [existing] = await this.db
-        .select()
-        .from(challenges)
-        .where(and(eq(challenges.providerId, provider.id), eq(challenges.fqdn, fqdn), eq(challenges.value, value), inArray(challenges.status, [...ACTIVE_STATUSES])));
+      const { lifetimeMs } = timingOf(plugin, runtime.timeouts ?? provider, runtime.credentials, this.graceMs);
+      const key = { providerId: provider.id, fqdn, value };
+      // One statement in the usual case: the insert, which does nothing when an identical challenge is active.
+      const [inserted] = await timed('db', () => this.q.insert.execute({
+        ...key, credentialId: runtime.credentialId ?? null, zone, expiresAt: new Date(Date.now() + lifetimeMs),
+      }));
+      const existing = inserted ? undefined : (await timed('db', () => this.q.active.execute(key)))[0];
       // A CREATED row seen under the lock is one whose present never finished (a crash): run it again.
       if (existing && existing.status !== 'CREATED') {
         this.outcome('present', existing, provider.name, client, performance.now(), 'existing');
         return { row: existing, created: false };
       }
-      const { lifetimeMs } = timingOf(plugin, runtime.timeouts ?? provider, runtime.credentials, this.graceMs);
-      // 'unknown' from the start: if this process dies while present is in flight, the far side may have
-      // written the record, and the janitor must delete it when it fails the interrupted row.
-      const row =
-        existing ??
-        (await this.db
-          .insert(challenges)
-          .values({
-            providerId: provider.id, credentialId: runtime.credentialId ?? null, fqdn, zone, value, status: 'CREATED', recordState: 'unknown', expiresAt: new Date(Date.now() + lifetimeMs),
-          })
-          .returning())[0]!;
+      const row = inserted ?? existing;
+      if (!row) throw new Error('challenge insert: neither a new nor an active row');
       if (!existing) this.counted('CREATED', provider.name);
       const ttl = provider.settings.ttl ?? plugin.defaults.ttl;
       const started = performance.now();
       try {
-        const res = await this.registry.present(runtime, { challengeId: row.id, fqdn, domain: domainOf(fqdn), value, ttl, ...(row.zone ? { zone: row.zone } : {}) });
-        const updated = await this.pending.write(row, { status: 'CREATED', recordState: row.recordState }, {
+        const res = await timed('plugin', () => this.registry.present(runtime, { challengeId: row.id, fqdn, domain: domainOf(fqdn), value, ttl, ...(row.zone ? { zone: row.zone } : {}) }));
+        const updated = await timed('db', () => this.pending.write(row, { status: 'CREATED', recordState: row.recordState }, {
           status: 'PENDING', recordState: 'present', pluginRecordId: res.recordId ?? null, attempts: row.attempts + 1, error: null, updatedAt: new Date(),
-        });
+        }));
         this.counted('PENDING', provider.name);
         this.outcome('present', row, provider.name, client, started, 'ok');
         return { row: updated, created: !existing };
@@ -184,16 +184,17 @@ export class ChallengeService {
   async removeByValue(providerId: string | null, fqdnInput: unknown, valueInput: unknown): Promise<ChallengeRow[]> {
     const fqdn = normaliseChallengeFqdn(fqdnInput);
     const value = checkTxtValue(valueInput);
-    const provider = providerId ? await this.providers.get(providerId) : undefined;
-    const rows = await this.db
-      .select()
-      .from(challenges)
-      .where(and(eq(challenges.fqdn, fqdn), eq(challenges.value, value), inArray(challenges.recordState, ['present', 'unknown']), ...(providerId ? [eq(challenges.providerId, providerId)] : [])));
-    // A cleanup for a value never presented (or already removed) is a success; the log says so.
-    if (rows.length === 0) this.log.info({ fqdn, provider: provider?.name ?? null, client: 'acmeproxy', outcome: 'not_found' }, 'cleanup');
-    const done: ChallengeRow[] = [];
-    for (const row of rows) done.push(await this.finish(row, { cleanupStatus: finishedStatus(row.status), client: 'acmeproxy' }));
-    return done;
+    const provider = providerId ? await timed('provider', () => this.providers.active(providerId)) : undefined;
+    // Read under the lock, so each row is acted on as it is, without a second read.
+    return this.locked(fqdn, async () => {
+      await this.pending.flushName(fqdn);
+      const rows = await timed('db', () => (providerId ? this.q.holdingOf.execute({ fqdn, value, providerId }) : this.q.holding.execute({ fqdn, value })));
+      // A cleanup for a value never presented (or already removed) is a success; the log says so.
+      if (rows.length === 0) this.log.info({ fqdn, provider: provider?.name ?? null, client: 'acmeproxy', outcome: 'not_found' }, 'cleanup');
+      const done: ChallengeRow[] = [];
+      for (const row of rows) done.push(await this.finishLocked(row, { cleanupStatus: finishedStatus(row.status), client: 'acmeproxy' }));
+      return done;
+    });
   }
 
   /**
@@ -204,49 +205,72 @@ export class ChallengeService {
     row: ChallengeRow,
     opts: { cleanupStatus: ChallengeStatus; reason?: string; onlyIf?: (fresh: ChallengeRow) => boolean; client?: ClientDialect },
   ): Promise<ChallengeRow> {
-    const client = opts.client ?? 'janitor';
-    return this.database.withLock(`name:${row.fqdn}`, async () => {
+    return this.locked(row.fqdn, async () => {
       await this.pending.flushName(row.fqdn);
-      const [fresh] = await this.db.select().from(challenges).where(eq(challenges.id, row.id));
+      const [fresh] = await timed('db', () => this.q.byId.execute({ id: row.id }));
       if (!fresh) throw new AppError('CHALLENGE_NOT_FOUND', 'no challenge with that id');
       // The janitor decided on a row read before the lock; the row may have moved on since.
       if (opts.onlyIf && !opts.onlyIf(fresh)) {
         await this.db.update(challenges).set({ claimedUntil: null }).where(eq(challenges.id, fresh.id));
         return fresh;
       }
-      const active = ACTIVE_STATUSES.includes(fresh.status);
-      const status = active ? opts.cleanupStatus : fresh.status;
-      const provider = await this.providers.get(fresh.providerId);
-      const started = performance.now();
-      const mayExist = fresh.recordState === 'present' || fresh.recordState === 'unknown';
-      if (mayExist) {
-        try {
-          // The credential present used, even if the credential table changed since.
-          const runtime = await this.providers.runtimeOf(provider, fresh.credentialId);
-          await this.registry.cleanup(runtime, {
-            challengeId: fresh.id, fqdn: fresh.fqdn, domain: domainOf(fresh.fqdn), value: fresh.value,
-            ttl: provider.settings.ttl ?? runtime.plugin.defaults.ttl, recordId: fresh.pluginRecordId, ...(fresh.zone ? { zone: fresh.zone } : {}),
-          });
-        } catch (err) {
-          // Cut off by shutdown: the row is left as it was (record still 'present'/'unknown') for the janitor.
-          if (this.registry.stopping.aborted) throw err;
-          await this.db
-            .update(challenges)
-            .set({ status, cleanupAttempts: fresh.cleanupAttempts + 1, error: errorText('cleanup ', err), completedAt: fresh.completedAt ?? (active ? new Date() : null), updatedAt: new Date(), claimedUntil: null })
-            .where(eq(challenges.id, fresh.id));
-          if (active) this.counted(status, provider.name);
-          this.outcome('cleanup', fresh, provider.name, client, started, err, status);
-          throw err;
-        }
-      }
-      const updated = await this.pending.write(fresh, { recordState: fresh.recordState }, {
-        status, recordState: fresh.recordState === 'none' ? 'none' : 'removed', completedAt: fresh.completedAt ?? new Date(), updatedAt: new Date(), claimedUntil: null,
-        ...(opts.reason ? { error: opts.reason } : {}),
-      });
-      if (active) this.counted(status, provider.name);
-      this.outcome('cleanup', fresh, provider.name, client, started, mayExist ? 'ok' : 'no_record', status);
-      return updated;
+      return this.finishLocked(fresh, opts);
     });
+  }
+
+  /** finish() for a row read under its name's lock, which the caller holds. */
+  private async finishLocked(fresh: ChallengeRow, opts: { cleanupStatus: ChallengeStatus; reason?: string; client?: ClientDialect }): Promise<ChallengeRow> {
+    const client = opts.client ?? 'janitor';
+    const active = ACTIVE_STATUSES.includes(fresh.status);
+    const status = active ? opts.cleanupStatus : fresh.status;
+    const provider = await timed('provider', () => this.providers.active(fresh.providerId));
+    const started = performance.now();
+    const mayExist = fresh.recordState === 'present' || fresh.recordState === 'unknown';
+    if (mayExist) {
+      try {
+        // The credential present used, even if the credential table changed since.
+        const runtime = await timed('provider', () => this.providers.runtimeOf(provider, fresh.credentialId));
+        await timed('plugin', () => this.registry.cleanup(runtime, {
+          challengeId: fresh.id, fqdn: fresh.fqdn, domain: domainOf(fresh.fqdn), value: fresh.value,
+          ttl: provider.settings.ttl ?? runtime.plugin.defaults.ttl, recordId: fresh.pluginRecordId, ...(fresh.zone ? { zone: fresh.zone } : {}),
+        }));
+      } catch (err) {
+        // Cut off by shutdown: the row is left as it was (record still 'present'/'unknown') for the janitor.
+        if (this.registry.stopping.aborted) throw err;
+        await this.db
+          .update(challenges)
+          .set({ status, cleanupAttempts: fresh.cleanupAttempts + 1, error: errorText('cleanup ', err), completedAt: fresh.completedAt ?? (active ? new Date() : null), updatedAt: new Date(), claimedUntil: null })
+          .where(eq(challenges.id, fresh.id));
+        if (active) this.counted(status, provider.name);
+        this.outcome('cleanup', fresh, provider.name, client, started, err, status);
+        throw err;
+      }
+    }
+    const updated = await timed('db', () => this.pending.write(fresh, { recordState: fresh.recordState }, {
+      status, recordState: fresh.recordState === 'none' ? 'none' : 'removed', completedAt: fresh.completedAt ?? new Date(), updatedAt: new Date(), claimedUntil: null,
+      ...(opts.reason ? { error: opts.reason } : {}),
+    }));
+    if (active) this.counted(status, provider.name);
+    this.outcome('cleanup', fresh, provider.name, client, started, mayExist ? 'ok' : 'no_record', status);
+    return updated;
+  }
+
+  /** Runs `fn` under the name's lock; the time spent taking and releasing the lock is the `lock` phase. */
+  private async locked<T>(fqdn: string, fn: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    let inside = 0;
+    try {
+      return await this.database.withLock(`name:${fqdn}`, async () => {
+        const entered = performance.now();
+        try {
+          return await fn();
+        } finally {
+          inside = performance.now() - entered;
+        }
+      });
+    } finally {
+      spend('lock', performance.now() - started - inside);
+    }
   }
 
   private counted(state: ChallengeStatus, providerName: string): void {

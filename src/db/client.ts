@@ -20,8 +20,11 @@ export interface Database {
   tryLock<T>(key: string, fn: () => Promise<T>): Promise<T | null>;
   /** Whether any replica holds the lock on `key` now (a look, not a take: it never makes a taker fail). */
   lockHeld(key: string): Promise<boolean>;
-  /** Calls `onMessage` for each NOTIFY on `channel`; returns an unsubscribe function. */
-  listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>>;
+  /**
+   * Calls `onMessage` for each NOTIFY on `channel`, and `onListen` each time the subscription starts (again after a
+   * lost connection, when notices may have been missed); returns an unsubscribe function.
+   */
+  listen(channel: string, onMessage: (payload: string) => void, onListen?: () => void): Promise<() => Promise<void>>;
   notify(channel: string, payload: string): Promise<void>;
   close(): Promise<void>;
 }
@@ -127,8 +130,9 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
       withLock: (key, fn) => local.run(key, fn),
       tryLock: async (key, fn) => (local.held(key) ? null : local.run(key, fn)),
       lockHeld: async (key) => local.held(key),
-      listen: async (channel, onMessage) => {
+      listen: async (channel, onMessage, onListen) => {
         const unsub = await client.listen(channel, onMessage);
+        onListen?.();
         return async () => unsub();
       },
       notify: async (channel, payload) => {
@@ -186,8 +190,8 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
         and classid = ${LOCK_NAMESPACE}::oid and objid = (hashtext(${key})::bigint & 4294967295)::oid) as held`;
       return Boolean(row?.held);
     },
-    listen: async (channel, onMessage) => {
-      const sub = await client.listen(channel, (payload) => onMessage(payload));
+    listen: async (channel, onMessage, onListen) => {
+      const sub = await client.listen(channel, (payload) => onMessage(payload), onListen);
       return () => sub.unlisten();
     },
     notify: async (channel, payload) => {

@@ -11,6 +11,8 @@ export interface LookupOptions extends ExchangeOptions {
 
 /** A lookup that got an answer it cannot use (SERVFAIL, REFUSED, no zone...). */
 export class DnsLookupError extends Error {
+  /** For a walk that found no zone: the shortest name the server said does not exist (nothing below it exists either, RFC 8020). */
+  nxdomain?: string;
   constructor(message: string, readonly rcode?: string) {
     super(message);
     this.name = 'DnsLookupError';
@@ -50,11 +52,13 @@ function isSubdomain(name: string, zone: string): boolean {
 export async function findZone(name: string, server: DnsServer, opts: LookupOptions = {}): Promise<string> {
   const target = normaliseName(name);
   const labels = target.split('.');
+  let nxdomain: string | undefined;
   for (let i = 0; i < labels.length; i++) {
     const candidate = labels.slice(i).join('.');
     const res = await query(candidate, 'SOA', server, opts);
     const { rcode, answers, authorities } = res.packet;
     if (rcode === 'NOERROR' && ofType(answers, candidate, 'SOA').length > 0) return candidate;
+    if (rcode === 'NXDOMAIN') nxdomain = candidate;
     if (rcode === 'NOERROR' || rcode === 'NXDOMAIN') {
       const soa = (authorities ?? []).find((a) => a.type === 'SOA' && isSubdomain(target, normaliseName(a.name)));
       if (soa && normaliseName(soa.name) !== '') return normaliseName(soa.name);
@@ -62,7 +66,9 @@ export async function findZone(name: string, server: DnsServer, opts: LookupOpti
       throw new DnsLookupError(`SOA ${candidate}: ${rcode}`, rcode);
     }
   }
-  throw new DnsLookupError(`no zone found for ${target}`);
+  const err = new DnsLookupError(`no zone found for ${target}`);
+  if (nxdomain) err.nxdomain = nxdomain;
+  throw err;
 }
 
 /** The TXT values at `name`, each character-string of a record joined (RFC 7208 §3.3 style). */

@@ -24,20 +24,20 @@ export interface ZoneLookup {
 }
 
 /**
- * The TTL of the zone's own SOA record, asked for directly: the SOA that ended the walk often came from a denial,
- * whose TTL is the negative-caching one, and BIND sets that to 0 for SOA queries (its `zero-no-soa-ttl`).
+ * One query's patience: a lost UDP answer costs this, then the query is sent again (a resolver still recursing
+ * answers the second copy from the work it did for the first). Four tries, as one whole find is bounded anyway.
  */
-async function soaTtl(zone: string, resolver: DnsServer, opts: LookupOptions): Promise<number> {
-  const { packet } = await query(zone, 'SOA', resolver, opts);
-  const soa = (packet.answers ?? []).find((a) => a.type === 'SOA' && normaliseName(a.name) === zone);
-  return soa && 'ttl' in soa ? (soa.ttl ?? 0) : 0;
-}
+const QUERY = { timeoutMs: 300, retries: 3 };
 
 type Entry = { zone: string; expiresAt: number } | { error: Error; expiresAt: number };
 
 export class ZoneFinder implements ZoneLookup {
   /** Keyed by the asked name: another name in the same zone may sit below a delegation, so it gets its own walk. */
   private readonly cache = new Map<string, Entry>();
+  /** Names a resolver said do not exist, so no name below them does (RFC 8020): a new name there needs no walk. */
+  private readonly missing = new Map<string, Entry>();
+  /** Each found zone's SOA TTL: asked once per zone, not once per name. */
+  private readonly soaTtls = new Map<string, { expiresAt: number }>();
   /** Wildcard and apex ask for the same name at once: one walk answers both. */
   private readonly inFlight = new Map<string, Promise<string>>();
   private readonly now: () => number;
@@ -48,7 +48,7 @@ export class ZoneFinder implements ZoneLookup {
 
   async find(name: string): Promise<string> {
     const key = normaliseName(name);
-    const hit = this.cache.get(key);
+    const hit = this.cache.get(key) ?? this.missingAbove(key);
     if (hit && hit.expiresAt > this.now()) {
       if ('error' in hit) throw hit.error;
       return hit.zone;
@@ -60,30 +60,56 @@ export class ZoneFinder implements ZoneLookup {
     return walk;
   }
 
+  private missingAbove(name: string): Entry | undefined {
+    for (let at = name; at; at = at.slice(at.indexOf('.') + 1 || at.length)) {
+      const entry = this.missing.get(at);
+      if (entry && entry.expiresAt > this.now()) return entry;
+    }
+    return undefined;
+  }
+
   private async walk(name: string): Promise<string> {
     const signal = AbortSignal.timeout(this.opts.timeoutMs ?? 5000);
     const failures: string[] = [];
+    let nxdomain: string | undefined;
     for (const resolver of this.opts.resolvers) {
       if (signal.aborted) break;
       try {
-        const opts = { signal, timeoutMs: 1000, retries: 1 };
+        const opts = { signal, ...QUERY };
         const zone = await findZone(name, resolver, opts);
-        const ttl = await soaTtl(zone, resolver, opts);
-        this.remember(name, { zone, expiresAt: this.now() + Math.min(ttl, this.opts.maxTtlS ?? 3600) * 1000 });
+        const ttl = await this.soaTtl(zone, resolver, opts);
+        this.remember(this.cache, name, { zone, expiresAt: this.now() + Math.min(ttl, this.opts.maxTtlS ?? 3600) * 1000 });
         return zone;
       } catch (err) {
+        if (err instanceof DnsLookupError && err.nxdomain) nxdomain = err.nxdomain;
         failures.push(`${formatServer(resolver)}: ${(err as Error).message}`);
       }
     }
     if (signal.aborted) failures.push(`gave up after ${this.opts.timeoutMs ?? 5000} ms`);
     const error = new DnsLookupError(`no zone found for ${name} (${failures.join('; ') || 'no resolvers configured'})`);
-    this.remember(name, { error, expiresAt: this.now() + (this.opts.failureTtlS ?? 10) * 1000 });
+    const failed = { error, expiresAt: this.now() + (this.opts.failureTtlS ?? 10) * 1000 };
+    this.remember(this.cache, name, failed);
+    if (nxdomain) this.remember(this.missing, nxdomain, failed);
     throw error;
   }
 
-  private remember(name: string, entry: Entry): void {
-    this.cache.delete(name); // re-inserted last, so the Map's order stays oldest-first
-    this.cache.set(name, entry);
-    if (this.cache.size > (this.opts.maxEntries ?? 10_000)) this.cache.delete(this.cache.keys().next().value!);
+  /**
+   * The TTL of the zone's own SOA record, asked for directly: the SOA that ended the walk often came from a denial,
+   * whose TTL is the negative-caching one, and BIND sets that to 0 for SOA queries (its `zero-no-soa-ttl`).
+   */
+  private async soaTtl(zone: string, resolver: DnsServer, opts: LookupOptions): Promise<number> {
+    const known = this.soaTtls.get(zone);
+    if (known && known.expiresAt > this.now()) return Math.max(0, Math.floor((known.expiresAt - this.now()) / 1000));
+    const { packet } = await query(zone, 'SOA', resolver, opts);
+    const soa = (packet.answers ?? []).find((a) => a.type === 'SOA' && normaliseName(a.name) === zone);
+    const ttlS = soa && 'ttl' in soa ? (soa.ttl ?? 0) : 0;
+    this.remember(this.soaTtls, zone, { expiresAt: this.now() + Math.min(ttlS, this.opts.maxTtlS ?? 3600) * 1000 });
+    return ttlS;
+  }
+
+  private remember<V>(map: Map<string, V>, name: string, entry: V): void {
+    map.delete(name); // re-inserted last, so the Map's order stays oldest-first
+    map.set(name, entry);
+    if (map.size > (this.opts.maxEntries ?? 10_000)) map.delete(map.keys().next().value!);
   }
 }

@@ -8,6 +8,7 @@ import { AppError, isAppError } from '../errors.js';
 import type { AuditSink } from '../audit/writer.js';
 import type { ClientAccess } from '../clients/access.js';
 import type { Metrics } from '../metrics.js';
+import { recordPhases } from '../phases.js';
 import { auditScope } from './audit.js';
 import { requireCaller, requireSecret } from './auth.js';
 import { MAX_BODY_BYTES } from './body.js';
@@ -29,6 +30,8 @@ export interface AppDeps extends OpsDeps {
   ui?: Hono<any>;
   /** acme-dns's register/update, with acme-dns's error bodies. */
   acmeDns: Hono;
+  /** DNS01_SERVER_TIMING: internal API replies say where their time went. */
+  serverTiming?: boolean;
 }
 
 function routeFamily(path: string): string {
@@ -60,6 +63,11 @@ export function createApp(deps: AppDeps): Hono {
   let document: Record<string, unknown> | undefined;
   app.get('/api/v1/openapi.json', described({ summary: 'This API as an OpenAPI 3.1 document', responses: { 200: 'the document' }, auth: 'none' }),
     (c) => c.json((document ??= openApiDocument(app.routes, authFor))));
+  if (deps.serverTiming) {
+    app.use('/internal/*', async (c, next) => {
+      c.header('Server-Timing', await recordPhases(next));
+    });
+  }
   app.use('/internal/*', requireCaller(deps.access, 'dns01-proxy'));
   app.route('/internal/dns-challenge', deps.internal);
   app.use('/api/v1/*', requireSecret(deps.adminToken, { allowBasic: false, realm: 'dns01-proxy admin', actor: 'admin' }));

@@ -3,6 +3,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { setActor } from '../audit/context.js';
 import type { Caller, ClientAccess } from '../clients/access.js';
 import { AppError, type ErrorCode } from '../errors.js';
+import { timed } from '../phases.js';
 import { sameSecret } from '../security/compare.js';
 import { auditOf } from './audit.js';
 import { peerAddress } from './peer.js';
@@ -67,7 +68,7 @@ export function requireCaller(access: ClientAccess, realm: string): MiddlewareHa
       throw missing(true, realm);
     }
     // A refused token is recorded by ClientAccess (its one place for refusals).
-    const caller = await access.authenticate(got, peerAddress(c));
+    const caller = await timed('auth', () => access.authenticate(got, peerAddress(c)));
     c.set('caller', caller);
     setActor(caller.kind === 'shared' ? 'internal' : `client:${caller.name}`);
     await next();

@@ -8,6 +8,7 @@ import type { Keyring } from '../crypto/keyring.js';
 import { NO_AUDIT, type AuditSink } from '../audit/writer.js';
 import { AppError } from '../errors.js';
 import { maskedView, unmask } from './mask.js';
+import type { ProviderCache } from './cache.js';
 import type { ProviderRegistry, ProviderRuntime } from './registry.js';
 import type { ProviderStats } from './stats.js';
 import { chooseCredential, parseZoneFilter } from './zone-match.js';
@@ -44,6 +45,8 @@ export class CredentialStore {
     readonly stats: ProviderStats,
     private readonly onChange: () => void,
     private readonly audit: AuditSink = NO_AUDIT,
+    /** The provider store's cache: the rows of a provider for the challenge path. */
+    private readonly cache?: ProviderCache,
   ) {}
 
   private get db() {
@@ -54,6 +57,16 @@ export class CredentialStore {
   async list(provider: DnsProviderRow): Promise<ProviderCredentialRow[]> {
     return this.db.select().from(dnsProviderCredentials).where(eq(dnsProviderCredentials.providerId, provider.id))
       .orderBy(asc(dnsProviderCredentials.createdAt), asc(dnsProviderCredentials.id));
+  }
+
+  /** list() for the challenge path: cached like the provider row (ProviderCache). */
+  private async activeList(provider: DnsProviderRow): Promise<ProviderCredentialRow[]> {
+    return this.cache ? this.cache.get(`credentials:${provider.id}`, () => this.list(provider)) : this.list(provider);
+  }
+
+  /** get() for a cleanup: the cached row when it is there (a disabled row still cleans up what it made). */
+  async active(provider: DnsProviderRow, id: string): Promise<ProviderCredentialRow> {
+    return (await this.activeList(provider)).find((r) => r.id === id) ?? this.get(provider, id);
   }
 
   async get(provider: DnsProviderRow, id: string): Promise<ProviderCredentialRow> {
@@ -130,7 +143,7 @@ export class CredentialStore {
 
   /** The runtime for `domain`: exact zone, else deepest wildcard, else catch-all; disabled rows never answer. */
   async choose(provider: DnsProviderRow, domain: string): Promise<ProviderRuntime> {
-    const row = chooseCredential(await this.list(provider), domain);
+    const row = chooseCredential(await this.activeList(provider), domain);
     if (!row) {
       throw new AppError('NO_MATCHING_CREDENTIAL', `no enabled credential of provider ${provider.name} covers ${domain}`, {
         details: { name: domain, provider: provider.name, provider_id: provider.id },
@@ -139,8 +152,12 @@ export class CredentialStore {
     return this.runtime(provider, row);
   }
 
-  /** Decrypts and re-validates a row's credentials for a plugin call, under the provider's id (one rate limit and breaker). */
+  /** Decrypts and re-validates a row's credentials for a plugin call, under the provider's id (one rate limit and breaker); once per row read. */
   runtime(provider: DnsProviderRow, row: ProviderCredentialRow): ProviderRuntime {
+    return this.cache ? this.cache.derive(row, (r) => this.decrypted(provider, r)) : this.decrypted(provider, row);
+  }
+
+  private decrypted(provider: DnsProviderRow, row: ProviderCredentialRow): ProviderRuntime {
     const plugin = this.registry.plugin(provider.providerType);
     this.audit.record({ action: 'credential.decrypt', category: 'credential', resourceType: 'credential', resourceId: row.id, outcome: 'success', details: { provider_id: provider.id, purpose: 'plugin_call' } });
     const parsed = plugin.credentials.safeParse(this.decrypt(row));

@@ -3,6 +3,7 @@ import CircuitBreaker from 'opossum';
 import type { Logger } from 'pino';
 import type { ProviderSettings } from '../db/schema.js';
 import { AppError, isAppError } from '../errors.js';
+import { timed } from '../phases.js';
 import { dropProviderSeries, type Metrics } from '../metrics.js';
 import { MemoryLimiter, RedisLimiter, takeWithin, type RateLimiter } from './limiter.js';
 import type { AnyProviderPlugin } from './plugin.js';
@@ -83,7 +84,7 @@ export class BreakerAndLimit implements CallGuards {
       });
     }
     try {
-      if (call.limited) await this.limit(call);
+      if (call.limited) await timed('limiter', () => this.limit(call), 'plugin');
       g.lastFqdn = call.fqdn;
       const result = (await g.breaker.fire(fn)) as T;
       observe('ok');

@@ -11,20 +11,28 @@ export interface RateLimiter {
   close(): Promise<void>;
 }
 
-/** One replica's budget: the times of the calls still inside the window, per key. */
+/** One replica's budget: the times of the calls still inside the window, per key, oldest first. */
 export class MemoryLimiter implements RateLimiter {
-  private readonly taken = new Map<string, number[]>();
+  private readonly taken = new Map<string, { times: number[]; head: number }>();
 
   async take(key: string, limit: number, windowMs: number): Promise<number> {
     const now = Date.now();
-    const times = (this.taken.get(key) ?? []).filter((t) => t > now - windowMs);
-    this.taken.set(key, times);
-    if (times.length < limit) {
-      times.push(now);
+    let log = this.taken.get(key);
+    if (!log) this.taken.set(key, (log = { times: [], head: 0 }));
+    // Expired times are skipped by moving `head`, and dropped in one go once they are half the array: a take
+    // within budget costs no allocation and no scan of the window.
+    while (log.head < log.times.length && log.times[log.head]! <= now - windowMs) log.head++;
+    if (log.head > 64 && log.head * 2 > log.times.length) {
+      log.times = log.times.slice(log.head);
+      log.head = 0;
+    }
+    const inWindow = log.times.length - log.head;
+    if (inWindow < limit) {
+      log.times.push(now);
       return 0;
     }
     // With more calls inside the window than the limit (it was lowered), enough of them must age out.
-    return Math.max(1, times[times.length - limit]! + windowMs - now);
+    return Math.max(1, log.times[log.times.length - limit]! + windowMs - now);
   }
 
   async close(): Promise<void> {

@@ -7,6 +7,7 @@ import { challenges, dnsProviderCredentials, dnsProviders, sites, type DnsProvid
 import type { Keyring } from '../crypto/keyring.js';
 import { NO_AUDIT, type AuditSink } from '../audit/writer.js';
 import { AppError } from '../errors.js';
+import type { ProviderCache } from './cache.js';
 import type { CredentialStore } from './credentials.js';
 import { maskedView, unmask } from './mask.js';
 import type { ProviderRegistry, ProviderRuntime } from './registry.js';
@@ -81,8 +82,10 @@ export class ProviderStore {
     private readonly onChange: () => void,
     /** The zone-specific credentials of providers with use_multi_credentials. */
     readonly credentials: CredentialStore,
-    /** Each decrypt for a plugin call is an audit event (batched by the writer, so a challenge never waits on it). */
+    /** Each decrypt is an audit event (batched by the writer, so a challenge never waits on it). */
     private readonly audit: AuditSink = NO_AUDIT,
+    /** Rows and runtimes for the challenge path; shared with the credential store, cleared by every change. */
+    readonly cache?: ProviderCache,
   ) {}
 
   private get db() {
@@ -98,6 +101,11 @@ export class ProviderStore {
     const [row] = await this.db.select().from(dnsProviders).where(eq(dnsProviders.id, id));
     if (!row) throw new AppError('PROVIDER_NOT_FOUND', 'no provider with that id');
     return row;
+  }
+
+  /** The row for a challenge or a cleanup: cached (changes clear the cache, see ProviderCache). */
+  async active(id: string): Promise<DnsProviderRow> {
+    return this.cache ? this.cache.get(`provider:${id}`, () => this.get(id)) : this.get(id);
   }
 
   async getDefault(): Promise<DnsProviderRow | null> {
@@ -200,8 +208,15 @@ export class ProviderStore {
     return JSON.parse(this.keyring.open({ ciphertext: row.credentialsEncrypted, keyVersion: row.keyVersion }, row.id)) as Record<string, unknown>;
   }
 
-  /** Decrypts and re-validates the stored credentials for a plugin call; `purpose` goes to the audit log. */
+  /**
+   * Decrypts and re-validates the stored credentials for a plugin call; `purpose` goes to the audit log. A plugin
+   * call's runtime is made once per row read through active().
+   */
   async runtime(row: DnsProviderRow, purpose = 'plugin_call'): Promise<ProviderRuntime> {
+    return this.cache && purpose === 'plugin_call' ? this.cache.derive(row, (r) => this.decrypted(r, purpose)) : this.decrypted(row, purpose);
+  }
+
+  private decrypted(row: DnsProviderRow, purpose: string): ProviderRuntime {
     const plugin = this.registry.plugin(row.providerType);
     this.audit.record({ action: 'credential.decrypt', category: 'credential', resourceType: 'dns_provider', resourceId: row.id, outcome: 'success', details: { provider_id: row.id, purpose } });
     const parsed = plugin.credentials.safeParse(this.decrypt(row));
@@ -219,7 +234,7 @@ export class ProviderStore {
 
   /** The runtime a challenge was created with: its recorded credential row (whatever changed since), else the provider's own. */
   async runtimeOf(row: DnsProviderRow, credentialId: string | null): Promise<ProviderRuntime> {
-    return credentialId ? this.credentials.runtime(row, await this.credentials.get(row, credentialId)) : this.runtime(row);
+    return credentialId ? this.credentials.runtime(row, await this.credentials.active(row, credentialId)) : this.runtime(row);
   }
 
   /** The API view: secret fields and anything the plugin does not describe are masked. */

@@ -103,9 +103,12 @@ describe('zone finder against BIND', () => {
 
   it('walks once for simultaneous asks of one name (wildcard and apex together)', async () => {
     const f = finder();
+    // The zone's SOA TTL is asked once per zone: the first walk there costs one question more than the next ones.
+    await f.find('_acme-challenge.first.example.co.uk');
     const before = counter.questions.length;
     await f.find('_acme-challenge.single.example.co.uk');
     const oneWalk = counter.questions.length - before;
+    expect(oneWalk).toBeGreaterThan(0);
     const name = '_acme-challenge.together.example.co.uk';
     const mid = counter.questions.length;
     expect(await Promise.all([f.find(name), f.find(name), f.find(name)])).toEqual(['example.co.uk', 'example.co.uk', 'example.co.uk']);

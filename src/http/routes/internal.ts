@@ -10,6 +10,7 @@ import { AppError, isAppError } from '../../errors.js';
 import { callerOf } from '../auth.js';
 import { invalidBody, readBody, readJsonObject } from '../body.js';
 import { described } from '../openapi.js';
+import { timed } from '../../phases.js';
 
 export interface ProviderChooser {
   /** Provider for a name when the client did not say: the most specific site covering it, else the default. */
@@ -81,7 +82,7 @@ export function internalRoutes(service: ChallengeService, chooser: ProviderChoos
       200: 'an identical challenge was already active, or `DNS_NOT_PROPAGATED` with `wait=propagated`',
     },
   }), async (c) => {
-    const body = await readBody(c, createSchema);
+    const body = await timed('validate', () => readBody(c, createSchema));
     access.permitName(callerOf(c), body.fqdn);
     access.permitProvider(callerOf(c), body.provider_id);
     // Unset means "as the provider's wait_for_propagation setting says".
@@ -98,7 +99,7 @@ export function internalRoutes(service: ChallengeService, chooser: ProviderChoos
   const presentDoc = described({ ...acmeproxy, summary: 'acmeproxy / lego httpreq: add a TXT value', query: presentQuery });
   const cleanupDoc = described({ ...acmeproxy, summary: 'acmeproxy / lego httpreq: remove a TXT value' });
   const present = async (c: Context) => {
-    const { fqdn, value, echo } = parseAcmeproxyBody(await readJsonObject(c));
+    const { fqdn, value, echo } = await timed('validate', async () => parseAcmeproxyBody(await readJsonObject(c)));
     access.permitName(callerOf(c), fqdn);
     const inPath = c.req.param('providerId');
     const providerId = inPath ?? (await chooser.forFqdn(normaliseChallengeFqdn(fqdn)));
@@ -108,7 +109,7 @@ export function internalRoutes(service: ChallengeService, chooser: ProviderChoos
     return c.json(echo, 200);
   };
   const cleanup = async (c: Context) => {
-    const { fqdn, value, echo } = parseAcmeproxyBody(await readJsonObject(c));
+    const { fqdn, value, echo } = await timed('validate', async () => parseAcmeproxyBody(await readJsonObject(c)));
     access.permitName(callerOf(c), fqdn);
     const inPath = c.req.param('providerId');
     let providerId = inPath ?? null;

@@ -1,5 +1,6 @@
 // The rfc2136 provider: adds and removes single TXT values with TSIG-signed DNS UPDATE (RFC 2136, RFC 8945).
 import { AppError, isAppError } from '../../errors.js';
+import { timed } from '../../phases.js';
 import { builtin } from '../builtin.js';
 import type { ProviderPlugin, RecordRequest } from '../plugin.js';
 import { normaliseName } from '../../dns/packet.js';
@@ -72,7 +73,7 @@ export const rfc2136 = {
     // from the same server before telling the CA to look.
     let values: string[];
     try {
-      values = await txtValues(name, serverOf(creds), { recursionDesired: false, timeoutMs: 3000, signal: ctx.signal });
+      values = await timed('readback', () => txtValues(name, serverOf(creds), { recursionDesired: false, timeoutMs: 3000, signal: ctx.signal }), 'plugin');
     } catch (err) {
       throw lookupFailure(err, creds, `reading back ${name}`);
     }

@@ -179,46 +179,55 @@ async function attempt(call: WebhookCall, dispatcher: ReturnType<typeof createGu
  */
 export async function callWebhook(call: WebhookCall): Promise<WebhookReply> {
   const host = new URL(call.url).host;
-  const dispatcher = createGuardedDispatcher({
-    allowPrivate: call.allowPrivate,
-    rejectUnauthorized: call.verifyTls,
-    connectTimeoutMs: call.timeoutMs,
-  });
+  const dispatcher = agentFor(call);
   // Whether any attempt may have reached the far side; only if none did is the failure undelivered.
   let reached = false;
-  try {
-    for (let n = 1; ; n++) {
-      let failure: AppError;
-      try {
-        const reply = await attempt(call, dispatcher, host);
-        if (reply.status >= 200 && reply.status < 300) {
-          call.log.debug({ host, action: call.action, status: reply.status, attempt: n }, 'webhook answered');
-          return reply;
-        }
-        failure = statusError(reply, call, host);
-      } catch (err) {
-        failure = classify(err, call, host);
+  for (let n = 1; ; n++) {
+    let failure: AppError;
+    try {
+      const reply = await attempt(call, dispatcher, host);
+      if (reply.status >= 200 && reply.status < 300) {
+        call.log.debug({ host, action: call.action, status: reply.status, attempt: n }, 'webhook answered');
+        return reply;
       }
-      const retry = failure.retryable && failure.code !== 'WEBHOOK_TARGET_BLOCKED' && n <= call.maxRetries && !call.signal?.aborted;
-      const delay = call.backoffMs * 2 ** (n - 1);
-      call.log.warn(
-        {
-          host, action: call.action, attempt: n, code: failure.code, status: failure.details?.status,
-          ...(failure.logDetail ? { detail: failure.logDetail } : {}), ...(retry ? { retryInMs: delay } : {}),
-        },
-        'webhook attempt failed',
-      );
-      if (!failure.undelivered && failure.code !== 'WEBHOOK_TARGET_BLOCKED') reached = true;
-      if (!retry) {
-        if (failure.details) failure.details.attempts = n;
-        if (reached && failure.undelivered) {
-          throw new AppError(failure.code, failure.message, { retryable: failure.retryable, ...(failure.details ? { details: failure.details } : {}), cause: failure });
-        }
-        throw failure;
-      }
-      await sleep(delay, call.signal);
+      failure = statusError(reply, call, host);
+    } catch (err) {
+      failure = classify(err, call, host);
     }
-  } finally {
-    await dispatcher.destroy().catch(() => undefined);
+    const retry = failure.retryable && failure.code !== 'WEBHOOK_TARGET_BLOCKED' && n <= call.maxRetries && !call.signal?.aborted;
+    const delay = call.backoffMs * 2 ** (n - 1);
+    call.log.warn(
+      {
+        host, action: call.action, attempt: n, code: failure.code, status: failure.details?.status,
+        ...(failure.logDetail ? { detail: failure.logDetail } : {}), ...(retry ? { retryInMs: delay } : {}),
+      },
+      'webhook attempt failed',
+    );
+    if (!failure.undelivered && failure.code !== 'WEBHOOK_TARGET_BLOCKED') reached = true;
+    if (!retry) {
+      if (failure.details) failure.details.attempts = n;
+      if (reached && failure.undelivered) {
+        throw new AppError(failure.code, failure.message, { retryable: failure.retryable, ...(failure.details ? { details: failure.details } : {}), cause: failure });
+      }
+      throw failure;
+    }
+    await sleep(delay, call.signal);
   }
+}
+
+/**
+ * One guarded agent per connection policy, kept for the process: its connections are reused (keep-alive), where a
+ * new connection and TLS handshake per call was most of a webhook call's cost. Every new connection is still checked
+ * against the policy (security/ssrf.ts); a reused one goes to an address that passed that check.
+ */
+const agents = new Map<string, ReturnType<typeof createGuardedDispatcher>>();
+
+function agentFor(call: WebhookCall): ReturnType<typeof createGuardedDispatcher> {
+  const key = `${call.allowPrivate}|${call.verifyTls}|${call.timeoutMs}`;
+  let agent = agents.get(key);
+  if (!agent) {
+    agent = createGuardedDispatcher({ allowPrivate: call.allowPrivate, rejectUnauthorized: call.verifyTls, connectTimeoutMs: call.timeoutMs });
+    agents.set(key, agent);
+  }
+  return agent;
 }

@@ -1,0 +1,57 @@
+// Where one request's time goes (auth, database, lock, plugin I/O...), kept per request for the opt-in Server-Timing header.
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+/** The phases a Server-Timing header names, in the order it lists them. */
+export type Phase = 'auth' | 'validate' | 'provider' | 'zone' | 'lock' | 'db' | 'limiter' | 'plugin' | 'readback';
+
+class Phases {
+  readonly spent = new Map<Phase, number>();
+  add(phase: Phase, ms: number): void {
+    this.spent.set(phase, (this.spent.get(phase) ?? 0) + ms);
+  }
+}
+
+const current = new AsyncLocalStorage<Phases>();
+
+/**
+ * Runs `fn` with its phases recorded, then returns them as a Server-Timing value. Outside such a run `timed`
+ * costs one store lookup, so the daemon pays nothing when the header is off.
+ */
+export async function recordPhases(fn: () => Promise<void>): Promise<string> {
+  const phases = new Phases();
+  const started = performance.now();
+  await current.run(phases, fn);
+  const total = performance.now() - started;
+  return [...phases.spent].map(([name, ms]) => `${name};dur=${ms.toFixed(3)}`).concat(`total;dur=${total.toFixed(3)}`).join(', ');
+}
+
+/** Counts `fn`'s time to `phase`; with `within`, takes it out of that enclosing phase (read-back inside the plugin call). */
+export async function timed<T>(phase: Phase, fn: () => Promise<T>, within?: Phase): Promise<T> {
+  const phases = current.getStore();
+  if (!phases) return fn();
+  const started = performance.now();
+  try {
+    return await fn();
+  } finally {
+    const ms = performance.now() - started;
+    phases.add(phase, ms);
+    if (within) phases.add(within, -ms);
+  }
+}
+
+/** Counts a synchronous step. */
+export function timedSync<T>(phase: Phase, fn: () => T): T {
+  const phases = current.getStore();
+  if (!phases) return fn();
+  const started = performance.now();
+  try {
+    return fn();
+  } finally {
+    phases.add(phase, performance.now() - started);
+  }
+}
+
+/** Counts `ms` already measured. */
+export function spend(phase: Phase, ms: number): void {
+  current.getStore()?.add(phase, ms);
+}
