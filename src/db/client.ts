@@ -161,22 +161,32 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   // A transaction-scoped advisory lock held while `fn` runs on the main pool; it goes with the transaction,
   // so a replica or connection that dies mid-work releases it without an unlock.
   const withXactLock = async <T>(key: string, fn: () => Promise<T>, tryOnly: boolean): Promise<T | null> => {
-    let work: Promise<T> | undefined;
+    let settle!: (work: Promise<T> | null) => void;
+    let settled = false;
+    const begun = new Promise<Promise<T> | null>((resolve) => (settle = resolve));
+    const started = (work: Promise<T> | null | (() => Promise<T>)) => {
+      if (settled) return;
+      settled = true;
+      settle(typeof work === 'function' ? work() : work);
+    };
     const holding = lockClient.begin(async (tx) => {
       const [row] = tryOnly
         ? await tx`select pg_try_advisory_xact_lock(${LOCK_NAMESPACE}, hashtext(${key})) as ok`
         : await tx`select true as ok from pg_advisory_xact_lock(${LOCK_NAMESPACE}, hashtext(${key}))`;
-      if (!row?.ok) return;
-      work = fn();
+      if (!row?.ok) return started(null);
+      const work = fn();
+      started(work);
       await work.catch(() => undefined);
     });
-    try {
-      await holding;
-    } catch (err) {
-      // The lock's connection died after the work began: the work's own outcome is the answer.
-      if (!work) throw err;
-    }
-    return work ? await work : null;
+    // Failing before the work began: the caller gets that failure (database down), nothing ran.
+    holding.then(() => started(null), (err: unknown) => started(() => Promise.reject(err)));
+    const work = await begun;
+    if (!work) return null;
+    // The answer is the work's own outcome, without waiting for the COMMIT that releases the lock: until it lands,
+    // another taker (here or on another replica) waits in the database, so nothing runs early. A COMMIT that fails
+    // (the connection died) released the lock with the connection.
+    holding.catch(() => undefined);
+    return work;
   };
   return {
     db,

@@ -34,8 +34,8 @@ type Entry = { zone: string; expiresAt: number } | { error: Error; expiresAt: nu
 export class ZoneFinder implements ZoneLookup {
   /** Keyed by the asked name: another name in the same zone may sit below a delegation, so it gets its own walk. */
   private readonly cache = new Map<string, Entry>();
-  /** Names a resolver said do not exist, so no name below them does (RFC 8020): a new name there needs no walk. */
-  private readonly missing = new Map<string, Entry>();
+  /** Names a resolver said do not exist (until when), so no name below them does (RFC 8020): a new name there needs no walk. */
+  private readonly missing = new Map<string, number>();
   /** Each found zone's SOA TTL: asked once per zone, not once per name. */
   private readonly soaTtls = new Map<string, { expiresAt: number }>();
   /** Wildcard and apex ask for the same name at once: one walk answers both. */
@@ -48,11 +48,13 @@ export class ZoneFinder implements ZoneLookup {
 
   async find(name: string): Promise<string> {
     const key = normaliseName(name);
-    const hit = this.cache.get(key) ?? this.missingAbove(key);
+    const hit = this.cache.get(key);
     if (hit && hit.expiresAt > this.now()) {
       if ('error' in hit) throw hit.error;
       return hit.zone;
     }
+    const gone = this.missingAbove(key);
+    if (gone) throw new DnsLookupError(`no zone found for ${key} (a resolver answered that ${gone} does not exist)`);
     const running = this.inFlight.get(key);
     if (running) return running;
     const walk = this.walk(key).finally(() => this.inFlight.delete(key));
@@ -60,10 +62,10 @@ export class ZoneFinder implements ZoneLookup {
     return walk;
   }
 
-  private missingAbove(name: string): Entry | undefined {
+  /** The name at or above `name` a resolver recently said does not exist. */
+  private missingAbove(name: string): string | undefined {
     for (let at = name; at; at = at.slice(at.indexOf('.') + 1 || at.length)) {
-      const entry = this.missing.get(at);
-      if (entry && entry.expiresAt > this.now()) return entry;
+      if ((this.missing.get(at) ?? 0) > this.now()) return at;
     }
     return undefined;
   }
@@ -89,7 +91,7 @@ export class ZoneFinder implements ZoneLookup {
     const error = new DnsLookupError(`no zone found for ${name} (${failures.join('; ') || 'no resolvers configured'})`);
     const failed = { error, expiresAt: this.now() + (this.opts.failureTtlS ?? 10) * 1000 };
     this.remember(this.cache, name, failed);
-    if (nxdomain) this.remember(this.missing, nxdomain, failed);
+    if (nxdomain) this.remember(this.missing, nxdomain, failed.expiresAt);
     throw error;
   }
 

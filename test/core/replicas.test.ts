@@ -114,4 +114,30 @@ describe('two replicas on one database', () => {
     const rows = await rowsFor(sql`fqdn = ${fqdn} and value = ${value}`);
     expect(rows).toHaveLength(1);
   });
+
+  it('drop a cached provider row when the other replica changes it (NOTIFY): new credentials, then disabled', async () => {
+    const other = await startWebhookReceiver();
+    try {
+      // b has the provider and its decrypted credentials cached from this create.
+      expect((await create(b, '_acme-challenge.cache-1.example.com', txtValue(`c1-${randomBytes(4).toString('hex')}`))).status).toBe(201);
+      const put = (body: Record<string, unknown>) => a.admin(`/dns-providers/${providerId}`, { method: 'PUT', body });
+      expect((await put({ credentials: { create_url: other.url, max_retries: 0 } })).status).toBe(200);
+      // The notice reaches b within milliseconds; until it does, b may still use the old row, so wait for the change.
+      let n = 0;
+      for (const deadline = Date.now() + 10_000; other.calls.length === 0 && Date.now() < deadline; n++) {
+        expect((await create(b, `_acme-challenge.cache-2-${n}.example.com`, txtValue(`c2-${n}`))).status).toBe(201);
+      }
+      expect(other.calls.filter((c) => c.body?.action === 'create')).toHaveLength(1);
+      expect((await put({ enabled: false })).status).toBe(200);
+      let refused: { code?: string } | undefined;
+      for (const deadline = Date.now() + 10_000; !refused && Date.now() < deadline; n++) {
+        const res = await b.internal('/create', { body: { provider_id: providerId, fqdn: `_acme-challenge.cache-3-${n}.example.com`, value: txtValue(`c3-${n}`) } });
+        if (res.status !== 201) refused = ((await res.json()) as { error: { code: string } }).error;
+      }
+      expect(refused?.code).toBe('PROVIDER_DISABLED');
+    } finally {
+      expect((await a.admin(`/dns-providers/${providerId}`, { method: 'PUT', body: { enabled: true, credentials: { create_url: hook.url, max_retries: 0 } } })).status).toBe(200);
+      await other.stop();
+    }
+  });
 });
