@@ -15,6 +15,7 @@ describe('zone finder against BIND', () => {
   let counter: DnsForwarder;
   let servfail: DnsForwarder;
   let silent: DnsForwarder;
+  let missing: DnsForwarder;
   const clock = { ms: 1_000_000 };
 
   /** A finder whose only resolver is the counting forwarder, on a clock the test moves. */
@@ -26,12 +27,12 @@ describe('zone finder against BIND', () => {
       tsigKeys: [],
       records: { 'example.co.uk': ['deep IN NS ns1.deep.example.co.uk.', 'ns1.deep IN A 127.0.0.1'] },
     });
-    [counter, servfail, silent] = await Promise.all([
-      startDnsForwarder(bind), startDnsForwarder(bind, 'servfail'), startDnsForwarder(bind, 'drop'),
+    [counter, servfail, silent, missing] = await Promise.all([
+      startDnsForwarder(bind), startDnsForwarder(bind, 'servfail'), startDnsForwarder(bind, 'drop'), startDnsForwarder(bind, 'nxdomain'),
     ]);
   }, 30_000);
   afterAll(async () => {
-    await Promise.all([counter?.stop(), servfail?.stop(), silent?.stop()]);
+    await Promise.all([counter?.stop(), servfail?.stop(), silent?.stop(), missing?.stop()]);
     await bind?.stop();
   });
 
@@ -70,6 +71,19 @@ describe('zone finder against BIND', () => {
     clock.ms += 10_001;
     await expect(f.find('_acme-challenge.nowhere.test')).rejects.toThrow(/no zone found/);
     expect(counter.questions.length).toBeGreaterThan(asked);
+  });
+
+  it('asks nothing for a new name below a name a resolver said does not exist, until that answer is stale', async () => {
+    const f = finder({ resolvers: [missing.server], failureTtlS: 10 });
+    await expect(f.find('_acme-challenge.a.shop.nowhere.invalid')).rejects.toThrow(/no zone found/);
+    const asked = missing.questions.length;
+    expect(missing.questions).toContain('invalid');
+    // Every parent up to the TLD answered NXDOMAIN, so nothing under `invalid` exists (RFC 8020).
+    await expect(f.find('_acme-challenge.b.elsewhere.invalid')).rejects.toThrow('no zone found for _acme-challenge.b.elsewhere.invalid (a resolver answered that invalid does not exist)');
+    expect(missing.questions.length).toBe(asked);
+    clock.ms += 10_001;
+    await expect(f.find('_acme-challenge.c.elsewhere.invalid')).rejects.toThrow(/no zone found/);
+    expect(missing.questions.length).toBeGreaterThan(asked);
   });
 
   it('answers a repeated name from the cache until the SOA TTL has passed', async () => {

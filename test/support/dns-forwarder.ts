@@ -1,9 +1,10 @@
-// A tiny UDP DNS forwarder in front of a real server: counts the questions it gets, and can answer SERVFAIL or drop instead.
+// A tiny UDP DNS forwarder in front of a real server: counts the questions it gets, and can answer SERVFAIL, NXDOMAIN or drop instead.
 import { createSocket, type RemoteInfo } from 'node:dgram';
 import dnsPacket from 'dns-packet';
 import type { DnsServer } from '../../src/dns/transport.js';
 
-export type ForwarderMode = 'forward' | 'servfail' | 'drop';
+/** `nxdomain`: what a recursive resolver answers for a name under a TLD that does not exist (the root's SOA as authority). */
+export type ForwarderMode = 'forward' | 'servfail' | 'nxdomain' | 'drop';
 
 export interface DnsForwarder {
   server: DnsServer;
@@ -19,6 +20,14 @@ function servfail(msg: Buffer): Buffer {
   reply[2] = reply[2]! | 0x80;
   reply[3] = (reply[3]! & 0xf0) | 2;
   return reply;
+}
+
+function nxdomain(msg: Buffer): Buffer {
+  const q = dnsPacket.decode(msg);
+  return dnsPacket.encode({
+    type: 'response', id: q.id, flags: dnsPacket.RECURSION_DESIRED | dnsPacket.RECURSION_AVAILABLE | 3, questions: q.questions,
+    authorities: [{ type: 'SOA', name: '.', ttl: 86_400, data: { mname: 'a.root-servers.net', rname: 'nstld.verisign-grs.com', serial: 1, refresh: 1800, retry: 900, expire: 604_800, minimum: 86_400 } }],
+  });
 }
 
 export async function startDnsForwarder(upstream: DnsServer, mode: ForwarderMode = 'forward'): Promise<DnsForwarder> {
@@ -47,6 +56,7 @@ export async function startDnsForwarder(upstream: DnsServer, mode: ForwarderMode
       fwd.questions.push('<undecodable>');
     }
     if (fwd.mode === 'servfail') sock.send(servfail(msg), from.port, from.address);
+    else if (fwd.mode === 'nxdomain') sock.send(nxdomain(msg), from.port, from.address);
     else if (fwd.mode === 'forward') relay(msg, from);
   });
   await new Promise<void>((resolve, reject) => {
