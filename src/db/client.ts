@@ -1,6 +1,7 @@
 // Opens the database: postgres.js when DATABASE_URL is set, embedded PGlite in the data dir otherwise.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
@@ -152,47 +153,37 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   // server that goes away during it is an unhandled rejection that ends the process. No column here is an array.
   const common = { onnotice: () => {}, connect_timeout: 10, idle_timeout: 60, fetch_types: false, backoff: (n: number) => Math.min(0.05 * 2 ** n, 1) };
   const client = postgres(opts.databaseUrl, { max: opts.poolSize ?? 10, ...common });
-  // Lock transactions need their own connections: taken from the main pool they could use up every
-  // connection while the locked work waits for one to run its queries.
-  const lockClient = postgres(opts.databaseUrl, { max: 16, ...common });
+  // Name locks are session-level advisory locks, all on this one connection: a lock costs one round trip (no BEGIN,
+  // no COMMIT), its unlock is not waited for, and queries on one connection run in the order they were sent, so an
+  // unlock always lands before the same replica's next take. A replica or connection that dies releases its locks
+  // with its session, as a transaction's would go. Waiting is a retried try, never a blocking call, since a blocked
+  // query would hold up every other lock behind it on this connection. Never closed for idleness or age: a lock may be
+  // held through a long job without a query on this connection, and closing it would drop the lock.
+  const lockConn = postgres(opts.databaseUrl, { max: 1, ...common, idle_timeout: 0, max_lifetime: 0 });
   guardBegin(client);
-  guardBegin(lockClient);
   const db = drizzlePostgres(client, { schema }) as unknown as Db;
-  // A transaction-scoped advisory lock held while `fn` runs on the main pool; it goes with the transaction,
-  // so a replica or connection that dies mid-work releases it without an unlock.
-  const withXactLock = async <T>(key: string, fn: () => Promise<T>, tryOnly: boolean): Promise<T | null> => {
-    let settle!: (work: Promise<T> | null) => void;
-    let settled = false;
-    const begun = new Promise<Promise<T> | null>((resolve) => (settle = resolve));
-    const started = (work: Promise<T> | null | (() => Promise<T>)) => {
-      if (settled) return;
-      settled = true;
-      settle(typeof work === 'function' ? work() : work);
-    };
-    const holding = lockClient.begin(async (tx) => {
-      const [row] = tryOnly
-        ? await tx`select pg_try_advisory_xact_lock(${LOCK_NAMESPACE}, hashtext(${key})) as ok`
-        : await tx`select true as ok from pg_advisory_xact_lock(${LOCK_NAMESPACE}, hashtext(${key}))`;
-      if (!row?.ok) return started(null);
-      const work = fn();
-      started(work);
-      await work.catch(() => undefined);
-    });
-    // Failing before the work began: the caller gets that failure (database down), nothing ran.
-    holding.then(() => started(null), (err: unknown) => started(() => Promise.reject(err)));
-    const work = await begun;
-    if (!work) return null;
-    // The answer is the work's own outcome, without waiting for the COMMIT that releases the lock: until it lands,
-    // another taker (here or on another replica) waits in the database, so nothing runs early. A COMMIT that fails
-    // (the connection died) released the lock with the connection.
-    holding.catch(() => undefined);
-    return work;
+  const take = async (key: string, tryOnly: boolean): Promise<boolean> => {
+    for (let waitMs = 2; ; waitMs = Math.min(waitMs * 2, 100)) {
+      const [row] = await lockConn`select pg_try_advisory_lock(${LOCK_NAMESPACE}, hashtext(${key})) as ok`;
+      if (row?.ok) return true;
+      if (tryOnly) return false;
+      await sleep(waitMs);
+    }
+  };
+  const withSessionLock = async <T>(key: string, fn: () => Promise<T>, tryOnly: boolean): Promise<T | null> => {
+    if (!(await take(key, tryOnly))) return null;
+    try {
+      return await fn();
+    } finally {
+      // Fails only with the connection, which took the lock with it.
+      lockConn`select pg_advisory_unlock(${LOCK_NAMESPACE}, hashtext(${key}))`.catch(() => undefined);
+    }
   };
   return {
     db,
     kind: 'postgres',
-    withLock: (key, fn) => local.run(key, () => withXactLock(key, fn, false) as Promise<Awaited<ReturnType<typeof fn>>>),
-    tryLock: async (key, fn) => (local.held(key) ? null : local.run(key, () => withXactLock(key, fn, true))),
+    withLock: (key, fn) => local.run(key, () => withSessionLock(key, fn, false) as Promise<Awaited<ReturnType<typeof fn>>>),
+    tryLock: async (key, fn) => (local.held(key) ? null : local.run(key, () => withSessionLock(key, fn, true))),
     lockHeld: async (key) => {
       if (local.held(key)) return true;
       // A two-int4 advisory lock shows in pg_locks as classid/objid (as oids) with objsubid 2.
@@ -208,7 +199,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
       await client.notify(channel, payload);
     },
     close: async () => {
-      await Promise.all([client.end({ timeout: 5 }), lockClient.end({ timeout: 5 })]);
+      await Promise.all([client.end({ timeout: 5 }), lockConn.end({ timeout: 5 })]);
     },
   };
 }
