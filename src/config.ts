@@ -82,6 +82,7 @@ const schema = z.object({
   DNS01_JANITOR_INTERVAL: duration(1000).default(60_000),
   DNS01_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(90),
   DNS01_AUDIT_ENABLED: bool.default(true),
+  DNS01_SERVER_TIMING: bool.default(false),
   DNS01_SHUTDOWN_TIMEOUT: duration(0).default(30_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -122,6 +123,8 @@ export interface Config {
   auditRetentionDays: number;
   /** False: no audit events are recorded (what the benchmark compares against); the API still reads the table. */
   auditEnabled: boolean;
+  /** True: internal challenge responses carry a Server-Timing header (test/bench's per-pair breakdown). */
+  serverTiming: boolean;
   shutdownTimeoutMs: number;
   logLevel: string;
 }
@@ -200,6 +203,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     janitorIntervalMs: e.DNS01_JANITOR_INTERVAL,
     auditRetentionDays: e.DNS01_AUDIT_RETENTION_DAYS,
     auditEnabled: e.DNS01_AUDIT_ENABLED,
+    serverTiming: e.DNS01_SERVER_TIMING,
     shutdownTimeoutMs: e.DNS01_SHUTDOWN_TIMEOUT,
     logLevel: e.LOG_LEVEL,
   };
