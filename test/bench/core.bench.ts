@@ -1,10 +1,9 @@
 // Benchmark: create+delete pair latency and sustained throughput through the daemon (HTTP, real PostgreSQL, webhook provider).
 // Run: npx tsx test/bench/core.bench.ts [--runs=3] [--pairs=150] [--clients=8] [--seconds=6]
-import { createTestDatabase, startPostgres } from '../support/postgres.js';
 import { startWebhookReceiver } from '../support/webhook-receiver.js';
 import {
-  Breakdown, PG_MODES, acmeproxyPair, alternate, line, loadAverage, option, printLoad, printSummary, record,
-  startDaemonProcess, summarise, sustained, value, type PgMode,
+  Breakdown, PG_MODES, acmeproxyPair, eachRunAndMode, line, loadAverage, option, printLoad, printSummary, record, startPgModes,
+  summarise, sustained, value, type PgMode,
 } from './lib.js';
 
 const RUNS = option('runs', 3);
@@ -16,7 +15,7 @@ const WARMUP = 20;
 async function main(): Promise<void> {
   console.log(`core.bench: node ${process.version}, ${RUNS} runs x 2 PostgreSQL modes, each: ${PAIRS} sequential pairs, then ${CLIENTS} clients for ${SECONDS} s;`
     + ` load average ${loadAverage()}`);
-  const pgs = { tests: await startPostgres(), durable: await startPostgres({ durable: true }) };
+  const pgs = await startPgModes();
   // The operator's endpoint: answers at once, so what is measured is the daemon (HTTP, Postgres, lock, plugin).
   let n = 0;
   const receiver = await startWebhookReceiver({
@@ -33,42 +32,28 @@ async function main(): Promise<void> {
   });
   const breakdowns = { tests: new Breakdown(), durable: new Breakdown() };
   try {
-    for (let run = 0; run < RUNS; run++) {
-      for (const mode of alternate(Object.keys(PG_MODES) as PgMode[], run)) {
-        const tag = `r${run}${mode[0]}`;
-        const db = await createTestDatabase(pgs[mode].url);
-        const daemon = await startDaemonProcess({ databaseUrl: db.url, connections: CLIENTS });
-        if (run === 0 && mode === 'tests') console.log(`daemon: ${daemon.runner}`);
-        try {
-          // 1. Sequential pairs, one client: latency as Caddy sees it for one certificate.
-          const seqProvider = await daemon.addProvider(webhook('bench-sequential'));
-          for (let i = 0; i < WARMUP; i++) await acmeproxyPair(daemon, seqProvider, `_acme-challenge.w${i}.warm.bench.test`, value(`${tag}w${i}`));
-          const samples: number[] = [];
-          for (let i = 0; i < PAIRS; i++) {
-            const t0 = performance.now();
-            const timings = await acmeproxyPair(daemon, seqProvider, `_acme-challenge.s${i}.seq.bench.test`, value(`${tag}s${i}`));
-            const t = performance.now() - t0;
-            samples.push(t);
-            breakdowns[mode].add(t, timings);
-          }
-          console.log(`\nrun ${run + 1}, ${PG_MODES[mode]}:`);
-          console.log(line('  sequential create+delete pair', summarise(samples)));
-
-          // 2. Sustained load: C clients, distinct names (no lock contention), one provider each (10 000 calls/min budget each).
-          const providers: string[] = [];
-          for (let c = 0; c < CLIENTS; c++) providers.push(await daemon.addProvider(webhook(`bench-load-${c}`)));
-          const load = await sustained(daemon, CLIENTS, SECONDS, (c, i) =>
-            acmeproxyPair(daemon, providers[c]!, `_acme-challenge.c${c}-${i}.load.bench.test`, value(`${tag}c${c}-${i}`)));
-          printLoad('  sustained', CLIENTS, load);
-          record('core.pairs', load.pairs / load.seconds, PG_MODES[mode]);
-        } catch (err) {
-          throw new Error(`${(err as Error).message}\ndaemon log tail:\n${daemon.logTail()}`);
-        } finally {
-          await daemon.stop();
-          await db.drop();
-        }
+    await eachRunAndMode(pgs, RUNS, CLIENTS, async ({ mode, tag, label, daemon }) => {
+      // 1. Sequential pairs, one client: latency as Caddy sees it for one certificate.
+      const seqProvider = await daemon.addProvider(webhook('bench-sequential'));
+      for (let i = 0; i < WARMUP; i++) await acmeproxyPair(daemon, seqProvider, `_acme-challenge.w${i}.warm.bench.test`, value(`${tag}w${i}`));
+      const samples: number[] = [];
+      for (let i = 0; i < PAIRS; i++) {
+        const t0 = performance.now();
+        const timings = await acmeproxyPair(daemon, seqProvider, `_acme-challenge.s${i}.seq.bench.test`, value(`${tag}s${i}`));
+        const t = performance.now() - t0;
+        samples.push(t);
+        breakdowns[mode].add(t, timings);
       }
-    }
+      console.log(line('  sequential create+delete pair', summarise(samples)));
+
+      // 2. Sustained load: C clients, distinct names (no lock contention), one provider each (10 000 calls/min budget each).
+      const providers: string[] = [];
+      for (let c = 0; c < CLIENTS; c++) providers.push(await daemon.addProvider(webhook(`bench-load-${c}`)));
+      const load = await sustained(daemon, CLIENTS, SECONDS, (c, i) =>
+        acmeproxyPair(daemon, providers[c]!, `_acme-challenge.c${c}-${i}.load.bench.test`, value(`${tag}c${c}-${i}`)));
+      printLoad('  sustained', CLIENTS, load);
+      record('core.pairs', load.pairs / load.seconds, label);
+    });
     console.log('');
     for (const mode of Object.keys(PG_MODES) as PgMode[]) breakdowns[mode].print(`sequential webhook pairs, ${PG_MODES[mode]}`);
     console.log(`webhook creates answered: ${n}`);
@@ -79,8 +64,7 @@ async function main(): Promise<void> {
   } finally {
     clearInterval(forget);
     await receiver.stop();
-    await pgs.tests.stop();
-    await pgs.durable.stop();
+    await pgs.stop();
     console.log(`load average at end ${loadAverage()}`);
   }
 }

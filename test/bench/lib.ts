@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
 import { freePort } from '../support/ports.js';
+import { createTestDatabase, startPostgres, type PgServer } from '../support/postgres.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -318,6 +319,37 @@ export type PgMode = keyof typeof PG_MODES;
 
 /** Run r goes through `items` forwards when r is even, backwards when odd, so drift in machine load falls on all alike. */
 export const alternate = <T>(items: readonly T[], r: number): T[] => (r % 2 ? [...items].reverse() : [...items]);
+
+/** One PostgreSQL server per mode, started together; `stop` stops both. */
+export async function startPgModes(): Promise<Record<PgMode, PgServer> & { stop(): Promise<void> }> {
+  const [tests, durable] = await Promise.all([startPostgres(), startPostgres({ durable: true })]);
+  return { tests, durable, stop: async () => { await Promise.all([tests.stop(), durable.stop()]); } };
+}
+
+export interface RunContext { run: number; mode: PgMode; label: string; /** Unique per run and mode, for names and values. */ tag: string; daemon: DaemonProcess }
+
+/**
+ * `runs` runs, each through both PostgreSQL modes (alternating which goes first), each time with a fresh database
+ * and a fresh daemon on it, stopped and dropped afterwards; an error carries the daemon's log tail.
+ */
+export async function eachRunAndMode(pgs: Record<PgMode, PgServer>, runs: number, connections: number, body: (ctx: RunContext) => Promise<void>): Promise<void> {
+  for (let run = 0; run < runs; run++) {
+    for (const mode of alternate(Object.keys(PG_MODES) as PgMode[], run)) {
+      const db = await createTestDatabase(pgs[mode].url);
+      const daemon = await startDaemonProcess({ databaseUrl: db.url, connections });
+      if (run === 0 && mode === 'tests') console.log(`daemon: ${daemon.runner}`);
+      try {
+        console.log(`\nrun ${run + 1}, ${PG_MODES[mode]}: /ready after ${(daemon.readyMs / 1000).toFixed(2)} s`);
+        await body({ run, mode, label: PG_MODES[mode], tag: `r${run}${mode[0]}`, daemon });
+      } catch (err) {
+        throw new Error(`${(err as Error).message}\ndaemon log tail:\n${daemon.logTail()}`);
+      } finally {
+        await daemon.stop();
+        await db.drop();
+      }
+    }
+  }
+}
 
 /** The figures of issue #12's table (and a few beside them), in its order, with the goal; `record` fills them. */
 export const FIGURES = {

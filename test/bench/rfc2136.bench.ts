@@ -5,10 +5,9 @@ import { addTxtUpdate, deleteTxtUpdate } from '../../src/dns/update.js';
 import { checkUpdateRcode, sendSigned } from '../../src/providers/rfc2136/client.js';
 import { rfc2136Credentials } from '../../src/providers/rfc2136/credentials.js';
 import { startBind } from '../support/dns-servers/index.js';
-import { createTestDatabase, startPostgres } from '../support/postgres.js';
 import {
-  Breakdown, PG_MODES, acmeproxyPair, alternate, line, loadAverage, option, printLoad, printSummary, record,
-  startDaemonProcess, summarise, sustained, value, type PgMode,
+  Breakdown, PG_MODES, acmeproxyPair, alternate, eachRunAndMode, line, loadAverage, option, printLoad, printSummary, record,
+  startPgModes, summarise, sustained, value, type PgMode,
 } from './lib.js';
 
 const RUNS = option('runs', 3);
@@ -23,7 +22,7 @@ async function main(): Promise<void> {
     + ` through the daemon and direct; load average ${loadAverage()}`);
   const key = { name: 'bench-key', algorithm: 'hmac-sha256' as const, secret: randomBytes(32).toString('base64') };
   const bind = await startBind({ zones: [ZONE], tsigKeys: [key] });
-  const pgs = { tests: await startPostgres(), durable: await startPostgres({ durable: true }) };
+  const pgs = await startPgModes();
   const credentials = {
     nameserver: bind.host, port: bind.port, zone: ZONE,
     tsig_key_name: key.name, tsig_key_secret: key.secret, tsig_algorithm: key.algorithm,
@@ -38,72 +37,58 @@ async function main(): Promise<void> {
   const breakdowns = { tests: new Breakdown(), durable: new Breakdown() };
   console.log(`BIND 9 on 127.0.0.1:${bind.port} (one worker thread), TSIG hmac-sha256; a fresh database and daemon per run and mode`);
   try {
-    for (let run = 0; run < RUNS; run++) {
-      for (const mode of alternate(Object.keys(PG_MODES) as PgMode[], run)) {
-        const tag = `r${run}${mode[0]}`;
-        const db = await createTestDatabase(pgs[mode].url);
-        const daemon = await startDaemonProcess({ databaseUrl: db.url, connections: CLIENTS });
-        if (run === 0 && mode === 'tests') console.log(`daemon: ${daemon.runner}`);
-        try {
-          const seqProvider = await daemon.addProvider(provider('bench-rfc2136'));
-          for (let i = 0; i < WARMUP; i++) {
-            await acmeproxyPair(daemon, seqProvider, `_acme-challenge.${tag}-dw${i}.${ZONE}`, value(`${tag}dw${i}`));
-            await direct(`_acme-challenge.${tag}-fw${i}.${ZONE}`, value(`${tag}fw${i}`));
-          }
-          // Interleaved, alternating which goes first, so load from elsewhere on the machine hits both alike.
-          const viaDaemon: number[] = [];
-          const floor: number[] = [];
-          for (let i = 0; i < PAIRS; i++) {
-            const runDaemon = async () => {
-              const t0 = performance.now();
-              const timings = await acmeproxyPair(daemon, seqProvider, `_acme-challenge.${tag}-d${i}.${ZONE}`, value(`${tag}d${i}`));
-              const t = performance.now() - t0;
-              viaDaemon.push(t);
-              breakdowns[mode].add(t, timings);
-            };
-            const runDirect = async () => {
-              const t0 = performance.now();
-              await direct(`_acme-challenge.${tag}-f${i}.${ZONE}`, value(`${tag}f${i}`));
-              floor.push(performance.now() - t0);
-            };
-            if (i % 2) { await runDaemon(); await runDirect(); } else { await runDirect(); await runDaemon(); }
-          }
-          const d = summarise(viaDaemon);
-          const f = summarise(floor);
-          console.log(`\nrun ${run + 1}, ${PG_MODES[mode]}:`);
-          console.log(line('  daemon -> rfc2136 -> BIND pair', d));
-          console.log(line('  direct signed UPDATE pair (floor)', f));
-          console.log(`  ratio daemon/direct: median ${(d.median / f.median).toFixed(2)}x, p99 ${(d.p99 / f.p99).toFixed(2)}x; daemon adds ${(d.median - f.median).toFixed(2)} ms per pair at the median`);
-          record('rfc2136.ratio.median', d.median / f.median, PG_MODES[mode]);
-          record('rfc2136.ratio.p99', d.p99 / f.p99, PG_MODES[mode]);
-          record('rfc2136.adds', d.median - f.median, PG_MODES[mode]);
-
-          // Sustained: C clients, distinct names, one provider each (each has its own 10 000 calls/min budget); the
-          // same concurrency straight to BIND right before or after, alternating.
-          const providers: string[] = [];
-          for (let c = 0; c < CLIENTS; c++) providers.push(await daemon.addProvider(provider(`bench-rfc2136-load-${c}`)));
-          const rates: Record<string, number> = {};
-          for (const side of alternate(['daemon', 'direct'] as const, run)) {
-            const load = side === 'daemon'
-              ? await sustained(daemon, CLIENTS, SECONDS, (c, i) => acmeproxyPair(daemon, providers[c]!, `_acme-challenge.${tag}-c${c}-${i}.${ZONE}`, value(`${tag}c${c}-${i}`)))
-              : await sustained(undefined, CLIENTS, SECONDS, (c, i) => direct(`_acme-challenge.${tag}-x${c}-${i}.${ZONE}`, value(`${tag}x${c}-${i}`)));
-            printLoad(side === 'daemon' ? '  sustained through the daemon' : '  sustained direct to BIND', CLIENTS, load);
-            rates[side] = load.pairs / load.seconds;
-          }
-          console.log(`  sustained ratio daemon/direct: ${(rates.daemon! / rates.direct!).toFixed(2)}x`);
-          record('rfc2136.sustained.ratio', rates.daemon! / rates.direct!, PG_MODES[mode]);
-          record('rfc2136.sustained.daemon', rates.daemon!, PG_MODES[mode]);
-          record('rfc2136.sustained.direct', rates.direct!, PG_MODES[mode]);
-          const leftover = await bind.txt(`_acme-challenge.${tag}-c0-0.${ZONE}`);
-          if (leftover.length) throw new Error(`records left behind: ${leftover.join(', ')}`);
-        } catch (err) {
-          throw new Error(`${(err as Error).message}\ndaemon log tail:\n${daemon.logTail()}`);
-        } finally {
-          await daemon.stop();
-          await db.drop();
-        }
+    await eachRunAndMode(pgs, RUNS, CLIENTS, async ({ run, mode, tag, label, daemon }) => {
+      const seqProvider = await daemon.addProvider(provider('bench-rfc2136'));
+      for (let i = 0; i < WARMUP; i++) {
+        await acmeproxyPair(daemon, seqProvider, `_acme-challenge.${tag}-dw${i}.${ZONE}`, value(`${tag}dw${i}`));
+        await direct(`_acme-challenge.${tag}-fw${i}.${ZONE}`, value(`${tag}fw${i}`));
       }
-    }
+      // Interleaved, alternating which goes first, so load from elsewhere on the machine hits both alike.
+      const viaDaemon: number[] = [];
+      const floor: number[] = [];
+      for (let i = 0; i < PAIRS; i++) {
+        const runDaemon = async () => {
+          const t0 = performance.now();
+          const timings = await acmeproxyPair(daemon, seqProvider, `_acme-challenge.${tag}-d${i}.${ZONE}`, value(`${tag}d${i}`));
+          const t = performance.now() - t0;
+          viaDaemon.push(t);
+          breakdowns[mode].add(t, timings);
+        };
+        const runDirect = async () => {
+          const t0 = performance.now();
+          await direct(`_acme-challenge.${tag}-f${i}.${ZONE}`, value(`${tag}f${i}`));
+          floor.push(performance.now() - t0);
+        };
+        if (i % 2) { await runDaemon(); await runDirect(); } else { await runDirect(); await runDaemon(); }
+      }
+      const d = summarise(viaDaemon);
+      const f = summarise(floor);
+      console.log(line('  daemon -> rfc2136 -> BIND pair', d));
+      console.log(line('  direct signed UPDATE pair (floor)', f));
+      console.log(`  ratio daemon/direct: median ${(d.median / f.median).toFixed(2)}x, p99 ${(d.p99 / f.p99).toFixed(2)}x; daemon adds ${(d.median - f.median).toFixed(2)} ms per pair at the median`);
+      record('rfc2136.ratio.median', d.median / f.median, label);
+      record('rfc2136.ratio.p99', d.p99 / f.p99, label);
+      record('rfc2136.adds', d.median - f.median, label);
+
+      // Sustained: C clients, distinct names, one provider each (each has its own 10 000 calls/min budget); the
+      // same concurrency straight to BIND right before or after, alternating.
+      const providers: string[] = [];
+      for (let c = 0; c < CLIENTS; c++) providers.push(await daemon.addProvider(provider(`bench-rfc2136-load-${c}`)));
+      const rates: Record<string, number> = {};
+      for (const side of alternate(['daemon', 'direct'] as const, run)) {
+        const load = side === 'daemon'
+          ? await sustained(daemon, CLIENTS, SECONDS, (c, i) => acmeproxyPair(daemon, providers[c]!, `_acme-challenge.${tag}-c${c}-${i}.${ZONE}`, value(`${tag}c${c}-${i}`)))
+          : await sustained(undefined, CLIENTS, SECONDS, (c, i) => direct(`_acme-challenge.${tag}-x${c}-${i}.${ZONE}`, value(`${tag}x${c}-${i}`)));
+        printLoad(side === 'daemon' ? '  sustained through the daemon' : '  sustained direct to BIND', CLIENTS, load);
+        rates[side] = load.pairs / load.seconds;
+      }
+      console.log(`  sustained ratio daemon/direct: ${(rates.daemon! / rates.direct!).toFixed(2)}x`);
+      record('rfc2136.sustained.ratio', rates.daemon! / rates.direct!, label);
+      record('rfc2136.sustained.daemon', rates.daemon!, label);
+      record('rfc2136.sustained.direct', rates.direct!, label);
+      const leftover = await bind.txt(`_acme-challenge.${tag}-c0-0.${ZONE}`);
+      if (leftover.length) throw new Error(`records left behind: ${leftover.join(', ')}`);
+    });
     console.log('');
     for (const mode of Object.keys(PG_MODES) as PgMode[]) breakdowns[mode].print(`sequential pairs through the daemon, ${PG_MODES[mode]}`);
     printSummary(`rfc2136.bench summary (${RUNS} runs)`);
@@ -111,8 +96,7 @@ async function main(): Promise<void> {
     console.error(`rfc2136.bench failed: ${(err as Error).message}`);
     process.exitCode = 1;
   } finally {
-    await pgs.tests.stop();
-    await pgs.durable.stop();
+    await pgs.stop();
     await bind.stop();
     console.log(`load average at end ${loadAverage()}`);
   }
