@@ -1,10 +1,10 @@
 // Benchmark: what the audit log costs one admin change and one challenge (create+delete), writer on against DNS01_AUDIT_ENABLED=false.
-// Run: npx tsx test/bench/audit.bench.ts [--pairs=300]
+// Run: npx tsx test/bench/audit.bench.ts [--pairs=150]
 import { startPostgres } from '../support/postgres.js';
 import { startWebhookReceiver } from '../support/webhook-receiver.js';
 import { acmeproxyPair, line, loadAverage, option, sleep, startDaemonProcess, summarise, value, type DaemonProcess } from './lib.js';
 
-const PAIRS = option('pairs', 300);
+const PAIRS = option('pairs', 150);
 const WARMUP = 30;
 
 /** One audited admin request: a site switched on or off (PUT /api/v1/sites/{id}). */

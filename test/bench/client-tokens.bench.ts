@@ -1,10 +1,10 @@
 // Benchmark: what a client token costs per create+delete pair against the shared internal token (one indexed lookup and the scope checks).
-// Run: npx tsx test/bench/client-tokens.bench.ts [--pairs=300]
+// Run: npx tsx test/bench/client-tokens.bench.ts [--pairs=150]
 import { startPostgres } from '../support/postgres.js';
 import { startWebhookReceiver } from '../support/webhook-receiver.js';
 import { acmeproxyPair, line, loadAverage, option, sleep, startDaemonProcess, summarise, value } from './lib.js';
 
-const PAIRS = option('pairs', 300);
+const PAIRS = option('pairs', 150);
 const WARMUP = 30;
 
 async function main(): Promise<void> {

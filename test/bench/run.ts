@@ -20,8 +20,10 @@ let failed = 0;
 for (const f of benches) {
   console.log(`\n=== ${f}`);
   // Benches are run one at a time: on a shared 2-core machine two at once would measure each other.
+  const t0 = performance.now();
   const r = spawnSync(process.execPath, ['--import', 'tsx', join(dir, f), ...pass], { stdio: 'inherit', env });
   if (r.status !== 0) failed++;
+  console.log(`(${f}: ${((performance.now() - t0) / 1000).toFixed(0)} s${r.status !== 0 ? ', FAILED' : ''})`);
 }
 printSummary(`summary of issue #12's figures: median [min-max] over the runs (load average ${loadBefore} at start, ${loadAverage()} at end,`
   + ` ${((performance.now() - started) / 60_000).toFixed(1)} min)`, readRecorded(env.BENCH_RESULTS));
