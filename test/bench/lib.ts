@@ -40,8 +40,8 @@ export function buildDaemon(): string {
  * How the image starts the daemon, read from the Dockerfile's last stage each time (so the bench follows what is
  * written there): the `node` flags of its CMD and its ENV (NODE_OPTIONS, NODE_ENV, ...), PATH and HOME aside.
  */
-export function imageRuntime(): { nodeArgs: string[]; args: string[]; env: Record<string, string> } {
-  const lines = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8').split('\n').filter((l) => !/^\s*#/.test(l))
+export function imageRuntime(dockerfile = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8')): { nodeArgs: string[]; args: string[]; env: Record<string, string> } {
+  const lines = dockerfile.split('\n').filter((l) => !/^\s*#/.test(l))
     .join('\n').replace(/\\\n/g, ' ').split('\n').map((l) => l.trim());
   const stage = lines.slice(lines.findLastIndex((l) => /^FROM\s/i.test(l)));
   const env: Record<string, string> = {};
