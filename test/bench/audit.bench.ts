@@ -1,11 +1,10 @@
 // Benchmark: what the audit log costs one admin change and one challenge (create+delete), writer on against DNS01_AUDIT_ENABLED=false.
-// Run: npx tsx test/bench/audit.bench.ts [--pairs=300]
-import { loadavg } from 'node:os';
+// Run: npx tsx test/bench/audit.bench.ts [--pairs=150]
 import { startPostgres } from '../support/postgres.js';
 import { startWebhookReceiver } from '../support/webhook-receiver.js';
-import { acmeproxyPair, line, option, sleep, startDaemonProcess, summarise, value, type DaemonProcess } from './lib.js';
+import { acmeproxyPair, line, loadAverage, option, sleep, startDaemonProcess, summarise, value, type DaemonProcess } from './lib.js';
 
-const PAIRS = option('pairs', 300);
+const PAIRS = option('pairs', 150);
 const WARMUP = 30;
 
 /** One audited admin request: a site switched on or off (PUT /api/v1/sites/{id}). */
@@ -19,7 +18,7 @@ async function siteToggle(d: DaemonProcess, siteId: string, enabled: boolean): P
 }
 
 async function main(): Promise<void> {
-  console.log(`audit.bench: node ${process.version}, ${PAIRS} samples per kind and daemon, interleaved; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(`audit.bench: node ${process.version}, ${PAIRS} samples per kind and daemon, interleaved; load average ${loadAverage()}`);
   const pg = await startPostgres();
   let n = 0;
   const receiver = await startWebhookReceiver({
@@ -70,6 +69,7 @@ async function main(): Promise<void> {
     for (const d of Object.values(daemons)) await d.stop();
     await receiver.stop();
     await pg.stop();
+    console.log(`load average at end ${loadAverage()}`);
   }
 }
 

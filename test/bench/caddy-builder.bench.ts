@@ -3,10 +3,12 @@
 import { buildCaddyConfigJson, buildTlsPolicies } from '../../src/caddy/builder.js';
 import type { BuilderProvider, BuilderSite } from '../../src/caddy/types.js';
 import { input, provider, site } from '../caddy/fixtures.js';
+import { loadAverage } from './lib.js';
 
 const PROVIDERS = 100;
 const SITES = 10_000;
-const RUNS = Number(process.argv[2] ?? 20);
+// The first plain argument; `npm run bench` passes --options on, which are not this.
+const RUNS = Number(process.argv.slice(2).find((a) => !a.startsWith('--')) ?? 20);
 
 const types = ['cloudflare', 'route53', 'hetzner', 'webhook', 'script', 'rfc2136', 'manual', 'dnsimple', 'vultr', 'godaddy'];
 const creds: Record<string, Record<string, unknown>> = {
@@ -36,6 +38,7 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
+const loadBefore = loadAverage();
 // Warm-up: JIT and zod schema caches, so the first timed run is not an outlier.
 buildTlsPolicies(data);
 
@@ -58,7 +61,7 @@ buildMs.sort((a, b) => a - b);
 jsonMs.sort((a, b) => a - b);
 
 const f = (n: number) => n.toFixed(1);
-console.log(`caddy-builder: ${SITES} sites (${SITES * 2} names), ${PROVIDERS} providers, ${RUNS} runs`);
+console.log(`caddy-builder: ${SITES} sites (${SITES * 2} names), ${PROVIDERS} providers, ${RUNS} runs; load average at start ${loadBefore}, at end ${loadAverage()}`);
 console.log(`  buildTlsPolicies      median ${f(percentile(buildMs, 50))} ms  p95 ${f(percentile(buildMs, 95))} ms`);
 console.log(`  buildCaddyConfigJson  median ${f(percentile(jsonMs, 50))} ms  p95 ${f(percentile(jsonMs, 95))} ms (build + stable JSON)`);
 console.log(`  output: ${policies} policies, ${(bytes / 1024).toFixed(0)} KiB of JSON`);

@@ -1,15 +1,14 @@
 // Benchmark: what a client token costs per create+delete pair against the shared internal token (one indexed lookup and the scope checks).
-// Run: npx tsx test/bench/client-tokens.bench.ts [--pairs=300]
-import { loadavg } from 'node:os';
+// Run: npx tsx test/bench/client-tokens.bench.ts [--pairs=150]
 import { startPostgres } from '../support/postgres.js';
 import { startWebhookReceiver } from '../support/webhook-receiver.js';
-import { acmeproxyPair, line, option, sleep, startDaemonProcess, summarise, value } from './lib.js';
+import { acmeproxyPair, line, loadAverage, option, sleep, startDaemonProcess, summarise, value } from './lib.js';
 
-const PAIRS = option('pairs', 300);
+const PAIRS = option('pairs', 150);
 const WARMUP = 30;
 
 async function main(): Promise<void> {
-  console.log(`client-tokens.bench: node ${process.version}, ${PAIRS} pairs per token kind, interleaved; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(`client-tokens.bench: node ${process.version}, ${PAIRS} pairs per token kind, interleaved; load average ${loadAverage()}`);
   const pg = await startPostgres();
   let n = 0;
   const receiver = await startWebhookReceiver({
@@ -44,6 +43,7 @@ async function main(): Promise<void> {
     await daemon.stop();
     await receiver.stop();
     await pg.stop();
+    console.log(`load average at end ${loadAverage()}`);
   }
 }
 

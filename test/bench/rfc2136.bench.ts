@@ -1,27 +1,28 @@
 // Benchmark: create+delete pairs through the daemon's rfc2136 provider to real BIND vs the same signed UPDATE pair sent directly (the floor).
-// Run: npx tsx test/bench/rfc2136.bench.ts [--pairs=300] [--clients=8] [--seconds=10]
+// Run: npx tsx test/bench/rfc2136.bench.ts [--runs=3] [--pairs=150] [--clients=8] [--seconds=6]
 import { randomBytes } from 'node:crypto';
-import { loadavg } from 'node:os';
 import { addTxtUpdate, deleteTxtUpdate } from '../../src/dns/update.js';
 import { checkUpdateRcode, sendSigned } from '../../src/providers/rfc2136/client.js';
 import { rfc2136Credentials } from '../../src/providers/rfc2136/credentials.js';
 import { startBind } from '../support/dns-servers/index.js';
-import { startPostgres } from '../support/postgres.js';
-import { acmeproxyPair, line, option, printLoad, sleep, startDaemonProcess, summarise, sustained, value } from './lib.js';
+import {
+  Breakdown, PG_MODES, acmeproxyPair, alternate, eachRunAndMode, line, loadAverage, option, printLoad, printSummary, record,
+  startPgModes, summarise, sustained, value, type PgMode,
+} from './lib.js';
 
-const PAIRS = option('pairs', 300);
+const RUNS = option('runs', 3);
+const PAIRS = option('pairs', 150);
 const CLIENTS = option('clients', 8);
-const SECONDS = option('seconds', 10);
-const WARMUP = 30;
+const SECONDS = option('seconds', 6);
+const WARMUP = 20;
 const ZONE = 'example.test';
 
 async function main(): Promise<void> {
-  console.log(`rfc2136.bench: node ${process.version}, ${PAIRS} interleaved pairs each way, then ${CLIENTS} clients for ${SECONDS} s; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(`rfc2136.bench: node ${process.version}, ${RUNS} runs x 2 PostgreSQL modes, each: ${PAIRS} interleaved pairs each way, then ${CLIENTS} clients for ${SECONDS} s`
+    + ` through the daemon and direct; load average ${loadAverage()}`);
   const key = { name: 'bench-key', algorithm: 'hmac-sha256' as const, secret: randomBytes(32).toString('base64') };
   const bind = await startBind({ zones: [ZONE], tsigKeys: [key] });
-  const pg = await startPostgres();
-  const daemon = await startDaemonProcess({ databaseUrl: pg.url, connections: CLIENTS });
-  console.log(`daemon: ${daemon.runner}, pid ${daemon.pid}; BIND 9 on 127.0.0.1:${bind.port} (one worker thread), TSIG hmac-sha256`);
+  const pgs = await startPgModes();
   const credentials = {
     nameserver: bind.host, port: bind.port, zone: ZONE,
     tsig_key_name: key.name, tsig_key_secret: key.secret, tsig_algorithm: key.algorithm,
@@ -33,65 +34,71 @@ async function main(): Promise<void> {
     checkUpdateRcode(await sendSigned(creds, ZONE, deleteTxtUpdate(ZONE, fqdn, v)), creds, ZONE);
   };
   const provider = (name: string) => ({ name, provider_type: 'rfc2136', credentials, settings: { rate_limit_per_minute: 10_000 } });
+  const breakdowns = { tests: new Breakdown(), durable: new Breakdown() };
+  console.log(`BIND 9 on 127.0.0.1:${bind.port} (one worker thread), TSIG hmac-sha256; a fresh database and daemon per run and mode`);
   try {
-    const seqProvider = await daemon.addProvider(provider('bench-rfc2136'));
-    for (let i = 0; i < WARMUP; i++) {
-      await acmeproxyPair(daemon, seqProvider, `_acme-challenge.dw${i}.${ZONE}`, value(`dw${i}`));
-      await direct(`_acme-challenge.fw${i}.${ZONE}`, value(`fw${i}`));
-    }
-    // Interleaved, alternating which goes first, so load from elsewhere on the machine hits both alike.
-    const viaDaemon: number[] = [];
-    const floor: number[] = [];
-    for (let i = 0; i < PAIRS; i++) {
-      const runDaemon = async () => {
-        const t0 = performance.now();
-        await acmeproxyPair(daemon, seqProvider, `_acme-challenge.d${i}.${ZONE}`, value(`d${i}`));
-        viaDaemon.push(performance.now() - t0);
-      };
-      const runDirect = async () => {
-        const t0 = performance.now();
-        await direct(`_acme-challenge.f${i}.${ZONE}`, value(`f${i}`));
-        floor.push(performance.now() - t0);
-      };
-      if (i % 2) { await runDaemon(); await runDirect(); } else { await runDirect(); await runDaemon(); }
-    }
-    const d = summarise(viaDaemon);
-    const f = summarise(floor);
-    console.log(line('daemon -> rfc2136 -> BIND pair', d));
-    console.log(line('direct signed UPDATE pair (floor)', f));
-    console.log(`ratio of medians daemon/direct: ${(d.median / f.median).toFixed(2)}x (daemon adds ${(d.median - f.median).toFixed(2)} ms per pair)`);
-
-    // Sustained: C clients, distinct names, one provider each (each has its own 10 000 calls/min budget).
-    const providers: string[] = [];
-    for (let c = 0; c < CLIENTS; c++) providers.push(await daemon.addProvider(provider(`bench-rfc2136-load-${c}`)));
-    await sleep(1000);
-    const load = await sustained(daemon, CLIENTS, SECONDS, (c, i) =>
-      acmeproxyPair(daemon, providers[c]!, `_acme-challenge.c${c}-${i}.${ZONE}`, value(`c${c}-${i}`)));
-    printLoad('sustained through the daemon', CLIENTS, load);
-
-    // The same concurrency straight to BIND, for scale.
-    const t0 = performance.now();
-    const end = t0 + SECONDS * 1000;
-    let directPairs = 0;
-    await Promise.all(Array.from({ length: CLIENTS }, async (_, c) => {
-      for (let i = 0; performance.now() < end; i++) {
-        await direct(`_acme-challenge.x${c}-${i}.${ZONE}`, value(`x${c}-${i}`));
-        directPairs++;
+    await eachRunAndMode(pgs, RUNS, CLIENTS, async ({ run, mode, tag, label, daemon }) => {
+      const seqProvider = await daemon.addProvider(provider('bench-rfc2136'));
+      for (let i = 0; i < WARMUP; i++) {
+        await acmeproxyPair(daemon, seqProvider, `_acme-challenge.${tag}-dw${i}.${ZONE}`, value(`${tag}dw${i}`));
+        await direct(`_acme-challenge.${tag}-fw${i}.${ZONE}`, value(`${tag}fw${i}`));
       }
-    }));
-    const secs = (performance.now() - t0) / 1000;
-    console.log(`sustained direct to BIND: ${CLIENTS} clients for ${secs.toFixed(1)} s: ${directPairs} pairs = ${(directPairs / secs).toFixed(1)} pairs/s`);
+      // Interleaved, alternating which goes first, so load from elsewhere on the machine hits both alike.
+      const viaDaemon: number[] = [];
+      const floor: number[] = [];
+      for (let i = 0; i < PAIRS; i++) {
+        const runDaemon = async () => {
+          const t0 = performance.now();
+          const timings = await acmeproxyPair(daemon, seqProvider, `_acme-challenge.${tag}-d${i}.${ZONE}`, value(`${tag}d${i}`));
+          const t = performance.now() - t0;
+          viaDaemon.push(t);
+          breakdowns[mode].add(t, timings);
+        };
+        const runDirect = async () => {
+          const t0 = performance.now();
+          await direct(`_acme-challenge.${tag}-f${i}.${ZONE}`, value(`${tag}f${i}`));
+          floor.push(performance.now() - t0);
+        };
+        if (i % 2) { await runDaemon(); await runDirect(); } else { await runDirect(); await runDaemon(); }
+      }
+      const d = summarise(viaDaemon);
+      const f = summarise(floor);
+      console.log(line('  daemon -> rfc2136 -> BIND pair', d));
+      console.log(line('  direct signed UPDATE pair (floor)', f));
+      console.log(`  ratio daemon/direct: median ${(d.median / f.median).toFixed(2)}x, p99 ${(d.p99 / f.p99).toFixed(2)}x; daemon adds ${(d.median - f.median).toFixed(2)} ms per pair at the median`);
+      record('rfc2136.ratio.median', d.median / f.median, label);
+      record('rfc2136.ratio.p99', d.p99 / f.p99, label);
+      record('rfc2136.adds', d.median - f.median, label);
 
-    const leftover = await bind.txt(`_acme-challenge.c0-0.${ZONE}`);
-    if (leftover.length) throw new Error(`records left behind: ${leftover.join(', ')}`);
-    console.log(`load average at end ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+      // Sustained: C clients, distinct names, one provider each (each has its own 10 000 calls/min budget); the
+      // same concurrency straight to BIND right before or after, alternating.
+      const providers: string[] = [];
+      for (let c = 0; c < CLIENTS; c++) providers.push(await daemon.addProvider(provider(`bench-rfc2136-load-${c}`)));
+      const rates: Record<string, number> = {};
+      for (const side of alternate(['daemon', 'direct'] as const, run)) {
+        const load = side === 'daemon'
+          ? await sustained(daemon, CLIENTS, SECONDS, (c, i) => acmeproxyPair(daemon, providers[c]!, `_acme-challenge.${tag}-c${c}-${i}.${ZONE}`, value(`${tag}c${c}-${i}`)))
+          : await sustained(undefined, CLIENTS, SECONDS, (c, i) => direct(`_acme-challenge.${tag}-x${c}-${i}.${ZONE}`, value(`${tag}x${c}-${i}`)));
+        printLoad(side === 'daemon' ? '  sustained through the daemon' : '  sustained direct to BIND', CLIENTS, load);
+        rates[side] = load.pairs / load.seconds;
+      }
+      console.log(`  sustained ratio daemon/direct: ${(rates.daemon! / rates.direct!).toFixed(2)}x`);
+      record('rfc2136.sustained.ratio', rates.daemon! / rates.direct!, label);
+      record('rfc2136.sustained.daemon', rates.daemon!, label);
+      record('rfc2136.sustained.direct', rates.direct!, label);
+      const leftover = await bind.txt(`_acme-challenge.${tag}-c0-0.${ZONE}`);
+      if (leftover.length) throw new Error(`records left behind: ${leftover.join(', ')}`);
+    });
+    console.log('');
+    for (const mode of Object.keys(PG_MODES) as PgMode[]) breakdowns[mode].print(`sequential pairs through the daemon, ${PG_MODES[mode]}`);
+    printSummary(`rfc2136.bench summary (${RUNS} runs)`);
   } catch (err) {
-    console.error(`rfc2136.bench failed: ${(err as Error).message}\ndaemon log tail:\n${daemon.logTail()}`);
+    console.error(`rfc2136.bench failed: ${(err as Error).message}`);
     process.exitCode = 1;
   } finally {
-    await daemon.stop();
-    await pg.stop();
+    await pgs.stop();
     await bind.stop();
+    console.log(`load average at end ${loadAverage()}`);
   }
 }
 

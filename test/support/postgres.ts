@@ -62,8 +62,11 @@ async function asPgUser(user: PgUser | undefined, bin: string, args: string[]): 
   }
 }
 
-/** Starts a standalone PostgreSQL server in a fresh temp dir on a free loopback port. */
-export async function startPostgres(): Promise<PgServer> {
+/**
+ * Starts a standalone PostgreSQL server in a fresh temp dir on a free loopback port. `durable: true` keeps
+ * fsync, synchronous_commit and full_page_writes on, as a production server has them (test/bench compares both).
+ */
+export async function startPostgres(opts: { durable?: boolean } = {}): Promise<PgServer> {
   const binDir = pgBinDir();
   const initdb = requireBinary(join(binDir, 'initdb'), 'postgresql-15');
   const pgCtl = requireBinary(join(binDir, 'pg_ctl'), 'postgresql-15');
@@ -86,10 +89,11 @@ export async function startPostgres(): Promise<PgServer> {
   }
 
   let port = 0;
-  // Durability settings off: test data is thrown away and fsync is most of PG's cost on a shared disk.
+  // Durability settings off unless asked for: test data is thrown away and fsync is most of PG's cost on a shared disk.
+  const durability = opts.durable ? 'on' : 'off';
   const ctl = (action: 'start' | 'stop') => action === 'start'
     ? asPgUser(user, pgCtl, ['start', '-D', data, '-l', join(dir, 'log'), '-w', '-t', '60', '-o',
-      `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300`])
+      `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=${durability} -c synchronous_commit=${durability} -c full_page_writes=${durability} -c max_connections=300`])
     : asPgUser(user, pgCtl, ['stop', '-D', data, '-m', 'fast', '-w', '-t', '60']);
   const logTail = async () => (await readFile(join(dir, 'log'), 'utf8').catch(() => '')).slice(-4000);
 
