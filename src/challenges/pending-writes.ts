@@ -115,7 +115,9 @@ export class PendingWrites {
 
   /** The row as updated, or undefined when it was not as `expect` said. Only the id comes back: the rest is known here. */
   private async apply(e: Entry): Promise<ChallengeRow | undefined> {
-    const [updated] = await this.database.db
+    // Relaxed: lost in a database crash, the row keeps the state it had before the provider call, which the janitor
+    // repairs (an `unknown` record is removed, a `present` one removed again), so a record is never left behind.
+    const [updated] = await this.database.relaxed
       .update(challenges)
       .set(e.set)
       .where(and(
