@@ -1,12 +1,9 @@
 // Opens the database: postgres.js when DATABASE_URL is set, embedded PGlite in the data dir otherwise.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
-import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
-import postgres from 'postgres';
+import type postgres from 'postgres';
 import * as schema from './schema.js';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -117,8 +114,10 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     // PostgreSQL's buffers sized for one small daemon (PGlite keeps its defaults when these are appended):
     // measured here, idle RSS drops by a few hundred MiB (docs/deployment.md, "Memory").
+    // Each driver is loaded only in its own mode: PGlite alone costs tens of MiB and about 100 ms on PostgreSQL.
+    const [{ PGlite }, { drizzle }] = await Promise.all([import('@electric-sql/pglite'), import('drizzle-orm/pglite')]);
     const client = await PGlite.create(dir, { startParams: [...PGlite.defaultStartParams, ...PGLITE_MEMORY_PARAMS] });
-    const db = drizzlePglite(client, { schema }) as unknown as Db;
+    const db = drizzle(client, { schema }) as unknown as Db;
     // One process owns a PGlite data dir, so an in-process lock is the whole story; a database
     // transaction would stall every other query, since PGlite runs one at a time.
     return {
@@ -146,6 +145,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   // requests would stall for up to 20 s with the server long back. Capped at 1 s: a refused connect is cheap.
   // fetch_types off: every new connection's array-type query is run by postgres.js with nobody awaiting it, so a
   // server that goes away during it is an unhandled rejection that ends the process. No column here is an array.
+  const [{ default: postgres }, { drizzle }] = await Promise.all([import('postgres'), import('drizzle-orm/postgres-js')]);
   const common = { onnotice: () => {}, connect_timeout: 10, idle_timeout: 60, fetch_types: false, backoff: (n: number) => Math.min(0.05 * 2 ** n, 1) };
   const client = postgres(opts.databaseUrl, { max: opts.poolSize ?? 10, ...common });
   // Lock transactions need their own connections: taken from the main pool they could use up every
@@ -153,7 +153,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   const lockClient = postgres(opts.databaseUrl, { max: 16, ...common });
   guardBegin(client);
   guardBegin(lockClient);
-  const db = drizzlePostgres(client, { schema }) as unknown as Db;
+  const db = drizzle(client, { schema }) as unknown as Db;
   // A transaction-scoped advisory lock held while `fn` runs on the main pool; it goes with the transaction,
   // so a replica or connection that dies mid-work releases it without an unlock.
   const withXactLock = async <T>(key: string, fn: () => Promise<T>, tryOnly: boolean): Promise<T | null> => {
