@@ -51,7 +51,12 @@ class KeyedMutex {
 }
 
 const LOCK_NAMESPACE = 0x0d01;
-const PGLITE_MEMORY_PARAMS = ['-c', 'shared_buffers=8MB', '-c', 'wal_buffers=1MB', '-c', 'work_mem=1MB'];
+// maintenance_work_mem bounds a migration's index build; max_wal_size bounds the WAL kept on disk between
+// checkpoints (PGlite's default is 1 GB), and so the replay after a crash.
+const PGLITE_PARAMS = [
+  '-c', 'shared_buffers=8MB', '-c', 'wal_buffers=1MB', '-c', 'work_mem=1MB', '-c', 'temp_buffers=1MB',
+  '-c', 'maintenance_work_mem=8MB', '-c', 'max_wal_size=64MB', '-c', 'min_wal_size=32MB',
+];
 
 const CONNECTION_ERROR_CODES: ReadonlySet<string> = new Set([
   'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'CONNECT_TIMEOUT', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED',
@@ -116,7 +121,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
     // measured here, idle RSS drops by a few hundred MiB (docs/deployment.md, "Memory").
     // Each driver is loaded only in its own mode: PGlite alone costs tens of MiB and about 100 ms on PostgreSQL.
     const [{ PGlite }, { drizzle }] = await Promise.all([import('@electric-sql/pglite'), import('drizzle-orm/pglite')]);
-    const client = await PGlite.create(dir, { startParams: [...PGlite.defaultStartParams, ...PGLITE_MEMORY_PARAMS] });
+    const client = await PGlite.create(dir, { startParams: [...PGlite.defaultStartParams, ...PGLITE_PARAMS] });
     const db = drizzle(client, { schema }) as unknown as Db;
     // One process owns a PGlite data dir, so an in-process lock is the whole story; a database
     // transaction would stall every other query, since PGlite runs one at a time.
