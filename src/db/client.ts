@@ -1,5 +1,5 @@
 // Opens the database: postgres.js when DATABASE_URL is set, embedded PGlite in the data dir otherwise.
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
@@ -110,6 +110,8 @@ export interface DatabaseOptions {
   dataDir: string;
   /** Connections in the main pool (postgres only). */
   poolSize?: number;
+  /** PGlite only: the initdb'd data directory a first start unpacks, if the file exists (bin/build-pglite-template.mjs). */
+  pgliteTemplate?: string | URL;
 }
 
 export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
@@ -121,7 +123,11 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
     // measured here, idle RSS drops by a few hundred MiB (docs/deployment.md, "Memory").
     // Each driver is loaded only in its own mode: PGlite alone costs tens of MiB and about 100 ms on PostgreSQL.
     const [{ PGlite }, { drizzle }] = await Promise.all([import('@electric-sql/pglite'), import('drizzle-orm/pglite')]);
-    const client = await PGlite.create(dir, { startParams: [...PGlite.defaultStartParams, ...PGLITE_PARAMS] });
+    // A first start unpacks the image's initdb'd template (npm run build:pglite-template) if there is one: initdb
+    // itself peaks at about 1 GiB, the unpacking where a restart does.
+    const template = opts.pgliteTemplate ?? new URL('../pglite-template.tar.gz', import.meta.url);
+    const loadDataDir = !existsSync(join(dir, 'PG_VERSION')) && existsSync(template) ? new Blob([readFileSync(template)]) : undefined;
+    const client = await PGlite.create(dir, { startParams: [...PGlite.defaultStartParams, ...PGLITE_PARAMS], ...(loadDataDir ? { loadDataDir } : {}) });
     const db = drizzle(client, { schema }) as unknown as Db;
     // One process owns a PGlite data dir, so an in-process lock is the whole story; a database
     // transaction would stall every other query, since PGlite runs one at a time.
