@@ -121,7 +121,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     // PostgreSQL's buffers sized for one small daemon (PGlite keeps its defaults when these are appended):
     // measured here, idle RSS drops by a few hundred MiB (docs/deployment.md, "Memory").
-    // Each driver is loaded only in its own mode: PGlite alone costs tens of MiB and about 100 ms on PostgreSQL.
+    // Each driver is loaded only in its own mode: nothing of PGlite (nor its driver) is in a PostgreSQL daemon.
     const [{ PGlite }, { drizzle }] = await Promise.all([import('@electric-sql/pglite'), import('drizzle-orm/pglite')]);
     // A first start unpacks the image's initdb'd template (npm run build:pglite-template) if there is one: initdb
     // itself peaks at about 1 GiB, the unpacking where a restart does.
