@@ -1,6 +1,6 @@
 // Entry point: read config, generate missing secrets, start the daemon, stop it cleanly on SIGTERM/SIGINT.
+import './module-hooks.js';
 import { ConfigError, loadConfig } from './config.js';
-import { createDaemon } from './daemon.js';
 import { createLogger } from './log.js';
 import { withGeneratedSecrets } from './secrets.js';
 
@@ -16,6 +16,8 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = createLogger(config.logLevel);
+  // Loaded after module-hooks.js has registered: a static import would be resolved before any code runs.
+  const { createDaemon } = await import('./daemon.js');
   const daemon = await createDaemon(withGeneratedSecrets(config, log), log);
   await daemon.listen();
 

@@ -1,13 +1,10 @@
 // Opens the database: postgres.js when DATABASE_URL is set, embedded PGlite in the data dir otherwise.
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
-import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
-import postgres from 'postgres';
+import type postgres from 'postgres';
 import * as schema from './schema.js';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -64,7 +61,12 @@ class KeyedMutex {
 }
 
 const LOCK_NAMESPACE = 0x0d01;
-const PGLITE_MEMORY_PARAMS = ['-c', 'shared_buffers=8MB', '-c', 'wal_buffers=1MB', '-c', 'work_mem=1MB'];
+// maintenance_work_mem bounds a migration's index build; max_wal_size bounds the WAL kept on disk between
+// checkpoints (PGlite's default is 1 GB), and so the replay after a crash.
+const PGLITE_PARAMS = [
+  '-c', 'shared_buffers=8MB', '-c', 'wal_buffers=1MB', '-c', 'work_mem=1MB', '-c', 'temp_buffers=1MB',
+  '-c', 'maintenance_work_mem=8MB', '-c', 'max_wal_size=64MB', '-c', 'min_wal_size=32MB',
+];
 
 const CONNECTION_ERROR_CODES: ReadonlySet<string> = new Set([
   'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'CONNECT_TIMEOUT', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED',
@@ -118,6 +120,8 @@ export interface DatabaseOptions {
   dataDir: string;
   /** Connections in the main pool (postgres only). */
   poolSize?: number;
+  /** PGlite only: the initdb'd data directory a first start unpacks, if the file exists (bin/build-pglite-template.mjs). */
+  pgliteTemplate?: string | URL;
 }
 
 export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
@@ -127,8 +131,14 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     // PostgreSQL's buffers sized for one small daemon (PGlite keeps its defaults when these are appended):
     // measured here, idle RSS drops by a few hundred MiB (docs/deployment.md, "Memory").
-    const client = await PGlite.create(dir, { startParams: [...PGlite.defaultStartParams, ...PGLITE_MEMORY_PARAMS] });
-    const db = drizzlePglite(client, { schema }) as unknown as Db;
+    // Each driver is loaded only in its own mode: nothing of PGlite (nor its driver) is in a PostgreSQL daemon.
+    const [{ PGlite }, { drizzle }] = await Promise.all([import('@electric-sql/pglite'), import('drizzle-orm/pglite')]);
+    // A first start unpacks the image's initdb'd template (npm run build:pglite-template) if there is one: initdb
+    // itself peaks at about 1 GiB, the unpacking where a restart does.
+    const template = opts.pgliteTemplate ?? new URL('../pglite-template.tar.gz', import.meta.url);
+    const loadDataDir = !existsSync(join(dir, 'PG_VERSION')) && existsSync(template) ? new Blob([readFileSync(template)]) : undefined;
+    const client = await PGlite.create(dir, { startParams: [...PGlite.defaultStartParams, ...PGLITE_PARAMS], ...(loadDataDir ? { loadDataDir } : {}) });
+    const db = drizzle(client, { schema }) as unknown as Db;
     // One process owns a PGlite data dir, so an in-process lock is the whole story; a database
     // transaction would stall every other query, since PGlite runs one at a time.
     return {
@@ -158,6 +168,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   // requests would stall for up to 20 s with the server long back. Capped at 1 s: a refused connect is cheap.
   // fetch_types off: every new connection's array-type query is run by postgres.js with nobody awaiting it, so a
   // server that goes away during it is an unhandled rejection that ends the process. No column here is an array.
+  const [{ default: postgres }, { drizzle }] = await Promise.all([import('postgres'), import('drizzle-orm/postgres-js')]);
   const common = { onnotice: () => {}, connect_timeout: 10, idle_timeout: 60, fetch_types: false, backoff: (n: number) => Math.min(0.05 * 2 ** n, 1) };
   const client = postgres(opts.databaseUrl, { max: opts.poolSize ?? 10, ...common });
   // Name locks are session-level advisory locks, all on this one connection: a lock costs one round trip (no BEGIN,
@@ -169,7 +180,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   // Its commits (the relaxed writes) skip the wait for the WAL flush; an advisory lock writes no WAL either way.
   const lockConn = postgres(opts.databaseUrl, { max: 1, ...common, idle_timeout: 0, max_lifetime: 0, connection: { synchronous_commit: 'off' } });
   guardBegin(client);
-  const db = drizzlePostgres(client, { schema }) as unknown as Db;
+  const db = drizzle(client, { schema }) as unknown as Db;
   const take = async (key: string, tryOnly: boolean): Promise<boolean> => {
     for (let waitMs = 2; ; waitMs = Math.min(waitMs * 2, 100)) {
       const [row] = await lockConn`select pg_try_advisory_lock(${LOCK_NAMESPACE}, hashtext(${key})) as ok`;
@@ -190,7 +201,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   return {
     db,
     // On the lock connection, behind the lock it was taken under: the write and the unlock go out together.
-    relaxed: drizzlePostgres(lockConn, { schema }) as unknown as Db,
+    relaxed: drizzle(lockConn, { schema }) as unknown as Db,
     kind: 'postgres',
     withLock: (key, fn) => local.run(key, () => withSessionLock(key, fn, false) as Promise<Awaited<ReturnType<typeof fn>>>),
     tryLock: async (key, fn) => (local.held(key) ? null : local.run(key, () => withSessionLock(key, fn, true))),

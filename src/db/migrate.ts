@@ -3,28 +3,41 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
-import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
-import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import { rowsOf, type Database } from './client.js';
 
 export const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'drizzle');
 
-function expectedCount(): number {
-  const journal = JSON.parse(readFileSync(join(MIGRATIONS_DIR, 'meta', '_journal.json'), 'utf8')) as { entries: unknown[] };
-  return journal.entries.length;
+function journal(): { when: number }[] {
+  return (JSON.parse(readFileSync(join(MIGRATIONS_DIR, 'meta', '_journal.json'), 'utf8')) as { entries: { when: number }[] }).entries;
+}
+
+/**
+ * Whether drizzle's migrator would apply nothing: it applies each migration newer than the newest applied one.
+ * One query, so a start with everything applied needs no lock and none of the migrator's DDL; any failure
+ * (no table yet, database down) leaves the answer to the migrator.
+ */
+async function upToDate(database: Database): Promise<boolean> {
+  try {
+    const rows = await database.db.execute<{ newest: string | null }>(sql`select max(created_at)::text as newest from drizzle.__drizzle_migrations`);
+    const newest = Number(rowsOf<{ newest: string | null }>(rows)[0]?.newest ?? Number.NaN);
+    return journal().every((m) => m.when <= newest);
+  } catch {
+    return false;
+  }
 }
 
 export async function runMigrations(database: Database): Promise<void> {
+  if (await upToDate(database)) return;
   // Replicas starting together must not race on the same DDL.
   await database.withLock('migrations', async () => {
     const config = { migrationsFolder: MIGRATIONS_DIR };
-    if (database.kind === 'pglite') await migratePglite(database.db as never, config);
-    else await migratePostgres(database.db as never, config);
+    if (database.kind === 'pglite') await (await import('drizzle-orm/pglite/migrator')).migrate(database.db as never, config);
+    else await (await import('drizzle-orm/postgres-js/migrator')).migrate(database.db as never, config);
   });
 }
 
 /** True when every migration in drizzle/ is recorded as applied. */
 export async function migrationsApplied(database: Database): Promise<boolean> {
   const rows = await database.db.execute<{ n: number }>(sql`select count(*)::int as n from drizzle.__drizzle_migrations`);
-  return (rowsOf<{ n: number }>(rows)[0]?.n ?? 0) >= expectedCount();
+  return (rowsOf<{ n: number }>(rows)[0]?.n ?? 0) >= journal().length;
 }

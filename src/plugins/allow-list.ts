@@ -1,6 +1,5 @@
 // Reads DNS01_PLUGINS_CONFIG: which plugin files may load, and the SHA-256 each must have (seed 001 §6.3).
 import { readFile } from 'node:fs/promises';
-import { parse } from 'yaml';
 import { z } from 'zod';
 
 const entry = z
@@ -22,6 +21,8 @@ export async function readAllowList(path: string): Promise<AllowList> {
   } catch (err) {
     throw new Error(`cannot read plugin allow-list ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
   }
+  // Loaded here, not at start: only a daemon with plugins reads YAML (about 190 modules).
+  const { parse } = await import('yaml');
   let raw: unknown;
   try {
     raw = parse(text) ?? {};
