@@ -63,8 +63,9 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY bin/require-node24.mjs bin/build-pglite-template.mjs ./bin/
-# dist/pglite-template.tar.gz: an initdb'd PGlite data dir that an embedded first start unpacks (initdb peaks near 1 GiB).
-RUN npm run build && npm run build:pglite-template
+# npm run build also writes dist/pglite-template.tar.gz: an initdb'd PGlite data dir that an embedded first start
+# unpacks (initdb peaks near 1 GiB).
+RUN npm run build
 
 # ---------------------------------------------------------------- daemon: production deps
 FROM node:${NODE_VERSION}-bookworm-slim AS deps

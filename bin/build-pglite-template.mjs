@@ -1,6 +1,6 @@
 // Writes dist/pglite-template.tar.gz (or the path given): an initdb'd PGlite data directory that a first start unpacks instead of running initdb.
 // initdb inside PGlite peaks at about 1 GiB (a second PostgreSQL and initdb compiled to WebAssembly beside the first);
-// unpacking this 4 MiB file peaks where a restart does. Run after `npm run build`, with the same node_modules the daemon uses.
+// unpacking this 4 MiB file peaks where a restart does. The last step of `npm run build`, with the node_modules the daemon uses.
 import { writeFileSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 

@@ -133,7 +133,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
     // measured here, idle RSS drops by a few hundred MiB (docs/deployment.md, "Memory").
     // Each driver is loaded only in its own mode: nothing of PGlite (nor its driver) is in a PostgreSQL daemon.
     const [{ PGlite }, { drizzle }] = await Promise.all([import('@electric-sql/pglite'), import('drizzle-orm/pglite')]);
-    // A first start unpacks the image's initdb'd template (npm run build:pglite-template) if there is one: initdb
+    // A first start unpacks the build's initdb'd template (npm run build) if there is one: initdb
     // itself peaks at about 1 GiB, the unpacking where a restart does.
     const template = opts.pgliteTemplate ?? new URL('../pglite-template.tar.gz', import.meta.url);
     const loadDataDir = !existsSync(join(dir, 'PG_VERSION')) && existsSync(template) ? new Blob([readFileSync(template)]) : undefined;

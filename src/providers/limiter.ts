@@ -1,7 +1,7 @@
 // Per-provider sliding-window rate limit, in memory or shared through Redis, that knows when the next slot frees.
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
 /** One budget per key: `limit` calls in any `windowMs`. */
@@ -60,21 +60,26 @@ return math.max(1, tonumber(oldest[2]) + window - now)
 
 /** All replicas' budget in one Redis; take() rejects when Redis does not answer within 2 s. */
 export class RedisLimiter implements RateLimiter {
-  private readonly redis: Redis;
+  /** ioredis is loaded only when a Redis is configured: most daemons never need it. */
+  private readonly redis: Promise<Redis>;
 
   constructor(url: string, log: Logger) {
-    this.redis = new Redis(url, { maxRetriesPerRequest: 1, commandTimeout: 2000, connectTimeout: 5000 });
-    this.redis.on('error', (err: Error) => log.warn({ err: err.message }, 'rate limiter redis error'));
-    this.redis.defineCommand('dns01Take', { numberOfKeys: 1, lua: TAKE_SCRIPT });
+    this.redis = import('ioredis').then(({ Redis: Client }) => {
+      const redis = new Client(url, { maxRetriesPerRequest: 1, commandTimeout: 2000, connectTimeout: 5000 });
+      redis.on('error', (err: Error) => log.warn({ err: err.message }, 'rate limiter redis error'));
+      redis.defineCommand('dns01Take', { numberOfKeys: 1, lua: TAKE_SCRIPT });
+      return redis;
+    });
   }
 
   async take(key: string, limit: number, windowMs: number): Promise<number> {
-    const take = (this.redis as unknown as { dns01Take(...args: (string | number)[]): Promise<number> }).dns01Take;
-    return Number(await take.call(this.redis, `dns01-proxy:rate:${key}`, limit, windowMs, randomUUID()));
+    const redis = await this.redis;
+    const take = (redis as unknown as { dns01Take(...args: (string | number)[]): Promise<number> }).dns01Take;
+    return Number(await take.call(redis, `dns01-proxy:rate:${key}`, limit, windowMs, randomUUID()));
   }
 
   async close(): Promise<void> {
-    this.redis.disconnect();
+    (await this.redis).disconnect();
   }
 }
 

@@ -6,6 +6,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
+import { startBind } from '../support/dns-servers/index.js';
 import { freePort } from '../support/ports.js';
 import { createTestDatabase, startPostgres, type PgServer } from '../support/postgres.js';
 
@@ -29,6 +30,8 @@ export function buildDaemon(): string {
     // tsc still emits when only types are wrong (someone mid-edit); only a missing main.js is fatal.
     if (!existsSync(join(dir, 'dist/main.js'))) throw new Error(`tsc failed: ${String((err as { stdout?: Buffer }).stdout ?? err)}`);
   }
+  // As `npm run build` does: the initdb'd template an embedded first start unpacks.
+  execFileSync(process.execPath, [join(REPO_ROOT, 'bin/build-pglite-template.mjs'), join(dir, 'dist/pglite-template.tar.gz')], { cwd: REPO_ROOT, stdio: 'pipe' });
   copyFileSync(join(REPO_ROOT, 'package.json'), join(dir, 'package.json'));
   symlinkSync(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'));
   symlinkSync(join(REPO_ROOT, 'drizzle'), join(dir, 'drizzle'));
@@ -107,6 +110,9 @@ function procStatusMiB(pid: number, field: string): number {
  * DNS01_SERVER_TIMING on). Without databaseUrl it runs on embedded PGlite in `dataDir` (kept on stop when given,
  * so a restart reopens it). The encryption key follows the data dir or database, so a restart reads what was stored.
  */
+/** The zones the benches' webhook names live in (rfc2136 names its zone in the provider). */
+const BENCH_ZONES = ['bench.test', 'mem.test'];
+
 export async function startDaemonProcess(opts: { databaseUrl?: string; dataDir?: string; connections: number; env?: Record<string, string> }): Promise<DaemonProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'dns01-bench-daemon-'));
   const port = await freePort();
@@ -115,6 +121,9 @@ export async function startDaemonProcess(opts: { databaseUrl?: string; dataDir?:
   const logPath = join(dir, 'daemon.log');
   const logFd = openSync(logPath, 'a');
   const cmd = daemonCommand();
+  // The daemon finds each webhook challenge's zone through its resolvers: a local BIND serving the benches' zones,
+  // as an operator's own resolver would, instead of this machine's (a remote resolver that loses some answers).
+  const dns = opts.env?.DNS01_DNS_RESOLVERS ? undefined : await startBind({ zones: BENCH_ZONES, tsigKeys: [] });
   const t0 = performance.now();
   const child: ChildProcess = spawn(process.execPath, cmd.argv, {
     cwd: cmd.cwd,
@@ -132,6 +141,7 @@ export async function startDaemonProcess(opts: { databaseUrl?: string; dataDir?:
       DNS01_ALLOW_PRIVATE_WEBHOOKS: 'true',
       DNS01_SERVER_TIMING: 'true',
       LOG_LEVEL: 'info',
+      ...(dns ? { DNS01_DNS_RESOLVERS: `${dns.host}:${dns.port}` } : {}),
       ...opts.env,
     },
   });
@@ -147,6 +157,7 @@ export async function startDaemonProcess(opts: { databaseUrl?: string; dataDir?:
       });
     }
     rmSync(dir, { recursive: true, force: true });
+    await dns?.stop();
   };
   const deadline = Date.now() + 120_000;
   let readyMs: number;
