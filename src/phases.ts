@@ -39,18 +39,6 @@ export async function timed<T>(phase: Phase, fn: () => Promise<T>, within?: Phas
   }
 }
 
-/** Counts a synchronous step. */
-export function timedSync<T>(phase: Phase, fn: () => T): T {
-  const phases = current.getStore();
-  if (!phases) return fn();
-  const started = performance.now();
-  try {
-    return fn();
-  } finally {
-    phases.add(phase, performance.now() - started);
-  }
-}
-
 /** Counts `ms` already measured. */
 export function spend(phase: Phase, ms: number): void {
   current.getStore()?.add(phase, ms);
