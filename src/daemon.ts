@@ -70,6 +70,8 @@ export interface DaemonOptions {
   statsIntervalMs?: number;
   /** false: record no audit events (as DNS01_AUDIT_ENABLED=false); otherwise the writer's options (tests shorten its interval). */
   audit?: false | AuditWriterOptions;
+  /** PGlite's initdb'd template for a first start (main.ts names the build's; none under tsx or in tests). */
+  pgliteTemplate?: URL;
 }
 
 export interface Daemon {
@@ -99,7 +101,7 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
   if (!config.internalToken || !config.adminToken || !config.encryptionKey) throw new Error('createDaemon: secrets missing from config');
   const keyring = new Keyring(config.encryptionKey, { ...(config.encryptionKeyNext ? { next: config.encryptionKeyNext } : {}), old: config.encryptionKeysOld });
   const metrics = createMetrics();
-  const database = await openDatabase({ ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}), dataDir: config.dataDir });
+  const database = await openDatabase({ ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}), dataDir: config.dataDir, ...(opts.pgliteTemplate ? { pgliteTemplate: opts.pgliteTemplate } : {}) });
   await runMigrations(database);
   log.info({ database: database.kind }, 'database ready');
 
@@ -130,10 +132,11 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
   });
   const readSecretFields = () => (secretFields = new Set(registry.types().flatMap((t) => t.fields.filter((f) => f.secret).map((f) => f.name))));
   readSecretFields();
+  // Probed while the daemon starts (two short runs of unshare), not before it: /ready and the first script run wait for it.
   const scripts = plugins.has('script') ? sandboxReadiness(scriptIdentity()) : undefined;
-  if (scripts?.sandbox === 'none') {
-    log.warn({ reason: scripts.reason }, 'scripts run without PID and network namespaces: a script can leave processes behind and reach the network');
-  }
+  void scripts?.then((s) => {
+    if (s.sandbox === 'none') log.warn({ reason: s.reason }, 'scripts run without PID and network namespaces: a script can leave processes behind and reach the network');
+  });
   const notifyChange = () => void database.notify(CONFIG_CHANNEL, 'providers').catch(() => undefined);
   // Cleared before a change's request is answered here; other replicas clear theirs on the NOTIFY.
   const providerCache = new ProviderCache();
@@ -227,7 +230,7 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
     acmeDns: acmeDnsRoutes(acmeDns, config.adminToken, log.child({ module: 'acme-dns' })),
     loopsHealthy: () => opts.jobs === false || (janitor.healthy() && propagation.healthy()),
     draining: () => draining,
-    readinessChecks: async () => ({ caddy: caddyReadiness(caddySync), ...(scripts ? { scripts } : {}) }),
+    readinessChecks: async () => ({ caddy: caddyReadiness(caddySync), ...(scripts ? { scripts: await scripts } : {}) }),
   });
 
   let server: ServerType | undefined;

@@ -18,7 +18,8 @@ async function main(): Promise<void> {
   const log = createLogger(config.logLevel);
   // Loaded after module-hooks.js has registered: a static import would be resolved before any code runs.
   const { createDaemon } = await import('./daemon.js');
-  const daemon = await createDaemon(withGeneratedSecrets(config, log), log);
+  // The build writes the template beside dist/main.js (bin/build-pglite-template.mjs); from src/ there is none.
+  const daemon = await createDaemon(withGeneratedSecrets(config, log), log, { pgliteTemplate: new URL('pglite-template.tar.gz', import.meta.url) });
   await daemon.listen();
 
   let stopping = false;

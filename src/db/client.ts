@@ -135,8 +135,8 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
     const [{ PGlite }, { drizzle }] = await Promise.all([import('@electric-sql/pglite'), import('drizzle-orm/pglite')]);
     // A first start unpacks the build's initdb'd template (npm run build) if there is one: initdb
     // itself peaks at about 1 GiB, the unpacking where a restart does.
-    const template = opts.pgliteTemplate ?? new URL('../pglite-template.tar.gz', import.meta.url);
-    const loadDataDir = !existsSync(join(dir, 'PG_VERSION')) && existsSync(template) ? new Blob([readFileSync(template)]) : undefined;
+    const template = opts.pgliteTemplate;
+    const loadDataDir = template && !existsSync(join(dir, 'PG_VERSION')) && existsSync(template) ? new Blob([readFileSync(template)]) : undefined;
     const client = await PGlite.create(dir, { startParams: [...PGlite.defaultStartParams, ...PGLITE_PARAMS], ...(loadDataDir ? { loadDataDir } : {}) });
     const db = drizzle(client, { schema }) as unknown as Db;
     // One process owns a PGlite data dir, so an in-process lock is the whole story; a database

@@ -1,11 +1,11 @@
 // Applies drizzle-kit's SQL migrations at start-up (once across replicas) and reports whether all are applied.
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
+import { PACKAGE_ROOT } from '../package-root.js';
 import { rowsOf, type Database } from './client.js';
 
-export const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'drizzle');
+export const MIGRATIONS_DIR = join(PACKAGE_ROOT, 'drizzle');
 
 function journal(): { when: number }[] {
   return (JSON.parse(readFileSync(join(MIGRATIONS_DIR, 'meta', '_journal.json'), 'utf8')) as { entries: { when: number }[] }).entries;

@@ -13,9 +13,11 @@
 // - Who may call it follows the path (`/internal/…` internal token, `/api/v1/…` admin token, see app.ts); `auth`
 //   overrides that for a route with its own rule. Path parameters (`:id` → `{id}`) and tags come from the path.
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import { errorBodySchema } from '../errors.js';
+import { PACKAGE_ROOT } from '../package-root.js';
 
 export type AuthScheme = 'internal' | 'admin' | 'acmeDnsAccount' | 'none';
 
@@ -110,9 +112,8 @@ function operation(method: string, path: string, doc: RouteDoc, authFor: (path: 
   };
 }
 
-/** The package's version: package.json sits two levels above both src/http and dist/http. */
 function packageVersion(): string {
-  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  return (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 }
 
 /** The document for every described route; an undescribed one is left out (and the test names it). */

@@ -30,7 +30,8 @@ export function buildDaemon(): string {
     // tsc still emits when only types are wrong (someone mid-edit); only a missing main.js is fatal.
     if (!existsSync(join(dir, 'dist/main.js'))) throw new Error(`tsc failed: ${String((err as { stdout?: Buffer }).stdout ?? err)}`);
   }
-  // As `npm run build` does: the initdb'd template an embedded first start unpacks.
+  // As `npm run build` does: dist/main.js bundled into one file, and the initdb'd template an embedded first start unpacks.
+  execFileSync(process.execPath, [join(REPO_ROOT, 'bin/bundle-daemon.mjs'), join(dir, 'dist/main.js')], { cwd: REPO_ROOT, stdio: 'pipe' });
   execFileSync(process.execPath, [join(REPO_ROOT, 'bin/build-pglite-template.mjs'), join(dir, 'dist/pglite-template.tar.gz')], { cwd: REPO_ROOT, stdio: 'pipe' });
   copyFileSync(join(REPO_ROOT, 'package.json'), join(dir, 'package.json'));
   symlinkSync(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'));

@@ -41,11 +41,13 @@ describe('dns01-proxy CLI (built, as a child process)', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'dns01-cli-'));
-    // The package as installed: bin/, a fresh dist/, and for the daemon (`serve`) its migrations and node_modules.
-    await new Promise<void>((done, fail) =>
-      execFile(process.execPath, [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', join(REPO, 'tsconfig.build.json'), '--outDir', join(dir, 'dist')], { cwd: REPO }, (err, out) =>
-        err ? fail(new Error(`tsc failed: ${out}`)) : done()),
-    );
+    // The package as installed: package.json, bin/, a fresh dist/ as `npm run build` makes it (tsc, then the daemon
+    // bundled into dist/main.js), and for the daemon (`serve`) its migrations and node_modules.
+    const build = (args: string[]) => new Promise<void>((done, fail) =>
+      execFile(process.execPath, args, { cwd: REPO }, (err, out, errOut) => (err ? fail(new Error(`${args[0]} failed: ${out}${errOut}`)) : done())));
+    await build([join(REPO, 'node_modules/typescript/bin/tsc'), '-p', join(REPO, 'tsconfig.build.json'), '--outDir', join(dir, 'dist')]);
+    await build([join(REPO, 'bin/bundle-daemon.mjs'), join(dir, 'dist/main.js')]);
+    await copyFile(join(REPO, 'package.json'), join(dir, 'package.json'));
     await mkdir(join(dir, 'bin'));
     for (const f of ['dns01-proxy.mjs', 'require-node24.mjs']) await copyFile(join(REPO, 'bin', f), join(dir, 'bin', f));
     await cp(join(REPO, 'drizzle'), join(dir, 'drizzle'), { recursive: true });

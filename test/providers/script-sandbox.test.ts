@@ -64,9 +64,9 @@ afterAll(async () => {
 });
 
 describe('script sandbox on this kernel', () => {
-  it('runs scripts in PID and network namespaces here (root, or unprivileged user namespaces)', () => {
+  it('runs scripts in PID and network namespaces here (root, or unprivileged user namespaces)', async () => {
     // The test machine allows both; a kernel that does not gets a start-up warning and /ready details instead.
-    const status = sandboxStatus(scriptIdentity());
+    const status = await sandboxStatus(scriptIdentity());
     expect(status.mode).not.toBe('none');
     if (isRoot) expect(status.mode).toBe('userns');
   });

@@ -158,7 +158,7 @@ export async function runScript(o: RunOptions): Promise<RunResult> {
   const err = new BoundedTail(OUTPUT_KEEP_BYTES);
 
   const limited = [prlimit, ...limitArgs(o.runAs), '--', o.script, ...o.args];
-  const mode = o.sandbox ?? sandboxStatus(o.runAs).mode;
+  const mode = o.sandbox ?? (await sandboxStatus(o.runAs)).mode;
   const unshare = mode === 'none' ? null : findUnshare();
   const cmd = mode === 'none' || !unshare
     ? { file: prlimit, args: limited.slice(1), dropInSpawn: true }

@@ -1,6 +1,6 @@
 // Puts each script run in its own PID namespace (the whole tree dies with it) and, unless allowed, a network namespace with no usable interface.
 import { accessSync, constants } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import type { RunAs } from './path.js';
 
 /**
@@ -45,43 +45,47 @@ export function sandboxCommand(mode: Exclude<SandboxMode, 'none'>, unshare: stri
   return { file: unshare, args: [...ns, ...drop, '--', ...argv], dropInSpawn: false };
 }
 
-/** Runs /bin/true the way a script would run; status 0 means the kernel allows that mode. */
-function probe(mode: Exclude<SandboxMode, 'none'>, unshare: string, runAs: RunAs | null): string | null {
+/** Runs /bin/true the way a script would run; null means the kernel allows that mode, otherwise why not. */
+function probe(mode: Exclude<SandboxMode, 'none'>, unshare: string, runAs: RunAs | null): Promise<string | null> {
   const cmd = sandboxCommand(mode, unshare, runAs, false, ['/bin/true']);
-  const r = spawnSync(cmd.file, cmd.args, {
-    env: {},
-    stdio: ['ignore', 'ignore', 'pipe'],
-    timeout: 10_000,
-    ...(cmd.dropInSpawn && runAs ? { uid: runAs.uid, gid: runAs.gid } : {}),
+  return new Promise((resolve) => {
+    const child = spawn(cmd.file, cmd.args, {
+      env: {},
+      stdio: ['ignore', 'ignore', 'pipe'],
+      timeout: 10_000,
+      ...(cmd.dropInSpawn && runAs ? { uid: runAs.uid, gid: runAs.gid } : {}),
+    });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => { if (stderr.length < 4096) stderr += d; });
+    child.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
+    child.once('close', (status, signal) => {
+      if (status === 0) return resolve(null);
+      resolve(stderr.trim().split('\n')[0]?.slice(0, 200) || `exit ${status ?? signal}`);
+    });
   });
-  if (r.status === 0) return null;
-  const said = r.stderr?.toString('utf8').trim().split('\n')[0]?.slice(0, 200);
-  return said || (r.error ? `${(r.error as NodeJS.ErrnoException).code ?? r.error.message}` : `exit ${r.status ?? r.signal}`);
 }
 
-let cached: { key: string; status: SandboxStatus } | undefined;
+let cached: { key: string; status: Promise<SandboxStatus> } | undefined;
 
-/** What this kernel allows for scripts run as `runAs`; probed once and remembered. */
-export function sandboxStatus(runAs: RunAs | null): SandboxStatus {
+/** What this kernel allows for scripts run as `runAs`; probed once (in the background of the daemon's start) and remembered. */
+export function sandboxStatus(runAs: RunAs | null): Promise<SandboxStatus> {
   const key = runAs ? `${runAs.uid}:${runAs.gid}` : 'self';
   if (cached?.key === key) return cached.status;
+  cached = { key, status: probeModes(runAs) };
+  return cached.status;
+}
+
+async function probeModes(runAs: RunAs | null): Promise<SandboxStatus> {
   const unshare = findUnshare();
-  let status: SandboxStatus;
-  if (!unshare) {
-    status = { mode: 'none', reason: `unshare not found in ${UNSHARE_PATHS.join(', ')} (util-linux)` };
-  } else {
-    const userns = probe('userns', unshare, runAs);
-    const root = userns && process.getuid?.() === 0 ? probe('root', unshare, runAs) : userns;
-    if (!userns) status = { mode: 'userns' };
-    else if (!root) status = { mode: 'root' };
-    else status = { mode: 'none', reason: `unshare refused: ${root}` };
-  }
-  cached = { key, status };
-  return status;
+  if (!unshare) return { mode: 'none', reason: `unshare not found in ${UNSHARE_PATHS.join(', ')} (util-linux)` };
+  const userns = await probe('userns', unshare, runAs);
+  if (!userns) return { mode: 'userns' };
+  const root = process.getuid?.() === 0 ? await probe('root', unshare, runAs) : userns;
+  return root ? { mode: 'none', reason: `unshare refused: ${root}` } : { mode: 'root' };
 }
 
 /** The script containment this daemon gets, for /ready's details; `ok` stays true: scripts still run, less contained. */
-export function sandboxReadiness(runAs: RunAs | null): { ok: true; sandbox: SandboxMode; reason?: string } {
-  const s = sandboxStatus(runAs);
+export async function sandboxReadiness(runAs: RunAs | null): Promise<{ ok: true; sandbox: SandboxMode; reason?: string }> {
+  const s = await sandboxStatus(runAs);
   return { ok: true, sandbox: s.mode, ...(s.reason ? { reason: s.reason } : {}) };
 }
