@@ -35,6 +35,7 @@ async function main(): Promise<void> {
   };
   const provider = (name: string) => ({ name, provider_type: 'rfc2136', credentials, settings: { rate_limit_per_minute: 10_000 } });
   const breakdowns = { tests: new Breakdown(), durable: new Breakdown() };
+  const loadBreakdowns = { tests: new Breakdown(), durable: new Breakdown() };
   console.log(`BIND 9 on 127.0.0.1:${bind.port} (one worker thread), TSIG hmac-sha256; a fresh database and daemon per run and mode`);
   try {
     await eachRunAndMode(pgs, RUNS, CLIENTS, async ({ run, mode, tag, label, daemon }) => {
@@ -77,7 +78,11 @@ async function main(): Promise<void> {
       const rates: Record<string, number> = {};
       for (const side of alternate(['daemon', 'direct'] as const, run)) {
         const load = side === 'daemon'
-          ? await sustained(daemon, CLIENTS, SECONDS, (c, i) => acmeproxyPair(daemon, providers[c]!, `_acme-challenge.${tag}-c${c}-${i}.${ZONE}`, value(`${tag}c${c}-${i}`)))
+          ? await sustained(daemon, CLIENTS, SECONDS, async (c, i) => {
+            const t0 = performance.now();
+            const timings = await acmeproxyPair(daemon, providers[c]!, `_acme-challenge.${tag}-c${c}-${i}.${ZONE}`, value(`${tag}c${c}-${i}`));
+            loadBreakdowns[mode].add(performance.now() - t0, timings);
+          })
           : await sustained(undefined, CLIENTS, SECONDS, (c, i) => direct(`_acme-challenge.${tag}-x${c}-${i}.${ZONE}`, value(`${tag}x${c}-${i}`)));
         printLoad(side === 'daemon' ? '  sustained through the daemon' : '  sustained direct to BIND', CLIENTS, load);
         rates[side] = load.pairs / load.seconds;
@@ -91,6 +96,7 @@ async function main(): Promise<void> {
     });
     console.log('');
     for (const mode of Object.keys(PG_MODES) as PgMode[]) breakdowns[mode].print(`sequential pairs through the daemon, ${PG_MODES[mode]}`);
+    for (const mode of Object.keys(PG_MODES) as PgMode[]) loadBreakdowns[mode].print(`${CLIENTS} clients through the daemon, ${PG_MODES[mode]}`);
     printSummary(`rfc2136.bench summary (${RUNS} runs)`);
   } catch (err) {
     console.error(`rfc2136.bench failed: ${(err as Error).message}`);
