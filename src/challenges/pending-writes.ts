@@ -1,11 +1,12 @@
 // Row updates recording what a provider already did, held in memory while the database is away and retried until it is back.
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { isConnectionError, type Database } from '../db/client.js';
 import { challenges, type ChallengeRow, type ChallengeStatus, type RecordState } from '../db/schema.js';
 import type { Metrics } from '../metrics.js';
 
 type Change = Partial<Omit<ChallengeRow, 'id'>>;
+type PreparedUpdate = { execute(params: Record<string, unknown>): Promise<{ id: string }[]> };
 
 interface Entry {
   row: ChallengeRow;
@@ -31,6 +32,8 @@ export interface PendingWritesOptions {
 export class PendingWrites {
   private readonly entries = new Map<string, Entry>();
   private timer: NodeJS.Timeout | undefined;
+  /** The UPDATE for each shape of change (columns set, which of them to NULL, status checked or not), built once. */
+  private readonly updates = new Map<string, PreparedUpdate>();
 
   constructor(
     private readonly database: Database,
@@ -117,15 +120,27 @@ export class PendingWrites {
   private async apply(e: Entry): Promise<ChallengeRow | undefined> {
     // Relaxed: lost in a database crash, the row keeps the state it had before the provider call, which the janitor
     // repairs (an `unknown` record is removed, a `present` one removed again), so a record is never left behind.
-    const [updated] = await this.database.relaxed
-      .update(challenges)
-      .set(e.set)
-      .where(and(
-        eq(challenges.id, e.row.id),
-        eq(challenges.recordState, e.expect.recordState),
-        ...(e.expect.status ? [eq(challenges.status, e.expect.status)] : []),
-      ))
-      .returning({ id: challenges.id });
+    const columns = (Object.keys(e.set) as (keyof Change)[]).filter((c) => e.set[c] !== undefined).sort();
+    // A NULL is written as such, not as a parameter: a column's encoder (a timestamp's) takes no null.
+    const shape = `${columns.map((c) => (e.set[c] === null ? `${c}=null` : c)).join(',')}|${e.expect.status ? 'status' : ''}`;
+    let update = this.updates.get(shape);
+    if (!update) this.updates.set(shape, (update = this.prepareUpdate(e, columns)));
+    const params: Record<string, unknown> = { id: e.row.id, expectRecordState: e.expect.recordState, expectStatus: e.expect.status };
+    for (const c of columns) if (e.set[c] !== null) params[`set_${c}`] = e.set[c];
+    const [updated] = await update.execute(params);
     return updated ? { ...e.row, ...e.set } : undefined;
+  }
+
+  private prepareUpdate(e: Entry, columns: readonly (keyof Change)[]): PreparedUpdate {
+    return this.database.relaxed
+      .update(challenges)
+      .set(Object.fromEntries(columns.map((c) => [c, e.set[c] === null ? null : sql.placeholder(`set_${c}`)])))
+      .where(and(
+        eq(challenges.id, sql.placeholder('id')),
+        eq(challenges.recordState, sql.placeholder('expectRecordState')),
+        ...(e.expect.status ? [eq(challenges.status, sql.placeholder('expectStatus'))] : []),
+      ))
+      .returning({ id: challenges.id })
+      .prepare(`pending_write_${this.updates.size}`);
   }
 }
