@@ -36,6 +36,6 @@ export function invalidBody(message: string, error: z.ZodError): AppError {
   return new AppError('VALIDATION_ERROR', message, { details: { fields } });
 }
 
-function tooLarge(): AppError {
+export function tooLarge(): AppError {
   return new AppError('PAYLOAD_TOO_LARGE', `request body is larger than ${MAX_BODY_BYTES} bytes`);
 }
