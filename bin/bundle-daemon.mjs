@@ -1,9 +1,11 @@
-// Writes dist/main.js (or the path given) as one file: the daemon and the packages it imports, bundled by esbuild.
+// Writes dist/main.js (or the path given) and dist/chunks/: the daemon and the packages it imports, bundled by esbuild.
 // Run by `npm run build` after tsc, over tsc's dist/main.js. Node's ESM loader spends most of a start resolving and
-// compiling a few hundred separate modules (package.json scopes, exports maps); one file starts in a fraction of that
+// compiling a few hundred separate modules (package.json scopes, exports maps); a bundle starts in a fraction of that
 // (docs/deployment.md, "Start-up"). PGlite stays a package of its own: it loads its WebAssembly and data files from
 // beside its module, and is imported only in embedded mode. ioredis is imported only when a Redis is configured.
+import { rmSync } from 'node:fs';
 import { builtinModules } from 'node:module';
+import { basename, dirname, join } from 'node:path';
 import { build } from 'esbuild';
 
 // Node's built-ins are loaded with require(), not import: importing one builds an ES module facade that reads every
@@ -26,10 +28,37 @@ const withoutModuleHooks = {
   },
 };
 
+// zod's `z.locales` namespace holds every language's messages (about 15 ms to evaluate); the daemon speaks English only.
+const zodEnglishOnly = {
+  name: 'zod-english-only',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) => (/[\\/]zod[\\/]v4[\\/](classic|core)[\\/]/.test(args.importer)
+      ? { path: new URL('../locales/en.js', `file://${args.importer}`).pathname, namespace: 'zod-locales' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({ contents: `export { default as en } from ${JSON.stringify(args.path)};`, loader: 'js', resolveDir: '/' }));
+  },
+};
+
+// @hono/node-server imports node:http2 (about 15 ms to load) only to recognise HTTP/2 requests. The daemon serves
+// HTTP/1.1 (node:http, daemon.ts): no request is an Http2ServerRequest, and the stand-in class below matches none.
+const honoWithoutHttp2 = {
+  name: 'hono-without-http2',
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?http2$/ }, (args) => (/[\\/]@hono[\\/]node-server[\\/]/.test(args.importer) ? { path: 'http2', namespace: 'hono-http2' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'hono-http2' }, () => ({ contents: 'export class Http2ServerRequest {} export const constants = {};', loader: 'js' }));
+  },
+};
+
 const out = process.argv[2] ?? new URL('../dist/main.js', import.meta.url).pathname;
+// Chunks are named by their content's hash: a rebuild's would sit beside the last one's.
+rmSync(join(dirname(out), 'chunks'), { recursive: true, force: true });
 await build({
   entryPoints: [new URL('../src/main.ts', import.meta.url).pathname],
-  outfile: out,
+  outdir: dirname(out),
+  entryNames: basename(out, '.js'),
+  // What the daemon imports only when needed (undici at the first outbound call, yaml with plugins) is a file of
+  // its own in dist/chunks/, read and compiled then rather than at every start.
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -37,6 +66,6 @@ await build({
   external: ['@electric-sql/pglite', '@electric-sql/pglite/*', 'ioredis'],
   // The CommonJS packages inside (pino, prom-client, opossum, ...) call require() for Node's built-ins.
   banner: { js: "import { createRequire as __bundleCreateRequire } from 'node:module'; const require = __bundleCreateRequire(import.meta.url);" },
-  plugins: [builtinsByRequire, withoutModuleHooks],
+  plugins: [honoWithoutHttp2, zodEnglishOnly, builtinsByRequire, withoutModuleHooks],
   logLevel: 'warning', minifyWhitespace: true, minifySyntax: true,
 });

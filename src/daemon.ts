@@ -74,6 +74,7 @@ export interface DaemonOptions {
   pgliteTemplate?: URL;
 }
 
+
 export interface Daemon {
   app: Hono;
   config: Config;
@@ -101,17 +102,22 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
   if (!config.internalToken || !config.adminToken || !config.encryptionKey) throw new Error('createDaemon: secrets missing from config');
   const keyring = new Keyring(config.encryptionKey, { ...(config.encryptionKeyNext ? { next: config.encryptionKeyNext } : {}), old: config.encryptionKeysOld });
   const metrics = createMetrics();
+  const plugins = new Map<string, AnyProviderPlugin>();
+  for (const p of [...builtinPlugins, ...(opts.plugins ?? [])]) plugins.set(p.metadata.type, p);
+  // Probed (two short runs of unshare) while the database opens, not before it: /ready and the first script run wait for it.
+  const scripts = plugins.has('script') ? sandboxReadiness(scriptIdentity()) : undefined;
+  void scripts?.then((s) => {
+    if (s.sandbox === 'none') log.warn({ reason: s.reason }, 'scripts run without PID and network namespaces: a script can leave processes behind and reach the network');
+  });
   const database = await openDatabase({ ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}), dataDir: config.dataDir, ...(opts.pgliteTemplate ? { pgliteTemplate: opts.pgliteTemplate } : {}) });
   await runMigrations(database);
   log.info({ database: database.kind }, 'database ready');
 
   // Built before the registry, which reports script runs to it; the registry's secret field names are read per event.
-  let secretFields: ReadonlySet<string> = new Set();
-  const writer = opts.audit === false || !config.auditEnabled ? null : new AuditWriter(database, metrics, log.child({ module: 'audit' }), { secretFields: () => secretFields, ...opts.audit });
+  let secretFields: ReadonlySet<string> | undefined;
+  const writer = opts.audit === false || !config.auditEnabled ? null : new AuditWriter(database, metrics, log.child({ module: 'audit' }), { secretFields: () => (secretFields ??= readSecretFields()), ...opts.audit });
   const audit: AuditSink = writer ?? NO_AUDIT;
 
-  const plugins = new Map<string, AnyProviderPlugin>();
-  for (const p of [...builtinPlugins, ...(opts.plugins ?? [])]) plugins.set(p.metadata.type, p);
   const guards = new BreakerAndLimit({
     log: log.child({ module: 'providers' }),
     metrics,
@@ -130,13 +136,8 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
       if (credentialId) credentialStats.record(credentialId, error);
     },
   });
-  const readSecretFields = () => (secretFields = new Set(registry.types().flatMap((t) => t.fields.filter((f) => f.secret).map((f) => f.name))));
-  readSecretFields();
-  // Probed while the daemon starts (two short runs of unshare), not before it: /ready and the first script run wait for it.
-  const scripts = plugins.has('script') ? sandboxReadiness(scriptIdentity()) : undefined;
-  void scripts?.then((s) => {
-    if (s.sandbox === 'none') log.warn({ reason: s.reason }, 'scripts run without PID and network namespaces: a script can leave processes behind and reach the network');
-  });
+  // Read when an audit event first needs it, and again after the loaded plugins change.
+  const readSecretFields = () => new Set(registry.types().flatMap((t) => t.fields.filter((f) => f.secret).map((f) => f.name)));
   const notifyChange = () => void database.notify(CONFIG_CHANNEL, 'providers').catch(() => undefined);
   // Cleared before a change's request is answered here; other replicas clear theirs on the NOTIFY.
   const providerCache = new ProviderCache();
@@ -144,19 +145,21 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
     providerCache.clear();
     notifyChange();
   };
-  const stopCacheListen = await database.listen(CONFIG_CHANNEL, () => providerCache.clear(), () => providerCache.clear()).catch((err: unknown) => {
+  // Not waited for: the cache keeps nothing until the LISTEN is up (onListen, again after each reconnect).
+  const cacheListen = database.listen(CONFIG_CHANNEL, () => providerCache.clear(), () => providerCache.keep()).catch((err: unknown) => {
     log.warn({ err: (err as Error).message }, 'cannot LISTEN for provider changes; cached provider rows are kept at most 30 s');
+    providerCache.keep();
     return undefined;
   });
   const loader = config.plugins
     ? new PluginLoader({ ...config.plugins, ...(opts.pluginInitTimeoutMs ? { initTimeoutMs: opts.pluginInitTimeoutMs } : {}) }, {
-      database, registry, log: log.child({ module: 'plugins' }), onChange: () => { readSecretFields(); changed(); },
+      database, registry, log: log.child({ module: 'plugins' }), onChange: () => { secretFields = undefined; changed(); },
     })
     : null;
   if (loader) {
     // Refusals are recorded and logged, not fatal: the daemon serves its other types. An unreadable allow-list is fatal here.
     const rows = await loader.reload();
-    readSecretFields();
+    secretFields = undefined;
     log.info({ loaded: rows.filter((r) => r.status === 'loaded').map((r) => r.name), refused: rows.filter((r) => r.status === 'error').map((r) => r.name) }, 'plugins read');
   }
   const providers = new ProviderStore(database, keyring, registry, stats, changed, new CredentialStore(database, keyring, registry, credentialStats, changed, audit, providerCache), audit, providerCache);
@@ -264,7 +267,7 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
         await Promise.race([new Promise<void>((r) => s.close(() => r())), deadline]);
         (s as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
       }
-      const jobsStopped = Promise.all([janitor.stop(), checkerStopped, rotation.stop(), unlisten?.().catch(() => undefined), stopCacheListen?.().catch(() => undefined), caddySync?.stop()]);
+      const jobsStopped = Promise.all([janitor.stop(), checkerStopped, rotation.stop(), unlisten?.().catch(() => undefined), cacheListen.then((stopListen) => stopListen?.()).catch(() => undefined), caddySync?.stop()]);
       await Promise.race([jobsStopped, deadline]);
       // Plugin calls still running (requests or jobs) are aborted; their rows stay as they are for the janitor.
       registry.abortCalls();

@@ -1,6 +1,7 @@
 // Caddy admin API client: reads and replaces only our `@id`-tagged TLS automation policies, leaving the rest of Caddy's config alone.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Agent, request } from 'undici';
+import type { Agent } from 'undici';
+import { undici } from '../lazy-undici.js';
 import { POLICY_ID_PREFIX, type CaddyPolicy } from './types.js';
 
 export interface CaddyAdminClientOptions {
@@ -64,7 +65,7 @@ export class CaddyAdminClient {
    * admin server on every config load and closes the old one's idle keep-alive sockets, so a pooled
    * socket can be dead by the next call ("other side closed"). Every call closes its socket (`reset`).
    */
-  private readonly dispatcher = new Agent();
+  private dispatcher: Agent | undefined;
 
   constructor(baseUrl: string, private readonly opts: CaddyAdminClientOptions = {}) {
     this.base = baseUrl.replace(/\/+$/, '');
@@ -102,6 +103,8 @@ export class CaddyAdminClient {
   }
 
   private async once(method: 'GET' | 'POST', path: string, headers: Record<string, string>, body: unknown): Promise<{ status: number; text: string; etag?: string }> {
+    const { Agent, request } = await undici();
+    this.dispatcher ??= new Agent();
     const res = await request(`${this.base}${path}`, {
       method,
       headers,

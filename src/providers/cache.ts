@@ -7,6 +7,11 @@
  * bounds what a lost notice could cost.
  */
 export class ProviderCache {
+  /**
+   * Nothing is kept until the LISTEN is up (`keep()`): the daemon answers before it is, and a change made on
+   * another replica meanwhile would go unheard.
+   */
+  private keeping = false;
   private readonly entries = new Map<string, { at: number; value: Promise<unknown> }>();
   /** Runtimes by the row object they were made from: a row replaced by a change never reaches its old runtime. */
   private derived = new WeakMap<object, unknown>();
@@ -15,6 +20,7 @@ export class ProviderCache {
 
   /** `load()`'s result for `key`, shared by concurrent callers; a failure is not kept. */
   get<T>(key: string, load: () => Promise<T>): Promise<T> {
+    if (!this.keeping) return load();
     const hit = this.entries.get(key);
     if (hit && this.now() - hit.at < this.maxAgeMs) return hit.value as Promise<T>;
     const value = load();
@@ -32,6 +38,12 @@ export class ProviderCache {
     const value = make(of);
     this.derived.set(of, value);
     return value;
+  }
+
+  /** Starts keeping entries, from none: the LISTEN is up (or cannot be, and `maxAgeMs` alone bounds an entry). */
+  keep(): void {
+    this.clear();
+    this.keeping = true;
   }
 
   clear(): void {

@@ -64,57 +64,61 @@ function inRange(n: bigint, r: Range, width: number): boolean {
   return n >> shift === r.base >> shift;
 }
 
-// Order matters only for naming: the most specific entry comes first so the refusal says "metadata", not "link-local".
-const V4: Range[] = [
-  cidr('169.254.169.254/32', 'cloud metadata', 4, true),
-  cidr('169.254.170.2/32', 'ECS task metadata', 4, true),
-  cidr('100.100.100.200/32', 'Alibaba cloud metadata', 4, true),
-  cidr('255.255.255.255/32', 'limited broadcast', 4),
-  cidr('0.0.0.0/8', '"this" network', 4),
-  cidr('10.0.0.0/8', 'private', 4),
-  cidr('100.64.0.0/10', 'carrier-grade NAT', 4),
-  cidr('127.0.0.0/8', 'loopback', 4),
-  cidr('169.254.0.0/16', 'link-local', 4),
-  cidr('172.16.0.0/12', 'private', 4),
-  cidr('192.0.0.0/24', 'IETF protocol assignments', 4),
-  cidr('192.0.2.0/24', 'documentation TEST-NET-1', 4),
-  cidr('192.168.0.0/16', 'private', 4),
-  cidr('198.18.0.0/15', 'benchmarking', 4),
-  cidr('198.51.100.0/24', 'documentation TEST-NET-2', 4),
-  cidr('203.0.113.0/24', 'documentation TEST-NET-3', 4),
-  cidr('224.0.0.0/4', 'multicast', 4),
-  cidr('240.0.0.0/4', 'reserved', 4),
-];
+// Built on the first check, not at start-up: parsing them compiles node:net's IPv6 expression (about 10 ms).
+let tables: { V4: Range[]; V6: Range[]; EMBEDDING: { range: Range; extract: (n: bigint) => bigint }[] } | undefined;
 
-const V6: Range[] = [
-  cidr('::/128', 'unspecified', 6),
-  cidr('::1/128', 'loopback', 6),
-  cidr('fd00:ec2::254/128', 'AWS metadata', 6, true),
-  cidr('fc00::/7', 'unique local', 6),
-  cidr('fe80::/10', 'link-local', 6),
-  cidr('fec0::/10', 'site-local (deprecated)', 6),
-  cidr('ff00::/8', 'multicast', 6),
-  cidr('2001:db8::/32', 'documentation', 6),
-  cidr('100::/64', 'discard-only', 6),
-  cidr('64:ff9b:1::/48', 'local-use NAT64', 6),
-  // Teredo hides the client's IPv4 address XOR-ed into the low bits; nothing legitimate needs it as a webhook target.
-  cidr('2001::/32', 'Teredo', 6),
-];
-
-/** IPv6 forms that carry an IPv4 address; the embedded address decides, so `::ffff:127.0.0.1` is loopback. */
-const EMBEDDING: { range: Range; extract: (n: bigint) => bigint }[] = [
-  { range: cidr('::ffff:0:0/96', 'IPv4-mapped', 6), extract: (n) => n & 0xffffffffn },
-  { range: cidr('::ffff:0:0:0/96', 'IPv4-translated', 6), extract: (n) => n & 0xffffffffn },
-  { range: cidr('64:ff9b::/96', 'NAT64', 6), extract: (n) => n & 0xffffffffn },
-  { range: cidr('::/96', 'IPv4-compatible', 6), extract: (n) => n & 0xffffffffn },
-  { range: cidr('2002::/16', '6to4', 6), extract: (n) => (n >> 80n) & 0xffffffffn },
-];
+const ranges = () => (tables ??= {
+  // Order matters only for naming: the most specific entry comes first so the refusal says "metadata", not "link-local".
+  V4: [
+    cidr('169.254.169.254/32', 'cloud metadata', 4, true),
+    cidr('169.254.170.2/32', 'ECS task metadata', 4, true),
+    cidr('100.100.100.200/32', 'Alibaba cloud metadata', 4, true),
+    cidr('255.255.255.255/32', 'limited broadcast', 4),
+    cidr('0.0.0.0/8', '"this" network', 4),
+    cidr('10.0.0.0/8', 'private', 4),
+    cidr('100.64.0.0/10', 'carrier-grade NAT', 4),
+    cidr('127.0.0.0/8', 'loopback', 4),
+    cidr('169.254.0.0/16', 'link-local', 4),
+    cidr('172.16.0.0/12', 'private', 4),
+    cidr('192.0.0.0/24', 'IETF protocol assignments', 4),
+    cidr('192.0.2.0/24', 'documentation TEST-NET-1', 4),
+    cidr('192.168.0.0/16', 'private', 4),
+    cidr('198.18.0.0/15', 'benchmarking', 4),
+    cidr('198.51.100.0/24', 'documentation TEST-NET-2', 4),
+    cidr('203.0.113.0/24', 'documentation TEST-NET-3', 4),
+    cidr('224.0.0.0/4', 'multicast', 4),
+    cidr('240.0.0.0/4', 'reserved', 4),
+  ],
+  V6: [
+    cidr('::/128', 'unspecified', 6),
+    cidr('::1/128', 'loopback', 6),
+    cidr('fd00:ec2::254/128', 'AWS metadata', 6, true),
+    cidr('fc00::/7', 'unique local', 6),
+    cidr('fe80::/10', 'link-local', 6),
+    cidr('fec0::/10', 'site-local (deprecated)', 6),
+    cidr('ff00::/8', 'multicast', 6),
+    cidr('2001:db8::/32', 'documentation', 6),
+    cidr('100::/64', 'discard-only', 6),
+    cidr('64:ff9b:1::/48', 'local-use NAT64', 6),
+    // Teredo hides the client's IPv4 address XOR-ed into the low bits; nothing legitimate needs it as a webhook target.
+    cidr('2001::/32', 'Teredo', 6),
+  ],
+  /** IPv6 forms that carry an IPv4 address; the embedded address decides, so `::ffff:127.0.0.1` is loopback. */
+  EMBEDDING: [
+    { range: cidr('::ffff:0:0/96', 'IPv4-mapped', 6), extract: (n) => n & 0xffffffffn },
+    { range: cidr('::ffff:0:0:0/96', 'IPv4-translated', 6), extract: (n) => n & 0xffffffffn },
+    { range: cidr('64:ff9b::/96', 'NAT64', 6), extract: (n) => n & 0xffffffffn },
+    { range: cidr('::/96', 'IPv4-compatible', 6), extract: (n) => n & 0xffffffffn },
+    { range: cidr('2002::/16', '6to4', 6), extract: (n) => (n >> 80n) & 0xffffffffn },
+  ],
+});
 
 function matchV4(n: bigint): Range | undefined {
-  return V4.find((r) => inRange(n, r, V4_BITS));
+  return ranges().V4.find((r) => inRange(n, r, V4_BITS));
 }
 
 function matchV6(n: bigint): { name: string; always: boolean } | undefined {
+  const { V6, EMBEDDING } = ranges();
   const direct = V6.find((r) => inRange(n, r, V6_BITS));
   if (direct) return direct;
   for (const { range, extract } of EMBEDDING) {

@@ -2,8 +2,9 @@
 import { lookup as systemLookup } from 'node:dns/promises';
 import type { LookupAddress, LookupOptions } from 'node:dns';
 import { isIP } from 'node:net';
-import { Agent, buildConnector } from 'undici';
+import type { Agent, buildConnector } from 'undici';
 import { AppError } from '../errors.js';
+import { undici } from '../lazy-undici.js';
 import { isAlwaysBlockedAddress, isBlockedAddress } from './ip-ranges.js';
 
 export { isAlwaysBlockedAddress, isBlockedAddress } from './ip-ranges.js';
@@ -77,7 +78,8 @@ function guardedLookup(resolve: ResolveAll, refusal: (ip: string) => string | nu
  * Callers pass it as the request's dispatcher, so HTTP(S)_PROXY never applies: a proxy would resolve the name
  * itself, out of the guard's sight.
  */
-export function createGuardedDispatcher(opts: GuardOptions): Agent {
+export async function createGuardedDispatcher(opts: GuardOptions): Promise<Agent> {
+  const { Agent, buildConnector } = await undici();
   const refusal = refusalFor(opts);
   const base = buildConnector({
     lookup: guardedLookup(opts.lookup ?? defaultResolve, refusal),

@@ -117,7 +117,7 @@ describe('createGuardedDispatcher (connect time)', () => {
     await Promise.all([dns?.stop(), hook?.stop(), hookClosing?.stop(), pinned?.stop(), tlsHook?.stop()]);
   });
 
-  async function post(url: string, dispatcher: ReturnType<typeof createGuardedDispatcher>) {
+  async function post(url: string, dispatcher: Awaited<ReturnType<typeof createGuardedDispatcher>>) {
     try {
       const res = await request(url, { method: 'POST', dispatcher, body: '{"action":"test"}', headers: { 'content-type': 'application/json' } });
       await res.body.text();
@@ -131,7 +131,7 @@ describe('createGuardedDispatcher (connect time)', () => {
     const lookup = resolverLookup(dns.port);
     const before = hook.calls.length;
     for (const name of ['private.test', 'loop.test']) {
-      const err = await refusal(post(`http://${name}:${hook.port}/hook`, createGuardedDispatcher({ allowPrivate: false, lookup })));
+      const err = await refusal(post(`http://${name}:${hook.port}/hook`, await createGuardedDispatcher({ allowPrivate: false, lookup })));
       expect(err.message).toContain(name);
     }
     expect(hook.calls.length).toBe(before);
@@ -139,18 +139,18 @@ describe('createGuardedDispatcher (connect time)', () => {
   });
 
   it('refuses a name when any one of its addresses is blocked', async () => {
-    const d = createGuardedDispatcher({ allowPrivate: false, lookup: resolverLookup(dns.port), policy: outside });
+    const d = await createGuardedDispatcher({ allowPrivate: false, lookup: resolverLookup(dns.port), policy: outside });
     const err = await refusal(post(`http://mixed.test:${hook.port}/hook`, d));
     expect(err.message).toContain('10.0.0.5');
   });
 
   it('refuses metadata names even with private webhooks allowed', async () => {
-    const d = createGuardedDispatcher({ allowPrivate: true, lookup: resolverLookup(dns.port) });
+    const d = await createGuardedDispatcher({ allowPrivate: true, lookup: resolverLookup(dns.port) });
     expect((await refusal(post(`http://meta.test:${hook.port}/`, d))).message).toContain('metadata');
   });
 
   it('checks every new connection: a rebinding answer on the second resolution is refused', async () => {
-    const d = createGuardedDispatcher({ allowPrivate: false, lookup: resolverLookup(dns.port), policy: outside });
+    const d = await createGuardedDispatcher({ allowPrivate: false, lookup: resolverLookup(dns.port), policy: outside });
     const url = `http://rebind.test:${hookClosing.port}/hook`;
     const first = await request(url, { method: 'POST', dispatcher: d, body: '{}' });
     await first.body.text();
@@ -165,7 +165,7 @@ describe('createGuardedDispatcher (connect time)', () => {
   it('connects to exactly the address it checked (no second resolution behind the check)', async () => {
     // First answer 127.0.0.2 (allowed, the receiver listens there); any later answer is 127.0.0.3 (blocked, nobody
     // listens). A guard that checked one answer and let the socket resolve again would fail here.
-    const d = createGuardedDispatcher({ allowPrivate: false, lookup: resolverLookup(dns.port), policy: outside });
+    const d = await createGuardedDispatcher({ allowPrivate: false, lookup: resolverLookup(dns.port), policy: outside });
     expect(await post(`http://pinned.test:${pinned.port}/hook`, d)).toBe(200);
     expect(pinned.calls.at(-1)?.localAddress).toBe('127.0.0.2');
     expect(dns.queries.get('pinned.test')).toBe(1);
@@ -176,23 +176,23 @@ describe('createGuardedDispatcher (connect time)', () => {
     const lookup: ResolveAll = async (h) => { lookups++; return [{ address: h, family: 4 }]; };
     const before = hook.calls.length;
     for (const host of ['127.0.0.1', '0x7f.1', '2130706433', '[::ffff:127.0.0.1]', '[::ffff:7f00:1]', '[::1]']) {
-      const err = await refusal(post(`http://${host}:${hook.port}/hook`, createGuardedDispatcher({ allowPrivate: false, lookup })));
+      const err = await refusal(post(`http://${host}:${hook.port}/hook`, await createGuardedDispatcher({ allowPrivate: false, lookup })));
       expect(err.details?.reason).toMatch(/loopback/);
     }
-    await refusal(post('http://169.254.169.254/latest/meta-data/', createGuardedDispatcher({ allowPrivate: true, lookup })));
+    await refusal(post('http://169.254.169.254/latest/meta-data/', await createGuardedDispatcher({ allowPrivate: true, lookup })));
     expect(lookups).toBe(0);
     expect(hook.calls.length).toBe(before);
   });
 
   it('lets private targets through when allowed', async () => {
-    expect(await post(`${hook.url}`, createGuardedDispatcher({ allowPrivate: true }))).toBe(200);
+    expect(await post(`${hook.url}`, await createGuardedDispatcher({ allowPrivate: true }))).toBe(200);
   });
 
   it('does not follow redirects: a 302 to a private address stays a 302', async () => {
     hook.setBehaviour({ kind: 'status', status: 302, headers: { location: `http://10.0.0.5:${pinned.port}/steal` } });
     try {
       const before = pinned.calls.length;
-      expect(await post(hook.url, createGuardedDispatcher({ allowPrivate: true }))).toBe(302);
+      expect(await post(hook.url, await createGuardedDispatcher({ allowPrivate: true }))).toBe(302);
       expect(pinned.calls.length).toBe(before);
     } finally {
       hook.setBehaviour({ kind: 'ok' });
@@ -200,9 +200,9 @@ describe('createGuardedDispatcher (connect time)', () => {
   });
 
   it('verifies TLS by default and accepts an extra CA', async () => {
-    const err = await post(tlsHook.url, createGuardedDispatcher({ allowPrivate: true })).then(() => null, (e: unknown) => e);
+    const err = await post(tlsHook.url, await createGuardedDispatcher({ allowPrivate: true })).then(() => null, (e: unknown) => e);
     expect((err as { code?: string }).code).toMatch(/CERT|SELF_SIGNED|UNABLE_TO_VERIFY/);
-    expect(await post(tlsHook.url, createGuardedDispatcher({ allowPrivate: true, ca: tlsHook.caPem }))).toBe(200);
-    expect(await post(tlsHook.url, createGuardedDispatcher({ allowPrivate: true, rejectUnauthorized: false }))).toBe(200);
+    expect(await post(tlsHook.url, await createGuardedDispatcher({ allowPrivate: true, ca: tlsHook.caPem }))).toBe(200);
+    expect(await post(tlsHook.url, await createGuardedDispatcher({ allowPrivate: true, rejectUnauthorized: false }))).toBe(200);
   });
 });

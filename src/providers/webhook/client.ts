@@ -1,7 +1,8 @@
 // One webhook call: SSRF-guarded POST, per-attempt timeout, capped response body, retries with backoff on transient failures.
 import type { Logger } from 'pino';
-import { request } from 'undici';
+import type { Agent } from 'undici';
 import { AppError, isAppError, isNotSentCode } from '../../errors.js';
+import { undici } from '../../lazy-undici.js';
 import { createGuardedDispatcher } from '../../security/ssrf.js';
 
 /** A far side answering more than this is misbehaving; we never buffer an unbounded reply. */
@@ -145,7 +146,8 @@ function encodeBody(call: WebhookCall): string {
   return new URLSearchParams(Object.entries(call.body).map(([k, v]) => [k, v === null || v === undefined ? '' : String(v)])).toString();
 }
 
-async function attempt(call: WebhookCall, dispatcher: ReturnType<typeof createGuardedDispatcher>, host: string): Promise<WebhookReply> {
+async function attempt(call: WebhookCall, dispatcher: Agent, host: string): Promise<WebhookReply> {
+  const { request } = await undici();
   const ac = new AbortController();
   const timer = setTimeout(() => ac.abort(new AttemptTimeout('attempt timed out')), call.timeoutMs);
   const signal = call.signal ? AbortSignal.any([ac.signal, call.signal]) : ac.signal;
@@ -179,7 +181,7 @@ async function attempt(call: WebhookCall, dispatcher: ReturnType<typeof createGu
  */
 export async function callWebhook(call: WebhookCall): Promise<WebhookReply> {
   const host = new URL(call.url).host;
-  const dispatcher = agentFor(call);
+  const dispatcher = await agentFor(call);
   // Whether any attempt may have reached the far side; only if none did is the failure undelivered.
   let reached = false;
   for (let n = 1; ; n++) {
@@ -220,9 +222,9 @@ export async function callWebhook(call: WebhookCall): Promise<WebhookReply> {
  * new connection and TLS handshake per call was most of a webhook call's cost. Every new connection is still checked
  * against the policy (security/ssrf.ts); a reused one goes to an address that passed that check.
  */
-const agents = new Map<string, ReturnType<typeof createGuardedDispatcher>>();
+const agents = new Map<string, Promise<Agent>>();
 
-function agentFor(call: WebhookCall): ReturnType<typeof createGuardedDispatcher> {
+function agentFor(call: WebhookCall): Promise<Agent> {
   const key = `${call.allowPrivate}|${call.verifyTls}|${call.timeoutMs}`;
   let agent = agents.get(key);
   if (!agent) {
