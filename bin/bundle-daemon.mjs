@@ -3,8 +3,8 @@
 // compiling a few hundred separate modules (package.json scopes, exports maps); a bundle starts in a fraction of that
 // (docs/deployment.md, "Start-up"). PGlite stays a package of its own: it loads its WebAssembly and data files from
 // beside its module, and is imported only in embedded mode. ioredis is imported only when a Redis is configured.
-import { rmSync } from 'node:fs';
-import { builtinModules } from 'node:module';
+import { readFileSync, rmSync } from 'node:fs';
+import { builtinModules, createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { build } from 'esbuild';
 
@@ -48,6 +48,40 @@ const honoWithoutHttp2 = {
   },
 };
 
+// With splitting, esbuild gives a dynamic import() of a CommonJS package (undici, yaml) a `default` export only, its
+// module.exports; Node gives the named exports too, which the daemon's code uses. Such an import goes through a module
+// that names them, read from the package itself here.
+const namedCommonJsExports = {
+  name: 'named-commonjs-exports',
+  setup(b) {
+    b.onResolve({ filter: /^[^./]/ }, async (args) => {
+      if (args.kind !== 'dynamic-import' || args.pluginData === 'named') return undefined;
+      const r = await b.resolve(args.path, { kind: 'import-statement', resolveDir: args.resolveDir, importer: args.importer, pluginData: 'named' });
+      if (r.errors.length || r.external || !isCommonJs(r.path)) return undefined;
+      return { path: r.path, namespace: 'named-commonjs' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'named-commonjs' }, (args) => {
+      const names = Object.keys(createRequire(args.path)(args.path)).filter((k) => /^[A-Za-z_$][\w$]*$/.test(k) && k !== 'default');
+      const spec = JSON.stringify(args.path);
+      return { contents: `import m from ${spec}; export default m; export const { ${names.join(', ')} } = m;`, loader: 'js', resolveDir: dirname(args.path) };
+    });
+  },
+};
+
+/** As Node decides: .cjs, or .js under a package.json whose type is not "module". */
+function isCommonJs(file) {
+  if (file.endsWith('.cjs')) return true;
+  if (!file.endsWith('.js')) return false;
+  for (let dir = dirname(file); dir !== dirname(dir); dir = dirname(dir)) {
+    try {
+      return JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).type !== 'module';
+    } catch (err) {
+      if (err.code !== 'ENOENT') throw err;
+    }
+  }
+  return true;
+}
+
 const out = process.argv[2] ?? new URL('../dist/main.js', import.meta.url).pathname;
 // Chunks are named by their content's hash: a rebuild's would sit beside the last one's.
 rmSync(join(dirname(out), 'chunks'), { recursive: true, force: true });
@@ -66,6 +100,6 @@ await build({
   external: ['@electric-sql/pglite', '@electric-sql/pglite/*', 'ioredis'],
   // The CommonJS packages inside (pino, prom-client, opossum, ...) call require() for Node's built-ins.
   banner: { js: "import { createRequire as __bundleCreateRequire } from 'node:module'; const require = __bundleCreateRequire(import.meta.url);" },
-  plugins: [honoWithoutHttp2, zodEnglishOnly, builtinsByRequire, withoutModuleHooks],
+  plugins: [namedCommonJsExports, honoWithoutHttp2, zodEnglishOnly, builtinsByRequire, withoutModuleHooks],
   logLevel: 'warning', minifyWhitespace: true, minifySyntax: true,
 });
