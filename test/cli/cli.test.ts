@@ -264,6 +264,36 @@ describe('dns01-proxy CLI (built, as a child process)', () => {
     expect(r.stderr).toContain('serve takes no arguments');
   });
 
+  /**
+   * `dns01-proxy serve` of the built package on a free port with only `env` (and PATH), until `path` answers 200 or
+   * it exits; `stop()` sends SIGTERM and waits for the exit.
+   */
+  async function serve(env: Record<string, string>, path: string) {
+    const port = await freePort();
+    const child = spawn(process.execPath, [bin, 'serve'], {
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? '', DNS01_HOST: '127.0.0.1', DNS01_PORT: String(port), LOG_LEVEL: 'warn', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    for (const stream of [child.stdout, child.stderr]) stream.on('data', (b: Buffer) => { output = (output + b.toString()).slice(-5000); });
+    const url = `http://127.0.0.1:${port}`;
+    let status = 0;
+    for (let i = 0; i < 600 && status !== 200 && child.exitCode === null; i++) {
+      status = await fetch(`${url}${path}`, { signal: AbortSignal.timeout(2000) }).then((r) => r.status, () => 0);
+      if (status !== 200) await new Promise((r) => setTimeout(r, 100));
+    }
+    return {
+      url, status, output: () => output,
+      stop: async () => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      },
+    };
+  }
+
   it('the built daemon loads its split-off parts when first needed: undici for a webhook, yaml for a plugin allow-list', async () => {
     // dist/chunks/ holds what the daemon imports on first use (bin/bundle-daemon.mjs); a bundling slip there, such as
     // a CommonJS package without its named exports, shows only in the build, never when tests run from src/.
@@ -271,73 +301,40 @@ describe('dns01-proxy CLI (built, as a child process)', () => {
     const data = await mkdtemp(join(tmpdir(), 'dns01-cli-chunks-'));
     await mkdir(join(data, 'plugins'));
     await writeFile(join(data, 'allow.yaml'), `# YAML, not JSON\nplugins:\n  absent:\n    signature: sha256:${'0'.repeat(64)}\n`);
-    const port = await freePort();
     const adminToken = randomBytes(24).toString('base64url');
-    const child = spawn(process.execPath, [bin, 'serve'], {
-      cwd: dir,
-      env: {
-        PATH: process.env.PATH ?? '', DNS01_HOST: '127.0.0.1', DNS01_PORT: String(port), DNS01_DATA_DIR: data, LOG_LEVEL: 'warn', DNS01_ADMIN_TOKEN: adminToken,
-        DNS01_ALLOW_PRIVATE_WEBHOOKS: 'true', DNS01_PLUGINS_DIR: join(data, 'plugins'), DNS01_PLUGINS_CONFIG: join(data, 'allow.yaml'),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    for (const stream of [child.stdout, child.stderr]) stream.on('data', (b: Buffer) => { output = (output + b.toString()).slice(-5000); });
-    const url = `http://127.0.0.1:${port}`;
+    const daemon = await serve({
+      DNS01_DATA_DIR: data, DNS01_ADMIN_TOKEN: adminToken, DNS01_ALLOW_PRIVATE_WEBHOOKS: 'true',
+      DNS01_PLUGINS_DIR: join(data, 'plugins'), DNS01_PLUGINS_CONFIG: join(data, 'allow.yaml'),
+    }, '/ready');
     try {
-      let status = 0;
-      for (let i = 0; i < 600 && status !== 200 && child.exitCode === null; i++) {
-        status = await fetch(`${url}/ready`, { signal: AbortSignal.timeout(2000) }).then((r) => r.status, () => 0);
-        if (status !== 200) await new Promise((r) => setTimeout(r, 100));
-      }
-      expect(status, output).toBe(200);
-      const plugins = await fetch(`${url}/api/v1/admin/plugins`, { headers: { authorization: `Bearer ${adminToken}` } }).then((r) => r.json()) as { plugins: { name: string; status: string }[] };
+      expect(daemon.status, daemon.output()).toBe(200);
+      const plugins = await fetch(`${daemon.url}/api/v1/admin/plugins`, { headers: { authorization: `Bearer ${adminToken}` } }).then((r) => r.json()) as { plugins: { name: string; status: string }[] };
       expect(plugins.plugins.map((p) => [p.name, p.status])).toEqual([['absent', 'error']]);
 
-      const env = { DNS01_URL: url, DNS01_ADMIN_TOKEN: adminToken };
+      const env = { DNS01_URL: daemon.url, DNS01_ADMIN_TOKEN: adminToken };
       const added = await cli(['providers', 'add', '--name', 'chunk-hook', '--type', 'webhook', '--set', `create_url=${hook.url}`, '--json'], env);
       expect(added.code, added.stderr).toBe(0);
       const tested = await cli(['providers', 'test', 'chunk-hook', '--json'], env);
-      expect(tested.code, tested.stderr + output).toBe(0);
+      expect(tested.code, tested.stderr + daemon.output()).toBe(0);
       expect(hook.calls.map((c) => (c.body as { action?: string }).action)).toEqual(['test']);
     } finally {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        await exited;
-      }
+      await daemon.stop();
       await hook.stop();
       await rm(data, { recursive: true, force: true });
     }
   });
 
   it('`dns01-proxy serve` still starts the daemon', async () => {
-    const port = await freePort();
     const data = await mkdtemp(join(tmpdir(), 'dns01-cli-serve-'));
-    const child = spawn(process.execPath, [bin, 'serve'], {
-      cwd: dir,
-      env: { PATH: process.env.PATH ?? '', DNS01_HOST: '127.0.0.1', DNS01_PORT: String(port), DNS01_DATA_DIR: data, LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    for (const stream of [child.stdout, child.stderr]) stream.on('data', (b: Buffer) => { output = (output + b.toString()).slice(-5000); });
+    const daemon = await serve({ DNS01_DATA_DIR: data }, '/health');
     try {
-      let status = 0;
-      for (let i = 0; i < 600 && status !== 200 && child.exitCode === null; i++) {
-        status = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(2000) }).then((r) => r.status, () => 0);
-        if (status !== 200) await new Promise((r) => setTimeout(r, 100));
-      }
-      expect(status, output).toBe(200);
+      expect(daemon.status, daemon.output()).toBe(200);
       // The CLI reads the token the daemon generated into its data directory.
-      const r = await cli(['providers', 'list', '--json'], { DNS01_URL: `http://127.0.0.1:${port}`, DNS01_DATA_DIR: data });
+      const r = await cli(['providers', 'list', '--json'], { DNS01_URL: daemon.url, DNS01_DATA_DIR: data });
       expect(r.code, r.stderr).toBe(0);
       expect(JSON.parse(r.stdout)).toEqual([]);
     } finally {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        await exited;
-      }
+      await daemon.stop();
       await rm(data, { recursive: true, force: true });
     }
   });
