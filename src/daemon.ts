@@ -74,7 +74,6 @@ export interface DaemonOptions {
   pgliteTemplate?: URL;
 }
 
-
 export interface Daemon {
   app: Hono;
   config: Config;
@@ -113,7 +112,7 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
   await runMigrations(database);
   log.info({ database: database.kind }, 'database ready');
 
-  // Built before the registry, which reports script runs to it; the registry's secret field names are read per event.
+  // Built before the registry, which reports script runs to it (secret field names: readSecretFields below).
   let secretFields: ReadonlySet<string> | undefined;
   const writer = opts.audit === false || !config.auditEnabled ? null : new AuditWriter(database, metrics, log.child({ module: 'audit' }), { secretFields: () => (secretFields ??= readSecretFields()), ...opts.audit });
   const audit: AuditSink = writer ?? NO_AUDIT;
