@@ -55,8 +55,8 @@ const namedCommonJsExports = {
   name: 'named-commonjs-exports',
   setup(b) {
     b.onResolve({ filter: /^[^./]/ }, async (args) => {
-      if (args.kind !== 'dynamic-import' || args.pluginData === 'named') return undefined;
-      const r = await b.resolve(args.path, { kind: 'import-statement', resolveDir: args.resolveDir, importer: args.importer, pluginData: 'named' });
+      if (args.kind !== 'dynamic-import') return undefined;
+      const r = await b.resolve(args.path, { kind: 'import-statement', resolveDir: args.resolveDir, importer: args.importer });
       if (r.errors.length || r.external || !isCommonJs(r.path)) return undefined;
       return { path: r.path, namespace: 'named-commonjs' };
     });

@@ -1,5 +1,5 @@
 // The installation's root (where package.json and drizzle/ are), found by walking up from this module: the same
-// answer from src/ under tsx, from tsc's dist/ and from the single-file daemon the build bundles into dist/main.js.
+// answer from src/ under tsx, from tsc's dist/ and from the bundled daemon's chunks in dist/chunks/.
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
