@@ -36,13 +36,19 @@ async function failure(p: Promise<unknown>): Promise<AppError> {
   throw err;
 }
 
-/** Host pids of the run whose env holds OUT_DIR=out, collected while `run` is in flight. */
+/**
+ * Host pids of the run whose env holds OUT_DIR=out, collected while `run` is in flight, each with the last command line
+ * seen: a pid first met between fork and exec still shows its parent's (`/bin/sh escaper.sh`, then `setsid sleep 304`).
+ */
 async function watchWhile(out: string, run: Promise<unknown>): Promise<Map<number, string>> {
   const seen = new Map<number, string>();
   let settled = false;
   void run.then(() => (settled = true), () => (settled = true));
   while (!settled) {
-    for (const pid of hostPidsWithEnv(`OUT_DIR=${out}`)) if (!seen.has(pid)) seen.set(pid, cmdlineOf(pid));
+    for (const pid of hostPidsWithEnv(`OUT_DIR=${out}`)) {
+      const cmd = cmdlineOf(pid);
+      if (cmd || !seen.has(pid)) seen.set(pid, cmd);
+    }
     await sleep(20);
   }
   return seen;
