@@ -18,6 +18,7 @@ import { runMigrations } from './db/migrate.js';
 import { dnsProviderCredentials } from './db/schema.js';
 import { ZoneFinder } from './dns/zone-finder.js';
 import { createApp } from './http/app.js';
+import { TrustedProxies } from './http/peer.js';
 import { internalRoutes } from './http/routes/internal.js';
 import { manualRoutes } from './http/routes/manual.js';
 import { ManualChallenges } from './challenges/manual.js';
@@ -227,6 +228,7 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
   const app = createApp({
     log, metrics, database, serverTiming: config.serverTiming,
     access, adminToken: config.adminToken, audit,
+    proxies: new TrustedProxies(config.trustedProxies.cidrs, config.trustedProxies.header),
     internal: internalRoutes(challenges, chooser, access, log.child({ module: 'internal' })), admin,
     ui: uiRoutes(manual, config.adminToken, log.child({ module: 'ui' })),
     acmeDns: acmeDnsRoutes(acmeDns, config.adminToken, log.child({ module: 'acme-dns' })),

@@ -14,6 +14,7 @@ import { requireCaller, requireSecret } from './auth.js';
 import { MAX_BODY_BYTES, tooLarge } from './body.js';
 import { described, openApiDocument, type AuthScheme } from './openapi.js';
 import { opsRoutes, type OpsDeps } from './ops.js';
+import { trackSource, type TrustedProxies } from './peer.js';
 import { acmeDnsErrorBody } from './routes/acme-dns.js';
 
 export interface AppDeps extends OpsDeps {
@@ -22,6 +23,8 @@ export interface AppDeps extends OpsDeps {
   /** Decides who may call /internal/*: the shared token, client tokens. */
   access: ClientAccess;
   adminToken: string;
+  /** Whose forwarding headers name a request's source address (DNS01_TRUSTED_PROXIES). */
+  proxies: TrustedProxies;
   /** Where requests' audit events go (audit/writer.ts). */
   audit: AuditSink;
   internal: Hono;
@@ -51,6 +54,7 @@ function authFor(path: string): AuthScheme {
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
 
+  app.use('*', trackSource(deps.proxies));
   app.use('*', auditScope(deps.audit));
   app.use('*', async (c, next) => {
     await next();

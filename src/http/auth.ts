@@ -6,7 +6,7 @@ import { AppError, type ErrorCode } from '../errors.js';
 import { timed } from '../phases.js';
 import { sameSecret } from '../security/compare.js';
 import { auditOf } from './audit.js';
-import { peerAddress } from './peer.js';
+import { sourceAddress } from './peer.js';
 
 function presented(header: string | undefined, allowBasic: boolean): string | null {
   if (!header) return null;
@@ -68,7 +68,7 @@ export function requireCaller(access: ClientAccess, realm: string): MiddlewareHa
       throw missing(true, realm);
     }
     // A refused token is recorded by ClientAccess (its one place for refusals).
-    const caller = await timed('auth', () => access.authenticate(got, peerAddress(c)));
+    const caller = await timed('auth', () => access.authenticate(got, sourceAddress(c)));
     c.set('caller', caller);
     setActor(caller.kind === 'shared' ? 'internal' : `client:${caller.name}`);
     await next();

@@ -1,6 +1,7 @@
 // The operator page's routes under /ui: login and logout, the pending list, one challenge, its poll and its actions.
 import { setActor } from '../audit/context.js';
 import { auditOf } from '../http/audit.js';
+import { sourceAddress } from '../http/peer.js';
 import { Hono, type Context } from 'hono';
 import type { Logger } from 'pino';
 import { isExpired, type ManualChallenges } from '../challenges/manual.js';
@@ -38,7 +39,7 @@ export function uiRoutes(manual: ManualChallenges, adminToken: string, log: Logg
     const form = await c.req.parseBody();
     const next = safeNext(form.next);
     if (typeof form.token !== 'string' || !sameSecret(form.token, adminToken)) {
-      log.warn({ ip: c.req.header('x-forwarded-for') ?? null }, 'ui login refused: wrong admin token');
+      log.warn({ ip: sourceAddress(c) || null }, 'ui login refused: wrong admin token');
       auditOf(c).recordLimited({ action: 'auth.failed', category: 'auth', outcome: 'denied', details: { api: 'ui', code: 'FORBIDDEN', path: '/ui/login' } });
       return c.html(LoginPage({ failed: true, next }), 401);
     }

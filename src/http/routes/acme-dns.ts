@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { AcmeDnsService } from '../../acme-dns/service.js';
 import { allowedFrom, parseAllowFrom } from '../../security/cidr.js';
-import { peerAddress } from '../peer.js';
+import { sourceAddress } from '../peer.js';
 import { AppError, type ErrorCode } from '../../errors.js';
 import { requireSecret } from '../auth.js';
 import { described } from '../openapi.js';
@@ -85,12 +85,12 @@ export function acmeDnsRoutes(service: AcmeDnsService | null, adminToken: string
   }), async (c) => {
     const svc = configured();
     const forbidden = (reason: string) => {
-      log.info({ reason, client: 'acme-dns' }, 'acme-dns update refused');
+      log.info({ reason, client: 'acme-dns', ip: sourceAddress(c) || null }, 'acme-dns update refused');
       return new AcmeDnsError('forbidden', 'forbidden');
     };
     const account = await svc.accounts.authenticate(c.req.header('x-api-user'), c.req.header('x-api-key'));
     if (!account) throw forbidden('unknown user or wrong key');
-    if (!allowedFrom(account.allowFrom, peerAddress(c))) throw forbidden('address not in allowfrom');
+    if (!allowedFrom(account.allowFrom, sourceAddress(c))) throw forbidden('address not in allowfrom');
     // As in acme-dns, the body is read only after the credentials passed, and one that names no (or another)
     // subdomain is refused like bad credentials.
     const body = await readGoJson(c);
