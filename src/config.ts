@@ -107,6 +107,9 @@ const schema = z.object({
   DNS01_SHUTDOWN_TIMEOUT: duration(0).default(30_000),
   DNS01_TRUSTED_PROXIES: cidrList.optional(),
   DNS01_TRUSTED_PROXY_HEADER: z.string().transform((v) => v.toLowerCase()).pipe(z.enum(['x-forwarded-for', 'forwarded'])).default('x-forwarded-for'),
+  DNS01_LOGIN_FAILURES_PER_SOURCE: z.coerce.number().int().min(1).max(10_000).default(10),
+  DNS01_LOGIN_FAILURES_PER_ACCOUNT: z.coerce.number().int().min(1).max(100_000).default(50),
+  DNS01_LOGIN_FAILURE_WINDOW: duration(1000).default(60_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -151,6 +154,8 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** Who may say, in a forwarding header, which address a request came from (http/peer.ts); empty: nobody. */
   trustedProxies: { cidrs: string[]; header: 'x-forwarded-for' | 'forwarded' };
+  /** Failed logins (operator page, admin bearer, acme-dns update) allowed per source address and per account in a window. */
+  loginLimits: { perSource: number; perAccount: number; windowMs: number };
   logLevel: string;
 }
 
@@ -231,6 +236,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     serverTiming: e.DNS01_SERVER_TIMING,
     shutdownTimeoutMs: e.DNS01_SHUTDOWN_TIMEOUT,
     trustedProxies: { cidrs: e.DNS01_TRUSTED_PROXIES ?? [], header: e.DNS01_TRUSTED_PROXY_HEADER },
+    loginLimits: { perSource: e.DNS01_LOGIN_FAILURES_PER_SOURCE, perAccount: e.DNS01_LOGIN_FAILURES_PER_ACCOUNT, windowMs: e.DNS01_LOGIN_FAILURE_WINDOW },
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -105,6 +105,14 @@ describe('behind a trusted proxy (DNS01_TRUSTED_PROXIES=127.0.0.1)', () => {
     expect(events.map((e) => e.sourceIp).sort()).toEqual(['127.0.0.1', '127.0.0.2', '203.0.113.5', '6.6.6.248']);
   });
 
+  it('limits each forwarded client on its own, so one client behind the proxy cannot lock out the others', async () => {
+    const proxy = from('127.0.0.1');
+    const api = (token: string, client: string) => proxy(`${d.url}/api/v1/sites`, { headers: { authorization: `Bearer ${token}`, 'x-forwarded-for': client } });
+    for (let i = 0; i < 10; i++) expect((await api(`wrong-${i}`, '198.51.100.1')).status).toBe(403);
+    expect((await api(d.adminToken, '198.51.100.1')).status).toBe(429);
+    expect((await api(d.adminToken, '198.51.100.2')).status).toBe(200);
+  });
+
   it('a client token\'s allowed_cidrs see the forwarded address through the proxy, and only through it', async () => {
     await d.addProvider({ name: 'by hand', provider_type: 'manual', credentials: {}, is_default: true });
     const res = await d.admin('/client-tokens', { method: 'POST', body: { name: 'behind-proxy', allowed_domains: ['example.com'], allowed_cidrs: ['203.0.113.0/24'] } });
