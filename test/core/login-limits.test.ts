@@ -234,6 +234,29 @@ describe('login limits', () => {
       expect(await metric(d, 'dns01_login_refusals_total', '{door="acme_dns",reason="source_limited"}')).toBe(1);
     });
 
+    it('each wrong key, unknown user and refused address is in the audit log with the peer and the account', async () => {
+      const peer = from('127.0.0.52');
+      expect((await update(peer, account.username, wrongKey(1), 'audit-wrong')).status).toBe(401);
+      expect((await update(peer, '00000000-0000-4000-8000-000000000000', account.password, 'audit-unknown')).status).toBe(401);
+      const failed = (await auditEvents(d, 'auth.failed')).filter((e) => e.details.api === 'acme-dns' && e.sourceIp === '127.0.0.52');
+      expect(failed.map((e) => [e.actor, e.outcome, e.resourceType, e.resourceId, e.details.reason, e.details.code])).toEqual([
+        ['anonymous', 'denied', 'acme_dns_account', account.username, 'unknown user or wrong key', 'UNAUTHORIZED'],
+        ['anonymous', 'denied', 'acme_dns_account', '00000000-0000-4000-8000-000000000000', 'unknown user or wrong key', 'UNAUTHORIZED'],
+      ]);
+      expect(JSON.stringify(failed)).not.toContain(account.password);
+
+      const fenced = (await (await fetch(`${d.url}/acme-dns/register`, {
+        method: 'POST', headers: { authorization: `Bearer ${d.adminToken}` }, body: JSON.stringify({ allowfrom: ['10.0.0.0/8'] }),
+      })).json()) as typeof account;
+      const res = await peer(`${d.url}/acme-dns/update`, {
+        method: 'POST', headers: { 'x-api-user': fenced.username, 'x-api-key': fenced.password }, body: JSON.stringify({ subdomain: fenced.subdomain, txt: txtValue('fenced') }),
+      });
+      expect(res.status).toBe(401);
+      const refused = (await auditEvents(d, 'acme_dns.refused')).filter((e) => e.resourceId === fenced.username);
+      expect(refused).toHaveLength(1);
+      expect(refused[0]).toMatchObject({ category: 'auth', outcome: 'denied', sourceIp: '127.0.0.52', details: { api: 'acme-dns', reason: 'address not in allowfrom' } });
+    });
+
     it('400 concurrent unknown users from one address: ten are checked, the rest refused before any hashing', async () => {
       const peer = from('127.0.0.53');
       const answers = await Promise.all(Array.from({ length: 400 }, (_, i) =>

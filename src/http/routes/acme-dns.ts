@@ -6,6 +6,7 @@ import type { AcmeDnsService } from '../../acme-dns/service.js';
 import { allowedFrom, parseAllowFrom } from '../../security/cidr.js';
 import { sourceAddress } from '../peer.js';
 import { AppError, type ErrorCode } from '../../errors.js';
+import { auditOf } from '../audit.js';
 import { requireSecret } from '../auth.js';
 import type { LoginGuard } from '../login-guard.js';
 import { described } from '../openapi.js';
@@ -90,10 +91,16 @@ export function acmeDnsRoutes(service: AcmeDnsService | null, adminToken: string
     const svc = configured();
     const user = c.req.header('x-api-user');
     const key = c.req.header('x-api-key');
-    // Only a well-formed username is tracked: anything else might be a key sent in the wrong header.
+    // Only a well-formed username is recorded or tracked: anything else might be a key sent in the wrong header.
     const username = user !== undefined && USERNAME.test(user) ? user.toLowerCase() : undefined;
-    const forbidden = (reason: string) => {
-      log.info({ reason, client: 'acme-dns', ip: sourceAddress(c) || null }, 'acme-dns update refused');
+    // One answer for every refusal, as acme-dns gives; the log and the audit log say which it was (never the key).
+    const forbidden = (reason: string, accountKnown = false) => {
+      log.info({ reason, client: 'acme-dns', ip: sourceAddress(c) || null, ...(username ? { username } : {}) }, 'acme-dns update refused');
+      auditOf(c).recordLimited({
+        action: accountKnown ? 'acme_dns.refused' : 'auth.failed', category: 'auth', outcome: 'denied',
+        ...(username ? { resourceType: 'acme_dns_account', resourceId: username } : {}),
+        details: { api: 'acme-dns', code: 'UNAUTHORIZED', path: '/acme-dns/update', reason },
+      });
       return new AcmeDnsError('forbidden', 'forbidden');
     };
     // No credentials is no guess: refused, but not counted against the address.
@@ -109,11 +116,11 @@ export function acmeDnsRoutes(service: AcmeDnsService | null, adminToken: string
       attempt.release();
     }
     if (!account) throw forbidden('unknown user or wrong key');
-    if (!allowedFrom(account.allowFrom, sourceAddress(c))) throw forbidden('address not in allowfrom');
+    if (!allowedFrom(account.allowFrom, sourceAddress(c))) throw forbidden('address not in allowfrom', true);
     // As in acme-dns, the body is read only after the credentials passed, and one that names no (or another)
     // subdomain is refused like bad credentials.
     const body = await readGoJson(c);
-    if (!body || body.subdomain !== account.subdomain) throw forbidden('subdomain does not match the account');
+    if (!body || body.subdomain !== account.subdomain) throw forbidden('subdomain does not match the account', true);
     const txt = updateBody.shape.txt.safeParse(body.txt);
     if (!txt.success) throw new AcmeDnsError('bad_txt', 'txt must be 43 characters of base64url');
     await svc.update(account, txt.data);
