@@ -7,7 +7,7 @@ import { currentScope } from './context.js';
 import { redactDetails } from './redact.js';
 import { storableCapped } from './storable.js';
 
-export const AUDIT_CATEGORIES = ['dns_provider', 'credential', 'site', 'client_token', 'encryption', 'challenge', 'script', 'caddy', 'auth'] as const;
+export const AUDIT_CATEGORIES = ['dns_provider', 'credential', 'site', 'client_token', 'encryption', 'challenge', 'script', 'caddy', 'auth', 'plugin'] as const;
 export type AuditCategory = (typeof AUDIT_CATEGORIES)[number];
 
 export interface AuditEvent {
