@@ -8,7 +8,7 @@ export function storableText(value: string): string {
 }
 
 /** The marker a cut value ends with: the original length, so a reader knows how much is missing. */
-export const cutMarker = (length: number) => `…[cut: ${length} characters]`;
+const cutMarker = (length: number) => `…[cut: ${length} characters]`;
 
 /**
  * storableText, then at most `max` characters of it followed by cutMarker. Never ends inside a surrogate pair (half of

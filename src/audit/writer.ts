@@ -51,7 +51,7 @@ type Row = typeof securityAudits.$inferInsert;
  * escape, a value too long), class 23 (a constraint) and 54000 (a value over a size limit, e.g. an index row).
  * Anything else (unreachable, shutting down, locked, a missing table) is the database's state and fails every row alike.
  */
-export function rowRefusal(err: unknown): string | undefined {
+function rowRefusal(err: unknown): string | undefined {
   for (let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
     const code = typeof e.code === 'string' ? e.code : '';
     if (/^(22|23)[0-9A-Z]{3}$/.test(code) || code === '54000') return code;
