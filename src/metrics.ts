@@ -55,7 +55,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
     auditWritten: new Counter({ name: 'dns01_audit_events_written_total', help: 'Audit events written to security_audits', registers: r }),
     auditDropped: new Counter({
       name: 'dns01_audit_events_dropped_total',
-      help: 'Audit events not written: queue_full, database_error, rate_limited (authentication failures per address), stopped',
+      help: 'Audit events not written: queue_full, database_error, rejected_event (one event the database refused), rate_limited (authentication failures per address), stopped',
       labelNames: ['reason'],
       registers: r,
     }),
