@@ -11,6 +11,7 @@ import { Janitor, type JanitorOptions } from './challenges/janitor.js';
 import { PropagationChecker, resolversFrom } from './challenges/propagation.js';
 import { ChallengeService, type ChallengeServiceOptions } from './challenges/service.js';
 import type { Config } from './config.js';
+import { KeyCoverage } from './crypto/coverage.js';
 import { Keyring } from './crypto/keyring.js';
 import { KeyRotation } from './crypto/rotation.js';
 import { openDatabase, type Database } from './db/client.js';
@@ -54,6 +55,8 @@ import { detectRoutes } from './http/routes/detect.js';
 import { auditRoutes } from './http/routes/audit-logs.js';
 
 export const CONFIG_CHANNEL = 'dns01_config';
+/** A key rotation re-encrypted a batch: every replica counts its key coverage again. */
+export const KEYS_CHANNEL = 'dns01_keys';
 
 export interface DaemonOptions {
   /** Extra or replacement plugins (tests, external plugins). */
@@ -111,6 +114,9 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
   const database = await openDatabase({ ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}), dataDir: config.dataDir, ...(opts.pgliteTemplate ? { pgliteTemplate: opts.pgliteTemplate } : {}) });
   await runMigrations(database);
   log.info({ database: database.kind }, 'database ready');
+  // /ready fails while an enabled provider needs a key this replica lacks; counted now, then on every change that can move one.
+  const keys = new KeyCoverage(database, keyring, log.child({ module: 'keys' }));
+  await keys.refresh();
 
   // Built before the registry, which reports script runs to it (secret field names: readSecretFields below).
   let secretFields: ReadonlySet<string> | undefined;
@@ -142,10 +148,17 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
   const providerCache = new ProviderCache();
   const changed = () => {
     providerCache.clear();
+    void keys.refresh();
     notifyChange();
   };
   // Not waited for: the cache keeps nothing until the LISTEN is up (onListen, again after each reconnect).
-  const cacheListen = database.listen(CONFIG_CHANNEL, () => providerCache.clear(), () => providerCache.keep()).catch((err: unknown) => {
+  const cacheListen = database.listen(CONFIG_CHANNEL, () => {
+    providerCache.clear();
+    void keys.refresh();
+  }, () => {
+    providerCache.keep();
+    void keys.refresh();
+  }).catch((err: unknown) => {
     log.warn({ err: (err as Error).message }, 'cannot LISTEN for provider changes; cached provider rows are kept at most 30 s');
     providerCache.keep();
     return undefined;
@@ -162,9 +175,18 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
     log.info({ loaded: rows.filter((r) => r.status === 'loaded').map((r) => r.name), refused: rows.filter((r) => r.status === 'error').map((r) => r.name) }, 'plugins read');
   }
   const providers = new ProviderStore(database, keyring, registry, stats, changed, new CredentialStore(database, keyring, registry, credentialStats, changed, audit, providerCache), audit, providerCache);
-  const rotation = new KeyRotation(database, keyring, metrics, log.child({ module: 'rotation' }), { ...config.rotation, audit });
+  const rotation = new KeyRotation(database, keyring, metrics, log.child({ module: 'rotation' }), {
+    ...config.rotation, audit, onRewrite: () => void database.notify(KEYS_CHANNEL, 'rotated').catch(() => undefined),
+  });
   const encrypted = await rotation.counts();
-  if (encrypted.unreadable > 0) log.warn({ unreadable: encrypted.unreadable }, 'some provider credentials use a key that is not configured; set it as DNS01_ENCRYPTION_KEY_V1..V10');
+  if (encrypted.unreadable > 0) {
+    const missing = encrypted.versions.filter((v) => v.slot === null && v.rows > 0).map((v) => v.version);
+    log.warn({ unreadable: encrypted.unreadable, keyVersions: missing }, 'some provider credentials use a key that is not configured; set it as DNS01_ENCRYPTION_KEY_V1..V10');
+  }
+  const keysListen = database.listen(KEYS_CHANNEL, () => void keys.refresh(), () => void keys.refresh()).catch((err: unknown) => {
+    log.warn({ err: (err as Error).message }, 'cannot LISTEN for key rotations; /ready counts key versions at most 30 s old');
+    return undefined;
+  });
   if (encrypted.pending > 0 && config.rotation.onStart) {
     // The same job as POST /admin/encryption/rotate, in the background: the daemon serves while it runs.
     rotation.start('startup').catch((err: unknown) => {
@@ -232,7 +254,7 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
     acmeDns: acmeDnsRoutes(acmeDns, config.adminToken, log.child({ module: 'acme-dns' })),
     loopsHealthy: () => opts.jobs === false || (janitor.healthy() && propagation.healthy()),
     draining: () => draining,
-    readinessChecks: async () => ({ caddy: caddyReadiness(caddySync), ...(scripts ? { scripts: await scripts } : {}) }),
+    readinessChecks: async () => ({ caddy: caddyReadiness(caddySync), keys: await keys.readiness(), ...(scripts ? { scripts: await scripts } : {}) }),
   });
 
   let server: ServerType | undefined;
@@ -266,7 +288,8 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
         await Promise.race([new Promise<void>((r) => s.close(() => r())), deadline]);
         (s as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
       }
-      const jobsStopped = Promise.all([janitor.stop(), checkerStopped, rotation.stop(), unlisten?.().catch(() => undefined), cacheListen.then((stopListen) => stopListen?.()).catch(() => undefined), caddySync?.stop()]);
+      const unlistened = [cacheListen, keysListen].map((l) => l.then((stopListen) => stopListen?.()).catch(() => undefined));
+      const jobsStopped = Promise.all([janitor.stop(), checkerStopped, rotation.stop(), unlisten?.().catch(() => undefined), ...unlistened, caddySync?.stop()]);
       await Promise.race([jobsStopped, deadline]);
       // Plugin calls still running (requests or jobs) are aborted; their rows stay as they are for the janitor.
       registry.abortCalls();
