@@ -49,6 +49,7 @@ const schema = z.object({
   DNS01_PORT: z.coerce.number().int().min(0).max(65535).default(8053),
   DATABASE_URL: real().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL').optional(),
   DNS01_DATA_DIR: z.string().min(1).default('./data'),
+  DNS01_DATABASE_WAIT: duration(0).default(300_000),
   DNS01_INTERNAL_TOKEN: secretText.optional(),
   DNS01_INTERNAL_TOKEN_ENABLED: bool.default(true),
   DNS01_ADMIN_TOKEN: secretText.optional(),
@@ -93,6 +94,8 @@ export interface Config {
   host: string;
   port: number;
   databaseUrl: string | undefined;
+  /** How long start-up waits for PostgreSQL to answer before giving up (db/wait.ts). */
+  databaseWaitMs: number;
   dataDir: string;
   internalToken: string | undefined;
   /** False: /internal/* takes client tokens only. */
@@ -181,6 +184,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: e.DNS01_HOST,
     port: e.DNS01_PORT,
     databaseUrl: e.DATABASE_URL,
+    databaseWaitMs: e.DNS01_DATABASE_WAIT,
     dataDir: e.DNS01_DATA_DIR,
     internalToken: e.DNS01_INTERNAL_TOKEN,
     internalTokenEnabled: e.DNS01_INTERNAL_TOKEN_ENABLED,
