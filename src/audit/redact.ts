@@ -1,4 +1,5 @@
 // The one gate every audit event's details pass: secret-looking keys and a plugin's secret fields are masked, sizes bounded.
+import { maskQueryValues } from '../security/url-query.js';
 
 export const REDACTED = '[redacted]';
 
@@ -10,15 +11,19 @@ const MAX_ITEMS = 50;
 
 /**
  * Returns a copy of `details` fit for the audit table: every key that names a secret, or that `secretFields` lists
- * (a plugin's fields marked `secret`), becomes `[redacted]` whatever its value; long strings and arrays are cut.
- * Values are never inspected for secrets, so a caller puts only names, ids and codes in details.
+ * (a plugin's fields marked `secret`), becomes `[redacted]` whatever its value; an http(s) URL keeps its query names
+ * but not their values; long strings and arrays are cut. Values are otherwise not inspected for secrets, so a
+ * caller puts only names, ids and codes in details.
  */
 export function redactDetails(details: Record<string, unknown>, secretFields: ReadonlySet<string> = new Set()): Record<string, unknown> {
   return walk(details, secretFields, 0) as Record<string, unknown>;
 }
 
 function walk(value: unknown, secretFields: ReadonlySet<string>, depth: number): unknown {
-  if (typeof value === 'string') return value.length > MAX_STRING ? `${value.slice(0, MAX_STRING)}…` : value;
+  if (typeof value === 'string') {
+    const shown = maskQueryValues(value, REDACTED);
+    return shown.length > MAX_STRING ? `${shown.slice(0, MAX_STRING)}…` : shown;
+  }
   if (value === null || typeof value === 'number' || typeof value === 'boolean') return value;
   if (value instanceof Date) return value.toISOString();
   if (depth >= MAX_DEPTH) return '[nested]';
