@@ -156,7 +156,7 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
   const credentialStats = new ProviderStats(database, log.child({ module: 'providers' }), opts.statsIntervalMs, dnsProviderCredentials);
   const registry = new ProviderRegistry([...plugins.values()], {
     log: log.child({ module: 'providers' }),
-    settings: { allowPrivateWebhooks: config.allowPrivateWebhooks, scriptsDir: config.scriptsDir },
+    settings: { allowPrivateWebhooks: config.allowPrivateWebhooks, webhookAllowedPorts: config.webhookAllowedPorts, scriptsDir: config.scriptsDir },
     guards,
     audit,
     onCall: (providerId, error, credentialId) => {

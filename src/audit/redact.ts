@@ -1,5 +1,6 @@
 // The one gate every audit event's details pass: secret-looking keys and a plugin's secret fields are masked, sizes
-// bounded, and every key and string made storable (audit/storable.ts).
+// bounded, URL query values hidden, and every key and string made storable (audit/storable.ts).
+import { maskQueryValues } from '../security/url-query.js';
 import { storableCapped } from './storable.js';
 
 export const REDACTED = '[redacted]';
@@ -22,9 +23,10 @@ interface Budget {
 
 /**
  * Returns a copy of `details` fit for the audit table: every key that names a secret, or that `secretFields` lists
- * (a plugin's fields marked `secret`), becomes `[redacted]` whatever its value; long strings are cut with a marker
- * (storable.ts), and what does not fit in MAX_DETAILS is left out with `_truncated: true`.
- * Values are never inspected for secrets, so a caller puts only names, ids and codes in details.
+ * (a plugin's fields marked `secret`), becomes `[redacted]` whatever its value; an http(s) URL keeps its query names
+ * but not their values; long strings are cut with a marker (storable.ts), and what does not fit in MAX_DETAILS is
+ * left out with `_truncated: true`. Values are otherwise not inspected for secrets, so a caller puts only names, ids
+ * and codes in details.
  */
 export function redactDetails(details: Record<string, unknown>, secretFields: ReadonlySet<string> = new Set()): Record<string, unknown> {
   const budget: Budget = { left: MAX_DETAILS, cut: false };
@@ -37,8 +39,9 @@ export function redactDetails(details: Record<string, unknown>, secretFields: Re
 function walk(value: unknown, secretFields: ReadonlySet<string>, depth: number, budget: Budget): unknown {
   if (typeof value === 'string') {
     const room = Math.max(0, Math.min(MAX_STRING, budget.left));
-    if (value.length > room && room < MAX_STRING) budget.cut = true;
-    const text = storableCapped(value, room);
+    const shown = maskQueryValues(value, REDACTED);
+    if (shown.length > room && room < MAX_STRING) budget.cut = true;
+    const text = storableCapped(shown, room);
     budget.left -= text.length;
     return text;
   }
