@@ -39,7 +39,7 @@ const zodEnglishOnly = {
 };
 
 // @hono/node-server imports node:http2 (about 15 ms to load) only to recognise HTTP/2 requests. The daemon serves
-// HTTP/1.1 (node:http, daemon.ts): no request is an Http2ServerRequest, and the stand-in class below matches none.
+// HTTP/1.1 (node:http, http/listener.ts): no request is an Http2ServerRequest, and the stand-in class below matches none.
 const honoWithoutHttp2 = {
   name: 'hono-without-http2',
   setup(b) {

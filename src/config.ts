@@ -70,6 +70,7 @@ const schema = z.object({
   DNS01_PORT: z.coerce.number().int().min(0).max(65535).default(8053),
   DATABASE_URL: real().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL').optional(),
   DNS01_DATA_DIR: z.string().min(1).default('./data'),
+  DNS01_DATABASE_WAIT: duration(0).default(300_000),
   DNS01_INTERNAL_TOKEN: secretText.optional(),
   DNS01_INTERNAL_TOKEN_ENABLED: bool.default(true),
   DNS01_ADMIN_TOKEN: secretText.optional(),
@@ -80,6 +81,8 @@ const schema = z.object({
   DNS01_ROTATION_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(100),
   DNS01_ROTATION_BATCH_PAUSE: duration(0).default(50),
   DNS01_ALLOW_PRIVATE_WEBHOOKS: bool.default(false),
+  DNS01_WEBHOOK_ALLOWED_PORTS: z.string().transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^\d{1,5}$/, 'expected ports such as "22,873"').transform(Number).pipe(z.number().int().min(1).max(65535)))).optional(),
   DNS01_SCRIPTS_DIR: z.string().min(1).default('/scripts'),
   DNS01_PLUGINS_DIR: z.string().min(1).optional(),
   DNS01_PLUGINS_CONFIG: z.string().min(1).optional(),
@@ -119,6 +122,8 @@ export interface Config {
   host: string;
   port: number;
   databaseUrl: string | undefined;
+  /** How long start-up waits for PostgreSQL to answer before giving up (db/wait.ts). */
+  databaseWaitMs: number;
   dataDir: string;
   internalToken: string | undefined;
   /** False: /internal/* takes client tokens only. */
@@ -131,6 +136,8 @@ export interface Config {
   /** Key rotation (crypto/rotation.ts): run at start-up when rows are under an older key; batch size and the pause between batches. */
   rotation: { onStart: boolean; batchSize: number; batchPauseMs: number };
   allowPrivateWebhooks: boolean;
+  /** Webhook ports allowed besides 80, 443 and 1024-65535. */
+  webhookAllowedPorts: number[];
   scriptsDir: string;
   /** Loadable plugins: both set, or neither. */
   plugins: { dir: string; configPath: string; strict: boolean } | undefined;
@@ -211,6 +218,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: e.DNS01_HOST,
     port: e.DNS01_PORT,
     databaseUrl: e.DATABASE_URL,
+    databaseWaitMs: e.DNS01_DATABASE_WAIT,
     dataDir: e.DNS01_DATA_DIR,
     internalToken: e.DNS01_INTERNAL_TOKEN,
     internalTokenEnabled: e.DNS01_INTERNAL_TOKEN_ENABLED,
@@ -220,6 +228,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     encryptionKeysOld: OLD_KEYS.map((n) => raw[n]).filter((v): v is string => v !== undefined),
     rotation: { onStart: e.DNS01_ROTATE_ON_START, batchSize: e.DNS01_ROTATION_BATCH_SIZE, batchPauseMs: e.DNS01_ROTATION_BATCH_PAUSE },
     allowPrivateWebhooks: e.DNS01_ALLOW_PRIVATE_WEBHOOKS,
+    webhookAllowedPorts: e.DNS01_WEBHOOK_ALLOWED_PORTS ?? [],
     scriptsDir: e.DNS01_SCRIPTS_DIR,
     plugins: e.DNS01_PLUGINS_DIR && e.DNS01_PLUGINS_CONFIG ? { dir: e.DNS01_PLUGINS_DIR, configPath: e.DNS01_PLUGINS_CONFIG, strict: e.DNS01_PLUGINS_STRICT } : undefined,
     caddyAdminUrl: e.DNS01_CADDY_ADMIN_URL,

@@ -1,5 +1,5 @@
 // Composition root: config -> database -> providers -> challenges -> jobs -> HTTP, and an orderly stop.
-import { serve, type ServerType } from '@hono/node-server';
+import { sql } from 'drizzle-orm';
 import { Hono } from 'hono';
 import type { Logger } from 'pino';
 import { AuditLog } from './audit/listing.js';
@@ -11,16 +11,19 @@ import { Janitor, type JanitorOptions } from './challenges/janitor.js';
 import { PropagationChecker, resolversFrom } from './challenges/propagation.js';
 import { ChallengeService, type ChallengeServiceOptions } from './challenges/service.js';
 import type { Config } from './config.js';
+import { KeyCoverage } from './crypto/coverage.js';
 import { Keyring } from './crypto/keyring.js';
 import { KeyRotation } from './crypto/rotation.js';
 import { openDatabase, type Database } from './db/client.js';
 import { runMigrations } from './db/migrate.js';
+import { untilDatabaseUp, urlSecrets } from './db/wait.js';
 import { dnsProviderCredentials } from './db/schema.js';
 import { ZoneFinder } from './dns/zone-finder.js';
 import { createApp } from './http/app.js';
 import { LoginGuard } from './http/login-guard.js';
 import { TrustedProxies } from './http/peer.js';
 import { LoginThrottle } from './security/login-throttle.js';
+import { openListener, type Listener } from './http/listener.js';
 import { internalRoutes } from './http/routes/internal.js';
 import { manualRoutes } from './http/routes/manual.js';
 import { ManualChallenges } from './challenges/manual.js';
@@ -57,6 +60,8 @@ import { detectRoutes } from './http/routes/detect.js';
 import { auditRoutes } from './http/routes/audit-logs.js';
 
 export const CONFIG_CHANNEL = 'dns01_config';
+/** A key rotation re-encrypted a batch: every replica counts its key coverage again. */
+export const KEYS_CHANNEL = 'dns01_keys';
 
 export interface DaemonOptions {
   /** Extra or replacement plugins (tests, external plugins). */
@@ -77,6 +82,16 @@ export interface DaemonOptions {
   loginClock?: () => number;
   /** PGlite's initdb'd template for a first start (main.ts names the build's; none under tsx or in tests). */
   pgliteTemplate?: URL;
+  /** The registry to fill; startup.ts serves it before the daemon exists. */
+  metrics?: Metrics;
+  /** A listener already open (startup.ts): listen() hands it the daemon's app instead of opening one. */
+  listener?: Listener;
+  /** Aborted: stop waiting for the database (SIGTERM during start-up). */
+  signal?: AbortSignal;
+  /** Each failed attempt to reach PostgreSQL while start-up waits for it. */
+  onDatabaseRetry?: (attempts: number, error: string) => void;
+  /** The database answered and its migrations are applied; the rest of start-up follows. */
+  onDatabaseUp?: () => void;
 }
 
 export interface Daemon {
@@ -105,7 +120,7 @@ export interface Daemon {
 export async function createDaemon(config: Config, log: Logger, opts: DaemonOptions = {}): Promise<Daemon> {
   if (!config.internalToken || !config.adminToken || !config.encryptionKey) throw new Error('createDaemon: secrets missing from config');
   const keyring = new Keyring(config.encryptionKey, { ...(config.encryptionKeyNext ? { next: config.encryptionKeyNext } : {}), old: config.encryptionKeysOld });
-  const metrics = createMetrics();
+  const metrics = opts.metrics ?? createMetrics();
   const plugins = new Map<string, AnyProviderPlugin>();
   for (const p of [...builtinPlugins, ...(opts.plugins ?? [])]) plugins.set(p.metadata.type, p);
   // Probed (two short runs of unshare) while the database opens, not before it: /ready and the first script run wait for it.
@@ -114,8 +129,22 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
     if (s.sandbox === 'none') log.warn({ reason: s.reason }, 'scripts run without PID and network namespaces: a script can leave processes behind and reach the network');
   });
   const database = await openDatabase({ ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}), dataDir: config.dataDir, ...(opts.pgliteTemplate ? { pgliteTemplate: opts.pgliteTemplate } : {}) });
-  await runMigrations(database);
+  if (database.kind === 'pglite') await runMigrations(database);
+  else {
+    // postgres.js connects on the first query: a server that is not up yet is waited for here, not a reason to exit.
+    await untilDatabaseUp(async () => {
+      await database.db.execute(sql`select 1`);
+      await runMigrations(database);
+    }, { waitMs: config.databaseWaitMs, log, signal: opts.signal, onRetry: opts.onDatabaseRetry, secrets: urlSecrets(config.databaseUrl!) }).catch(async (err: unknown) => {
+      await database.close().catch(() => undefined);
+      throw err;
+    });
+  }
   log.info({ database: database.kind }, 'database ready');
+  opts.onDatabaseUp?.();
+  // /ready fails while an enabled provider needs a key this replica lacks; counted now, then on every change that can move one.
+  const keys = new KeyCoverage(database, keyring, log.child({ module: 'keys' }));
+  await keys.refresh();
 
   // Built before the registry, which reports script runs to it (secret field names: readSecretFields below).
   let secretFields: ReadonlySet<string> | undefined;
@@ -132,7 +161,7 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
   const credentialStats = new ProviderStats(database, log.child({ module: 'providers' }), opts.statsIntervalMs, dnsProviderCredentials);
   const registry = new ProviderRegistry([...plugins.values()], {
     log: log.child({ module: 'providers' }),
-    settings: { allowPrivateWebhooks: config.allowPrivateWebhooks, scriptsDir: config.scriptsDir },
+    settings: { allowPrivateWebhooks: config.allowPrivateWebhooks, webhookAllowedPorts: config.webhookAllowedPorts, scriptsDir: config.scriptsDir },
     guards,
     audit,
     onCall: (providerId, error, credentialId) => {
@@ -147,10 +176,17 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
   const providerCache = new ProviderCache();
   const changed = () => {
     providerCache.clear();
+    void keys.refresh();
     notifyChange();
   };
   // Not waited for: the cache keeps nothing until the LISTEN is up (onListen, again after each reconnect).
-  const cacheListen = database.listen(CONFIG_CHANNEL, () => providerCache.clear(), () => providerCache.keep()).catch((err: unknown) => {
+  const cacheListen = database.listen(CONFIG_CHANNEL, () => {
+    providerCache.clear();
+    void keys.refresh();
+  }, () => {
+    providerCache.keep();
+    void keys.refresh();
+  }).catch((err: unknown) => {
     log.warn({ err: (err as Error).message }, 'cannot LISTEN for provider changes; cached provider rows are kept at most 30 s');
     providerCache.keep();
     return undefined;
@@ -167,9 +203,18 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
     log.info({ loaded: rows.filter((r) => r.status === 'loaded').map((r) => r.name), refused: rows.filter((r) => r.status === 'error').map((r) => r.name) }, 'plugins read');
   }
   const providers = new ProviderStore(database, keyring, registry, stats, changed, new CredentialStore(database, keyring, registry, credentialStats, changed, audit, providerCache), audit, providerCache);
-  const rotation = new KeyRotation(database, keyring, metrics, log.child({ module: 'rotation' }), { ...config.rotation, audit });
+  const rotation = new KeyRotation(database, keyring, metrics, log.child({ module: 'rotation' }), {
+    ...config.rotation, audit, onRewrite: () => void database.notify(KEYS_CHANNEL, 'rotated').catch(() => undefined),
+  });
   const encrypted = await rotation.counts();
-  if (encrypted.unreadable > 0) log.warn({ unreadable: encrypted.unreadable }, 'some provider credentials use a key that is not configured; set it as DNS01_ENCRYPTION_KEY_V1..V10');
+  if (encrypted.unreadable > 0) {
+    const missing = encrypted.versions.filter((v) => v.slot === null && v.rows > 0).map((v) => v.version);
+    log.warn({ unreadable: encrypted.unreadable, keyVersions: missing }, 'some provider credentials use a key that is not configured; set it as DNS01_ENCRYPTION_KEY_V1..V10');
+  }
+  const keysListen = database.listen(KEYS_CHANNEL, () => void keys.refresh(), () => void keys.refresh()).catch((err: unknown) => {
+    log.warn({ err: (err as Error).message }, 'cannot LISTEN for key rotations; /ready counts key versions at most 30 s old');
+    return undefined;
+  });
   if (encrypted.pending > 0 && config.rotation.onStart) {
     // The same job as POST /admin/encryption/rotate, in the background: the daemon serves while it runs.
     rotation.start('startup').catch((err: unknown) => {
@@ -241,41 +286,31 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
     acmeDns: acmeDnsRoutes(acmeDns, config.adminToken, log.child({ module: 'acme-dns' }), { admin: adminLogins, accounts: loginGuard() }),
     loopsHealthy: () => opts.jobs === false || (janitor.healthy() && propagation.healthy()),
     draining: () => draining,
-    readinessChecks: async () => ({ caddy: caddyReadiness(caddySync), ...(scripts ? { scripts: await scripts } : {}) }),
+    readinessChecks: async () => ({ caddy: caddyReadiness(caddySync), keys: await keys.readiness(), ...(scripts ? { scripts: await scripts } : {}) }),
   });
 
-  let server: ServerType | undefined;
+  let listener: Listener | undefined;
   return {
     app, config, database, metrics, registry, providers, plugins: loader, challenges, janitor, sites: siteStore, caddySync, propagation, audit: writer,
-    listen: () =>
-      new Promise<number>((resolve, reject) => {
-        server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
-          log.info({ host: config.host, port: info.port }, 'listening');
-          if (opts.jobs !== false) {
-            janitor.start();
-            propagation.start();
-            startCaddySync();
-          }
-          resolve(info.port);
-        });
-        // Caddy's acmeproxy client (Go's default transport) keeps idle connections 90 s and does not resend a POST
-        // that meets a connection the server has just closed: outlast it so the client always closes first.
-        (server as { keepAliveTimeout: number }).keepAliveTimeout = 120_000;
-        server.once('error', reject);
-      }),
+    listen: async () => {
+      listener = opts.listener ?? (await openListener(config.host, config.port, app.fetch, log));
+      listener.use(app.fetch);
+      if (opts.jobs !== false) {
+        janitor.start();
+        propagation.start();
+        startCaddySync();
+      }
+      return listener.port;
+    },
     stop: async () => {
       draining = true;
       // First, so a wait=propagated request answers DNS_NOT_PROPAGATED now instead of holding up the drain.
       const checkerStopped = propagation.stop();
       // One deadline for requests and job runs alike; whatever still runs then is cut off.
       const deadline = new Promise<void>((r) => setTimeout(r, config.shutdownTimeoutMs).unref());
-      if (server) {
-        const s = server;
-        // close() waits for in-flight requests; the deadline bounds a client that never finishes.
-        await Promise.race([new Promise<void>((r) => s.close(() => r())), deadline]);
-        (s as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
-      }
-      const jobsStopped = Promise.all([janitor.stop(), checkerStopped, rotation.stop(), unlisten?.().catch(() => undefined), cacheListen.then((stopListen) => stopListen?.()).catch(() => undefined), caddySync?.stop()]);
+      await listener?.close(deadline);
+      const unlistened = [cacheListen, keysListen].map((l) => l.then((stopListen) => stopListen?.()).catch(() => undefined));
+      const jobsStopped = Promise.all([janitor.stop(), checkerStopped, rotation.stop(), unlisten?.().catch(() => undefined), ...unlistened, caddySync?.stop()]);
       await Promise.race([jobsStopped, deadline]);
       // Plugin calls still running (requests or jobs) are aborted; their rows stay as they are for the janitor.
       registry.abortCalls();

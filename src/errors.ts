@@ -65,6 +65,12 @@ export interface AppErrorOptions {
   retryable?: boolean;
   /** Provably nothing reached the far side (the name did not resolve, the connection was refused): no record can exist. */
   undelivered?: boolean;
+  /**
+   * The far side answered and refused this one request (a name its policy does not grant, a 4xx about the request),
+   * or the request itself was invalid: it says nothing about the provider's health, so the provider's circuit
+   * breaker does not count it (docs/plugins.md#guards-rate-limit-and-circuit-breaker).
+   */
+  refusal?: boolean;
   cause?: unknown;
   /** Overrides the table's status; used for Retry-After style replies that keep their code. */
   status?: number;
@@ -79,6 +85,7 @@ export class AppError extends Error {
   readonly details: Record<string, unknown> | undefined;
   readonly retryable: boolean;
   readonly undelivered: boolean;
+  readonly refusal: boolean;
   readonly headers: Record<string, string> | undefined;
   readonly logDetail: string | undefined;
 
@@ -90,6 +97,7 @@ export class AppError extends Error {
     this.details = opts.details;
     this.retryable = opts.retryable ?? false;
     this.undelivered = opts.undelivered ?? false;
+    this.refusal = opts.refusal ?? false;
     this.headers = opts.headers;
     this.logDetail = opts.logDetail;
   }

@@ -1,5 +1,6 @@
 // The pino root logger, with every key that can hold a secret redacted.
 import { pino, type Logger, type DestinationStream } from 'pino';
+import { maskQueryValues } from './security/url-query.js';
 
 const SECRET_KEYS: ReadonlySet<string> = new Set([
   'password', 'token', 'secret', 'authorization', 'cookie', 'auth_value', 'api_token', 'api_key', 'auth_token',
@@ -23,15 +24,16 @@ function copyOf(value: object): Record<string, unknown> {
 }
 
 /**
- * `value` with every secret-named key censored: objects on the way to such a key are copied, the rest is passed
- * through untouched (a log line without secrets costs one look at each key). pino's own `redact` parsed each of
- * its ~70 wildcard paths on every line, a noticeable share of a challenge's CPU.
+ * `value` with every secret-named key censored, and the query values of http(s) URLs at the same depths (a webhook's
+ * `?token=…`): objects on the way to such a key are copied, the rest is passed through untouched (a log line without
+ * secrets costs one look at each key). pino's own `redact` parsed each of its ~70 wildcard paths on every line, a
+ * noticeable share of a challenge's CPU.
  */
 export function redacted(value: unknown, depth = 0): unknown {
   if (depth > DEPTH || value === null || typeof value !== 'object' || value instanceof Date || Buffer.isBuffer(value)) return value;
   let out: Record<string, unknown> | undefined;
   for (const [k, v] of Object.entries(value)) {
-    const r = SECRET_KEYS.has(k) ? CENSOR : redacted(v, depth + 1);
+    const r = SECRET_KEYS.has(k) ? CENSOR : typeof v === 'string' ? maskQueryValues(v, CENSOR) : redacted(v, depth + 1);
     if (r === v) continue;
     out ??= copyOf(value);
     out[k] = r;

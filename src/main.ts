@@ -1,6 +1,7 @@
 // Entry point: read config, generate missing secrets, start the daemon, stop it cleanly on SIGTERM/SIGINT.
 import './module-hooks.js';
 import { ConfigError, loadConfig } from './config.js';
+import type { Daemon } from './daemon.js';
 import { createLogger } from './log.js';
 import { withGeneratedSecrets } from './secrets.js';
 
@@ -17,26 +18,40 @@ async function main(): Promise<void> {
   }
   const log = createLogger(config.logLevel);
   // Loaded after module-hooks.js has registered: a static import would be resolved before any code runs.
-  const { createDaemon } = await import('./daemon.js');
-  // The build writes the template beside dist/main.js (bin/build-pglite-template.mjs); from src/ there is none.
-  const daemon = await createDaemon(withGeneratedSecrets(config, log), log, { pgliteTemplate: new URL('pglite-template.tar.gz', import.meta.url) });
-  await daemon.listen();
+  const { startDaemon } = await import('./startup.js');
 
+  // Taken from the start: a SIGTERM while start-up waits for the database ends the wait, not the process mid-write.
+  const startup = new AbortController();
+  let daemon: Daemon | undefined;
   let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'stopping: draining in-flight requests');
-    daemon.stop().then(
+  const finish = (d: Daemon) =>
+    d.stop().then(
       () => process.exit(0),
       (err) => {
         log.error({ err }, 'unclean stop');
         process.exit(1);
       },
     );
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping: draining in-flight requests');
+    if (daemon) void finish(daemon);
+    else startup.abort();
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+
+  try {
+    // The build writes the template beside dist/main.js (bin/build-pglite-template.mjs); from src/ there is none.
+    daemon = await startDaemon(withGeneratedSecrets(config, log), log, { pgliteTemplate: new URL('pglite-template.tar.gz', import.meta.url), signal: startup.signal });
+  } catch (err) {
+    if (!startup.signal.aborted) throw err;
+    log.info('stopped before start-up finished');
+    process.exit(0);
+  }
+  // The signal came after the wait for the database, which was all it could cut short.
+  if (stopping) void finish(daemon);
 }
 
 main().catch((err) => {

@@ -5,7 +5,7 @@ export type Metrics = ReturnType<typeof createMetrics>;
 
 /** Removes every series labelled with this provider name (after a rename or delete), so old names do not linger. */
 export async function dropProviderSeries(metrics: Metrics, provider: string): Promise<void> {
-  const labelled: Metric<string>[] = [metrics.challengeTransitions, metrics.pluginCallSeconds, metrics.breakerState, metrics.rateLimited];
+  const labelled: Metric<string>[] = [metrics.challengeTransitions, metrics.pluginCallSeconds, metrics.breakerState, metrics.rateLimited, metrics.pluginRefusals];
   for (const metric of labelled) {
     const seen = new Set<string>();
     for (const v of (await metric.get()).values) {
@@ -37,6 +37,12 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
       registers: r,
     }),
     breakerState: new Gauge({ name: 'dns01_provider_breaker_state', help: 'Circuit breaker state per provider: 0 closed, 1 half-open, 2 open', labelNames: ['provider'], registers: r }),
+    pluginRefusals: new Counter({
+      name: 'dns01_plugin_refusals_total',
+      help: 'Plugin calls the far side refused for that one request (a name its policy does not grant, a 4xx about the request); not counted by the circuit breaker',
+      labelNames: ['provider', 'provider_type', 'step', 'code'],
+      registers: r,
+    }),
     rateLimited: new Counter({ name: 'dns01_rate_limit_rejections_total', help: 'Plugin calls refused by the per-provider rate limit', labelNames: ['provider'], registers: r }),
     janitorRuns: new Counter({ name: 'dns01_janitor_runs_total', help: 'Janitor runs by outcome', labelNames: ['outcome'], registers: r }),
     janitorRecordsRemoved: new Counter({ name: 'dns01_janitor_records_removed_total', help: 'Records the janitor removed for challenges that were never cleaned up', registers: r }),
@@ -49,7 +55,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
     auditWritten: new Counter({ name: 'dns01_audit_events_written_total', help: 'Audit events written to security_audits', registers: r }),
     auditDropped: new Counter({
       name: 'dns01_audit_events_dropped_total',
-      help: 'Audit events not written: queue_full, database_error, rate_limited (authentication failures per address), stopped',
+      help: 'Audit events not written: queue_full, database_error, rejected_event (one event the database refused), rate_limited (authentication failures per address), stopped',
       labelNames: ['reason'],
       registers: r,
     }),

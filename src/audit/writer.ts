@@ -5,8 +5,9 @@ import { securityAudits, type AuditOutcome } from '../db/schema.js';
 import type { Metrics } from '../metrics.js';
 import { currentScope } from './context.js';
 import { redactDetails } from './redact.js';
+import { storableCapped } from './storable.js';
 
-export const AUDIT_CATEGORIES = ['dns_provider', 'credential', 'site', 'client_token', 'encryption', 'challenge', 'script', 'caddy', 'auth'] as const;
+export const AUDIT_CATEGORIES = ['dns_provider', 'credential', 'site', 'client_token', 'encryption', 'challenge', 'script', 'caddy', 'auth', 'plugin'] as const;
 export type AuditCategory = (typeof AUDIT_CATEGORIES)[number];
 
 export interface AuditEvent {
@@ -46,10 +47,30 @@ export interface AuditWriterOptions {
 type Row = typeof securityAudits.$inferInsert;
 
 /**
+ * The SQLSTATE of an error that is about the rows sent, not the database: class 22 (data exception: a NUL, a bad
+ * escape, a value too long), class 23 (a constraint) and 54000 (a value over a size limit, e.g. an index row).
+ * Anything else (unreachable, shutting down, locked, a missing table) is the database's state and fails every row alike.
+ */
+function rowRefusal(err: unknown): string | undefined {
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
+    const code = typeof e.code === 'string' ? e.code : '';
+    if (/^(22|23)[0-9A-Z]{3}$/.test(code) || code === '54000') return code;
+  }
+  return undefined;
+}
+
+/** The database's own words: drizzle's wrapper repeats the statement with every row's values. */
+function databaseMessage(err: unknown): string {
+  const e = err as { message?: string; cause?: { message?: string } };
+  return (e.cause?.message ?? e.message ?? String(err)).slice(0, 300);
+}
+
+/**
  * Bounded and batched: record() only pushes onto a queue; one write runs at a time (a multi-row INSERT of up to
- * batchSize events) every flushIntervalMs or as soon as a batch is full. When the queue is full or the INSERT fails
+ * batchSize events) every flushIntervalMs or as soon as a batch is full. When the queue is full or the database fails
  * the events are dropped and counted in dns01_audit_events_dropped_total{reason}: a stalled or absent database must
- * never stall or fail the request being recorded, and a retry loop would only grow the backlog.
+ * never stall or fail the request being recorded, and a retry loop would only grow the backlog. A batch the database
+ * refuses for its content (rowRefusal) is halved until the refused events stand alone: only they are dropped.
  */
 export class AuditWriter implements AuditSink {
   private queue: Row[] = [];
@@ -82,15 +103,16 @@ export class AuditWriter implements AuditSink {
     const scope = currentScope();
     this.queue.push({
       createdAt: new Date(),
-      actor: event.actor ?? scope.actor,
-      action: event.action,
+      // Every text is made storable here, where it enters: a path, id or header is whatever a client sent.
+      actor: storableCapped(event.actor ?? scope.actor, 200),
+      action: storableCapped(event.action, 100),
       category: event.category,
-      resourceType: event.resourceType ?? null,
-      resourceId: event.resourceId ?? null,
+      resourceType: event.resourceType == null ? null : storableCapped(event.resourceType, 100),
+      resourceId: event.resourceId == null ? null : storableCapped(event.resourceId, 200),
       outcome: event.outcome,
       details: redactDetails(event.details ?? {}, this.opts.secretFields?.()),
-      sourceIp: scope.sourceIp || null,
-      userAgent: scope.userAgent?.slice(0, 300) ?? null,
+      sourceIp: scope.sourceIp ? storableCapped(scope.sourceIp, 100) : null,
+      userAgent: scope.userAgent == null ? null : storableCapped(scope.userAgent, 300),
     });
     if (this.queue.length >= this.batchSize) this.kick();
     else this.timer ??= setTimeout(() => this.kick(), this.intervalMs).unref();
@@ -150,15 +172,39 @@ export class AuditWriter implements AuditSink {
 
   private async writeBatches(): Promise<void> {
     while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, this.batchSize);
+      if (!(await this.write(this.queue.splice(0, this.batchSize)))) return;
+    }
+  }
+
+  /**
+   * Inserts `batch`, halving any part the database refuses for its content until each refused event is alone: one bad
+   * event costs about 2·log2(batchSize) INSERTs, every event refused at most 2·batchSize − 1. Any other failure drops
+   * what is left of the batch at once (false): the database is away, and more statements would only add load.
+   */
+  private async write(batch: Row[]): Promise<boolean> {
+    const parts = [batch];
+    for (let rows = parts.pop(); rows; rows = parts.pop()) {
       try {
-        await this.database.db.insert(securityAudits).values(batch);
-        this.metrics.auditWritten.inc(batch.length);
+        await this.database.db.insert(securityAudits).values(rows);
+        this.metrics.auditWritten.inc(rows.length);
       } catch (err) {
-        this.metrics.auditDropped.labels('database_error').inc(batch.length);
-        this.log.warn({ err: (err as Error).message, events: batch.length }, 'audit events not written; dropped');
-        return;
+        const code = rowRefusal(err);
+        if (code === undefined) {
+          const lost = parts.reduce((n, p) => n + p.length, rows.length);
+          this.metrics.auditDropped.labels('database_error').inc(lost);
+          this.log.warn({ err: databaseMessage(err), events: lost }, 'audit events not written; dropped');
+          return false;
+        }
+        if (rows.length > 1) {
+          const half = Math.ceil(rows.length / 2);
+          parts.push(rows.slice(half), rows.slice(0, half));
+          continue;
+        }
+        const [row] = rows;
+        this.metrics.auditDropped.labels('rejected_event').inc();
+        this.log.warn({ err: databaseMessage(err), code, action: row!.action, actor: row!.actor }, 'audit event refused by the database; dropped');
       }
     }
+    return true;
   }
 }

@@ -6,6 +6,7 @@ import type { Database } from '../db/client.js';
 import type { Metrics } from '../metrics.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import { MASK } from '../providers/mask.js';
+import { maskQueryValues } from '../security/url-query.js';
 import type { ProviderStore } from '../providers/store.js';
 import type { SiteStore } from '../sites/store.js';
 import { CaddyAdminClient } from './admin-client.js';
@@ -90,12 +91,17 @@ export async function buildPolicies(deps: CaddyDeps, input?: BuilderInput): Prom
 export async function previewPolicies(deps: CaddyDeps): Promise<BuildResult> {
   const input = await loadBuilderInput(deps);
   const secrets = new Set<string>([input.settings.internalToken]);
+  // A URL field's query values are masked as in the API's view (an api_url's `?key=…`).
+  const urls = new Map<string, string>();
   for (const p of input.providers) {
     const fields = deps.registry.fields(p.type);
     for (const creds of [p.credentials, ...(p.credentialSets ?? []).map((c) => c.credentials)]) {
       for (const f of fields) {
-        if (!f.secret) continue;
         const v = creds?.[f.name];
+        if (!f.secret) {
+          if (typeof v === 'string') urls.set(v, maskQueryValues(v, MASK));
+          continue;
+        }
         for (const s of typeof v === 'string' ? [v] : v && typeof v === 'object' ? Object.values(v) : []) {
           if (typeof s === 'string' && s !== '') secrets.add(s);
         }
@@ -103,7 +109,7 @@ export async function previewPolicies(deps: CaddyDeps): Promise<BuildResult> {
     }
   }
   const mask = (v: unknown): unknown => {
-    if (typeof v === 'string') return secrets.has(v) ? MASK : v;
+    if (typeof v === 'string') return secrets.has(v) ? MASK : urls.get(v) ?? v;
     if (Array.isArray(v)) return v.map(mask);
     if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, mask(x)]));
     return v;

@@ -12,11 +12,17 @@ import { domainName } from '../sites/store.js';
 /** Marks a secret as a client token (for the auth check and for secret scanners). */
 export const TOKEN_PREFIX = 'dns01ct_';
 
+/**
+ * Left out or null: any network, as `providers: null` is any provider. An empty list is refused rather than read
+ * as either "any" or "none", which an operator could expect equally.
+ */
 const cidrs = z
   .array(z.string().max(64))
-  .min(1, 'list at least one range; 0.0.0.0/0 and ::/0 allow any address')
+  .min(1, 'list at least one range, or leave allowed_cidrs out (or null) for any network')
   .max(100)
-  .transform((v, ctx) => parseAllowFrom(v) ?? (ctx.addIssue({ code: 'custom', message: 'every entry must be a CIDR range such as 10.0.0.0/8 or 2001:db8::/32' }), z.NEVER));
+  .transform((v, ctx) => parseAllowFrom(v) ?? (ctx.addIssue({ code: 'custom', message: 'every entry must be a CIDR range such as 10.0.0.0/8 or 2001:db8::/32' }), z.NEVER))
+  .nullable()
+  .default(null);
 
 export const clientTokenInputSchema = z
   .object({
@@ -39,7 +45,8 @@ export function clientTokenView(row: ClientTokenRow) {
     id: row.id,
     name: row.name,
     allowed_domains: row.allowedDomains,
-    allowed_cidrs: row.allowedCidrs,
+    // Stored as [] (allowedFrom's "any address"), shown as null like `providers`.
+    allowed_cidrs: row.allowedCidrs.length > 0 ? row.allowedCidrs : null,
     providers: row.providerIds,
     expires_at: row.expiresAt?.toISOString() ?? null,
     revoked_at: row.revokedAt?.toISOString() ?? null,
@@ -64,7 +71,7 @@ export class ClientTokenStore {
         name: input.name,
         tokenHash: tokenHash(token),
         allowedDomains: [...new Set(input.allowed_domains)].sort(),
-        allowedCidrs: [...new Set(input.allowed_cidrs)],
+        allowedCidrs: input.allowed_cidrs === null ? [] : [...new Set(input.allowed_cidrs)],
         providerIds,
         expiresAt,
       })

@@ -56,6 +56,8 @@ export interface RotationOptions {
   replica?: string;
   /** Where each run's start and end are recorded. */
   audit?: AuditSink;
+  /** After each batch that re-encrypted rows: a replica without the new key must learn its rows moved (crypto/coverage.ts). */
+  onRewrite?: () => void;
 }
 
 export interface VersionCount {
@@ -258,6 +260,7 @@ export class KeyRotation {
             done += n;
             skipped += rewrites.length - n;
             this.metrics.encryptionRowsRotated.inc(n);
+            if (n > 0) this.opts.onRewrite?.();
           }
           after = batch.at(-1)!.id;
           await this.db.update(encryptionRotations).set(progress()).where(eq(encryptionRotations.id, run.id));

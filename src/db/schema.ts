@@ -203,7 +203,7 @@ export const clientTokens = pgTable(
     tokenHash: text('token_hash').notNull(),
     /** `example.com` (that name only) or `*.example.com` (it and every name below it), as sites write them. */
     allowedDomains: jsonb('allowed_domains').$type<string[]>().notNull(),
-    /** CIDR ranges the TCP peer must be in. */
+    /** CIDR ranges the TCP peer must be in; empty: any address (the API shows null). */
     allowedCidrs: jsonb('allowed_cidrs').$type<string[]>().notNull(),
     /** Provider ids it may write through; null: any. */
     providerIds: jsonb('provider_ids').$type<string[] | null>(),

@@ -33,20 +33,21 @@ export function noteAudit(c: Context, note: { id?: string | null; details?: Reco
 
 /**
  * Records `action` after the handler answered: `success` for a 2xx/3xx, `denied` for a 401/403, `failure` otherwise
- * (with the error code). The resource id is what the handler noted, else the route's `:id`.
+ * (with the error code), and `failure` for an error answered with a redirect (the operator page's). The resource id is
+ * what the handler noted, else the route's `:<idParam>`.
  */
-export function audited(action: string, category: AuditCategory, resourceType: string = category): MiddlewareHandler {
+export function audited(action: string, category: AuditCategory, resourceType: string = category, idParam = 'id'): MiddlewareHandler {
   return async (c, next) => {
     await next();
     const note = (c.get('audited') as { id?: string | null; details?: Record<string, unknown> } | undefined) ?? {};
     // A noted id, even null, wins over `:id` (under /dns-providers/:id/credentials that is the provider, not the resource).
-    const resourceId = 'id' in note ? note.id : c.req.param('id');
+    const resourceId = 'id' in note ? note.id : c.req.param(idParam);
     const status = c.res.status;
     const code = isAppError(c.error) ? c.error.code : c.error ? 'INTERNAL_ERROR' : undefined;
     auditOf(c).record({
       action, category, resourceType,
       resourceId: resourceId ?? null,
-      outcome: status < 400 ? 'success' : status === 401 || status === 403 ? 'denied' : 'failure',
+      outcome: status < 400 && !c.error ? 'success' : status === 401 || status === 403 ? 'denied' : 'failure',
       details: { ...note.details, ...(code ? { code } : {}) },
     });
   };

@@ -1,4 +1,4 @@
-// /health (process and job loop alive), /ready (database, migrations, Caddy sync) and /metrics.
+// /health (process and job loop alive), /ready (database, migrations, keys, Caddy sync) and /metrics.
 import { Hono } from 'hono';
 import { eq, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
@@ -38,7 +38,7 @@ export function opsRoutes(deps: OpsDeps): Hono {
   });
 
   app.get('/ready', described({
-    summary: 'Readiness: database, migrations, Caddy sync, not draining',
+    summary: 'Readiness: database, migrations, encryption keys, Caddy sync, not draining',
     responses: { 200: 'every check passed', 503: 'a check failed; `checks` says which' },
   }), async (c) => {
     const checks: Record<string, { ok: boolean; [k: string]: unknown }> = {};

@@ -91,10 +91,13 @@ export class BreakerAndLimit implements CallGuards {
       return result;
     } catch (err) {
       const e = translate(err, call.providerName);
-      const refused = e.code === 'WEBHOOK_RATE_LIMITED' || e.code === 'PROVIDER_RATE_LIMITED';
-      observe(refused ? 'rate_limited' : 'error');
+      const rateLimited = e.code === 'WEBHOOK_RATE_LIMITED' || e.code === 'PROVIDER_RATE_LIMITED';
+      observe(rateLimited ? 'rate_limited' : 'error');
+      if (e.refusal) this.deps.metrics.pluginRefusals.labels(call.providerName, call.plugin.metadata.type, call.step, e.code).inc();
       // The caller logs the outcome of the operation once; this line keeps the plugin-level detail.
-      if (!refused) call.log.debug({ code: e.code, err: e.message, ...(e.logDetail ? { detail: e.logDetail } : {}) }, 'plugin call failed');
+      if (!rateLimited) {
+        call.log.debug({ code: e.code, err: e.message, ...(e.refusal ? { refusal: true } : {}), ...(e.logDetail ? { detail: e.logDetail } : {}) }, 'plugin call failed');
+      }
       throw e;
     }
   }
@@ -134,13 +137,20 @@ export class BreakerAndLimit implements CallGuards {
       // Its rolling window can count more failures than calls (slow calls straddling buckets), which trips the
       // percentage rule at "100%" after about 10 slow failures: keep that rule from ever firing.
       volumeThreshold: Number.MAX_SAFE_INTEGER,
+      // A refusal of one request (a name the far side's policy does not grant) says nothing about the provider's
+      // health: counting it would let one client's names stop the provider for everyone. opossum reports a
+      // filtered error as a success, which closes a half-open circuit: right, since the provider answered (and
+      // opossum lets one trial call through, so a refusal left neutral there would keep the circuit shut).
+      errorFilter: isRefusal,
     });
     const { providerId: id, providerName: name } = call;
     const g: Breaker = { signature, name, breaker, consecutiveFailures: 0, resetSeconds, openedAt: 0 };
     const gauge = this.deps.metrics.breakerState.labels(name);
     gauge.set(0);
-    breaker.on('success', () => {
-      g.consecutiveFailures = 0;
+    breaker.on('success', (result: unknown) => {
+      // A refusal neither ends nor extends a run of failures: a far side that refuses some names while it fails
+      // every other call must still open, whoever sends those names.
+      if (!isRefusal(result)) g.consecutiveFailures = 0;
     });
     breaker.on('failure', () => {
       g.consecutiveFailures += 1;
@@ -184,6 +194,11 @@ export class BreakerAndLimit implements CallGuards {
       headers: { 'Retry-After': String(retryAfter) },
     });
   }
+}
+
+/** A failure about one request, not the provider (AppError `refusal`); a loaded plugin's plain Error never is one. */
+function isRefusal(err: unknown): boolean {
+  return isAppError(err) && err.refusal;
 }
 
 function translate(err: unknown, providerName: string): AppError {

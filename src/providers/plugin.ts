@@ -54,6 +54,8 @@ export interface FieldMeta {
 /** Daemon-wide settings a plugin may need; never contains secrets of other providers. */
 export interface PluginSettings {
   allowPrivateWebhooks: boolean;
+  /** DNS01_WEBHOOK_ALLOWED_PORTS: webhook ports allowed besides 80, 443 and 1024-65535. */
+  webhookAllowedPorts?: readonly number[];
   scriptsDir: string;
 }
 

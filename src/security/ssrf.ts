@@ -98,33 +98,76 @@ export async function createGuardedDispatcher(opts: GuardOptions): Promise<Agent
   return new Agent({ connect });
 }
 
+/** Ports a webhook may use without DNS01_WEBHOOK_ALLOWED_PORTS: http, https and the unprivileged range. */
+function defaultWebhookPort(port: number): boolean {
+  return port === 80 || port === 443 || (port >= 1024 && port <= 65535);
+}
+
+export interface WebhookUrlOptions {
+  allowPrivate: boolean;
+  /** DNS01_WEBHOOK_ALLOWED_PORTS: ports allowed on top of 80, 443 and 1024-65535. */
+  allowedPorts?: readonly number[];
+  /** The credential field the URL came from; errors name it. */
+  field?: string;
+}
+
 /**
- * Save-time check of a webhook URL: absolute http(s) URL, https unless private targets are allowed, no userinfo
- * (it would be logged and stored in clear), and a literal-IP host outside the blocked ranges. Names are checked at
- * connect time, since their answers change. Messages name the host only: paths and queries often carry tokens.
+ * Check of a webhook URL at save time and again before each call: absolute http(s) URL, https unless private targets
+ * are allowed, no userinfo (it would be logged and stored in clear), a literal-IP host outside the blocked ranges, a
+ * host name of well-formed labels, and a port of 80, 443, 1024-65535 or DNS01_WEBHOOK_ALLOWED_PORTS (22, 25 and the
+ * other privileged ports are other services' doors). Names are checked at connect time, since their answers change.
+ * Messages name the field, host and port only: paths and queries often carry tokens.
  */
-export function checkWebhookUrl(raw: string, { allowPrivate }: { allowPrivate: boolean }): URL {
+export function checkWebhookUrl(raw: string, { allowPrivate, allowedPorts = [], field }: WebhookUrlOptions): URL {
+  const named = (message: string) => (field ? `${field}: ${message}` : message);
+  const blocked = (host: string, reason: string, extra: Record<string, unknown> = {}) => {
+    const err = targetBlocked(host, reason);
+    return new AppError(err.code, named(err.message), { details: { ...err.details, ...(field ? { field } : {}), ...extra } });
+  };
+  const invalid = (message: string) =>
+    new AppError('VALIDATION_ERROR', named(message), field ? { details: { fields: [{ field, message }] } } : {});
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw new AppError('VALIDATION_ERROR', 'webhook URL is not a valid absolute URL');
+    throw invalid('webhook URL is not a valid absolute URL');
   }
   const host = url.hostname;
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw targetBlocked(host, `scheme ${url.protocol} is not allowed`);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw blocked(host, `scheme ${url.protocol} is not allowed`);
   if (url.protocol === 'http:' && !allowPrivate) {
-    throw targetBlocked(host, 'plain http is allowed only with DNS01_ALLOW_PRIVATE_WEBHOOKS; use https');
+    throw blocked(host, 'plain http is allowed only with DNS01_ALLOW_PRIVATE_WEBHOOKS; use https');
   }
-  if (url.username || url.password) throw targetBlocked(host, 'credentials in the URL are not allowed; use auth_header/auth_value');
+  if (url.username || url.password) throw blocked(host, 'credentials in the URL are not allowed; use auth_header/auth_value');
   const bare = host.startsWith('[') ? host.slice(1, -1) : host;
   if (isIP(bare)) {
     const range = refusalFor({ allowPrivate })(bare);
-    if (range) throw targetBlocked(host, range);
+    if (range) throw blocked(host, range);
   } else {
     const special = specialUseName(bare, allowPrivate);
-    if (special) throw targetBlocked(host, special);
+    if (special) throw blocked(host, special);
+    const shape = nameProblem(bare);
+    if (shape) throw invalid(`webhook host ${bare.slice(0, 64)}${bare.length > 64 ? '…' : ''} is not a valid host name: ${shape}`);
+  }
+  // URL drops the scheme's default port, so '' is 443 or 80.
+  const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
+  if (!defaultWebhookPort(port) && !allowedPorts.includes(port)) {
+    throw blocked(host, `port ${port} is not allowed (80, 443 and 1024-65535 are; DNS01_WEBHOOK_ALLOWED_PORTS adds others)`, { port });
   }
   return url;
+}
+
+/**
+ * Why a host name is malformed (RFC 1035: at most 253 characters without the root's trailing dot, labels of 1 to 63),
+ * or null. URL parsing takes `a..b` and `.a.b` and any length; a resolver would refuse them only at call time.
+ */
+function nameProblem(host: string): string | null {
+  const name = host.endsWith('.') ? host.slice(0, -1) : host;
+  if (name.length > 253) return `${name.length} characters, over 253`;
+  const labels = name.split('.');
+  if (labels.some((l) => l === '')) return 'it has an empty label (a leading dot or two dots in a row)';
+  const long = labels.find((l) => l.length > 63);
+  if (long) return `a label of ${long.length} characters, over 63`;
+  return null;
 }
 
 /**

@@ -1,6 +1,6 @@
 // The operator page's routes under /ui: login and logout, the pending list, one challenge, its poll and its actions.
 import { setActor } from '../audit/context.js';
-import { auditOf } from '../http/audit.js';
+import { audited, auditOf, noteAudit } from '../http/audit.js';
 import type { LoginAttempt, LoginGuard } from '../http/login-guard.js';
 import { sourceAddress } from '../http/peer.js';
 import { Hono, type Context } from 'hono';
@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { isExpired, type ManualChallenges } from '../challenges/manual.js';
 import { AppError, isAppError } from '../errors.js';
 import { sameSecret } from '../security/compare.js';
-import { pollView } from '../http/routes/manual.js';
+import { cancelNote, pollView, verifyNote } from '../http/routes/manual.js';
 import { CSP } from './assets.js';
 import { ChallengePage, ErrorPage, ListPage, LoginPage } from './pages.js';
 import { sameOriginOnly, UiSessions } from './session.js';
@@ -99,16 +99,21 @@ export function uiRoutes(manual: ManualChallenges, adminToken: string, log: Logg
 
   const outcome = async (c: Context<Env>, step: 'check' | 'verify') => {
     const id = idOf(c);
+    noteAudit(c, { details: { api: 'ui', step } });
     const v = await manual.verify(id);
+    noteAudit(c, { details: { api: 'ui', step, ...verifyNote(v) } });
     const servers = v.result?.servers;
     const seen = servers ? `&seen=${servers.filter((s) => s.seen).length}/${servers.length}` : '';
     const result = v.found ? 'verified' : v.error ? 'check_failed' : step === 'check' ? 'checked' : 'not_found';
     return c.redirect(`/ui/challenges/${id}?result=${result}${seen}`, 303);
   };
-  app.post('/challenges/:id/check', (c) => outcome(c, 'check'));
-  app.post('/challenges/:id/verify', (c) => outcome(c, 'verify'));
-  app.post('/challenges/:id/cancel', async (c) => {
-    await manual.cancel(idOf(c));
+  // "Check DNS now" asks DNS just as verify does: both are recorded as challenge.verify, details.step telling them apart.
+  app.post('/challenges/:id/check', audited('challenge.verify', 'challenge'), (c) => outcome(c, 'check'));
+  app.post('/challenges/:id/verify', audited('challenge.verify', 'challenge'), (c) => outcome(c, 'verify'));
+  app.post('/challenges/:id/cancel', audited('challenge.cancel', 'challenge'), async (c) => {
+    noteAudit(c, { details: { api: 'ui' } });
+    const done = await manual.cancel(idOf(c));
+    noteAudit(c, { details: { api: 'ui', ...cancelNote(done) } });
     return c.redirect('/ui/challenges?result=cancelled', 303);
   });
 

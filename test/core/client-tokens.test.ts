@@ -1,14 +1,14 @@
 // Client tokens: the admin API, and each rule (domains, networks, providers, expiry, revocation) refusing before anything is written.
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { domainAllowed } from '../../src/clients/access.js';
 import { loadConfig } from '../../src/config.js';
-import { clientTokens, challenges } from '../../src/db/schema.js';
+import { clientTokens, challenges, securityAudits } from '../../src/db/schema.js';
 import { startTestDaemon, txtValue, type TestDaemon } from '../support/daemon.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 
-interface TokenView { id: string; name: string; allowed_domains: string[]; allowed_cidrs: string[]; providers: string[] | null; expires_at: string | null; revoked_at: string | null; state: string }
+interface TokenView { id: string; name: string; allowed_domains: string[]; allowed_cidrs: string[] | null; providers: string[] | null; expires_at: string | null; revoked_at: string | null; state: string }
 type ErrorBody = { error: { code: string; details?: Record<string, unknown> } };
 
 const basic = (token: string, user = 'anyone') => `Basic ${Buffer.from(`${user}:${token}`).toString('base64')}`;
@@ -215,6 +215,30 @@ describe('client tokens', () => {
       await agent.close();
     }
     expect(calls()).toBe(before + 1);
+  });
+
+  it('without allowed_cidrs (or with null) any network may use it, shown as null; an empty list is refused', async () => {
+    const res = await d.admin('/client-tokens', { method: 'POST', body: { name: 'anynet', allowed_domains: ['example.com'] } });
+    const json = (await res.json()) as { client_token: TokenView; token: string };
+    expect(res.status, JSON.stringify(json)).toBe(201);
+    expect(json.client_token.allowed_cidrs).toBeNull();
+    expect(((await (await d.admin(`/client-tokens/${json.client_token.id}`)).json()) as { client_token: TokenView }).client_token.allowed_cidrs).toBeNull();
+    const before = calls();
+    const ok = await present(json.token, '_acme-challenge.example.com');
+    expect(ok.status, await ok.clone().text()).toBe(200);
+    expect(calls()).toBe(before + 1);
+    // The domain rule still applies.
+    expect(await code(await present(json.token, '_acme-challenge.www.example.com'))).toBe('CLIENT_DOMAIN_NOT_ALLOWED');
+    const explicit = await d.admin('/client-tokens', { method: 'POST', body: { name: 'anynet-null', allowed_domains: ['example.com'], allowed_cidrs: null } });
+    expect(explicit.status).toBe(201);
+    expect(((await explicit.json()) as { client_token: TokenView }).client_token.allowed_cidrs).toBeNull();
+    const empty = await d.admin('/client-tokens', { method: 'POST', body: { name: 'nonet', allowed_domains: ['example.com'], allowed_cidrs: [] } });
+    const err = ((await empty.json()) as ErrorBody).error;
+    expect([empty.status, err.code]).toEqual([400, 'VALIDATION_ERROR']);
+    expect(JSON.stringify(err.details)).toContain('leave allowed_cidrs out');
+    await d.daemon.audit!.flush();
+    const [event] = await d.daemon.database.db.select().from(securityAudits).where(and(eq(securityAudits.action, 'client_token.create'), eq(securityAudits.resourceId, json.client_token.id)));
+    expect(event!.details).toMatchObject({ name: 'anynet', allowed_cidrs: null });
   });
 
   it('expired and revoked tokens are 401 with their own codes; unknown ones 403; missing 401', async () => {

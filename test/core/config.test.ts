@@ -121,6 +121,13 @@ describe('config', () => {
     expect([parseDuration('30s'), parseDuration('2m'), parseDuration('500ms'), parseDuration('1h'), parseDuration('45'), parseDuration('2 minutes')]).toEqual([30_000, 120_000, 500, 3_600_000, 45_000, null]);
   });
 
+  it('waits 5 minutes for the database by default; DNS01_DATABASE_WAIT takes a duration', () => {
+    expect(loadConfig({}).databaseWaitMs).toBe(300_000);
+    expect(loadConfig({ DNS01_DATABASE_WAIT: '30s' }).databaseWaitMs).toBe(30_000);
+    expect(loadConfig({ DNS01_DATABASE_WAIT: '0' }).databaseWaitMs).toBe(0);
+    expect(() => loadConfig({ DNS01_DATABASE_WAIT: 'forever' })).toThrow(/DNS01_DATABASE_WAIT: expected a duration/);
+  });
+
   it('generates missing secrets once, mode 0600, logging only their paths', async () => {
     const dataDir = join(dir, 'data');
     let logs = '';

@@ -118,11 +118,12 @@ describe('rate limit', () => {
 });
 
 describe('circuit breaker', () => {
-  it('opens after 5 permanent failures, answers 503 without calling out, and one success closes it', async () => {
+  it('opens after 5 failures of the provider, answers 503 without calling out, and one success closes it', async () => {
     const d = await daemon();
     const pid = await d.addProvider(provider('breaker', { breaker_reset_seconds: 1, rate_limit_per_minute: 100 }));
     const fqdn = '_acme-challenge.breaker.example.com';
-    hook.setBehaviour({ kind: 'status', status: 400 });
+    // A 5xx (not retried: max_retries 0); a 4xx about the request would not count (breaker-refusals.test.ts).
+    hook.setBehaviour({ kind: 'status', status: 500 });
     for (let i = 0; i < 5; i++) {
       const r = await create(d, pid, fqdn, unique(`breaker-${i}`));
       expect(r.status, JSON.stringify(r.body)).toBe(502);

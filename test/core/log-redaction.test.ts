@@ -1,4 +1,4 @@
-// The logger's redaction: secret-named keys censored on the line, two levels down, in errors and in child bindings; nothing logged is changed.
+// The logger's redaction: secret-named keys and URL query values censored on the line, two levels down, in errors and in child bindings; nothing logged is changed.
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
@@ -30,6 +30,19 @@ describe('log redaction', () => {
     expect(fields.password).toBe('top-secret');
     expect(fields.a.token).toBe('one-down');
     expect(err.token).toBe('err-token-value');
+  });
+
+  it('masks the query values of URLs logged as values, two levels down and in bindings; other strings stay', () => {
+    const { log, lines } = capture();
+    log.child({ target: 'https://hooks.example/b?bound=bound-tok' }).info({
+      url: 'https://hooks.example/create?token=url-tok&zone=', a: { b: { delete_url: 'http://h:8080/d?key=deep-tok#frag' } },
+      list: ['https://h/x?k=list-tok'], path: '/api/v1/audit-logs?q=kept', note: 'what? kept',
+    }, 'call');
+    expect(lines[0]).toMatchObject({
+      target: 'https://hooks.example/b?bound=[REDACTED]', url: 'https://hooks.example/create?token=[REDACTED]&zone=',
+      a: { b: { delete_url: 'http://h:8080/d?key=[REDACTED]#frag' } }, list: ['https://h/x?k=[REDACTED]'], path: '/api/v1/audit-logs?q=kept', note: 'what? kept',
+    });
+    expect(JSON.stringify(lines)).not.toMatch(/bound-tok|url-tok|deep-tok|list-tok/);
   });
 
   it('censors child and grandchild bindings', () => {

@@ -22,7 +22,7 @@ describe('manual challenge API', () => {
     d = await startTestDaemon({ env: { DNS01_DNS_RESOLVERS: `127.0.0.1:${bind.port}`, DNS01_DNS_AUTH_PORT: String(bind.port) } });
     manual = await d.addProvider({ name: 'by hand', provider_type: 'manual', credentials: { timeout_minutes: 15, polling_interval_seconds: 20, instructions: 'Use the zone editor.' } });
     other = await d.addProvider({ name: 'by hand too', provider_type: 'manual', credentials: {} });
-    hook = await d.addProvider({ name: 'hook', provider_type: 'webhook', credentials: { create_url: 'http://127.0.0.1:9/x' } });
+    hook = await d.addProvider({ name: 'hook', provider_type: 'webhook', credentials: { create_url: 'http://127.0.0.1:1029/x' } });
   });
   afterAll(async () => {
     await d?.stop();

@@ -86,6 +86,45 @@ describe('checkWebhookUrl (save time)', () => {
     expect(checkWebhookUrl('http://10.0.0.5/x', { allowPrivate: true }).hostname).toBe('10.0.0.5');
     expect(blockedSync(() => checkWebhookUrl('http://169.254.169.254/', { allowPrivate: true })).message).toContain('metadata');
   });
+
+  it.each([22, 25, 1, 444, 1023, 0])('refuses port %i, naming the field and port, unless the setting lists it', (port) => {
+    const err = blockedSync(() => checkWebhookUrl(`https://hooks.example.com:${port}/x?token=port-tok`, { allowPrivate: true, field: 'create_url' }));
+    expect(err.code).toBe('WEBHOOK_TARGET_BLOCKED');
+    expect(err.status).toBe(400);
+    expect(err.message).toMatch(new RegExp(`^create_url: .*port ${port} is not allowed`));
+    expect(err.details).toMatchObject({ field: 'create_url', port, host: 'hooks.example.com' });
+    expect(JSON.stringify({ m: err.message, d: err.details })).not.toContain('port-tok');
+    if (port > 0) expect(checkWebhookUrl(`https://hooks.example.com:${port}/x`, { allowPrivate: true, allowedPorts: [port] }).port).toBe(String(port));
+  });
+
+  it('takes 80, 443 (also implied by the scheme), 1024 and 65535 without the setting', () => {
+    for (const u of ['http://hooks.example.com/', 'http://hooks.example.com:80/', 'https://hooks.example.com/', 'https://hooks.example.com:443/', 'https://hooks.example.com:1024/', 'https://hooks.example.com:65535/', 'http://hooks.example.com:443/', 'https://hooks.example.com:80/']) {
+      expect(checkWebhookUrl(u, { allowPrivate: true }).hostname, u).toBe('hooks.example.com');
+    }
+  });
+
+  it.each([
+    ['254 characters', `https://${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(62)}/`, 'over 253'],
+    ['a 64-character label', `https://${'a'.repeat(64)}.example.com/`, 'over 63'],
+    ['two dots in a row', 'https://hooks..example.com/', 'empty label'],
+    ['a leading dot', 'https://.hooks.example.com/', 'empty label'],
+    ['two trailing dots', 'https://hooks.example.com../', 'empty label'],
+  ])('refuses a host name of %s as a validation error naming the field', (_what, u, words) => {
+    const err = blockedSync(() => checkWebhookUrl(u, { allowPrivate: false, field: 'delete_url' }));
+    expect(err.code).toBe('VALIDATION_ERROR');
+    expect(err.message).toMatch(/^delete_url: webhook host .* is not a valid host name/);
+    expect(err.message).toContain(words);
+    expect(err.details).toEqual({ fields: [{ field: 'delete_url', message: expect.stringContaining(words) }] });
+  });
+
+  it('takes a host name of 253 characters, with or without the root\'s trailing dot; IP literals meet the guard, not the name rules', () => {
+    const name = `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(61)}`;
+    expect(name.length).toBe(253);
+    expect(checkWebhookUrl(`https://${name}/`, { allowPrivate: false }).hostname).toBe(name);
+    expect(checkWebhookUrl(`https://${name}./`, { allowPrivate: false }).hostname).toBe(`${name}.`);
+    expect(blockedSync(() => checkWebhookUrl('https://[::ffff:169.254.169.254]:8443/', { allowPrivate: true })).message).toContain('metadata');
+    expect(blockedSync(() => checkWebhookUrl('https://10.0.0.5:22/', { allowPrivate: false })).message).toContain('private');
+  });
 });
 
 describe('createGuardedDispatcher (connect time)', () => {

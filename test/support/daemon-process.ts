@@ -39,6 +39,11 @@ export interface DaemonProcessOptions {
   env?: Record<string, string>;
   /** How long to wait for /health (default 60 s: tsx compiles on first start). */
   startTimeoutMs?: number;
+  /**
+   * What to wait for: 'started' (default), start-up done (with PostgreSQL the listener answers while start-up still waits
+   * for the database: /ready says `"status": "starting"`); 'listening', /health answers 200; 'spawned', nothing.
+   */
+  until?: 'started' | 'listening' | 'spawned';
 }
 
 /** One GET on a fresh connection (no keep-alive pool), so "refused" means the listener is gone. */
@@ -69,13 +74,26 @@ function launch(port: number, dataDir: string, env: Record<string, string>) {
   return { child, exited, output: () => out };
 }
 
-async function waitHealthy(url: string, exited: Promise<ExitInfo>, timeoutMs: number): Promise<boolean> {
+/** The status field of /ready's body, or null when there is no answer. */
+async function readyStatus(url: string): Promise<string | null> {
+  try {
+    const res = await fetch(`${url}/ready`, { signal: AbortSignal.timeout(5000) });
+    return ((await res.json()) as { status?: string }).status ?? null;
+  } catch {
+    return null;
+  }
+}
+
+async function waitHealthy(url: string, exited: Promise<ExitInfo>, timeoutMs: number, started: boolean): Promise<boolean> {
   let gone = false;
   void exited.then(() => (gone = true));
   const deadline = Date.now() + timeoutMs;
   while (!gone && Date.now() < deadline) {
     const r = await probe(`${url}/health`);
-    if ('status' in r && r.status === 200) return true;
+    if ('status' in r && r.status === 200) {
+      const status = started ? await readyStatus(url) : null;
+      if (!started || (status !== null && status !== 'starting')) return true;
+    }
     await new Promise((res) => setTimeout(res, 100));
   }
   return false;
@@ -103,7 +121,7 @@ export async function startDaemonProcess(opts: DaemonProcessOptions = {}): Promi
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     const proc = launch(port, dataDir, env);
-    if (await waitHealthy(url, proc.exited, opts.startTimeoutMs ?? 60_000)) {
+    if (opts.until === 'spawned' || await waitHealthy(url, proc.exited, opts.startTimeoutMs ?? 60_000, opts.until !== 'listening')) {
       return handle(proc, url, port, dataDir, internalToken, adminToken, encryptionKey);
     }
     if (proc.child.exitCode === null && proc.child.signalCode === null) proc.child.kill('SIGKILL');

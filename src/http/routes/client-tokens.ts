@@ -12,8 +12,9 @@ export function clientTokenRoutes(store: ClientTokenStore): Hono {
     responses: { 201: '`{success, client_token, token}`' },
   }), audited('client_token.create', 'client_token'), async (c) => {
     const { row, token } = await store.create(await readBody(c, clientTokenInputSchema));
-    noteAudit(c, { id: row.id, details: { name: row.name, allowed_domains: row.allowedDomains, allowed_cidrs: row.allowedCidrs, providers: row.providerIds } });
-    return c.json({ success: true, client_token: clientTokenView(row), token }, 201);
+    const view = clientTokenView(row);
+    noteAudit(c, { id: row.id, details: { name: row.name, allowed_domains: view.allowed_domains, allowed_cidrs: view.allowed_cidrs, providers: view.providers } });
+    return c.json({ success: true, client_token: view, token }, 201);
   });
   app.get('/', described({ summary: 'Every client token (never the token itself)', responses: { 200: '`{success, client_tokens}`' } }), async (c) => c.json({ success: true, client_tokens: (await store.list()).map(clientTokenView) }));
   app.get('/:id', described({ summary: 'One client token', responses: { 200: '`{success, client_token}`' } }), async (c) => c.json({ success: true, client_token: clientTokenView(await store.get(c.req.param('id'))) }));

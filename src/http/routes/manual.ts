@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import { remainingMs, type ManualChallenge, type ManualChallenges, type VerifyOutcome } from '../../challenges/manual.js';
 import type { ChallengeStatus } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
+import { audited, noteAudit } from '../audit.js';
 import { described } from '../openapi.js';
 
 /** The words of seed 002 §4.4: a person reads these, so "verified" covers both seen and seen-then-cleaned-up. */
@@ -43,6 +44,17 @@ export function verifyReply(v: VerifyOutcome): Record<string, unknown> {
   }).toBody();
 }
 
+/** What the audit event of a verify says: the challenge and what DNS showed (`check_failed`: no server could be asked). */
+export function verifyNote(v: VerifyOutcome): Record<string, unknown> {
+  const { row } = v.challenge;
+  return { provider_id: row.providerId, fqdn: row.fqdn, dns_found: v.found, result: v.found ? 'verified' : v.error ? 'check_failed' : 'not_found' };
+}
+
+/** What the audit event of a cancel says: the challenge and the status it ended in. */
+export function cancelNote(m: ManualChallenge): Record<string, unknown> {
+  return { provider_id: m.row.providerId, fqdn: m.row.fqdn, status: m.row.status };
+}
+
 export function manualRoutes(manual: ManualChallenges): Hono {
   const app = new Hono();
   app.get('/manual-challenges', described({
@@ -60,10 +72,19 @@ export function manualRoutes(manual: ManualChallenges): Hono {
   app.post(`${base}/verify`, described({
     summary: 'Check DNS for the record now',
     responses: { 200: '`{success: true, dns_found: true}`, or the `DNS_NOT_PROPAGATED` error body' },
-  }), async (c) => c.json(verifyReply(await manual.verify(c.req.param('challengeId'), c.req.param('id')))));
-  app.delete(base, described({ summary: 'Cancel a manual challenge', responses: { 200: '`{success, id, status}`' } }), async (c) => {
-    const done = await manual.cancel(c.req.param('challengeId'), c.req.param('id'));
-    return c.json({ success: true, id: done.row.id, status: manualStatus(done) });
+  }), audited('challenge.verify', 'challenge', 'challenge', 'challengeId'), async (c) => {
+    // Noted first, so a refused verify names the provider the path did.
+    noteAudit(c, { details: { api: 'admin', provider_id: c.req.param('id') } });
+    const v = await manual.verify(c.req.param('challengeId'), c.req.param('id'));
+    noteAudit(c, { details: { api: 'admin', ...verifyNote(v) } });
+    return c.json(verifyReply(v));
   });
+  app.delete(base, described({ summary: 'Cancel a manual challenge', responses: { 200: '`{success, id, status}`' } }),
+    audited('challenge.cancel', 'challenge', 'challenge', 'challengeId'), async (c) => {
+      noteAudit(c, { details: { api: 'admin', provider_id: c.req.param('id') } });
+      const done = await manual.cancel(c.req.param('challengeId'), c.req.param('id'));
+      noteAudit(c, { details: { api: 'admin', ...cancelNote(done) } });
+      return c.json({ success: true, id: done.row.id, status: manualStatus(done) });
+    });
   return app;
 }

@@ -1,8 +1,12 @@
 // Admin API for loadable plugins (seed 001 §8): list, show, enable, disable, reload.
 import { Hono } from 'hono';
 import { AppError } from '../../errors.js';
+import type { PluginRow } from '../../db/schema.js';
 import { pluginView, type PluginLoader } from '../../plugins/loader.js';
+import { audited, noteAudit } from '../audit.js';
 import { described } from '../openapi.js';
+
+const noted = (row: PluginRow) => ({ name: row.name, type: row.type, status: row.status, enabled: row.enabled, version: row.version });
 
 /** `loader` is null when DNS01_PLUGINS_DIR is unset: the list is empty and a reload says how to turn plugins on. */
 export function pluginRoutes(loader: PluginLoader | null): Hono {
@@ -14,12 +18,25 @@ export function pluginRoutes(loader: PluginLoader | null): Hono {
   app.get('/', described({ summary: 'Every loadable plugin', responses: { 200: '`{success, plugins}`' } }),
     async (c) => c.json({ success: true, plugins: loader ? (await loader.list()).map(pluginView) : [] }));
   app.post('/reload', described({ summary: 'Read the plugins directory again', responses: { 200: '`{success, plugins}`' } }),
-    async (c) => c.json({ success: true, plugins: (await need().reload()).map(pluginView) }));
+    audited('plugin.reload', 'plugin'), async (c) => {
+      const rows = await need().reload();
+      const count = (status: string) => rows.filter((r) => r.status === status).length;
+      noteAudit(c, { details: { plugins: rows.length, loaded: count('loaded'), error: count('error'), disabled: count('disabled') } });
+      return c.json({ success: true, plugins: rows.map(pluginView) });
+    });
   app.get('/:id', described({ summary: 'One loadable plugin', responses: { 200: '`{success, plugin}`' } }),
     async (c) => c.json({ success: true, plugin: pluginView(await need().get(c.req.param('id'))) }));
   app.post('/:id/enable', described({ summary: 'Enable a plugin', responses: { 200: '`{success, plugin}`' } }),
-    async (c) => c.json({ success: true, plugin: pluginView(await need().enable(c.req.param('id'))) }));
+    audited('plugin.enable', 'plugin'), async (c) => {
+      const row = await need().enable(c.req.param('id'));
+      noteAudit(c, { details: noted(row) });
+      return c.json({ success: true, plugin: pluginView(row) });
+    });
   app.post('/:id/disable', described({ summary: 'Disable a plugin', responses: { 200: '`{success, plugin}`' } }),
-    async (c) => c.json({ success: true, plugin: pluginView(await need().disable(c.req.param('id'))) }));
+    audited('plugin.disable', 'plugin'), async (c) => {
+      const row = await need().disable(c.req.param('id'));
+      noteAudit(c, { details: noted(row) });
+      return c.json({ success: true, plugin: pluginView(row) });
+    });
   return app;
 }

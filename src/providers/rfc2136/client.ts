@@ -1,6 +1,7 @@
 // Sends TSIG-signed messages to the configured name server and turns every failure into a documented AppError.
-import { AppError } from '../../errors.js';
+import { AppError, isAppError } from '../../errors.js';
 import type { DecodedMessage } from '../../dns/packet.js';
+import { noopUpdate } from '../../dns/update.js';
 import { TsigError, decodeTsigSecret, parseTsig, signMessage, verifyMessage, type TsigKey } from '../../dns/tsig.js';
 import { DnsTimeoutError, exchange, formatServer, provablyNotSent, type DnsServer } from '../../dns/transport.js';
 import type { Rfc2136Credentials } from './credentials.js';
@@ -71,6 +72,9 @@ export async function sendSigned(creds: Rfc2136Credentials, zone: string, messag
  * BADTIME, RFC 8945 §5.2) never get here: sendSigned already turned them into TSIG_AUTH_FAILED. A NOTAUTH
  * that is validly signed with our key proves the key is fine; what is left is RFC 2136's meaning, "not
  * authoritative for the zone" (BIND and PowerDNS answer so for a zone they do not serve).
+ *
+ * REFUSED and the no-such-zone answers are refusals of this one name: the server answered, signed, with the
+ * key it accepted, so they do not count toward the provider's circuit breaker. Any other rcode does.
  */
 export function checkUpdateRcode(packet: DecodedMessage, creds: Rfc2136Credentials, zone: string): void {
   const where = formatServer(serverOf(creds));
@@ -80,14 +84,45 @@ export function checkUpdateRcode(packet: DecodedMessage, creds: Rfc2136Credentia
     case 'NOERROR':
       return;
     case 'REFUSED':
-      throw new AppError('DNS_UPDATE_REFUSED', `rfc2136: ${where} refused the update in ${zone} (REFUSED)`, { details });
+      throw new AppError('DNS_UPDATE_REFUSED', `rfc2136: ${where} refused the update in ${zone} (REFUSED)`, { details, refusal: true });
     case 'NOTAUTH':
     case 'NOTZONE':
     case 'NXRRSET':
     case 'NXDOMAIN':
       // NXRRSET answers the no-op's "SOA exists" prerequisite: there is no zone by that name there.
-      throw new AppError('DNS_ZONE_NOT_FOUND', `rfc2136: ${where} has no zone ${zone} (${rcode})`, { details });
+      throw new AppError('DNS_ZONE_NOT_FOUND', `rfc2136: ${where} has no zone ${zone} (${rcode})`, { details, refusal: true });
     default:
       throw new AppError('DNS_SERVER_ERROR', `rfc2136: ${where} answered ${rcode} for ${zone}`, { retryable: true, details });
+  }
+}
+
+/**
+ * Sends one signed UPDATE and checks its answer. Knot answers an update its ACL denies for this name with NOTAUTH
+ * and TSIG error BADKEY, exactly as it answers a key it does not know (PEERS.md). A signed no-op update in the same
+ * zone (it changes nothing) tells the two apart: accepted, the key is good and the denial was about this name, a
+ * refusal; otherwise the key was rejected, which fails every name alike and counts toward the breaker.
+ */
+export async function sendUpdate(creds: Rfc2136Credentials, zone: string, message: Buffer, signal?: AbortSignal): Promise<void> {
+  let reply: DecodedMessage;
+  try {
+    reply = await sendSigned(creds, zone, message, signal);
+  } catch (err) {
+    if (isAppError(err) && err.code === 'TSIG_AUTH_FAILED' && err.details?.reason === 'BADKEY' && (await keyAccepted(creds, zone, signal))) {
+      const where = formatServer(serverOf(creds));
+      throw new AppError('DNS_UPDATE_REFUSED', `rfc2136: ${where} refused the update in ${zone} (NOTAUTH, BADKEY; it accepts the key for the zone itself)`, {
+        refusal: true,
+        details: { rcode: err.details.rcode, reason: 'DENIED', server: where, zone },
+      });
+    }
+    throw err;
+  }
+  checkUpdateRcode(reply, creds, zone);
+}
+
+async function keyAccepted(creds: Rfc2136Credentials, zone: string, signal?: AbortSignal): Promise<boolean> {
+  try {
+    return (await sendSigned(creds, zone, noopUpdate(zone), signal)).rcode === 'NOERROR';
+  } catch {
+    return false;
   }
 }

@@ -9,7 +9,7 @@ import { DnsLookupError, findZone, txtValues } from '../../dns/lookup.js';
 import { DnsTimeoutError, formatServer } from '../../dns/transport.js';
 import { tsigAlgorithmWireName } from '../../dns/tsig.js';
 import { rfc2136Credentials, type Rfc2136Credentials } from './credentials.js';
-import { checkUpdateRcode, sendSigned, serverOf } from './client.js';
+import { checkUpdateRcode, sendSigned, sendUpdate, serverOf } from './client.js';
 
 export type { Rfc2136Credentials } from './credentials.js';
 
@@ -20,7 +20,7 @@ function lookupFailure(err: unknown, creds: Rfc2136Credentials, what: string, be
     return new AppError('DNS_TIMEOUT', `rfc2136: no reply from ${where} while ${what}`, { retryable: true, undelivered: beforeUpdate, cause: err });
   }
   if (err instanceof DnsLookupError && !err.rcode) {
-    return new AppError('DNS_ZONE_NOT_FOUND', `rfc2136: ${where} serves no zone for ${what}`, { details: { server: where }, cause: err });
+    return new AppError('DNS_ZONE_NOT_FOUND', `rfc2136: ${where} serves no zone for ${what}`, { details: { server: where }, refusal: true, cause: err });
   }
   return new AppError('DNS_SERVER_ERROR', `rfc2136: ${where} failed while ${what}: ${(err as Error).message}`, {
     retryable: true, undelivered: beforeUpdate, details: { server: where }, cause: err,
@@ -67,8 +67,7 @@ export const rfc2136 = {
   async present(creds, req, ctx) {
     const name = normaliseName(req.fqdn);
     const zone = await zoneFor(creds, req, ctx.signal);
-    const reply = await sendSigned(creds, zone, addTxtUpdate(zone, name, req.value, creds.ttl ?? req.ttl), ctx.signal);
-    checkUpdateRcode(reply, creds, zone);
+    await sendUpdate(creds, zone, addTxtUpdate(zone, name, req.value, creds.ttl ?? req.ttl), ctx.signal);
     // PowerDNS answers NOERROR for updates its policy silently drops (see PEERS.md): read the value back
     // from the same server before telling the CA to look.
     let values: string[];
@@ -80,6 +79,8 @@ export const rfc2136 = {
     if (!values.includes(req.value)) {
       throw new AppError('DNS_UPDATE_REFUSED', `rfc2136: ${formatServer(serverOf(creds))} accepted the update but does not serve the value at ${name}`, {
         details: { reason: 'NOT_APPLIED', zone, server: formatServer(serverOf(creds)) },
+        // PowerDNS's way of denying a name: the server is up and answered.
+        refusal: true,
       });
     }
     ctx.log.debug({ zone, name, server: formatServer(serverOf(creds)) }, 'rfc2136 TXT value added');
@@ -90,8 +91,7 @@ export const rfc2136 = {
     const name = normaliseName(req.fqdn);
     const zone = await zoneFor(creds, req, ctx.signal);
     // Class NONE removes exactly this value (RFC 2136 §2.5.4); an absent value is a successful no-op (§3.4.2.4).
-    const reply = await sendSigned(creds, zone, deleteTxtUpdate(zone, name, req.value), ctx.signal);
-    checkUpdateRcode(reply, creds, zone);
+    await sendUpdate(creds, zone, deleteTxtUpdate(zone, name, req.value), ctx.signal);
     ctx.log.debug({ zone, name, server: formatServer(serverOf(creds)) }, 'rfc2136 TXT value removed');
   },
 

@@ -16,6 +16,12 @@ export const SCRIPT_PATH_VAR = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bi
 export const SCRIPT_HOME = '/nonexistent';
 /** Characters of redacted stderr put in the failure log line. */
 const STDERR_TAIL_CHARS = 500;
+/**
+ * Exit statuses by which a script says the far side refused this one request (sysexits.h EX_DATAERR: the name or
+ * value is wrong for it; EX_NOPERM: not allowed for this name). They fail the challenge but do not count toward the
+ * provider's circuit breaker; every other failure does, since a plain exit 1 may just as well mean "API down".
+ */
+export const REFUSAL_EXIT_CODES: ReadonlySet<number> = new Set([65, 77]);
 
 export type ScriptAction = 'create' | 'delete';
 
@@ -89,6 +95,7 @@ async function run(creds: ScriptCredentials, req: RecordRequest, ctx: PluginCont
     );
     const how = exitCode === null ? `was killed by ${signal ?? 'a signal'}` : `exited with code ${exitCode}`;
     throw new AppError('SCRIPT_FAILED', `script ${how} (challenge ${req.challengeId}; its stderr is in the daemon log)`, {
+      refusal: exitCode !== null && REFUSAL_EXIT_CODES.has(exitCode),
       details: { exitCode, signal },
     });
   }

@@ -116,6 +116,12 @@ function classify(err: unknown, call: WebhookCall, host: string): AppError {
   });
 }
 
+/**
+ * 4xx statuses that are not about the one request: the far side rejects our credentials (401, 407), or is too slow
+ * or too busy (408, 429). They fail every call alike, so they count toward the breaker like a 5xx.
+ */
+const PROVIDER_WIDE_4XX = new Set([401, 407, 408, 429]);
+
 function statusError(reply: WebhookReply, call: WebhookCall, host: string): AppError {
   const secrets = Object.values(call.headers);
   const message = farSideMessage(reply.text, secrets);
@@ -123,6 +129,9 @@ function statusError(reply: WebhookReply, call: WebhookCall, host: string): AppE
   // words go to the log and the challenge row only: the ACME client is not theirs to write to.
   return new AppError('WEBHOOK_FAILED', `webhook ${host} answered HTTP ${reply.status}`, {
     retryable: reply.status >= 500,
+    // Any other 4xx is the endpoint's answer about this request (a name it does not serve or allow, a body it
+    // will not take): the endpoint is up, and the breaker does not count it.
+    refusal: reply.status >= 400 && reply.status < 500 && !PROVIDER_WIDE_4XX.has(reply.status),
     details: { host, action: call.action, status: reply.status },
     ...(message ? { logDetail: message } : {}),
   });

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { isAppError } from '../../errors.js';
 import { checkWebhookUrl } from '../../security/ssrf.js';
 import { builtin } from '../builtin.js';
-import type { PluginContext, ProviderPlugin } from '../plugin.js';
+import type { PluginContext, PluginSettings, ProviderPlugin } from '../plugin.js';
 import { callWebhook, type WebhookCall } from './client.js';
 import { webhookAliases, webhookCredentials, type WebhookCredentials } from './credentials.js';
 import { parseReply, recordPayload } from './payload.js';
@@ -18,9 +18,24 @@ function headersOf(creds: WebhookCredentials): Record<string, string> {
   return out;
 }
 
-function callFor(creds: WebhookCredentials, ctx: PluginContext, url: string, action: string, body: Record<string, unknown>): WebhookCall {
-  // Checked again at call time: the setting may have been turned off since the credentials were saved.
-  checkWebhookUrl(url, { allowPrivate: ctx.settings.allowPrivateWebhooks });
+type UrlField = 'create_url' | 'delete_url';
+
+/** The URL checks' options; errors name `field`. */
+function urlRules(settings: PluginSettings, field: UrlField) {
+  return { allowPrivate: settings.allowPrivateWebhooks, allowedPorts: settings.webhookAllowedPorts ?? [], field };
+}
+
+/** The field a call goes to: delete_url when set for a delete, else create_url. */
+function target(creds: WebhookCredentials, action: string): UrlField {
+  return action === 'delete' && creds.delete_url ? 'delete_url' : 'create_url';
+}
+
+function callFor(creds: WebhookCredentials, ctx: PluginContext, action: string, body: Record<string, unknown>): WebhookCall {
+  const field = target(creds, action);
+  const url = creds[field]!;
+  // Checked again at call time: the settings may have changed since the credentials were saved, and a row saved
+  // before a rule existed (the port rule) is refused here with the save-time message rather than called.
+  checkWebhookUrl(url, urlRules(ctx.settings, field));
   return {
     url,
     action,
@@ -37,10 +52,10 @@ function callFor(creds: WebhookCredentials, ctx: PluginContext, url: string, act
   };
 }
 
-async function send(creds: WebhookCredentials, ctx: PluginContext, url: string, body: Record<string, unknown>): Promise<string | null> {
-  const call = callFor(creds, ctx, url, String(body.action), body);
+async function send(creds: WebhookCredentials, ctx: PluginContext, body: Record<string, unknown>): Promise<string | null> {
+  const call = callFor(creds, ctx, String(body.action), body);
   const reply = await callWebhook(call);
-  return parseReply(reply.text, reply.status, new URL(url).host, call.action, Object.values(call.headers));
+  return parseReply(reply.text, reply.status, new URL(call.url).host, call.action, Object.values(call.headers));
 }
 
 export const webhookPlugin = {
@@ -52,8 +67,8 @@ export const webhookPlugin = {
   rateLimit: { perMinute: 10, code: 'WEBHOOK_RATE_LIMITED' },
 
   check(creds, settings) {
-    checkWebhookUrl(creds.create_url, { allowPrivate: settings.allowPrivateWebhooks });
-    if (creds.delete_url) checkWebhookUrl(creds.delete_url, { allowPrivate: settings.allowPrivateWebhooks });
+    checkWebhookUrl(creds.create_url, urlRules(settings, 'create_url'));
+    if (creds.delete_url) checkWebhookUrl(creds.delete_url, urlRules(settings, 'delete_url'));
   },
 
   /**
@@ -64,7 +79,7 @@ export const webhookPlugin = {
   async test(creds, ctx) {
     const body = { action: 'test', request_id: randomUUID(), timestamp: new Date().toISOString() };
     try {
-      const reply = await callWebhook({ ...callFor(creds, ctx, creds.create_url, 'test', body), maxRetries: 0 });
+      const reply = await callWebhook({ ...callFor(creds, ctx, 'test', body), maxRetries: 0 });
       return { ok: true, message: `webhook answered HTTP ${reply.status}` };
     } catch (err) {
       if (!isAppError(err)) throw err;
@@ -74,11 +89,11 @@ export const webhookPlugin = {
   },
 
   async present(creds, req, ctx) {
-    const recordId = await send(creds, ctx, creds.create_url, recordPayload('create', req));
+    const recordId = await send(creds, ctx, recordPayload('create', req));
     return { recordId };
   },
 
   async cleanup(creds, req, ctx) {
-    await send(creds, ctx, creds.delete_url ?? creds.create_url, recordPayload('delete', req));
+    await send(creds, ctx, recordPayload('delete', req));
   },
 } satisfies ProviderPlugin<WebhookCredentials>;

@@ -50,7 +50,9 @@ export function parseReply(text: string, status: number, host: string, action: s
   }
   const reply = parsed as { success?: unknown; record_id?: unknown };
   if (reply.success !== true) {
+    // A 2xx that says "not done" is the endpoint's answer about this request; trouble of its own is a 5xx.
     throw new AppError('WEBHOOK_FAILED', `webhook ${host} reported failure for ${action}`, {
+      refusal: true,
       details: { host, action, status, success: reply.success ?? null },
       logDetail: farSideMessage(text, secrets),
     });

@@ -5,7 +5,12 @@ import { freeDnsPort } from '../ports.js';
 import { requireBinary } from '../proc.js';
 import { type DnsServerOptions, type RunningDnsServer, launch, tempDir, zoneFile } from './common.js';
 
-export async function startKnot(opts: DnsServerOptions): Promise<RunningDnsServer> {
+export interface KnotOptions extends DnsServerOptions {
+  /** Grant keys only these names (TXT) instead of any owner in the zone; Knot denies the rest with NOTAUTH, BADKEY. */
+  grantNames?: string[];
+}
+
+export async function startKnot(opts: KnotOptions): Promise<RunningDnsServer> {
   const knotd = requireBinary('/usr/sbin/knotd', 'knot');
   const dir = tempDir('knot');
   const port = await freeDnsPort();
@@ -30,6 +35,7 @@ export async function startKnot(opts: DnsServerOptions): Promise<RunningDnsServe
     `    key: [${keyIds.join(', ')}]`,
     '    action: update',
     '    update-type: [TXT]',
+    ...(opts.grantNames ? ['    update-owner: name', '    update-owner-match: equal', `    update-owner-name: [${opts.grantNames.map((n) => `${n}.`).join(', ')}]`] : []),
     'template:',
     '  - id: default',
     `    storage: "${dir}"`,
