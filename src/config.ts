@@ -43,6 +43,27 @@ const real = () =>
 const secretText = real().min(16, 'must be at least 16 characters');
 const encryptionKey = real().optional();
 const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, 'expected host:port');
+/** `address` or `address/prefix`, returned as `address/prefix` (a bare address is one host). */
+function cidrOf(entry: string): string | null {
+  const m = /^([^/\s]+)(?:\/(\d{1,3}))?$/.exec(entry);
+  const family = m ? isIP(m[1]!) : 0;
+  if (!m || family === 0 || m[1]!.includes('%')) return null;
+  const max = family === 4 ? 32 : 128;
+  const prefix = m[2] === undefined ? max : Number(m[2]);
+  return prefix <= max ? `${m[1]}/${prefix}` : null;
+}
+const cidrList = z.string().transform((v, ctx) => {
+  const out: string[] = [];
+  for (const entry of v.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const cidr = cidrOf(entry);
+    if (!cidr) {
+      ctx.addIssue({ code: 'custom', message: 'expected comma-separated IP addresses or CIDR ranges (such as 10.0.0.0/8)' });
+      return z.NEVER;
+    }
+    out.push(cidr);
+  }
+  return out;
+});
 
 const schema = z.object({
   DNS01_HOST: z.string().refine((h) => isIP(h) !== 0 || /^[a-zA-Z0-9.-]+$/.test(h), 'expected an IP address or host name').default('127.0.0.1'),
@@ -87,6 +108,11 @@ const schema = z.object({
   DNS01_AUDIT_ENABLED: bool.default(true),
   DNS01_SERVER_TIMING: bool.default(false),
   DNS01_SHUTDOWN_TIMEOUT: duration(0).default(30_000),
+  DNS01_TRUSTED_PROXIES: cidrList.optional(),
+  DNS01_TRUSTED_PROXY_HEADER: z.string().transform((v) => v.toLowerCase()).pipe(z.enum(['x-forwarded-for', 'forwarded'])).default('x-forwarded-for'),
+  DNS01_LOGIN_FAILURES_PER_SOURCE: z.coerce.number().int().min(1).max(10_000).default(10),
+  DNS01_LOGIN_FAILURES_PER_ACCOUNT: z.coerce.number().int().min(1).max(100_000).default(50),
+  DNS01_LOGIN_FAILURE_WINDOW: duration(1000).default(60_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -133,6 +159,10 @@ export interface Config {
   /** A Server-Timing header on internal API replies: where the request's time went (test/bench reads it). */
   serverTiming: boolean;
   shutdownTimeoutMs: number;
+  /** Who may say, in a forwarding header, which address a request came from (http/peer.ts); empty: nobody. */
+  trustedProxies: { cidrs: string[]; header: 'x-forwarded-for' | 'forwarded' };
+  /** Failed logins (operator page, admin bearer, acme-dns update) allowed per source address and per account in a window. */
+  loginLimits: { perSource: number; perAccount: number; windowMs: number };
   logLevel: string;
 }
 
@@ -214,6 +244,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     auditEnabled: e.DNS01_AUDIT_ENABLED,
     serverTiming: e.DNS01_SERVER_TIMING,
     shutdownTimeoutMs: e.DNS01_SHUTDOWN_TIMEOUT,
+    trustedProxies: { cidrs: e.DNS01_TRUSTED_PROXIES ?? [], header: e.DNS01_TRUSTED_PROXY_HEADER },
+    loginLimits: { perSource: e.DNS01_LOGIN_FAILURES_PER_SOURCE, perAccount: e.DNS01_LOGIN_FAILURES_PER_ACCOUNT, windowMs: e.DNS01_LOGIN_FAILURE_WINDOW },
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -20,6 +20,9 @@ import { untilDatabaseUp, urlSecrets } from './db/wait.js';
 import { dnsProviderCredentials } from './db/schema.js';
 import { ZoneFinder } from './dns/zone-finder.js';
 import { createApp } from './http/app.js';
+import { LoginGuard } from './http/login-guard.js';
+import { TrustedProxies } from './http/peer.js';
+import { LoginThrottle } from './security/login-throttle.js';
 import { openListener, type Listener } from './http/listener.js';
 import { internalRoutes } from './http/routes/internal.js';
 import { manualRoutes } from './http/routes/manual.js';
@@ -75,6 +78,8 @@ export interface DaemonOptions {
   statsIntervalMs?: number;
   /** false: record no audit events (as DNS01_AUDIT_ENABLED=false); otherwise the writer's options (tests shorten its interval). */
   audit?: false | AuditWriterOptions;
+  /** The login limit's clock (default Date.now); tests move it past a lock-out instead of waiting. */
+  loginClock?: () => number;
   /** PGlite's initdb'd template for a first start (main.ts names the build's; none under tsx or in tests). */
   pgliteTemplate?: URL;
   /** The registry to fill; startup.ts serves it before the daemon exists. */
@@ -269,12 +274,16 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
   admin.route('/client-tokens', clientTokenRoutes(clientTokens));
   admin.route('/', auditRoutes(auditLog));
   const access = new ClientAccess(clientTokens, { sharedToken: config.internalToken, sharedTokenEnabled: config.internalTokenEnabled, audit });
+  // Two secrets, two guards: the admin token's (page, /api/v1, acme-dns registration) and the acme-dns accounts'.
+  const loginGuard = () => new LoginGuard(new LoginThrottle({ ...config.loginLimits, ...(opts.loginClock ? { now: opts.loginClock } : {}) }), metrics, log.child({ module: 'logins' }));
+  const adminLogins = loginGuard();
   const app = createApp({
     log, metrics, database, serverTiming: config.serverTiming,
-    access, adminToken: config.adminToken, audit,
+    access, adminToken: config.adminToken, adminLogins, audit,
+    proxies: new TrustedProxies(config.trustedProxies.cidrs, config.trustedProxies.header),
     internal: internalRoutes(challenges, chooser, access, log.child({ module: 'internal' })), admin,
-    ui: uiRoutes(manual, config.adminToken, log.child({ module: 'ui' })),
-    acmeDns: acmeDnsRoutes(acmeDns, config.adminToken, log.child({ module: 'acme-dns' })),
+    ui: uiRoutes(manual, config.adminToken, log.child({ module: 'ui' }), adminLogins),
+    acmeDns: acmeDnsRoutes(acmeDns, config.adminToken, log.child({ module: 'acme-dns' }), { admin: adminLogins, accounts: loginGuard() }),
     loopsHealthy: () => opts.jobs === false || (janitor.healthy() && propagation.healthy()),
     draining: () => draining,
     readinessChecks: async () => ({ caddy: caddyReadiness(caddySync), keys: await keys.readiness(), ...(scripts ? { scripts: await scripts } : {}) }),

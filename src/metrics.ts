@@ -71,6 +71,12 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
       registers: r,
     }),
     encryptionRowsRotated: new Counter({ name: 'dns01_encryption_rows_rotated_total', help: 'Encrypted rows re-encrypted under the write key by key rotations', registers: r }),
+    loginRefusals: new Counter({
+      name: 'dns01_login_refusals_total',
+      help: 'Refused logins by door (ui, admin_api, acme_dns) and reason: wrong_credential, source_limited, account_limited (answered 429)',
+      labelNames: ['door', 'reason'],
+      registers: r,
+    }),
     caddyPoliciesRefused: new Gauge({ name: 'dns01_caddy_policies_refused', help: 'TLS policies Caddy refused and the sync left out, by provider', labelNames: ['provider'], registers: r }),
   };
 }

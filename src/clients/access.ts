@@ -43,7 +43,7 @@ export class ClientAccess {
     return new AppError(code, message, client ? { details: { client_token: client.name } } : {});
   }
 
-  /** The caller a presented secret stands for, seen from the TCP peer `peer`; throws 401/403 otherwise. */
+  /** The caller a presented secret stands for, seen from `peer` (the request's source address, http/peer.ts); throws 401/403 otherwise. */
   async authenticate(secret: string, peer: string): Promise<Caller> {
     if (sameSecret(secret, this.opts.sharedToken)) {
       if (!this.opts.sharedTokenEnabled) {

@@ -12,8 +12,10 @@ import { recordPhases } from '../phases.js';
 import { auditScope } from './audit.js';
 import { requireCaller, requireSecret } from './auth.js';
 import { MAX_BODY_BYTES, tooLarge } from './body.js';
+import type { LoginGuard } from './login-guard.js';
 import { described, openApiDocument, type AuthScheme } from './openapi.js';
 import { opsRoutes, type OpsDeps } from './ops.js';
+import { trackSource, type TrustedProxies } from './peer.js';
 import { acmeDnsErrorBody } from './routes/acme-dns.js';
 
 export interface AppDeps extends OpsDeps {
@@ -22,6 +24,10 @@ export interface AppDeps extends OpsDeps {
   /** Decides who may call /internal/*: the shared token, client tokens. */
   access: ClientAccess;
   adminToken: string;
+  /** Failed admin-token logins, limited per source (shared with the operator page's login). */
+  adminLogins: LoginGuard;
+  /** Whose forwarding headers name a request's source address (DNS01_TRUSTED_PROXIES). */
+  proxies: TrustedProxies;
   /** Where requests' audit events go (audit/writer.ts). */
   audit: AuditSink;
   internal: Hono;
@@ -51,6 +57,7 @@ function authFor(path: string): AuthScheme {
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
 
+  app.use('*', trackSource(deps.proxies));
   app.use('*', auditScope(deps.audit));
   app.use('*', async (c, next) => {
     await next();
@@ -82,7 +89,7 @@ export function createApp(deps: AppDeps): Hono {
   }
   app.use('/internal/*', requireCaller(deps.access, 'dns01-proxy'));
   app.route('/internal/dns-challenge', deps.internal);
-  app.use('/api/v1/*', requireSecret(deps.adminToken, { allowBasic: false, realm: 'dns01-proxy admin', actor: 'admin' }));
+  app.use('/api/v1/*', requireSecret(deps.adminToken, { allowBasic: false, realm: 'dns01-proxy admin', actor: 'admin', logins: { guard: deps.adminLogins, door: 'admin_api' } }));
   app.route('/api/v1', deps.admin);
   if (deps.ui) app.route('/ui', deps.ui);
   app.route('/acme-dns', deps.acmeDns);

@@ -3,7 +3,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { withAuditScope } from '../audit/context.js';
 import { NO_AUDIT, type AuditCategory, type AuditSink } from '../audit/writer.js';
 import { isAppError } from '../errors.js';
-import { peerAddress } from './peer.js';
+import { sourceAddress } from './peer.js';
 
 declare module 'hono' {
   interface ContextVariableMap {
@@ -18,7 +18,7 @@ declare module 'hono' {
 export function auditScope(sink: AuditSink): MiddlewareHandler {
   return (c, next) => {
     c.set('audit', sink);
-    return withAuditScope({ actor: 'anonymous', sourceIp: peerAddress(c), userAgent: c.req.header('user-agent') ?? '' }, next);
+    return withAuditScope({ actor: 'anonymous', sourceIp: sourceAddress(c), userAgent: c.req.header('user-agent') ?? '' }, next);
   };
 }
 

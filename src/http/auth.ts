@@ -6,7 +6,8 @@ import { AppError, type ErrorCode } from '../errors.js';
 import { timed } from '../phases.js';
 import { sameSecret } from '../security/compare.js';
 import { auditOf } from './audit.js';
-import { peerAddress } from './peer.js';
+import type { LoginDoor, LoginGuard } from './login-guard.js';
+import { sourceAddress } from './peer.js';
 
 function presented(header: string | undefined, allowBasic: boolean): string | null {
   if (!header) return null;
@@ -32,18 +33,24 @@ function missing(allowBasic: boolean, realm: string): AppError {
   });
 }
 
-/** acmeproxy clients (lego httpreq, libdns/acmeproxy, acme.sh) send the secret as the basic-auth password. */
-export function requireSecret(secret: string, opts: { allowBasic: boolean; realm: string; actor: string }): MiddlewareHandler {
+/**
+ * acmeproxy clients (lego httpreq, libdns/acmeproxy, acme.sh) send the secret as the basic-auth password. With a
+ * login guard, wrong secrets are limited per source address (a missing one is no guess and is not counted).
+ */
+export function requireSecret(secret: string, opts: { allowBasic: boolean; realm: string; actor: string; logins?: { guard: LoginGuard; door: LoginDoor } }): MiddlewareHandler {
   return async (c, next) => {
     const got = presented(c.req.header('authorization'), opts.allowBasic);
     if (got === null) {
       refused(c, opts.actor, 'UNAUTHORIZED');
       throw missing(opts.allowBasic, opts.realm);
     }
+    const attempt = opts.logins?.guard.begin(c, opts.logins.door, opts.actor);
     if (!sameSecret(got, secret)) {
+      attempt?.failed();
       refused(c, opts.actor, 'FORBIDDEN');
       throw new AppError('FORBIDDEN', 'invalid credentials');
     }
+    attempt?.passed();
     setActor(opts.actor);
     await next();
   };
@@ -68,7 +75,7 @@ export function requireCaller(access: ClientAccess, realm: string): MiddlewareHa
       throw missing(true, realm);
     }
     // A refused token is recorded by ClientAccess (its one place for refusals).
-    const caller = await timed('auth', () => access.authenticate(got, peerAddress(c)));
+    const caller = await timed('auth', () => access.authenticate(got, sourceAddress(c)));
     c.set('caller', caller);
     setActor(caller.kind === 'shared' ? 'internal' : `client:${caller.name}`);
     await next();

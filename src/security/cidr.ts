@@ -18,7 +18,7 @@ export function parseAllowFrom(entries: unknown[]): string[] | null {
   return out;
 }
 
-/** Whether `peer` (the connection's address) may update: an empty list allows any address, as in acme-dns. */
+/** Whether `peer` (the request's source address) may update: an empty list allows any address, as in acme-dns. */
 export function allowedFrom(ranges: string[], peer: string): boolean {
   if (ranges.length === 0) return true;
   // Node reports IPv4 peers of a dual-stack listener as `::ffff:a.b.c.d`; the operator writes `a.b.c.d/32`.

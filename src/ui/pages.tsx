@@ -62,11 +62,12 @@ function Notice(props: { code: string | undefined; extra?: string }) {
   return <p class={`notice ${r.tone}`} role="status">{r.text}{props.extra ? ` ${props.extra}` : ''}</p>;
 }
 
-export function LoginPage(props: { failed: boolean; next: string }) {
+export function LoginPage(props: { failed: boolean; next: string; limited?: string }) {
   return (
     <Layout title="Log in">
       <h1>Log in</h1>
       {props.failed ? <p class="notice bad" role="alert">That is not the admin token.</p> : null}
+      {props.limited ? <p class="notice bad" role="alert">{`${props.limited[0]!.toUpperCase()}${props.limited.slice(1)}.`}</p> : null}
       <form class="card login" method="post" action="/ui/login">
         <input type="hidden" name="next" value={props.next} />
         <label for="token" class="label">Admin token (DNS01_ADMIN_TOKEN)</label>

@@ -1,6 +1,8 @@
 // The operator page's routes under /ui: login and logout, the pending list, one challenge, its poll and its actions.
 import { setActor } from '../audit/context.js';
 import { audited, auditOf, noteAudit } from '../http/audit.js';
+import type { LoginAttempt, LoginGuard } from '../http/login-guard.js';
+import { sourceAddress } from '../http/peer.js';
 import { Hono, type Context } from 'hono';
 import type { Logger } from 'pino';
 import { isExpired, type ManualChallenges } from '../challenges/manual.js';
@@ -17,7 +19,8 @@ const ID = /^[0-9a-f-]{36}$/;
 /** Where a login may send the browser on: only back to one of these pages, never elsewhere. */
 const safeNext = (next: unknown) => (typeof next === 'string' && /^\/ui\/challenges(\/[0-9a-f-]{36})?$/.test(next) ? next : '/ui/challenges');
 
-export function uiRoutes(manual: ManualChallenges, adminToken: string, log: Logger): Hono<Env> {
+/** `logins` is the admin token's guard, the one /api/v1 uses too: a guesser gets no second allowance here. */
+export function uiRoutes(manual: ManualChallenges, adminToken: string, log: Logger, logins: LoginGuard): Hono<Env> {
   const sessions = new UiSessions(adminToken);
   const app = new Hono<Env>();
 
@@ -37,11 +40,21 @@ export function uiRoutes(manual: ManualChallenges, adminToken: string, log: Logg
   app.post('/login', async (c) => {
     const form = await c.req.parseBody();
     const next = safeNext(form.next);
+    let attempt: LoginAttempt;
+    try {
+      attempt = logins.begin(c, 'ui', 'admin');
+    } catch (err) {
+      if (!isAppError(err) || err.code !== 'AUTH_RATE_LIMITED') throw err;
+      for (const [k, v] of Object.entries(err.headers ?? {})) c.header(k, v);
+      return c.html(LoginPage({ failed: false, limited: err.message, next }), 429);
+    }
     if (typeof form.token !== 'string' || !sameSecret(form.token, adminToken)) {
-      log.warn({ ip: c.req.header('x-forwarded-for') ?? null }, 'ui login refused: wrong admin token');
+      attempt.failed();
+      log.warn({ ip: sourceAddress(c) || null }, 'ui login refused: wrong admin token');
       auditOf(c).recordLimited({ action: 'auth.failed', category: 'auth', outcome: 'denied', details: { api: 'ui', code: 'FORBIDDEN', path: '/ui/login' } });
       return c.html(LoginPage({ failed: true, next }), 401);
     }
+    attempt.passed();
     sessions.start(c);
     return c.redirect(next, 303);
   });

@@ -4,9 +4,11 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { AcmeDnsService } from '../../acme-dns/service.js';
 import { allowedFrom, parseAllowFrom } from '../../security/cidr.js';
-import { peerAddress } from '../peer.js';
+import { sourceAddress } from '../peer.js';
 import { AppError, type ErrorCode } from '../../errors.js';
+import { auditOf } from '../audit.js';
 import { requireSecret } from '../auth.js';
+import type { LoginGuard } from '../login-guard.js';
 import { described } from '../openapi.js';
 
 /**
@@ -58,7 +60,10 @@ async function readGoJson(c: Context): Promise<Record<string, unknown> | null> {
   return Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k.toLowerCase(), v]));
 }
 
-export function acmeDnsRoutes(service: AcmeDnsService | null, adminToken: string, log: Logger): Hono {
+const USERNAME = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** `logins.admin` guards registration (the admin token's guard), `logins.accounts` the accounts' keys on update. */
+export function acmeDnsRoutes(service: AcmeDnsService | null, adminToken: string, log: Logger, logins: { admin: LoginGuard; accounts: LoginGuard }): Hono {
   const app = new Hono();
   const configured = (): AcmeDnsService => {
     if (!service) throw new AcmeDnsError('acme_dns_not_configured', 'acme-dns is off: set DNS01_ACME_DNS_DOMAIN');
@@ -69,7 +74,7 @@ export function acmeDnsRoutes(service: AcmeDnsService | null, adminToken: string
   app.post('/register', described({
     summary: 'Register an acme-dns account', body: registerBody,
     responses: { 201: '`{username, password, fulldomain, subdomain, allowfrom}`' }, auth: 'admin', ...errors,
-  }), requireSecret(adminToken, { allowBasic: false, realm: 'dns01-proxy admin', actor: 'admin' }), async (c) => {
+  }), requireSecret(adminToken, { allowBasic: false, realm: 'dns01-proxy admin', actor: 'admin', logins: { guard: logins.admin, door: 'admin_api' } }), async (c) => {
     const svc = configured();
     const body = registerBody.safeParse(await readGoJson(c));
     if (!body.success) throw new AcmeDnsError('malformed_json_payload', 'expected {"allowfrom": [CIDR, ...], "provider": "<id or name>"}, each optional');
@@ -84,17 +89,38 @@ export function acmeDnsRoutes(service: AcmeDnsService | null, adminToken: string
     auth: 'acmeDnsAccount', ...errors,
   }), async (c) => {
     const svc = configured();
-    const forbidden = (reason: string) => {
-      log.info({ reason, client: 'acme-dns' }, 'acme-dns update refused');
+    const user = c.req.header('x-api-user');
+    const key = c.req.header('x-api-key');
+    // Only a well-formed username is recorded or tracked: anything else might be a key sent in the wrong header.
+    const username = user !== undefined && USERNAME.test(user) ? user.toLowerCase() : undefined;
+    // One answer for every refusal, as acme-dns gives; the log and the audit log say which it was (never the key).
+    const forbidden = (reason: string, accountKnown = false) => {
+      log.info({ reason, client: 'acme-dns', ip: sourceAddress(c) || null, ...(username ? { username } : {}) }, 'acme-dns update refused');
+      auditOf(c).recordLimited({
+        action: accountKnown ? 'acme_dns.refused' : 'auth.failed', category: 'auth', outcome: 'denied',
+        ...(username ? { resourceType: 'acme_dns_account', resourceId: username } : {}),
+        details: { api: 'acme-dns', code: 'UNAUTHORIZED', path: '/acme-dns/update', reason },
+      });
       return new AcmeDnsError('forbidden', 'forbidden');
     };
-    const account = await svc.accounts.authenticate(c.req.header('x-api-user'), c.req.header('x-api-key'));
+    // No credentials is no guess: refused, but not counted against the address.
+    if (!user && !key) throw forbidden('no credentials');
+    // Before the lookup and the scrypt hash it costs.
+    const attempt = logins.accounts.begin(c, 'acme_dns', username);
+    let account: Awaited<ReturnType<typeof svc.accounts.authenticate>>;
+    try {
+      account = await svc.accounts.authenticate(user, key);
+      if (account) attempt.passed();
+      else attempt.failed();
+    } finally {
+      attempt.release();
+    }
     if (!account) throw forbidden('unknown user or wrong key');
-    if (!allowedFrom(account.allowFrom, peerAddress(c))) throw forbidden('address not in allowfrom');
+    if (!allowedFrom(account.allowFrom, sourceAddress(c))) throw forbidden('address not in allowfrom', true);
     // As in acme-dns, the body is read only after the credentials passed, and one that names no (or another)
     // subdomain is refused like bad credentials.
     const body = await readGoJson(c);
-    if (!body || body.subdomain !== account.subdomain) throw forbidden('subdomain does not match the account');
+    if (!body || body.subdomain !== account.subdomain) throw forbidden('subdomain does not match the account', true);
     const txt = updateBody.shape.txt.safeParse(body.txt);
     if (!txt.success) throw new AcmeDnsError('bad_txt', 'txt must be 43 characters of base64url');
     await svc.update(account, txt.data);
