@@ -222,7 +222,7 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
   admin.route('/', manualRoutes(manual));
   const clientTokens = new ClientTokenStore(database, providers);
   admin.route('/client-tokens', clientTokenRoutes(clientTokens));
-  admin.route('/', auditRoutes(auditLog));
+  admin.route('/', auditRoutes(auditLog, log.child({ module: 'audit' })));
   const access = new ClientAccess(clientTokens, { sharedToken: config.internalToken, sharedTokenEnabled: config.internalTokenEnabled, audit });
   const app = createApp({
     log, metrics, database, serverTiming: config.serverTiming,
