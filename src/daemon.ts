@@ -272,7 +272,7 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
   admin.route('/', manualRoutes(manual));
   const clientTokens = new ClientTokenStore(database, providers);
   admin.route('/client-tokens', clientTokenRoutes(clientTokens));
-  admin.route('/', auditRoutes(auditLog));
+  admin.route('/', auditRoutes(auditLog, log.child({ module: 'audit' })));
   const access = new ClientAccess(clientTokens, { sharedToken: config.internalToken, sharedTokenEnabled: config.internalTokenEnabled, audit });
   // Two secrets, two guards: the admin token's (page, /api/v1, acme-dns registration) and the acme-dns accounts'.
   const loginGuard = () => new LoginGuard(new LoginThrottle({ ...config.loginLimits, ...(opts.loginClock ? { now: opts.loginClock } : {}) }), metrics, log.child({ module: 'logins' }));

@@ -2,7 +2,8 @@
 import { and, desc, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Database } from '../db/client.js';
-import { cursorKey, decodeCursor, encodeCursor, instant, instantText, invalidQuery, olderThan, pageSize, type Cursor } from '../db/paging.js';
+import { cursorKey, decodeCursor, encodeCursor, olderThan, queryCursor, type Cursor } from '../db/paging.js';
+import { invalidQuery, parseQuery, queryChoice, queryInstant, queryLimit, queryText } from '../db/query.js';
 import { AUDIT_OUTCOMES, securityAudits, type AuditOutcome, type SecurityAuditRow } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { AUDIT_CATEGORIES } from './writer.js';
@@ -27,51 +28,38 @@ export interface AuditFilter {
   cursor?: Cursor;
 }
 
-const text = (what: string) => z.string().min(1).max(200).optional().describe(what);
-/** The list's and the export's query parameters; what the OpenAPI document shows. */
+/** The list's query parameters, checked; the export's (see exportQuerySchema); what the OpenAPI document shows. */
 export const auditQuerySchema = z.object({
-  from: instantText.optional().describe('events at or after this time (ISO 8601)'),
-  to: instantText.optional().describe('events before this time (ISO 8601)'),
-  category: z.string().optional().describe(`one of ${AUDIT_CATEGORIES.join(', ')}`),
-  actor: text('`admin`, `internal`, `client:<token name>`, `daemon`, `janitor`, `anonymous`'),
-  action: text('e.g. `dns_provider.create`'),
-  resource_type: text('e.g. `dns_provider`, `challenge`'),
-  resource_id: text('the resource\'s id'),
-  outcome: z.string().optional().describe(AUDIT_OUTCOMES.join(', ')),
-  q: text('free text, any case, looked for in the action, resource and details'),
-  limit: z.string().regex(/^\d+$/).optional().describe(`page size, 1 to ${MAX_PAGE}; default ${DEFAULT_PAGE}`),
-  cursor: z.string().optional().describe('`next_cursor` of the previous page'),
+  from: queryInstant('events at or after this time'),
+  to: queryInstant('events before this time'),
+  category: queryChoice(AUDIT_CATEGORIES, `one of ${AUDIT_CATEGORIES.join(', ')}`),
+  actor: queryText(200, '`admin`, `internal`, `client:<token name>`, `daemon`, `janitor`, `anonymous`'),
+  action: queryText(200, 'e.g. `dns_provider.create`'),
+  resource_type: queryText(200, 'e.g. `dns_provider`, `challenge`'),
+  resource_id: queryText(200, 'the resource\'s id'),
+  outcome: queryChoice(AUDIT_OUTCOMES, AUDIT_OUTCOMES.join(', ')),
+  q: queryText(200, 'free text, any case, looked for in the action, resource and details'),
+  limit: queryLimit(MAX_PAGE, DEFAULT_PAGE),
+  cursor: queryCursor,
 });
+/** A provider's own list: the resource is the provider. */
+export const providerAuditQuerySchema = auditQuerySchema.omit({ resource_type: true, resource_id: true });
 export const exportQuerySchema = auditQuerySchema.omit({ limit: true, cursor: true }).extend({
-  format: z.enum(['csv', 'ndjson']).describe('csv (a header row, details as JSON text) or ndjson (one event per line)'),
+  format: z.enum(['csv', 'ndjson'], { error: 'expected csv or ndjson' }).describe('csv (a header row, details as JSON text) or ndjson (one event per line)'),
 });
 
-/** Reads a query string; `extra` keys are the caller's own (the export's `format`). Unknown or malformed: 400 naming it. */
-export function parseAuditFilter(query: Record<string, string>, extra: readonly string[] = []): AuditFilter {
-  const keys = [...Object.keys(auditQuerySchema.shape), ...extra];
-  const unknown = Object.keys(query).find((k) => !keys.includes(k));
-  if (unknown !== undefined) throw invalidQuery(unknown.slice(0, 40), `unknown parameter; expected one of ${keys.join(', ')}`);
-  const filter: AuditFilter = { limit: DEFAULT_PAGE };
-  if (query.from !== undefined) filter.from = instant('from', query.from);
-  if (query.to !== undefined) filter.to = instant('to', query.to);
-  if (filter.from && filter.to && filter.from >= filter.to) throw invalidQuery('to', 'must be later than from');
-  if (query.category !== undefined) {
-    if (!(AUDIT_CATEGORIES as readonly string[]).includes(query.category)) throw invalidQuery('category', `expected one of ${AUDIT_CATEGORIES.join(', ')}`);
-    filter.category = query.category;
-  }
-  if (query.outcome !== undefined) {
-    if (!(AUDIT_OUTCOMES as readonly string[]).includes(query.outcome)) throw invalidQuery('outcome', `expected one of ${AUDIT_OUTCOMES.join(', ')}`);
-    filter.outcome = query.outcome as AuditOutcome;
-  }
-  for (const [param, key] of [['actor', 'actor'], ['action', 'action'], ['resource_type', 'resourceType'], ['resource_id', 'resourceId'], ['q', 'q']] as const) {
-    const v = query[param];
-    if (v === undefined) continue;
-    if (v.length < 1 || v.length > 200) throw invalidQuery(param, 'expected 1 to 200 characters');
-    filter[key] = key === 'q' ? v.toLowerCase() : v;
-  }
-  if (query.limit !== undefined) filter.limit = pageSize(query.limit, MAX_PAGE);
-  if (query.cursor !== undefined) filter.cursor = decodeCursor(query.cursor);
-  return filter;
+/** The filter a checked query holds (the output of either schema above, less the export's `format`). */
+export function auditFilter(q: Partial<z.output<typeof auditQuerySchema>>): AuditFilter {
+  if (q.from && q.to && q.from >= q.to) throw invalidQuery('to', 'must be later than from');
+  return {
+    limit: q.limit ?? DEFAULT_PAGE, from: q.from, to: q.to, category: q.category, actor: q.actor, action: q.action,
+    resourceType: q.resource_type, resourceId: q.resource_id, outcome: q.outcome, q: q.q?.toLowerCase(), cursor: q.cursor,
+  };
+}
+
+/** Reads a list's query string (see queryOf) with `schema`: unknown or malformed is a 400 naming the parameter. */
+export function parseAuditFilter(query: Record<string, string>, schema: z.ZodObject = auditQuerySchema): AuditFilter {
+  return auditFilter(parseQuery(schema, query) as Partial<z.output<typeof auditQuerySchema>>);
 }
 
 export function auditView(row: SecurityAuditRow): Record<string, unknown> {
@@ -133,7 +121,7 @@ export class AuditLog {
       const page = await this.list(f);
       yield* page.events;
       if (!page.nextCursor) return;
-      f = { ...f, cursor: decodeCursor(page.nextCursor) };
+      f = { ...f, cursor: decodeCursor(page.nextCursor)! };
     }
   }
 

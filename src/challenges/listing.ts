@@ -2,7 +2,8 @@
 import { and, desc, eq, gte, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Database } from '../db/client.js';
-import { cursorKey, decodeCursor, encodeCursor, instant, instantText, invalidQuery, olderThan, pageSize, type Cursor } from '../db/paging.js';
+import { cursorKey, encodeCursor, olderThan, queryCursor, type Cursor } from '../db/paging.js';
+import { invalidQuery, parseQuery, queryInstant, queryLimit, queryText } from '../db/query.js';
 import { CHALLENGE_STATUSES, challenges, dnsProviders, type ChallengeRow, type ChallengeStatus, type DnsProviderRow } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import type { ProviderRegistry } from '../providers/registry.js';
@@ -24,45 +25,32 @@ export interface ChallengeFilter {
   cursor?: Cursor;
 }
 
-/** The list's query parameters: the keys parseChallengeFilter accepts, and what the OpenAPI document shows. */
-export const challengeQuerySchema = z.object({
-  status: z.string().optional().describe(`a comma list of ${CHALLENGE_STATUSES.join(', ')} (any case)`),
-  provider: z.string().min(1).max(200).optional().describe('a provider id or name'),
-  fqdn: z.string().min(1).max(253).optional().describe('part of the challenge name, any case'),
-  created_after: instantText.optional(),
-  created_before: instantText.optional(),
-  limit: z.string().regex(/^\d+$/).optional().describe(`page size, 1 to ${MAX_PAGE}; default ${DEFAULT_PAGE}`),
-  cursor: z.string().optional().describe('`next_cursor` of the previous page'),
-});
-const QUERY_KEYS = Object.keys(challengeQuerySchema.shape);
+const STATUS_HINT = `expected a comma list of ${CHALLENGE_STATUSES.join(', ')} (any case)`;
 
-/** Reads the list's query string; anything unknown or malformed is a 400 naming the parameter. */
+/** The list's query parameters: what parseChallengeFilter accepts, checked, and what the OpenAPI document shows. */
+export const challengeQuerySchema = z.object({
+  status: z.string().max(200, STATUS_HINT)
+    .refine((s) => s.split(',').every((x) => (CHALLENGE_STATUSES as readonly string[]).includes(x.trim().toUpperCase())), STATUS_HINT)
+    .transform((s) => s.split(',').map((x) => x.trim().toUpperCase() as ChallengeStatus))
+    .optional().describe(`a comma list of ${CHALLENGE_STATUSES.join(', ')} (any case)`),
+  provider: queryText(200, 'a provider id or name'),
+  fqdn: queryText(253, 'part of the challenge name, any case'),
+  created_after: queryInstant('challenges created at or after this time'),
+  created_before: queryInstant('challenges created before this time'),
+  limit: queryLimit(MAX_PAGE, DEFAULT_PAGE),
+  cursor: queryCursor,
+});
+
+/** Reads the list's query string (see queryOf); anything unknown or malformed is a 400 naming the parameter. */
 export function parseChallengeFilter(query: Record<string, string>): ChallengeFilter {
-  const unknown = Object.keys(query).find((k) => !QUERY_KEYS.includes(k));
-  if (unknown !== undefined) throw invalidQuery(unknown.slice(0, 40), `unknown parameter; expected one of ${QUERY_KEYS.join(', ')}`);
-  const filter: ChallengeFilter = { limit: DEFAULT_PAGE };
-  if (query.status !== undefined) {
-    const statuses = query.status.split(',').map((s) => s.trim().toUpperCase());
-    const bad = statuses.find((s) => !(CHALLENGE_STATUSES as readonly string[]).includes(s));
-    if (bad !== undefined) throw invalidQuery('status', `expected a comma list of ${CHALLENGE_STATUSES.join(', ')} (any case)`);
-    filter.statuses = statuses as ChallengeStatus[];
-  }
-  if (query.provider !== undefined) {
-    if (query.provider.length < 1 || query.provider.length > 200) throw invalidQuery('provider', 'expected a provider id or name (1 to 200 characters)');
-    filter.provider = query.provider;
-  }
-  if (query.fqdn !== undefined) {
-    if (query.fqdn.length < 1 || query.fqdn.length > 253) throw invalidQuery('fqdn', 'expected part of a name (1 to 253 characters)');
-    filter.fqdn = query.fqdn.toLowerCase();
-  }
-  if (query.created_after !== undefined) filter.createdAfter = instant('created_after', query.created_after);
-  if (query.created_before !== undefined) filter.createdBefore = instant('created_before', query.created_before);
-  if (filter.createdAfter && filter.createdBefore && filter.createdAfter >= filter.createdBefore) {
+  const q = parseQuery(challengeQuerySchema, query);
+  if (q.created_after && q.created_before && q.created_after >= q.created_before) {
     throw invalidQuery('created_before', 'must be later than created_after');
   }
-  if (query.limit !== undefined) filter.limit = pageSize(query.limit, MAX_PAGE);
-  if (query.cursor !== undefined) filter.cursor = decodeCursor(query.cursor);
-  return filter;
+  return {
+    limit: q.limit ?? DEFAULT_PAGE, statuses: q.status, provider: q.provider, fqdn: q.fqdn?.toLowerCase(),
+    createdAfter: q.created_after, createdBefore: q.created_before, cursor: q.cursor,
+  };
 }
 
 export interface ChallengePage {

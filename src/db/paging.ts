@@ -1,28 +1,8 @@
-// Newest-first pages over (created_at, id) with an opaque cursor, and the query-string checks every listing shares.
+// Newest-first pages over (created_at, id) with an opaque cursor that is checked whole before it reaches SQL.
 import { sql, type SQL } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import { z } from 'zod';
-import { AppError } from '../errors.js';
-
-export function invalidQuery(field: string, message: string): AppError {
-  return new AppError('VALIDATION_ERROR', `query parameter ${field}: ${message}`, { details: { fields: [{ field, message }] } });
-}
-
-export const instantText = z.string().describe('an ISO 8601 date or date-time, e.g. 2026-01-31T12:00:00Z');
-
-export function instant(field: string, text: string): Date {
-  // Date.parse takes many shapes; an operator's filter should be one people and scripts agree on.
-  if (!/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(text) || Number.isNaN(Date.parse(text))) {
-    throw invalidQuery(field, 'expected an ISO 8601 date or date-time, e.g. 2026-01-31T12:00:00Z');
-  }
-  return new Date(text);
-}
-
-export function pageSize(text: string, max: number): number {
-  const n = Number(text);
-  if (!/^\d+$/.test(text) || n < 1 || n > max) throw invalidQuery('limit', `expected a whole number from 1 to ${max}`);
-  return n;
-}
+import { parseInstant } from './query.js';
 
 export interface Cursor {
   createdAt: string;
@@ -34,13 +14,26 @@ export function encodeCursor(createdAt: string, id: string): string {
   return Buffer.from(`${createdAt}|${id}`).toString('base64url');
 }
 
-export function decodeCursor(text: string): Cursor {
-  const [createdAt, id, extra] = Buffer.from(text, 'base64url').toString('utf8').split('|');
-  if (extra !== undefined || !createdAt || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/.test(createdAt) || !z.uuid().safeParse(id).success) {
-    throw invalidQuery('cursor', 'not a cursor this API gave out; start again without it');
-  }
-  return { createdAt, id: id! };
+/**
+ * The cursor `text` holds, or undefined unless it could be one this API gave out: base64url that encodes back to
+ * itself (no padding, `+/` or stray characters quietly dropped), a real UTC instant with microseconds, a `|`, a UUID.
+ */
+export function decodeCursor(text: string): Cursor | undefined {
+  if (!/^[\w-]{1,200}$/.test(text)) return undefined;
+  const bytes = Buffer.from(text, 'base64url');
+  if (bytes.toString('base64url') !== text) return undefined;
+  const parts = bytes.toString('utf8').split('|');
+  if (parts.length !== 2) return undefined;
+  const [createdAt, id] = parts as [string, string];
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/.test(createdAt) || !parseInstant(createdAt) || !z.uuid().safeParse(id).success) return undefined;
+  return { createdAt, id };
 }
+
+const NOT_A_CURSOR = 'not a cursor this API gave out; start again without it';
+
+/** The `cursor` query parameter: the value is the decoded Cursor. */
+export const queryCursor = z.string().max(200, NOT_A_CURSOR).refine((t) => decodeCursor(t) !== undefined, NOT_A_CURSOR)
+  .transform((t) => decodeCursor(t)!).optional().describe('`next_cursor` of the previous page, unchanged (anything else is refused)');
 
 /** The column as the cursor text (UTC, microseconds). */
 export function cursorKey(createdAt: PgColumn): SQL<string> {

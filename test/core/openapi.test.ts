@@ -11,7 +11,7 @@ import { startTestDaemon, txtValue, type TestDaemon } from '../support/daemon.js
 interface Operation {
   operationId: string;
   security: Record<string, string[]>[];
-  parameters?: { name: string; in: string; required: boolean }[];
+  parameters?: { name: string; in: string; required: boolean; schema: object }[];
   requestBody?: { content: { 'application/json': { schema: object } } };
   responses: Record<string, { content?: Record<string, { schema?: { $ref: string } }> }>;
 }
@@ -178,5 +178,20 @@ describe('OpenAPI document', () => {
     expect(params.map((p) => p.name)).toContain('cursor');
     expect((await d.admin('/challenges?colour=blue')).status).toBe(400);
     expect(doc.paths['/internal/dns-challenge/create']!.post!.parameters).toEqual([expect.objectContaining({ name: 'wait', in: 'query', required: false })]);
+  });
+
+  it('a query parameter\'s schema refuses what the daemon refuses (lengths, control characters, digits, choices)', async () => {
+    const params = doc.paths['/api/v1/audit-logs']!.get!.parameters!;
+    const cases: [string, string, boolean][] = [
+      ['q', 'b.example', true], ['q', 'a\u0000b', false], ['q', '\u001b[31m', false], ['q', 'x'.repeat(201), false], ['q', '', false],
+      ['limit', '5', true], ['limit', '-1', false], ['limit', '1e2', false],
+      ['from', '2026-01-31T12:00:00Z', true], ['from', 'yesterday', false], ['from', '2026-01-31T12:00:00+0200', true],
+      ['category', 'site', true], ['category', 'nope', false], ['cursor', 'A'.repeat(201), false],
+    ];
+    for (const [name, value, ok] of cases) {
+      const valid = ajv.compile(params.find((p) => p.name === name)!.schema);
+      expect(valid(value), `schema of ${name} on ${JSON.stringify(value)}`).toBe(ok);
+      expect((await d.admin(`/audit-logs?${name}=${encodeURIComponent(value)}`)).status, `daemon on ${name}=${JSON.stringify(value)}`).toBe(ok ? 200 : 400);
+    }
   });
 });

@@ -1,8 +1,12 @@
 // Admin API for the audit log: filtered pages, one event, a provider's own events, and CSV / NDJSON exports streamed page by page.
 import { Hono } from 'hono';
 import { stream } from 'hono/streaming';
-import { auditQuerySchema, exportQuerySchema, parseAuditFilter, type AuditLog } from '../../audit/listing.js';
-import { invalidQuery } from '../../db/paging.js';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { auditFilter, auditQuerySchema, exportQuerySchema, parseAuditFilter, providerAuditQuerySchema, type AuditLog } from '../../audit/listing.js';
+import { connectionErrorCode } from '../../db/client.js';
+import { invalidQuery, parseQuery, queryOf } from '../../db/query.js';
+import { AppError, isAppError } from '../../errors.js';
 import { described } from '../openapi.js';
 
 const CSV_COLUMNS = ['id', 'created_at', 'actor', 'action', 'category', 'resource_type', 'resource_id', 'outcome', 'source_ip', 'user_agent', 'details'] as const;
@@ -14,30 +18,51 @@ function csvField(value: unknown): string {
   return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 
-export function auditRoutes(log: AuditLog): Hono {
+/** What an export that broke off says in its last line (the reply's status is long sent): the code an error reply would carry. */
+function exportFailure(err: unknown): AppError {
+  if (isAppError(err)) return err;
+  if (connectionErrorCode(err)) return new AppError('SERVICE_UNAVAILABLE', 'the database is unavailable; try again shortly');
+  return new AppError('INTERNAL_ERROR', 'internal error');
+}
+
+export function auditRoutes(log: AuditLog, logger: Logger): Hono {
   const app = new Hono();
   app.get('/audit-logs', described({
     summary: 'Audit events, newest first, filtered and paged', query: auditQuerySchema,
     responses: { 200: '`{success, audit_logs, next_cursor}`' },
   }), async (c) => {
-    const page = await log.list(parseAuditFilter(c.req.query()));
+    const page = await log.list(parseAuditFilter(queryOf(c.req.url)));
     return c.json({ success: true, audit_logs: page.events, next_cursor: page.nextCursor });
   });
   // Registered before /audit-logs/:id, which would otherwise take "export" for an id.
   app.get('/audit-logs/export', described({
-    summary: 'Every matching audit event as CSV or NDJSON, newest first, streamed', query: exportQuerySchema,
+    summary: 'Every matching audit event as CSV or NDJSON, newest first, streamed; one that breaks off ends with an error line',
+    query: exportQuerySchema,
     responses: { 200: { description: 'CSV (text/csv) or NDJSON (application/x-ndjson)', contentType: 'text/csv' } },
-  }), (c) => {
-    const { format, ...rest } = c.req.query();
-    if (format !== 'csv' && format !== 'ndjson') throw invalidQuery('format', 'expected csv or ndjson');
-    const filter = parseAuditFilter(rest);
+  }), async (c) => {
+    const { format, ...filter } = parseQuery(exportQuerySchema, queryOf(c.req.url));
+    const events = log.walk(auditFilter(filter));
+    // The first page is read before the reply starts, so a database that is down gets an error reply, not an empty 200.
+    const first = await events.next();
     c.header('Content-Type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson');
     c.header('Content-Disposition', `attachment; filename="audit-logs.${format}"`);
     return stream(c, async (out) => {
       if (format === 'csv') await out.write(`${CSV_COLUMNS.join(',')}\r\n`);
-      for await (const event of log.walk(filter)) {
-        if (out.aborted) return;
-        await out.write(format === 'csv' ? `${CSV_COLUMNS.map((k) => csvField(event[k])).join(',')}\r\n` : `${JSON.stringify(event)}\n`);
+      try {
+        for (let next = first; !next.done; next = await events.next()) {
+          if (out.aborted) return;
+          await out.write(format === 'csv' ? `${CSV_COLUMNS.map((k) => csvField(next.value[k])).join(',')}\r\n` : `${JSON.stringify(next.value)}\n`);
+        }
+      } catch (err) {
+        // A short file must not pass for a complete one: the last line says it broke off, in a form each format's reader sees.
+        const e = exportFailure(err);
+        logger.error({ err, code: e.code, format }, 'audit export broke off; its last line says so');
+        const message = `the export stopped before its end (${e.message}); this file is incomplete`;
+        await out.write(format === 'csv'
+          ? `# error: ${e.code}: ${message.replace(/[",\r\n]/g, ' ')}\r\n`
+          : `${JSON.stringify({ error: { code: e.code, message } })}\n`);
+      } finally {
+        await events.return(undefined);
       }
     });
   });
@@ -45,13 +70,16 @@ export function auditRoutes(log: AuditLog): Hono {
     async (c) => c.json({ success: true, audit_log: await log.show(c.req.param('id')) }));
   app.get('/dns-providers/:id/audit-logs', described({
     summary: 'A provider\'s audit events (its own and its credentials\'), newest first, filtered and paged',
-    query: auditQuerySchema.omit({ resource_type: true, resource_id: true }),
+    query: providerAuditQuerySchema,
     responses: { 200: '`{success, audit_logs, next_cursor}`' },
   }), async (c) => {
-    const query = c.req.query();
+    // A deleted provider's events are still there to read; an id that cannot be a provider's is not.
+    const providerId = c.req.param('id');
+    if (!z.uuid().safeParse(providerId).success) throw new AppError('PROVIDER_NOT_FOUND', 'no provider with that id');
+    const query = queryOf(c.req.url);
     const fixed = ['resource_type', 'resource_id'].find((k) => k in query);
     if (fixed) throw invalidQuery(fixed, 'not here: this list is one provider\'s; use GET /api/v1/audit-logs');
-    const page = await log.list({ ...parseAuditFilter(query), providerId: c.req.param('id') });
+    const page = await log.list({ ...parseAuditFilter(query, providerAuditQuerySchema), providerId });
     return c.json({ success: true, audit_logs: page.events, next_cursor: page.nextCursor });
   });
   return app;

@@ -1,6 +1,7 @@
 // Admin API for challenges: a filtered, paged list (newest first) and one challenge with its last propagation check.
 import { Hono } from 'hono';
 import { challengeQuerySchema, parseChallengeFilter, type ChallengeListing } from '../../challenges/listing.js';
+import { queryOf } from '../../db/query.js';
 import { described } from '../openapi.js';
 
 export function challengeRoutes(listing: ChallengeListing): Hono {
@@ -9,7 +10,7 @@ export function challengeRoutes(listing: ChallengeListing): Hono {
     summary: 'Challenges, newest first, filtered and paged', query: challengeQuerySchema,
     responses: { 200: '`{success, challenges, next_cursor}`' },
   }), async (c) => {
-    const page = await listing.list(parseChallengeFilter(c.req.query()));
+    const page = await listing.list(parseChallengeFilter(queryOf(c.req.url)));
     return c.json({ success: true, challenges: page.challenges, next_cursor: page.nextCursor });
   });
   app.get('/:id', described({ summary: 'One challenge, its last propagation check and time left', responses: { 200: '`{success, challenge}`' } }),

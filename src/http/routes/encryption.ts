@@ -3,11 +3,11 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { rotationView, type KeyRotation } from '../../crypto/rotation.js';
 import type { Keyring } from '../../crypto/keyring.js';
-import { AppError } from '../../errors.js';
+import { parseQuery, queryLimit, queryOf } from '../../db/query.js';
 import { audited } from '../audit.js';
 import { described } from '../openapi.js';
 
-const historyQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) }).strict();
+const historyQuery = z.object({ limit: queryLimit(500, 50) });
 
 export function encryptionRoutes(rotation: KeyRotation, keyring: Keyring): Hono {
   const app = new Hono();
@@ -27,9 +27,8 @@ export function encryptionRoutes(rotation: KeyRotation, keyring: Keyring): Hono 
   });
   app.post('/rotate', described({ summary: 'Re-encrypt every row under the write key, in the background', responses: { 202: '`{success, rotation}`' } }), audited('encryption.rotate', 'encryption', 'encryption_rotation'), async (c) => c.json({ success: true, rotation: rotationView(await rotation.start('api')) }, 202));
   app.get('/history', described({ summary: 'Past and running rotations, newest first', query: historyQuery, responses: { 200: '`{success, rotations}`' } }), async (c) => {
-    const q = historyQuery.safeParse(c.req.query());
-    if (!q.success) throw new AppError('VALIDATION_ERROR', 'the only query parameter is limit, an integer from 1 to 500');
-    return c.json({ success: true, rotations: (await rotation.history(q.data.limit)).map(rotationView) });
+    const { limit = 50 } = parseQuery(historyQuery, queryOf(c.req.url));
+    return c.json({ success: true, rotations: (await rotation.history(limit)).map(rotationView) });
   });
   return app;
 }

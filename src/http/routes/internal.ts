@@ -6,6 +6,7 @@ import type { ChallengeService } from '../../challenges/service.js';
 import { challengeView } from '../../challenges/service.js';
 import { challengeFqdnFor, normaliseChallengeFqdn, txtValueForKeyAuth } from '../../challenges/names.js';
 import type { ClientAccess } from '../../clients/access.js';
+import { parseQuery, queryChoice } from '../../db/query.js';
 import { AppError, isAppError } from '../../errors.js';
 import { callerOf } from '../auth.js';
 import { invalidBody, readBody, readJsonObject } from '../body.js';
@@ -26,9 +27,15 @@ const createSchema = z
   })
   .strict();
 const waitQuery = z.object({
-  wait: createSchema.shape.wait.describe('as `wait` in the body, which wins; unset: the provider\'s wait_for_propagation setting'),
+  wait: queryChoice(['propagated', 'none'], 'as `wait` in the body, which wins; unset: the provider\'s wait_for_propagation setting'),
 });
-const presentQuery = z.object({ wait: z.literal('propagated').optional().describe('reply only once every authoritative server serves the value') });
+const presentQuery = z.object({ wait: queryChoice(['propagated'], 'reply only once every authoritative server serves the value') });
+
+/** `wait` from the query string, checked (a 400 naming it); any other name is the client's own and left alone. */
+function queryWait(c: Context, schema: typeof waitQuery | typeof presentQuery): string | undefined {
+  const wait = c.req.query('wait');
+  return wait === undefined ? undefined : parseQuery(schema, { wait }).wait;
+}
 
 const plainBodySchema = z.object({ fqdn: z.string(), value: z.string() });
 const rawBodySchema = z.object({ domain: z.string(), token: z.string().optional(), keyAuth: z.string() });
@@ -83,10 +90,11 @@ export function internalRoutes(service: ChallengeService, chooser: ProviderChoos
     },
   }), async (c) => {
     const body = await timed('validate', () => readBody(c, createSchema));
+    const inQuery = queryWait(c, waitQuery);
     access.permitName(callerOf(c), body.fqdn);
     access.permitProvider(callerOf(c), body.provider_id);
     // Unset means "as the provider's wait_for_propagation setting says".
-    const asked = body.wait ?? c.req.query('wait');
+    const asked = body.wait ?? inQuery;
     const wait = asked === 'propagated' ? true : asked === 'none' ? false : undefined;
     const { row, created } = await service.create({ providerId: body.provider_id, fqdn: body.fqdn, value: body.value, wait });
     return c.json({ success: true, challenge_id: row.id, status: row.status }, created ? 201 : 200);
@@ -100,11 +108,12 @@ export function internalRoutes(service: ChallengeService, chooser: ProviderChoos
   const cleanupDoc = described({ ...acmeproxy, summary: 'acmeproxy / lego httpreq: remove a TXT value' });
   const present = async (c: Context) => {
     const { fqdn, value, echo } = await timed('validate', async () => parseAcmeproxyBody(await readJsonObject(c)));
+    const wait = queryWait(c, presentQuery) === 'propagated' ? true : undefined;
     access.permitName(callerOf(c), fqdn);
     const inPath = c.req.param('providerId');
     const providerId = inPath ?? (await chooser.forFqdn(normaliseChallengeFqdn(fqdn)));
     access.permitProvider(callerOf(c), providerId);
-    await withPathProvider(log, inPath, () => service.create({ providerId, fqdn, value, wait: c.req.query('wait') === 'propagated' ? true : undefined, client: 'acmeproxy' }));
+    await withPathProvider(log, inPath, () => service.create({ providerId, fqdn, value, wait, client: 'acmeproxy' }));
     // Exactly 200 and the request's own values: libdns/acmeproxy and acme.sh check the echo.
     return c.json(echo, 200);
   };

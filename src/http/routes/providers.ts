@@ -2,6 +2,7 @@
 import { Hono } from 'hono';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { parseQuery, queryChoice, queryOf } from '../../db/query.js';
 import type { ProviderRegistry, RegisteredType } from '../../providers/registry.js';
 import { providerInputSchema, providerPatchSchema, type ProviderStore } from '../../providers/store.js';
 import { readBody } from '../body.js';
@@ -9,7 +10,7 @@ import { audited, noteAudit } from '../audit.js';
 import { described } from '../openapi.js';
 
 const CREDENTIALS = 'The keys of `credentials` depend on `provider_type`: GET /api/v1/dns-providers/types/{type}/fields lists them.';
-const removeQuery = z.object({ force: z.literal('true').optional().describe('delete even with active challenges; their records may stay in DNS') });
+const removeQuery = z.object({ force: queryChoice(['true', 'false'], '`true`: delete even with active challenges; their records may stay in DNS') });
 
 /** Seed 001 section 3.1 and seed 002 section 7.4's type object, with what this daemon adds after `fields`. */
 function typeView({ plugin: p, category, fields }: RegisteredType) {
@@ -62,8 +63,9 @@ export function providerRoutes(store: ProviderStore, registry: ProviderRegistry,
   app.delete('/dns-providers/:id', described({
     summary: 'Remove a provider', query: removeQuery, responses: { 200: '`{success, status: "deleted"}`' },
   }), audited('dns_provider.delete', 'dns_provider'), async (c) => {
-    const { abandoned } = await store.remove(c.req.param('id'), { force: c.req.query('force') === 'true' });
-    noteAudit(c, { details: { force: c.req.query('force') === 'true', records_possibly_left: abandoned.length } });
+    const force = parseQuery(removeQuery, queryOf(c.req.url)).force === 'true';
+    const { abandoned } = await store.remove(c.req.param('id'), { force });
+    noteAudit(c, { details: { force, records_possibly_left: abandoned.length } });
     if (abandoned.length > 0) log.warn({ provider: c.req.param('id'), records: abandoned }, 'provider force-deleted; these records may remain in DNS');
     return c.json({ success: true, status: 'deleted', ...(abandoned.length > 0 ? { records_possibly_left: abandoned } : {}) });
   });
