@@ -110,12 +110,16 @@ async function daemonFor(caddy: RunningCaddy | null, opts: { interval: string; d
   });
 }
 
-/** Waits until this daemon LISTENs on the config channel, so a NOTIFY sent now reaches it. */
+/**
+ * Waits until this daemon LISTENs on the config channel, so a NOTIFY sent now reaches it. Every LISTEN of a daemon
+ * runs on one connection, one after another, the config channel's first: pg_stat_activity shows that connection's
+ * latest, so any of its LISTENs there means the config channel's is done.
+ */
 async function listening(db: TestDatabase): Promise<void> {
   const sql = postgres(db.url, { max: 1, onnotice: () => {} });
   try {
     await eventually('the daemon LISTENs for config changes', async () => {
-      const rows = await sql`select 1 from pg_stat_activity where datname = current_database() and query ilike 'listen%dns01_config%'`;
+      const rows = await sql`select 1 from pg_stat_activity where datname = current_database() and query ilike 'listen%dns01_%'`;
       return rows.length > 0;
     });
   } finally {

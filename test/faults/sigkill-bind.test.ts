@@ -10,7 +10,8 @@ import { startDaemonProcess, type DaemonProcess } from '../support/daemon-proces
 import { startBind, type RunningDnsServer } from '../support/dns-servers/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 
-const BURST = 24;
+// Large against the kill point (a few records seen): on a quiet machine a burst of 24 could land whole between two polls.
+const BURST = 64;
 const key = tsigKey('fault-kill');
 let bind: RunningDnsServer;
 let db: TestDatabase;
@@ -46,7 +47,7 @@ describe('SIGKILL mid-burst on rfc2136', () => {
     // Kill once BIND holds some of the records but not all of them: mid-burst.
     for (let i = 0; ; i++) {
       const seen = (await Promise.all(names.map((n) => bind.txt(n)))).filter((v) => v.length > 0).length;
-      if (seen >= BURST / 4) break;
+      if (seen >= 2) break;
       if (i > 600) throw new Error(`no record reached BIND:\n${p.output().slice(-3000)}`);
       await new Promise((r) => setTimeout(r, 20));
     }
