@@ -1,31 +1,16 @@
 // Logins slow down: wrong secrets on the operator page, the admin API and acme-dns updates are limited per source
 // address and per account (429 AUTH_RATE_LIMITED with Retry-After, growing lock-outs), checked before the secret is,
 // and acme-dns refusals are in the audit log. The daemon's login clock is moved by hand: nothing here waits a minute.
-import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
-import { securityAudits } from '../../src/db/schema.js';
 import { LoginThrottle, sourceKey } from '../../src/security/login-throttle.js';
 import { startTestDaemon, txtValue, type TestDaemon } from '../support/daemon.js';
 import { closeFetchFrom, fetchFrom as from, type FetchFrom } from '../support/from-address.js';
+import { auditEvents, logLines, uiLogin } from '../support/observe.js';
 
 const MINUTE = 60_000;
 
 afterAll(closeFetchFrom);
-
-/** The log lines with this message, parsed. */
-function logLines(d: TestDaemon, msg: string): Record<string, unknown>[] {
-  return d.logs().split('\n').filter((l) => l.includes(`"msg":"${msg}"`)).map((l) => JSON.parse(l) as Record<string, unknown>);
-}
-
-async function auditEvents(d: TestDaemon, action: string) {
-  await d.daemon.audit!.flush();
-  return d.daemon.database.db.select().from(securityAudits).where(eq(securityAudits.action, action));
-}
-
-const uiLogin = (token: string) => ({
-  method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token, next: '/ui/challenges' }).toString(),
-});
 
 async function metric(d: TestDaemon, name: string, labels: string): Promise<number> {
   const text = await (await fetch(`${d.url}/metrics`)).text();

@@ -1,28 +1,13 @@
 // One source address for every log line, audit event and network scope: the TCP peer, and a forwarding header only
 // from a proxy listed in DNS01_TRUSTED_PROXIES, read right to left. A forged X-Forwarded-For changes nothing.
-import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
-import { securityAudits } from '../../src/db/schema.js';
 import { TrustedProxies } from '../../src/http/peer.js';
 import { startTestDaemon, txtValue, type TestDaemon } from '../support/daemon.js';
 import { closeFetchFrom, fetchFrom as from, type FetchFrom } from '../support/from-address.js';
+import { auditEvents, logLines, uiLogin } from '../support/observe.js';
 
 afterAll(closeFetchFrom);
-
-/** The log lines with this message, parsed. */
-function logLines(d: TestDaemon, msg: string): Record<string, unknown>[] {
-  return d.logs().split('\n').filter((l) => l.includes(`"msg":"${msg}"`)).map((l) => JSON.parse(l) as Record<string, unknown>);
-}
-
-async function auditEvents(d: TestDaemon, action: string) {
-  await d.daemon.audit!.flush();
-  return d.daemon.database.db.select().from(securityAudits).where(eq(securityAudits.action, action));
-}
-
-const uiLogin = (token: string) => ({
-  method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token, next: '/ui/challenges' }).toString(),
-});
 
 describe('trusted proxies', () => {
   it('reads the header only from a listed proxy, right to left, skipping listed proxies', () => {

@@ -56,8 +56,8 @@ describe('SIGKILL mid-burst on rfc2136', () => {
     const watch = postgres(db.url, { max: 1, onnotice: () => {} });
     try {
       for (let i = 0; ; i++) {
-        const [{ n }] = await watch<{ n: number }[]>`select count(*)::int as n from challenges where record_state = 'present'`;
-        if (n >= 4) break;
+        const [row] = await watch<{ n: number }[]>`select count(*)::int as n from challenges where record_state = 'present'`;
+        if ((row?.n ?? 0) >= 4) break;
         if (i > 6000) throw new Error(`no record reached BIND:\n${p.output().slice(-3000)}`);
         await new Promise((r) => setTimeout(r, 5));
       }
