@@ -13,6 +13,7 @@ import { CaddyAdminClient } from './admin-client.js';
 import { buildTlsPolicies } from './builder.js';
 import { CaddySync, type CaddySyncState, type RunOutcome } from './sync.js';
 import type { DnsProviderRow } from '../db/schema.js';
+import { timingOf } from '../challenges/timing.js';
 import type { BuilderCredential, BuilderInput, BuilderProvider, BuildResult } from './types.js';
 
 export interface CaddyDeps {
@@ -52,12 +53,14 @@ export async function loadBuilderInput(deps: CaddyDeps): Promise<BuilderInput> {
       credentials = null;
     }
     const plugin = deps.registry.has(row.providerType)?.plugin;
+    // The challenges' own timing (a manual provider's timeout_minutes wins over the row), so Caddy waits as long.
+    const timing = plugin && credentials !== null ? timingOf(plugin, row, credentials, 0) : undefined;
     providers.push({
       id: row.id, name: row.name, type: row.providerType, enabled: row.enabled, credentials,
       ...(credentials === null ? { credentialsUnreadable: true } : {}),
       // The daemon answers present only once the value is visible, so Caddy's own check can be off.
-      propagationTimeout: row.settings.waitForPropagation ? -1 : (row.propagationTimeout ?? plugin?.defaults.propagationTimeout ?? 120),
-      pollingInterval: row.pollingInterval ?? plugin?.defaults.pollingInterval ?? 5,
+      propagationTimeout: row.settings.waitForPropagation ? -1 : (timing?.propagationTimeoutS ?? row.propagationTimeout ?? plugin?.defaults.propagationTimeout ?? 120),
+      pollingInterval: timing?.pollingIntervalS ?? row.pollingInterval ?? plugin?.defaults.pollingInterval ?? 5,
       ...(row.settings.caddyMode ? { caddyMode: row.settings.caddyMode } : {}),
       ...(config.dnsResolvers ? { resolvers: config.dnsResolvers } : {}),
       ...(row.useMultiCredentials ? { credentialSets: await credentialSets(deps, row) } : {}),
