@@ -102,14 +102,29 @@ fi
 
 # Explicit server and zone: no SOA discovery through whatever resolver the host has.
 # Nothing follows `send`: a blank line is itself a send in nsupdate's input.
-{
-	printf 'server %s %s\n' "$server" "$port"
-	printf 'zone %s.\n' "$zone"
-	[ -z "$keyline" ] || printf '%s\n' "$keyline"
-	printf '%s\n' "$update"
-	printf 'send\n'
-} | if [ -n "$keyfile" ]; then
-	nsupdate -t "$timeout" -k "$keyfile"
-else
-	nsupdate -t "$timeout"
+send_update() {
+	{
+		printf 'server %s %s\n' "$server" "$port"
+		printf 'zone %s.\n' "$zone"
+		[ -z "$keyline" ] || printf '%s\n' "$keyline"
+		printf '%s\n' "$update"
+		printf 'send\n'
+	} | if [ -n "$keyfile" ]; then
+		nsupdate -t "$timeout" -k "$keyfile"
+	else
+		nsupdate -t "$timeout"
+	fi
+}
+
+if out=$(send_update 2>&1); then
+	[ -z "$out" ] || printf '%s\n' "$out" >&2
+	exit 0
 fi
+printf '%s\n' "$out" >&2
+# The server answered and refused this one name (its update-policy does not grant it): exit 77
+# (EX_NOPERM) says so, and the daemon fails this challenge alone without counting it toward the
+# provider's circuit breaker. Every other failure (no answer, a rejected key) exits 2 and counts.
+case $out in
+*"update failed: REFUSED"*) exit 77 ;;
+esac
+exit 2

@@ -400,6 +400,23 @@ describe('plugins/scripts/nsupdate.sh against a real BIND', () => {
     expect(await bind.txt(name)).toEqual([]);
   });
 
+  it('a name the server refuses exits 77: SCRIPT_FAILED marked as a refusal; a wrong key exits 2 and is not one', async () => {
+    const granted = `_acme-challenge.ok.${zone}`;
+    const policed = await startBind({ zones: [zone], tsigKeys: [key], grantNames: [granted] });
+    try {
+      const c = creds({ script_path: 'nsupdate.sh', env_vars: { ...env(keyFile), NSUPDATE_SERVER: policed.host, NSUPDATE_PORT: String(policed.port) } });
+      await scriptPlugin.present(c, { ...r(v1, 'ch-g'), fqdn: granted }, ctxWith());
+      expect(await policed.txt(granted)).toEqual([v1]);
+      const refused = await codeOf(scriptPlugin.present(c, { ...r(v2, 'ch-r'), fqdn: `_acme-challenge.no.${zone}` }, ctxWith()));
+      expect(refused).toMatchObject({ code: 'SCRIPT_FAILED', details: { exitCode: 77 }, refusal: true });
+      const wrongKey = creds({ script_path: 'nsupdate.sh', env_vars: { ...env(`${key.algorithm}:${key.name}:d3Jvbmcta2V5LXdyb25nLWtleS13cm9uZy1rZXktMDA=`), NSUPDATE_SERVER: policed.host, NSUPDATE_PORT: String(policed.port) } });
+      const badKey = await codeOf(scriptPlugin.present(wrongKey, { ...r(v2, 'ch-k'), fqdn: granted }, ctxWith()));
+      expect(badKey).toMatchObject({ code: 'SCRIPT_FAILED', details: { exitCode: 2 }, refusal: false });
+    } finally {
+      await policed.stop();
+    }
+  });
+
   it('refuses values that would inject nsupdate commands', async () => {
     const c = creds({ script_path: 'nsupdate.sh', env_vars: env(keyFile) });
     const cap = capture();
