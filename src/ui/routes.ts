@@ -68,6 +68,8 @@ export function uiRoutes(manual: ManualChallenges, adminToken: string, log: Logg
       return c.redirect(`/ui/login${back}`, 303);
     }
     if (c.req.method === 'POST' && !sessions.checkCsrf(session, (await c.req.parseBody()).csrf)) {
+      // Refused before any route's own audit: recorded here, so a forged form on an action leaves its trace too.
+      auditOf(c).recordLimited({ action: 'auth.failed', category: 'auth', outcome: 'denied', details: { api: 'ui', code: 'FORBIDDEN', reason: 'csrf', path: c.req.path } });
       throw new AppError('FORBIDDEN', 'the form is stale or was not sent from this page; reload it and try again');
     }
     c.set('session', session);

@@ -207,6 +207,14 @@ describe('audit: manual challenge verify and cancel', () => {
     res = await post('/ui/challenges/not-a-challenge/cancel');
     expect(res.status).toBe(404);
     expect(await lastEvent(d, 'challenge.cancel', 'not-a-challenge')).toMatchObject({ actor: 'admin', outcome: 'failure', details: { code: 'CHALLENGE_NOT_FOUND' } });
+
+    // A forged form (a CSRF token that is not the session's) is refused before the route, and recorded.
+    const forged = await fetch(`${origin}/ui/challenges/${late.id}/cancel`, {
+      method: 'POST', redirect: 'manual', headers: { cookie, origin, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ csrf: 'forged' }),
+    });
+    expect(forged.status).toBe(403);
+    const refusals = (await eventsOf(d, { action: 'auth.failed' })).filter((e) => e.details.reason === 'csrf');
+    expect(refusals).toEqual([expect.objectContaining({ outcome: 'denied', details: expect.objectContaining({ api: 'ui', code: 'FORBIDDEN', path: `/ui/challenges/${late.id}/cancel` }) })]);
   });
 
   it('with plugins off, a reload is refused and recorded so', async () => {
