@@ -7,7 +7,7 @@ import { ACTIVE_STATUSES, challenges, type AcmeDnsRegistrationRow, type DnsProvi
 import { AppError } from '../errors.js';
 import type { ChallengeService } from '../challenges/service.js';
 import { finishedStatus } from '../challenges/service.js';
-import type { ProviderRegistry } from '../providers/registry.js';
+import type { ProviderRegistry } from '../calls/registry.js';
 import type { ProviderStore } from '../providers/store.js';
 import { AcmeDnsAccounts, type NewAccount } from './accounts.js';
 

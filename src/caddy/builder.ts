@@ -1,5 +1,5 @@
 // Pure: providers + sites + settings -> the `apps.tls.automation.policies` entries this daemon owns in Caddy.
-import type { AnyProviderPlugin } from '../providers/plugin.js';
+import type { AnyProviderPlugin } from '../plugin-api/index.js';
 import { chooseCredential } from '../providers/zone-match.js';
 import { canonicalJson } from './canonical.js';
 import { dnsModuleFor, type DnsModuleResult } from './dns-module.js';

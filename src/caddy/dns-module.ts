@@ -1,5 +1,5 @@
 // Chooses the `dns.providers.*` module config for one provider: the plugin's own caddy-dns module, or acmeproxy back to us.
-import type { AnyProviderPlugin } from '../providers/plugin.js';
+import type { AnyProviderPlugin } from '../plugin-api/index.js';
 import type { BuilderProvider, BuilderSettings, SkipReason } from './types.js';
 
 export type DnsModuleResult =

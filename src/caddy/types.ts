@@ -1,5 +1,5 @@
 // Shapes shared by the Caddy config builder, the admin API client and the sync loop.
-import type { AnyProviderPlugin } from '../providers/plugin.js';
+import type { AnyProviderPlugin } from '../plugin-api/index.js';
 
 /** Every automation policy we write carries an `@id` with this prefix; the rest of Caddy's config is not ours. */
 export const POLICY_ID_PREFIX = 'dns01-proxy-';

@@ -4,7 +4,7 @@ import { NO_AUDIT, type AuditSink } from '../audit/writer.js';
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import type { Metrics } from '../metrics.js';
-import type { ProviderRegistry } from '../providers/registry.js';
+import type { ProviderRegistry } from '../calls/registry.js';
 import { MASK } from '../providers/mask.js';
 import { maskQueryValues } from '../security/url-query.js';
 import type { ProviderStore } from '../providers/store.js';

@@ -6,7 +6,7 @@ import { cursorKey, encodeCursor, olderThan, queryCursor, type Cursor } from '..
 import { invalidQuery, parseQuery, queryInstant, queryLimit, queryText } from '../db/query.js';
 import { CHALLENGE_STATUSES, challenges, dnsProviders, type ChallengeRow, type ChallengeStatus, type DnsProviderRow } from '../db/schema.js';
 import { AppError } from '../errors.js';
-import type { ProviderRegistry } from '../providers/registry.js';
+import type { ProviderRegistry } from '../calls/registry.js';
 import { remainingMs } from './manual.js';
 import { challengeView, type ChallengeService } from './service.js';
 

@@ -4,7 +4,7 @@ import type { Database } from '../db/client.js';
 import { ACTIVE_STATUSES, challenges, dnsProviders, type ChallengeRow, type DnsProviderRow } from '../db/schema.js';
 import type { PropagationResult } from '../dns/propagation.js';
 import { AppError } from '../errors.js';
-import { manualPlugin } from '../providers/manual/index.js';
+import { manualPlugin } from '../plugins/manual/index.js';
 import type { ProviderStore } from '../providers/store.js';
 import type { PropagationChecker } from './propagation.js';
 import type { ChallengeService } from './service.js';

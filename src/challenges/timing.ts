@@ -1,5 +1,5 @@
 // How long a provider's challenges live and how often DNS is asked for them: the plugin's credentials, then the row (provider or zone credential), then the type's defaults.
-import type { AnyProviderPlugin } from '../providers/plugin.js';
+import type { AnyProviderPlugin } from '../plugin-api/index.js';
 
 export interface ChallengeTiming {
   /** How long `wait=propagated` keeps checking. */

@@ -9,7 +9,7 @@ import { NO_AUDIT, type AuditSink } from '../audit/writer.js';
 import { AppError } from '../errors.js';
 import { maskedView, unmask } from './mask.js';
 import type { ProviderCache } from './cache.js';
-import type { ProviderRegistry, ProviderRuntime } from './registry.js';
+import type { ProviderRegistry, ProviderRuntime } from '../calls/registry.js';
 import type { ProviderStats } from './stats.js';
 import { chooseCredential, parseZoneFilter } from './zone-match.js';
 

@@ -1,7 +1,7 @@
 // How stored credentials leave the daemon (secret fields masked) and come back (a mask sent back keeps the stored secret).
 import { AppError } from '../errors.js';
 import { maskQueryValues, restoreQueryValues } from '../security/url-query.js';
-import type { FieldSpec } from './plugin.js';
+import type { FieldSpec } from '../plugin-api/index.js';
 
 export const MASK = '********';
 

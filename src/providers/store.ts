@@ -10,7 +10,7 @@ import { AppError } from '../errors.js';
 import type { ProviderCache } from './cache.js';
 import type { CredentialStore } from './credentials.js';
 import { maskedView, unmask } from './mask.js';
-import type { ProviderRegistry, ProviderRuntime } from './registry.js';
+import type { ProviderRegistry, ProviderRuntime } from '../calls/registry.js';
 import type { ProviderStats } from './stats.js';
 
 const settingsSchema = z

@@ -2,8 +2,8 @@
 // Run: npx tsx test/bench/rfc2136.bench.ts [--runs=3] [--pairs=150] [--clients=8] [--seconds=6]
 import { randomBytes } from 'node:crypto';
 import { addTxtUpdate, deleteTxtUpdate } from '../../src/dns/update.js';
-import { checkUpdateRcode, sendSigned } from '../../src/providers/rfc2136/client.js';
-import { rfc2136Credentials } from '../../src/providers/rfc2136/credentials.js';
+import { checkUpdateRcode, sendSigned } from '../../src/plugins/rfc2136/client.js';
+import { rfc2136Credentials } from '../../src/plugins/rfc2136/credentials.js';
 import { startBind } from '../support/dns-servers/index.js';
 import {
   Breakdown, PG_MODES, acmeproxyPair, alternate, eachRunAndMode, line, loadAverage, option, printLoad, printSummary, record,

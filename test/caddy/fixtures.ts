@@ -1,19 +1,19 @@
 // Builder inputs shared by the Caddy tests and the builder benchmark: built-in plugins plus stand-ins for proxied types.
 import { z } from 'zod';
-import { builtin } from '../../src/providers/builtin.js';
-import type { AnyProviderPlugin, ProviderPlugin } from '../../src/providers/plugin.js';
+import { builtin } from '../../src/plugins/metadata.js';
+import type { AnyProviderPlugin, ProviderPlugin } from '../../src/plugin-api/index.js';
 import type { BuilderCredential, BuilderInput, BuilderProvider, BuilderSettings, BuilderSite } from '../../src/caddy/types.js';
-import { cloudflare } from '../../src/providers/cloudflare/index.js';
-import { route53 } from '../../src/providers/route53/index.js';
-import { digitalocean } from '../../src/providers/digitalocean/index.js';
-import { googleclouddns } from '../../src/providers/googleclouddns/index.js';
-import { azure } from '../../src/providers/azure/index.js';
-import { namecheap } from '../../src/providers/namecheap/index.js';
-import { godaddy } from '../../src/providers/godaddy/index.js';
-import { hetzner } from '../../src/providers/hetzner/index.js';
-import { vultr } from '../../src/providers/vultr/index.js';
-import { dnsimple } from '../../src/providers/dnsimple/index.js';
-import { rfc2136 } from '../../src/providers/rfc2136/index.js';
+import { cloudflare } from '../../src/plugins/cloudflare/index.js';
+import { route53 } from '../../src/plugins/route53/index.js';
+import { digitalocean } from '../../src/plugins/digitalocean/index.js';
+import { googleclouddns } from '../../src/plugins/googleclouddns/index.js';
+import { azure } from '../../src/plugins/azure/index.js';
+import { namecheap } from '../../src/plugins/namecheap/index.js';
+import { godaddy } from '../../src/plugins/godaddy/index.js';
+import { hetzner } from '../../src/plugins/hetzner/index.js';
+import { vultr } from '../../src/plugins/vultr/index.js';
+import { dnsimple } from '../../src/plugins/dnsimple/index.js';
+import { rfc2136 } from '../../src/plugins/rfc2136/index.js';
 
 /**
  * A type with `present` and no Caddy module always becomes acmeproxy, so these stand in for the

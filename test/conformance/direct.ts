@@ -2,7 +2,7 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fieldsOf, metadataProblems, type AnyProviderPlugin, type PluginContext, type RecordRequest } from '../../src/providers/plugin.js';
+import { fieldsOf, metadataProblems, type AnyProviderPlugin, type PluginContext, type RecordRequest } from '../../src/plugin-api/index.js';
 import { txtValue } from '../support/daemon.js';
 
 export interface DirectSetup {

@@ -4,7 +4,7 @@ import { createServer, type Socket } from 'node:net';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { fieldsOf, PLUGIN_INTERFACE_VERSION, type AnyProviderPlugin, type PluginContext, type PluginFactory } from '../../src/providers/plugin.js';
+import { fieldsOf, PLUGIN_INTERFACE_VERSION, type AnyProviderPlugin, type PluginContext, type PluginFactory } from '../../src/plugin-api/index.js';
 import { dnsWriter, tsigKey } from '../support/acme-rig.js';
 import { txtValue } from '../support/daemon.js';
 import { startPowerDns, type RunningPowerDns } from '../support/dns-servers/index.js';

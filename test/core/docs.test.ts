@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_VARIABLES } from '../../src/config.js';
 import { ERROR_CODES } from '../../src/errors.js';
-import { builtinPlugins } from '../../src/providers/index.js';
-import { fieldsOf } from '../../src/providers/plugin.js';
+import { builtinPlugins } from '../../src/plugins/index.js';
+import { fieldsOf } from '../../src/plugin-api/index.js';
 
 function allDocs(dir = 'docs'): string {
   return readdirSync(dir)

@@ -3,8 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { builtinPlugins } from '../../src/providers/index.js';
-import { fieldsOf } from '../../src/providers/plugin.js';
+import { builtinPlugins } from '../../src/plugins/index.js';
+import { fieldsOf } from '../../src/plugin-api/index.js';
 import { devDependency, repoRoot } from './support.js';
 
 const dockerfile = readFileSync(join(repoRoot, 'Dockerfile'), 'utf8');

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import pino from 'pino';
-import { rfc2136 } from '../../src/providers/rfc2136/index.js';
+import { rfc2136 } from '../../src/plugins/rfc2136/index.js';
 import { isAppError } from '../../src/errors.js';
 import { txtValues } from '../../src/dns/lookup.js';
 import { startBind, startKnot, type RunningDnsServer } from '../support/dns-servers/index.js';

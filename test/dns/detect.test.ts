@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Detector } from '../../src/detect/detector.js';
 import { matchNameservers, NAMESERVER_PATTERNS } from '../../src/detect/patterns.js';
 import { ZoneFinder } from '../../src/dns/zone-finder.js';
-import { builtinPlugins } from '../../src/providers/index.js';
+import { builtinPlugins } from '../../src/plugins/index.js';
 import { startTestDaemon, type TestDaemon } from '../support/daemon.js';
 import { startBind, type RunningDnsServer } from '../support/dns-servers/index.js';
 

@@ -4,7 +4,7 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { isAppError } from '../../src/errors.js';
 import { DnsTimeoutError, exchange } from '../../src/dns/transport.js';
-import { rfc2136 } from '../../src/providers/rfc2136/index.js';
+import { rfc2136 } from '../../src/plugins/rfc2136/index.js';
 import { freeDnsPort } from '../support/ports.js';
 
 describe('DNS transport to a closed UDP port', () => {

@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAppError } from '../../src/errors.js';
-import type { PluginContext, RecordRequest } from '../../src/providers/plugin.js';
-import { rfc2136 } from '../../src/providers/rfc2136/index.js';
-import { scriptCredentials, scriptPlugin } from '../../src/providers/script/index.js';
+import type { PluginContext, RecordRequest } from '../../src/plugin-api/index.js';
+import { rfc2136 } from '../../src/plugins/rfc2136/index.js';
+import { scriptCredentials, scriptPlugin } from '../../src/plugins/script/index.js';
 import { freeDnsPort } from '../support/ports.js';
 import { startBind, startKnot, type RunningDnsServer } from '../support/dns-servers/index.js';
 

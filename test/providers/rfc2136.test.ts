@@ -2,8 +2,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import pino from 'pino';
-import { rfc2136 } from '../../src/providers/rfc2136/index.js';
-import type { PluginContext, RecordRequest } from '../../src/providers/plugin.js';
+import { rfc2136 } from '../../src/plugins/rfc2136/index.js';
+import type { PluginContext, RecordRequest } from '../../src/plugin-api/index.js';
 import { isAppError } from '../../src/errors.js';
 import { TSIG_ALGORITHMS, type TsigAlgorithm } from '../../src/dns/tsig.js';
 import { checkPropagation } from '../../src/dns/propagation.js';

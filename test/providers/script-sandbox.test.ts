@@ -9,11 +9,11 @@ import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.js';
-import type { PluginContext, RecordRequest } from '../../src/providers/plugin.js';
-import { scriptCredentials, scriptPlugin } from '../../src/providers/script/index.js';
-import { scriptIdentity } from '../../src/providers/script/path.js';
-import { runScript } from '../../src/providers/script/runner.js';
-import { sandboxStatus } from '../../src/providers/script/sandbox.js';
+import type { PluginContext, RecordRequest } from '../../src/plugin-api/index.js';
+import { scriptCredentials, scriptPlugin } from '../../src/plugins/script/index.js';
+import { scriptIdentity } from '../../src/plugins/script/path.js';
+import { runScript } from '../../src/plugins/script/runner.js';
+import { sandboxStatus } from '../../src/plugins/script/sandbox.js';
 import { cmdlineOf, hostPidsWithEnv } from '../support/host-procs.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/scripts/', import.meta.url));

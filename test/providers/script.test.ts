@@ -8,10 +8,10 @@ import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.js';
-import type { PluginContext, RecordRequest } from '../../src/providers/plugin.js';
-import { scriptPlugin, scriptCredentials, SCRIPT_PATH_VAR } from '../../src/providers/script/index.js';
-import { redact, BoundedTail } from '../../src/providers/script/output.js';
-import { LIMITS } from '../../src/providers/script/runner.js';
+import type { PluginContext, RecordRequest } from '../../src/plugin-api/index.js';
+import { scriptPlugin, scriptCredentials, SCRIPT_PATH_VAR } from '../../src/plugins/script/index.js';
+import { redact, BoundedTail } from '../../src/plugins/script/output.js';
+import { LIMITS } from '../../src/plugins/script/runner.js';
 import { startBind, type RunningDnsServer } from '../support/dns-servers/index.js';
 import { hostPidsWithEnv } from '../support/host-procs.js';
 

@@ -3,9 +3,9 @@ import { Writable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { AppError } from '../../src/errors.js';
-import type { PluginContext, RecordRequest } from '../../src/providers/plugin.js';
-import { webhookPlugin, type WebhookCredentials } from '../../src/providers/webhook/index.js';
-import { subdomainOf } from '../../src/providers/webhook/payload.js';
+import type { PluginContext, RecordRequest } from '../../src/plugin-api/index.js';
+import { webhookPlugin, type WebhookCredentials } from '../../src/plugins/webhook/index.js';
+import { subdomainOf } from '../../src/plugins/webhook/payload.js';
 import { startHttpsWebhookReceiver, startWebhookReceiver, type HttpsWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 
 const AUTH = 'Bearer auth-secret-7f3a9c';

@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { REDACTED, redactDetails } from '../../src/audit/redact.js';
 import { AppError } from '../../src/errors.js';
 import { MASK, maskedView, unmask } from '../../src/providers/mask.js';
-import { webhookPlugin } from '../../src/providers/webhook/index.js';
-import { fieldsOf } from '../../src/providers/plugin.js';
+import { webhookPlugin } from '../../src/plugins/webhook/index.js';
+import { fieldsOf } from '../../src/plugin-api/index.js';
 import { maskQueryValues, restoreQueryValues } from '../../src/security/url-query.js';
 
 describe('maskQueryValues', () => {

@@ -3,7 +3,7 @@
 // It imports nothing at run time (zod comes from the host; the imports below are types only and vanish).
 
 import type { z as Zod } from 'zod';
-import type { PluginContext, PluginFactory, ProviderPlugin, RecordRequest, TestResult } from '../../../src/providers/plugin.js';
+import type { PluginContext, PluginFactory, ProviderPlugin, RecordRequest, TestResult } from '../../../src/plugin-api/index.js';
 
 /** Bound on every HTTP call, on top of the daemon's own signal. */
 const CALL_TIMEOUT_MS = 10_000;

@@ -1,6 +1,6 @@
 // Admin API for a provider's zone-specific credentials (seed 003 section 2.3); secrets only ever leave masked.
 import { Hono } from 'hono';
-import type { ProviderRegistry } from '../../providers/registry.js';
+import type { ProviderRegistry } from '../../calls/registry.js';
 import type { ProviderStore } from '../../providers/store.js';
 import { credentialInputSchema, credentialPatchSchema } from '../../providers/credentials.js';
 import { readBody } from '../body.js';

@@ -2,7 +2,7 @@
 import { Hono } from 'hono';
 import { AppError } from '../../errors.js';
 import type { PluginRow } from '../../db/schema.js';
-import { pluginView, type PluginLoader } from '../../plugins/loader.js';
+import { pluginView, type PluginLoader } from '../../plugin-loader/loader.js';
 import { audited, noteAudit } from '../audit.js';
 import { described } from '../openapi.js';
 

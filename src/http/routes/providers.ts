@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { parseQuery, queryChoice, queryOf } from '../../db/query.js';
-import type { ProviderRegistry, RegisteredType } from '../../providers/registry.js';
+import type { ProviderRegistry, RegisteredType } from '../../calls/registry.js';
 import { providerInputSchema, providerPatchSchema, type ProviderStore } from '../../providers/store.js';
 import { readBody } from '../body.js';
 import { audited, noteAudit } from '../audit.js';
