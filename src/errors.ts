@@ -59,18 +59,24 @@ export const errorBodySchema = z.object({
   }),
 });
 
+/**
+ * What a failed provider call may have left on the far side, decided where the error is raised:
+ * - `refused`: the far side answered and refused this one request (a name its policy does not grant, a 4xx about the
+ *   request), or the request itself was invalid. Nothing was written, and it says nothing about the provider's
+ *   health, so the circuit breaker does not count it (docs/plugins.md#what-the-breaker-counts).
+ * - `not_sent`: provably nothing reached the far side (the name did not resolve, the connection was refused, a
+ *   guard stopped the call), or the far side rejected the call as a whole (a bad key): no record can exist.
+ * - `maybe`: the request may have arrived (a timeout, a 5xx): the record may exist and must be cleaned up.
+ * Left unset, a retryable error is `maybe` and any other `not_sent`.
+ */
+export type Delivery = 'refused' | 'not_sent' | 'maybe';
+
 export interface AppErrorOptions {
   details?: Record<string, unknown>;
   /** Worth trying again later (network trouble, 5xx, timeouts), as opposed to bad input or bad credentials. */
   retryable?: boolean;
-  /** Provably nothing reached the far side (the name did not resolve, the connection was refused): no record can exist. */
-  undelivered?: boolean;
-  /**
-   * The far side answered and refused this one request (a name its policy does not grant, a 4xx about the request),
-   * or the request itself was invalid: it says nothing about the provider's health, so the provider's circuit
-   * breaker does not count it (docs/plugins.md#guards-rate-limit-and-circuit-breaker).
-   */
-  refusal?: boolean;
+  /** What the failure left on the far side; set where the error is raised. See `Delivery`. */
+  delivery?: Delivery;
   cause?: unknown;
   /** Overrides the table's status; used for Retry-After style replies that keep their code. */
   status?: number;
@@ -84,8 +90,7 @@ export class AppError extends Error {
   readonly status: number;
   readonly details: Record<string, unknown> | undefined;
   readonly retryable: boolean;
-  readonly undelivered: boolean;
-  readonly refusal: boolean;
+  readonly delivery: Delivery;
   readonly headers: Record<string, string> | undefined;
   readonly logDetail: string | undefined;
 
@@ -96,8 +101,7 @@ export class AppError extends Error {
     this.status = opts.status ?? ERROR_CODES[code];
     this.details = opts.details;
     this.retryable = opts.retryable ?? false;
-    this.undelivered = opts.undelivered ?? false;
-    this.refusal = opts.refusal ?? false;
+    this.delivery = opts.delivery ?? (this.retryable ? 'maybe' : 'not_sent');
     this.headers = opts.headers;
     this.logDetail = opts.logDetail;
   }

@@ -93,10 +93,10 @@ export class BreakerAndLimit implements CallGuards {
       const e = translate(err, call.providerName);
       const rateLimited = e.code === 'WEBHOOK_RATE_LIMITED' || e.code === 'PROVIDER_RATE_LIMITED';
       observe(rateLimited ? 'rate_limited' : 'error');
-      if (e.refusal) this.deps.metrics.pluginRefusals.labels(call.providerName, call.plugin.metadata.type, call.step, e.code).inc();
+      if (e.delivery === 'refused') this.deps.metrics.pluginRefusals.labels(call.providerName, call.plugin.metadata.type, call.step, e.code).inc();
       // The caller logs the outcome of the operation once; this line keeps the plugin-level detail.
       if (!rateLimited) {
-        call.log.debug({ code: e.code, err: e.message, ...(e.refusal ? { refusal: true } : {}), ...(e.logDetail ? { detail: e.logDetail } : {}) }, 'plugin call failed');
+        call.log.debug({ code: e.code, err: e.message, ...(e.delivery === 'refused' ? { refusal: true } : {}), ...(e.logDetail ? { detail: e.logDetail } : {}) }, 'plugin call failed');
       }
       throw e;
     }
@@ -196,9 +196,9 @@ export class BreakerAndLimit implements CallGuards {
   }
 }
 
-/** A failure about one request, not the provider (AppError `refusal`); a loaded plugin's plain Error never is one. */
+/** A failure about one request, not the provider (delivery `refused`); a loaded plugin's plain Error never is one. */
 function isRefusal(err: unknown): boolean {
-  return isAppError(err) && err.refusal;
+  return isAppError(err) && err.delivery === 'refused';
 }
 
 function translate(err: unknown, providerName: string): AppError {

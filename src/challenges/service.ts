@@ -163,7 +163,7 @@ export class ChallengeService {
     }
     // A timeout or 5xx may still have written the record on the far side: the janitor will remove it.
     // An error that provably never reached the far side leaves nothing to remove.
-    const maybeWritten = !isAppError(err) || (err.retryable && !err.undelivered);
+    const maybeWritten = !isAppError(err) || err.delivery === 'maybe';
     await this.db
       .update(challenges)
       .set({ status: 'FAILED', recordState: maybeWritten ? 'unknown' : 'none', attempts: row.attempts + 1, error: errorText('', err), completedAt: new Date(), updatedAt: new Date() })

@@ -21,10 +21,10 @@ const ctx = (): PluginContext => ({ log: pino({ level: 'silent' }), settings: { 
 const req = (fqdn: string, value = 'refusal-test-value'): RecordRequest => ({ challengeId: `c-${fqdn}`, fqdn, domain: fqdn.replace(/^_acme-challenge\./, ''), value, ttl: 60 });
 
 /** The failure's code, whether it is a refusal, and the details a test names; throws when the call succeeded. */
-async function failure(p: Promise<unknown>): Promise<{ code: string; refusal: boolean; details: Record<string, unknown> | undefined }> {
+async function failure(p: Promise<unknown>): Promise<{ code: string; delivery: string; details: Record<string, unknown> | undefined }> {
   const err = await p.then(() => undefined, (e: unknown) => e);
   if (!isAppError(err)) throw new Error(`expected an AppError, got ${String(err)}`);
-  return { code: err.code, refusal: err.refusal, details: err.details };
+  return { code: err.code, delivery: err.delivery, details: err.details };
 }
 
 describe.each([
@@ -53,28 +53,28 @@ describe.each([
     const denied = `_acme-challenge.denied.${ZONE}`;
     // BIND answers a signed REFUSED; Knot a NOTAUTH with BADKEY, as for an unknown key, which a no-op update tells apart.
     const reason = label === 'BIND' ? { rcode: 'REFUSED' } : { rcode: 'NOTAUTH', reason: 'DENIED' };
-    expect(await failure(rfc2136.present(creds(), req(denied), ctx()))).toMatchObject({ code: 'DNS_UPDATE_REFUSED', refusal: true, details: reason });
-    expect(await failure(rfc2136.cleanup(creds(), req(denied), ctx()))).toMatchObject({ code: 'DNS_UPDATE_REFUSED', refusal: true, details: reason });
+    expect(await failure(rfc2136.present(creds(), req(denied), ctx()))).toMatchObject({ code: 'DNS_UPDATE_REFUSED', delivery: 'refused', details: reason });
+    expect(await failure(rfc2136.cleanup(creds(), req(denied), ctx()))).toMatchObject({ code: 'DNS_UPDATE_REFUSED', delivery: 'refused', details: reason });
   });
 
   it('a name outside the zone is a refusal', async () => {
     // BIND answers NOTZONE; Knot's owner ACL answers first, with its NOTAUTH, BADKEY.
     const code = label === 'BIND' ? 'DNS_ZONE_NOT_FOUND' : 'DNS_UPDATE_REFUSED';
-    expect(await failure(rfc2136.present(creds(), req('_acme-challenge.elsewhere.invalid'), ctx()))).toMatchObject({ code, refusal: true });
+    expect(await failure(rfc2136.present(creds(), req('_acme-challenge.elsewhere.invalid'), ctx()))).toMatchObject({ code, delivery: 'refused' });
   });
 
   it('a key the server does not know, or a wrong secret, fails every name alike: not a refusal', async () => {
     const unknown = await failure(rfc2136.present(creds({ tsig_key_name: 'nobody' }), req(GRANTED), ctx()));
-    expect(unknown).toMatchObject({ code: 'TSIG_AUTH_FAILED', refusal: false, details: { reason: 'BADKEY' } });
+    expect(unknown).toMatchObject({ code: 'TSIG_AUTH_FAILED', delivery: 'not_sent', details: { reason: 'BADKEY' } });
     const wrong = await failure(rfc2136.present(creds({ tsig_key_secret: randomBytes(32).toString('base64') }), req(GRANTED), ctx()));
-    expect(wrong).toMatchObject({ code: 'TSIG_AUTH_FAILED', refusal: false, details: { reason: 'BADSIG' } });
+    expect(wrong).toMatchObject({ code: 'TSIG_AUTH_FAILED', delivery: 'not_sent', details: { reason: 'BADSIG' } });
   });
 });
 
 it('rfc2136: a closed port is DNS_SERVER_ERROR, not a refusal', async () => {
   const port = await freeDnsPort();
   const creds = rfc2136.credentials.parse({ nameserver: '127.0.0.1', port, tsig_key_name: key.name, tsig_key_secret: key.secret, zone: ZONE });
-  expect(await failure(rfc2136.present(creds, req(GRANTED), ctx()))).toMatchObject({ code: 'DNS_SERVER_ERROR', refusal: false });
+  expect(await failure(rfc2136.present(creds, req(GRANTED), ctx()))).toMatchObject({ code: 'DNS_SERVER_ERROR', delivery: 'not_sent' });
 });
 
 describe('script exit statuses', () => {
@@ -91,13 +91,13 @@ describe('script exit statuses', () => {
   });
 
   it.each([
-    [65, true],
-    [77, true],
-    [1, false],
-    [2, false],
-    [75, false],
-  ])('exit %i: SCRIPT_FAILED, refusal %s', async (code, refusal) => {
+    [65, 'refused'],
+    [77, 'refused'],
+    [1, 'not_sent'],
+    [2, 'not_sent'],
+    [75, 'not_sent'],
+  ])('exit %i: SCRIPT_FAILED, delivery %s', async (code, delivery) => {
     const creds = scriptCredentials.parse({ script_path: 'exit.sh', env_vars: { EXIT_WITH: String(code) } });
-    expect(await failure(scriptPlugin.present(creds, req(GRANTED), ctx()))).toMatchObject({ code: 'SCRIPT_FAILED', refusal, details: { exitCode: code } });
+    expect(await failure(scriptPlugin.present(creds, req(GRANTED), ctx()))).toMatchObject({ code: 'SCRIPT_FAILED', delivery, details: { exitCode: code } });
   });
 });

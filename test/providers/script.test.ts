@@ -408,10 +408,10 @@ describe('plugins/scripts/nsupdate.sh against a real BIND', () => {
       await scriptPlugin.present(c, { ...r(v1, 'ch-g'), fqdn: granted }, ctxWith());
       expect(await policed.txt(granted)).toEqual([v1]);
       const refused = await codeOf(scriptPlugin.present(c, { ...r(v2, 'ch-r'), fqdn: `_acme-challenge.no.${zone}` }, ctxWith()));
-      expect(refused).toMatchObject({ code: 'SCRIPT_FAILED', details: { exitCode: 77 }, refusal: true });
+      expect(refused).toMatchObject({ code: 'SCRIPT_FAILED', details: { exitCode: 77 }, delivery: 'refused' });
       const wrongKey = creds({ script_path: 'nsupdate.sh', env_vars: { ...env(`${key.algorithm}:${key.name}:d3Jvbmcta2V5LXdyb25nLWtleS13cm9uZy1rZXktMDA=`), NSUPDATE_SERVER: policed.host, NSUPDATE_PORT: String(policed.port) } });
       const badKey = await codeOf(scriptPlugin.present(wrongKey, { ...r(v2, 'ch-k'), fqdn: granted }, ctxWith()));
-      expect(badKey).toMatchObject({ code: 'SCRIPT_FAILED', details: { exitCode: 2 }, refusal: false });
+      expect(badKey).toMatchObject({ code: 'SCRIPT_FAILED', details: { exitCode: 2 }, delivery: 'not_sent' });
     } finally {
       await policed.stop();
     }

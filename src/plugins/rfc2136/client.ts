@@ -45,7 +45,7 @@ export async function sendSigned(creds: Rfc2136Credentials, zone: string, messag
       throw new AppError('DNS_TIMEOUT', `rfc2136: no reply from ${where}`, { retryable: true, details: { server: where }, cause: err });
     }
     throw new AppError('DNS_SERVER_ERROR', `rfc2136: cannot reach ${where}: ${(err as Error).message}`, {
-      retryable: true, undelivered: provablyNotSent(err), details: { server: where }, cause: err,
+      retryable: true, delivery: provablyNotSent(err) ? 'not_sent' : 'maybe', details: { server: where }, cause: err,
     });
   }
   const rcode = res.packet.rcode;
@@ -84,13 +84,13 @@ export function checkUpdateRcode(packet: DecodedMessage, creds: Rfc2136Credentia
     case 'NOERROR':
       return;
     case 'REFUSED':
-      throw new AppError('DNS_UPDATE_REFUSED', `rfc2136: ${where} refused the update in ${zone} (REFUSED)`, { details, refusal: true });
+      throw new AppError('DNS_UPDATE_REFUSED', `rfc2136: ${where} refused the update in ${zone} (REFUSED)`, { details, delivery: 'refused' });
     case 'NOTAUTH':
     case 'NOTZONE':
     case 'NXRRSET':
     case 'NXDOMAIN':
       // NXRRSET answers the no-op's "SOA exists" prerequisite: there is no zone by that name there.
-      throw new AppError('DNS_ZONE_NOT_FOUND', `rfc2136: ${where} has no zone ${zone} (${rcode})`, { details, refusal: true });
+      throw new AppError('DNS_ZONE_NOT_FOUND', `rfc2136: ${where} has no zone ${zone} (${rcode})`, { details, delivery: 'refused' });
     default:
       throw new AppError('DNS_SERVER_ERROR', `rfc2136: ${where} answered ${rcode} for ${zone}`, { retryable: true, details });
   }
@@ -110,7 +110,7 @@ export async function sendUpdate(creds: Rfc2136Credentials, zone: string, messag
     if (isAppError(err) && err.code === 'TSIG_AUTH_FAILED' && err.details?.reason === 'BADKEY' && (await keyAccepted(creds, zone, signal))) {
       const where = formatServer(serverOf(creds));
       throw new AppError('DNS_UPDATE_REFUSED', `rfc2136: ${where} refused the update in ${zone} (NOTAUTH, BADKEY; it accepts the key for the zone itself)`, {
-        refusal: true,
+        delivery: 'refused',
         details: { rcode: err.details.rcode, reason: 'DENIED', server: where, zone },
       });
     }

@@ -17,13 +17,13 @@ export type { Rfc2136Credentials } from './credentials.js';
 function lookupFailure(err: unknown, creds: Rfc2136Credentials, what: string, beforeUpdate = false): AppError {
   const where = formatServer(serverOf(creds));
   if (err instanceof DnsTimeoutError) {
-    return new AppError('DNS_TIMEOUT', `rfc2136: no reply from ${where} while ${what}`, { retryable: true, undelivered: beforeUpdate, cause: err });
+    return new AppError('DNS_TIMEOUT', `rfc2136: no reply from ${where} while ${what}`, { retryable: true, delivery: beforeUpdate ? 'not_sent' : 'maybe', cause: err });
   }
   if (err instanceof DnsLookupError && !err.rcode) {
-    return new AppError('DNS_ZONE_NOT_FOUND', `rfc2136: ${where} serves no zone for ${what}`, { details: { server: where }, refusal: true, cause: err });
+    return new AppError('DNS_ZONE_NOT_FOUND', `rfc2136: ${where} serves no zone for ${what}`, { details: { server: where }, delivery: 'refused', cause: err });
   }
   return new AppError('DNS_SERVER_ERROR', `rfc2136: ${where} failed while ${what}: ${(err as Error).message}`, {
-    retryable: true, undelivered: beforeUpdate, details: { server: where }, cause: err,
+    retryable: true, delivery: beforeUpdate ? 'not_sent' : 'maybe', details: { server: where }, cause: err,
   });
 }
 
@@ -80,7 +80,7 @@ export const rfc2136 = {
       throw new AppError('DNS_UPDATE_REFUSED', `rfc2136: ${formatServer(serverOf(creds))} accepted the update but does not serve the value at ${name}`, {
         details: { reason: 'NOT_APPLIED', zone, server: formatServer(serverOf(creds)) },
         // PowerDNS's way of denying a name: the server is up and answered.
-        refusal: true,
+        delivery: 'refused',
       });
     }
     ctx.log.debug({ zone, name, server: formatServer(serverOf(creds)) }, 'rfc2136 TXT value added');

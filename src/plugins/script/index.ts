@@ -95,7 +95,7 @@ async function run(creds: ScriptCredentials, req: RecordRequest, ctx: PluginCont
     );
     const how = exitCode === null ? `was killed by ${signal ?? 'a signal'}` : `exited with code ${exitCode}`;
     throw new AppError('SCRIPT_FAILED', `script ${how} (challenge ${req.challengeId}; its stderr is in the daemon log)`, {
-      refusal: exitCode !== null && REFUSAL_EXIT_CODES.has(exitCode),
+      delivery: exitCode !== null && REFUSAL_EXIT_CODES.has(exitCode) ? 'refused' : 'not_sent',
       details: { exitCode, signal },
     });
   }

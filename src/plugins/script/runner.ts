@@ -150,7 +150,7 @@ function hasNul(values: Iterable<string>): boolean {
 export async function runScript(o: RunOptions): Promise<RunResult> {
   // spawn would throw with the offending value in its message; refuse first, naming nothing.
   if (hasNul(o.args) || hasNul(Object.keys(o.env)) || hasNul(Object.values(o.env))) {
-    throw new AppError('VALIDATION_ERROR', 'script arguments and environment must not contain NUL bytes', { refusal: true });
+    throw new AppError('VALIDATION_ERROR', 'script arguments and environment must not contain NUL bytes', { delivery: 'refused' });
   }
   const prlimit = findPrlimit();
   const started = Date.now();

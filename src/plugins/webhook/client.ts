@@ -107,11 +107,11 @@ function classify(err: unknown, call: WebhookCall, host: string): AppError {
       details: { host, action: call.action, reason: 'aborted' },
     });
   }
-  const tls = TLS_PERMANENT.test(code);
+  const retryable = !TLS_PERMANENT.test(code);
   // Only the error code goes out: messages of lower layers are not ours to vouch for.
   return new AppError('WEBHOOK_FAILED', `webhook ${host} unreachable (${code})`, {
-    retryable: !tls,
-    undelivered: isNotSentCode(code),
+    retryable,
+    delivery: isNotSentCode(code) || !retryable ? 'not_sent' : 'maybe',
     details: { host, action: call.action, reason: code },
   });
 }
@@ -131,7 +131,7 @@ function statusError(reply: WebhookReply, call: WebhookCall, host: string): AppE
     retryable: reply.status >= 500,
     // Any other 4xx is the endpoint's answer about this request (a name it does not serve or allow, a body it
     // will not take): the endpoint is up, and the breaker does not count it.
-    refusal: reply.status >= 400 && reply.status < 500 && !PROVIDER_WIDE_4XX.has(reply.status),
+    delivery: reply.status >= 500 ? 'maybe' : reply.status >= 400 && !PROVIDER_WIDE_4XX.has(reply.status) ? 'refused' : 'not_sent',
     details: { host, action: call.action, status: reply.status },
     ...(message ? { logDetail: message } : {}),
   });
@@ -214,11 +214,11 @@ export async function callWebhook(call: WebhookCall): Promise<WebhookReply> {
       },
       'webhook attempt failed',
     );
-    if (!failure.undelivered && failure.code !== 'WEBHOOK_TARGET_BLOCKED') reached = true;
+    if (failure.delivery !== 'not_sent') reached = true;
     if (!retry) {
       if (failure.details) failure.details.attempts = n;
-      if (reached && failure.undelivered) {
-        throw new AppError(failure.code, failure.message, { retryable: failure.retryable, ...(failure.details ? { details: failure.details } : {}), cause: failure });
+      if (reached && failure.delivery === 'not_sent') {
+        throw new AppError(failure.code, failure.message, { retryable: failure.retryable, delivery: 'maybe', ...(failure.details ? { details: failure.details } : {}), cause: failure });
       }
       throw failure;
     }

@@ -52,7 +52,7 @@ export function parseReply(text: string, status: number, host: string, action: s
   if (reply.success !== true) {
     // A 2xx that says "not done" is the endpoint's answer about this request; trouble of its own is a 5xx.
     throw new AppError('WEBHOOK_FAILED', `webhook ${host} reported failure for ${action}`, {
-      refusal: true,
+      delivery: 'refused',
       details: { host, action, status, success: reply.success ?? null },
       logDetail: farSideMessage(text, secrets),
     });
