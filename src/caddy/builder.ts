@@ -1,5 +1,6 @@
 // Pure: providers + sites + settings -> the `apps.tls.automation.policies` entries this daemon owns in Caddy.
 import type { AnyProviderPlugin } from '../plugin-api/index.js';
+import { normaliseName } from '../dns/names.js';
 import { chooseCredential } from '../providers/zone-match.js';
 import { canonicalJson } from './canonical.js';
 import { dnsModuleFor, type DnsModuleResult } from './dns-module.js';
@@ -40,7 +41,7 @@ export function goDuration(seconds: number): string | number {
 
 /** Lower-case, no trailing dot, no blanks: Caddy matches subjects case-insensitively but compares strings. */
 function normaliseSubject(name: string): string {
-  return name.trim().toLowerCase().replace(/\.$/, '');
+  return normaliseName(name.trim());
 }
 
 function issuersFor(provider: BuilderProvider, dnsModule: Record<string, unknown>, s: BuilderSettings): Record<string, unknown>[] {
