@@ -9,9 +9,10 @@ import { NO_AUDIT, type AuditSink } from '../audit/writer.js';
 import { AppError } from '../errors.js';
 import { maskedView, unmask } from './mask.js';
 import type { ProviderCache } from './cache.js';
-import type { ProviderRegistry, ProviderRuntime } from '../calls/registry.js';
+import type { ProviderRegistry } from '../calls/registry.js';
 import type { ProviderStats } from './stats.js';
 import { chooseCredential, parseZoneFilter } from './zone-match.js';
+import { rowTimeouts, timingOf, type TimedRuntime } from './timing.js';
 
 const fields = {
   label: z.string().trim().min(1).max(100).regex(/^[^\p{Cc}]+$/u, 'no control characters'),
@@ -134,15 +135,14 @@ export class CredentialStore {
   catchAllFrom(provider: DnsProviderRow, creds: unknown): typeof dnsProviderCredentials.$inferInsert {
     const id = randomUUID();
     const sealed = this.keyring.seal(JSON.stringify(creds), id);
-    const defaults = this.registry.plugin(provider.providerType).defaults;
     return {
       id, providerId: provider.id, label: 'default', zoneFilter: '', credentialsEncrypted: sealed.ciphertext, keyVersion: sealed.keyVersion,
-      propagationTimeout: provider.propagationTimeout ?? defaults.propagationTimeout, pollingInterval: provider.pollingInterval ?? defaults.pollingInterval,
+      ...rowTimeouts(this.registry.plugin(provider.providerType), provider),
     };
   }
 
   /** The runtime for `domain`: exact zone, else deepest wildcard, else catch-all; disabled rows never answer. */
-  async choose(provider: DnsProviderRow, domain: string): Promise<ProviderRuntime> {
+  async choose(provider: DnsProviderRow, domain: string): Promise<TimedRuntime> {
     const row = chooseCredential(await this.activeList(provider), domain);
     if (!row) {
       throw new AppError('NO_MATCHING_CREDENTIAL', `no enabled credential of provider ${provider.name} covers ${domain}`, {
@@ -153,18 +153,18 @@ export class CredentialStore {
   }
 
   /** Decrypts and re-validates a row's credentials for a plugin call, under the provider's id (one rate limit and breaker); once per row read. */
-  runtime(provider: DnsProviderRow, row: ProviderCredentialRow): ProviderRuntime {
+  runtime(provider: DnsProviderRow, row: ProviderCredentialRow): TimedRuntime {
     return this.cache ? this.cache.derive(row, (r) => this.decrypted(provider, r)) : this.decrypted(provider, row);
   }
 
-  private decrypted(provider: DnsProviderRow, row: ProviderCredentialRow): ProviderRuntime {
+  private decrypted(provider: DnsProviderRow, row: ProviderCredentialRow): TimedRuntime {
     const plugin = this.registry.plugin(provider.providerType);
     this.audit.record({ action: 'credential.decrypt', category: 'credential', resourceType: 'credential', resourceId: row.id, outcome: 'success', details: { provider_id: provider.id, purpose: 'plugin_call' } });
     const parsed = plugin.credentials.safeParse(this.decrypt(row));
     if (!parsed.success) throw new AppError('CREDENTIALS_UNREADABLE', `stored credential ${row.label} of provider ${provider.name} no longer validates`);
     return {
       id: provider.id, name: provider.name, type: provider.providerType, credentials: parsed.data, settings: provider.settings, plugin,
-      credentialId: row.id, timeouts: { propagationTimeout: row.propagationTimeout, pollingInterval: row.pollingInterval },
+      credentialId: row.id, timing: timingOf(plugin, provider.settings, row, parsed.data),
     };
   }
 

@@ -10,8 +10,9 @@ import { AppError } from '../errors.js';
 import type { ProviderCache } from './cache.js';
 import type { CredentialStore } from './credentials.js';
 import { maskedView, unmask } from './mask.js';
-import type { ProviderRegistry, ProviderRuntime } from '../calls/registry.js';
+import type { ProviderRegistry } from '../calls/registry.js';
 import type { ProviderStats } from './stats.js';
+import { timingOf, type TimedRuntime } from './timing.js';
 
 const settingsSchema = z
   .object({
@@ -212,28 +213,28 @@ export class ProviderStore {
    * Decrypts and re-validates the stored credentials for a plugin call; `purpose` goes to the audit log. A plugin
    * call's runtime is made once per row read through active().
    */
-  async runtime(row: DnsProviderRow, purpose = 'plugin_call'): Promise<ProviderRuntime> {
+  async runtime(row: DnsProviderRow, purpose = 'plugin_call'): Promise<TimedRuntime> {
     return this.cache && purpose === 'plugin_call' ? this.cache.derive(row, (r) => this.decrypted(r, purpose)) : this.decrypted(row, purpose);
   }
 
-  private decrypted(row: DnsProviderRow, purpose: string): ProviderRuntime {
+  private decrypted(row: DnsProviderRow, purpose: string): TimedRuntime {
     const plugin = this.registry.plugin(row.providerType);
     this.audit.record({ action: 'credential.decrypt', category: 'credential', resourceType: 'dns_provider', resourceId: row.id, outcome: 'success', details: { provider_id: row.id, purpose } });
     const parsed = plugin.credentials.safeParse(this.decrypt(row));
     if (!parsed.success) throw new AppError('CREDENTIALS_UNREADABLE', `stored credentials of provider ${row.name} no longer validate`);
-    return { id: row.id, name: row.name, type: row.providerType, credentials: parsed.data, settings: row.settings, plugin };
+    return { id: row.id, name: row.name, type: row.providerType, credentials: parsed.data, settings: row.settings, plugin, timing: timingOf(plugin, row.settings, row, parsed.data) };
   }
 
   /**
    * The runtime that answers for a domain (`app.example.com` for `_acme-challenge.app.example.com`): the provider's own
    * credentials, or with use_multi_credentials the zone-specific row chosen for it (NO_MATCHING_CREDENTIAL when none fits).
    */
-  async runtimeFor(row: DnsProviderRow, domain: string): Promise<ProviderRuntime> {
+  async runtimeFor(row: DnsProviderRow, domain: string): Promise<TimedRuntime> {
     return row.useMultiCredentials ? this.credentials.choose(row, domain) : this.runtime(row);
   }
 
   /** The runtime a challenge was created with: its recorded credential row (whatever changed since), else the provider's own. */
-  async runtimeOf(row: DnsProviderRow, credentialId: string | null): Promise<ProviderRuntime> {
+  async runtimeOf(row: DnsProviderRow, credentialId: string | null): Promise<TimedRuntime> {
     return credentialId ? this.credentials.runtime(row, await this.credentials.active(row, credentialId)) : this.runtime(row);
   }
 
