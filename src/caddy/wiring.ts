@@ -40,7 +40,7 @@ function timingFor(plugin: AnyProviderPlugin | undefined, row: DnsProviderRow, o
 
 /** A multi-credential provider's rows, decrypted (an unreadable one becomes null, skipped by the builder). */
 async function credentialSets(deps: CaddyDeps, row: DnsProviderRow, plugin: AnyProviderPlugin | undefined): Promise<BuilderCredential[]> {
-  const store = deps.providers.credentials;
+  const store = deps.providers.zoneCredentials;
   return (await store.list(row)).map((c) => {
     let credentials: Record<string, unknown> | null;
     try {

@@ -172,7 +172,7 @@ export class PropagationChecker {
   private async process(row: ChallengeRow): Promise<'verified' | 'notVisible' | 'errors'> {
     let intervalS = 5;
     try {
-      const provider = await this.providers.active(row.providerId);
+      const provider = await this.providers.getCached(row.providerId);
       intervalS = (await this.timing(provider, row)).pollingIntervalS;
       const result = await this.check(row, this.opts.checkTimeoutMs ?? 10_000);
       if (result.visible) {

@@ -86,7 +86,7 @@ export class ChallengeService {
     const fqdn = normaliseChallengeFqdn(req.fqdn, req.client === 'acme-dns' ? this.opts.acmeDnsDomain : undefined);
     const value = checkTxtValue(req.value);
     const { provider, runtime } = await timed('provider', async () => {
-      const provider = await this.providers.active(req.providerId);
+      const provider = await this.providers.getCached(req.providerId);
       if (!provider.enabled) throw new AppError('PROVIDER_DISABLED', `provider ${provider.name} is disabled`);
       // With zone-specific credentials, the row chosen for this name (or NO_MATCHING_CREDENTIAL before anything is written).
       return { provider, runtime: await this.providers.runtimeFor(provider, domainOf(fqdn)) };
@@ -183,7 +183,7 @@ export class ChallengeService {
   async removeByValue(providerId: string | null, fqdnInput: unknown, valueInput: unknown): Promise<ChallengeRow[]> {
     const fqdn = normaliseChallengeFqdn(fqdnInput);
     const value = checkTxtValue(valueInput);
-    const provider = providerId ? await timed('provider', () => this.providers.active(providerId)) : undefined;
+    const provider = providerId ? await timed('provider', () => this.providers.getCached(providerId)) : undefined;
     // Read under the lock, so each row is acted on as it is, without a second read.
     return this.locked(fqdn, async () => {
       await this.pending.flushName(fqdn);
@@ -222,7 +222,7 @@ export class ChallengeService {
     const client = opts.client ?? 'janitor';
     const active = ACTIVE_STATUSES.includes(fresh.status);
     const status = active ? opts.cleanupStatus : fresh.status;
-    const provider = await timed('provider', () => this.providers.active(fresh.providerId));
+    const provider = await timed('provider', () => this.providers.getCached(fresh.providerId));
     const started = performance.now();
     const mayExist = fresh.recordState === 'present' || fresh.recordState === 'unknown';
     if (mayExist) {

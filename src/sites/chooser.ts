@@ -7,7 +7,8 @@ import { domainOf } from '../challenges/names.js';
 import { coverage } from '../dns/names.js';
 import type { ProviderStore } from '../providers/store.js';
 
-export class ProviderChooserImpl {
+/** The ProviderChooser of the internal routes, by the sites table. */
+export class SiteProviderChooser {
   constructor(private readonly database: Database, private readonly providers: ProviderStore) {}
 
   async forFqdn(fqdn: string): Promise<string> {

@@ -2,14 +2,14 @@
 import { Hono } from 'hono';
 import type { ProviderRegistry } from '../../calls/registry.js';
 import type { ProviderStore } from '../../providers/store.js';
-import { credentialInputSchema, credentialPatchSchema } from '../../providers/credentials.js';
+import { credentialInputSchema, credentialPatchSchema } from '../../providers/zone-credentials.js';
 import { readBody } from '../body.js';
 import { audited, noteAudit } from '../audit.js';
 import { described } from '../openapi.js';
 
 export function credentialRoutes(store: ProviderStore, registry: ProviderRegistry): Hono {
   const app = new Hono();
-  const creds = store.credentials;
+  const creds = store.zoneCredentials;
   const base = '/dns-providers/:id/credentials';
 
   app.get(base, described({ summary: "A provider's zone-specific credentials, secrets masked", responses: { 200: '`{success, credentials}`' } }), async (c) => {

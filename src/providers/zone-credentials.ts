@@ -37,7 +37,7 @@ export const credentialInputSchema = z
 // No defaults: a field left out of a PUT keeps its stored value.
 export const credentialPatchSchema = z.object(fields).partial().strict();
 
-export class CredentialStore {
+export class ZoneCredentialStore {
   constructor(
     private readonly database: Database,
     private readonly keyring: Keyring,
@@ -61,13 +61,13 @@ export class CredentialStore {
   }
 
   /** list() for the challenge path: cached like the provider row (ProviderCache). */
-  private async activeList(provider: DnsProviderRow): Promise<ProviderCredentialRow[]> {
+  private async listCached(provider: DnsProviderRow): Promise<ProviderCredentialRow[]> {
     return this.cache ? this.cache.get(`credentials:${provider.id}`, () => this.list(provider)) : this.list(provider);
   }
 
   /** get() for a cleanup: the cached row when it is there (a disabled row still cleans up what it made). */
-  async active(provider: DnsProviderRow, id: string): Promise<ProviderCredentialRow> {
-    return (await this.activeList(provider)).find((r) => r.id === id) ?? this.get(provider, id);
+  async getCached(provider: DnsProviderRow, id: string): Promise<ProviderCredentialRow> {
+    return (await this.listCached(provider)).find((r) => r.id === id) ?? this.get(provider, id);
   }
 
   async get(provider: DnsProviderRow, id: string): Promise<ProviderCredentialRow> {
@@ -143,7 +143,7 @@ export class CredentialStore {
 
   /** The runtime for `domain`: exact zone, else deepest wildcard, else catch-all; disabled rows never answer. */
   async choose(provider: DnsProviderRow, domain: string): Promise<TimedRuntime> {
-    const row = chooseCredential(await this.activeList(provider), domain);
+    const row = chooseCredential(await this.listCached(provider), domain);
     if (!row) {
       throw new AppError('NO_MATCHING_CREDENTIAL', `no enabled credential of provider ${provider.name} covers ${domain}`, {
         details: { name: domain, provider: provider.name, provider_id: provider.id },
