@@ -79,7 +79,7 @@ const byAge = (a: BuilderCredential, b: BuilderCredential) => byString(a.created
 
 /**
  * Policies for one provider: one, or with zone-specific credentials of a Caddy-native type one per credential
- * (seed 004 Part 2), each with the names that credential is chosen for as subjects, oldest credential first. A
+ * (docs/api.md#zone-specific-credentials), each with the names that credential is chosen for as subjects, oldest credential first. A
  * proxied type keeps one policy: the daemon chooses the credential per challenge. Names no credential covers, and
  * credentials that do not give a module, are reported in `skipped`.
  */

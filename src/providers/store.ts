@@ -170,7 +170,7 @@ export class ProviderStore {
         })
         .where(eq(dnsProviders.id, id))
         .returning();
-      // Seed 003 section 2.5: switching on moves the provider's credentials into a catch-all row, so nothing changes for any name.
+      // Switching on moves the provider's credentials into a catch-all row, so nothing changes for any name (docs/api.md#zone-specific-credentials).
       if (multi && locked && !locked.multi) await tx.insert(dnsProviderCredentials).values(this.zoneCredentials.catchAllFrom(updated!, creds ?? this.decrypt(current)));
       return updated!;
     }).catch((err) => rethrowConflict(err));

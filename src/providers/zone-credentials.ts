@@ -1,4 +1,4 @@
-// Zone-specific credentials of a provider (seed 003 section 2): rows sealed like the provider's own, their choice for a name, and their runtimes.
+// Zone-specific credentials of a provider (docs/api.md#zone-specific-credentials): rows sealed like the provider's own, their choice for a name, and their runtimes.
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq, inArray, or, sql } from 'drizzle-orm';
 import { z } from 'zod';
@@ -23,7 +23,7 @@ const fields = {
   polling_interval: z.number().int().min(1).max(3600),
 };
 
-/** Seed 003 section 2.2's writable fields; the timeouts default to the seed's 120 s and 5 s. */
+/** The credential object's writable fields (docs/api.md#the-credential-object); the timeouts default to 120 s and 5 s. */
 export const credentialInputSchema = z
   .object({
     ...fields,

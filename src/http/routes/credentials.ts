@@ -1,4 +1,4 @@
-// Admin API for a provider's zone-specific credentials (seed 003 section 2.3); secrets only ever leave masked.
+// Admin API for a provider's zone-specific credentials (docs/api.md#zone-specific-credentials); secrets only ever leave masked.
 import { Hono } from 'hono';
 import type { ProviderRegistry } from '../../calls/registry.js';
 import type { ProviderStore } from '../../providers/store.js';
