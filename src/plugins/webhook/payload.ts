@@ -1,5 +1,5 @@
 // The JSON bodies the webhook provider sends, and reading the far side's `{success, message, record_id}` reply.
-import { normaliseName } from '../../dns/names.js';
+import { isAtOrBelow, normaliseName } from '../../dns/names.js';
 import { AppError } from '../../errors.js';
 import type { RecordRequest } from '../../plugin-api/index.js';
 import { farSideMessage } from './client.js';
@@ -13,9 +13,8 @@ export type WebhookAction = 'create' | 'delete';
 export function subdomainOf(fqdn: string, zone?: string): string | null {
   const name = normaliseName(fqdn);
   const z = zone === undefined ? '' : normaliseName(zone);
-  if (!z) return null;
-  if (name === z) return '@';
-  return name.endsWith(`.${z}`) ? name.slice(0, -(z.length + 1)) : null;
+  if (!z || !isAtOrBelow(name, z)) return null;
+  return name === z ? '@' : name.slice(0, -(z.length + 1));
 }
 
 /** `domain` is the name being validated (RecordRequest.domain); `zone` is the daemon's (null when unknown). */
