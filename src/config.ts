@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { isHostname, normaliseName } from './dns/names.js';
 
 /** Secrets and secret-bearing URLs that may also come from a file named by `<NAME>_FILE`. */
 const FILE_VARIABLES = ['DNS01_INTERNAL_TOKEN', 'DNS01_ADMIN_TOKEN', 'DNS01_ENCRYPTION_KEY', 'DNS01_ENCRYPTION_KEY_NEXT', 'DATABASE_URL', 'REDIS_URL'];
@@ -100,8 +101,8 @@ const schema = z.object({
   DNS01_DNS_AUTH_PORT: z.coerce.number().int().min(1).max(65535).default(53),
   DNS01_ACME_DNS_DOMAIN: z
     .string()
-    .transform((v) => v.toLowerCase().replace(/\.$/, ''))
-    .pipe(z.string().max(200).regex(/^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'expected a DNS name such as acme-dns.example.com'))
+    .transform(normaliseName)
+    .pipe(z.string().max(200).refine((v) => isHostname(v, 2), 'expected a DNS name such as acme-dns.example.com'))
     .optional(),
   DNS01_JANITOR_INTERVAL: duration(1000).default(60_000),
   DNS01_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(90),

@@ -40,9 +40,9 @@ import { scriptIdentity } from './plugins/script/path.js';
 import { sandboxReadiness } from './plugins/script/sandbox.js';
 import { ProviderStats } from './providers/stats.js';
 import { ProviderCache } from './providers/cache.js';
-import { CredentialStore } from './providers/credentials.js';
+import { ZoneCredentialStore } from './providers/zone-credentials.js';
 import { ProviderStore } from './providers/store.js';
-import { ProviderChooserImpl } from './sites/chooser.js';
+import { SiteProviderChooser } from './sites/chooser.js';
 import { SiteStore } from './sites/store.js';
 import { siteRoutes } from './http/routes/sites.js';
 import { challengeRoutes } from './http/routes/challenges.js';
@@ -202,7 +202,7 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
     secretFields = undefined;
     log.info({ loaded: rows.filter((r) => r.status === 'loaded').map((r) => r.name), refused: rows.filter((r) => r.status === 'error').map((r) => r.name) }, 'plugins read');
   }
-  const providers = new ProviderStore(database, keyring, registry, stats, changed, new CredentialStore(database, keyring, registry, credentialStats, changed, audit, providerCache), audit, providerCache);
+  const providers = new ProviderStore(database, keyring, registry, stats, changed, new ZoneCredentialStore(database, keyring, registry, credentialStats, changed, audit, providerCache), audit, providerCache);
   const rotation = new KeyRotation(database, keyring, metrics, log.child({ module: 'rotation' }), {
     ...config.rotation, audit, onRewrite: () => void database.notify(KEYS_CHANNEL, 'rotated').catch(() => undefined),
   });
@@ -238,7 +238,7 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
   const janitor = new Janitor(database, challenges, metrics, log.child({ module: 'janitor' }), {
     intervalMs: config.janitorIntervalMs, auditRetention: { log: auditLog, days: config.auditRetentionDays }, ...opts.janitor,
   });
-  const chooser = new ProviderChooserImpl(database, providers);
+  const chooser = new SiteProviderChooser(database, providers);
 
   const siteStore = new SiteStore(database, providers, notifyChange);
   const acmeDns = config.acmeDnsDomain

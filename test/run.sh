@@ -18,7 +18,7 @@ rc=$?
 node - "$report" "$rc" .tmp/coverage/coverage-summary.json "$#" <<'EOF'
 const fs = require('node:fs');
 const [file, rcText, coverageFile, argCount] = process.argv.slice(2);
-// Seed 000's floor for the daemon's code; only a whole-suite run (no arguments) is held to it.
+// The floor for the daemon's code; only a whole-suite run (no arguments) is held to it.
 const MIN_LINE_COVERAGE = 85;
 const rc = Number(rcText);
 let r;

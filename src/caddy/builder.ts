@@ -1,5 +1,6 @@
 // Pure: providers + sites + settings -> the `apps.tls.automation.policies` entries this daemon owns in Caddy.
 import type { AnyProviderPlugin } from '../plugin-api/index.js';
+import { normaliseName } from '../dns/names.js';
 import { chooseCredential } from '../providers/zone-match.js';
 import { canonicalJson } from './canonical.js';
 import { dnsModuleFor, type DnsModuleResult } from './dns-module.js';
@@ -40,7 +41,7 @@ export function goDuration(seconds: number): string | number {
 
 /** Lower-case, no trailing dot, no blanks: Caddy matches subjects case-insensitively but compares strings. */
 function normaliseSubject(name: string): string {
-  return name.trim().toLowerCase().replace(/\.$/, '');
+  return normaliseName(name.trim());
 }
 
 function issuersFor(provider: BuilderProvider, dnsModule: Record<string, unknown>, s: BuilderSettings): Record<string, unknown>[] {
@@ -78,7 +79,7 @@ const byAge = (a: BuilderCredential, b: BuilderCredential) => byString(a.created
 
 /**
  * Policies for one provider: one, or with zone-specific credentials of a Caddy-native type one per credential
- * (seed 004 Part 2), each with the names that credential is chosen for as subjects, oldest credential first. A
+ * (docs/api.md#zone-specific-credentials), each with the names that credential is chosen for as subjects, oldest credential first. A
  * proxied type keeps one policy: the daemon chooses the credential per challenge. Names no credential covers, and
  * credentials that do not give a module, are reported in `skipped`.
  */

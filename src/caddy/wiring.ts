@@ -13,7 +13,8 @@ import { CaddyAdminClient } from './admin-client.js';
 import { buildTlsPolicies } from './builder.js';
 import { CaddySync, type CaddySyncState, type RunOutcome } from './sync.js';
 import type { DnsProviderRow } from '../db/schema.js';
-import { timingOf } from '../challenges/timing.js';
+import { timingOf, type OwnTimeouts } from '../providers/timing.js';
+import type { AnyProviderPlugin } from '../plugin-api/index.js';
 import type { BuilderCredential, BuilderInput, BuilderProvider, BuildResult } from './types.js';
 
 export interface CaddyDeps {
@@ -27,9 +28,19 @@ export interface CaddyDeps {
   audit?: AuditSink;
 }
 
+/**
+ * The timing the challenges of these credentials run on (timingOf, as their runtime has it), so Caddy waits as long
+ * as the daemon does: a manual provider's timeout_minutes wins over the row. Credentials that do not parse, or a
+ * type not loaded, get zeros: the builder leaves such a provider or credential out.
+ */
+function timingFor(plugin: AnyProviderPlugin | undefined, row: DnsProviderRow, own: OwnTimeouts, credentials: Record<string, unknown> | null): { propagationTimeoutS: number; pollingIntervalS: number } {
+  const parsed = plugin && credentials !== null ? plugin.credentials.safeParse(credentials) : undefined;
+  return parsed?.success ? timingOf(plugin!, row.settings, own, parsed.data) : { propagationTimeoutS: 0, pollingIntervalS: 0 };
+}
+
 /** A multi-credential provider's rows, decrypted (an unreadable one becomes null, skipped by the builder). */
-async function credentialSets(deps: CaddyDeps, row: DnsProviderRow): Promise<BuilderCredential[]> {
-  const store = deps.providers.credentials;
+async function credentialSets(deps: CaddyDeps, row: DnsProviderRow, plugin: AnyProviderPlugin | undefined): Promise<BuilderCredential[]> {
+  const store = deps.providers.zoneCredentials;
   return (await store.list(row)).map((c) => {
     let credentials: Record<string, unknown> | null;
     try {
@@ -37,7 +48,10 @@ async function credentialSets(deps: CaddyDeps, row: DnsProviderRow): Promise<Bui
     } catch {
       credentials = null;
     }
-    return { id: c.id, label: c.label, zoneFilter: c.zoneFilter, enabled: c.enabled, createdAt: c.createdAt.toISOString(), credentials, propagationTimeout: c.propagationTimeout };
+    return {
+      id: c.id, label: c.label, zoneFilter: c.zoneFilter, enabled: c.enabled, createdAt: c.createdAt.toISOString(), credentials,
+      propagationTimeout: timingFor(plugin, row, c, credentials).propagationTimeoutS,
+    };
   });
 }
 
@@ -53,17 +67,16 @@ export async function loadBuilderInput(deps: CaddyDeps): Promise<BuilderInput> {
       credentials = null;
     }
     const plugin = deps.registry.has(row.providerType)?.plugin;
-    // The challenges' own timing (a manual provider's timeout_minutes wins over the row), so Caddy waits as long.
-    const timing = plugin && credentials !== null ? timingOf(plugin, row, credentials, 0) : undefined;
+    const timing = timingFor(plugin, row, row, credentials);
     providers.push({
       id: row.id, name: row.name, type: row.providerType, enabled: row.enabled, credentials,
       ...(credentials === null ? { credentialsUnreadable: true } : {}),
       // The daemon answers present only once the value is visible, so Caddy's own check can be off.
-      propagationTimeout: row.settings.waitForPropagation ? -1 : (timing?.propagationTimeoutS ?? row.propagationTimeout ?? plugin?.defaults.propagationTimeout ?? 120),
-      pollingInterval: timing?.pollingIntervalS ?? row.pollingInterval ?? plugin?.defaults.pollingInterval ?? 5,
+      propagationTimeout: row.settings.waitForPropagation ? -1 : timing.propagationTimeoutS,
+      pollingInterval: timing.pollingIntervalS,
       ...(row.settings.caddyMode ? { caddyMode: row.settings.caddyMode } : {}),
       ...(config.dnsResolvers ? { resolvers: config.dnsResolvers } : {}),
-      ...(row.useMultiCredentials ? { credentialSets: await credentialSets(deps, row) } : {}),
+      ...(row.useMultiCredentials ? { credentialSets: await credentialSets(deps, row, plugin) } : {}),
     });
   }
   const sites = (await deps.sites.list()).map((s) => ({ id: s.id, domainNames: s.domainNames, providerId: s.dnsProviderId, enabled: s.enabled }));

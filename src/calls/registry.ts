@@ -72,8 +72,6 @@ export interface ProviderRuntime {
   plugin: AnyProviderPlugin;
   /** Set when the credentials are a zone-specific row's (dns_provider_credentials.id), not the provider's own. */
   credentialId?: string;
-  /** That row's own timeouts (seconds), used instead of the provider's. */
-  timeouts?: { propagationTimeout: number; pollingInterval: number };
 }
 
 /** What the credential test endpoint answers: a type with nothing to test says so instead of ok. */

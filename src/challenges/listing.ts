@@ -7,6 +7,7 @@ import { invalidQuery, parseQuery, queryInstant, queryLimit, queryText } from '.
 import { CHALLENGE_STATUSES, challenges, dnsProviders, type ChallengeRow, type ChallengeStatus, type DnsProviderRow } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import type { ProviderRegistry } from '../calls/registry.js';
+import { recordTtl } from '../providers/timing.js';
 import { remainingMs } from './manual.js';
 import { challengeView, type ChallengeService } from './service.js';
 
@@ -114,13 +115,12 @@ export class ChallengeListing {
     };
   }
 
-  /** The TTL the record was (or would be) written with; null when the provider's type is no longer loaded. */
+  /** The TTL the record was (or would be) written with; with the type no longer loaded only the provider's own (else null). */
   private ttlOf(provider: DnsProviderRow): number | null {
-    if (provider.settings.ttl !== undefined) return provider.settings.ttl;
     try {
-      return this.registry.plugin(provider.providerType).defaults.ttl;
+      return recordTtl(this.registry.plugin(provider.providerType), provider.settings);
     } catch {
-      return null;
+      return provider.settings.ttl ?? null;
     }
   }
 }

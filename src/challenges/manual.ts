@@ -6,6 +6,7 @@ import type { PropagationResult } from '../dns/propagation.js';
 import { AppError } from '../errors.js';
 import { manualPlugin } from '../plugins/manual/index.js';
 import type { ProviderStore } from '../providers/store.js';
+import { recordTtl } from '../providers/timing.js';
 import type { PropagationChecker } from './propagation.js';
 import type { ChallengeService } from './service.js';
 
@@ -107,6 +108,6 @@ export class ManualChallenges {
     } catch {
       // Unreadable credentials hide only the operator's notes, never the record to create.
     }
-    return { row, provider, ttl: provider.settings.ttl ?? manualPlugin.defaults.ttl, instructions };
+    return { row, provider, ttl: recordTtl(manualPlugin, provider.settings), instructions };
   }
 }

@@ -1,10 +1,9 @@
 // Validation and normalisation of challenge names and TXT values; bad input is refused before anything is stored.
 import { createHash } from 'node:crypto';
 import { AppError } from '../errors.js';
+import { CHALLENGE_LABEL, isChallengeName, normaliseName } from '../dns/names.js';
 
-const LABEL = /^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/;
 const TXT_VALUE = /^[A-Za-z0-9_-]{43}$/;
-export const CHALLENGE_LABEL = '_acme-challenge';
 
 const UUID_LABEL = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -16,15 +15,13 @@ const UUID_LABEL = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 export function normaliseChallengeFqdn(input: unknown, acmeDnsDomain?: string): string {
   if (typeof input !== 'string' || input.length === 0) throw invalid('fqdn is required');
   if (input.length > 254) throw invalid('fqdn is longer than 253 characters');
-  const name = input.toLowerCase().replace(/\.$/, '');
+  const name = normaliseName(input);
   if (name.length > 253) throw invalid('fqdn is longer than 253 characters');
   const labels = name.split('.');
   if (acmeDnsDomain && UUID_LABEL.test(labels[0]!) && labels.slice(1).join('.') === acmeDnsDomain) return name;
   if (labels[0] !== CHALLENGE_LABEL) throw invalid(`fqdn must start with ${CHALLENGE_LABEL}.`);
   if (labels.length < 3) throw invalid('fqdn must name a domain with at least two labels under _acme-challenge');
-  for (const label of labels) {
-    if (!LABEL.test(label)) throw invalid('fqdn has an empty, over-long or invalid label (letters, digits, hyphen, underscore; IDNs as xn--)');
-  }
+  if (!isChallengeName(name)) throw invalid('fqdn has an empty, over-long or invalid label (letters, digits, hyphen, underscore; IDNs as xn--)');
   return name;
 }
 

@@ -12,7 +12,7 @@ import { claimChallenges } from '../jobs/claim.js';
 import { JobLoop } from '../jobs/loop.js';
 import type { Metrics } from '../metrics.js';
 import type { ProviderStore } from '../providers/store.js';
-import { timingOf, type ChallengeTiming } from './timing.js';
+import type { ChallengeTiming } from '../providers/timing.js';
 
 export interface PropagationCheckerOptions {
   /** Zone, NS and CNAME discovery goes through these, in order; the next is tried when one fails. */
@@ -156,8 +156,7 @@ export class PropagationChecker {
 
   /** The timing of the credential the challenge was created with (a zone-specific one has its own timeouts). */
   private async timing(provider: DnsProviderRow, row: ChallengeRow): Promise<ChallengeTiming> {
-    const runtime = await this.providers.runtimeOf(provider, row.credentialId);
-    return timingOf(runtime.plugin, runtime.timeouts ?? provider, runtime.credentials, 0);
+    return (await this.providers.runtimeOf(provider, row.credentialId)).timing;
   }
 
   /**
@@ -173,7 +172,7 @@ export class PropagationChecker {
   private async process(row: ChallengeRow): Promise<'verified' | 'notVisible' | 'errors'> {
     let intervalS = 5;
     try {
-      const provider = await this.providers.active(row.providerId);
+      const provider = await this.providers.getCached(row.providerId);
       intervalS = (await this.timing(provider, row)).pollingIntervalS;
       const result = await this.check(row, this.opts.checkTimeoutMs ?? 10_000);
       if (result.visible) {

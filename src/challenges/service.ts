@@ -14,7 +14,7 @@ import type { ProviderStore } from '../providers/store.js';
 import { checkTxtValue, domainOf, normaliseChallengeFqdn } from './names.js';
 import { PendingWrites } from './pending-writes.js';
 import { challengeStatements } from './statements.js';
-import { timingOf } from './timing.js';
+import { lifetimeMs } from '../providers/timing.js';
 import { spend, timed } from '../phases.js';
 
 /** Errors raised before anything was sent to the provider: no record can exist, so no row is kept. */
@@ -86,7 +86,7 @@ export class ChallengeService {
     const fqdn = normaliseChallengeFqdn(req.fqdn, req.client === 'acme-dns' ? this.opts.acmeDnsDomain : undefined);
     const value = checkTxtValue(req.value);
     const { provider, runtime } = await timed('provider', async () => {
-      const provider = await this.providers.active(req.providerId);
+      const provider = await this.providers.getCached(req.providerId);
       if (!provider.enabled) throw new AppError('PROVIDER_DISABLED', `provider ${provider.name} is disabled`);
       // With zone-specific credentials, the row chosen for this name (or NO_MATCHING_CREDENTIAL before anything is written).
       return { provider, runtime: await this.providers.runtimeFor(provider, domainOf(fqdn)) };
@@ -99,11 +99,10 @@ export class ChallengeService {
 
     const result = await this.locked(fqdn, async () => {
       await this.pending.flushName(fqdn);
-      const { lifetimeMs } = timingOf(plugin, runtime.timeouts ?? provider, runtime.credentials, this.graceMs);
       const key = { providerId: provider.id, fqdn, value };
       // One statement in the usual case: the insert, which does nothing when an identical challenge is active.
       const [inserted] = await timed('db', () => this.q.insert.execute({
-        ...key, credentialId: runtime.credentialId ?? null, zone, expiresAt: new Date(Date.now() + lifetimeMs),
+        ...key, credentialId: runtime.credentialId ?? null, zone, expiresAt: new Date(Date.now() + lifetimeMs(runtime.timing, this.graceMs)),
       }));
       const existing = inserted ? undefined : (await timed('db', () => this.q.active.execute(key)))[0];
       // A CREATED row seen under the lock is one whose present never finished (a crash): run it again.
@@ -114,7 +113,7 @@ export class ChallengeService {
       const row = inserted ?? existing;
       if (!row) throw new Error('challenge insert: neither a new nor an active row');
       if (!existing) this.counted('CREATED', provider.name);
-      const ttl = provider.settings.ttl ?? plugin.defaults.ttl;
+      const ttl = runtime.timing.ttlS;
       const started = performance.now();
       try {
         const res = await timed('plugin', () => this.registry.present(runtime, { challengeId: row.id, fqdn, domain: domainOf(fqdn), value, ttl, ...(row.zone ? { zone: row.zone } : {}) }));
@@ -184,7 +183,7 @@ export class ChallengeService {
   async removeByValue(providerId: string | null, fqdnInput: unknown, valueInput: unknown): Promise<ChallengeRow[]> {
     const fqdn = normaliseChallengeFqdn(fqdnInput);
     const value = checkTxtValue(valueInput);
-    const provider = providerId ? await timed('provider', () => this.providers.active(providerId)) : undefined;
+    const provider = providerId ? await timed('provider', () => this.providers.getCached(providerId)) : undefined;
     // Read under the lock, so each row is acted on as it is, without a second read.
     return this.locked(fqdn, async () => {
       await this.pending.flushName(fqdn);
@@ -223,7 +222,7 @@ export class ChallengeService {
     const client = opts.client ?? 'janitor';
     const active = ACTIVE_STATUSES.includes(fresh.status);
     const status = active ? opts.cleanupStatus : fresh.status;
-    const provider = await timed('provider', () => this.providers.active(fresh.providerId));
+    const provider = await timed('provider', () => this.providers.getCached(fresh.providerId));
     const started = performance.now();
     const mayExist = fresh.recordState === 'present' || fresh.recordState === 'unknown';
     if (mayExist) {
@@ -232,7 +231,7 @@ export class ChallengeService {
         const runtime = await timed('provider', () => this.providers.runtimeOf(provider, fresh.credentialId));
         await timed('plugin', () => this.registry.cleanup(runtime, {
           challengeId: fresh.id, fqdn: fresh.fqdn, domain: domainOf(fresh.fqdn), value: fresh.value,
-          ttl: provider.settings.ttl ?? runtime.plugin.defaults.ttl, recordId: fresh.pluginRecordId, ...(fresh.zone ? { zone: fresh.zone } : {}),
+          ttl: runtime.timing.ttlS, recordId: fresh.pluginRecordId, ...(fresh.zone ? { zone: fresh.zone } : {}),
         }));
       } catch (err) {
         // Cut off by shutdown: the row is left as it was (record still 'present'/'unknown') for the janitor.

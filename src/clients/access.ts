@@ -4,7 +4,7 @@ import { AppError, type ErrorCode } from '../errors.js';
 import { domainOf } from '../challenges/names.js';
 import { allowedFrom } from '../security/cidr.js';
 import { sameSecret } from '../security/compare.js';
-import { coverage } from '../sites/chooser.js';
+import { covers, normaliseName } from '../dns/names.js';
 import { TOKEN_PREFIX, type ClientTokenStore } from './tokens.js';
 
 export type Caller =
@@ -25,8 +25,8 @@ export interface ClientAccessOptions {
  * and every name below it, at any depth. The same rule the sites use to choose a provider (sites/chooser.ts).
  */
 export function domainAllowed(patterns: readonly string[], fqdn: string): boolean {
-  const domain = domainOf(fqdn.toLowerCase().replace(/\.$/, ''));
-  return patterns.some((p) => coverage(p, domain) >= 0);
+  const domain = domainOf(normaliseName(fqdn));
+  return patterns.some((p) => covers(p, domain));
 }
 
 export class ClientAccess {

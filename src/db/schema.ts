@@ -60,7 +60,7 @@ export const dnsProviders = pgTable(
     keyVersion: text('key_version').notNull(),
     enabled: boolean('enabled').notNull().default(true),
     isDefault: boolean('is_default').notNull().default(false),
-    /** Seed 003 section 2: challenges use the zone-specific rows of dns_provider_credentials instead of this row's credentials. */
+    /** Challenges use the zone-specific rows of dns_provider_credentials instead of this row's credentials. */
     useMultiCredentials: boolean('use_multi_credentials').notNull().default(false),
     propagationTimeout: integer('propagation_timeout'),
     pollingInterval: integer('polling_interval'),
@@ -76,7 +76,7 @@ export const dnsProviders = pgTable(
 );
 
 /**
- * Zone-specific credentials of a provider (seed 003 section 2): the row whose zone_filter fits a name best answers
+ * Zone-specific credentials of a provider (docs/api.md#zone-specific-credentials): the row whose zone_filter fits a name best answers
  * for it. The secret column is sealed exactly like dns_providers' (same keyring, the row's own id as AAD).
  */
 export const dnsProviderCredentials = pgTable(
@@ -267,7 +267,7 @@ export const AUDIT_OUTCOMES = ['success', 'failure', 'denied'] as const;
 export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
 
 /**
- * The audit log (seed 003 section 1): who did what to which resource, and how it went. Written in batches by
+ * The audit log (docs/api.md#audit-log): who did what to which resource, and how it went. Written in batches by
  * audit/writer.ts, never in the request it records; `details` has passed audit/redact.ts.
  */
 export const securityAudits = pgTable(

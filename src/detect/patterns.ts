@@ -1,4 +1,5 @@
 // Which built-in provider type a zone's nameserver host names point to: the pattern table and the match.
+import { normaliseName } from '../dns/names.js';
 
 /** Nameserver host names (lower-case, no trailing dot) each built-in type hands out to its customers' zones. */
 export const NAMESERVER_PATTERNS: readonly { type: string; pattern: RegExp }[] = [
@@ -24,7 +25,7 @@ export type Confidence = 'high' | 'medium' | 'low' | 'none';
 export function matchNameservers(nameservers: readonly string[]): { providerType: string | null; confidence: Confidence } {
   const counts = new Map<string, number>();
   for (const ns of nameservers) {
-    const host = ns.toLowerCase().replace(/\.$/, '');
+    const host = normaliseName(ns);
     const hit = NAMESERVER_PATTERNS.find((p) => p.pattern.test(host));
     if (hit) counts.set(hit.type, (counts.get(hit.type) ?? 0) + 1);
   }

@@ -1,7 +1,8 @@
 // Queries against one given DNS server: SOA walk to find a zone, NS/A/AAAA, CNAME chasing and TXT values.
 import { randomInt } from 'node:crypto';
 import type dnsPacket from 'dns-packet';
-import { encodeQuery, normaliseName } from './packet.js';
+import { isAtOrBelow, normaliseName } from './names.js';
+import { encodeQuery } from './packet.js';
 import { exchange, type DnsResponse, type DnsServer, type ExchangeOptions } from './transport.js';
 
 export interface LookupOptions extends ExchangeOptions {
@@ -40,10 +41,6 @@ async function records(name: string, type: dnsPacket.RecordType, server: DnsServ
   return ofType(res.packet.answers, name, type);
 }
 
-function isSubdomain(name: string, zone: string): boolean {
-  return zone === '' || name === zone || name.endsWith(`.${zone}`);
-}
-
 /**
  * The zone holding `name`: ask for its SOA, then each parent's (as lego's FindZoneByFqdn does). An SOA in the
  * authority section of an NXDOMAIN/NODATA reply names the enclosing zone too (RFC 2308 §3), which saves steps.
@@ -60,7 +57,7 @@ export async function findZone(name: string, server: DnsServer, opts: LookupOpti
     if (rcode === 'NOERROR' && ofType(answers, candidate, 'SOA').length > 0) return candidate;
     if (rcode === 'NXDOMAIN') nxdomain = candidate;
     if (rcode === 'NOERROR' || rcode === 'NXDOMAIN') {
-      const soa = (authorities ?? []).find((a) => a.type === 'SOA' && isSubdomain(target, normaliseName(a.name)));
+      const soa = (authorities ?? []).find((a) => a.type === 'SOA' && isAtOrBelow(target, normaliseName(a.name)));
       if (soa && normaliseName(soa.name) !== '') return normaliseName(soa.name);
     } else if (rcode !== 'REFUSED' && rcode !== 'NOTAUTH') {
       throw new DnsLookupError(`SOA ${candidate}: ${rcode}`, rcode);

@@ -27,11 +27,6 @@ export const CLASS = { IN: 1, NONE: 254, ANY: 255 } as const;
 /** Opcode 5 = UPDATE (RFC 2136 §1.3); dns-packet has no opcode field on encode, so it goes into the flags. */
 export const OPCODE_UPDATE_FLAGS = 5 << 11;
 
-/** Names are compared case-insensitively without the trailing dot (RFC 4343). */
-export function normaliseName(name: string): string {
-  return name.trim().replace(/\.+$/, '').toLowerCase();
-}
-
 /** Uncompressed wire form of a name; lower-cased when `canonical` (RFC 8945 §4.3.3 wants canonical names in the MAC). */
 export function encodeName(name: string, canonical = false): Buffer {
   const n = canonical ? name.toLowerCase() : name;

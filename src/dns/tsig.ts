@@ -1,6 +1,7 @@
 // TSIG (RFC 8945): signs DNS requests and verifies signed replies with HMAC; key material never leaves this module's inputs.
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { CLASS, TYPE, decodeName, encodeName, lastAdditional, normaliseName } from './packet.js';
+import { normaliseName } from './names.js';
+import { CLASS, TYPE, decodeName, encodeName, lastAdditional } from './packet.js';
 
 export const TSIG_ALGORITHMS = ['hmac-md5', 'hmac-sha1', 'hmac-sha224', 'hmac-sha256', 'hmac-sha384', 'hmac-sha512'] as const;
 export type TsigAlgorithm = (typeof TSIG_ALGORITHMS)[number];
@@ -30,7 +31,7 @@ export const DEFAULT_FUDGE = 300;
  * `hmac-md5.sig-alg.reg.int.`; returns null for anything else.
  */
 export function normaliseTsigAlgorithm(input: string): TsigAlgorithm | null {
-  let s = normaliseName(input).replace(/_/g, '-');
+  let s = normaliseName(input.trim()).replace(/_/g, '-');
   if (s === 'hmac-md5.sig-alg.reg.int') s = 'hmac-md5';
   if (!s.startsWith('hmac-')) s = `hmac-${s}`;
   s = s.replace(/^hmac-sha-/, 'hmac-sha');

@@ -1,6 +1,6 @@
 // Finds the zone of a challenge name by SOA walk through the daemon's resolvers, cached for the SOA's TTL.
 import { DnsLookupError, findZone, query, type LookupOptions } from './lookup.js';
-import { normaliseName } from './packet.js';
+import { normaliseName } from './names.js';
 import { formatServer, type DnsServer } from './transport.js';
 
 export interface ZoneFinderOptions {

@@ -1,4 +1,4 @@
-// Reads DNS01_PLUGINS_CONFIG: which plugin files may load, and the SHA-256 each must have (seed 001 §6.3).
+// Reads DNS01_PLUGINS_CONFIG: which plugin files may load, and the SHA-256 each must have (docs/plugins.md#loadable-plugins).
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 

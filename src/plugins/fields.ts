@@ -1,4 +1,4 @@
-// Credential field pieces the built-in plugins share: numbers that seed 002's examples send as strings ("30").
+// Credential field pieces the built-in plugins share: numbers that clients send as strings ("30"), docs/plugins.md.
 import { z } from 'zod';
 
 /** A number checked by `schema`, also accepted as a decimal string; the stored form is the number. */

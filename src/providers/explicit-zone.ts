@@ -1,8 +1,9 @@
 // The zone a provider's own settings name, which wins over the daemon's SOA walk.
-import { normaliseName } from '../dns/packet.js';
+import { normaliseName } from '../dns/names.js';
 
 /** Today: a string `zone` field of the parsed credentials (rfc2136 has one); empty means unset. */
 export function explicitZone(credentials: unknown): string | undefined {
   const zone = (credentials as { zone?: unknown } | null | undefined)?.zone;
-  return typeof zone === 'string' && normaliseName(zone) !== '' ? normaliseName(zone) : undefined;
+  const name = typeof zone === 'string' ? normaliseName(zone.trim()) : '';
+  return name !== '' ? name : undefined;
 }

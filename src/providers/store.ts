@@ -8,10 +8,11 @@ import type { Keyring } from '../crypto/keyring.js';
 import { NO_AUDIT, type AuditSink } from '../audit/writer.js';
 import { AppError } from '../errors.js';
 import type { ProviderCache } from './cache.js';
-import type { CredentialStore } from './credentials.js';
+import type { ZoneCredentialStore } from './zone-credentials.js';
 import { maskedView, unmask } from './mask.js';
-import type { ProviderRegistry, ProviderRuntime } from '../calls/registry.js';
+import type { ProviderRegistry } from '../calls/registry.js';
 import type { ProviderStats } from './stats.js';
+import { timingOf, type TimedRuntime } from './timing.js';
 
 const settingsSchema = z
   .object({
@@ -81,7 +82,7 @@ export class ProviderStore {
     readonly stats: ProviderStats,
     private readonly onChange: () => void,
     /** The zone-specific credentials of providers with use_multi_credentials. */
-    readonly credentials: CredentialStore,
+    readonly zoneCredentials: ZoneCredentialStore,
     /** Each decrypt is an audit event (batched by the writer, so a challenge never waits on it). */
     private readonly audit: AuditSink = NO_AUDIT,
     /** Rows and runtimes for the challenge path; shared with the credential store, cleared by every change. */
@@ -104,7 +105,7 @@ export class ProviderStore {
   }
 
   /** The row for a challenge or a cleanup: cached (changes clear the cache, see ProviderCache). */
-  async active(id: string): Promise<DnsProviderRow> {
+  async getCached(id: string): Promise<DnsProviderRow> {
     return this.cache ? this.cache.get(`provider:${id}`, () => this.get(id)) : this.get(id);
   }
 
@@ -127,7 +128,7 @@ export class ProviderStore {
           pollingInterval: input.polling_interval ?? null, settings: toSettings(input.settings), useMultiCredentials: input.use_multi_credentials,
         })
         .returning();
-      if (input.use_multi_credentials) await tx.insert(dnsProviderCredentials).values(this.credentials.catchAllFrom(created!, creds));
+      if (input.use_multi_credentials) await tx.insert(dnsProviderCredentials).values(this.zoneCredentials.catchAllFrom(created!, creds));
       return created!;
     }).catch((err) => rethrowConflict(err));
     this.onChange();
@@ -138,7 +139,7 @@ export class ProviderStore {
     const current = await this.get(id);
     const type = patch.provider_type ?? current.providerType;
     const multi = patch.use_multi_credentials ?? current.useMultiCredentials;
-    const rows = current.useMultiCredentials ? (await this.credentials.list(current)).length : 0;
+    const rows = current.useMultiCredentials ? (await this.zoneCredentials.list(current)).length : 0;
     // Switching back would silently drop the zone rows' secrets: the operator deletes them first (docs/api.md).
     if (!multi && rows > 0) throw new AppError('CONFLICT', `provider ${current.name} still has ${rows} zone-specific credential(s); delete them before turning use_multi_credentials off`, { details: { credentials: rows } });
     if (type !== current.providerType && rows > 0) throw new AppError('CONFLICT', `provider ${current.name} has zone-specific credentials of type ${current.providerType}; delete them before changing its type`, { details: { credentials: rows } });
@@ -169,8 +170,8 @@ export class ProviderStore {
         })
         .where(eq(dnsProviders.id, id))
         .returning();
-      // Seed 003 section 2.5: switching on moves the provider's credentials into a catch-all row, so nothing changes for any name.
-      if (multi && locked && !locked.multi) await tx.insert(dnsProviderCredentials).values(this.credentials.catchAllFrom(updated!, creds ?? this.decrypt(current)));
+      // Switching on moves the provider's credentials into a catch-all row, so nothing changes for any name (docs/api.md#zone-specific-credentials).
+      if (multi && locked && !locked.multi) await tx.insert(dnsProviderCredentials).values(this.zoneCredentials.catchAllFrom(updated!, creds ?? this.decrypt(current)));
       return updated!;
     }).catch((err) => rethrowConflict(err));
     this.registry.forget(id, current.name !== row.name ? current.name : undefined);
@@ -210,31 +211,31 @@ export class ProviderStore {
 
   /**
    * Decrypts and re-validates the stored credentials for a plugin call; `purpose` goes to the audit log. A plugin
-   * call's runtime is made once per row read through active().
+   * call's runtime is made once per row read through getCached().
    */
-  async runtime(row: DnsProviderRow, purpose = 'plugin_call'): Promise<ProviderRuntime> {
+  async runtime(row: DnsProviderRow, purpose = 'plugin_call'): Promise<TimedRuntime> {
     return this.cache && purpose === 'plugin_call' ? this.cache.derive(row, (r) => this.decrypted(r, purpose)) : this.decrypted(row, purpose);
   }
 
-  private decrypted(row: DnsProviderRow, purpose: string): ProviderRuntime {
+  private decrypted(row: DnsProviderRow, purpose: string): TimedRuntime {
     const plugin = this.registry.plugin(row.providerType);
     this.audit.record({ action: 'credential.decrypt', category: 'credential', resourceType: 'dns_provider', resourceId: row.id, outcome: 'success', details: { provider_id: row.id, purpose } });
     const parsed = plugin.credentials.safeParse(this.decrypt(row));
     if (!parsed.success) throw new AppError('CREDENTIALS_UNREADABLE', `stored credentials of provider ${row.name} no longer validate`);
-    return { id: row.id, name: row.name, type: row.providerType, credentials: parsed.data, settings: row.settings, plugin };
+    return { id: row.id, name: row.name, type: row.providerType, credentials: parsed.data, settings: row.settings, plugin, timing: timingOf(plugin, row.settings, row, parsed.data) };
   }
 
   /**
    * The runtime that answers for a domain (`app.example.com` for `_acme-challenge.app.example.com`): the provider's own
    * credentials, or with use_multi_credentials the zone-specific row chosen for it (NO_MATCHING_CREDENTIAL when none fits).
    */
-  async runtimeFor(row: DnsProviderRow, domain: string): Promise<ProviderRuntime> {
-    return row.useMultiCredentials ? this.credentials.choose(row, domain) : this.runtime(row);
+  async runtimeFor(row: DnsProviderRow, domain: string): Promise<TimedRuntime> {
+    return row.useMultiCredentials ? this.zoneCredentials.choose(row, domain) : this.runtime(row);
   }
 
   /** The runtime a challenge was created with: its recorded credential row (whatever changed since), else the provider's own. */
-  async runtimeOf(row: DnsProviderRow, credentialId: string | null): Promise<ProviderRuntime> {
-    return credentialId ? this.credentials.runtime(row, await this.credentials.active(row, credentialId)) : this.runtime(row);
+  async runtimeOf(row: DnsProviderRow, credentialId: string | null): Promise<TimedRuntime> {
+    return credentialId ? this.zoneCredentials.runtime(row, await this.zoneCredentials.getCached(row, credentialId)) : this.runtime(row);
   }
 
   /** The API view: secret fields and anything the plugin does not describe are masked. */

@@ -1,17 +1,8 @@
 // Zone filters of zone-specific credentials: parsing one, and choosing the credential for a name (exact > wildcard > catch-all).
+import { EXACT, coverage, isDnsName, normaliseName } from '../dns/names.js';
 import { AppError } from '../errors.js';
 
-const LABEL = /^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/;
 const MAX_ENTRIES = 100;
-
-/** Lower case, no trailing dot: DNS names compare case-insensitively (RFC 4343) and `a.com.` is `a.com`. */
-function normaliseName(name: string): string {
-  return name.trim().toLowerCase().replace(/\.$/, '');
-}
-
-function validName(name: string): boolean {
-  return name.length > 0 && name.length <= 253 && name.split('.').every((l) => LABEL.test(l));
-}
 
 /**
  * A filter as stored: entries trimmed, lower-cased, without trailing dots, de-duplicated, joined by ','. Blank is
@@ -26,9 +17,9 @@ export function parseZoneFilter(raw: string): string {
   if (parts.length > MAX_ENTRIES) problems.push({ field: 'zone_filter', message: `at most ${MAX_ENTRIES} entries` });
   else {
     for (const part of parts) {
-      const entry = normaliseName(part);
+      const entry = normaliseName(part.trim());
       const base = entry.startsWith('*.') ? entry.slice(2) : entry;
-      if (!validName(base)) problems.push({ field: 'zone_filter', message: `"${part.trim().slice(0, 64)}" is not a zone (example.com) or a wildcard (*.example.com)` });
+      if (!isDnsName(base)) problems.push({ field: 'zone_filter', message: `"${part.trim().slice(0, 64)}" is not a zone (example.com) or a wildcard (*.example.com)` });
       else if (!entries.includes(entry)) entries.push(entry);
     }
   }
@@ -49,7 +40,7 @@ export interface ZoneCandidate {
  * a stable order (oldest first). Null when none fits.
  */
 export function chooseCredential<T extends ZoneCandidate>(candidates: readonly T[], name: string): T | null {
-  const n = normaliseName(name).replace(/^\*\./, '');
+  const n = normaliseName(name.trim()).replace(/^\*\./, '');
   let wildcard: { c: T; depth: number } | null = null;
   let catchAll: T | null = null;
   for (const c of candidates) {
@@ -59,11 +50,9 @@ export function chooseCredential<T extends ZoneCandidate>(candidates: readonly T
       continue;
     }
     for (const entry of c.zoneFilter.split(',')) {
-      if (entry === n) return c;
-      if (!entry.startsWith('*.')) continue;
-      const base = entry.slice(2);
-      const depth = base.split('.').length;
-      if ((n === base || n.endsWith(`.${base}`)) && (!wildcard || depth > wildcard.depth)) wildcard = { c, depth };
+      const depth = coverage(entry, n);
+      if (depth >= EXACT) return c;
+      if (depth >= 0 && (!wildcard || depth > wildcard.depth)) wildcard = { c, depth };
     }
   }
   return wildcard?.c ?? catchAll;

@@ -3,6 +3,7 @@ import { lookup as systemLookup } from 'node:dns/promises';
 import type { LookupAddress, LookupOptions } from 'node:dns';
 import { isIP } from 'node:net';
 import type { Agent, buildConnector } from 'undici';
+import { isAtOrBelow } from '../dns/names.js';
 import { AppError } from '../errors.js';
 import { undici } from '../lazy-undici.js';
 import { isAlwaysBlockedAddress, isBlockedAddress } from './ip-ranges.js';
@@ -178,7 +179,7 @@ function nameProblem(host: string): string | null {
  */
 function specialUseName(host: string, allowPrivate: boolean): string | null {
   const name = host.replace(/\.+$/, '');
-  const under = (zone: string) => name === zone || name.endsWith(`.${zone}`);
+  const under = (zone: string) => isAtOrBelow(name, zone);
   // Never resolvable by design: refusing now beats a row that fails on every call.
   if (under('invalid')) return 'invalid names never resolve (RFC 6761 section 6.4)';
   if (under('onion')) return 'onion names are not resolvable through DNS (RFC 7686)';

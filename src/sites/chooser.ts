@@ -4,24 +4,11 @@ import type { Database } from '../db/client.js';
 import { sites } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { domainOf } from '../challenges/names.js';
+import { coverage } from '../dns/names.js';
 import type { ProviderStore } from '../providers/store.js';
 
-/**
- * How well `pattern` covers `domain`: exact names beat wildcards, and deeper wildcards beat shallower
- * ones. A wildcard `*.example.com` covers `example.com` too, since one certificate names both and both
- * put their challenge at `_acme-challenge.example.com`. Returns -1 when it does not cover it.
- */
-export function coverage(pattern: string, domain: string): number {
-  const p = pattern.toLowerCase().replace(/\.$/, '');
-  if (p === domain) return 1000 + p.length;
-  if (p.startsWith('*.')) {
-    const base = p.slice(2);
-    if (domain === base || domain.endsWith(`.${base}`)) return base.length;
-  }
-  return -1;
-}
-
-export class ProviderChooserImpl {
+/** The ProviderChooser of the internal routes, by the sites table. */
+export class SiteProviderChooser {
   constructor(private readonly database: Database, private readonly providers: ProviderStore) {}
 
   async forFqdn(fqdn: string): Promise<string> {

@@ -3,20 +3,16 @@ import { asc, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Database } from '../db/client.js';
 import { sites, type SiteRow } from '../db/schema.js';
+import { isHostname, normaliseName } from '../dns/names.js';
 import { AppError } from '../errors.js';
 import type { ProviderStore } from '../providers/store.js';
-
-const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
 /** A certificate name: `example.com` or `*.example.com`, lower-case, no trailing dot (RFC 1035 limits). */
 export const domainName = z
   .string()
   .max(254)
-  .transform((s) => s.trim().toLowerCase().replace(/\.$/, ''))
-  .refine((s) => {
-    const labels = (s.startsWith('*.') ? s.slice(2) : s).split('.');
-    return s.length <= 253 && labels.length >= 2 && labels.every((l) => LABEL.test(l));
-  }, 'expected a domain name such as example.com or *.example.com');
+  .transform((s) => normaliseName(s.trim()))
+  .refine((s) => s.length <= 253 && isHostname(s.startsWith('*.') ? s.slice(2) : s, 2), 'expected a domain name such as example.com or *.example.com');
 
 const siteFields = {
   domain_names: z.array(domainName).min(1).max(100),

@@ -1,6 +1,6 @@
 // Test peers that write TXT records into a real DNS server by signed DNS UPDATE: a helper, and a webhook endpoint using it.
 import { createServer, type IncomingMessage } from 'node:http';
-import { normaliseName } from '../../src/dns/packet.js';
+import { normaliseName } from '../../src/dns/names.js';
 import { followCname } from '../../src/dns/lookup.js';
 import { signMessage } from '../../src/dns/tsig.js';
 import { exchange, type DnsServer } from '../../src/dns/transport.js';

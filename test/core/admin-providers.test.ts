@@ -26,11 +26,11 @@ describe('admin API: providers', () => {
   interface FieldView { name: string; label: string; type: string; required: boolean; secret: boolean; default: unknown; placeholder: string | null; hint: string | null; options?: { value: string; label: string }[] }
   interface TypeView { type: string; name: string; description: string; is_built_in: boolean; category: string; documentation_url: string | null; interface_version: number; proxied: boolean; fields: FieldView[] }
 
-  it('lists provider types in the seed shape at /dns-providers/types, which no provider id shadows', async () => {
+  it('lists provider types in the documented shape at /dns-providers/types, which no provider id shadows', async () => {
     const res = await d.admin('/dns-providers/types');
     expect(res.status).toBe(200);
     const types = new Map(((await res.json()) as { types: TypeView[] }).types.map((t) => [t.type, t]));
-    // Seed 002 section 7.4: the four the daemon works for are custom; the Caddy-native ten are built in.
+    // docs/api.md#provider-types: the four the daemon works for are custom; the Caddy-native ten are built in.
     for (const t of ['webhook', 'script', 'rfc2136', 'manual']) expect(types.get(t), t).toMatchObject({ is_built_in: false, category: 'custom', proxied: true, interface_version: 1 });
     const native = ['azure', 'cloudflare', 'digitalocean', 'dnsimple', 'godaddy', 'googleclouddns', 'hetzner', 'namecheap', 'route53', 'vultr'];
     for (const t of native) expect(types.get(t), t).toMatchObject({ is_built_in: true, category: 'built_in', proxied: false });

@@ -1,5 +1,5 @@
 // GET /api/v1/openapi.json: a valid OpenAPI 3.1 document naming every route the app registers, with the request
-// schemas the routes validate with (the seed's example bodies pass, unknown keys do not) and the one error body.
+// schemas the routes validate with (the example bodies pass, unknown keys do not) and the one error body.
 import { readFileSync } from 'node:fs';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { Ajv2020 } from 'ajv/dist/2020.js';
@@ -22,7 +22,7 @@ interface OpenApiDoc {
   components: { schemas: Record<string, object>; securitySchemes: Record<string, { type: string; scheme?: string }> };
 }
 
-/** The seed's provider bodies (spec 002 section 4, verbatim, and section 6.3's keys with their own types). */
+/** Example provider bodies as clients send them (numbers as strings, aliases), one per type, keyed by a label. */
 const SEED_BODIES: Record<string, Record<string, unknown>> = {
   '4.1 webhook': {
     name: 'My Webhook DNS', provider_type: 'webhook',
@@ -133,7 +133,7 @@ describe('OpenAPI document', () => {
     expect(validError({ success: false, error: { code: 'NO_SUCH_CODE', message: 'x' } })).toBe(false);
   });
 
-  it('the provider body accepts the seed\'s example bodies and rejects an unknown key, as the daemon does', async () => {
+  it('the provider body accepts the example bodies and rejects an unknown key, as the daemon does', async () => {
     const valid = bodySchema('/api/v1/dns-providers', 'post');
     for (const [section, body] of Object.entries(SEED_BODIES)) {
       expect(valid(body), `${section}: ${JSON.stringify(valid.errors)}`).toBe(true);

@@ -97,9 +97,9 @@ describe('admin API: zone-specific credentials', () => {
     expect(hook.calls.at(-1)!.path).toBe('/hook/back-own');
   });
 
-  it("accepts the seed's credential body verbatim, and GET/PUT/DELETE one; secrets masked, never in the database or the log in clear", async () => {
+  it("accepts the documented credential body verbatim, and GET/PUT/DELETE one; secrets masked, never in the database or the log in clear", async () => {
     const id = await multiProvider('crud');
-    // Seed 003 section 2.2's fields, with its defaults spelled out.
+    // The credential object's fields (docs/api.md#the-credential-object), with the defaults spelled out.
     const seedBody = {
       label: 'Customer ABC', zone_filter: 'example.com,*.example.com', credentials: webhook('abc'),
       enabled: true, propagation_timeout: 120, polling_interval: 5,

@@ -1,4 +1,4 @@
-// Seed 002's credential bodies (sections 4 and 6.3) through the admin API: accepted verbatim, stored canonically, honoured.
+// Credential bodies as clients send them (numbers as strings, aliases, the env_vars string) through the admin API: accepted verbatim, stored canonically, honoured.
 import { chmod, copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,6 +1,6 @@
 // Sites API: CRUD, validation, and the most specific site choosing the provider for the acmeproxy path.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { coverage } from '../../src/sites/chooser.js';
+import { coverage } from '../../src/dns/names.js';
 import { startTestDaemon, txtValue, type TestDaemon } from '../support/daemon.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 

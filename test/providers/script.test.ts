@@ -312,7 +312,7 @@ describe('script provider: credentials and output helpers', () => {
     expect(scriptCredentials.parse({ script_path: 'x.sh' })).toEqual({ script_path: 'x.sh', timeout_seconds: 60, env_vars: {}, arg_style: 'charon', allow_network: false });
   });
 
-  it('takes seed 002 section 4.2 verbatim: timeout as a string, env_vars as "K=V,K2=V2" (stored as the map)', () => {
+  it('takes the string forms verbatim: timeout as a string, env_vars as "K=V,K2=V2" (stored as the map)', () => {
     expect(scriptCredentials.parse({ script_path: '/scripts/dns-update.sh', timeout_seconds: '60', env_vars: 'DNS_SERVER=ns1.example.com,API_KEY=${API_KEY}' })).toEqual({
       script_path: '/scripts/dns-update.sh', timeout_seconds: 60, env_vars: { DNS_SERVER: 'ns1.example.com', API_KEY: '${API_KEY}' }, arg_style: 'charon', allow_network: false,
     });

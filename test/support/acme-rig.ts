@@ -4,7 +4,7 @@ import { eq } from 'drizzle-orm';
 import { expect } from 'vitest';
 import { challenges, type ChallengeRow } from '../../src/db/schema.js';
 import { query } from '../../src/dns/lookup.js';
-import { normaliseName } from '../../src/dns/packet.js';
+import { normaliseName } from '../../src/dns/names.js';
 import { addTxtUpdate, deleteTxtUpdate } from '../../src/dns/update.js';
 import { checkUpdateRcode, sendSigned } from '../../src/plugins/rfc2136/client.js';
 import { rfc2136Credentials } from '../../src/plugins/rfc2136/credentials.js';

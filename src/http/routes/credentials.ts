@@ -1,15 +1,15 @@
-// Admin API for a provider's zone-specific credentials (seed 003 section 2.3); secrets only ever leave masked.
+// Admin API for a provider's zone-specific credentials (docs/api.md#zone-specific-credentials); secrets only ever leave masked.
 import { Hono } from 'hono';
 import type { ProviderRegistry } from '../../calls/registry.js';
 import type { ProviderStore } from '../../providers/store.js';
-import { credentialInputSchema, credentialPatchSchema } from '../../providers/credentials.js';
+import { credentialInputSchema, credentialPatchSchema } from '../../providers/zone-credentials.js';
 import { readBody } from '../body.js';
 import { audited, noteAudit } from '../audit.js';
 import { described } from '../openapi.js';
 
 export function credentialRoutes(store: ProviderStore, registry: ProviderRegistry): Hono {
   const app = new Hono();
-  const creds = store.credentials;
+  const creds = store.zoneCredentials;
   const base = '/dns-providers/:id/credentials';
 
   app.get(base, described({ summary: "A provider's zone-specific credentials, secrets masked", responses: { 200: '`{success, credentials}`' } }), async (c) => {

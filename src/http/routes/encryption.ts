@@ -1,4 +1,4 @@
-// Admin API for encryption at rest (seed 003 §3): key status, an on-demand rotation, and the rotation history.
+// Admin API for encryption at rest (docs/api.md#encryption): key status, an on-demand rotation, and the rotation history.
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { rotationView, type KeyRotation } from '../../crypto/rotation.js';

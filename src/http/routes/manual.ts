@@ -6,7 +6,7 @@ import { AppError } from '../../errors.js';
 import { audited, noteAudit } from '../audit.js';
 import { described } from '../openapi.js';
 
-/** The words of seed 002 §4.4: a person reads these, so "verified" covers both seen and seen-then-cleaned-up. */
+/** The words of docs/manual.md#admin-api: a person reads these, so "verified" covers both seen and seen-then-cleaned-up. */
 const STATUS: Record<ChallengeStatus, string> = {
   CREATED: 'pending', PENDING: 'pending', VERIFYING: 'verified', VERIFIED: 'verified', DELETED: 'deleted', EXPIRED: 'expired', FAILED: 'failed',
 };

@@ -1,4 +1,4 @@
-// Admin API for loadable plugins (seed 001 §8): list, show, enable, disable, reload.
+// Admin API for loadable plugins (docs/api.md#plugins): list, show, enable, disable, reload.
 import { Hono } from 'hono';
 import { AppError } from '../../errors.js';
 import type { PluginRow } from '../../db/schema.js';

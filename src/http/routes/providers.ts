@@ -12,7 +12,7 @@ import { described } from '../openapi.js';
 const CREDENTIALS = 'The keys of `credentials` depend on `provider_type`: GET /api/v1/dns-providers/types/{type}/fields lists them.';
 const removeQuery = z.object({ force: queryChoice(['true', 'false'], '`true`: delete even with active challenges; their records may stay in DNS') });
 
-/** Seed 001 section 3.1 and seed 002 section 7.4's type object, with what this daemon adds after `fields`. */
+/** The provider type object of docs/api.md#provider-types, with what this daemon adds after `fields`. */
 function typeView({ plugin: p, category, fields }: RegisteredType) {
   const m = p.metadata;
   return {

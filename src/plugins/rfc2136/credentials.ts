@@ -1,18 +1,16 @@
 // Credential schema of the rfc2136 provider (DNS UPDATE with a TSIG key).
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { normaliseName } from '../../dns/packet.js';
+import { isDnsName, normaliseName } from '../../dns/names.js';
 import { TSIG_ALGORITHMS, isBase64Secret, normaliseTsigAlgorithm, type TsigAlgorithm } from '../../dns/tsig.js';
 
-const HOSTNAME = /^(?=.{1,253}$)([a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?)(\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?)*$/i;
-
 const domainName = z.string().trim().min(1).transform((s) => normaliseName(s))
-  .refine((s) => s === '' || HOSTNAME.test(s), 'must be a domain name');
+  .refine((s) => s === '' || isDnsName(s), 'must be a domain name');
 
 export const rfc2136Credentials = z.object({
   nameserver: z.string().trim().min(1)
     .transform((s) => s.replace(/^\[(.*)\]$/, '$1').replace(/\.$/, ''))
-    .refine((s) => isIP(s) !== 0 || HOSTNAME.test(s), 'must be a host name or an IP address (port goes in `port`)')
+    .refine((s) => isIP(s) !== 0 || isDnsName(s.toLowerCase()), 'must be a host name or an IP address (port goes in `port`)')
     .meta({ title: 'Primary name server', description: 'Host name or IP address that accepts DNS UPDATE' }),
   port: z.coerce.number().int().min(1).max(65535).default(53).meta({ title: 'Port' }),
   tsig_key_name: domainName.meta({ title: 'TSIG key name' }),

@@ -3,7 +3,7 @@ import { AppError, isAppError } from '../../errors.js';
 import { timed } from '../../phases.js';
 import { builtin } from '../metadata.js';
 import type { ProviderPlugin, RecordRequest } from '../../plugin-api/index.js';
-import { normaliseName } from '../../dns/packet.js';
+import { normaliseName } from '../../dns/names.js';
 import { addTxtUpdate, deleteTxtUpdate, noopUpdate } from '../../dns/update.js';
 import { DnsLookupError, findZone, txtValues } from '../../dns/lookup.js';
 import { DnsTimeoutError, formatServer } from '../../dns/transport.js';

@@ -16,7 +16,7 @@ const RESERVED_NAMES = new Set([
   'IFS', 'PS4', 'CDPATH', 'GLOBIGNORE', 'GCONV_PATH', 'HOSTALIASES', 'LOCALDOMAIN', 'RES_OPTIONS',
   'SHELL', 'TMPDIR', 'PWD', 'OLDPWD',
   // The facts the daemon passes; DNS_ZONE too, which it sets only when known, so a script never sees a forged zone.
-  // Other DNS_ names are the operator's (seed 002's own example sets DNS_SERVER).
+  // Other DNS_ names are the operator's (a script may want DNS_SERVER, say).
   'DNS_ACTION', 'DNS_FQDN', 'DNS_DOMAIN', 'DNS_VALUE', 'DNS_TTL', 'DNS_CHALLENGE_ID', 'DNS_ZONE',
 ]);
 const RESERVED_PREFIXES = ['LD_', 'LIBMOUNT_', 'LIBBLKID_', 'LC_', 'NODE_', 'PYTHON', 'PERL', 'RUBY', 'MALLOC_', 'GLIBC_', 'BASH_FUNC_'];
@@ -33,7 +33,7 @@ export function envNameProblem(name: string): string | null {
 const noNul = (s: string) => !s.includes('\0');
 
 /**
- * Seed 002's string form, "K=V,K2=V2" (a value may not hold a comma; use the map form for that). A piece without
+ * The string form, "K=V,K2=V2" (a value may not hold a comma; use the map form for that). A piece without
  * `=` is refused by its position: it may be a stray value, which must not appear in the error.
  */
 function parseEnvList(list: string, ctx: z.RefinementCtx): Record<string, string> {
@@ -72,7 +72,7 @@ export const scriptCredentials = z.object({
   arg_style: z.enum(['charon', 'lego']).default('charon').meta({
     title: 'Argument style', description: 'charon: create|delete FQDN CHALLENGE_ID VALUE; lego: present|cleanup FQDN. VALUE',
   }),
-  /** Seed spec 002: no network by default; a script that calls an API or a name server must ask for it. */
+  /** No network by default (docs/plugins.md#sandbox): a script that calls an API or a name server must ask for it. */
   allow_network: z.boolean().default(false).meta({
     title: 'Allow network access',
     description: 'false: the script runs in a network namespace with no usable interface (where the kernel allows namespaces).',

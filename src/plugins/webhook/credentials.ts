@@ -19,7 +19,7 @@ const url = z.string().min(1).max(2048);
 
 export const WEBHOOK_CONTENT_TYPES = ['application/json', 'application/x-www-form-urlencoded'] as const;
 
-/** Seed 002's names for two keys; they are stored under the canonical name. */
+/** Other names clients send for two keys (docs/plugins.md#credentials); they are stored under the canonical name. */
 export const webhookAliases = { retry_count: 'max_retries', custom_headers: 'headers' };
 
 export const webhookCredentials = z

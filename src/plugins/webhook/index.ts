@@ -63,7 +63,7 @@ export const webhookPlugin = {
   credentials: webhookCredentials,
   aliases: webhookAliases,
   defaults: { propagationTimeout: 120, pollingInterval: 5, ttl: 60 },
-  // Someone else's HTTP API: the seed's budget and code, which operators' alerts already know.
+  // Someone else's HTTP API: a budget any endpoint takes, and its own code so alerts can tell it from a DNS server's limit.
   rateLimit: { perMinute: 10, code: 'WEBHOOK_RATE_LIMITED' },
 
   check(creds, settings) {

@@ -1,4 +1,5 @@
 // The JSON bodies the webhook provider sends, and reading the far side's `{success, message, record_id}` reply.
+import { isAtOrBelow, normaliseName } from '../../dns/names.js';
 import { AppError } from '../../errors.js';
 import type { RecordRequest } from '../../plugin-api/index.js';
 import { farSideMessage } from './client.js';
@@ -10,11 +11,10 @@ export type WebhookAction = 'create' | 'delete';
  * is unknown or does not hold the name. No guessing from the labels: that is wrong under suffixes such as `co.uk`.
  */
 export function subdomainOf(fqdn: string, zone?: string): string | null {
-  const name = fqdn.toLowerCase().replace(/\.$/, '');
-  const z = zone?.toLowerCase().replace(/\.$/, '');
-  if (!z) return null;
-  if (name === z) return '@';
-  return name.endsWith(`.${z}`) ? name.slice(0, -(z.length + 1)) : null;
+  const name = normaliseName(fqdn);
+  const z = zone === undefined ? '' : normaliseName(zone);
+  if (!z || !isAtOrBelow(name, z)) return null;
+  return name === z ? '@' : name.slice(0, -(z.length + 1));
 }
 
 /** `domain` is the name being validated (RecordRequest.domain); `zone` is the daemon's (null when unknown). */

@@ -1,4 +1,4 @@
-// Zone-specific credentials of a provider (seed 003 section 2): rows sealed like the provider's own, their choice for a name, and their runtimes.
+// Zone-specific credentials of a provider (docs/api.md#zone-specific-credentials): rows sealed like the provider's own, their choice for a name, and their runtimes.
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq, inArray, or, sql } from 'drizzle-orm';
 import { z } from 'zod';
@@ -9,9 +9,10 @@ import { NO_AUDIT, type AuditSink } from '../audit/writer.js';
 import { AppError } from '../errors.js';
 import { maskedView, unmask } from './mask.js';
 import type { ProviderCache } from './cache.js';
-import type { ProviderRegistry, ProviderRuntime } from '../calls/registry.js';
+import type { ProviderRegistry } from '../calls/registry.js';
 import type { ProviderStats } from './stats.js';
 import { chooseCredential, parseZoneFilter } from './zone-match.js';
+import { rowTimeouts, timingOf, type TimedRuntime } from './timing.js';
 
 const fields = {
   label: z.string().trim().min(1).max(100).regex(/^[^\p{Cc}]+$/u, 'no control characters'),
@@ -22,7 +23,7 @@ const fields = {
   polling_interval: z.number().int().min(1).max(3600),
 };
 
-/** Seed 003 section 2.2's writable fields; the timeouts default to the seed's 120 s and 5 s. */
+/** The credential object's writable fields (docs/api.md#the-credential-object); the timeouts default to 120 s and 5 s. */
 export const credentialInputSchema = z
   .object({
     ...fields,
@@ -36,7 +37,7 @@ export const credentialInputSchema = z
 // No defaults: a field left out of a PUT keeps its stored value.
 export const credentialPatchSchema = z.object(fields).partial().strict();
 
-export class CredentialStore {
+export class ZoneCredentialStore {
   constructor(
     private readonly database: Database,
     private readonly keyring: Keyring,
@@ -60,13 +61,13 @@ export class CredentialStore {
   }
 
   /** list() for the challenge path: cached like the provider row (ProviderCache). */
-  private async activeList(provider: DnsProviderRow): Promise<ProviderCredentialRow[]> {
+  private async listCached(provider: DnsProviderRow): Promise<ProviderCredentialRow[]> {
     return this.cache ? this.cache.get(`credentials:${provider.id}`, () => this.list(provider)) : this.list(provider);
   }
 
   /** get() for a cleanup: the cached row when it is there (a disabled row still cleans up what it made). */
-  async active(provider: DnsProviderRow, id: string): Promise<ProviderCredentialRow> {
-    return (await this.activeList(provider)).find((r) => r.id === id) ?? this.get(provider, id);
+  async getCached(provider: DnsProviderRow, id: string): Promise<ProviderCredentialRow> {
+    return (await this.listCached(provider)).find((r) => r.id === id) ?? this.get(provider, id);
   }
 
   async get(provider: DnsProviderRow, id: string): Promise<ProviderCredentialRow> {
@@ -134,16 +135,15 @@ export class CredentialStore {
   catchAllFrom(provider: DnsProviderRow, creds: unknown): typeof dnsProviderCredentials.$inferInsert {
     const id = randomUUID();
     const sealed = this.keyring.seal(JSON.stringify(creds), id);
-    const defaults = this.registry.plugin(provider.providerType).defaults;
     return {
       id, providerId: provider.id, label: 'default', zoneFilter: '', credentialsEncrypted: sealed.ciphertext, keyVersion: sealed.keyVersion,
-      propagationTimeout: provider.propagationTimeout ?? defaults.propagationTimeout, pollingInterval: provider.pollingInterval ?? defaults.pollingInterval,
+      ...rowTimeouts(this.registry.plugin(provider.providerType), provider),
     };
   }
 
   /** The runtime for `domain`: exact zone, else deepest wildcard, else catch-all; disabled rows never answer. */
-  async choose(provider: DnsProviderRow, domain: string): Promise<ProviderRuntime> {
-    const row = chooseCredential(await this.activeList(provider), domain);
+  async choose(provider: DnsProviderRow, domain: string): Promise<TimedRuntime> {
+    const row = chooseCredential(await this.listCached(provider), domain);
     if (!row) {
       throw new AppError('NO_MATCHING_CREDENTIAL', `no enabled credential of provider ${provider.name} covers ${domain}`, {
         details: { name: domain, provider: provider.name, provider_id: provider.id },
@@ -153,18 +153,18 @@ export class CredentialStore {
   }
 
   /** Decrypts and re-validates a row's credentials for a plugin call, under the provider's id (one rate limit and breaker); once per row read. */
-  runtime(provider: DnsProviderRow, row: ProviderCredentialRow): ProviderRuntime {
+  runtime(provider: DnsProviderRow, row: ProviderCredentialRow): TimedRuntime {
     return this.cache ? this.cache.derive(row, (r) => this.decrypted(provider, r)) : this.decrypted(provider, row);
   }
 
-  private decrypted(provider: DnsProviderRow, row: ProviderCredentialRow): ProviderRuntime {
+  private decrypted(provider: DnsProviderRow, row: ProviderCredentialRow): TimedRuntime {
     const plugin = this.registry.plugin(provider.providerType);
     this.audit.record({ action: 'credential.decrypt', category: 'credential', resourceType: 'credential', resourceId: row.id, outcome: 'success', details: { provider_id: provider.id, purpose: 'plugin_call' } });
     const parsed = plugin.credentials.safeParse(this.decrypt(row));
     if (!parsed.success) throw new AppError('CREDENTIALS_UNREADABLE', `stored credential ${row.label} of provider ${provider.name} no longer validates`);
     return {
       id: provider.id, name: provider.name, type: provider.providerType, credentials: parsed.data, settings: provider.settings, plugin,
-      credentialId: row.id, timeouts: { propagationTimeout: row.propagationTimeout, pollingInterval: row.pollingInterval },
+      credentialId: row.id, timing: timingOf(plugin, provider.settings, row, parsed.data),
     };
   }
 
