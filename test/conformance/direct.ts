@@ -2,7 +2,9 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fieldsOf, metadataProblems, type AnyProviderPlugin, type PluginContext, type RecordRequest } from '../../src/plugin-api/index.js';
+import { fieldsOf } from '../../src/calls/field-specs.js';
+import type { AnyProviderPlugin, PluginContext, RecordRequest } from '../../src/plugin-api/index.js';
+import { shapeProblems } from '../../src/plugin-loader/shape.js';
 import { txtValue } from '../support/daemon.js';
 
 export interface DirectSetup {
@@ -53,7 +55,7 @@ export function runPluginConformance(name: string, setup: () => Promise<DirectSe
     });
 
     it('is a valid plugin: metadata, schema, defaults, and present with cleanup', () => {
-      expect(metadataProblems(p)).toEqual([]);
+      expect(shapeProblems(p)).toEqual([]);
       expect(typeof p.present).toBe('function');
       expect(typeof p.cleanup).toBe('function');
       expect(secrets(s.credentials).length, 'the credentials mark their secret fields').toBeGreaterThan(0);

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { CONFIG_VARIABLES } from '../../src/config.js';
 import { ERROR_CODES } from '../../src/errors.js';
 import { builtinPlugins } from '../../src/plugins/index.js';
-import { fieldsOf } from '../../src/plugin-api/index.js';
+import { fieldsOf } from '../../src/calls/field-specs.js';
 
 function allDocs(dir = 'docs'): string {
   return readdirSync(dir)

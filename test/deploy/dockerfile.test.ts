@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { builtinPlugins } from '../../src/plugins/index.js';
-import { fieldsOf } from '../../src/plugin-api/index.js';
+import { fieldsOf } from '../../src/calls/field-specs.js';
 import { devDependency, repoRoot } from './support.js';
 
 const dockerfile = readFileSync(join(repoRoot, 'Dockerfile'), 'utf8');
