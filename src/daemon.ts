@@ -32,7 +32,7 @@ import { uiRoutes } from './ui/routes.js';
 import { providerRoutes } from './http/routes/providers.js';
 import { credentialRoutes } from './http/routes/credentials.js';
 import { createMetrics, type Metrics } from './metrics.js';
-import { builtinPlugins } from './plugins/index.js';
+import { shippedPlugins } from './plugins/index.js';
 import type { AnyProviderPlugin } from './plugin-api/index.js';
 import { ProviderCallGuards } from './calls/guards.js';
 import { PluginCatalogue } from './calls/catalogue.js';
@@ -123,7 +123,7 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
   const keyring = new Keyring(config.encryptionKey, { ...(config.encryptionKeyNext ? { next: config.encryptionKeyNext } : {}), old: config.encryptionKeysOld });
   const metrics = opts.metrics ?? createMetrics();
   const plugins = new Map<string, AnyProviderPlugin>();
-  for (const p of [...builtinPlugins, ...(opts.plugins ?? [])]) plugins.set(p.metadata.type, p);
+  for (const p of [...shippedPlugins, ...(opts.plugins ?? [])]) plugins.set(p.metadata.type, p);
   // Probed (two short runs of unshare) while the database opens, not before it: /ready and the first script run wait for it.
   const scripts = plugins.has('script') ? sandboxReadiness(scriptIdentity()) : undefined;
   void scripts?.then((s) => {
