@@ -14,7 +14,7 @@ const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
 for (const name of readdirSync(join(root, 'plugins')).sort()) {
   const project = join(root, 'plugins', name, 'tsconfig.json');
   if (!existsSync(project)) continue;
-  // tsc mirrors the tree under the repo root (the type-only imports reach into src/), so build aside and keep one file.
+  // tsc mirrors the tree under the repo root (dns01-proxy/plugin-api resolves into src/), so build aside and keep one file.
   const build = mkdtempSync(join(tmpdir(), `dns01-plugin-${name}-`));
   try {
     execFileSync(process.execPath, [tsc, '-p', project, '--outDir', build], { stdio: 'inherit' });

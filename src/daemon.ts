@@ -32,10 +32,11 @@ import { uiRoutes } from './ui/routes.js';
 import { providerRoutes } from './http/routes/providers.js';
 import { credentialRoutes } from './http/routes/credentials.js';
 import { createMetrics, type Metrics } from './metrics.js';
-import { builtinPlugins } from './plugins/index.js';
+import { shippedPlugins } from './plugins/index.js';
 import type { AnyProviderPlugin } from './plugin-api/index.js';
-import { BreakerAndLimit } from './calls/guards.js';
-import { ProviderRegistry } from './calls/registry.js';
+import { ProviderCallGuards } from './calls/guards.js';
+import { PluginCatalogue } from './calls/catalogue.js';
+import { PluginCalls } from './calls/plugin-calls.js';
 import { scriptIdentity } from './plugins/script/path.js';
 import { sandboxReadiness } from './plugins/script/sandbox.js';
 import { ProviderStats } from './providers/stats.js';
@@ -99,7 +100,7 @@ export interface Daemon {
   config: Config;
   database: Database;
   metrics: Metrics;
-  registry: ProviderRegistry;
+  calls: PluginCalls;
   providers: ProviderStore;
   /** Null when loadable plugins are off (DNS01_PLUGINS_DIR unset). */
   plugins: PluginLoader | null;
@@ -122,7 +123,7 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
   const keyring = new Keyring(config.encryptionKey, { ...(config.encryptionKeyNext ? { next: config.encryptionKeyNext } : {}), old: config.encryptionKeysOld });
   const metrics = opts.metrics ?? createMetrics();
   const plugins = new Map<string, AnyProviderPlugin>();
-  for (const p of [...builtinPlugins, ...(opts.plugins ?? [])]) plugins.set(p.metadata.type, p);
+  for (const p of [...shippedPlugins, ...(opts.plugins ?? [])]) plugins.set(p.metadata.type, p);
   // Probed (two short runs of unshare) while the database opens, not before it: /ready and the first script run wait for it.
   const scripts = plugins.has('script') ? sandboxReadiness(scriptIdentity()) : undefined;
   void scripts?.then((s) => {
@@ -146,12 +147,12 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
   const keys = new KeyCoverage(database, keyring, log.child({ module: 'keys' }));
   await keys.refresh();
 
-  // Built before the registry, which reports script runs to it (secret field names: readSecretFields below).
+  // Built before the plugin calls, which report script runs to it (secret field names: readSecretFields below).
   let secretFields: ReadonlySet<string> | undefined;
   const writer = opts.audit === false || !config.auditEnabled ? null : new AuditWriter(database, metrics, log.child({ module: 'audit' }), { secretFields: () => (secretFields ??= readSecretFields()), ...opts.audit });
   const audit: AuditSink = writer ?? NO_AUDIT;
 
-  const guards = new BreakerAndLimit({
+  const guards = new ProviderCallGuards({
     log: log.child({ module: 'providers' }),
     metrics,
     ...(config.redisUrl ? { redisUrl: config.redisUrl } : {}),
@@ -159,9 +160,11 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
   });
   const stats = new ProviderStats(database, log.child({ module: 'providers' }), opts.statsIntervalMs);
   const credentialStats = new ProviderStats(database, log.child({ module: 'providers' }), opts.statsIntervalMs, dnsProviderCredentials);
-  const registry = new ProviderRegistry([...plugins.values()], {
+  const catalogue = new PluginCatalogue([...plugins.values()], {
+    allowPrivateWebhooks: config.allowPrivateWebhooks, webhookAllowedPorts: config.webhookAllowedPorts, scriptsDir: config.scriptsDir,
+  });
+  const calls = new PluginCalls(catalogue, {
     log: log.child({ module: 'providers' }),
-    settings: { allowPrivateWebhooks: config.allowPrivateWebhooks, webhookAllowedPorts: config.webhookAllowedPorts, scriptsDir: config.scriptsDir },
     guards,
     audit,
     onCall: (providerId, error, credentialId) => {
@@ -170,7 +173,7 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
     },
   });
   // Read when an audit event first needs it, and again after the loaded plugins change.
-  const readSecretFields = () => new Set(registry.types().flatMap((t) => t.fields.filter((f) => f.secret).map((f) => f.name)));
+  const readSecretFields = () => new Set(catalogue.types().flatMap((t) => t.fields.filter((f) => f.secret).map((f) => f.name)));
   const notifyChange = () => void database.notify(CONFIG_CHANNEL, 'providers').catch(() => undefined);
   // Cleared before a change's request is answered here; other replicas clear theirs on the NOTIFY.
   const providerCache = new ProviderCache();
@@ -193,7 +196,7 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
   });
   const loader = config.plugins
     ? new PluginLoader({ ...config.plugins, ...(opts.pluginInitTimeoutMs ? { initTimeoutMs: opts.pluginInitTimeoutMs } : {}) }, {
-      database, registry, log: log.child({ module: 'plugins' }), onChange: () => { secretFields = undefined; changed(); },
+      database, catalogue, calls, log: log.child({ module: 'plugins' }), onChange: () => { secretFields = undefined; changed(); },
     })
     : null;
   if (loader) {
@@ -202,7 +205,7 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
     secretFields = undefined;
     log.info({ loaded: rows.filter((r) => r.status === 'loaded').map((r) => r.name), refused: rows.filter((r) => r.status === 'error').map((r) => r.name) }, 'plugins read');
   }
-  const providers = new ProviderStore(database, keyring, registry, stats, changed, new ZoneCredentialStore(database, keyring, registry, credentialStats, changed, audit, providerCache), audit, providerCache);
+  const providers = new ProviderStore(database, keyring, calls, stats, changed, new ZoneCredentialStore(database, keyring, catalogue, credentialStats, changed, audit, providerCache), audit, providerCache);
   const rotation = new KeyRotation(database, keyring, metrics, log.child({ module: 'rotation' }), {
     ...config.rotation, audit, onRewrite: () => void database.notify(KEYS_CHANNEL, 'rotated').catch(() => undefined),
   });
@@ -227,7 +230,7 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
     resolvers, authPort: config.dnsAuthPort,
   });
   const zones = new ZoneFinder({ resolvers });
-  const challenges = new ChallengeService(database, providers, registry, metrics, log.child({ module: 'challenges' }), {
+  const challenges = new ChallengeService(database, providers, calls, metrics, log.child({ module: 'challenges' }), {
     waitForPropagation: (row, provider) => propagation.waitForPropagation(row, provider),
     zones,
     ...(config.acmeDnsDomain ? { acmeDnsDomain: config.acmeDnsDomain } : {}),
@@ -242,10 +245,10 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
 
   const siteStore = new SiteStore(database, providers, notifyChange);
   const acmeDns = config.acmeDnsDomain
-    ? new AcmeDnsService(database, providers, registry, challenges, config.acmeDnsDomain, log.child({ module: 'acme-dns' }))
+    ? new AcmeDnsService(database, providers, catalogue, challenges, config.acmeDnsDomain, log.child({ module: 'acme-dns' }))
     : null;
 
-  const caddyDeps = { config, database, providers, sites: siteStore, registry, metrics, log: log.child({ module: 'caddy' }), audit };
+  const caddyDeps = { config, database, providers, sites: siteStore, catalogue, metrics, log: log.child({ module: 'caddy' }), audit };
   const caddySync = createCaddySync(caddyDeps);
   let unlisten: (() => Promise<void>) | undefined;
 
@@ -260,14 +263,14 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
   };
 
   let draining = false;
-  const admin = providerRoutes(providers, registry, log.child({ module: 'admin' }));
-  admin.route('/', credentialRoutes(providers, registry));
+  const admin = providerRoutes(providers, calls, log.child({ module: 'admin' }));
+  admin.route('/', credentialRoutes(providers, calls));
   admin.route('/', detectRoutes(new Detector({ zones, resolvers, providers: () => providers.list() })));
   admin.route('/sites', siteRoutes(siteStore));
   admin.route('/caddy', caddyRoutes(caddyDeps, caddySync));
   admin.route('/admin/plugins', pluginRoutes(loader));
   admin.route('/admin/encryption', encryptionRoutes(rotation, keyring));
-  admin.route('/challenges', challengeRoutes(new ChallengeListing(database, challenges, registry)));
+  admin.route('/challenges', challengeRoutes(new ChallengeListing(database, challenges, catalogue)));
   const manual = new ManualChallenges(database, providers, challenges, propagation);
   admin.route('/', manualRoutes(manual));
   const clientTokens = new ClientTokenStore(database, providers);
@@ -291,7 +294,7 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
 
   let listener: Listener | undefined;
   return {
-    app, config, database, metrics, registry, providers, plugins: loader, challenges, janitor, sites: siteStore, caddySync, propagation, audit: writer,
+    app, config, database, metrics, calls, providers, plugins: loader, challenges, janitor, sites: siteStore, caddySync, propagation, audit: writer,
     listen: async () => {
       listener = opts.listener ?? (await openListener(config.host, config.port, app.fetch, log));
       listener.use(app.fetch);
@@ -313,10 +316,10 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
       const jobsStopped = Promise.all([janitor.stop(), checkerStopped, rotation.stop(), unlisten?.().catch(() => undefined), ...unlistened, caddySync?.stop()]);
       await Promise.race([jobsStopped, deadline]);
       // Plugin calls still running (requests or jobs) are aborted; their rows stay as they are for the janitor.
-      registry.abortCalls();
+      calls.abortCalls();
       await jobsStopped;
       await loader?.close();
-      await registry.close();
+      await calls.close();
       await stats.stop();
       await credentialStats.stop();
       await challenges.pending.stop();

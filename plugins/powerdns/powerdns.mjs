@@ -32,16 +32,6 @@ const factory = ({ z }) => {
             description: "The zone to write to; when empty, the zone the daemon found, else the longest zone on the server that holds the name.",
         }),
     });
-    // Two presents on one name (wildcard + apex) must not both read the old RRset and each write back only their own value.
-    const queues = new Map();
-    function serialised(key, fn) {
-        const run = (queues.get(key) ?? Promise.resolve()).then(fn, fn);
-        const tail = run.catch(() => undefined);
-        queues.set(key, tail);
-        void tail.then(() => { if (queues.get(key) === tail)
-            queues.delete(key); });
-        return run;
-    }
     async function api(c, ctx, method, path, body) {
         const url = `${c.api_url.replace(/\/+$/, '')}/api/v1/servers/${encodeURIComponent(c.server_id)}${path}`;
         const where = `${method} ${shown(url)}`;
@@ -143,30 +133,28 @@ const factory = ({ z }) => {
                 return { ok: false, message: err.message };
             }
         },
+        // Read, then write the whole RRset: safe because the daemon never runs two calls for one name at once (the
+        // contract's guarantee, across replicas), so wildcard + apex cannot both read the old set.
         async present(c, req, ctx) {
             const zoneId = await zoneOf(c, req, ctx);
-            await serialised(`${c.api_url} ${c.server_id} ${lower(req.fqdn)}`, async () => {
-                const rrset = await readTxt(c, zoneId, req.fqdn, ctx);
-                const records = rrset?.records ?? [];
-                if (records.some((r) => r.content === quoted(req.value)))
-                    return;
-                // One TTL per RRset: the lower of ours and what is there, so no resolver holds the set longer than we asked.
-                const ttl = Math.min(req.ttl, rrset?.ttl ?? req.ttl);
-                await writeTxt(c, zoneId, req.fqdn, ttl, [...records, { content: quoted(req.value), disabled: false }], ctx);
-            });
+            const rrset = await readTxt(c, zoneId, req.fqdn, ctx);
+            const records = rrset?.records ?? [];
+            if (records.some((r) => r.content === quoted(req.value)))
+                return { recordId: null };
+            // One TTL per RRset: the lower of ours and what is there, so no resolver holds the set longer than we asked.
+            const ttl = Math.min(req.ttl, rrset?.ttl ?? req.ttl);
+            await writeTxt(c, zoneId, req.fqdn, ttl, [...records, { content: quoted(req.value), disabled: false }], ctx);
             return { recordId: null };
         },
         async cleanup(c, req, ctx) {
             const zoneId = await zoneOf(c, req, ctx);
-            await serialised(`${c.api_url} ${c.server_id} ${lower(req.fqdn)}`, async () => {
-                const rrset = await readTxt(c, zoneId, req.fqdn, ctx);
-                if (!rrset)
-                    return;
-                const rest = rrset.records.filter((r) => r.content !== quoted(req.value));
-                if (rest.length === rrset.records.length)
-                    return;
-                await writeTxt(c, zoneId, req.fqdn, rrset.ttl, rest, ctx);
-            });
+            const rrset = await readTxt(c, zoneId, req.fqdn, ctx);
+            if (!rrset)
+                return;
+            const rest = rrset.records.filter((r) => r.content !== quoted(req.value));
+            if (rest.length === rrset.records.length)
+                return;
+            await writeTxt(c, zoneId, req.fqdn, rrset.ttl, rest, ctx);
         },
     };
     return plugin;

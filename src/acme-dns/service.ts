@@ -7,7 +7,7 @@ import { ACTIVE_STATUSES, challenges, type AcmeDnsRegistrationRow, type DnsProvi
 import { AppError } from '../errors.js';
 import type { ChallengeService } from '../challenges/service.js';
 import { finishedStatus } from '../challenges/service.js';
-import type { ProviderRegistry } from '../calls/registry.js';
+import type { PluginCatalogue } from '../calls/catalogue.js';
 import type { ProviderStore } from '../providers/store.js';
 import { AcmeDnsAccounts, type NewAccount } from './accounts.js';
 
@@ -20,7 +20,7 @@ export class AcmeDnsService {
   constructor(
     private readonly database: Database,
     private readonly providers: ProviderStore,
-    private readonly registry: ProviderRegistry,
+    private readonly registry: PluginCatalogue,
     private readonly challenges: ChallengeService,
     /** DNS01_ACME_DNS_DOMAIN */
     readonly domain: string,

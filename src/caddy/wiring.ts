@@ -4,7 +4,7 @@ import { NO_AUDIT, type AuditSink } from '../audit/writer.js';
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import type { Metrics } from '../metrics.js';
-import type { ProviderRegistry } from '../calls/registry.js';
+import type { PluginCatalogue } from '../calls/catalogue.js';
 import { MASK } from '../providers/mask.js';
 import { maskQueryValues } from '../security/url-query.js';
 import type { ProviderStore } from '../providers/store.js';
@@ -22,7 +22,7 @@ export interface CaddyDeps {
   database: Database;
   providers: ProviderStore;
   sites: SiteStore;
-  registry: ProviderRegistry;
+  catalogue: PluginCatalogue;
   metrics: Metrics;
   log: Logger;
   audit?: AuditSink;
@@ -66,7 +66,7 @@ export async function loadBuilderInput(deps: CaddyDeps): Promise<BuilderInput> {
     } catch {
       credentials = null;
     }
-    const plugin = deps.registry.has(row.providerType)?.plugin;
+    const plugin = deps.catalogue.entry(row.providerType)?.plugin;
     const timing = timingFor(plugin, row, row, credentials);
     providers.push({
       id: row.id, name: row.name, type: row.providerType, enabled: row.enabled, credentials,
@@ -92,7 +92,7 @@ export async function loadBuilderInput(deps: CaddyDeps): Promise<BuilderInput> {
       daemonUrl: config.internalUrl,
       internalToken: config.internalToken!,
     },
-    plugins: Object.fromEntries(deps.registry.types().map((t) => [t.plugin.metadata.type, t.plugin])),
+    plugins: Object.fromEntries(deps.catalogue.types().map((t) => [t.plugin.metadata.type, t.plugin])),
   };
 }
 
@@ -110,7 +110,7 @@ export async function previewPolicies(deps: CaddyDeps): Promise<BuildResult> {
   // A URL field's query values are masked as in the API's view (an api_url's `?key=…`).
   const urls = new Map<string, string>();
   for (const p of input.providers) {
-    const fields = deps.registry.fields(p.type);
+    const fields = deps.catalogue.fields(p.type);
     for (const creds of [p.credentials, ...(p.credentialSets ?? []).map((c) => c.credentials)]) {
       for (const f of fields) {
         const v = creds?.[f.name];

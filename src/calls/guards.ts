@@ -31,7 +31,7 @@ export interface GuardedCall {
   signal: AbortSignal;
 }
 
-/** What the registry needs from its guards; the registry itself only looks plugins up. */
+/** What the call runner (plugin-calls.ts) needs from its guards. */
 export interface CallGuards {
   run<T>(call: GuardedCall, fn: () => Promise<T>): Promise<T>;
   state(providerId: string): 'closed' | 'open' | 'half-open';
@@ -60,7 +60,8 @@ export interface GuardDeps {
   rateWindowMs?: number;
 }
 
-export class BreakerAndLimit implements CallGuards {
+/** The guards per provider: a circuit breaker (opossum) and a rate limit (limiter.ts, in memory or in Redis). */
+export class ProviderCallGuards implements CallGuards {
   private readonly breakers = new Map<string, Breaker>();
   private readonly limiter: RateLimiter;
 

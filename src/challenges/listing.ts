@@ -6,7 +6,7 @@ import { cursorKey, encodeCursor, olderThan, queryCursor, type Cursor } from '..
 import { invalidQuery, parseQuery, queryInstant, queryLimit, queryText } from '../db/query.js';
 import { CHALLENGE_STATUSES, challenges, dnsProviders, type ChallengeRow, type ChallengeStatus, type DnsProviderRow } from '../db/schema.js';
 import { AppError } from '../errors.js';
-import type { ProviderRegistry } from '../calls/registry.js';
+import type { PluginCatalogue } from '../calls/catalogue.js';
 import { recordTtl } from '../providers/timing.js';
 import { remainingMs } from './manual.js';
 import { challengeView, type ChallengeService } from './service.js';
@@ -64,7 +64,7 @@ export class ChallengeListing {
   constructor(
     private readonly database: Database,
     private readonly service: ChallengeService,
-    private readonly registry: ProviderRegistry,
+    private readonly registry: PluginCatalogue,
   ) {}
 
   async list(filter: ChallengeFilter, now = Date.now()): Promise<ChallengePage> {

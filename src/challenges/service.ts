@@ -9,7 +9,7 @@ import { AppError, isAppError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import type { ZoneLookup } from '../dns/zone-finder.js';
 import { explicitZone } from '../providers/explicit-zone.js';
-import type { ProviderRegistry, ProviderRuntime } from '../calls/registry.js';
+import type { PluginCalls, ProviderRuntime } from '../calls/plugin-calls.js';
 import type { ProviderStore } from '../providers/store.js';
 import { checkTxtValue, domainOf, normaliseChallengeFqdn } from './names.js';
 import { PendingWrites } from './pending-writes.js';
@@ -60,7 +60,7 @@ export class ChallengeService {
   constructor(
     private readonly database: Database,
     private readonly providers: ProviderStore,
-    private readonly registry: ProviderRegistry,
+    private readonly registry: PluginCalls,
     private readonly metrics: Metrics,
     private readonly log: Logger,
     private readonly opts: ChallengeServiceOptions = {},

@@ -1,6 +1,8 @@
-// Plugin interface v1: the one contract built-in and loaded provider plugins share.
+// Plugin interface v1: the one contract built-in and loaded provider plugins share, and all a plugin author needs.
+// Authors import it as `dns01-proxy/plugin-api` (package.json `exports`); the host's helpers live in src/calls/ and
+// src/plugin-loader/, not here.
 import type { Logger } from 'pino';
-import { z } from 'zod';
+import type { z } from 'zod';
 
 /** A loaded module declaring another version is refused; bump only with a change that breaks plugins. */
 export const PLUGIN_INTERFACE_VERSION = 1;
@@ -17,7 +19,7 @@ export interface PluginMetadata {
   interfaceVersion: number;
 }
 
-/** How a form renders a field (seed 001 section 3.1, seed 002 section 7.4). */
+/** How a form renders a field (docs/api.md, the provider types' fields). */
 export type FieldType = 'text' | 'password' | 'textarea' | 'select' | 'number' | 'boolean';
 
 /** Describes one credential field so the admin API, forms and docs can render and mask it; derived from the schema. */
@@ -59,18 +61,15 @@ export interface PluginSettings {
   scriptsDir: string;
 }
 
+/** What every call gets (`init`, `test`, `present`, `cleanup`). */
 export interface PluginContext {
-  /** Already names the provider, step and fqdn. */
+  /** For calls: already names the provider, step and fqdn. For `init`: names the plugin. */
   log: Logger;
   settings: PluginSettings;
-  /** Aborted on shutdown or when the caller gives up; plugins pass it to their network calls. */
-  signal: AbortSignal;
-}
-
-/** What `init` gets: once, before the first call, with the daemon's logger and a bound. */
-export interface InitContext {
-  log: Logger;
-  settings: PluginSettings;
+  /**
+   * Aborted on shutdown, when the caller gives up, or (for `init`) when its bound passes; pass it to every network
+   * call and reject with its reason. A call that ignores it is abandoned, not awaited.
+   */
   signal: AbortSignal;
 }
 
@@ -86,7 +85,10 @@ export interface RecordRequest {
   /** The TXT value: 43 characters of base64url. */
   value: string;
   ttl: number;
-  /** What `present` returned, handed back to `cleanup` so the far side can find its record. */
+  /**
+   * For `cleanup`: what this challenge's `present` returned, kept on the challenge row. Null when that `present`
+   * never returned (a crash or a failure that may have written): find the record by `value` then.
+   */
   recordId?: string | null;
 }
 
@@ -105,128 +107,102 @@ export interface CaddyOptions {
   mode?: 'native' | 'proxied';
 }
 
-export interface ProviderPlugin<C = Record<string, unknown>> {
+/** What every plugin declares, whoever writes its records. */
+interface PluginBase<C> {
   metadata: PluginMetadata;
   /**
-   * The one credential schema: validation, field specs (`fieldsOf`) and docs all come from it. Errors become 400
+   * The one credential schema: validation, field specs and docs all come from it. Errors become 400
    * VALIDATION_ERROR, and so does a key it does not name (even when the object is not strict).
    */
   credentials: z.ZodType<C>;
-  /** Other names clients use for a credential key (seed 002's webhook `retry_count` for `max_retries`); stored under the canonical one. */
+  /** Other names clients use for a credential key (the webhook's `retry_count` for `max_retries`); stored under the canonical one. */
   aliases?: Readonly<Record<string, string>>;
   /** Seconds; used when the provider row leaves them unset. */
   defaults: { propagationTimeout: number; pollingInterval: number; ttl: number };
+  /** Calls a minute when the provider row sets none (daemon default otherwise), and the code a refusal carries. */
+  rateLimit?: { perMinute: number; code: 'WEBHOOK_RATE_LIMITED' | 'PROVIDER_RATE_LIMITED' };
+  /** Save-time checks that need daemon settings (e.g. a webhook URL's scheme); throws AppError. */
+  check?(creds: C, settings: PluginSettings): void | Promise<void>;
+}
+
+/**
+ * A plugin through which the daemon writes the records itself (webhook, script, rfc2136, manual, loaded modules).
+ *
+ * What the daemon guarantees to it:
+ * - **Calls for one name never overlap**, across every replica sharing the database: each `present` and `cleanup`
+ *   runs under the challenge service's lock for its fqdn (a PostgreSQL advisory lock, `locked` in
+ *   src/challenges/service.ts over `withLock` in src/db/client.ts). A plugin need not serialise its own
+ *   read-modify-write of one name's RRset. Calls for different names, and `test`, may run at the same time.
+ * - **`present` may be repeated** for the same challenge and value after a crash (a row whose `present` never
+ *   finished is run again), so presenting a value already there must succeed and leave it once.
+ * - **`cleanup` gets back what `present` returned** (`req.recordId`), and may come for a value that is not there
+ *   (never written, or already removed): that is a success.
+ * - Every call goes through the provider's rate limit (not cleanups) and circuit breaker; the signal ends it.
+ */
+export interface SolverPlugin<C = Record<string, unknown>> extends PluginBase<C> {
+  /** Adds exactly `req.value` at `req.fqdn`; must not remove or replace other values (wildcard + apex share a name). */
+  present(creds: C, req: RecordRequest, ctx: PluginContext): Promise<PresentResult>;
+  /** Removes exactly `req.value` at `req.fqdn`; removing an absent value is a success. */
+  cleanup(creds: C, req: RecordRequest, ctx: PluginContext): Promise<void>;
+  /** Checks the credentials against the far side without changing a record. */
+  test?(creds: C, ctx: PluginContext): Promise<TestResult>;
   /**
    * Seconds the credentials themselves set (the manual type's `timeout_minutes`), winning over the row's
    * columns and `defaults`: `lifetime` is the challenge's whole life (no expiry grace added).
    */
   timing?(creds: C): { lifetime: number; pollingInterval: number };
-  /** Calls a minute when the provider row sets none (daemon default otherwise), and the code a refusal carries. */
-  rateLimit?: { perMinute: number; code: 'WEBHOOK_RATE_LIMITED' | 'PROVIDER_RATE_LIMITED' };
-  /** Save-time checks that need daemon settings (e.g. a webhook URL's scheme); throws AppError. */
-  check?(creds: C, settings: PluginSettings): void | Promise<void>;
-  /** Checks the credentials against the far side without changing a record. */
-  test?(creds: C, ctx: PluginContext): Promise<TestResult>;
-  /** Adds exactly `req.value` at `req.fqdn`; must not remove or replace other values. Absent: Caddy solves the type itself. */
-  present?(creds: C, req: RecordRequest, ctx: PluginContext): Promise<PresentResult>;
-  /** Removes exactly `req.value` at `req.fqdn`; removing an absent value is a success. */
-  cleanup?(creds: C, req: RecordRequest, ctx: PluginContext): Promise<void>;
   /**
-   * The `dns.providers.*` module Caddy solves this provider with, or null to send Caddy's challenges to the daemon
-   * (acmeproxy). A type without `present` must return a module.
+   * Optional: a `dns.providers.*` module Caddy may solve this provider with instead (rfc2136 with `mode: native`),
+   * or null to send Caddy's challenges to the daemon (acmeproxy), as when it is left out.
    */
   caddyConfig?(creds: C, opts: CaddyOptions): Record<string, unknown> | null;
-  /** Runs once before the first call (connections, caches); a throw or a hang past its signal refuses the plugin. */
-  init?(ctx: InitContext): Promise<void>;
+  /** Runs once before the first call (connections, caches), with a bounded signal; a throw or a hang refuses the plugin. */
+  init?(ctx: PluginContext): Promise<void>;
   /** Runs once when the plugin is unloaded or the daemon stops, after its last call. */
   close?(): Promise<void>;
 }
 
+/**
+ * A provider Caddy solves with its own `dns.providers.*` module (cloudflare, route53, ...): the daemon only holds
+ * the credentials and writes Caddy's config; it never calls the provider.
+ */
+export interface CaddyNativePlugin<C = Record<string, unknown>> extends PluginBase<C> {
+  /** The `dns.providers.*` module config, with the real module's field names. */
+  caddyConfig(creds: C, opts: CaddyOptions): Record<string, unknown>;
+  present?: never;
+  cleanup?: never;
+  test?: never;
+  timing?: never;
+  init?: never;
+  close?: never;
+}
+
+/** Either kind: a plugin with neither `present` nor `caddyConfig` does not type-check. */
+export type ProviderPlugin<C = Record<string, unknown>> = SolverPlugin<C> | CaddyNativePlugin<C>;
+
 /** Lets each plugin file end in `satisfies ProviderPlugin<...>` while keeping its own credential type. */
 export type AnyProviderPlugin = ProviderPlugin<any>;
 
-/** What a loadable module's default export is: a factory handed the daemon's libraries, so the file imports nothing. */
+/**
+ * How a loaded plugin's failure is told to the daemon (`host.fail`):
+ * - `{ sent: false }`: provably nothing reached the far side (no connection, rejected before any write): the
+ *   challenge keeps no record to clean up.
+ * - `{ sent: true }`: the request may have arrived (a timeout, a 5xx): the daemon will clean up after it.
+ * - `{ refused: true }`: the far side answered and refused this one request (a name its policy does not grant):
+ *   nothing was written, and the provider's circuit breaker does not count it.
+ * `retryable` (default: true, false for a refusal) says whether trying again later may help.
+ */
+export type FailureOptions = { sent: boolean; retryable?: boolean; refused?: never } | { refused: true; retryable?: boolean; sent?: never };
+
+/** What a loadable module's default export is handed: the daemon's libraries, so the file imports nothing. */
 export interface PluginHost {
   interfaceVersion: number;
   z: typeof z;
+  /**
+   * Throws an error the daemon understands: 502 PROVIDER_ERROR to the client, `message` only in the log and the
+   * challenge row (write it for the operator, never with a secret), and what was sent per `opts`. A plain `Error`
+   * thrown instead counts as `{ sent: true }`.
+   */
+  fail(message: string, opts: FailureOptions): never;
 }
 export type PluginFactory = (host: PluginHost) => AnyProviderPlugin | Promise<AnyProviderPlugin>;
-
-interface JsonSchemaProperty extends FieldMeta {
-  type?: string;
-  enum?: unknown[];
-  default?: unknown;
-  anyOf?: JsonSchemaProperty[];
-}
-
-const fieldCache = new WeakMap<z.ZodType, readonly FieldSpec[]>();
-
-/** The field specs of a credential schema: its JSON Schema (input side) read with the `.meta()` keys above. */
-export function fieldsOf(plugin: AnyProviderPlugin): readonly FieldSpec[] {
-  const cached = fieldCache.get(plugin.credentials);
-  if (cached) return cached;
-  const json = z.toJSONSchema(plugin.credentials, { io: 'input', unrepresentable: 'any' }) as {
-    properties?: Record<string, JsonSchemaProperty>;
-    required?: string[];
-  };
-  const required = new Set(json.required ?? []);
-  const fields = Object.entries(json.properties ?? {}).map(([name, raw]): FieldSpec => {
-    // A union (optional-or-null, or a number also accepted as digits) reads its shape from its first non-null side.
-    const side = raw.anyOf?.find((a) => a.type !== 'null');
-    const p: JsonSchemaProperty = side ? { ...side, ...raw } : raw;
-    const map = p.type === 'object';
-    const type: FieldType = p.secret
-      ? 'password'
-      : p.enum
-        ? 'select'
-        : map || p.textarea
-          ? 'textarea'
-          : p.type === 'number' || p.type === 'integer'
-            ? 'number'
-            : p.type === 'boolean'
-              ? 'boolean'
-              : 'text';
-    return {
-      name,
-      label: p.title ?? name,
-      type,
-      required: required.has(name) && p.default === undefined,
-      secret: Boolean(p.secret) || map,
-      default: p.default ?? null,
-      placeholder: p.placeholder ?? null,
-      hint: p.description ?? null,
-      ...(type === 'select' ? { options: (p.enum ?? []).map(String).map((value) => ({ value, label: p.options?.[value] ?? value })) } : {}),
-    };
-  });
-  fieldCache.set(plugin.credentials, fields);
-  return fields;
-}
-
-/** The shape rules every plugin (built-in or loaded) must meet; returns the problems, empty when valid. */
-export function metadataProblems(plugin: unknown): string[] {
-  const p = plugin as Partial<AnyProviderPlugin> | null;
-  if (!p || typeof p !== 'object') return ['the module did not give a plugin object'];
-  const m = p.metadata as Partial<PluginMetadata> | undefined;
-  const problems: string[] = [];
-  if (!m || typeof m !== 'object') return ['metadata is missing'];
-  if (typeof m.type !== 'string' || !/^[a-z][a-z0-9_-]{0,63}$/.test(m.type)) problems.push('metadata.type must be 1-64 of a-z, 0-9, _ and -, starting with a letter');
-  for (const key of ['name', 'description', 'version', 'author'] as const) {
-    if (typeof m[key] !== 'string' || m[key].trim() === '' || m[key].length > 200) problems.push(`metadata.${key} must be a non-empty string`);
-  }
-  if (m.documentationUrl !== undefined && (typeof m.documentationUrl !== 'string' || !/^https?:\/\//.test(m.documentationUrl))) {
-    problems.push('metadata.documentationUrl must be an http(s) URL');
-  }
-  if (m.interfaceVersion !== PLUGIN_INTERFACE_VERSION) problems.push(`metadata.interfaceVersion is ${String(m.interfaceVersion)}; this daemon speaks ${PLUGIN_INTERFACE_VERSION}`);
-  if (!p.credentials || typeof (p.credentials as z.ZodType).safeParse !== 'function') problems.push('credentials must be a zod schema (use host.z)');
-  const d = p.defaults as Partial<ProviderPlugin['defaults']> | undefined;
-  if (!d || ![d.propagationTimeout, d.pollingInterval, d.ttl].every((n) => typeof n === 'number' && n > 0)) problems.push('defaults needs positive propagationTimeout, pollingInterval and ttl');
-  for (const fn of ['check', 'test', 'present', 'cleanup', 'caddyConfig', 'timing', 'init', 'close'] as const) {
-    if (p[fn] !== undefined && typeof p[fn] !== 'function') problems.push(`${fn} must be a function`);
-  }
-  if (p.aliases !== undefined && (typeof p.aliases !== 'object' || p.aliases === null || !Object.values(p.aliases).every((v) => typeof v === 'string'))) {
-    problems.push('aliases must map names to credential keys');
-  }
-  if (typeof p.present === 'function' && typeof p.cleanup !== 'function') problems.push('a plugin with present needs cleanup');
-  if (typeof p.present !== 'function' && typeof p.caddyConfig !== 'function') problems.push('a plugin needs present/cleanup or caddyConfig');
-  return problems;
-}

@@ -1,4 +1,4 @@
-// Loads allow-listed plugin modules from DNS01_PLUGINS_DIR into the registry, records each outcome, swaps them on reload.
+// Loads allow-listed plugin modules from DNS01_PLUGINS_DIR into the catalogue, records each outcome, swaps them on reload.
 import { createHash } from 'node:crypto';
 import { lstat, readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { basename, join, sep } from 'node:path';
@@ -8,9 +8,12 @@ import { z } from 'zod';
 import type { Database } from '../db/client.js';
 import { dnsProviders, plugins, type PluginRow, type PluginStatus } from '../db/schema.js';
 import { AppError } from '../errors.js';
-import { metadataProblems, PLUGIN_INTERFACE_VERSION, type AnyProviderPlugin } from '../plugin-api/index.js';
-import type { ProviderRegistry } from '../calls/registry.js';
+import type { AnyProviderPlugin } from '../plugin-api/index.js';
+import type { PluginCatalogue } from '../calls/catalogue.js';
+import type { PluginCalls } from '../calls/plugin-calls.js';
 import { readAllowList, type AllowList } from './allow-list.js';
+import { pluginHost } from './host.js';
+import { shapeProblems } from './shape.js';
 
 export interface LoaderOptions {
   dir: string;
@@ -23,7 +26,10 @@ export interface LoaderOptions {
 
 export interface LoaderDeps {
   database: Database;
-  registry: ProviderRegistry;
+  /** Where loaded types are registered. */
+  catalogue: PluginCatalogue;
+  /** Tells when a replaced plugin's last call has finished. */
+  calls: PluginCalls;
   log: Logger;
   /** Called when the set of loaded types changed (Caddy's config may need them). */
   onChange: () => void;
@@ -130,7 +136,7 @@ export class PluginLoader {
     await this.serial(async () => {
       for (const [name, l] of [...this.loaded]) {
         this.loaded.delete(name);
-        this.deps.registry.unregister(l.plugin.metadata.type);
+        this.deps.catalogue.unregister(l.plugin.metadata.type);
         await this.closeWhenIdle(name, l.plugin);
       }
     });
@@ -245,34 +251,34 @@ export class PluginLoader {
     })) as { default?: unknown };
     if (typeof mod.default !== 'function') throw new Refused(`${name}.mjs must default-export a factory function (host) => plugin`);
     const factory = mod.default as (host: unknown) => unknown;
-    const plugin = (await within(() => factory({ interfaceVersion: PLUGIN_INTERFACE_VERSION, z }), limit, `${name}.mjs factory`).catch((err) => {
+    const plugin = (await within(() => factory(pluginHost()), limit, `${name}.mjs factory`).catch((err) => {
       throw new Refused(err instanceof Refused ? err.message : `${name}.mjs factory threw: ${(err as Error).message}`);
     })) as AnyProviderPlugin;
-    const problems = metadataProblems(plugin);
+    const problems = shapeProblems(plugin);
     if (problems.length > 0) throw new Refused(`${name}.mjs: ${problems.join('; ')}`);
     const type = plugin.metadata.type;
-    if (this.deps.registry.isBuiltin(type)) throw new Refused(`${name}.mjs registers type "${type}", which is built in`);
+    if (this.deps.catalogue.shipsWithDaemon(type)) throw new Refused(`${name}.mjs registers type "${type}", which is built in`);
     const other = [...this.loaded].find(([n, l]) => n !== name && l.plugin.metadata.type === type);
     if (other) throw new Refused(`${name}.mjs registers type "${type}", which plugin ${other[0]} already registers`);
     if (plugin.init) {
       const log = this.deps.log.child({ plugin: name, provider_type: type });
-      await within((signal) => plugin.init!({ log, settings: this.deps.registry.settings, signal }), limit, `${name} init`).catch((err) => {
+      await within((signal) => plugin.init!({ log, settings: this.deps.catalogue.settings, signal }), limit, `${name} init`).catch((err) => {
         throw new Refused(err instanceof Refused ? err.message : `${name} init failed: ${(err as Error).message}`);
       });
     }
     return plugin;
   }
 
-  /** Puts the outcome into the registry; true when the set of served types changed. */
+  /** Puts the outcome into the catalogue; true when the set of served types changed. */
   private apply(o: Outcome): boolean {
     const current = this.loaded.get(o.name);
     if (o.status === 'loaded' && o.plugin) {
       if (current?.plugin === o.plugin) return false;
       // New calls take the new code from here on; calls already holding the old plugin finish on it.
-      this.deps.registry.register(o.plugin);
+      this.deps.catalogue.register(o.plugin);
       this.loaded.set(o.name, { plugin: o.plugin, signature: o.signature!, loadedAt: new Date() });
       if (current) {
-        if (current.plugin.metadata.type !== o.plugin.metadata.type) this.deps.registry.unregister(current.plugin.metadata.type);
+        if (current.plugin.metadata.type !== o.plugin.metadata.type) this.deps.catalogue.unregister(current.plugin.metadata.type);
         void this.closeWhenIdle(o.name, current.plugin);
       }
       this.deps.log.info(
@@ -292,14 +298,14 @@ export class PluginLoader {
       return false;
     }
     this.loaded.delete(o.name);
-    this.deps.registry.unregister(current.plugin.metadata.type);
+    this.deps.catalogue.unregister(current.plugin.metadata.type);
     void this.closeWhenIdle(o.name, current.plugin);
     this.deps.log.warn({ plugin: o.name, provider_type: current.plugin.metadata.type }, 'plugin disabled; its providers fail until it is enabled again');
     return true;
   }
 
   private async closeWhenIdle(name: string, plugin: AnyProviderPlugin): Promise<void> {
-    await this.deps.registry.idle(plugin);
+    await this.deps.calls.idle(plugin);
     try {
       await within(() => plugin.close?.(), this.opts.initTimeoutMs ?? 10_000, `${name} close`);
     } catch (err) {

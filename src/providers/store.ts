@@ -10,7 +10,7 @@ import { AppError } from '../errors.js';
 import type { ProviderCache } from './cache.js';
 import type { ZoneCredentialStore } from './zone-credentials.js';
 import { maskedView, unmask } from './mask.js';
-import type { ProviderRegistry } from '../calls/registry.js';
+import type { PluginCalls } from '../calls/plugin-calls.js';
 import type { ProviderStats } from './stats.js';
 import { timingOf, type TimedRuntime } from './timing.js';
 
@@ -77,7 +77,7 @@ export class ProviderStore {
   constructor(
     private readonly database: Database,
     private readonly keyring: Keyring,
-    private readonly registry: ProviderRegistry,
+    private readonly registry: PluginCalls,
     /** Call counts and the last error, with what is not written yet. */
     readonly stats: ProviderStats,
     private readonly onChange: () => void,
@@ -115,7 +115,7 @@ export class ProviderStore {
   }
 
   async create(input: ProviderInput): Promise<DnsProviderRow> {
-    const creds = await this.registry.parseCredentials(input.provider_type, input.credentials);
+    const creds = await this.registry.catalogue.parseCredentials(input.provider_type, input.credentials);
     const id = randomUUID();
     const sealed = this.keyring.seal(JSON.stringify(creds), id);
     const row = await this.db.transaction(async (tx) => {
@@ -147,7 +147,7 @@ export class ProviderStore {
     let creds: unknown;
     if (patch.credentials !== undefined || type !== current.providerType) {
       const old = type === current.providerType ? this.decrypt(current) : {};
-      creds = await this.registry.parseCredentials(type, unmask(patch.credentials ?? old, old));
+      creds = await this.registry.catalogue.parseCredentials(type, unmask(patch.credentials ?? old, old));
       sealed = this.keyring.seal(JSON.stringify(creds), id);
     }
     const row = await this.db.transaction(async (tx) => {
@@ -218,7 +218,7 @@ export class ProviderStore {
   }
 
   private decrypted(row: DnsProviderRow, purpose: string): TimedRuntime {
-    const plugin = this.registry.plugin(row.providerType);
+    const plugin = this.registry.catalogue.plugin(row.providerType);
     this.audit.record({ action: 'credential.decrypt', category: 'credential', resourceType: 'dns_provider', resourceId: row.id, outcome: 'success', details: { provider_id: row.id, purpose } });
     const parsed = plugin.credentials.safeParse(this.decrypt(row));
     if (!parsed.success) throw new AppError('CREDENTIALS_UNREADABLE', `stored credentials of provider ${row.name} no longer validate`);
@@ -243,7 +243,7 @@ export class ProviderStore {
     return {
       id: row.id, name: row.name, provider_type: row.providerType, enabled: row.enabled, is_default: row.isDefault,
       propagation_timeout: row.propagationTimeout, polling_interval: row.pollingInterval, settings: fromSettings(row.settings),
-      use_multi_credentials: row.useMultiCredentials, ...maskedView(() => this.decrypt(row), this.registry.fields(row.providerType)),
+      use_multi_credentials: row.useMultiCredentials, ...maskedView(() => this.decrypt(row), this.registry.catalogue.fields(row.providerType)),
       key_version: row.keyVersion, ...this.stats.view(row),
       created_at: row.createdAt.toISOString(), updated_at: row.updatedAt.toISOString(),
     };

@@ -1,7 +1,7 @@
 // The timing a provider's challenges run on, worked out once when a runtime is made (ProviderStore, ZoneCredentialStore):
 // the plugin's own (from its credentials), else the row's columns (a zone-specific credential's, else the provider's),
 // else the type's defaults. The challenge service, the propagation checker and the Caddy policies all read it here.
-import type { ProviderRuntime } from '../calls/registry.js';
+import type { ProviderRuntime } from '../calls/plugin-calls.js';
 import type { ProviderSettings } from '../db/schema.js';
 import type { AnyProviderPlugin } from '../plugin-api/index.js';
 

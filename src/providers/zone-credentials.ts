@@ -9,7 +9,7 @@ import { NO_AUDIT, type AuditSink } from '../audit/writer.js';
 import { AppError } from '../errors.js';
 import { maskedView, unmask } from './mask.js';
 import type { ProviderCache } from './cache.js';
-import type { ProviderRegistry } from '../calls/registry.js';
+import type { PluginCatalogue } from '../calls/catalogue.js';
 import type { ProviderStats } from './stats.js';
 import { chooseCredential, parseZoneFilter } from './zone-match.js';
 import { rowTimeouts, timingOf, type TimedRuntime } from './timing.js';
@@ -41,7 +41,7 @@ export class ZoneCredentialStore {
   constructor(
     private readonly database: Database,
     private readonly keyring: Keyring,
-    private readonly registry: ProviderRegistry,
+    private readonly registry: PluginCatalogue,
     /** Call counts per credential row, written in batches like the providers'. */
     readonly stats: ProviderStats,
     private readonly onChange: () => void,

@@ -11,7 +11,7 @@ import { CaddySync } from '../../src/caddy/sync.js';
 import { makeLocalhostTls } from '../support/openssl.js';
 import { buildCaddyWithAcmeproxy, startCaddy, type RunningCaddy } from '../support/caddy.js';
 import { z } from 'zod';
-import { builtin } from '../../src/plugins/metadata.js';
+import { builtin } from '../../src/plugins/shared.js';
 import type { ProviderPlugin } from '../../src/plugin-api/index.js';
 import { PLUGINS, SETTINGS, TOKEN, credential, input, provider, site } from './fixtures.js';
 import { OPERATOR_POLICY, caddyGet, operatorConfig, recordingLog } from './helpers.js';

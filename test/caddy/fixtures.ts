@@ -1,6 +1,6 @@
 // Builder inputs shared by the Caddy tests and the builder benchmark: built-in plugins plus stand-ins for proxied types.
 import { z } from 'zod';
-import { builtin } from '../../src/plugins/metadata.js';
+import { builtin } from '../../src/plugins/shared.js';
 import type { AnyProviderPlugin, ProviderPlugin } from '../../src/plugin-api/index.js';
 import type { BuilderCredential, BuilderInput, BuilderProvider, BuilderSettings, BuilderSite } from '../../src/caddy/types.js';
 import { cloudflare } from '../../src/plugins/cloudflare/index.js';

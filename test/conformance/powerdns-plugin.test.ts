@@ -3,8 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Socket } from 'node:net';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
-import { fieldsOf, PLUGIN_INTERFACE_VERSION, type AnyProviderPlugin, type PluginContext, type PluginFactory } from '../../src/plugin-api/index.js';
+import { fieldsOf } from '../../src/calls/field-specs.js';
+import type { AnyProviderPlugin, PluginContext, PluginFactory } from '../../src/plugin-api/index.js';
+import { pluginHost } from '../../src/plugin-loader/host.js';
 import { dnsWriter, tsigKey } from '../support/acme-rig.js';
 import { txtValue } from '../support/daemon.js';
 import { startPowerDns, type RunningPowerDns } from '../support/dns-servers/index.js';
@@ -20,7 +21,7 @@ const key = tsigKey('pdns-plugin-foreign');
 
 async function loadPlugin(): Promise<AnyProviderPlugin> {
   const factory = (await import(pathToFileURL(MODULE).href) as { default: PluginFactory }).default;
-  return factory({ interfaceVersion: PLUGIN_INTERFACE_VERSION, z });
+  return factory(pluginHost());
 }
 
 let server: Promise<RunningPowerDns> | undefined;

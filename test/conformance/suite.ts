@@ -92,6 +92,15 @@ export function runConformance(name: string, setup: () => Promise<ConformanceSet
       expect(await s.readTxt(fqdn)).toEqual([]);
     });
 
+    it('keeps both values of two presents sent together for one name (wildcard + apex): the daemon runs them one after the other', async () => {
+      const fqdn = nameFor('together');
+      const [v1, v2] = [txtValue(`${slug}-together-1`), txtValue(`${slug}-together-2`)];
+      const [id1, id2] = await Promise.all([presented(fqdn, v1), presented(fqdn, v2)]);
+      expect((await s.readTxt(fqdn)).sort()).toEqual([v1, v2].sort());
+      await Promise.all([remove(id1), remove(id2)]);
+      expect(await s.readTxt(fqdn)).toEqual([]);
+    });
+
     it('leaves a TXT record it did not create in place through present and cleanup', async () => {
       const fqdn = nameFor('foreign');
       const foreign = `foreign-${slug}`;

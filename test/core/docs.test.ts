@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_VARIABLES } from '../../src/config.js';
 import { ERROR_CODES } from '../../src/errors.js';
-import { builtinPlugins } from '../../src/plugins/index.js';
-import { fieldsOf } from '../../src/plugin-api/index.js';
+import { shippedPlugins } from '../../src/plugins/index.js';
+import { fieldsOf } from '../../src/calls/field-specs.js';
 
 function allDocs(dir = 'docs'): string {
   return readdirSync(dir)
@@ -35,8 +35,8 @@ describe('docs', () => {
 
   // The credential schema is the one source: docs/plugins.md must name exactly its fields, with the same required ones.
   const pluginsDoc = readFileSync('docs/plugins.md', 'utf8');
-  const proxied = builtinPlugins.filter((p) => p.present);
-  const native = builtinPlugins.filter((p) => !p.present);
+  const proxied = shippedPlugins.filter((p) => p.present);
+  const native = shippedPlugins.filter((p) => !p.present);
 
   it.each(proxied.map((p) => [p.metadata.type, p] as const))('docs/plugins.md documents every credential field of %s', (type, plugin) => {
     const section = pluginsDoc.split(/^## /m).find((s) => s.startsWith(`${type}\n`)) ?? '';

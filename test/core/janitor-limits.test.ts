@@ -79,7 +79,7 @@ describe('janitor and a hanging cleanup script', () => {
     for (let i = 1; i < 50; i++) {
       await due(d, row!.id);
       // A fresh guard each time: the circuit breaker would soon stop calling the script, and this test wants every retry to run it.
-      d.daemon.registry.forget(pid);
+      d.daemon.calls.forget(pid);
       expect(await d.daemon.janitor.runOnce()).toMatchObject({ cleanupFailures: 1, recordsRemoved: 0 });
       expect(hostPidsWithEnv(marker)).toEqual([]);
     }

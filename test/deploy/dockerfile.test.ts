@@ -3,8 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { builtinPlugins } from '../../src/plugins/index.js';
-import { fieldsOf } from '../../src/plugin-api/index.js';
+import { shippedPlugins } from '../../src/plugins/index.js';
+import { fieldsOf } from '../../src/calls/field-specs.js';
 import { devDependency, repoRoot } from './support.js';
 
 const dockerfile = readFileSync(join(repoRoot, 'Dockerfile'), 'utf8');
@@ -66,7 +66,7 @@ function caddyModulePins(): Map<string, { arg: string; module: string; version: 
  * Every `dns.providers.*` module the daemon can write: each native type from the registry, acmeproxy
  * (every proxied type) and rfc2136 (its native mode, src/caddy/dns-module.ts).
  */
-const nativeTypes = builtinPlugins.filter((p) => !p.present);
+const nativeTypes = shippedPlugins.filter((p) => !p.present);
 const moduleTypes = ['acmeproxy', 'rfc2136', ...nativeTypes.map((p) => p.metadata.type)];
 
 const resolve = (image: string) => image.replace(/\$\{(\w+)\}|\$(\w+)/g, (_, a, b) => globalArgs.get(a ?? b) ?? '');

@@ -3,13 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Detector } from '../../src/detect/detector.js';
 import { matchNameservers, NAMESERVER_PATTERNS } from '../../src/detect/patterns.js';
 import { ZoneFinder } from '../../src/dns/zone-finder.js';
-import { builtinPlugins } from '../../src/plugins/index.js';
+import { shippedPlugins } from '../../src/plugins/index.js';
 import { startTestDaemon, type TestDaemon } from '../support/daemon.js';
 import { startBind, type RunningDnsServer } from '../support/dns-servers/index.js';
 
 describe('the nameserver pattern table', () => {
   it('names only built-in provider types', () => {
-    const builtin = new Set(builtinPlugins.map((p) => p.metadata.type));
+    const builtin = new Set(shippedPlugins.map((p) => p.metadata.type));
     for (const { type } of NAMESERVER_PATTERNS) expect(builtin, type).toContain(type);
   });
 

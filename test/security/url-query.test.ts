@@ -4,7 +4,7 @@ import { REDACTED, redactDetails } from '../../src/audit/redact.js';
 import { AppError } from '../../src/errors.js';
 import { MASK, maskedView, unmask } from '../../src/providers/mask.js';
 import { webhookPlugin } from '../../src/plugins/webhook/index.js';
-import { fieldsOf } from '../../src/plugin-api/index.js';
+import { fieldsOf } from '../../src/calls/field-specs.js';
 import { maskQueryValues, restoreQueryValues } from '../../src/security/url-query.js';
 
 describe('maskQueryValues', () => {

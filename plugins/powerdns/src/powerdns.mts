@@ -3,7 +3,7 @@
 // It imports nothing at run time (zod comes from the host; the imports below are types only and vanish).
 
 import type { z as Zod } from 'zod';
-import type { PluginContext, PluginFactory, ProviderPlugin, RecordRequest, TestResult } from '../../../src/plugin-api/index.js';
+import type { PluginContext, PluginFactory, ProviderPlugin, RecordRequest, TestResult } from 'dns01-proxy/plugin-api';
 
 /** Bound on every HTTP call, on top of the daemon's own signal. */
 const CALL_TIMEOUT_MS = 10_000;
@@ -56,16 +56,6 @@ const factory: PluginFactory = ({ z }) => {
     }),
   });
   type Parsed = Zod.infer<typeof credentials>;
-
-  // Two presents on one name (wildcard + apex) must not both read the old RRset and each write back only their own value.
-  const queues = new Map<string, Promise<unknown>>();
-  function serialised<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const run = (queues.get(key) ?? Promise.resolve()).then(fn, fn);
-    const tail = run.catch(() => undefined);
-    queues.set(key, tail);
-    void tail.then(() => { if (queues.get(key) === tail) queues.delete(key); });
-    return run;
-  }
 
   async function api(c: Parsed, ctx: Pick<PluginContext, 'signal'>, method: string, path: string, body?: unknown): Promise<unknown> {
     const url = `${c.api_url.replace(/\/+$/, '')}/api/v1/servers/${encodeURIComponent(c.server_id)}${path}`;
@@ -163,28 +153,26 @@ const factory: PluginFactory = ({ z }) => {
       }
     },
 
+    // Read, then write the whole RRset: safe because the daemon never runs two calls for one name at once (the
+    // contract's guarantee, across replicas), so wildcard + apex cannot both read the old set.
     async present(c: Parsed, req: RecordRequest, ctx: PluginContext) {
       const zoneId = await zoneOf(c, req, ctx);
-      await serialised(`${c.api_url} ${c.server_id} ${lower(req.fqdn)}`, async () => {
-        const rrset = await readTxt(c, zoneId, req.fqdn, ctx);
-        const records = rrset?.records ?? [];
-        if (records.some((r) => r.content === quoted(req.value))) return;
-        // One TTL per RRset: the lower of ours and what is there, so no resolver holds the set longer than we asked.
-        const ttl = Math.min(req.ttl, rrset?.ttl ?? req.ttl);
-        await writeTxt(c, zoneId, req.fqdn, ttl, [...records, { content: quoted(req.value), disabled: false }], ctx);
-      });
+      const rrset = await readTxt(c, zoneId, req.fqdn, ctx);
+      const records = rrset?.records ?? [];
+      if (records.some((r) => r.content === quoted(req.value))) return { recordId: null };
+      // One TTL per RRset: the lower of ours and what is there, so no resolver holds the set longer than we asked.
+      const ttl = Math.min(req.ttl, rrset?.ttl ?? req.ttl);
+      await writeTxt(c, zoneId, req.fqdn, ttl, [...records, { content: quoted(req.value), disabled: false }], ctx);
       return { recordId: null };
     },
 
     async cleanup(c: Parsed, req: RecordRequest, ctx: PluginContext) {
       const zoneId = await zoneOf(c, req, ctx);
-      await serialised(`${c.api_url} ${c.server_id} ${lower(req.fqdn)}`, async () => {
-        const rrset = await readTxt(c, zoneId, req.fqdn, ctx);
-        if (!rrset) return;
-        const rest = rrset.records.filter((r) => r.content !== quoted(req.value));
-        if (rest.length === rrset.records.length) return;
-        await writeTxt(c, zoneId, req.fqdn, rrset.ttl, rest, ctx);
-      });
+      const rrset = await readTxt(c, zoneId, req.fqdn, ctx);
+      if (!rrset) return;
+      const rest = rrset.records.filter((r) => r.content !== quoted(req.value));
+      if (rest.length === rrset.records.length) return;
+      await writeTxt(c, zoneId, req.fqdn, rrset.ttl, rest, ctx);
     },
   } satisfies ProviderPlugin<Parsed>;
   return plugin;

@@ -1,13 +1,13 @@
 // Admin API for a provider's zone-specific credentials (docs/api.md#zone-specific-credentials); secrets only ever leave masked.
 import { Hono } from 'hono';
-import type { ProviderRegistry } from '../../calls/registry.js';
+import type { PluginCalls } from '../../calls/plugin-calls.js';
 import type { ProviderStore } from '../../providers/store.js';
 import { credentialInputSchema, credentialPatchSchema } from '../../providers/zone-credentials.js';
 import { readBody } from '../body.js';
 import { audited, noteAudit } from '../audit.js';
 import { described } from '../openapi.js';
 
-export function credentialRoutes(store: ProviderStore, registry: ProviderRegistry): Hono {
+export function credentialRoutes(store: ProviderStore, registry: PluginCalls): Hono {
   const app = new Hono();
   const creds = store.zoneCredentials;
   const base = '/dns-providers/:id/credentials';

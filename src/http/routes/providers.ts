@@ -3,7 +3,8 @@ import { Hono } from 'hono';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { parseQuery, queryChoice, queryOf } from '../../db/query.js';
-import type { ProviderRegistry, RegisteredType } from '../../calls/registry.js';
+import type { RegisteredType } from '../../calls/catalogue.js';
+import type { PluginCalls } from '../../calls/plugin-calls.js';
 import { providerInputSchema, providerPatchSchema, type ProviderStore } from '../../providers/store.js';
 import { readBody } from '../body.js';
 import { audited, noteAudit } from '../audit.js';
@@ -24,18 +25,18 @@ function typeView({ plugin: p, category, fields }: RegisteredType) {
   };
 }
 
-export function providerRoutes(store: ProviderStore, registry: ProviderRegistry, log: Logger): Hono {
+export function providerRoutes(store: ProviderStore, registry: PluginCalls, log: Logger): Hono {
   const app = new Hono();
 
   // Registered before /dns-providers/:id, which would otherwise take "types" for an id.
   app.get('/dns-providers/types', described({ summary: 'The provider types and their credential fields', responses: { 200: '`{success, types}`' } }),
-    (c) => c.json({ success: true, types: registry.types().map(typeView) }));
+    (c) => c.json({ success: true, types: registry.catalogue.types().map(typeView) }));
   app.get('/dns-providers/types/:type/fields', described({
     summary: 'One provider type\'s credential fields', responses: { 200: '`{success, type, fields}`' },
   }), (c) => {
     const type = c.req.param('type');
-    registry.plugin(type);
-    return c.json({ success: true, type, fields: registry.fields(type) });
+    registry.catalogue.plugin(type);
+    return c.json({ success: true, type, fields: registry.catalogue.fields(type) });
   });
 
   app.get('/dns-providers', described({ summary: 'Every provider, credentials masked', responses: { 200: '`{success, providers}`' } }),

@@ -1,6 +1,6 @@
 // Azure DNS: Caddy solves it natively with caddy-dns/azure (libdns/azure field names).
 import { z } from 'zod';
-import { builtin } from '../metadata.js';
+import { builtin } from '../shared.js';
 import type { ProviderPlugin } from '../../plugin-api/index.js';
 
 // tenant/client/secret are a service principal; leaving all three out means a managed identity.

@@ -1,6 +1,6 @@
 // Cloudflare: Caddy solves it natively with caddy-dns/cloudflare; we only hold the token and write its config.
 import { z } from 'zod';
-import { builtin } from '../metadata.js';
+import { builtin } from '../shared.js';
 import type { ProviderPlugin } from '../../plugin-api/index.js';
 
 const credentials = z.object({

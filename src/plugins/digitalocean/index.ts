@@ -1,6 +1,6 @@
 // DigitalOcean DNS: Caddy solves it natively with caddy-dns/digitalocean.
 import { z } from 'zod';
-import { builtin } from '../metadata.js';
+import { builtin } from '../shared.js';
 import type { ProviderPlugin } from '../../plugin-api/index.js';
 
 const credentials = z.object({ auth_token: z.string().min(1).meta({ title: 'API token', secret: true, description: 'Personal access token with write scope' }) });

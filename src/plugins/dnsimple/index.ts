@@ -1,6 +1,6 @@
 // DNSimple: Caddy solves it natively with caddy-dns/dnsimple (libdns/dnsimple field names).
 import { z } from 'zod';
-import { builtin } from '../metadata.js';
+import { builtin } from '../shared.js';
 import type { ProviderPlugin } from '../../plugin-api/index.js';
 
 const credentials = z.object({

@@ -1,6 +1,6 @@
 // GoDaddy: Caddy solves it natively with caddy-dns/godaddy (token is "key:secret").
 import { z } from 'zod';
-import { builtin } from '../metadata.js';
+import { builtin } from '../shared.js';
 import type { ProviderPlugin } from '../../plugin-api/index.js';
 
 const credentials = z.object({

@@ -1,6 +1,6 @@
 // Google Cloud DNS: Caddy solves it natively with caddy-dns/googleclouddns (libdns/googleclouddns field names).
 import { z } from 'zod';
-import { builtin } from '../metadata.js';
+import { builtin } from '../shared.js';
 import type { ProviderPlugin } from '../../plugin-api/index.js';
 
 const credentials = z.object({

@@ -1,6 +1,6 @@
 // Hetzner DNS: Caddy solves it natively with caddy-dns/hetzner.
 import { z } from 'zod';
-import { builtin } from '../metadata.js';
+import { builtin } from '../shared.js';
 import type { ProviderPlugin } from '../../plugin-api/index.js';
 
 const credentials = z.object({ api_token: z.string().min(1).meta({ title: 'API token', secret: true }) });

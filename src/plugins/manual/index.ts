@@ -1,7 +1,6 @@
 // Manual provider: no automation; the operator creates the record by hand (API or /ui page) and the daemon watches DNS for it.
 import { z } from 'zod';
-import { builtin } from '../metadata.js';
-import { numeric } from '../fields.js';
+import { builtin, numeric } from '../shared.js';
 import type { ProviderPlugin } from '../../plugin-api/index.js';
 
 const wholeNumber = (min: number, max: number, fallback: number, title: string) =>
@@ -28,3 +27,5 @@ export const manualPlugin = {
     ctx.log.warn({ fqdn: req.fqdn, value: req.value, challenge: req.challengeId }, 'manual provider: remove this TXT record by hand');
   },
 } satisfies ProviderPlugin<z.infer<typeof credentials>>;
+
+export default manualPlugin;

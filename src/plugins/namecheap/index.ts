@@ -1,6 +1,6 @@
 // Namecheap: Caddy solves it natively with caddy-dns/namecheap.
 import { z } from 'zod';
-import { builtin } from '../metadata.js';
+import { builtin } from '../shared.js';
 import type { ProviderPlugin } from '../../plugin-api/index.js';
 
 const credentials = z.object({

@@ -1,7 +1,7 @@
 // The rfc2136 provider: adds and removes single TXT values with TSIG-signed DNS UPDATE (RFC 2136, RFC 8945).
 import { AppError, isAppError } from '../../errors.js';
 import { timed } from '../../phases.js';
-import { builtin } from '../metadata.js';
+import { builtin } from '../shared.js';
 import type { ProviderPlugin, RecordRequest } from '../../plugin-api/index.js';
 import { normaliseName } from '../../dns/names.js';
 import { addTxtUpdate, deleteTxtUpdate, noopUpdate } from '../../dns/update.js';

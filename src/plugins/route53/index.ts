@@ -1,6 +1,6 @@
 // AWS Route 53: Caddy solves it natively with caddy-dns/route53 (libdns/route53 field names).
 import { z } from 'zod';
-import { builtin } from '../metadata.js';
+import { builtin } from '../shared.js';
 import type { ProviderPlugin } from '../../plugin-api/index.js';
 
 // Every field optional except that keys come in pairs: libdns/route53 falls back to the AWS SDK's

@@ -1,6 +1,6 @@
 // Credential schema of the script provider: which script, how long, which extra env.
 import { z } from 'zod';
-import { numeric } from '../fields.js';
+import { numeric } from '../shared.js';
 
 export const ENV_NAME_RE = /^[A-Z_][A-Z0-9_]*$/;
 

@@ -1,7 +1,7 @@
 // The script provider: runs an operator's executable from scriptsDir to add or remove exactly one TXT value.
 import { dirname } from 'node:path';
 import { AppError, isAppError } from '../../errors.js';
-import { builtin } from '../metadata.js';
+import { builtin } from '../shared.js';
 import type { PluginContext, ProviderPlugin, RecordRequest } from '../../plugin-api/index.js';
 import { scriptCredentials, type ScriptCredentials } from './credentials.js';
 import { tail } from './output.js';

@@ -1,6 +1,6 @@
 // Credential schema of the webhook provider: where to POST, how to authenticate, how long to wait.
 import { z } from 'zod';
-import { numeric } from '../fields.js';
+import { numeric } from '../shared.js';
 
 /** RFC 9110 section 5.6.2 token: what a header name may be made of. */
 const HEADER_NAME_RE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;

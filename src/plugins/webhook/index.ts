@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { isAppError } from '../../errors.js';
 import { checkWebhookUrl } from '../../security/ssrf.js';
-import { builtin } from '../metadata.js';
+import { builtin } from '../shared.js';
 import type { PluginContext, PluginSettings, ProviderPlugin } from '../../plugin-api/index.js';
 import { callWebhook, type WebhookCall } from './client.js';
 import { webhookAliases, webhookCredentials, type WebhookCredentials } from './credentials.js';
@@ -97,3 +97,5 @@ export const webhookPlugin = {
     await send(creds, ctx, recordPayload('delete', req));
   },
 } satisfies ProviderPlugin<WebhookCredentials>;
+
+export default webhookPlugin;
