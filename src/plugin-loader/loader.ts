@@ -10,6 +10,7 @@ import { dnsProviders, plugins, type PluginRow, type PluginStatus } from '../db/
 import { AppError } from '../errors.js';
 import { metadataProblems, PLUGIN_INTERFACE_VERSION, type AnyProviderPlugin } from '../plugin-api/index.js';
 import type { ProviderRegistry } from '../calls/registry.js';
+import type { SecretFieldNames } from '../audit/secret-fields.js';
 import { readAllowList, type AllowList } from './allow-list.js';
 
 export interface LoaderOptions {
@@ -27,6 +28,8 @@ export interface LoaderDeps {
   log: Logger;
   /** Called when the set of loaded types changed (Caddy's config may need them). */
   onChange: () => void;
+  /** Told when the set of loaded types changed: their secret field names are read again. */
+  secretFields?: SecretFieldNames;
 }
 
 interface Loaded {
@@ -167,7 +170,10 @@ export class PluginLoader {
       changed = this.apply({ name, path: row.path, status: 'error', error: 'no longer in the directory or on the allow-list', signature: null }) || changed;
       await this.record({ name, path: row.path, status: 'error', error: 'no longer in the directory or on the allow-list', signature: row.signature }, row);
     }
-    if (changed) this.deps.onChange();
+    if (changed) {
+      this.deps.secretFields?.changed();
+      this.deps.onChange();
+    }
     return this.list();
   }
 

@@ -36,18 +36,31 @@ export const credentialInputSchema = z
 // No defaults: a field left out of a PUT keeps its stored value.
 export const credentialPatchSchema = z.object(fields).partial().strict();
 
+export interface CredentialStoreOptions {
+  database: Database;
+  keyring: Keyring;
+  registry: ProviderRegistry;
+  /** Call counts per credential row, written in batches like the providers'. */
+  stats: ProviderStats;
+  onChange: () => void;
+  audit?: AuditSink;
+  /** The provider store's cache: the rows of a provider for the challenge path. */
+  cache?: ProviderCache;
+}
+
 export class CredentialStore {
-  constructor(
-    private readonly database: Database,
-    private readonly keyring: Keyring,
-    private readonly registry: ProviderRegistry,
-    /** Call counts per credential row, written in batches like the providers'. */
-    readonly stats: ProviderStats,
-    private readonly onChange: () => void,
-    private readonly audit: AuditSink = NO_AUDIT,
-    /** The provider store's cache: the rows of a provider for the challenge path. */
-    private readonly cache?: ProviderCache,
-  ) {}
+  private readonly database: Database;
+  private readonly keyring: Keyring;
+  private readonly registry: ProviderRegistry;
+  readonly stats: ProviderStats;
+  private readonly onChange: () => void;
+  private readonly audit: AuditSink;
+  private readonly cache?: ProviderCache;
+
+  constructor(o: CredentialStoreOptions) {
+    ({ database: this.database, keyring: this.keyring, registry: this.registry, stats: this.stats, onChange: this.onChange, cache: this.cache } = o);
+    this.audit = o.audit ?? NO_AUDIT;
+  }
 
   private get db() {
     return this.database.db;

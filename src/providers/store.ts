@@ -72,21 +72,36 @@ function fromSettings(s: ProviderSettings): Record<string, unknown> {
   };
 }
 
+export interface ProviderStoreOptions {
+  database: Database;
+  keyring: Keyring;
+  registry: ProviderRegistry;
+  /** Call counts and the last error, with what is not written yet. */
+  stats: ProviderStats;
+  /** After every write: clears the cache, counts key coverage again, tells the other replicas. */
+  onChange: () => void;
+  /** The zone-specific credentials of providers with use_multi_credentials. */
+  credentials: CredentialStore;
+  /** Each decrypt is an audit event (batched by the writer, so a challenge never waits on it). */
+  audit?: AuditSink;
+  /** Rows and runtimes for the challenge path; shared with the credential store, cleared by every change. */
+  cache?: ProviderCache;
+}
+
 export class ProviderStore {
-  constructor(
-    private readonly database: Database,
-    private readonly keyring: Keyring,
-    private readonly registry: ProviderRegistry,
-    /** Call counts and the last error, with what is not written yet. */
-    readonly stats: ProviderStats,
-    private readonly onChange: () => void,
-    /** The zone-specific credentials of providers with use_multi_credentials. */
-    readonly credentials: CredentialStore,
-    /** Each decrypt is an audit event (batched by the writer, so a challenge never waits on it). */
-    private readonly audit: AuditSink = NO_AUDIT,
-    /** Rows and runtimes for the challenge path; shared with the credential store, cleared by every change. */
-    readonly cache?: ProviderCache,
-  ) {}
+  private readonly database: Database;
+  private readonly keyring: Keyring;
+  private readonly registry: ProviderRegistry;
+  readonly stats: ProviderStats;
+  private readonly onChange: () => void;
+  readonly credentials: CredentialStore;
+  private readonly audit: AuditSink;
+  readonly cache?: ProviderCache;
+
+  constructor(o: ProviderStoreOptions) {
+    ({ database: this.database, keyring: this.keyring, registry: this.registry, stats: this.stats, onChange: this.onChange, credentials: this.credentials, cache: this.cache } = o);
+    this.audit = o.audit ?? NO_AUDIT;
+  }
 
   private get db() {
     return this.database.db;
