@@ -28,8 +28,6 @@ export interface DaemonOptions extends ServiceOptions, StartOptions {
   plugins?: AnyProviderPlugin[];
   /** Don't start background jobs (tests drive them by hand). */
   jobs?: boolean;
-  /** The registry to fill (tests read it; default a new one). */
-  metrics?: Metrics;
 }
 
 export interface Daemon {
@@ -57,7 +55,7 @@ export interface Daemon {
 /** `config` must already carry its secrets (see secrets.ts). */
 export async function createDaemon(config: Config, log: Logger, opts: DaemonOptions = {}): Promise<Daemon> {
   if (!config.internalToken || !config.adminToken || !config.encryptionKey) throw new Error('createDaemon: secrets missing from config');
-  const metrics = opts.metrics ?? createMetrics();
+  const metrics = createMetrics();
   const plugins = new Map<string, AnyProviderPlugin>();
   for (const p of [...builtinPlugins, ...(opts.plugins ?? [])]) plugins.set(p.metadata.type, p);
   // Before anything opens: a malformed key stops start-up at once.

@@ -31,7 +31,9 @@ export interface Opened {
 export interface StartOptions {
   /** Open the listener before the database (main.ts): /health answers and /ready says what start-up waits for. */
   listenWhileStarting?: boolean;
+  /** PGlite's initdb'd template for a first start (main.ts names the build's; none under tsx or in tests). */
   pgliteTemplate?: URL;
+  /** Aborted: stop waiting for the database (SIGTERM during start-up). */
   signal?: AbortSignal;
 }
 

@@ -35,20 +35,26 @@ import { ProviderStore } from '../providers/store.js';
 import { LoginThrottle } from '../security/login-throttle.js';
 import { ProviderChooserImpl } from '../sites/chooser.js';
 import { SiteStore } from '../sites/store.js';
+import { UiSessions } from '../ui/session.js';
 
 /** Provider and site writes: every replica clears its cached rows, counts its key coverage again, re-syncs Caddy. */
 export const CONFIG_CHANNEL = 'dns01_config';
 /** A key rotation re-encrypted a batch: every replica counts its key coverage again. */
 export const KEYS_CHANNEL = 'dns01_keys';
 
-/** What tests (and the daemon's options) change in the services; see DaemonOptions. */
+/** What the daemon's options (mostly tests) change in the services. */
 export interface ServiceOptions {
   challenge?: ChallengeServiceOptions;
   janitor?: Partial<JanitorOptions>;
+  /** The rate limit's window (default 60 s); tests shorten it to see a slot free. */
   rateWindowMs?: number;
+  /** Bound on a plugin module's load and `init` (default 10 s); tests shorten it to see a hang refused. */
   pluginInitTimeoutMs?: number;
+  /** How often provider statistics are written (default 5 s); tests lengthen it to read them before the write. */
   statsIntervalMs?: number;
+  /** false: record no audit events (as DNS01_AUDIT_ENABLED=false); otherwise the writer's options (tests shorten its interval). */
   audit?: false | AuditWriterOptions;
+  /** The login limit's clock (default Date.now); tests move it past a lock-out instead of waiting. */
   loginClock?: () => number;
 }
 
@@ -117,6 +123,7 @@ export function buildServices(config: Config, log: Logger, metrics: Metrics, dat
     detector: new Detector({ zones, resolvers, providers: () => providers.list() }),
     listing: new ChallengeListing(database, challenges, registry),
     manual: new ManualChallenges(database, providers, challenges, propagation),
+    uiSessions: new UiSessions(config.adminToken!),
     access: new ClientAccess(clientTokens, { sharedToken: config.internalToken!, sharedTokenEnabled: config.internalTokenEnabled, audit }),
     adminToken: config.adminToken!, adminLogins: loginGuard(), acmeDnsLogins: loginGuard(),
     proxies: new TrustedProxies(config.trustedProxies.cidrs, config.trustedProxies.header),

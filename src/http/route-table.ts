@@ -20,6 +20,7 @@ import type { ProviderStore } from '../providers/store.js';
 import { recordPhases } from '../phases.js';
 import type { SiteStore } from '../sites/store.js';
 import { uiRoutes } from '../ui/routes.js';
+import type { UiSessions } from '../ui/session.js';
 import { requireCaller, requireSecret } from './auth.js';
 import type { LoginGuard } from './login-guard.js';
 import { described, openApiDocument, type AuthScheme } from './openapi.js';
@@ -64,6 +65,8 @@ export interface RouteServices {
   keyring: Keyring;
   listing: ChallengeListing;
   manual: ManualChallenges;
+  /** The operator page's signed sessions and their logouts. */
+  uiSessions: UiSessions;
   clientTokens: ClientTokenStore;
   auditLog: AuditLog;
   acmeDns: AcmeDnsService | null;
@@ -107,7 +110,7 @@ export function mountRoutes(app: Hono, s: RouteServices): void {
   api('', auditRoutes(s.auditLog, child('audit')));
 
   // The operator page, with its own session login instead of the bearer token.
-  app.route('/ui', uiRoutes(s.manual, s.adminToken, child('ui'), s.adminLogins));
+  app.route('/ui', uiRoutes(s.manual, s.uiSessions, s.adminToken, child('ui'), s.adminLogins));
   // acme-dns's register/update, with acme-dns's error bodies.
   app.route('/acme-dns', acmeDnsRoutes(s.acmeDns, s.adminToken, child('acme-dns'), { admin: s.adminLogins, accounts: s.acmeDnsLogins }));
 }
