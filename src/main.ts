@@ -18,7 +18,7 @@ async function main(): Promise<void> {
   }
   const log = createLogger(config.logLevel);
   // Loaded after module-hooks.js has registered: a static import would be resolved before any code runs.
-  const { startDaemon } = await import('./startup.js');
+  const { createDaemon } = await import('./daemon.js');
 
   // Taken from the start: a SIGTERM while start-up waits for the database ends the wait, not the process mid-write.
   const startup = new AbortController();
@@ -44,7 +44,12 @@ async function main(): Promise<void> {
 
   try {
     // The build writes the template beside dist/main.js (bin/build-pglite-template.mjs); from src/ there is none.
-    daemon = await startDaemon(withGeneratedSecrets(config, log), log, { pgliteTemplate: new URL('pglite-template.tar.gz', import.meta.url), signal: startup.signal });
+    // With PostgreSQL the listener opens first, so /health answers and /ready says what start-up waits for.
+    const started = await createDaemon(withGeneratedSecrets(config, log), log, {
+      pgliteTemplate: new URL('pglite-template.tar.gz', import.meta.url), signal: startup.signal, listenWhileStarting: true,
+    });
+    await started.listen();
+    daemon = started;
   } catch (err) {
     if (!startup.signal.aborted) throw err;
     log.info('stopped before start-up finished');

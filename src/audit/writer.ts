@@ -5,6 +5,7 @@ import { securityAudits, type AuditOutcome } from '../db/schema.js';
 import type { Metrics } from '../metrics.js';
 import { currentScope } from './context.js';
 import { redactDetails } from './redact.js';
+import type { SecretFieldNames } from './secret-fields.js';
 import { storableCapped } from './storable.js';
 
 export const AUDIT_CATEGORIES = ['dns_provider', 'credential', 'site', 'client_token', 'encryption', 'challenge', 'script', 'caddy', 'auth', 'plugin'] as const;
@@ -41,7 +42,7 @@ export interface AuditWriterOptions {
   /** recordLimited's allowance per key and minute (default 20). */
   perMinute?: number;
   /** Names of credential fields plugins mark secret, masked in details besides the built-in secret names. */
-  secretFields?: () => ReadonlySet<string>;
+  secretFields?: SecretFieldNames;
 }
 
 type Row = typeof securityAudits.$inferInsert;
@@ -110,7 +111,7 @@ export class AuditWriter implements AuditSink {
       resourceType: event.resourceType == null ? null : storableCapped(event.resourceType, 100),
       resourceId: event.resourceId == null ? null : storableCapped(event.resourceId, 200),
       outcome: event.outcome,
-      details: redactDetails(event.details ?? {}, this.opts.secretFields?.()),
+      details: redactDetails(event.details ?? {}, this.opts.secretFields?.get()),
       sourceIp: scope.sourceIp ? storableCapped(scope.sourceIp, 100) : null,
       userAgent: scope.userAgent == null ? null : storableCapped(scope.userAgent, 300),
     });

@@ -22,7 +22,7 @@ export type KeysCheck = {
 };
 
 /**
- * Counted once at start and again on every change that can move a key version (provider and credential writes here,
+ * Counted once at start (from the rotation's counts, see countedFrom) and again on every change that can move a key version (provider and credential writes here,
  * their NOTIFY from other replicas, each batch of a key rotation anywhere), so /ready reads memory instead of scanning
  * tables. `maxAgeMs` bounds what a lost notice could cost: an older count is counted again.
  * A row that does not decrypt under a configured key is not counted: that is its provider's error, not this replica's.
@@ -61,6 +61,18 @@ export class KeyCoverage {
     })().finally(() => (this.running = null));
     this.running = run;
     return run;
+  }
+
+  /**
+   * Start-up's one read: the rotation's count of every encrypted row by key version. When none is under a missing
+   * key, no enabled one is either; only when some are does this count which of them are enabled.
+   */
+  async countedFrom(all: { unreadable: number }): Promise<void> {
+    if (all.unreadable > 0) return this.refresh();
+    // A count already under way (the loaded plugins changed) reads the same rows.
+    if (this.running) return this.running;
+    this.missing = [];
+    this.checkedAt = this.now();
   }
 
   /** From memory; a count under way (a change just made here, a notice, an old count) is waited for, at most 2 s. */

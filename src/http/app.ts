@@ -1,43 +1,24 @@
-// Builds the HTTP app: ops endpoints, the internal API, the admin API, the operator page, and the one error handler.
+// Builds the HTTP app: what every request goes through (source, audit scope, metrics, body limit), the route table
+// (route-table.ts), and the one error handler.
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
-import type { Logger } from 'pino';
 import { connectionErrorCode } from '../db/client.js';
 import { AppError, isAppError } from '../errors.js';
 import type { AuditSink } from '../audit/writer.js';
-import type { ClientAccess } from '../clients/access.js';
 import type { Metrics } from '../metrics.js';
-import { recordPhases } from '../phases.js';
 import { auditScope } from './audit.js';
-import { requireCaller, requireSecret } from './auth.js';
 import { MAX_BODY_BYTES, tooLarge } from './body.js';
-import type { LoginGuard } from './login-guard.js';
-import { described, openApiDocument, type AuthScheme } from './openapi.js';
-import { opsRoutes, type OpsDeps } from './ops.js';
 import { trackSource, type TrustedProxies } from './peer.js';
+import { mountRoutes, type RouteServices } from './route-table.js';
 import { acmeDnsErrorBody } from './routes/acme-dns.js';
 
-export interface AppDeps extends OpsDeps {
-  log: Logger;
+export interface AppDeps extends RouteServices {
   metrics: Metrics;
-  /** Decides who may call /internal/*: the shared token, client tokens. */
-  access: ClientAccess;
-  adminToken: string;
-  /** Failed admin-token logins, limited per source (shared with the operator page's login). */
-  adminLogins: LoginGuard;
   /** Whose forwarding headers name a request's source address (DNS01_TRUSTED_PROXIES). */
   proxies: TrustedProxies;
   /** Where requests' audit events go (audit/writer.ts). */
   audit: AuditSink;
-  internal: Hono;
-  admin: Hono;
-  /** The operator page (src/ui), with its own session login instead of the bearer token. */
-  ui?: Hono<any>;
-  /** acme-dns's register/update, with acme-dns's error bodies. */
-  acmeDns: Hono;
-  /** DNS01_SERVER_TIMING: internal API replies say where their time went. */
-  serverTiming?: boolean;
 }
 
 function routeFamily(path: string): string {
@@ -46,12 +27,6 @@ function routeFamily(path: string): string {
   if (path === '/ui' || path.startsWith('/ui/')) return 'ui';
   if (path.startsWith('/acme-dns/')) return 'acme-dns';
   return ['/health', '/ready', '/metrics'].includes(path) ? path.slice(1) : 'other';
-}
-
-/** Who may call a path, as the middleware below decides it; the OpenAPI document says the same. */
-function authFor(path: string): AuthScheme {
-  if (path.startsWith('/internal/')) return 'internal';
-  return path.startsWith('/api/v1/') ? 'admin' : 'none';
 }
 
 export function createApp(deps: AppDeps): Hono {
@@ -77,22 +52,7 @@ export function createApp(deps: AppDeps): Hono {
     return streamedLimit(c, next);
   });
 
-  app.route('/', opsRoutes(deps));
-  // Registered before the admin token check, which it answers ahead of: the API's shape is no secret (docs/api.md).
-  let document: Record<string, unknown> | undefined;
-  app.get('/api/v1/openapi.json', described({ summary: 'This API as an OpenAPI 3.1 document', responses: { 200: 'the document' }, auth: 'none' }),
-    (c) => c.json((document ??= openApiDocument(app.routes, authFor))));
-  if (deps.serverTiming) {
-    app.use('/internal/*', async (c, next) => {
-      c.header('Server-Timing', await recordPhases(next));
-    });
-  }
-  app.use('/internal/*', requireCaller(deps.access, 'dns01-proxy'));
-  app.route('/internal/dns-challenge', deps.internal);
-  app.use('/api/v1/*', requireSecret(deps.adminToken, { allowBasic: false, realm: 'dns01-proxy admin', actor: 'admin', logins: { guard: deps.adminLogins, door: 'admin_api' } }));
-  app.route('/api/v1', deps.admin);
-  if (deps.ui) app.route('/ui', deps.ui);
-  app.route('/acme-dns', deps.acmeDns);
+  mountRoutes(app, deps);
 
   app.notFound((c) => c.json(new AppError('NOT_FOUND', 'no such endpoint').toBody(), 404));
   app.onError((err, c) => {

@@ -11,6 +11,7 @@ import { AppError } from '../errors.js';
 import type { AnyProviderPlugin } from '../plugin-api/index.js';
 import type { PluginCatalogue } from '../calls/catalogue.js';
 import type { PluginCalls } from '../calls/plugin-calls.js';
+import type { SecretFieldNames } from '../audit/secret-fields.js';
 import { readAllowList, type AllowList } from './allow-list.js';
 import { pluginHost } from './host.js';
 import { shapeProblems } from './shape.js';
@@ -33,6 +34,8 @@ export interface LoaderDeps {
   log: Logger;
   /** Called when the set of loaded types changed (Caddy's config may need them). */
   onChange: () => void;
+  /** Told when the set of loaded types changed: their secret field names are read again. */
+  secretFields?: SecretFieldNames;
 }
 
 interface Loaded {
@@ -173,7 +176,10 @@ export class PluginLoader {
       changed = this.apply({ name, path: row.path, status: 'error', error: 'no longer in the directory or on the allow-list', signature: null }) || changed;
       await this.record({ name, path: row.path, status: 'error', error: 'no longer in the directory or on the allow-list', signature: row.signature }, row);
     }
-    if (changed) this.deps.onChange();
+    if (changed) {
+      this.deps.secretFields?.changed();
+      this.deps.onChange();
+    }
     return this.list();
   }
 

@@ -73,21 +73,36 @@ function fromSettings(s: ProviderSettings): Record<string, unknown> {
   };
 }
 
+export interface ProviderStoreOptions {
+  database: Database;
+  keyring: Keyring;
+  calls: PluginCalls;
+  /** Call counts and the last error, with what is not written yet. */
+  stats: ProviderStats;
+  /** After every write: clears the cache, counts key coverage again, tells the other replicas. */
+  onChange: () => void;
+  /** The zone-specific credentials of providers with use_multi_credentials. */
+  zoneCredentials: ZoneCredentialStore;
+  /** Each decrypt is an audit event (batched by the writer, so a challenge never waits on it). */
+  audit?: AuditSink;
+  /** Rows and runtimes for the challenge path; shared with the credential store, cleared by every change. */
+  cache?: ProviderCache;
+}
+
 export class ProviderStore {
-  constructor(
-    private readonly database: Database,
-    private readonly keyring: Keyring,
-    private readonly registry: PluginCalls,
-    /** Call counts and the last error, with what is not written yet. */
-    readonly stats: ProviderStats,
-    private readonly onChange: () => void,
-    /** The zone-specific credentials of providers with use_multi_credentials. */
-    readonly zoneCredentials: ZoneCredentialStore,
-    /** Each decrypt is an audit event (batched by the writer, so a challenge never waits on it). */
-    private readonly audit: AuditSink = NO_AUDIT,
-    /** Rows and runtimes for the challenge path; shared with the credential store, cleared by every change. */
-    readonly cache?: ProviderCache,
-  ) {}
+  private readonly database: Database;
+  private readonly keyring: Keyring;
+  private readonly calls: PluginCalls;
+  readonly stats: ProviderStats;
+  private readonly onChange: () => void;
+  readonly zoneCredentials: ZoneCredentialStore;
+  private readonly audit: AuditSink;
+  readonly cache?: ProviderCache;
+
+  constructor(o: ProviderStoreOptions) {
+    ({ database: this.database, keyring: this.keyring, calls: this.calls, stats: this.stats, onChange: this.onChange, zoneCredentials: this.zoneCredentials, cache: this.cache } = o);
+    this.audit = o.audit ?? NO_AUDIT;
+  }
 
   private get db() {
     return this.database.db;
@@ -115,7 +130,7 @@ export class ProviderStore {
   }
 
   async create(input: ProviderInput): Promise<DnsProviderRow> {
-    const creds = await this.registry.catalogue.parseCredentials(input.provider_type, input.credentials);
+    const creds = await this.calls.catalogue.parseCredentials(input.provider_type, input.credentials);
     const id = randomUUID();
     const sealed = this.keyring.seal(JSON.stringify(creds), id);
     const row = await this.db.transaction(async (tx) => {
@@ -147,7 +162,7 @@ export class ProviderStore {
     let creds: unknown;
     if (patch.credentials !== undefined || type !== current.providerType) {
       const old = type === current.providerType ? this.decrypt(current) : {};
-      creds = await this.registry.catalogue.parseCredentials(type, unmask(patch.credentials ?? old, old));
+      creds = await this.calls.catalogue.parseCredentials(type, unmask(patch.credentials ?? old, old));
       sealed = this.keyring.seal(JSON.stringify(creds), id);
     }
     const row = await this.db.transaction(async (tx) => {
@@ -174,7 +189,7 @@ export class ProviderStore {
       if (multi && locked && !locked.multi) await tx.insert(dnsProviderCredentials).values(this.zoneCredentials.catchAllFrom(updated!, creds ?? this.decrypt(current)));
       return updated!;
     }).catch((err) => rethrowConflict(err));
-    this.registry.forget(id, current.name !== row.name ? current.name : undefined);
+    this.calls.forget(id, current.name !== row.name ? current.name : undefined);
     this.onChange();
     return row;
   }
@@ -200,7 +215,7 @@ export class ProviderStore {
     const [used] = await this.db.select({ n: sql<number>`count(*)::int` }).from(sites).where(eq(sites.dnsProviderId, id));
     if ((used?.n ?? 0) > 0) throw new AppError('CONFLICT', 'provider is used by sites; move or delete them first', { details: { sites: used!.n } });
     await this.db.delete(dnsProviders).where(eq(dnsProviders.id, id));
-    this.registry.forget(id, current.name);
+    this.calls.forget(id, current.name);
     this.onChange();
     return { abandoned };
   }
@@ -218,7 +233,7 @@ export class ProviderStore {
   }
 
   private decrypted(row: DnsProviderRow, purpose: string): TimedRuntime {
-    const plugin = this.registry.catalogue.plugin(row.providerType);
+    const plugin = this.calls.catalogue.plugin(row.providerType);
     this.audit.record({ action: 'credential.decrypt', category: 'credential', resourceType: 'dns_provider', resourceId: row.id, outcome: 'success', details: { provider_id: row.id, purpose } });
     const parsed = plugin.credentials.safeParse(this.decrypt(row));
     if (!parsed.success) throw new AppError('CREDENTIALS_UNREADABLE', `stored credentials of provider ${row.name} no longer validate`);
@@ -243,7 +258,7 @@ export class ProviderStore {
     return {
       id: row.id, name: row.name, provider_type: row.providerType, enabled: row.enabled, is_default: row.isDefault,
       propagation_timeout: row.propagationTimeout, polling_interval: row.pollingInterval, settings: fromSettings(row.settings),
-      use_multi_credentials: row.useMultiCredentials, ...maskedView(() => this.decrypt(row), this.registry.catalogue.fields(row.providerType)),
+      use_multi_credentials: row.useMultiCredentials, ...maskedView(() => this.decrypt(row), this.calls.catalogue.fields(row.providerType)),
       key_version: row.keyVersion, ...this.stats.view(row),
       created_at: row.createdAt.toISOString(), updated_at: row.updatedAt.toISOString(),
     };

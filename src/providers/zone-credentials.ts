@@ -37,18 +37,31 @@ export const credentialInputSchema = z
 // No defaults: a field left out of a PUT keeps its stored value.
 export const credentialPatchSchema = z.object(fields).partial().strict();
 
+export interface ZoneCredentialStoreOptions {
+  database: Database;
+  keyring: Keyring;
+  catalogue: PluginCatalogue;
+  /** Call counts per credential row, written in batches like the providers'. */
+  stats: ProviderStats;
+  onChange: () => void;
+  audit?: AuditSink;
+  /** The provider store's cache: the rows of a provider for the challenge path. */
+  cache?: ProviderCache;
+}
+
 export class ZoneCredentialStore {
-  constructor(
-    private readonly database: Database,
-    private readonly keyring: Keyring,
-    private readonly registry: PluginCatalogue,
-    /** Call counts per credential row, written in batches like the providers'. */
-    readonly stats: ProviderStats,
-    private readonly onChange: () => void,
-    private readonly audit: AuditSink = NO_AUDIT,
-    /** The provider store's cache: the rows of a provider for the challenge path. */
-    private readonly cache?: ProviderCache,
-  ) {}
+  private readonly database: Database;
+  private readonly keyring: Keyring;
+  private readonly catalogue: PluginCatalogue;
+  readonly stats: ProviderStats;
+  private readonly onChange: () => void;
+  private readonly audit: AuditSink;
+  private readonly cache?: ProviderCache;
+
+  constructor(o: ZoneCredentialStoreOptions) {
+    ({ database: this.database, keyring: this.keyring, catalogue: this.catalogue, stats: this.stats, onChange: this.onChange, cache: this.cache } = o);
+    this.audit = o.audit ?? NO_AUDIT;
+  }
 
   private get db() {
     return this.database.db;
@@ -84,7 +97,7 @@ export class ZoneCredentialStore {
       throw new AppError('CONFLICT', `provider ${provider.name} does not use zone-specific credentials; set use_multi_credentials: true first`);
     }
     const zoneFilter = parseZoneFilter(input.zone_filter);
-    const creds = await this.registry.parseCredentials(provider.providerType, input.credentials);
+    const creds = await this.catalogue.parseCredentials(provider.providerType, input.credentials);
     const id = randomUUID();
     const sealed = this.keyring.seal(JSON.stringify(creds), id);
     const [row] = await this.db.insert(dnsProviderCredentials).values({
@@ -102,7 +115,7 @@ export class ZoneCredentialStore {
     let sealed: { ciphertext: string; keyVersion: string } | undefined;
     if (patch.credentials !== undefined) {
       const old = this.decrypt(current);
-      sealed = this.keyring.seal(JSON.stringify(await this.registry.parseCredentials(provider.providerType, unmask(patch.credentials, old))), id);
+      sealed = this.keyring.seal(JSON.stringify(await this.catalogue.parseCredentials(provider.providerType, unmask(patch.credentials, old))), id);
     }
     const [row] = await this.db.update(dnsProviderCredentials).set({
       ...(patch.label !== undefined ? { label: patch.label } : {}),
@@ -137,7 +150,7 @@ export class ZoneCredentialStore {
     const sealed = this.keyring.seal(JSON.stringify(creds), id);
     return {
       id, providerId: provider.id, label: 'default', zoneFilter: '', credentialsEncrypted: sealed.ciphertext, keyVersion: sealed.keyVersion,
-      ...rowTimeouts(this.registry.plugin(provider.providerType), provider),
+      ...rowTimeouts(this.catalogue.plugin(provider.providerType), provider),
     };
   }
 
@@ -158,7 +171,7 @@ export class ZoneCredentialStore {
   }
 
   private decrypted(provider: DnsProviderRow, row: ProviderCredentialRow): TimedRuntime {
-    const plugin = this.registry.plugin(provider.providerType);
+    const plugin = this.catalogue.plugin(provider.providerType);
     this.audit.record({ action: 'credential.decrypt', category: 'credential', resourceType: 'credential', resourceId: row.id, outcome: 'success', details: { provider_id: provider.id, purpose: 'plugin_call' } });
     const parsed = plugin.credentials.safeParse(this.decrypt(row));
     if (!parsed.success) throw new AppError('CREDENTIALS_UNREADABLE', `stored credential ${row.label} of provider ${provider.name} no longer validates`);
@@ -177,7 +190,7 @@ export class ZoneCredentialStore {
     return {
       id: row.id, dns_provider_id: row.providerId, label: row.label, zone_filter: row.zoneFilter, enabled: row.enabled,
       propagation_timeout: row.propagationTimeout, polling_interval: row.pollingInterval,
-      ...maskedView(() => this.decrypt(row), this.registry.fields(provider.providerType)),
+      ...maskedView(() => this.decrypt(row), this.catalogue.fields(provider.providerType)),
       key_version: row.keyVersion, ...this.stats.view(row), created_at: row.createdAt.toISOString(), updated_at: row.updatedAt.toISOString(),
     };
   }

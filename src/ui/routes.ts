@@ -11,7 +11,7 @@ import { sameSecret } from '../security/compare.js';
 import { cancelNote, pollView, verifyNote } from '../http/routes/manual.js';
 import { CSP } from './assets.js';
 import { ChallengePage, ErrorPage, ListPage, LoginPage } from './pages.js';
-import { sameOriginOnly, UiSessions } from './session.js';
+import { sameOriginOnly, type UiSessions } from './session.js';
 
 type Env = { Variables: { session: string } };
 
@@ -20,8 +20,7 @@ const ID = /^[0-9a-f-]{36}$/;
 const safeNext = (next: unknown) => (typeof next === 'string' && /^\/ui\/challenges(\/[0-9a-f-]{36})?$/.test(next) ? next : '/ui/challenges');
 
 /** `logins` is the admin token's guard, the one /api/v1 uses too: a guesser gets no second allowance here. */
-export function uiRoutes(manual: ManualChallenges, adminToken: string, log: Logger, logins: LoginGuard): Hono<Env> {
-  const sessions = new UiSessions(adminToken);
+export function uiRoutes(manual: ManualChallenges, sessions: UiSessions, adminToken: string, log: Logger, logins: LoginGuard): Hono<Env> {
   const app = new Hono<Env>();
 
   app.use('*', async (c, next) => {

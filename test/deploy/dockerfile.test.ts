@@ -63,7 +63,7 @@ function caddyModulePins(): Map<string, { arg: string; module: string; version: 
 }
 
 /**
- * Every `dns.providers.*` module the daemon can write: each native type from the registry, acmeproxy
+ * Every `dns.providers.*` module the daemon can write: each native type from the plugin catalogue, acmeproxy
  * (every proxied type) and rfc2136 (its native mode, src/caddy/dns-module.ts).
  */
 const nativeTypes = shippedPlugins.filter((p) => !p.present);

@@ -163,7 +163,7 @@ describe('plugin loader refusals', () => {
       // Each refusal is logged with its reason.
       expect(d.logs()).toContain(`"plugin":"${name}"`);
     }
-    // Only the good plugin's type is offered; refused ones never reach the registry.
+    // Only the good plugin's type is offered; refused ones never reach the catalogue.
     const types = (await (await d.admin('/dns-providers/types')).json()) as { types: { type: string; category: string; is_built_in: boolean; fields: { name: string; type: string }[] }[] };
     const plugins = types.types.filter((t) => t.category === 'plugin');
     expect(plugins.map((t) => t.type)).toEqual(['memdns']);

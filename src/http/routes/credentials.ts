@@ -7,7 +7,7 @@ import { readBody } from '../body.js';
 import { audited, noteAudit } from '../audit.js';
 import { described } from '../openapi.js';
 
-export function credentialRoutes(store: ProviderStore, registry: PluginCalls): Hono {
+export function credentialRoutes(store: ProviderStore, calls: PluginCalls): Hono {
   const app = new Hono();
   const creds = store.zoneCredentials;
   const base = '/dns-providers/:id/credentials';
@@ -50,7 +50,7 @@ export function credentialRoutes(store: ProviderStore, registry: PluginCalls): H
   }), audited('credential.test', 'credential'), async (c) => {
     noteAudit(c, { id: c.req.param('credId'), details: { provider_id: c.req.param('id') } });
     const provider = await store.get(c.req.param('id'));
-    const result = await registry.test(creds.runtime(provider, await creds.get(provider, c.req.param('credId'))));
+    const result = await calls.test(creds.runtime(provider, await creds.get(provider, c.req.param('credId'))));
     return c.json({ success: true, result });
   });
   return app;

@@ -25,18 +25,18 @@ function typeView({ plugin: p, category, fields }: RegisteredType) {
   };
 }
 
-export function providerRoutes(store: ProviderStore, registry: PluginCalls, log: Logger): Hono {
+export function providerRoutes(store: ProviderStore, calls: PluginCalls, log: Logger): Hono {
   const app = new Hono();
 
   // Registered before /dns-providers/:id, which would otherwise take "types" for an id.
   app.get('/dns-providers/types', described({ summary: 'The provider types and their credential fields', responses: { 200: '`{success, types}`' } }),
-    (c) => c.json({ success: true, types: registry.catalogue.types().map(typeView) }));
+    (c) => c.json({ success: true, types: calls.catalogue.types().map(typeView) }));
   app.get('/dns-providers/types/:type/fields', described({
     summary: 'One provider type\'s credential fields', responses: { 200: '`{success, type, fields}`' },
   }), (c) => {
     const type = c.req.param('type');
-    registry.catalogue.plugin(type);
-    return c.json({ success: true, type, fields: registry.catalogue.fields(type) });
+    calls.catalogue.plugin(type);
+    return c.json({ success: true, type, fields: calls.catalogue.fields(type) });
   });
 
   app.get('/dns-providers', described({ summary: 'Every provider, credentials masked', responses: { 200: '`{success, providers}`' } }),
@@ -75,7 +75,7 @@ export function providerRoutes(store: ProviderStore, registry: PluginCalls, log:
     responses: { 200: '`{success, result}`; `result.tested: false` when the type has nothing to test' },
   }), audited('dns_provider.test', 'dns_provider'), async (c) => {
     const row = await store.get(c.req.param('id'));
-    const result = await registry.test(await store.runtime(row, 'test'));
+    const result = await calls.test(await store.runtime(row, 'test'));
     noteAudit(c, { details: { name: row.name, tested: result.tested, ...(result.tested ? { ok: result.ok } : {}) } });
     return c.json({ success: true, result });
   });

@@ -1,0 +1,116 @@
+// The route table: every URL path the daemon answers, the guard in front of each family, and what each route module
+// is given. Route modules build no services: they get them here (built once in compose/services.ts).
+import type { Hono } from 'hono';
+import type { Logger } from 'pino';
+import type { AcmeDnsService } from '../acme-dns/service.js';
+import type { AuditLog } from '../audit/listing.js';
+import type { CaddySync } from '../caddy/sync.js';
+import type { CaddyDeps } from '../caddy/wiring.js';
+import type { PluginCalls } from '../calls/plugin-calls.js';
+import type { ChallengeListing } from '../challenges/listing.js';
+import type { ManualChallenges } from '../challenges/manual.js';
+import type { ChallengeService } from '../challenges/service.js';
+import type { ClientAccess } from '../clients/access.js';
+import type { ClientTokenStore } from '../clients/tokens.js';
+import type { Keyring } from '../crypto/keyring.js';
+import type { KeyRotation } from '../crypto/rotation.js';
+import type { Detector } from '../detect/detector.js';
+import type { PluginLoader } from '../plugin-loader/loader.js';
+import type { ProviderStore } from '../providers/store.js';
+import { recordPhases } from '../phases.js';
+import type { SiteStore } from '../sites/store.js';
+import { uiRoutes } from '../ui/routes.js';
+import type { UiSessions } from '../ui/session.js';
+import { requireCaller, requireSecret } from './auth.js';
+import type { LoginGuard } from './login-guard.js';
+import { described, openApiDocument, type AuthScheme } from './openapi.js';
+import { opsRoutes, type OpsDeps } from './ops.js';
+import { acmeDnsRoutes } from './routes/acme-dns.js';
+import { auditRoutes } from './routes/audit-logs.js';
+import { caddyRoutes } from './routes/caddy.js';
+import { challengeRoutes } from './routes/challenges.js';
+import { clientTokenRoutes } from './routes/client-tokens.js';
+import { credentialRoutes } from './routes/credentials.js';
+import { detectRoutes } from './routes/detect.js';
+import { encryptionRoutes } from './routes/encryption.js';
+import { internalRoutes, type ProviderChooser } from './routes/internal.js';
+import { manualRoutes } from './routes/manual.js';
+import { pluginRoutes } from './routes/plugins.js';
+import { providerRoutes } from './routes/providers.js';
+import { siteRoutes } from './routes/sites.js';
+
+export interface RouteServices {
+  log: Logger;
+  /** /health, /ready and /metrics. */
+  ops: OpsDeps;
+  /** DNS01_SERVER_TIMING: internal API replies say where their time went. */
+  serverTiming?: boolean;
+  /** Decides who may call /internal/*: the shared token, client tokens. */
+  access: ClientAccess;
+  adminToken: string;
+  /** Failed admin-token logins, limited per source (the API, the operator page, acme-dns registration). */
+  adminLogins: LoginGuard;
+  /** Failed acme-dns account logins. */
+  acmeDnsLogins: LoginGuard;
+  challenges: ChallengeService;
+  chooser: ProviderChooser;
+  providers: ProviderStore;
+  calls: PluginCalls;
+  detector: Detector;
+  sites: SiteStore;
+  caddy: CaddyDeps;
+  caddySync: CaddySync | null;
+  loader: PluginLoader | null;
+  rotation: KeyRotation;
+  keyring: Keyring;
+  listing: ChallengeListing;
+  manual: ManualChallenges;
+  /** The operator page's signed sessions and their logouts. */
+  uiSessions: UiSessions;
+  clientTokens: ClientTokenStore;
+  auditLog: AuditLog;
+  acmeDns: AcmeDnsService | null;
+}
+
+/** Who may call a path, as the guards below decide it; the OpenAPI document says the same. */
+function authFor(path: string): AuthScheme {
+  if (path.startsWith('/internal/')) return 'internal';
+  return path.startsWith('/api/v1/') ? 'admin' : 'none';
+}
+
+/** Mounts in this order: a guard (`use`) covers only what is mounted after it. */
+export function mountRoutes(app: Hono, s: RouteServices): void {
+  const child = (module: string) => s.log.child({ module });
+  app.route('/', opsRoutes(s.ops));
+  // Registered before the admin token check, which it answers ahead of: the API's shape is no secret (docs/api.md).
+  let document: Record<string, unknown> | undefined;
+  app.get('/api/v1/openapi.json', described({ summary: 'This API as an OpenAPI 3.1 document', responses: { 200: 'the document' }, auth: 'none' }),
+    (c) => c.json((document ??= openApiDocument(app.routes, authFor))));
+
+  if (s.serverTiming) {
+    app.use('/internal/*', async (c, next) => {
+      c.header('Server-Timing', await recordPhases(next));
+    });
+  }
+  app.use('/internal/*', requireCaller(s.access, 'dns01-proxy'));
+  app.route('/internal/dns-challenge', internalRoutes(s.challenges, s.chooser, s.access, child('internal')));
+
+  app.use('/api/v1/*', requireSecret(s.adminToken, { allowBasic: false, realm: 'dns01-proxy admin', actor: 'admin', logins: { guard: s.adminLogins, door: 'admin_api' } }));
+  const api = (path: string, routes: Hono) => app.route(`/api/v1${path}`, routes);
+  api('', providerRoutes(s.providers, s.calls, child('admin')));
+  api('', credentialRoutes(s.providers, s.calls));
+  api('', detectRoutes(s.detector));
+  api('/sites', siteRoutes(s.sites));
+  api('/caddy', caddyRoutes(s.caddy, s.caddySync));
+  api('/admin/plugins', pluginRoutes(s.loader));
+  api('/admin/encryption', encryptionRoutes(s.rotation, s.keyring));
+  api('/challenges', challengeRoutes(s.listing));
+  api('', manualRoutes(s.manual));
+  api('/client-tokens', clientTokenRoutes(s.clientTokens));
+  api('', auditRoutes(s.auditLog, child('audit')));
+
+  // The operator page, with its own session login instead of the bearer token.
+  app.route('/ui', uiRoutes(s.manual, s.uiSessions, s.adminToken, child('ui'), s.adminLogins));
+  // acme-dns's register/update, with acme-dns's error bodies.
+  app.route('/acme-dns', acmeDnsRoutes(s.acmeDns, s.adminToken, child('acme-dns'), { admin: s.adminLogins, accounts: s.acmeDnsLogins }));
+}
