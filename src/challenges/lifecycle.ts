@@ -33,6 +33,12 @@ export interface Transition {
   recordStates?: readonly RecordState[];
 }
 
+/**
+ * Where every row starts (the insert in statements.ts). Record state 'unknown' from the start: if this process dies while
+ * present is in flight, the far side may have written the record, and the janitor must delete it when it fails the row.
+ */
+export const START = { status: 'CREATED', recordState: 'unknown' } as const satisfies { status: ChallengeStatus; recordState: RecordState };
+
 const FINISHED: readonly ChallengeStatus[] = ['VERIFIED', 'DELETED', 'EXPIRED', 'FAILED'];
 
 /** The table (ARCHITECTURE.md shows it). A (status, event) pair not in it is refused. */

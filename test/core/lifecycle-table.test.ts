@@ -1,12 +1,17 @@
-// The challenge lifecycle table: every row of it, a pair it does not hold refused, and its guard applied by the database.
-import { mkdtemp, rm } from 'node:fs/promises';
+// The challenge lifecycle table: every row of it, a pair it does not hold refused, its guard applied by the database, and
+// no status written anywhere else; and the errors that leave no row marked where they are raised.
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/db/client.js';
 import { runMigrations } from '../../src/db/migrate.js';
 import { CHALLENGE_STATUSES, challenges, dnsProviders, type ChallengeRow, type ChallengeStatus, type RecordState } from '../../src/db/schema.js';
+import { AppError } from '../../src/errors.js';
+import { resolveScript } from '../../src/plugins/script/path.js';
+import { checkWebhookUrl, targetBlocked } from '../../src/security/ssrf.js';
 import {
   allowedFrom, applyTransition, discard, nextStatus, transition, TransitionRefused, TRANSITIONS, type LifecycleEvent, type Target,
 } from '../../src/challenges/lifecycle.js';
@@ -117,5 +122,68 @@ describe('the guard in the database', () => {
     const row = await rowIn('VERIFIED', 'removed');
     await expect(applyTransition(database.db, row, 'presented', {})).rejects.toThrow(TransitionRefused);
     await expect(discard(database.db, row)).rejects.toThrow(TransitionRefused);
+  });
+});
+
+describe('writers of a challenge status', () => {
+  const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
+  /** The lifecycle room's two writers: the table's own UPDATE and the one for outcomes held while the database is away. */
+  const OWNERS = new Set(['challenges/lifecycle.ts', 'challenges/pending-writes.ts']);
+
+  async function sources(dir: string): Promise<string[]> {
+    const out: string[] = [];
+    for (const e of await readdir(dir, { withFileTypes: true })) {
+      const path = join(dir, e.name);
+      if (e.isDirectory()) out.push(...(await sources(path)));
+      else if (e.name.endsWith('.ts')) out.push(path);
+    }
+    return out;
+  }
+
+  it('go through the table: no other file sets status in an UPDATE of challenges', async () => {
+    const offenders: string[] = [];
+    for (const path of await sources(SRC)) {
+      const name = relative(SRC, path);
+      if (OWNERS.has(name)) continue;
+      const text = await readFile(path, 'utf8');
+      for (const m of text.matchAll(/\.update\(challenges\)\s*\.set\(\{([^}]*)\}/g)) {
+        if (/(^|[{,\s])(status|recordState)\s*[:,}]/.test(m[1]!)) offenders.push(`${name}: ${m[0].slice(0, 80)}`);
+      }
+      for (const m of text.matchAll(/update\s+(challenges|\$\{challenges\})\s+set\s[^;`]*/gi)) {
+        if (/\b(status|record_state)\s*=/.test(m[0])) offenders.push(`${name}: ${m[0].slice(0, 80)}`);
+      }
+    }
+    expect(offenders).toEqual([]);
+  });
+});
+
+describe('errors that leave no challenge row', () => {
+  const stoppedHere = (err: unknown) => {
+    expect(err).toBeInstanceOf(AppError);
+    expect(err).toMatchObject({ beforeCall: true, delivery: 'not_sent' });
+  };
+
+  it('a blocked webhook target, raised by the SSRF guard and by the URL check', () => {
+    stoppedHere(targetBlocked('10.0.0.1', 'private address'));
+    let thrown: unknown;
+    try {
+      checkWebhookUrl('https://10.0.0.1/hook', { allowPrivate: false, field: 'create_url' });
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toMatchObject({ code: 'WEBHOOK_TARGET_BLOCKED' });
+    stoppedHere(thrown);
+  });
+
+  it('a script path outside the allowed directory', async () => {
+    const err = await resolveScript('/etc/passwd', tmpdir(), null).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'SCRIPT_PATH_INVALID' });
+    stoppedHere(err);
+  });
+
+  it('not an error the far side gave, even one that says nothing was sent', () => {
+    const refused = new AppError('WEBHOOK_FAILED', 'unreachable', { retryable: true, delivery: 'not_sent' });
+    expect(refused.beforeCall).toBe(false);
+    expect(new AppError('PROVIDER_RATE_LIMITED', 'over', { retryable: true, beforeCall: true }).delivery).toBe('not_sent');
   });
 });
