@@ -77,6 +77,12 @@ export interface AppErrorOptions {
   retryable?: boolean;
   /** What the failure left on the far side; set where the error is raised. See `Delivery`. */
   delivery?: Delivery;
+  /**
+   * The daemon itself stopped the call before the plugin reached the far side: a guard (rate limit, open circuit) or
+   * a target the daemon will not use (a blocked webhook address, a script outside the allowed directory). Implies
+   * delivery `not_sent`; a present that fails so leaves no challenge row (docs/api.md, POST .../create).
+   */
+  beforeCall?: boolean;
   cause?: unknown;
   /** Overrides the table's status; used for Retry-After style replies that keep their code. */
   status?: number;
@@ -91,6 +97,7 @@ export class AppError extends Error {
   readonly details: Record<string, unknown> | undefined;
   readonly retryable: boolean;
   readonly delivery: Delivery;
+  readonly beforeCall: boolean;
   readonly headers: Record<string, string> | undefined;
   readonly logDetail: string | undefined;
 
@@ -101,7 +108,8 @@ export class AppError extends Error {
     this.status = opts.status ?? ERROR_CODES[code];
     this.details = opts.details;
     this.retryable = opts.retryable ?? false;
-    this.delivery = opts.delivery ?? (this.retryable ? 'maybe' : 'not_sent');
+    this.beforeCall = opts.beforeCall ?? false;
+    this.delivery = opts.delivery ?? (this.retryable && !this.beforeCall ? 'maybe' : 'not_sent');
     this.headers = opts.headers;
     this.logDetail = opts.logDetail;
   }

@@ -6,7 +6,6 @@ import type { Database } from '../db/client.js';
 import { ACTIVE_STATUSES, challenges, type AcmeDnsRegistrationRow, type DnsProviderRow } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import type { ChallengeService } from '../challenges/service.js';
-import { finishedStatus } from '../challenges/service.js';
 import type { PluginCatalogue } from '../calls/catalogue.js';
 import type { ProviderStore } from '../providers/store.js';
 import { AcmeDnsAccounts, type NewAccount } from './accounts.js';
@@ -70,7 +69,7 @@ export class AcmeDnsService {
         .orderBy(desc(challenges.createdAt), desc(challenges.id));
       for (const old of live.slice(LIVE_VALUES)) {
         try {
-          await this.challenges.finish(old, { cleanupStatus: finishedStatus(old.status), client: 'acme-dns', onlyIf: (f) => ACTIVE_STATUSES.includes(f.status) });
+          await this.challenges.finish(old, { event: 'cleaned', client: 'acme-dns', onlyIf: (f) => ACTIVE_STATUSES.includes(f.status) });
         } catch (err) {
           // The new value is in place; the old one's row keeps its record state and the janitor removes it later.
           this.log.warn({ challenge: old.id, fqdn, err: (err as Error).message }, 'acme-dns: could not remove a replaced value; the janitor will retry');

@@ -80,6 +80,7 @@ export class ProviderCallGuards implements CallGuards {
       const wait = Math.max(1, Math.ceil((g.openedAt + g.resetSeconds * 1000 - Date.now()) / 1000));
       throw new AppError('PROVIDER_CIRCUIT_OPEN', `provider ${call.providerName} failed repeatedly; calls are paused for ${wait} s more`, {
         retryable: true,
+        beforeCall: true,
         details: { retry_after_seconds: wait },
         headers: { 'Retry-After': String(wait) },
       });
@@ -191,6 +192,7 @@ export class ProviderCallGuards implements CallGuards {
     const retryAfter = Math.ceil(retryInMs / 1000);
     throw new AppError(own?.code ?? 'PROVIDER_RATE_LIMITED', `provider ${call.providerName} is over its limit of ${limit} calls a minute`, {
       retryable: true,
+      beforeCall: true,
       details: { retry_after_seconds: retryAfter },
       headers: { 'Retry-After': String(retryAfter) },
     });
@@ -206,7 +208,7 @@ function translate(err: unknown, providerName: string): AppError {
   if (isAppError(err)) return err;
   const e = err as { code?: string; message?: string };
   if (e?.code === 'EOPENBREAKER') {
-    return new AppError('PROVIDER_CIRCUIT_OPEN', `provider ${providerName} is failing; calls are paused`, { retryable: true });
+    return new AppError('PROVIDER_CIRCUIT_OPEN', `provider ${providerName} is failing; calls are paused`, { retryable: true, beforeCall: true });
   }
   // Unknown plugin errors keep their message out of replies (it may carry a secret); logs get the class only.
   return new AppError('PROVIDER_ERROR', `provider ${providerName} failed`, { retryable: true, cause: err });

@@ -8,7 +8,7 @@ import { ACTIVE_STATUSES, challenges, type ChallengeRow } from '../db/schema.js'
 import { claimChallenges } from '../jobs/claim.js';
 import { JobLoop } from '../jobs/loop.js';
 import type { Metrics } from '../metrics.js';
-import type { ChallengeService } from './service.js';
+import type { ChallengeService, FinishEvent } from './service.js';
 
 export interface JanitorOptions {
   intervalMs: number;
@@ -79,11 +79,11 @@ export class Janitor {
 
     for (const row of await this.claim(sql`${challenges.status} = 'CREATED' and ${challenges.createdAt} < now() - ${interruptedAfter}::interval`)) {
       report.interrupted += 1;
-      await this.finishClaimed(row, 'FAILED', 'interrupted: the daemon stopped before the record was confirmed', report, (f) => f.status === 'CREATED');
+      await this.finishClaimed(row, 'interrupted', 'interrupted: the daemon stopped before the record was confirmed', report, (f) => f.status === 'CREATED');
     }
     for (const row of await this.claim(sql`${challenges.status} in ('CREATED', 'PENDING', 'VERIFYING') and ${challenges.expiresAt} < now()`)) {
       report.expired += 1;
-      await this.finishClaimed(row, 'EXPIRED', 'expired before cleanup was called', report, (f) => ACTIVE_STATUSES.includes(f.status) && f.expiresAt.getTime() < Date.now());
+      await this.finishClaimed(row, 'expired', 'expired before cleanup was called', report, (f) => ACTIVE_STATUSES.includes(f.status) && f.expiresAt.getTime() < Date.now());
     }
     // Finished rows whose record may still be in DNS (a cleanup that failed or never came).
     // Backoff doubles from 1 minute up to a ceiling of one try per hour, and stops after maxCleanupAttempts.
@@ -91,7 +91,7 @@ export class Janitor {
     const orphan = sql`${challenges.status} in ('VERIFIED', 'DELETED', 'EXPIRED', 'FAILED') and ${challenges.recordState} in ('present', 'unknown')`;
     const backoff = sql`${challenges.updatedAt} < now() - (least(power(2, ${challenges.cleanupAttempts}), 60) * interval '1 minute')`;
     for (const row of await this.claim(sql`${orphan} and ${challenges.cleanupAttempts} < ${maxAttempts} and (${challenges.cleanupAttempts} = 0 or ${backoff})`)) {
-      await this.finishClaimed(row, row.status, undefined, report, (f) => !ACTIVE_STATUSES.includes(f.status) && (f.recordState === 'present' || f.recordState === 'unknown'));
+      await this.finishClaimed(row, 'record_removed', undefined, report, (f) => !ACTIVE_STATUSES.includes(f.status) && (f.recordState === 'present' || f.recordState === 'unknown'));
     }
     const [stuck] = await this.database.db.select({ n: sql<number>`count(*)::int` }).from(challenges).where(sql`${orphan} and ${challenges.cleanupAttempts} >= ${maxAttempts}`);
     report.stuck = Number(stuck?.n ?? 0);
@@ -122,14 +122,14 @@ export class Janitor {
 
   private async finishClaimed(
     row: ChallengeRow,
-    status: ChallengeRow['status'],
+    event: FinishEvent,
     reason: string | undefined,
     report: JanitorReport,
     onlyIf: (fresh: ChallengeRow) => boolean,
   ): Promise<void> {
     const hadRecord = row.recordState === 'present' || row.recordState === 'unknown';
     try {
-      const done = await this.service.finish(row, { cleanupStatus: status, onlyIf, ...(reason ? { reason } : {}) });
+      const done = await this.service.finish(row, { event, onlyIf, ...(reason ? { reason } : {}) });
       if (hadRecord && done.recordState === 'removed') {
         report.recordsRemoved += 1;
         this.metrics.janitorRecordsRemoved.inc();

@@ -1,17 +1,20 @@
 // Row updates recording what a provider already did, held in memory while the database is away and retried until it is back.
-import { and, eq, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { isConnectionError, type Database } from '../db/client.js';
-import { challenges, type ChallengeRow, type ChallengeStatus, type RecordState } from '../db/schema.js';
+import { challenges, type ChallengeRow, type RecordState } from '../db/schema.js';
 import type { Metrics } from '../metrics.js';
+import { guardOf, nextStatus, type LifecycleEvent, type TransitionSet } from './lifecycle.js';
 
 type Change = Partial<Omit<ChallengeRow, 'id'>>;
 type PreparedUpdate = { execute(params: Record<string, unknown>): Promise<{ id: string }[]> };
 
 interface Entry {
   row: ChallengeRow;
-  /** The row as it was when the provider was called: a row someone else has moved on since is theirs. */
-  expect: { status?: ChallengeStatus; recordState: RecordState };
+  /** The move, and the record state read when the provider was called: a row someone else has moved on since is theirs. */
+  event: LifecycleEvent;
+  recordState: RecordState;
+  /** What lands: the status the lifecycle table gives, and the columns beside it. */
   set: Change;
   inflight?: Promise<void>;
 }
@@ -32,7 +35,7 @@ export interface PendingWritesOptions {
 export class PendingWrites {
   private readonly entries = new Map<string, Entry>();
   private timer: NodeJS.Timeout | undefined;
-  /** The UPDATE for each shape of change (columns set, which of them to NULL, status checked or not), built once. */
+  /** The UPDATE for each shape of change (columns set, which of them to NULL, the event's guard), built once. */
   private readonly updates = new Map<string, PreparedUpdate>();
 
   constructor(
@@ -42,9 +45,12 @@ export class PendingWrites {
     private readonly opts: PendingWritesOptions = {},
   ) {}
 
-  /** Writes `set` to the row (if it is still as `expect` says; `row` is as read under the name lock); if the database is unreachable, keeps it for later. */
-  async write(row: ChallengeRow, expect: Entry['expect'], set: Change): Promise<ChallengeRow> {
-    const entry: Entry = { row, expect, set };
+  /**
+   * Moves the row by `event` with `set` beside the status (if it is still in a status the event applies to, with the
+   * record state it had; `row` is as read under the name lock); if the database is unreachable, keeps it for later.
+   */
+  async write(row: ChallengeRow, event: LifecycleEvent, set: TransitionSet): Promise<ChallengeRow> {
+    const entry: Entry = { row, event, recordState: row.recordState, set: { ...set, status: nextStatus(row.status, event) } };
     try {
       const landed = await this.apply(entry);
       if (landed) return landed;
@@ -116,16 +122,16 @@ export class PendingWrites {
     return e.inflight;
   }
 
-  /** The row as updated, or undefined when it was not as `expect` said. Only the id comes back: the rest is known here. */
+  /** The row as updated, or undefined when it was no longer in a status the event applies to, or had another record state. Only the id comes back: the rest is known here. */
   private async apply(e: Entry): Promise<ChallengeRow | undefined> {
     // Relaxed: lost in a database crash, the row keeps the state it had before the provider call, which the janitor
     // repairs (an `unknown` record is removed, a `present` one removed again), so a record is never left behind.
     const columns = (Object.keys(e.set) as (keyof Change)[]).filter((c) => e.set[c] !== undefined).sort();
     // A NULL is written as such, not as a parameter: a column's encoder (a timestamp's) takes no null.
-    const shape = `${columns.map((c) => (e.set[c] === null ? `${c}=null` : c)).join(',')}|${e.expect.status ? 'status' : ''}`;
+    const shape = `${columns.map((c) => (e.set[c] === null ? `${c}=null` : c)).join(',')}|${e.event}`;
     let update = this.updates.get(shape);
     if (!update) this.updates.set(shape, (update = this.prepareUpdate(e, columns)));
-    const params: Record<string, unknown> = { id: e.row.id, expectRecordState: e.expect.recordState, expectStatus: e.expect.status };
+    const params: Record<string, unknown> = { id: e.row.id, expectRecordState: e.recordState };
     for (const c of columns) if (e.set[c] !== null) params[`set_${c}`] = e.set[c];
     const [updated] = await update.execute(params);
     return updated ? { ...e.row, ...e.set } : undefined;
@@ -135,11 +141,7 @@ export class PendingWrites {
     return this.database.relaxed
       .update(challenges)
       .set(Object.fromEntries(columns.map((c) => [c, e.set[c] === null ? null : sql.placeholder(`set_${c}`)])))
-      .where(and(
-        eq(challenges.id, sql.placeholder('id')),
-        eq(challenges.recordState, sql.placeholder('expectRecordState')),
-        ...(e.expect.status ? [eq(challenges.status, sql.placeholder('expectStatus'))] : []),
-      ))
+      .where(guardOf(e.event, sql.placeholder('id'), sql.placeholder('expectRecordState')))
       .returning({ id: challenges.id })
       .prepare(`pending_write_${this.updates.size}`);
   }

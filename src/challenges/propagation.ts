@@ -1,7 +1,7 @@
 // Propagation checker: moves PENDING challenges to VERIFYING once every authoritative server serves the value.
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { and, eq, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Database } from '../db/client.js';
 import { challenges, type ChallengeRow, type DnsProviderRow, type LastCheck } from '../db/schema.js';
@@ -13,6 +13,8 @@ import { JobLoop } from '../jobs/loop.js';
 import type { Metrics } from '../metrics.js';
 import type { ProviderStore } from '../providers/store.js';
 import type { ChallengeTiming } from '../providers/timing.js';
+import { ChallengeObserver } from './events.js';
+import { applyTransition } from './lifecycle.js';
 
 export interface PropagationCheckerOptions {
   /** Zone, NS and CNAME discovery goes through these, in order; the next is tried when one fails. */
@@ -74,14 +76,16 @@ export class PropagationChecker {
   private readonly loop: JobLoop;
   /** Aborted on stop(): waiting requests give up with DNS_NOT_PROPAGATED instead of outliving the database. */
   private abort = new AbortController();
+  private readonly events: ChallengeObserver;
 
   constructor(
     private readonly database: Database,
     private readonly providers: ProviderStore,
-    private readonly metrics: Metrics,
+    metrics: Metrics,
     private readonly log: Logger,
     private readonly opts: PropagationCheckerOptions,
   ) {
+    this.events = new ChallengeObserver(metrics, log);
     this.loop = new JobLoop('propagation', () => opts.intervalMs ?? 1000, () => this.runOnce(), log);
   }
 
@@ -218,15 +222,9 @@ export class PropagationChecker {
   /** Only a row still PENDING moves: a DELETE or the janitor may have finished it while DNS was asked. */
   private async markVerifying(row: ChallengeRow, providerName: string): Promise<ChallengeRow | undefined> {
     const now = new Date();
-    const [moved] = await this.database.db
-      .update(challenges)
-      .set({ status: 'VERIFYING', verifiedAt: now, updatedAt: now, claimedUntil: null, nextCheckAt: null })
-      .where(and(eq(challenges.id, row.id), eq(challenges.status, 'PENDING'), eq(challenges.recordState, 'present')))
-      .returning();
-    if (moved) {
-      this.metrics.challengeTransitions.labels('VERIFYING', providerName).inc();
-      this.log.info({ challenge: row.id, fqdn: row.fqdn, provider: providerName }, 'value visible on every authoritative server');
-    }
+    // From PENDING, the one status `seen` applies to: the row as read may be stale, the table's guard decides.
+    const moved = await applyTransition(this.database.db, { id: row.id, status: 'PENDING' }, 'seen', { verifiedAt: now, updatedAt: now, claimedUntil: null, nextCheckAt: null });
+    if (moved) this.events.emit({ kind: 'propagated', row, provider: providerName });
     return moved;
   }
 

@@ -4,24 +4,25 @@ import { z } from 'zod';
 import type { Logger } from 'pino';
 import type { AuditSink } from '../audit/writer.js';
 import type { Database } from '../db/client.js';
-import { ACTIVE_STATUSES, challenges, type ChallengeRow, type ChallengeStatus, type DnsProviderRow } from '../db/schema.js';
+import { ACTIVE_STATUSES, challenges, type ChallengeRow, type DnsProviderRow } from '../db/schema.js';
 import { AppError, isAppError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import type { ZoneLookup } from '../dns/zone-finder.js';
 import { explicitZone } from '../providers/explicit-zone.js';
 import type { PluginCalls, ProviderRuntime } from '../calls/plugin-calls.js';
 import type { ProviderStore } from '../providers/store.js';
+import { ChallengeObserver, type ClientDialect } from './events.js';
+import { applyTransition, discard, nextStatus, type LifecycleEvent } from './lifecycle.js';
 import { checkTxtValue, domainOf, normaliseChallengeFqdn } from './names.js';
 import { PendingWrites } from './pending-writes.js';
+import { timedLock, timedMethods, timedStatements } from './seams.js';
 import { challengeStatements } from './statements.js';
-import { lifetimeMs } from '../providers/timing.js';
-import { spend, timed } from '../phases.js';
+import { lifetimeMs, type TimedRuntime } from '../providers/timing.js';
 
-/** Errors raised before anything was sent to the provider: no record can exist, so no row is kept. */
-const NOTHING_SENT: ReadonlySet<string> = new Set(['WEBHOOK_RATE_LIMITED', 'PROVIDER_RATE_LIMITED', 'PROVIDER_CIRCUIT_OPEN', 'SCRIPT_PATH_INVALID', 'WEBHOOK_TARGET_BLOCKED']);
+export type { ClientDialect } from './events.js';
 
-/** Who asked, for the log: the native internal API, the acmeproxy/httpreq dialect, an acme-dns client, or the janitor. */
-export type ClientDialect = 'internal' | 'acmeproxy' | 'acme-dns' | 'janitor';
+/** The moves finish() makes on an active row (a finished one only has its record removed). */
+export type FinishEvent = Extract<LifecycleEvent, 'cleaned' | 'expired' | 'interrupted' | 'record_removed'>;
 
 /** What a failure says in the challenge row: its code, message, and the far side's words when there are any. */
 function errorText(prefix: string, err: unknown): string {
@@ -51,23 +52,48 @@ export interface CreateRequest {
   client?: ClientDialect;
 }
 
+/** One present, as decided before the name's lock is taken. */
+interface Presenting {
+  provider: DnsProviderRow;
+  runtime: TimedRuntime;
+  fqdn: string;
+  value: string;
+  zone: string | null;
+  client: ClientDialect;
+}
+
+type Created = { row: ChallengeRow; created: boolean };
+
 export class ChallengeService {
   private readonly graceMs: number;
   /** Outcomes of provider calls whose row update waits for the database. */
   readonly pending: PendingWrites;
+  private readonly events: ChallengeObserver;
+  // The collaborators, each with its phase timing (src/phases.ts) wrapped on once here.
   private readonly q: ReturnType<typeof challengeStatements>;
+  private readonly rows: Pick<ProviderStore, 'getCached' | 'runtimeFor' | 'runtimeOf'>;
+  private readonly calls: Pick<PluginCalls, 'present' | 'cleanup'>;
+  private readonly zones: ZoneLookup | undefined;
+  private readonly write: PendingWrites['write'];
+  private readonly withLock: <T>(key: string, fn: () => Promise<T>) => Promise<T>;
 
   constructor(
     private readonly database: Database,
-    private readonly providers: ProviderStore,
+    providers: ProviderStore,
     private readonly registry: PluginCalls,
-    private readonly metrics: Metrics,
+    metrics: Metrics,
     private readonly log: Logger,
     private readonly opts: ChallengeServiceOptions = {},
   ) {
     this.graceMs = opts.expiryGraceMs ?? 600_000;
     this.pending = new PendingWrites(database, metrics, log);
-    this.q = challengeStatements(database.db);
+    this.events = new ChallengeObserver(metrics, log, opts.audit);
+    this.q = timedStatements(challengeStatements(database.db));
+    this.rows = timedMethods('provider', providers, ['getCached', 'runtimeFor', 'runtimeOf']);
+    this.calls = timedMethods('plugin', registry, ['present', 'cleanup']);
+    this.zones = opts.zones && timedMethods('zone', opts.zones, ['find']);
+    this.write = timedMethods('db', this.pending, ['write']).write;
+    this.withLock = timedLock(database);
   }
 
   private get db() {
@@ -82,60 +108,29 @@ export class ChallengeService {
   }
 
   /** Returns the challenge and whether this call created it (false: an identical one was active). */
-  async create(req: CreateRequest): Promise<{ row: ChallengeRow; created: boolean }> {
+  async create(req: CreateRequest): Promise<Created> {
     const fqdn = normaliseChallengeFqdn(req.fqdn, req.client === 'acme-dns' ? this.opts.acmeDnsDomain : undefined);
     const value = checkTxtValue(req.value);
-    const { provider, runtime } = await timed('provider', async () => {
-      const provider = await this.providers.getCached(req.providerId);
-      if (!provider.enabled) throw new AppError('PROVIDER_DISABLED', `provider ${provider.name} is disabled`);
-      // With zone-specific credentials, the row chosen for this name (or NO_MATCHING_CREDENTIAL before anything is written).
-      return { provider, runtime: await this.providers.runtimeFor(provider, domainOf(fqdn)) };
-    });
-    const { plugin } = runtime;
-    if (!plugin.present) throw new AppError('PROVIDER_NOT_AUTOMATED', `provider type ${provider.providerType} is solved by Caddy itself, not through the daemon`);
-    const client = req.client ?? 'internal';
+    const { provider, runtime } = await this.providerFor(req.providerId, fqdn);
     // Before the lock: a walk can take seconds, and other requests for this name wait on the lock.
-    const zone = await timed('zone', () => this.zoneFor(fqdn, runtime, provider.name));
-
-    const result = await this.locked(fqdn, async () => {
-      await this.pending.flushName(fqdn);
-      const key = { providerId: provider.id, fqdn, value };
-      // One statement in the usual case: the insert, which does nothing when an identical challenge is active.
-      const [inserted] = await timed('db', () => this.q.insert.execute({
-        ...key, credentialId: runtime.credentialId ?? null, zone, expiresAt: new Date(Date.now() + lifetimeMs(runtime.timing, this.graceMs)),
-      }));
-      const existing = inserted ? undefined : (await timed('db', () => this.q.active.execute(key)))[0];
-      // A CREATED row seen under the lock is one whose present never finished (a crash): run it again.
-      if (existing && existing.status !== 'CREATED') {
-        this.outcome('present', existing, provider.name, client, performance.now(), 'existing');
-        return { row: existing, created: false };
-      }
-      const row = inserted ?? existing;
-      if (!row) throw new Error('challenge insert: neither a new nor an active row');
-      if (!existing) this.counted('CREATED', provider.name);
-      const ttl = runtime.timing.ttlS;
-      const started = performance.now();
-      try {
-        const res = await timed('plugin', () => this.registry.present(runtime, { challengeId: row.id, fqdn, domain: domainOf(fqdn), value, ttl, ...(row.zone ? { zone: row.zone } : {}) }));
-        const updated = await timed('db', () => this.pending.write(row, { status: 'CREATED', recordState: row.recordState }, {
-          status: 'PENDING', recordState: 'present', pluginRecordId: res.recordId ?? null, attempts: row.attempts + 1, error: null, updatedAt: new Date(),
-        }));
-        this.counted('PENDING', provider.name);
-        this.outcome('present', row, provider.name, client, started, 'ok');
-        return { row: updated, created: !existing };
-      } catch (err) {
-        // Cut off by shutdown: the row stays CREATED with record_state 'unknown' for the janitor to finish.
-        if (!this.registry.stopping.aborted) await this.recordPresentFailure(row, provider.name, err);
-        this.outcome('present', row, provider.name, client, started, err);
-        throw err;
-      }
-    });
-
+    const zone = await this.zoneFor(fqdn, runtime, provider.name);
+    const p: Presenting = { provider, runtime, fqdn, value, zone, client: req.client ?? 'internal' };
+    const result = await this.locked(fqdn, () => this.presentLocked(p));
     const wait = req.wait ?? provider.settings.waitForPropagation ?? false;
     if (wait && this.opts.waitForPropagation && result.row.status === 'PENDING') {
       return { row: await this.opts.waitForPropagation(result.row, provider), created: result.created };
     }
     return result;
+  }
+
+  /** The enabled, automated provider, with the credentials that answer for this name (zone-specific ones chosen here). */
+  private async providerFor(providerId: string, fqdn: string): Promise<{ provider: DnsProviderRow; runtime: TimedRuntime }> {
+    const provider = await this.rows.getCached(providerId);
+    if (!provider.enabled) throw new AppError('PROVIDER_DISABLED', `provider ${provider.name} is disabled`);
+    // With zone-specific credentials, the row chosen for this name (or NO_MATCHING_CREDENTIAL before anything is written).
+    const runtime = await this.rows.runtimeFor(provider, domainOf(fqdn));
+    if (!runtime.plugin.present) throw new AppError('PROVIDER_NOT_AUTOMATED', `provider type ${provider.providerType} is solved by Caddy itself, not through the daemon`);
+    return { provider, runtime };
   }
 
   /**
@@ -145,29 +140,74 @@ export class ChallengeService {
   private async zoneFor(fqdn: string, runtime: ProviderRuntime, providerName: string): Promise<string | null> {
     const given = explicitZone(runtime.credentials);
     if (given) return given;
-    if (!this.opts.zones) return null;
+    if (!this.zones) return null;
     try {
-      return await this.opts.zones.find(fqdn);
+      return await this.zones.find(fqdn);
     } catch (err) {
       this.log.warn({ fqdn, provider: providerName, err: (err as Error).message }, 'zone not found; the provider gets none');
       return null;
     }
   }
 
-  private async recordPresentFailure(row: ChallengeRow, providerName: string, err: unknown): Promise<void> {
-    const code = isAppError(err) ? err.code : 'PROVIDER_ERROR';
-    if (NOTHING_SENT.has(code)) {
-      await this.db.delete(challenges).where(eq(challenges.id, row.id));
-      return;
+  /** Under the name's lock: the row (new, or the active identical one), then the present unless it already went through. */
+  private async presentLocked(p: Presenting): Promise<Created> {
+    await this.pending.flushName(p.fqdn);
+    const { row, existing } = await this.insertOrFind(p);
+    // A CREATED row seen under the lock is one whose present never finished (a crash): run it again.
+    if (existing && row.status !== 'CREATED') {
+      this.events.emit({ kind: 'reused', row, provider: p.provider.name, client: p.client, started: performance.now() });
+      return { row, created: false };
+    }
+    if (!existing) this.events.emit({ kind: 'created', row, provider: p.provider.name });
+    return { row: await this.present(row, p), created: !existing };
+  }
+
+  /** One statement in the usual case: the insert, which does nothing when an identical challenge is active. */
+  private async insertOrFind(p: Presenting): Promise<{ row: ChallengeRow; existing: boolean }> {
+    const key = { providerId: p.provider.id, fqdn: p.fqdn, value: p.value };
+    const [inserted] = await this.q.insert.execute({
+      ...key, credentialId: p.runtime.credentialId ?? null, zone: p.zone, expiresAt: new Date(Date.now() + lifetimeMs(p.runtime.timing, this.graceMs)),
+    });
+    if (inserted) return { row: inserted, existing: false };
+    const [existing] = await this.q.active.execute(key);
+    if (!existing) throw new Error('challenge insert: neither a new nor an active row');
+    return { row: existing, existing: true };
+  }
+
+  /** The plugin call and the row it leaves: PENDING with the record present, or failed (see recordPresentFailure). */
+  private async present(row: ChallengeRow, p: Presenting): Promise<ChallengeRow> {
+    const { provider, runtime, fqdn, value, client } = p;
+    const ttl = runtime.timing.ttlS;
+    const started = performance.now();
+    try {
+      const res = await this.calls.present(runtime, { challengeId: row.id, fqdn, domain: domainOf(fqdn), value, ttl, ...(row.zone ? { zone: row.zone } : {}) });
+      const updated = await this.write(row, 'presented', {
+        recordState: 'present', pluginRecordId: res.recordId ?? null, attempts: row.attempts + 1, error: null, updatedAt: new Date(),
+      });
+      this.events.emit({ kind: 'presented', row, provider: provider.name, client, started });
+      return updated;
+    } catch (err) {
+      // Cut off by shutdown: the row stays CREATED with record_state 'unknown' for the janitor to finish.
+      const failed = !this.registry.stopping.aborted && (await this.recordPresentFailure(row, err));
+      this.events.emit({ kind: 'present_failed', row, provider: provider.name, client, started, error: err, failed });
+      throw err;
+    }
+  }
+
+  /** Deletes the row or moves it to FAILED; true for FAILED. */
+  private async recordPresentFailure(row: ChallengeRow, err: unknown): Promise<boolean> {
+    // Stopped by the daemon before the call (AppError.beforeCall): no record can exist, so no row is kept.
+    if (isAppError(err) && err.beforeCall) {
+      await discard(this.db, row);
+      return false;
     }
     // A timeout or 5xx may still have written the record on the far side: the janitor will remove it.
     // An error that provably never reached the far side leaves nothing to remove.
     const maybeWritten = !isAppError(err) || err.delivery === 'maybe';
-    await this.db
-      .update(challenges)
-      .set({ status: 'FAILED', recordState: maybeWritten ? 'unknown' : 'none', attempts: row.attempts + 1, error: errorText('', err), completedAt: new Date(), updatedAt: new Date() })
-      .where(eq(challenges.id, row.id));
-    this.counted('FAILED', providerName);
+    await applyTransition(this.db, row, 'present_failed', {
+      recordState: maybeWritten ? 'unknown' : 'none', attempts: row.attempts + 1, error: errorText('', err), completedAt: new Date(), updatedAt: new Date(),
+    });
+    return true;
   }
 
   /** DELETE by id: removes this challenge's value (only it) and finishes the row. */
@@ -176,37 +216,37 @@ export class ChallengeService {
     if (row.status === 'EXPIRED' && row.recordState !== 'present' && row.recordState !== 'unknown') {
       throw new AppError('CHALLENGE_EXPIRED', 'challenge expired and its record was already removed');
     }
-    return this.finish(row, { cleanupStatus: finishedStatus(row.status), client });
+    return this.finish(row, { event: 'cleaned', client });
   }
 
   /** acmeproxy/httpreq cleanup: finishes every challenge holding this value at this name (or none: a no-op). */
   async removeByValue(providerId: string | null, fqdnInput: unknown, valueInput: unknown): Promise<ChallengeRow[]> {
     const fqdn = normaliseChallengeFqdn(fqdnInput);
     const value = checkTxtValue(valueInput);
-    const provider = providerId ? await timed('provider', () => this.providers.getCached(providerId)) : undefined;
+    const provider = providerId ? await this.rows.getCached(providerId) : undefined;
     // Read under the lock, so each row is acted on as it is, without a second read.
     return this.locked(fqdn, async () => {
       await this.pending.flushName(fqdn);
-      const rows = await timed('db', () => (providerId ? this.q.holdingOf.execute({ fqdn, value, providerId }) : this.q.holding.execute({ fqdn, value })));
+      const rows = await (providerId ? this.q.holdingOf.execute({ fqdn, value, providerId }) : this.q.holding.execute({ fqdn, value }));
       // A cleanup for a value never presented (or already removed) is a success; the log says so.
-      if (rows.length === 0) this.log.info({ fqdn, provider: provider?.name ?? null, client: 'acmeproxy', outcome: 'not_found' }, 'cleanup');
+      if (rows.length === 0) this.events.emit({ kind: 'cleanup_unmatched', fqdn, provider: provider?.name ?? null });
       const done: ChallengeRow[] = [];
-      for (const row of rows) done.push(await this.finishLocked(row, { cleanupStatus: finishedStatus(row.status), client: 'acmeproxy' }));
+      for (const row of rows) done.push(await this.finishLocked(row, { event: 'cleaned', client: 'acmeproxy' }));
       return done;
     });
   }
 
   /**
-   * Removes the record (if it may exist) and moves the row to `cleanupStatus` when still active.
+   * Removes the record (if it may exist) and moves the row by `event` when still active (a finished row keeps its status).
    * Shared with the janitor. On failure the row keeps its record state, so the janitor tries again later.
    */
   async finish(
     row: ChallengeRow,
-    opts: { cleanupStatus: ChallengeStatus; reason?: string; onlyIf?: (fresh: ChallengeRow) => boolean; client?: ClientDialect },
+    opts: { event: FinishEvent; reason?: string; onlyIf?: (fresh: ChallengeRow) => boolean; client?: ClientDialect },
   ): Promise<ChallengeRow> {
     return this.locked(row.fqdn, async () => {
       await this.pending.flushName(row.fqdn);
-      const [fresh] = await timed('db', () => this.q.byId.execute({ id: row.id }));
+      const [fresh] = await this.q.byId.execute({ id: row.id });
       if (!fresh) throw new AppError('CHALLENGE_NOT_FOUND', 'no challenge with that id');
       // The janitor decided on a row read before the lock; the row may have moved on since.
       if (opts.onlyIf && !opts.onlyIf(fresh)) {
@@ -218,107 +258,46 @@ export class ChallengeService {
   }
 
   /** finish() for a row read under its name's lock, which the caller holds. */
-  private async finishLocked(fresh: ChallengeRow, opts: { cleanupStatus: ChallengeStatus; reason?: string; client?: ClientDialect }): Promise<ChallengeRow> {
-    const client = opts.client ?? 'janitor';
-    const active = ACTIVE_STATUSES.includes(fresh.status);
-    const status = active ? opts.cleanupStatus : fresh.status;
-    const provider = await timed('provider', () => this.providers.getCached(fresh.providerId));
-    const started = performance.now();
-    const mayExist = fresh.recordState === 'present' || fresh.recordState === 'unknown';
-    if (mayExist) {
+  private async finishLocked(fresh: ChallengeRow, opts: { event: FinishEvent; reason?: string; client?: ClientDialect }): Promise<ChallengeRow> {
+    const event: LifecycleEvent = ACTIVE_STATUSES.includes(fresh.status) ? opts.event : 'record_removed';
+    const status = nextStatus(fresh.status, event);
+    const provider = await this.rows.getCached(fresh.providerId);
+    const call = { row: fresh, provider: provider.name, client: opts.client ?? 'janitor', started: performance.now(), status } as const;
+    const hadRecord = fresh.recordState === 'present' || fresh.recordState === 'unknown';
+    if (hadRecord) {
       try {
-        // The credential present used, even if the credential table changed since.
-        const runtime = await timed('provider', () => this.providers.runtimeOf(provider, fresh.credentialId));
-        await timed('plugin', () => this.registry.cleanup(runtime, {
-          challengeId: fresh.id, fqdn: fresh.fqdn, domain: domainOf(fresh.fqdn), value: fresh.value,
-          ttl: runtime.timing.ttlS, recordId: fresh.pluginRecordId, ...(fresh.zone ? { zone: fresh.zone } : {}),
-        }));
+        await this.cleanup(fresh, provider);
       } catch (err) {
         // Cut off by shutdown: the row is left as it was (record still 'present'/'unknown') for the janitor.
         if (this.registry.stopping.aborted) throw err;
-        await this.db
-          .update(challenges)
-          .set({ status, cleanupAttempts: fresh.cleanupAttempts + 1, error: errorText('cleanup ', err), completedAt: fresh.completedAt ?? (active ? new Date() : null), updatedAt: new Date(), claimedUntil: null })
-          .where(eq(challenges.id, fresh.id));
-        if (active) this.counted(status, provider.name);
-        this.outcome('cleanup', fresh, provider.name, client, started, err, status);
+        await applyTransition(this.db, fresh, event, {
+          cleanupAttempts: fresh.cleanupAttempts + 1, error: errorText('cleanup ', err), completedAt: fresh.completedAt ?? (event === 'record_removed' ? null : new Date()), updatedAt: new Date(), claimedUntil: null,
+        });
+        this.events.emit({ kind: 'cleanup_failed', ...call, error: err });
         throw err;
       }
     }
-    const updated = await timed('db', () => this.pending.write(fresh, { recordState: fresh.recordState }, {
-      status, recordState: fresh.recordState === 'none' ? 'none' : 'removed', completedAt: fresh.completedAt ?? new Date(), updatedAt: new Date(), claimedUntil: null,
+    const updated = await this.write(fresh, event, {
+      recordState: fresh.recordState === 'none' ? 'none' : 'removed', completedAt: fresh.completedAt ?? new Date(), updatedAt: new Date(), claimedUntil: null,
       ...(opts.reason ? { error: opts.reason } : {}),
-    }));
-    if (active) this.counted(status, provider.name);
-    this.outcome('cleanup', fresh, provider.name, client, started, mayExist ? 'ok' : 'no_record', status);
+    });
+    this.events.emit({ kind: 'cleaned', ...call, hadRecord });
     return updated;
   }
 
-  /** Runs `fn` under the name's lock; the time spent taking and releasing the lock is the `lock` phase. */
-  private async locked<T>(fqdn: string, fn: () => Promise<T>): Promise<T> {
-    const started = performance.now();
-    let inside = 0;
-    try {
-      return await this.database.withLock(`name:${fqdn}`, async () => {
-        const entered = performance.now();
-        try {
-          return await fn();
-        } finally {
-          inside = performance.now() - entered;
-        }
-      });
-    } finally {
-      spend('lock', performance.now() - started - inside);
-    }
-  }
-
-  private counted(state: ChallengeStatus, providerName: string): void {
-    this.metrics.challengeTransitions.labels(state, providerName).inc();
-  }
-
-  private audited(step: 'present' | 'cleanup', row: ChallengeRow, provider: string, client: ClientDialect, result: string | unknown, status?: ChallengeStatus): void {
-    const failed = typeof result !== 'string';
-    this.opts.audit?.record({
-      action: auditAction(step, failed, ACTIVE_STATUSES.includes(row.status), status), category: 'challenge', resourceType: 'challenge', resourceId: row.id, outcome: failed ? 'failure' : 'success',
-      details: {
-        provider_id: row.providerId, provider, fqdn: row.fqdn, client, step,
-        ...(failed ? { code: isAppError(result) ? result.code : 'PROVIDER_ERROR' } : { result }),
-        ...(status ? { status } : {}), ...(row.credentialId ? { credential_id: row.credentialId } : {}),
-      },
+  /** The plugin's cleanup, with the credential present used, even if the credential table changed since. */
+  private async cleanup(row: ChallengeRow, provider: DnsProviderRow): Promise<void> {
+    const runtime = await this.rows.runtimeOf(provider, row.credentialId);
+    await this.calls.cleanup(runtime, {
+      challengeId: row.id, fqdn: row.fqdn, domain: domainOf(row.fqdn), value: row.value,
+      ttl: runtime.timing.ttlS, recordId: row.pluginRecordId, ...(row.zone ? { zone: row.zone } : {}),
     });
   }
 
-  /** The one line per present or cleanup: info when it went through, warn (with the far side's words) when not. */
-  private outcome(step: 'present' | 'cleanup', row: ChallengeRow, provider: string, client: ClientDialect, started: number, result: string | unknown, status?: ChallengeStatus): void {
-    const fields = { challenge: row.id, fqdn: row.fqdn, provider, client, duration_ms: Math.round(performance.now() - started) };
-    this.audited(step, row, provider, client, result, status);
-    if (typeof result === 'string') {
-      this.log.info({ ...fields, outcome: result }, step);
-      return;
-    }
-    const code = isAppError(result) ? result.code : 'PROVIDER_ERROR';
-    const detail = isAppError(result) && result.logDetail ? { detail: result.logDetail } : {};
-    const retry = isAppError(result) ? result.headers?.['Retry-After'] : undefined;
-    this.log.warn(
-      { ...fields, outcome: code, err: (result as Error).message, ...detail, ...(retry ? { retry_after_seconds: Number(retry) } : {}) },
-      step === 'cleanup' ? 'cleanup failed; the janitor will retry' : 'present failed',
-    );
+  /** Runs `fn` under the name's lock. */
+  private locked<T>(fqdn: string, fn: () => Promise<T>): Promise<T> {
+    return this.withLock(`name:${fqdn}`, fn);
   }
-}
-
-/**
- * The audit event of one present or cleanup: create or fail; for a cleanup, delete, expire or fail by the status the row
- * ends in, or record_removed when the row had finished before (the janitor removing a record nobody cleaned up).
- */
-function auditAction(step: 'present' | 'cleanup', failed: boolean, wasActive: boolean, status?: ChallengeStatus): string {
-  if (step === 'present') return failed ? 'challenge.fail' : 'challenge.create';
-  if (!wasActive) return 'challenge.record_removed';
-  return status === 'EXPIRED' ? 'challenge.expire' : status === 'FAILED' ? 'challenge.fail' : 'challenge.delete';
-}
-
-/** A seen record that is cleaned up is VERIFIED; one cleaned up before propagation was confirmed is DELETED. */
-export function finishedStatus(status: ChallengeStatus): ChallengeStatus {
-  return status === 'VERIFYING' ? 'VERIFIED' : 'DELETED';
 }
 
 export function challengeView(row: ChallengeRow): Record<string, unknown> {

@@ -2,6 +2,7 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { ACTIVE_STATUSES, challenges } from '../db/schema.js';
+import { START } from './lifecycle.js';
 
 const p = (name: string) => sql.placeholder(name);
 
@@ -9,15 +10,11 @@ export function challengeStatements(db: Db) {
   const sameChallenge = and(eq(challenges.providerId, p('providerId')), eq(challenges.fqdn, p('fqdn')), eq(challenges.value, p('value')));
   const holding = and(eq(challenges.fqdn, p('fqdn')), eq(challenges.value, p('value')), inArray(challenges.recordState, ['present', 'unknown']));
   return {
-    /**
-     * The new row, or nothing when an identical challenge is active (the partial unique index challenges_active_key).
-     * 'unknown' from the start: if this process dies while present is in flight, the far side may have written the
-     * record, and the janitor must delete it when it fails the interrupted row.
-     */
+    /** The new row (in the lifecycle's START), or nothing when an identical challenge is active (the partial unique index challenges_active_key). */
     insert: db.insert(challenges)
       .values({
         providerId: p('providerId'), credentialId: p('credentialId'), fqdn: p('fqdn'), zone: p('zone'), value: p('value'),
-        status: 'CREATED', recordState: 'unknown', expiresAt: p('expiresAt'),
+        ...START, expiresAt: p('expiresAt'),
       })
       .onConflictDoNothing({ target: [challenges.providerId, challenges.fqdn, challenges.value], where: sql`status in ('CREATED', 'PENDING', 'VERIFYING')` })
       .returning()

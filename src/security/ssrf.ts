@@ -40,6 +40,7 @@ const defaultResolve: ResolveAll = (hostname) => systemLookup(hostname, { all: t
 export function targetBlocked(host: string, reason: string): AppError {
   return new AppError('WEBHOOK_TARGET_BLOCKED', `webhook target ${host} refused: ${reason}`, {
     details: { host, reason },
+    beforeCall: true,
   });
 }
 
@@ -123,7 +124,7 @@ export function checkWebhookUrl(raw: string, { allowPrivate, allowedPorts = [], 
   const named = (message: string) => (field ? `${field}: ${message}` : message);
   const blocked = (host: string, reason: string, extra: Record<string, unknown> = {}) => {
     const err = targetBlocked(host, reason);
-    return new AppError(err.code, named(err.message), { details: { ...err.details, ...(field ? { field } : {}), ...extra } });
+    return new AppError(err.code, named(err.message), { details: { ...err.details, ...(field ? { field } : {}), ...extra }, beforeCall: err.beforeCall });
   };
   const invalid = (message: string) =>
     new AppError('VALIDATION_ERROR', named(message), field ? { details: { fields: [{ field, message }] } } : {});

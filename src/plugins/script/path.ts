@@ -19,7 +19,7 @@ export function scriptIdentity(): RunAs | null {
 }
 
 function invalid(message: string): AppError {
-  return new AppError('SCRIPT_PATH_INVALID', message);
+  return new AppError('SCRIPT_PATH_INVALID', message, { beforeCall: true });
 }
 
 /** The rwx bits (0..7) that apply to `who` for a file with these stats (no supplementary groups: spawn drops them). */
