@@ -2,6 +2,8 @@
 import { isIPv6 } from 'node:net';
 
 interface Range {
+  /** As written in the table, e.g. `10.0.0.0/8`. */
+  cidr: string;
   base: bigint;
   bits: number;
   name: string;
@@ -56,7 +58,7 @@ function cidr(text: string, name: string, family: 4 | 6, always = false): Range 
   const [addr = '', len = ''] = text.split('/');
   const base = family === 4 ? parseIPv4(addr) : parseIPv6(addr);
   if (base === null) throw new Error(`bad range in table: ${text}`);
-  return { base, bits: Number(len), name: `${text} (${name})`, always };
+  return { cidr: text, base, bits: Number(len), name: `${text} (${name})`, always };
 }
 
 function inRange(n: bigint, r: Range, width: number): boolean {
@@ -112,6 +114,12 @@ const ranges = () => (tables ??= {
     { range: cidr('2002::/16', '6to4', 6), extract: (n) => (n >> 80n) & 0xffffffffn },
   ],
 });
+
+/** The table itself, for test/bench/ip-ranges.bench.ts, which checks it against node's BlockList and ipaddr.js. */
+export function blockedRangeTable(): { v4: readonly Range[]; v6: readonly Range[]; embedding: readonly Range[] } {
+  const { V4, V6, EMBEDDING } = ranges();
+  return { v4: V4, v6: V6, embedding: EMBEDDING.map((e) => e.range) };
+}
 
 function matchV4(n: bigint): Range | undefined {
   return ranges().V4.find((r) => inRange(n, r, V4_BITS));
