@@ -100,6 +100,9 @@ const ranges = () => (tables ??= {
     cidr('fec0::/10', 'site-local (deprecated)', 6),
     cidr('ff00::/8', 'multicast', 6),
     cidr('2001:db8::/32', 'documentation', 6),
+    cidr('3fff::/20', 'documentation', 6),
+    cidr('2001:2::/48', 'benchmarking', 6),
+    cidr('5f00::/16', 'segment routing SIDs', 6),
     cidr('100::/64', 'discard-only', 6),
     cidr('64:ff9b:1::/48', 'local-use NAT64', 6),
     // Teredo hides the client's IPv4 address XOR-ed into the low bits; nothing legitimate needs it as a webhook target.
