@@ -21,9 +21,9 @@ export function parseAllowFrom(entries: unknown[]): string[] | null {
 /** Whether `peer` (the request's source address) may update: an empty list allows any address, as in acme-dns. */
 export function allowedFrom(ranges: string[], peer: string): boolean {
   if (ranges.length === 0) return true;
-  // Node reports IPv4 peers of a dual-stack listener as `::ffff:a.b.c.d`; the operator writes `a.b.c.d/32`.
-  const address = peer.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '');
-  const family = isIP(address);
+  // An IPv4-mapped `::ffff:a.b.c.d` needs no unmapping here: BlockList matches it against `a.b.c.d/32` (and `a.b.c.d`
+  // against `::ffff:a.b.c.d/128`) by itself, and http/peer.ts, the one place that unmaps, has done so for logs.
+  const family = isIP(peer);
   if (family === 0) return false;
   const list = new BlockList();
   for (const cidr of ranges) {
@@ -31,5 +31,5 @@ export function allowedFrom(ranges: string[], peer: string): boolean {
     const type = isIP(net!) === 4 ? 'ipv4' : 'ipv6';
     list.addSubnet(net!, Number(prefix), type);
   }
-  return list.check(address, family === 4 ? 'ipv4' : 'ipv6');
+  return list.check(peer, family === 4 ? 'ipv4' : 'ipv6');
 }

@@ -2,6 +2,8 @@
 import { isIPv6 } from 'node:net';
 
 interface Range {
+  /** As written in the table, e.g. `10.0.0.0/8`. */
+  cidr: string;
   base: bigint;
   bits: number;
   name: string;
@@ -56,7 +58,7 @@ function cidr(text: string, name: string, family: 4 | 6, always = false): Range 
   const [addr = '', len = ''] = text.split('/');
   const base = family === 4 ? parseIPv4(addr) : parseIPv6(addr);
   if (base === null) throw new Error(`bad range in table: ${text}`);
-  return { base, bits: Number(len), name: `${text} (${name})`, always };
+  return { cidr: text, base, bits: Number(len), name: `${text} (${name})`, always };
 }
 
 function inRange(n: bigint, r: Range, width: number): boolean {
@@ -98,6 +100,9 @@ const ranges = () => (tables ??= {
     cidr('fec0::/10', 'site-local (deprecated)', 6),
     cidr('ff00::/8', 'multicast', 6),
     cidr('2001:db8::/32', 'documentation', 6),
+    cidr('3fff::/20', 'documentation', 6),
+    cidr('2001:2::/48', 'benchmarking', 6),
+    cidr('5f00::/16', 'segment routing SIDs', 6),
     cidr('100::/64', 'discard-only', 6),
     cidr('64:ff9b:1::/48', 'local-use NAT64', 6),
     // Teredo hides the client's IPv4 address XOR-ed into the low bits; nothing legitimate needs it as a webhook target.
@@ -112,6 +117,12 @@ const ranges = () => (tables ??= {
     { range: cidr('2002::/16', '6to4', 6), extract: (n) => (n >> 80n) & 0xffffffffn },
   ],
 });
+
+/** The table itself, for test/bench/ip-ranges.bench.ts, which checks it against node's BlockList and ipaddr.js. */
+export function blockedRangeTable(): { v4: readonly Range[]; v6: readonly Range[] } {
+  const { V4, V6 } = ranges();
+  return { v4: V4, v6: V6 };
+}
 
 function matchV4(n: bigint): Range | undefined {
   return ranges().V4.find((r) => inRange(n, r, V4_BITS));

@@ -4,6 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { appendFileSync, closeSync, copyFileSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
 import { startBind } from '../support/dns-servers/index.js';
@@ -433,4 +434,23 @@ export function option(name: string, fallback: number): number {
   const raw = arg?.split('=')[1] ?? process.env[`BENCH_${name.toUpperCase().replace(/-/g, '_')}`];
   const n = raw === undefined ? NaN : Number(raw);
   return Number.isFinite(n) && n > 0 ? n : fallback;
+}
+
+/**
+ * A library the daemon does not depend on, loaded only to compare with what we wrote (ipaddr.js, rate-limiter-flexible):
+ * from node_modules if someone installed it there, else from BENCH_LIBS_DIR (a scratch directory where
+ * `npm install <name>` was run). Null when it is in neither, and the bench leaves its rows out.
+ */
+export function optionalLibrary<T>(name: string): { lib: T; version: string } | null {
+  for (const from of [join(REPO_ROOT, 'package.json'), ...(process.env.BENCH_LIBS_DIR ? [join(process.env.BENCH_LIBS_DIR, 'package.json')] : [])]) {
+    const require = createRequire(from);
+    try {
+      const lib = require(name) as T;
+      const version = (JSON.parse(readFileSync(require.resolve(`${name}/package.json`), 'utf8')) as { version: string }).version;
+      return { lib, version };
+    } catch {
+      // Not installed there: try the next place.
+    }
+  }
+  return null;
 }

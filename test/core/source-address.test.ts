@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { TrustedProxies } from '../../src/http/peer.js';
+import { allowedFrom } from '../../src/security/cidr.js';
 import { startTestDaemon, txtValue, type TestDaemon } from '../support/daemon.js';
 import { closeFetchFrom, fetchFrom as from, type FetchFrom } from '../support/from-address.js';
 import { auditEvents, logLines, uiLogin } from '../support/observe.js';
@@ -26,6 +27,15 @@ describe('trusted proxies', () => {
     const rfc7239 = new TrustedProxies(['127.0.0.1/32'], 'forwarded');
     expect(rfc7239.resolve('127.0.0.1', 'for=6.6.6.1;proto=https, for="[2001:db8::7]:80";by=127.0.0.1')).toBe('2001:db8::7');
     expect(rfc7239.resolve('127.0.0.1', 'for=_hidden')).toBe('127.0.0.1');
+  });
+
+  it('matches an IPv4-mapped peer against IPv4 ranges and back, though only http/peer.ts unmaps (node BlockList does both)', () => {
+    const cases: [string, string, boolean][] = [
+      ['10.0.0.0/8', '::ffff:10.1.2.3', true], ['10.0.0.0/8', '::FFFF:10.1.2.3', true], ['10.0.0.0/8', '::ffff:a01:203', true],
+      ['10.0.0.0/8', '::ffff:11.1.2.3', false], ['::ffff:10.0.0.0/104', '10.1.2.3', true], ['2001:db8::/32', '::ffff:10.1.2.3', false],
+    ];
+    for (const [range, peer, allowed] of cases) expect(allowedFrom([range], peer), `${peer} in ${range}`).toBe(allowed);
+    expect(allowedFrom(['127.0.0.1/32'], new TrustedProxies([]).resolve('::ffff:127.0.0.1', undefined))).toBe(true);
   });
 
   it('DNS01_TRUSTED_PROXIES takes addresses and CIDR ranges; anything else stops start-up naming it', () => {
