@@ -39,22 +39,6 @@ export function tokenHash(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
-export function clientTokenView(row: ClientTokenRow) {
-  const state = row.revokedAt ? 'revoked' : row.expiresAt && row.expiresAt.getTime() <= Date.now() ? 'expired' : 'active';
-  return {
-    id: row.id,
-    name: row.name,
-    allowed_domains: row.allowedDomains,
-    // Stored as [] (allowedFrom's "any address"), shown as null like `providers`.
-    allowed_cidrs: row.allowedCidrs.length > 0 ? row.allowedCidrs : null,
-    providers: row.providerIds,
-    expires_at: row.expiresAt?.toISOString() ?? null,
-    revoked_at: row.revokedAt?.toISOString() ?? null,
-    created_at: row.createdAt.toISOString(),
-    state,
-  };
-}
-
 export class ClientTokenStore {
   constructor(private readonly database: Database, private readonly providers: ProviderStore) {}
 

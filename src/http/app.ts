@@ -13,6 +13,7 @@ import { auditScope } from './audit.js';
 import { requireCaller, requireSecret } from './auth.js';
 import { MAX_BODY_BYTES, tooLarge } from './body.js';
 import type { LoginGuard } from './login-guard.js';
+import { openApiReplySchema } from './wire/ops.js';
 import { described, openApiDocument, type AuthScheme } from './openapi.js';
 import { opsRoutes, type OpsDeps } from './ops.js';
 import { trackSource, type TrustedProxies } from './peer.js';
@@ -80,7 +81,7 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/', opsRoutes(deps));
   // Registered before the admin token check, which it answers ahead of: the API's shape is no secret (docs/api.md).
   let document: Record<string, unknown> | undefined;
-  app.get('/api/v1/openapi.json', described({ summary: 'This API as an OpenAPI 3.1 document', responses: { 200: 'the document' }, auth: 'none' }),
+  app.get('/api/v1/openapi.json', described({ summary: 'This API as an OpenAPI 3.1 document', responses: { 200: { description: 'the document', schema: openApiReplySchema } }, auth: 'none' }),
     (c) => c.json((document ??= openApiDocument(app.routes, authFor))));
   if (deps.serverTiming) {
     app.use('/internal/*', async (c, next) => {

@@ -7,7 +7,7 @@ import { challenges, dnsProviderCredentials, type DnsProviderRow, type ProviderC
 import type { Keyring } from '../crypto/keyring.js';
 import { NO_AUDIT, type AuditSink } from '../audit/writer.js';
 import { AppError } from '../errors.js';
-import { maskedView, unmask } from './mask.js';
+import { maskedCredentials, unmask, type PublicCredentials } from './mask.js';
 import type { ProviderCache } from './cache.js';
 import type { ProviderRegistry, ProviderRuntime } from '../calls/registry.js';
 import type { ProviderStats } from './stats.js';
@@ -172,13 +172,8 @@ export class CredentialStore {
     return JSON.parse(this.keyring.open({ ciphertext: row.credentialsEncrypted, keyVersion: row.keyVersion }, row.id)) as Record<string, unknown>;
   }
 
-  /** The API view, masked as the provider's own credentials are. */
-  toPublic(provider: DnsProviderRow, row: ProviderCredentialRow): Record<string, unknown> {
-    return {
-      id: row.id, dns_provider_id: row.providerId, label: row.label, zone_filter: row.zoneFilter, enabled: row.enabled,
-      propagation_timeout: row.propagationTimeout, polling_interval: row.pollingInterval,
-      ...maskedView(() => this.decrypt(row), this.registry.fields(provider.providerType)),
-      key_version: row.keyVersion, ...this.stats.view(row), created_at: row.createdAt.toISOString(), updated_at: row.updatedAt.toISOString(),
-    };
+  /** What the API may show of the credentials, masked as the provider's own are. */
+  publicCredentials(provider: DnsProviderRow, row: ProviderCredentialRow): PublicCredentials {
+    return maskedCredentials(() => this.decrypt(row), this.registry.fields(provider.providerType));
   }
 }

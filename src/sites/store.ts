@@ -77,10 +77,3 @@ export class SiteStore {
     this.onChange();
   }
 }
-
-export function siteView(row: SiteRow): Record<string, unknown> {
-  return {
-    id: row.id, domain_names: row.domainNames, dns_provider_id: row.dnsProviderId, enabled: row.enabled,
-    created_at: row.createdAt.toISOString(), updated_at: row.updatedAt.toISOString(),
-  };
-}

@@ -44,6 +44,10 @@ const registerBody = z.object({
 });
 const updateBody = z.object({ subdomain: z.string().describe('the account\'s subdomain'), txt: z.string().regex(/^[A-Za-z0-9_-]{43}$/) });
 const errors = { errorBody: { name: 'AcmeDnsError', schema: errorBody } };
+const registerReply = z.strictObject({
+  username: z.uuid(), password: z.string().describe('shown in this reply only'), fulldomain: z.string(), subdomain: z.uuid(), allowfrom: z.array(z.string()),
+});
+const updateReply = z.strictObject({ txt: z.string() });
 
 /** Go's encoding/json: an empty body is no input, `null` is an empty object, field names match case-insensitively. */
 async function readGoJson(c: Context): Promise<Record<string, unknown> | null> {
@@ -73,7 +77,7 @@ export function acmeDnsRoutes(service: AcmeDnsService | null, adminToken: string
   // Registration writes into an operator's zone, so unlike acme-dns it needs the admin token.
   app.post('/register', described({
     summary: 'Register an acme-dns account', body: registerBody,
-    responses: { 201: '`{username, password, fulldomain, subdomain, allowfrom}`' }, auth: 'admin', ...errors,
+    responses: { 201: { description: 'the account; acme-dns\'s own shape', schema: registerReply } }, auth: 'admin', ...errors,
   }), requireSecret(adminToken, { allowBasic: false, realm: 'dns01-proxy admin', actor: 'admin', logins: { guard: logins.admin, door: 'admin_api' } }), async (c) => {
     const svc = configured();
     const body = registerBody.safeParse(await readGoJson(c));
@@ -85,7 +89,7 @@ export function acmeDnsRoutes(service: AcmeDnsService | null, adminToken: string
   });
 
   app.post('/update', described({
-    summary: 'Set an account\'s TXT value (the newest two are kept)', body: updateBody, responses: { 200: '`{txt}`' },
+    summary: 'Set an account\'s TXT value (the newest two are kept)', body: updateBody, responses: { 200: { description: 'the value set', schema: updateReply } },
     auth: 'acmeDnsAccount', ...errors,
   }), async (c) => {
     const svc = configured();
