@@ -106,12 +106,15 @@ export class AuditLog {
     return row;
   }
 
-  /** Every matching event, newest first, a page at a time: an export never holds more than one page. */
-  async *walk(filter: AuditFilter, pageRows = MAX_PAGE): AsyncGenerator<SecurityAuditRow> {
+  /**
+   * Every matching event, newest first, a page at a time: an export never holds more than one page. Each page is
+   * `render`ed whole before its first event is yielded, so an event that cannot be rendered stops the walk at a page's edge.
+   */
+  async *walk<T>(filter: AuditFilter, render: (row: SecurityAuditRow) => T, pageRows = MAX_PAGE): AsyncGenerator<T> {
     let f: AuditFilter = { ...filter, limit: pageRows };
     for (;;) {
       const page = await this.list(f);
-      yield* page.events;
+      yield* page.events.map(render);
       if (!page.nextCursor) return;
       f = { ...f, cursor: decodeCursor(page.nextCursor)! };
     }
