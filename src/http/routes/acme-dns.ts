@@ -10,6 +10,7 @@ import { auditOf } from '../audit.js';
 import { requireSecret } from '../auth.js';
 import type { LoginGuard } from '../login-guard.js';
 import { described } from '../openapi.js';
+import { acmeDnsAccountSchema, acmeDnsAccountView, acmeDnsUpdateReplySchema } from '../wire/acme-dns.js';
 
 /**
  * The error strings this API answers with besides the lower-cased daemon codes (docs/errors.md lists both).
@@ -44,10 +45,6 @@ const registerBody = z.object({
 });
 const updateBody = z.object({ subdomain: z.string().describe('the account\'s subdomain'), txt: z.string().regex(/^[A-Za-z0-9_-]{43}$/) });
 const errors = { errorBody: { name: 'AcmeDnsError', schema: errorBody } };
-const registerReply = z.strictObject({
-  username: z.uuid(), password: z.string().describe('shown in this reply only'), fulldomain: z.string(), subdomain: z.uuid(), allowfrom: z.array(z.string()),
-});
-const updateReply = z.strictObject({ txt: z.string() });
 
 /** Go's encoding/json: an empty body is no input, `null` is an empty object, field names match case-insensitively. */
 async function readGoJson(c: Context): Promise<Record<string, unknown> | null> {
@@ -77,7 +74,7 @@ export function acmeDnsRoutes(service: AcmeDnsService | null, adminToken: string
   // Registration writes into an operator's zone, so unlike acme-dns it needs the admin token.
   app.post('/register', described({
     summary: 'Register an acme-dns account', body: registerBody,
-    responses: { 201: { description: 'the account; acme-dns\'s own shape', schema: registerReply } }, auth: 'admin', ...errors,
+    responses: { 201: { description: 'the account; acme-dns\'s own shape', schema: acmeDnsAccountSchema } }, auth: 'admin', ...errors,
   }), requireSecret(adminToken, { allowBasic: false, realm: 'dns01-proxy admin', actor: 'admin', logins: { guard: logins.admin, door: 'admin_api' } }), async (c) => {
     const svc = configured();
     const body = registerBody.safeParse(await readGoJson(c));
@@ -85,11 +82,11 @@ export function acmeDnsRoutes(service: AcmeDnsService | null, adminToken: string
     const allowFrom = parseAllowFrom(body.data.allowfrom ?? []);
     if (!allowFrom) throw new AcmeDnsError('invalid_allowfrom_cidr', 'every allowfrom entry must be a CIDR range');
     const { row, password } = await svc.register(body.data.provider, allowFrom);
-    return c.json({ username: row.username, password, fulldomain: svc.fulldomain(row), subdomain: row.subdomain, allowfrom: row.allowFrom }, 201);
+    return c.json(acmeDnsAccountView(row, password, svc.fulldomain(row)), 201);
   });
 
   app.post('/update', described({
-    summary: 'Set an account\'s TXT value (the newest two are kept)', body: updateBody, responses: { 200: { description: 'the value set', schema: updateReply } },
+    summary: 'Set an account\'s TXT value (the newest two are kept)', body: updateBody, responses: { 200: { description: 'the value set', schema: acmeDnsUpdateReplySchema } },
     auth: 'acmeDnsAccount', ...errors,
   }), async (c) => {
     const svc = configured();
