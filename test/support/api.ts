@@ -52,6 +52,13 @@ async function parse<S extends z.ZodType>(res: Response | Promise<Response>, sch
   return body.data;
 }
 
+const validationFields = z.array(z.looseObject({ field: z.string(), message: z.string() }));
+
+/** A VALIDATION_ERROR's `details.fields`: which fields were refused, and why. */
+export function fieldsOf(err: ApiError): z.infer<typeof validationFields> {
+  return validationFields.parse(err.body.error.details?.fields);
+}
+
 /** The ApiError a call ends in; fails when the call succeeds. */
 export async function refusal(call: Promise<unknown>): Promise<ApiError> {
   try {
