@@ -13,6 +13,7 @@ import { cancelReplySchema, manualListReplySchema, manualReplySchema, pollReplyS
 import {
   providerDeletedReplySchema, providerListReplySchema, providerReplySchema, testReplySchema, typeFieldsReplySchema, typeListReplySchema,
 } from '../../src/http/wire/providers.js';
+import { encryptionStatusReplySchema, rotationHistoryReplySchema, rotationReplySchema } from '../../src/http/wire/encryption.js';
 import { siteListReplySchema, siteReplySchema } from '../../src/http/wire/sites.js';
 import type { ApiClient } from './api-client.js';
 
@@ -134,6 +135,11 @@ export function typedApi(c: ApiClient) {
       list: async () => (await parse(admin('/client-tokens'), clientTokenListReplySchema)).client_tokens,
       get: async (id: string) => (await parse(admin(`/client-tokens/${id}`), clientTokenReplySchema)).client_token,
       revoke: async (id: string) => (await parse(admin(`/client-tokens/${id}`, 'DELETE'), clientTokenReplySchema)).client_token,
+    },
+    encryption: {
+      status: () => parse(admin('/admin/encryption/status'), encryptionStatusReplySchema),
+      rotate: async () => (await parse(admin('/admin/encryption/rotate', 'POST'), rotationReplySchema, 202)).rotation,
+      history: async (limit?: number) => (await parse(admin(`/admin/encryption/history${limit ? `?limit=${limit}` : ''}`), rotationHistoryReplySchema)).rotations,
     },
     audit: {
       list: (query?: string | Record<string, string>) => parse(admin(`/audit-logs${qs(query)}`), auditListReplySchema),
