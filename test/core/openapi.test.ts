@@ -382,7 +382,8 @@ describe('OpenAPI document: real replies match it', () => {
       headers: { 'x-api-user': account.username, 'x-api-key': account.password }, body: { subdomain: account.subdomain, txt: txtValue('wire-acme-dns') },
     });
 
-    // The audit log, last: every call above wrote to it.
+    // The audit log, last: every call above wrote to it (in batches: flushed first).
+    await d.daemon.audit!.flush();
     const events = auditListReplySchema.parse(await ok('get', '/api/v1/audit-logs', { query: 'limit=200' })).audit_logs;
     await ok('get', '/api/v1/audit-logs/{id}', { params: { id: events[0]!.id } });
     await ok('get', '/api/v1/dns-providers/{id}/audit-logs', { params: { id: manual.id } });

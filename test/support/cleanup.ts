@@ -3,12 +3,6 @@
 export class Cleanups {
   private steps: (() => unknown)[] = [];
 
-  /** Adds a step; returns `value`, so `const d = cleanups.keep(await startTestDaemon(), (x) => x.stop())` reads in one line. */
-  keep<T>(value: T, stop: (value: T) => unknown): T {
-    this.steps.push(() => stop(value));
-    return value;
-  }
-
   add(step: () => unknown): void {
     this.steps.push(step);
   }
