@@ -15,6 +15,7 @@ import { credentialReplySchema } from '../../src/http/wire/credentials.js';
 import { pluginListReplySchema } from '../../src/http/wire/plugins.js';
 import { providerReplySchema } from '../../src/http/wire/providers.js';
 import { siteReplySchema } from '../../src/http/wire/sites.js';
+import { refusal } from '../support/api.js';
 import { startCaddy, type RunningCaddy } from '../support/caddy.js';
 import { startTestDaemon, txtValue, type TestDaemon } from '../support/daemon.js';
 import { startBind, type RunningDnsServer } from '../support/dns-servers/index.js';
@@ -153,9 +154,7 @@ describe('OpenAPI document', () => {
     const unknown = { ...SEED_BODIES['4.4 manual']!, colour: 'blue' };
     expect(valid(unknown)).toBe(false);
     expect(valid.errors?.[0]?.keyword).toBe('additionalProperties');
-    const res = await d.admin('/dns-providers', { method: 'POST', body: unknown });
-    expect(res.status).toBe(400);
-    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('VALIDATION_ERROR');
+    expect(await refusal(d.api.providers.create(unknown))).toMatchObject({ status: 400, code: 'VALIDATION_ERROR' });
     // The same body without the unknown key is what the daemon takes.
     expect((await d.admin('/dns-providers', { method: 'POST', body: SEED_BODIES['4.4 manual'] })).status).toBe(201);
 
