@@ -2,13 +2,14 @@
 import { Hono } from 'hono';
 import type { ProviderRegistry } from '../../calls/registry.js';
 import type { ProviderStore } from '../../providers/store.js';
-import { credentialInputSchema, credentialPatchSchema } from '../../providers/credentials.js';
 import type { DnsProviderRow, ProviderCredentialRow } from '../../db/schema.js';
 import { readBody } from '../body.js';
 import { audited, noteAudit } from '../audit.js';
 import { described } from '../openapi.js';
 import { deletedReplySchema } from '../wire/common.js';
-import { credentialListReplySchema, credentialReplySchema, credentialView } from '../wire/credentials.js';
+import {
+  credentialInput, credentialInputSchema, credentialListReplySchema, credentialPatch, credentialPatchSchema, credentialReplySchema, credentialView,
+} from '../wire/credentials.js';
 import { testReply, testReplySchema } from '../wire/providers.js';
 
 export function credentialRoutes(store: ProviderStore, registry: ProviderRegistry): Hono {
@@ -26,7 +27,7 @@ export function credentialRoutes(store: ProviderStore, registry: ProviderRegistr
   }), audited('credential.create', 'credential'), async (c) => {
     noteAudit(c, { id: null, details: { provider_id: c.req.param('id') } });
     const provider = await store.get(c.req.param('id'));
-    const row = await creds.create(provider, await readBody(c, credentialInputSchema));
+    const row = await creds.create(provider, credentialInput(await readBody(c, credentialInputSchema)));
     noteAudit(c, { id: row.id, details: { provider_id: provider.id, label: row.label, zone_filter: row.zoneFilter } });
     return c.json({ success: true, credential: view(provider, row) }, 201);
   });
@@ -40,7 +41,7 @@ export function credentialRoutes(store: ProviderStore, registry: ProviderRegistr
     noteAudit(c, { id: c.req.param('credId'), details: { provider_id: c.req.param('id') } });
     const provider = await store.get(c.req.param('id'));
     const patch = await readBody(c, credentialPatchSchema);
-    const row = await creds.update(provider, c.req.param('credId'), patch);
+    const row = await creds.update(provider, c.req.param('credId'), credentialPatch(patch));
     noteAudit(c, { id: row.id, details: { provider_id: provider.id, label: row.label, fields: Object.keys(patch) } });
     return c.json({ success: true, credential: view(provider, row) });
   });
