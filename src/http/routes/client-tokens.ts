@@ -1,10 +1,12 @@
 // Admin API for client tokens: create (the token shown once), list, read, revoke.
 import { Hono } from 'hono';
-import { clientTokenInputSchema, type ClientTokenStore } from '../../clients/tokens.js';
+import type { ClientTokenStore } from '../../clients/tokens.js';
 import { readBody } from '../body.js';
 import { audited, noteAudit } from '../audit.js';
 import { described } from '../openapi.js';
-import { clientTokenCreatedReplySchema, clientTokenListReplySchema, clientTokenReplySchema, clientTokenView } from '../wire/client-tokens.js';
+import {
+  clientTokenCreatedReplySchema, clientTokenInput, clientTokenInputSchema, clientTokenListReplySchema, clientTokenReplySchema, clientTokenView,
+} from '../wire/client-tokens.js';
 
 export function clientTokenRoutes(store: ClientTokenStore): Hono {
   const app = new Hono();
@@ -12,7 +14,7 @@ export function clientTokenRoutes(store: ClientTokenStore): Hono {
     summary: 'Create a client token for the internal API; the token is in this reply only', body: clientTokenInputSchema,
     responses: { 201: { description: 'the token and its secret', schema: clientTokenCreatedReplySchema } },
   }), audited('client_token.create', 'client_token'), async (c) => {
-    const { row, token } = await store.create(await readBody(c, clientTokenInputSchema));
+    const { row, token } = await store.create(clientTokenInput(await readBody(c, clientTokenInputSchema)));
     const view = clientTokenView(row);
     noteAudit(c, { id: row.id, details: { name: row.name, allowed_domains: view.allowed_domains, allowed_cidrs: view.allowed_cidrs, providers: view.providers } });
     return c.json({ success: true, client_token: view, token }, 201);

@@ -1,7 +1,29 @@
 // Sites on the wire: a site's reply and the replies that carry one or all.
 import { z } from 'zod';
 import type { SiteRow } from '../../db/schema.js';
+import { domainName, type SiteInput, type SitePatch } from '../../sites/store.js';
 import { instant, iso, success } from './common.js';
+
+const siteFields = {
+  domain_names: z.array(domainName).min(1).max(100),
+  dns_provider_id: z.uuid(),
+  enabled: z.boolean(),
+};
+export const siteInputSchema = z.object({ ...siteFields, enabled: siteFields.enabled.default(true) }).strict();
+export const sitePatchSchema = z.object(siteFields).partial().strict();
+
+export function siteInput(body: z.infer<typeof siteInputSchema>): SiteInput {
+  return { domainNames: body.domain_names, dnsProviderId: body.dns_provider_id, enabled: body.enabled };
+}
+
+/** Only the fields the body names: one left out keeps its stored value. */
+export function sitePatch(body: z.infer<typeof sitePatchSchema>): SitePatch {
+  const patch: SitePatch = {};
+  if (body.domain_names !== undefined) patch.domainNames = body.domain_names;
+  if (body.dns_provider_id !== undefined) patch.dnsProviderId = body.dns_provider_id;
+  if (body.enabled !== undefined) patch.enabled = body.enabled;
+  return patch;
+}
 
 export const siteSchema = z.strictObject({
   id: z.uuid(),
