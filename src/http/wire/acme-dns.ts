@@ -1,4 +1,4 @@
-// acme-dns's replies (joohoi/acme-dns api.go), kept in its own shape: a registered account and an update's echo.
+// acme-dns's replies in its own shape (docs/acme-dns.md): a registered account and an update's echo.
 import { z } from 'zod';
 import type { AcmeDnsRegistrationRow } from '../../db/schema.js';
 
