@@ -62,16 +62,8 @@ export function parseAuditFilter(query: Record<string, string>, schema: z.ZodObj
   return auditFilter(parseQuery(schema, query) as Partial<z.output<typeof auditQuerySchema>>);
 }
 
-export function auditView(row: SecurityAuditRow): Record<string, unknown> {
-  return {
-    id: row.id, created_at: row.createdAt.toISOString(), actor: row.actor, action: row.action, category: row.category,
-    resource_type: row.resourceType, resource_id: row.resourceId, outcome: row.outcome, details: row.details,
-    source_ip: row.sourceIp, user_agent: row.userAgent,
-  };
-}
-
 export interface AuditPage {
-  events: Record<string, unknown>[];
+  events: SecurityAuditRow[];
   nextCursor: string | null;
 }
 
@@ -105,21 +97,24 @@ export class AuditLog {
       .limit(filter.limit + 1);
     const page = rows.slice(0, filter.limit);
     const last = page.at(-1);
-    return { events: page.map((r) => auditView(r.row)), nextCursor: rows.length > filter.limit && last ? encodeCursor(last.key, last.row.id) : null };
+    return { events: page.map((r) => r.row), nextCursor: rows.length > filter.limit && last ? encodeCursor(last.key, last.row.id) : null };
   }
 
-  async show(id: string): Promise<Record<string, unknown>> {
+  async show(id: string): Promise<SecurityAuditRow> {
     const [row] = z.uuid().safeParse(id).success ? await this.database.db.select().from(securityAudits).where(eq(securityAudits.id, id)) : [];
     if (!row) throw new AppError('AUDIT_EVENT_NOT_FOUND', 'no audit event with that id');
-    return auditView(row);
+    return row;
   }
 
-  /** Every matching event, newest first, a page at a time: an export never holds more than one page. */
-  async *walk(filter: AuditFilter, pageRows = MAX_PAGE): AsyncGenerator<Record<string, unknown>> {
+  /**
+   * Every matching event, newest first, a page at a time: an export never holds more than one page. Each page is
+   * `render`ed whole before its first event is yielded, so an event that cannot be rendered stops the walk at a page's edge.
+   */
+  async *walk<T>(filter: AuditFilter, render: (row: SecurityAuditRow) => T, pageRows = MAX_PAGE): AsyncGenerator<T> {
     let f: AuditFilter = { ...filter, limit: pageRows };
     for (;;) {
       const page = await this.list(f);
-      yield* page.events;
+      yield* page.events.map(render);
       if (!page.nextCursor) return;
       f = { ...f, cursor: decodeCursor(page.nextCursor)! };
     }

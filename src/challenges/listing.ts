@@ -9,7 +9,7 @@ import { AppError } from '../errors.js';
 import type { PluginCatalogue } from '../calls/catalogue.js';
 import { recordTtl } from '../providers/timing.js';
 import { remainingMs } from './manual.js';
-import { challengeView, type ChallengeService } from './service.js';
+import type { ChallengeService } from './service.js';
 
 export const DEFAULT_PAGE = 50;
 export const MAX_PAGE = 200;
@@ -54,8 +54,17 @@ export function parseChallengeFilter(query: Record<string, string>): ChallengeFi
   };
 }
 
+/** One challenge as an operator sees it: its row, its provider, the TTL it was written with and the time it has left. */
+export interface ChallengeEntry {
+  row: ChallengeRow;
+  provider: DnsProviderRow;
+  /** null when the provider's type is no longer loaded. */
+  ttl: number | null;
+  remainingMs: number;
+}
+
 export interface ChallengePage {
-  challenges: Record<string, unknown>[];
+  challenges: ChallengeEntry[];
   /** Pass as `cursor` for the next (older) page; null on the last one. */
   nextCursor: string | null;
 }
@@ -92,27 +101,20 @@ export class ChallengeListing {
     const page = rows.slice(0, filter.limit);
     const last = page.at(-1);
     return {
-      challenges: page.map((r) => this.view(this.service.pending.overlay(r.row), r.provider, now)),
+      challenges: page.map((r) => this.entry(this.service.pending.overlay(r.row), r.provider, now)),
       nextCursor: rows.length > filter.limit && last ? encodeCursor(last.key, last.row.id) : null,
     };
   }
 
-  async show(id: string, now = Date.now()): Promise<Record<string, unknown>> {
+  async show(id: string, now = Date.now()): Promise<ChallengeEntry> {
     const row = await this.service.get(id);
     const [provider] = await this.database.db.select().from(dnsProviders).where(eq(dnsProviders.id, row.providerId));
     if (!provider) throw new AppError('CHALLENGE_NOT_FOUND', 'no challenge with that id');
-    return this.view(row, provider, now);
+    return this.entry(row, provider, now);
   }
 
-  private view(row: ChallengeRow, provider: DnsProviderRow, now: number): Record<string, unknown> {
-    return {
-      ...challengeView(row),
-      provider_name: provider.name,
-      provider_type: provider.providerType,
-      ttl: this.ttlOf(provider),
-      time_remaining_seconds: Math.floor(remainingMs(row, now) / 1000),
-      last_check: row.lastCheckAt ? { at: row.lastCheckAt.toISOString(), ...(row.lastCheck ?? { visible: false, servers: [] }) } : null,
-    };
+  private entry(row: ChallengeRow, provider: DnsProviderRow, now: number): ChallengeEntry {
+    return { row, provider, ttl: this.ttlOf(provider), remainingMs: remainingMs(row, now) };
   }
 
   /** The TTL the record was (or would be) written with; with the type no longer loaded only the provider's own (else null). */

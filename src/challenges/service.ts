@@ -300,11 +300,3 @@ export class ChallengeService {
   }
 }
 
-export function challengeView(row: ChallengeRow): Record<string, unknown> {
-  return {
-    id: row.id, provider_id: row.providerId, credential_id: row.credentialId, fqdn: row.fqdn, zone: row.zone, value: row.value, status: row.status,
-    record_state: row.recordState, attempts: row.attempts, cleanup_attempts: row.cleanupAttempts, error: row.error,
-    created_at: row.createdAt.toISOString(), updated_at: row.updatedAt.toISOString(), expires_at: row.expiresAt.toISOString(),
-    verified_at: row.verifiedAt?.toISOString() ?? null, completed_at: row.completedAt?.toISOString() ?? null,
-  };
-}

@@ -6,63 +6,34 @@ import type { Database } from '../db/client.js';
 import { clientTokens, type ClientTokenRow } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import type { ProviderStore } from '../providers/store.js';
-import { parseAllowFrom } from '../security/cidr.js';
-import { domainName } from '../sites/store.js';
 
 /** Marks a secret as a client token (for the auth check and for secret scanners). */
 export const TOKEN_PREFIX = 'dns01ct_';
 
-/**
- * Left out or null: any network, as `providers: null` is any provider. An empty list is refused rather than read
- * as either "any" or "none", which an operator could expect equally.
- */
-const cidrs = z
-  .array(z.string().max(64))
-  .min(1, 'list at least one range, or leave allowed_cidrs out (or null) for any network')
-  .max(100)
-  .transform((v, ctx) => parseAllowFrom(v) ?? (ctx.addIssue({ code: 'custom', message: 'every entry must be a CIDR range such as 10.0.0.0/8 or 2001:db8::/32' }), z.NEVER))
-  .nullable()
-  .default(null);
-
-export const clientTokenInputSchema = z
-  .object({
-    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'expected 1-64 letters, digits, dot, hyphen or underscore'),
-    allowed_domains: z.array(domainName).min(1).max(100),
-    allowed_cidrs: cidrs,
-    providers: z.array(z.uuid()).min(1).max(100).nullable().default(null),
-    expires_at: z.iso.datetime({ offset: true }).nullable().default(null),
-  })
-  .strict();
+/** A client token as the store takes it (src/http/wire/client-tokens.ts turns the API's body into this). */
+export interface ClientTokenInput {
+  name: string;
+  allowedDomains: string[];
+  /** Checked CIDR ranges; null: any network. */
+  allowedCidrs: string[] | null;
+  /** null: any provider. */
+  providerIds: string[] | null;
+  expiresAt: Date | null;
+}
 
 /** Hex SHA-256: a token carries 256 random bits, so no key or slow hash is needed to keep it from being guessed. */
 export function tokenHash(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
-export function clientTokenView(row: ClientTokenRow) {
-  const state = row.revokedAt ? 'revoked' : row.expiresAt && row.expiresAt.getTime() <= Date.now() ? 'expired' : 'active';
-  return {
-    id: row.id,
-    name: row.name,
-    allowed_domains: row.allowedDomains,
-    // Stored as [] (allowedFrom's "any address"), shown as null like `providers`.
-    allowed_cidrs: row.allowedCidrs.length > 0 ? row.allowedCidrs : null,
-    providers: row.providerIds,
-    expires_at: row.expiresAt?.toISOString() ?? null,
-    revoked_at: row.revokedAt?.toISOString() ?? null,
-    created_at: row.createdAt.toISOString(),
-    state,
-  };
-}
-
 export class ClientTokenStore {
   constructor(private readonly database: Database, private readonly providers: ProviderStore) {}
 
   /** Returns the row and the token, which is never stored or shown again. */
-  async create(input: z.infer<typeof clientTokenInputSchema>): Promise<{ row: ClientTokenRow; token: string }> {
-    const expiresAt = input.expires_at === null ? null : new Date(input.expires_at);
+  async create(input: ClientTokenInput): Promise<{ row: ClientTokenRow; token: string }> {
+    const { expiresAt } = input;
     if (expiresAt && expiresAt.getTime() <= Date.now()) throw new AppError('VALIDATION_ERROR', 'expires_at is in the past');
-    const providerIds = input.providers === null ? null : [...new Set(input.providers)].sort();
+    const providerIds = input.providerIds === null ? null : [...new Set(input.providerIds)].sort();
     for (const id of providerIds ?? []) await this.providers.get(id);
     const token = `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
     const [row] = await this.database.db
@@ -70,8 +41,8 @@ export class ClientTokenStore {
       .values({
         name: input.name,
         tokenHash: tokenHash(token),
-        allowedDomains: [...new Set(input.allowed_domains)].sort(),
-        allowedCidrs: input.allowed_cidrs === null ? [] : [...new Set(input.allowed_cidrs)],
+        allowedDomains: [...new Set(input.allowedDomains)].sort(),
+        allowedCidrs: input.allowedCidrs === null ? [] : [...new Set(input.allowedCidrs)],
         providerIds,
         expiresAt,
       })

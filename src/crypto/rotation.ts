@@ -81,15 +81,6 @@ export interface EncryptionCounts {
 
 export type RotationState = 'idle' | 'running' | 'interrupted';
 
-export function rotationView(r: EncryptionRotationRow): Record<string, unknown> {
-  return {
-    id: r.id, trigger: r.trigger, replica: r.replica, outcome: r.outcome,
-    from_versions: r.fromVersions, to_version: r.toVersion,
-    rows_total: r.rowsTotal, rows_done: r.rowsDone, rows_unreadable: r.rowsUnreadable, rows_skipped: r.rowsSkipped,
-    progress: r.rowsTotal === 0 ? (r.outcome === 'completed' ? 1 : 0) : Math.min(1, r.rowsDone / r.rowsTotal),
-    error: r.error, started_at: r.startedAt.toISOString(), finished_at: r.finishedAt?.toISOString() ?? null,
-  };
-}
 
 export class KeyRotation {
   private current: { abort: AbortController; done: Promise<unknown> } | null = null;

@@ -2,14 +2,16 @@
 //
 // How a route is described (every route module follows this; test/core/openapi.test.ts fails for a route without it):
 //
-//   app.put('/things/:id', described({ summary: 'Replace a thing', body: thingPatchSchema, responses: { 200: 'the thing' } }),
+//   app.put('/things/:id', described({ summary: 'Replace a thing', body: thingPatchSchema,
+//     responses: { 200: { description: 'the thing', schema: thingReplySchema } } }),
 //     async (c) => { const patch = await readBody(c, thingPatchSchema); ... });
 //
 // - `described` is a pass-through middleware that carries the description; the method and the full path come from
 //   Hono when the document is built, so a mount prefix (`admin.route('/things', …)`) is never written twice.
 // - `body` and `query` are the very zod schemas the handler validates with (no second copy): `readBody(c, schema)`
 //   for bodies, the schema's keys for query strings. They become JSON Schema 2020-12 (z.toJSONSchema, input side).
-// - `responses` names the success statuses; every operation also gets `default`: the one error body (Error component).
+// - `responses` names the success statuses, each with the zod schema of its body from the wire layer (src/http/wire/,
+//   output side), or a content type other than JSON; every operation also gets `default`: the one error body (Error component).
 // - Who may call it follows the path (`/internal/…` internal token, `/api/v1/…` admin token, see app.ts); `auth`
 //   overrides that for a route with its own rule. Path parameters (`:id` → `{id}`) and tags come from the path.
 import { readFileSync } from 'node:fs';
@@ -28,8 +30,8 @@ export interface RouteDoc {
   body?: z.ZodType;
   /** Query parameters: each key of the object is one, its `.describe()` text the parameter's description. */
   query?: z.ZodObject;
-  /** Success statuses: a description, or one with a content type other than JSON (e.g. /metrics). */
-  responses: Record<number, string | { description: string; contentType: string }>;
+  /** Success statuses: a JSON body's schema (src/http/wire/), or a content type other than JSON (e.g. /metrics). */
+  responses: Record<number, { description: string; schema: z.ZodType } | { description: string; contentType: string }>;
   auth?: AuthScheme;
   /** The error body these routes answer with, when it is not the daemon's own (acme-dns's `{"error": "..."}`). */
   errorBody?: { name: string; schema: z.ZodType };
@@ -56,9 +58,9 @@ export interface RegisteredRoute {
   handler: unknown;
 }
 
-function jsonSchema(schema: z.ZodType): Record<string, unknown> {
-  // Input side: what a client sends (defaults make a field optional; transforms are the daemon's business).
-  const { $schema: _, ...rest } = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' });
+/** Input side for what a client sends (defaults make a field optional; transforms are the daemon's business), output for replies. */
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output' = 'input'): Record<string, unknown> {
+  const { $schema: _, ...rest } = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' });
   return rest;
 }
 
@@ -93,8 +95,9 @@ function operation(method: string, path: string, doc: RouteDoc, authFor: (path: 
   const errorName = doc.errorBody?.name ?? 'Error';
   const responses: Record<string, unknown> = {};
   for (const [status, r] of Object.entries(doc.responses)) {
-    const { description, contentType } = typeof r === 'string' ? { description: r, contentType: 'application/json' } : r;
-    responses[status] = { description, content: { [contentType]: {} } };
+    responses[status] = 'schema' in r
+      ? { description: r.description, content: { 'application/json': { schema: jsonSchema(r.schema, 'output') } } }
+      : { description: r.description, content: { [r.contentType]: {} } };
   }
   responses.default = {
     description: 'an error; the codes are listed in docs/errors.md',

@@ -6,6 +6,7 @@ import { migrationsApplied } from '../db/migrate.js';
 import { challenges, dnsProviders } from '../db/schema.js';
 import type { Metrics } from '../metrics.js';
 import { described } from './openapi.js';
+import { healthReplySchema, readyReplySchema } from './wire/ops.js';
 
 export interface OpsDeps {
   database: Database;
@@ -31,7 +32,7 @@ export function opsRoutes(deps: OpsDeps): Hono {
 
   app.get('/health', described({
     summary: 'Liveness: the process and its background loops',
-    responses: { 200: '`{"status": "ok"}`', 503: 'a background loop stopped ticking' },
+    responses: { 200: { description: 'alive', schema: healthReplySchema }, 503: { description: 'a background loop stopped ticking', schema: healthReplySchema } },
   }), (c) => {
     const ok = deps.loopsHealthy();
     return c.json({ status: ok ? 'ok' : 'unhealthy', ...(ok ? {} : { reason: 'background jobs stopped ticking' }) }, ok ? 200 : 503);
@@ -39,7 +40,7 @@ export function opsRoutes(deps: OpsDeps): Hono {
 
   app.get('/ready', described({
     summary: 'Readiness: database, migrations, encryption keys, Caddy sync, not draining',
-    responses: { 200: 'every check passed', 503: 'a check failed; `checks` says which' },
+    responses: { 200: { description: 'every check passed', schema: readyReplySchema }, 503: { description: 'a check failed; `checks` says which', schema: readyReplySchema } },
   }), async (c) => {
     const checks: Record<string, { ok: boolean; [k: string]: unknown }> = {};
     try {

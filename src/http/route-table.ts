@@ -23,6 +23,7 @@ import { uiRoutes } from '../ui/routes.js';
 import type { UiSessions } from '../ui/session.js';
 import { requireCaller, requireSecret } from './auth.js';
 import type { LoginGuard } from './login-guard.js';
+import { openApiReplySchema } from './wire/ops.js';
 import { described, openApiDocument, type AuthScheme } from './openapi.js';
 import { opsRoutes, type OpsDeps } from './ops.js';
 import { acmeDnsRoutes } from './routes/acme-dns.js';
@@ -84,7 +85,7 @@ export function mountRoutes(app: Hono, s: RouteServices): void {
   app.route('/', opsRoutes(s.ops));
   // Registered before the admin token check, which it answers ahead of: the API's shape is no secret (docs/api.md).
   let document: Record<string, unknown> | undefined;
-  app.get('/api/v1/openapi.json', described({ summary: 'This API as an OpenAPI 3.1 document', responses: { 200: 'the document' }, auth: 'none' }),
+  app.get('/api/v1/openapi.json', described({ summary: 'This API as an OpenAPI 3.1 document', responses: { 200: { description: 'the document', schema: openApiReplySchema } }, auth: 'none' }),
     (c) => c.json((document ??= openApiDocument(app.routes, authFor))));
 
   if (s.serverTiming) {

@@ -339,11 +339,3 @@ export class PluginLoader {
       .onConflictDoUpdate({ target: plugins.name, set: values });
   }
 }
-
-export function pluginView(row: PluginRow): Record<string, unknown> {
-  return {
-    id: row.id, name: row.name, type: row.type, path: row.path, signature: row.signature, enabled: row.enabled, status: row.status,
-    error: row.error, version: row.version, author: row.author, loaded_at: row.loadedAt?.toISOString() ?? null,
-    created_at: row.createdAt.toISOString(), updated_at: row.updatedAt.toISOString(),
-  };
-}

@@ -39,11 +39,13 @@ export function unmask(sent: Record<string, unknown>, stored: Record<string, unk
   return out;
 }
 
-/** The `credentials` and `credentials_readable` of a reply: masked, or `{}` and false when no configured key opens them. */
-export function maskedView(open: () => Record<string, unknown>, fields: readonly FieldSpec[]): { credentials: Record<string, unknown>; credentials_readable: boolean } {
+/** Stored credentials as they may leave the daemon: masked, or null when no configured key opens them. */
+export type PublicCredentials = Record<string, unknown> | null;
+
+export function maskedCredentials(open: () => Record<string, unknown>, fields: readonly FieldSpec[]): PublicCredentials {
   try {
-    return { credentials: maskCredentials(open(), fields), credentials_readable: true };
+    return maskCredentials(open(), fields);
   } catch {
-    return { credentials: {}, credentials_readable: false };
+    return null;
   }
 }

@@ -15,11 +15,12 @@ interface Tally {
   lastError: string | null;
 }
 
-export interface ProviderStatsView {
-  success_count: number;
-  failure_count: number;
-  last_used_at: string | null;
-  last_error: string | null;
+/** A row's call statistics, with what this process has not written yet. */
+export interface CallStats {
+  successCount: number;
+  failureCount: number;
+  lastUsedAt: Date | null;
+  lastError: string | null;
 }
 
 /**
@@ -53,14 +54,14 @@ export class ProviderStats {
   }
 
   /** The row's statistics with what this process has not written yet. */
-  view(row: StatsRow): ProviderStatsView {
+  current(row: StatsRow): CallStats {
     const t = this.tallies.get(row.id);
     const lastUsed = t && (!row.lastUsedAt || t.lastUsedAt > row.lastUsedAt) ? t.lastUsedAt : row.lastUsedAt;
     return {
-      success_count: row.successCount + (t?.success ?? 0),
-      failure_count: row.failureCount + (t?.failure ?? 0),
-      last_used_at: lastUsed?.toISOString() ?? null,
-      last_error: t?.lastError ?? row.lastError,
+      successCount: row.successCount + (t?.success ?? 0),
+      failureCount: row.failureCount + (t?.failure ?? 0),
+      lastUsedAt: lastUsed,
+      lastError: t?.lastError ?? row.lastError,
     };
   }
 

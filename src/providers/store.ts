@@ -1,4 +1,4 @@
-// DNS provider rows: create/update/delete with credentials sealed at rest, and their masked public view.
+// DNS provider rows: create/update/delete with credentials sealed at rest, and their credentials masked for the API.
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq, inArray, ne, or, sql } from 'drizzle-orm';
 import { z } from 'zod';
@@ -9,69 +9,25 @@ import { NO_AUDIT, type AuditSink } from '../audit/writer.js';
 import { AppError } from '../errors.js';
 import type { ProviderCache } from './cache.js';
 import type { ZoneCredentialStore } from './zone-credentials.js';
-import { maskedView, unmask } from './mask.js';
+import { maskedCredentials, unmask, type PublicCredentials } from './mask.js';
 import type { PluginCalls } from '../calls/plugin-calls.js';
 import type { ProviderStats } from './stats.js';
 import { timingOf, type TimedRuntime } from './timing.js';
 
-const settingsSchema = z
-  .object({
-    rate_limit_per_minute: z.number().int().min(1).max(10_000).optional(),
-    rate_limit_wait_seconds: z.number().int().min(0).max(30).optional(),
-    breaker_threshold: z.number().int().min(1).max(1000).optional(),
-    breaker_reset_seconds: z.number().int().min(1).max(86_400).optional(),
-    ttl: z.number().int().min(1).max(86_400).optional(),
-    caddy_mode: z.enum(['native', 'proxied']).optional(),
-    wait_for_propagation: z.boolean().optional(),
-  })
-  .strict();
-
-const providerFields = {
-  name: z.string().trim().min(1).max(100).regex(/^[\w .@-]+$/, 'letters, digits, space and _ . @ - only'),
-  provider_type: z.string().min(1).max(64),
-  credentials: z.record(z.string(), z.unknown()),
-  enabled: z.boolean(),
-  is_default: z.boolean(),
-  propagation_timeout: z.number().int().min(1).max(86_400).nullable(),
-  polling_interval: z.number().int().min(1).max(3600).nullable(),
-  settings: settingsSchema,
-  use_multi_credentials: z.boolean(),
-};
-
-export const providerInputSchema = z
-  .object({
-    ...providerFields,
-    credentials: providerFields.credentials.default({}),
-    enabled: providerFields.enabled.default(true),
-    is_default: providerFields.is_default.default(false),
-    propagation_timeout: providerFields.propagation_timeout.optional(),
-    polling_interval: providerFields.polling_interval.optional(),
-    settings: providerFields.settings.default({}),
-    use_multi_credentials: providerFields.use_multi_credentials.default(false),
-  })
-  .strict();
-export type ProviderInput = z.infer<typeof providerInputSchema>;
-// No defaults here: a field left out of a PUT keeps its stored value.
-export const providerPatchSchema = z.object(providerFields).partial().strict();
-
-function toSettings(s: z.infer<typeof settingsSchema>): ProviderSettings {
-  const out: ProviderSettings = {};
-  if (s.rate_limit_per_minute !== undefined) out.rateLimitPerMinute = s.rate_limit_per_minute;
-  if (s.rate_limit_wait_seconds !== undefined) out.rateLimitWaitSeconds = s.rate_limit_wait_seconds;
-  if (s.breaker_threshold !== undefined) out.breakerThreshold = s.breaker_threshold;
-  if (s.breaker_reset_seconds !== undefined) out.breakerResetSeconds = s.breaker_reset_seconds;
-  if (s.ttl !== undefined) out.ttl = s.ttl;
-  if (s.caddy_mode !== undefined) out.caddyMode = s.caddy_mode;
-  if (s.wait_for_propagation !== undefined) out.waitForPropagation = s.wait_for_propagation;
-  return out;
+/** A provider as the store takes it (src/http/wire/providers.ts turns the API's body into this). */
+export interface ProviderInput {
+  name: string;
+  providerType: string;
+  credentials: Record<string, unknown>;
+  enabled: boolean;
+  isDefault: boolean;
+  propagationTimeout: number | null;
+  pollingInterval: number | null;
+  settings: ProviderSettings;
+  useMultiCredentials: boolean;
 }
-
-function fromSettings(s: ProviderSettings): Record<string, unknown> {
-  return {
-    rate_limit_per_minute: s.rateLimitPerMinute, rate_limit_wait_seconds: s.rateLimitWaitSeconds, breaker_threshold: s.breakerThreshold, breaker_reset_seconds: s.breakerResetSeconds,
-    ttl: s.ttl, caddy_mode: s.caddyMode, wait_for_propagation: s.waitForPropagation,
-  };
-}
+/** A change: a field left out keeps its stored value. */
+export type ProviderPatch = Partial<ProviderInput>;
 
 export interface ProviderStoreOptions {
   database: Database;
@@ -130,30 +86,30 @@ export class ProviderStore {
   }
 
   async create(input: ProviderInput): Promise<DnsProviderRow> {
-    const creds = await this.calls.catalogue.parseCredentials(input.provider_type, input.credentials);
+    const creds = await this.calls.catalogue.parseCredentials(input.providerType, input.credentials);
     const id = randomUUID();
     const sealed = this.keyring.seal(JSON.stringify(creds), id);
     const row = await this.db.transaction(async (tx) => {
-      if (input.is_default) await tx.update(dnsProviders).set({ isDefault: false }).where(eq(dnsProviders.isDefault, true));
+      if (input.isDefault) await tx.update(dnsProviders).set({ isDefault: false }).where(eq(dnsProviders.isDefault, true));
       const [created] = await tx
         .insert(dnsProviders)
         .values({
-          id, name: input.name, providerType: input.provider_type, credentialsEncrypted: sealed.ciphertext, keyVersion: sealed.keyVersion,
-          enabled: input.enabled, isDefault: input.is_default, propagationTimeout: input.propagation_timeout ?? null,
-          pollingInterval: input.polling_interval ?? null, settings: toSettings(input.settings), useMultiCredentials: input.use_multi_credentials,
+          id, name: input.name, providerType: input.providerType, credentialsEncrypted: sealed.ciphertext, keyVersion: sealed.keyVersion,
+          enabled: input.enabled, isDefault: input.isDefault, propagationTimeout: input.propagationTimeout,
+          pollingInterval: input.pollingInterval, settings: input.settings, useMultiCredentials: input.useMultiCredentials,
         })
         .returning();
-      if (input.use_multi_credentials) await tx.insert(dnsProviderCredentials).values(this.zoneCredentials.catchAllFrom(created!, creds));
+      if (input.useMultiCredentials) await tx.insert(dnsProviderCredentials).values(this.zoneCredentials.catchAllFrom(created!, creds));
       return created!;
     }).catch((err) => rethrowConflict(err));
     this.onChange();
     return row;
   }
 
-  async update(id: string, patch: z.infer<typeof providerPatchSchema>): Promise<DnsProviderRow> {
+  async update(id: string, patch: ProviderPatch): Promise<DnsProviderRow> {
     const current = await this.get(id);
-    const type = patch.provider_type ?? current.providerType;
-    const multi = patch.use_multi_credentials ?? current.useMultiCredentials;
+    const type = patch.providerType ?? current.providerType;
+    const multi = patch.useMultiCredentials ?? current.useMultiCredentials;
     const rows = current.useMultiCredentials ? (await this.zoneCredentials.list(current)).length : 0;
     // Switching back would silently drop the zone rows' secrets: the operator deletes them first (docs/api.md).
     if (!multi && rows > 0) throw new AppError('CONFLICT', `provider ${current.name} still has ${rows} zone-specific credential(s); delete them before turning use_multi_credentials off`, { details: { credentials: rows } });
@@ -168,7 +124,7 @@ export class ProviderStore {
     const row = await this.db.transaction(async (tx) => {
       // Locked, so two concurrent switches cannot both add the catch-all row.
       const [locked] = await tx.select({ multi: dnsProviders.useMultiCredentials }).from(dnsProviders).where(eq(dnsProviders.id, id)).for('update');
-      if (patch.is_default) await tx.update(dnsProviders).set({ isDefault: false }).where(and(eq(dnsProviders.isDefault, true), ne(dnsProviders.id, id)));
+      if (patch.isDefault) await tx.update(dnsProviders).set({ isDefault: false }).where(and(eq(dnsProviders.isDefault, true), ne(dnsProviders.id, id)));
       const [updated] = await tx
         .update(dnsProviders)
         .set({
@@ -176,10 +132,10 @@ export class ProviderStore {
           providerType: type,
           ...(sealed ? { credentialsEncrypted: sealed.ciphertext, keyVersion: sealed.keyVersion } : {}),
           ...(patch.enabled !== undefined ? { enabled: patch.enabled } : {}),
-          ...(patch.is_default !== undefined ? { isDefault: patch.is_default } : {}),
-          ...(patch.propagation_timeout !== undefined ? { propagationTimeout: patch.propagation_timeout } : {}),
-          ...(patch.polling_interval !== undefined ? { pollingInterval: patch.polling_interval } : {}),
-          ...(patch.settings !== undefined ? { settings: toSettings(patch.settings) } : {}),
+          ...(patch.isDefault !== undefined ? { isDefault: patch.isDefault } : {}),
+          ...(patch.propagationTimeout !== undefined ? { propagationTimeout: patch.propagationTimeout } : {}),
+          ...(patch.pollingInterval !== undefined ? { pollingInterval: patch.pollingInterval } : {}),
+          ...(patch.settings !== undefined ? { settings: patch.settings } : {}),
           useMultiCredentials: multi,
           updatedAt: new Date(),
         })
@@ -253,15 +209,9 @@ export class ProviderStore {
     return credentialId ? this.zoneCredentials.runtime(row, await this.zoneCredentials.getCached(row, credentialId)) : this.runtime(row);
   }
 
-  /** The API view: secret fields and anything the plugin does not describe are masked. */
-  toPublic(row: DnsProviderRow): Record<string, unknown> {
-    return {
-      id: row.id, name: row.name, provider_type: row.providerType, enabled: row.enabled, is_default: row.isDefault,
-      propagation_timeout: row.propagationTimeout, polling_interval: row.pollingInterval, settings: fromSettings(row.settings),
-      use_multi_credentials: row.useMultiCredentials, ...maskedView(() => this.decrypt(row), this.calls.catalogue.fields(row.providerType)),
-      key_version: row.keyVersion, ...this.stats.view(row),
-      created_at: row.createdAt.toISOString(), updated_at: row.updatedAt.toISOString(),
-    };
+  /** What the API may show of the credentials: secret fields and anything the plugin does not describe masked. */
+  publicCredentials(row: DnsProviderRow): PublicCredentials {
+    return maskedCredentials(() => this.decrypt(row), this.calls.catalogue.fields(row.providerType));
   }
 }
 

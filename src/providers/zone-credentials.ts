@@ -7,35 +7,25 @@ import { challenges, dnsProviderCredentials, type DnsProviderRow, type ProviderC
 import type { Keyring } from '../crypto/keyring.js';
 import { NO_AUDIT, type AuditSink } from '../audit/writer.js';
 import { AppError } from '../errors.js';
-import { maskedView, unmask } from './mask.js';
+import { maskedCredentials, unmask, type PublicCredentials } from './mask.js';
 import type { ProviderCache } from './cache.js';
 import type { PluginCatalogue } from '../calls/catalogue.js';
 import type { ProviderStats } from './stats.js';
 import { chooseCredential, parseZoneFilter } from './zone-match.js';
 import { rowTimeouts, timingOf, type TimedRuntime } from './timing.js';
 
-const fields = {
-  label: z.string().trim().min(1).max(100).regex(/^[^\p{Cc}]+$/u, 'no control characters'),
-  zone_filter: z.string().max(4000),
-  enabled: z.boolean(),
-  credentials: z.record(z.string(), z.unknown()),
-  propagation_timeout: z.number().int().min(1).max(86_400),
-  polling_interval: z.number().int().min(1).max(3600),
-};
-
-/** The credential object's writable fields (docs/api.md#the-credential-object); the timeouts default to 120 s and 5 s. */
-export const credentialInputSchema = z
-  .object({
-    ...fields,
-    zone_filter: fields.zone_filter.default(''),
-    enabled: fields.enabled.default(true),
-    credentials: fields.credentials.default({}),
-    propagation_timeout: fields.propagation_timeout.default(120),
-    polling_interval: fields.polling_interval.default(5),
-  })
-  .strict();
-// No defaults: a field left out of a PUT keeps its stored value.
-export const credentialPatchSchema = z.object(fields).partial().strict();
+/** A zone-specific credential as the store takes it (src/http/wire/credentials.ts turns the API's body into this). */
+export interface CredentialInput {
+  label: string;
+  zoneFilter: string;
+  enabled: boolean;
+  credentials: Record<string, unknown>;
+  /** Seconds. */
+  propagationTimeout: number;
+  pollingInterval: number;
+}
+/** A change: a field left out keeps its stored value. */
+export type CredentialPatch = Partial<CredentialInput>;
 
 export interface ZoneCredentialStoreOptions {
   database: Database;
@@ -92,26 +82,26 @@ export class ZoneCredentialStore {
     return row;
   }
 
-  async create(provider: DnsProviderRow, input: z.infer<typeof credentialInputSchema>): Promise<ProviderCredentialRow> {
+  async create(provider: DnsProviderRow, input: CredentialInput): Promise<ProviderCredentialRow> {
     if (!provider.useMultiCredentials) {
       throw new AppError('CONFLICT', `provider ${provider.name} does not use zone-specific credentials; set use_multi_credentials: true first`);
     }
-    const zoneFilter = parseZoneFilter(input.zone_filter);
+    const zoneFilter = parseZoneFilter(input.zoneFilter);
     const creds = await this.catalogue.parseCredentials(provider.providerType, input.credentials);
     const id = randomUUID();
     const sealed = this.keyring.seal(JSON.stringify(creds), id);
     const [row] = await this.db.insert(dnsProviderCredentials).values({
       id, providerId: provider.id, label: input.label, zoneFilter, credentialsEncrypted: sealed.ciphertext, keyVersion: sealed.keyVersion,
-      enabled: input.enabled, propagationTimeout: input.propagation_timeout, pollingInterval: input.polling_interval,
+      enabled: input.enabled, propagationTimeout: input.propagationTimeout, pollingInterval: input.pollingInterval,
     }).returning();
     this.onChange();
     return row!;
   }
 
   /** Every check runs before the one UPDATE: a refused PUT changes nothing. */
-  async update(provider: DnsProviderRow, id: string, patch: z.infer<typeof credentialPatchSchema>): Promise<ProviderCredentialRow> {
+  async update(provider: DnsProviderRow, id: string, patch: CredentialPatch): Promise<ProviderCredentialRow> {
     const current = await this.get(provider, id);
-    const zoneFilter = patch.zone_filter !== undefined ? parseZoneFilter(patch.zone_filter) : undefined;
+    const zoneFilter = patch.zoneFilter !== undefined ? parseZoneFilter(patch.zoneFilter) : undefined;
     let sealed: { ciphertext: string; keyVersion: string } | undefined;
     if (patch.credentials !== undefined) {
       const old = this.decrypt(current);
@@ -122,8 +112,8 @@ export class ZoneCredentialStore {
       ...(zoneFilter !== undefined ? { zoneFilter } : {}),
       ...(sealed ? { credentialsEncrypted: sealed.ciphertext, keyVersion: sealed.keyVersion } : {}),
       ...(patch.enabled !== undefined ? { enabled: patch.enabled } : {}),
-      ...(patch.propagation_timeout !== undefined ? { propagationTimeout: patch.propagation_timeout } : {}),
-      ...(patch.polling_interval !== undefined ? { pollingInterval: patch.polling_interval } : {}),
+      ...(patch.propagationTimeout !== undefined ? { propagationTimeout: patch.propagationTimeout } : {}),
+      ...(patch.pollingInterval !== undefined ? { pollingInterval: patch.pollingInterval } : {}),
       updatedAt: new Date(),
     }).where(eq(dnsProviderCredentials.id, current.id)).returning();
     this.onChange();
@@ -185,13 +175,8 @@ export class ZoneCredentialStore {
     return JSON.parse(this.keyring.open({ ciphertext: row.credentialsEncrypted, keyVersion: row.keyVersion }, row.id)) as Record<string, unknown>;
   }
 
-  /** The API view, masked as the provider's own credentials are. */
-  toPublic(provider: DnsProviderRow, row: ProviderCredentialRow): Record<string, unknown> {
-    return {
-      id: row.id, dns_provider_id: row.providerId, label: row.label, zone_filter: row.zoneFilter, enabled: row.enabled,
-      propagation_timeout: row.propagationTimeout, polling_interval: row.pollingInterval,
-      ...maskedView(() => this.decrypt(row), this.catalogue.fields(provider.providerType)),
-      key_version: row.keyVersion, ...this.stats.view(row), created_at: row.createdAt.toISOString(), updated_at: row.updatedAt.toISOString(),
-    };
+  /** What the API may show of the credentials, masked as the provider's own are. */
+  publicCredentials(provider: DnsProviderRow, row: ProviderCredentialRow): PublicCredentials {
+    return maskedCredentials(() => this.decrypt(row), this.catalogue.fields(provider.providerType));
   }
 }

@@ -14,13 +14,14 @@ export const domainName = z
   .transform((s) => normaliseName(s.trim()))
   .refine((s) => s.length <= 253 && isHostname(s.startsWith('*.') ? s.slice(2) : s, 2), 'expected a domain name such as example.com or *.example.com');
 
-const siteFields = {
-  domain_names: z.array(domainName).min(1).max(100),
-  dns_provider_id: z.uuid(),
-  enabled: z.boolean(),
-};
-export const siteInputSchema = z.object({ ...siteFields, enabled: siteFields.enabled.default(true) }).strict();
-export const sitePatchSchema = z.object(siteFields).partial().strict();
+/** A site as the store takes it (src/http/wire/sites.ts turns the API's body into this). */
+export interface SiteInput {
+  domainNames: string[];
+  dnsProviderId: string;
+  enabled: boolean;
+}
+/** A change: a field left out keeps its stored value. */
+export type SitePatch = Partial<SiteInput>;
 
 export class SiteStore {
   constructor(
@@ -40,24 +41,24 @@ export class SiteStore {
     return row;
   }
 
-  async create(input: z.infer<typeof siteInputSchema>): Promise<SiteRow> {
-    await this.providers.get(input.dns_provider_id);
+  async create(input: SiteInput): Promise<SiteRow> {
+    await this.providers.get(input.dnsProviderId);
     const [row] = await this.database.db
       .insert(sites)
-      .values({ domainNames: [...new Set(input.domain_names)].sort(), dnsProviderId: input.dns_provider_id, enabled: input.enabled })
+      .values({ domainNames: [...new Set(input.domainNames)].sort(), dnsProviderId: input.dnsProviderId, enabled: input.enabled })
       .returning();
     this.onChange();
     return row!;
   }
 
-  async update(id: string, patch: z.infer<typeof sitePatchSchema>): Promise<SiteRow> {
+  async update(id: string, patch: SitePatch): Promise<SiteRow> {
     await this.get(id);
-    if (patch.dns_provider_id) await this.providers.get(patch.dns_provider_id);
+    if (patch.dnsProviderId) await this.providers.get(patch.dnsProviderId);
     const [row] = await this.database.db
       .update(sites)
       .set({
-        ...(patch.domain_names ? { domainNames: [...new Set(patch.domain_names)].sort() } : {}),
-        ...(patch.dns_provider_id ? { dnsProviderId: patch.dns_provider_id } : {}),
+        ...(patch.domainNames ? { domainNames: [...new Set(patch.domainNames)].sort() } : {}),
+        ...(patch.dnsProviderId ? { dnsProviderId: patch.dnsProviderId } : {}),
         ...(patch.enabled !== undefined ? { enabled: patch.enabled } : {}),
         updatedAt: new Date(),
       })
@@ -72,11 +73,4 @@ export class SiteStore {
     await this.database.db.delete(sites).where(eq(sites.id, id));
     this.onChange();
   }
-}
-
-export function siteView(row: SiteRow): Record<string, unknown> {
-  return {
-    id: row.id, domain_names: row.domainNames, dns_provider_id: row.dnsProviderId, enabled: row.enabled,
-    created_at: row.createdAt.toISOString(), updated_at: row.updatedAt.toISOString(),
-  };
 }

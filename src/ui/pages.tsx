@@ -3,7 +3,7 @@ import type { Child } from 'hono/jsx';
 import { raw } from 'hono/html';
 import { remainingMs, type ManualChallenge } from '../challenges/manual.js';
 import { domainOf } from '../challenges/names.js';
-import { manualStatus } from '../http/routes/manual.js';
+import { manualStatus } from '../http/wire/manual.js';
 import { CSS, SCRIPT } from './assets.js';
 
 /** Fixed texts for the outcome codes an action redirects with: nothing from the query string is echoed. */

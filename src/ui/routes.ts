@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { isExpired, type ManualChallenges } from '../challenges/manual.js';
 import { AppError, isAppError } from '../errors.js';
 import { sameSecret } from '../security/compare.js';
-import { cancelNote, pollView, verifyNote } from '../http/routes/manual.js';
+import { cancelNote, pollView, verifyNote } from '../http/wire/manual.js';
 import { CSP } from './assets.js';
 import { ChallengePage, ErrorPage, ListPage, LoginPage } from './pages.js';
 import { sameOriginOnly, type UiSessions } from './session.js';

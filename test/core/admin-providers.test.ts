@@ -1,5 +1,6 @@
 // Admin API for providers: auth, CRUD, one default, name conflicts, provider types, credential test, guarded delete.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { refusal } from '../support/api.js';
 import { startTestDaemon, txtValue, type TestDaemon } from '../support/daemon.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 
@@ -23,13 +24,8 @@ describe('admin API: providers', () => {
     expect((await fetch(`${d.url}/api/v1/dns-providers`, { headers: { authorization: `Basic ${Buffer.from(`x:${d.adminToken}`).toString('base64')}` } })).status).toBe(401);
   });
 
-  interface FieldView { name: string; label: string; type: string; required: boolean; secret: boolean; default: unknown; placeholder: string | null; hint: string | null; options?: { value: string; label: string }[] }
-  interface TypeView { type: string; name: string; description: string; is_built_in: boolean; category: string; documentation_url: string | null; interface_version: number; proxied: boolean; fields: FieldView[] }
-
   it('lists provider types in the documented shape at /dns-providers/types, which no provider id shadows', async () => {
-    const res = await d.admin('/dns-providers/types');
-    expect(res.status).toBe(200);
-    const types = new Map(((await res.json()) as { types: TypeView[] }).types.map((t) => [t.type, t]));
+    const types = new Map((await d.api.providers.types()).map((t) => [t.type, t]));
     // docs/api.md#provider-types: the four the daemon works for are custom; the Caddy-native ten are built in.
     for (const t of ['webhook', 'script', 'rfc2136', 'manual']) expect(types.get(t), t).toMatchObject({ is_built_in: false, category: 'custom', proxied: true, interface_version: 1 });
     const native = ['azure', 'cloudflare', 'digitalocean', 'dnsimple', 'godaddy', 'googleclouddns', 'hetzner', 'namecheap', 'route53', 'vultr'];
@@ -54,17 +50,15 @@ describe('admin API: providers', () => {
   });
 
   it('serves one type\'s fields, the same list as the types endpoint; an unknown type is 400 naming the known ones', async () => {
-    const all = ((await (await d.admin('/dns-providers/types')).json()) as { types: TypeView[] }).types;
-    for (const t of all) {
+    for (const t of await d.api.providers.types()) {
       const res = await d.admin(`/dns-providers/types/${t.type}/fields`);
       expect(res.status).toBe(200);
       expect(await res.json()).toEqual({ success: true, type: t.type, fields: t.fields });
     }
-    const bad = await d.admin('/dns-providers/types/nope/fields');
+    const bad = await refusal(d.api.providers.fields('nope'));
     expect(bad.status).toBe(400);
-    const err = ((await bad.json()) as { error: { code: string; details: { known_types: string[] } } }).error;
-    expect(err.code).toBe('INVALID_PROVIDER_TYPE');
-    expect(err.details.known_types).toContain('webhook');
+    expect(bad.code).toBe('INVALID_PROVIDER_TYPE');
+    expect(bad.body.error.details?.known_types).toContain('webhook');
     // One path only: the old one is gone.
     expect((await d.admin('/provider-types')).status).toBe(404);
   });
@@ -72,33 +66,28 @@ describe('admin API: providers', () => {
   it('CRUD, with one default at a time and unique names', async () => {
     const a = await d.addProvider(body('a', { is_default: true }));
     const b = await d.addProvider(body('b', { is_default: true }));
-    const getA = (await (await d.admin(`/dns-providers/${a}`)).json()) as { provider: { is_default: boolean } };
-    expect(getA.provider.is_default).toBe(false);
-    expect((await d.admin('/dns-providers', { method: 'POST', body: body('a') })).status).toBe(409);
-    const put = await d.admin(`/dns-providers/${b}`, { method: 'PUT', body: { name: 'b2', enabled: false } });
-    expect(((await put.json()) as { provider: Record<string, unknown> }).provider).toMatchObject({ name: 'b2', enabled: false, is_default: true });
-    expect((await d.internal('/create', { body: { provider_id: b, fqdn: '_acme-challenge.off.example.com', value: txtValue('off') } })).status).toBe(409);
-    expect((await d.admin(`/dns-providers/${a}`, { method: 'DELETE' })).status).toBe(200);
-    expect((await d.admin(`/dns-providers/${a}`)).status).toBe(404);
-    expect((await d.admin(`/dns-providers/${b}`, { method: 'PUT', body: { provider_type: 'nope' } })).status).toBe(400);
+    expect((await d.api.providers.get(a)).is_default).toBe(false);
+    expect((await refusal(d.api.providers.create(body('a')))).status).toBe(409);
+    expect(await d.api.providers.update(b, { name: 'b2', enabled: false })).toMatchObject({ name: 'b2', enabled: false, is_default: true });
+    expect((await refusal(d.api.internal.create({ provider_id: b, fqdn: '_acme-challenge.off.example.com', value: txtValue('off') }))).status).toBe(409);
+    expect(await d.api.providers.remove(a)).toEqual({ success: true, status: 'deleted' });
+    expect((await refusal(d.api.providers.get(a))).status).toBe(404);
+    expect((await refusal(d.api.providers.update(b, { provider_type: 'nope' }))).status).toBe(400);
   });
 
   it('the credential test reaches the far side', async () => {
     const id = await d.addProvider(body('testable'));
-    const res = (await (await d.admin(`/dns-providers/${id}/test`, { method: 'POST' })).json()) as { result: { ok: boolean } };
-    expect(res.result.ok).toBe(true);
+    expect(await d.api.providers.test(id)).toMatchObject({ tested: true, ok: true });
     expect(hook.calls.at(-1)!.body.action).toBe('test');
   });
 
   it('refuses to delete a provider whose record may still exist, unless forced', async () => {
     const id = await d.addProvider(body('busy'));
     const value = txtValue('busy');
-    expect((await d.internal('/create', { body: { provider_id: id, fqdn: '_acme-challenge.busy.example.com', value } })).status).toBe(201);
-    const refused = await d.admin(`/dns-providers/${id}`, { method: 'DELETE' });
-    expect(refused.status).toBe(409);
-    const forced = await d.admin(`/dns-providers/${id}?force=true`, { method: 'DELETE' });
-    expect(forced.status).toBe(200);
-    expect(((await forced.json()) as { records_possibly_left: unknown[] }).records_possibly_left).toEqual([{ fqdn: '_acme-challenge.busy.example.com', value }]);
+    await d.api.internal.create({ provider_id: id, fqdn: '_acme-challenge.busy.example.com', value }, { status: 201 });
+    expect((await refusal(d.api.providers.remove(id))).status).toBe(409);
+    const forced = await d.api.providers.remove(id, { force: true });
+    expect(forced.records_possibly_left).toEqual([{ fqdn: '_acme-challenge.busy.example.com', value }]);
     expect(d.logs()).toContain('provider force-deleted');
   });
 });

@@ -8,16 +8,16 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REDACTED, redactDetails } from '../../src/audit/redact.js';
 import { challenges, securityAudits } from '../../src/db/schema.js';
+import { auditEventSchema, type AuditEventView as AuditView } from '../../src/http/wire/audit.js';
+import { refusal as refusalOf } from '../support/api.js';
 import { startCaddy, DEBIAN_CADDY, type RunningCaddy } from '../support/caddy.js';
 import { startTestDaemon, txtValue, type TestDaemon } from '../support/daemon.js';
 import { freePort } from '../support/ports.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 
-interface AuditView {
-  id: string; created_at: string; actor: string; action: string; category: string; resource_type: string | null; resource_id: string | null;
-  outcome: string; details: Record<string, unknown>; source_ip: string | null; user_agent: string | null;
-}
-type Page = { audit_logs: AuditView[]; next_cursor: string | null };
+type Page = Awaited<ReturnType<TestDaemon['api']['audit']['list']>>;
+/** One NDJSON export line, read with the event's wire schema. */
+const exported = (line: string) => auditEventSchema.parse(JSON.parse(line));
 
 const basic = (token: string) => `Basic ${Buffer.from(`any:${token}`).toString('base64')}`;
 
@@ -27,10 +27,8 @@ async function metric(d: TestDaemon, name: string, labels = ''): Promise<number>
   return line ? Number(line.split(' ')[1]) : 0;
 }
 
-async function page(d: TestDaemon, query: string): Promise<Page> {
-  const res = await d.admin(`/audit-logs?${query}`);
-  expect(res.status, await res.clone().text()).toBe(200);
-  return (await res.json()) as Page;
+function page(d: TestDaemon, query: string): Promise<Page> {
+  return d.api.audit.list(query);
 }
 
 describe('redaction', () => {
@@ -110,53 +108,43 @@ describe('audit log', () => {
 
   it('zone-specific credentials: create, update, test, delete, each naming its provider', async () => {
     const id = await d.addProvider({ name: 'multi', provider_type: 'webhook', use_multi_credentials: true, credentials: { create_url: hook.url } });
-    let res = await d.admin(`/dns-providers/${id}/credentials`, { method: 'POST', body: { label: 'one', zone_filter: 'example.org', credentials: { create_url: hook.url, auth_value: secret('cred-') } } });
-    expect(res.status).toBe(201);
-    const credId = ((await res.json()) as { credential: { id: string } }).credential.id;
-    res = await d.admin(`/dns-providers/${id}/credentials/${credId}`, { method: 'PUT', body: { credentials: { create_url: hook.url, auth_value: secret('cred2-') } } });
-    expect(res.status, await res.clone().text()).toBe(200);
-    expect((await d.admin(`/dns-providers/${id}/credentials/${credId}/test`, { method: 'POST' })).status).toBe(200);
-    expect((await d.admin(`/dns-providers/${id}/credentials/${credId}`, { method: 'DELETE' })).status).toBe(200);
+    const credId = (await d.api.credentials.create(id, { label: 'one', zone_filter: 'example.org', credentials: { create_url: hook.url, auth_value: secret('cred-') } })).id;
+    await d.api.credentials.update(id, credId, { credentials: { create_url: hook.url, auth_value: secret('cred2-') } });
+    await d.api.credentials.test(id, credId);
+    await d.api.credentials.remove(id, credId);
     const events = await eventsOf({ resource_id: credId, category: 'credential' });
     expect(events.map((e) => e.action).sort()).toEqual(['credential.create', 'credential.decrypt', 'credential.delete', 'credential.test', 'credential.update']);
     for (const e of events) expect(e).toMatchObject({ outcome: 'success', details: expect.objectContaining({ provider_id: id }) });
     // A refused create names the provider in details, not as the resource.
-    expect((await d.admin(`/dns-providers/${id}/credentials`, { method: 'POST', body: { label: '' } })).status).toBe(400);
+    expect((await refusalOf(d.api.credentials.create(id, { label: '' }))).status).toBe(400);
     const [refused] = await eventsOf({ action: 'credential.create', outcome: 'failure' });
     expect(refused).toMatchObject({ resource_type: 'credential', resource_id: null, details: { provider_id: id, code: 'VALIDATION_ERROR' } });
-    expect((await d.admin(`/dns-providers/${id}/audit-logs?resource_type=site`)).status).toBe(400);
+    expect((await refusalOf(d.api.providers.auditLogs(id, 'resource_type=site'))).status).toBe(400);
     // A provider's own page gathers its credentials' events too.
-    const own = (await (await d.admin(`/dns-providers/${id}/audit-logs?limit=100`)).json()) as Page;
+    const own = await d.api.providers.auditLogs(id, 'limit=100');
     expect(own.audit_logs.map((e) => e.action)).toEqual(expect.arrayContaining(['dns_provider.create', 'credential.create', 'credential.delete']));
   });
 
   it('sites: create, update, delete', async () => {
-    let res = await d.admin('/sites', { method: 'POST', body: { domain_names: ['site.example.com'], dns_provider_id: providerId } });
-    expect(res.status).toBe(201);
-    const siteId = ((await res.json()) as { site: { id: string } }).site.id;
-    res = await d.admin(`/sites/${siteId}`, { method: 'PUT', body: { enabled: false } });
-    expect(res.status).toBe(200);
-    expect((await d.admin(`/sites/${siteId}`, { method: 'DELETE' })).status).toBe(200);
+    const siteId = (await d.api.sites.create({ domain_names: ['site.example.com'], dns_provider_id: providerId })).id;
+    await d.api.sites.update(siteId, { enabled: false });
+    await d.api.sites.remove(siteId);
     const events = await eventsOf({ resource_id: siteId });
     expect(events.map((e) => [e.action, e.actor, e.outcome])).toEqual([['site.delete', 'admin', 'success'], ['site.update', 'admin', 'success'], ['site.create', 'admin', 'success']]);
   });
 
   it('challenges: create and delete by the caller, expire by the janitor, fail; client tokens: create, use, refusal, revoke', async () => {
     // Shared token: actor "internal".
-    let res = await d.internal('/create', { body: { fqdn: '_acme-challenge.a.example.com', value: txtValue('a'), provider_id: providerId } });
-    expect(res.status, await res.clone().text()).toBe(201);
-    const created = ((await res.json()) as { challenge_id: string }).challenge_id;
-    expect((await d.internal(`/${created}`, { method: 'DELETE' })).status).toBe(200);
+    const created = (await d.api.internal.create({ fqdn: '_acme-challenge.a.example.com', value: txtValue('a'), provider_id: providerId }, { status: 201 })).challenge_id;
+    await d.api.internal.remove(created);
     const lifecycle = await eventsOf({ resource_id: created });
     expect(lifecycle.map((e) => [e.action, e.actor, e.outcome])).toEqual([['challenge.delete', 'internal', 'success'], ['challenge.create', 'internal', 'success']]);
     expect(lifecycle[0]!.details).toMatchObject({ provider_id: providerId, fqdn: '_acme-challenge.a.example.com', status: 'DELETED' });
 
     // A client token, by name.
-    res = await d.admin('/client-tokens', { method: 'POST', body: { name: 'ci', allowed_domains: ['*.example.com'], allowed_cidrs: ['127.0.0.0/8'] } });
-    expect(res.status).toBe(201);
-    const { client_token: view, token } = (await res.json()) as { client_token: { id: string }; token: string };
+    const { client_token: view, token } = await d.api.clientTokens.create({ name: 'ci', allowed_domains: ['*.example.com'], allowed_cidrs: ['127.0.0.0/8'] });
     secrets.push(token);
-    res = await d.internal('/present', { body: { fqdn: '_acme-challenge.b.example.com', value: txtValue('b') }, headers: { authorization: basic(token) } });
+    let res = await d.internal('/present', { body: { fqdn: '_acme-challenge.b.example.com', value: txtValue('b') }, headers: { authorization: basic(token) } });
     expect(res.status).toBe(200);
     res = await d.internal('/present', { body: { fqdn: '_acme-challenge.other.org', value: txtValue('c') }, headers: { authorization: basic(token) } });
     expect(res.status).toBe(403);
@@ -166,7 +154,8 @@ describe('audit log', () => {
     expect(refusal).toMatchObject({ actor: 'client:ci', outcome: 'denied', resource_id: view.id, details: { code: 'CLIENT_DOMAIN_NOT_ALLOWED', client_name: 'ci' } });
 
     // The janitor expires the client's challenge and removes its record.
-    const [row] = await d.daemon.database.db.select().from(challenges).where(eq(challenges.fqdn, '_acme-challenge.b.example.com'));
+    const [row, ...others] = (await d.api.challenges.list({ fqdn: '_acme-challenge.b.example.com' })).challenges;
+    expect(others).toEqual([]);
     await d.daemon.database.db.update(challenges).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(challenges.id, row!.id));
     await d.daemon.janitor.runOnce();
     const [expired] = await eventsOf({ resource_id: row!.id, action: 'challenge.expire' });
@@ -206,9 +195,7 @@ describe('audit log', () => {
   });
 
   it('key rotation: start and finish', async () => {
-    const res = await d.admin('/admin/encryption/rotate', { method: 'POST' });
-    expect(res.status).toBe(202);
-    const runId = ((await res.json()) as { rotation: { id: string } }).rotation.id;
+    const runId = (await d.api.encryption.rotate()).id;
     let finish: AuditView[] = [];
     for (let i = 0; i < 200 && finish.length === 0; i++) {
       finish = await eventsOf({ action: 'encryption.rotation_finish', resource_id: runId });
@@ -273,15 +260,10 @@ describe('audit log', () => {
     expect(older.every((e) => e.created_at < mid)).toBe(true);
     expect((await page(d, `from=${encodeURIComponent(mid)}&limit=500`)).audit_logs.length + older.length).toBe(total);
 
-    const one = await d.admin(`/audit-logs/${all[0]!.id}`);
-    expect(((await one.json()) as { audit_log: AuditView }).audit_log).toEqual(all[0]);
-    const none = await d.admin('/audit-logs/00000000-0000-4000-8000-000000000000');
-    expect(none.status).toBe(404);
-    expect(((await none.json()) as { error: { code: string } }).error.code).toBe('AUDIT_EVENT_NOT_FOUND');
+    expect(await d.api.audit.get(all[0]!.id)).toEqual(all[0]);
+    expect(await refusalOf(d.api.audit.get('00000000-0000-4000-8000-000000000000'))).toMatchObject({ status: 404, code: 'AUDIT_EVENT_NOT_FOUND' });
     for (const bad of ['category=nope', 'outcome=maybe', 'from=yesterday', 'limit=0', 'cursor=abc', 'colour=red']) {
-      const res = await d.admin(`/audit-logs?${bad}`);
-      expect(res.status, bad).toBe(400);
-      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('VALIDATION_ERROR');
+      expect(await refusalOf(d.api.audit.list(bad)), bad).toMatchObject({ status: 400, code: 'VALIDATION_ERROR' });
     }
     expect((await d.admin('/audit-logs/export?format=xml')).status).toBe(400);
   });
@@ -299,7 +281,7 @@ describe('audit log', () => {
 
     const nd = await d.admin('/audit-logs/export?format=ndjson&category=challenge');
     expect(nd.headers.get('content-type')).toContain('application/x-ndjson');
-    const lines = (await nd.text()).trimEnd().split('\n').map((l) => JSON.parse(l) as AuditView);
+    const lines = (await nd.text()).trimEnd().split('\n').map(exported);
     expect(lines).toEqual(listed);
 
     const csv = await d.admin('/audit-logs/export?format=csv&category=challenge');
@@ -327,8 +309,8 @@ describe('audit log', () => {
     expect(report.auditDeleted).toBe(2500);
     const after = (await d.daemon.database.db.select({ n: sql<number>`count(*)::int` }).from(securityAudits))[0]!.n;
     expect(after).toBeGreaterThanOrEqual(before - 2500);
-    expect(await d.daemon.database.db.select().from(securityAudits).where(eq(securityAudits.action, 'test.old'))).toEqual([]);
-    expect((await d.daemon.database.db.select().from(securityAudits).where(eq(securityAudits.action, 'test.recent'))).length).toBe(1);
+    expect((await page(d, 'action=test.old')).audit_logs).toEqual([]);
+    expect((await page(d, 'action=test.recent')).audit_logs.length).toBe(1);
   });
 });
 
@@ -350,7 +332,7 @@ describe('audit log on PGlite', () => {
     await d.daemon.audit!.flush();
     const events = (await page(d, `limit=50`)).audit_logs;
     expect(events.map((e) => e.action)).toEqual(['challenge.create', 'credential.decrypt', 'dns_provider.create']);
-    const nd = (await (await d.admin('/audit-logs/export?format=ndjson')).text()).trimEnd().split('\n').map((l) => JSON.parse(l) as AuditView);
+    const nd = (await (await d.admin('/audit-logs/export?format=ndjson')).text()).trimEnd().split('\n').map(exported);
     expect(nd).toEqual(events);
     await d.daemon.database.db.insert(securityAudits).values({ createdAt: new Date(Date.now() - 100 * 86_400_000), actor: 'daemon', action: 'test.old', category: 'auth', outcome: 'success' });
     expect((await d.daemon.janitor.runOnce()).auditDeleted).toBe(1);

@@ -3,13 +3,11 @@ import { eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { challenges } from '../../src/db/schema.js';
 import { startBind, type RunningDnsServer } from '../support/dns-servers/index.js';
+import { fieldsOf, refusal } from '../support/api.js';
 import { startTestDaemon, txtValue, type TestDaemon } from '../support/daemon.js';
 import { nsupdate } from '../support/nsupdate.js';
 
 const ZONE = 'ops.test';
-
-type Body = Record<string, unknown> & { error?: { code: string; message: string; details?: { fields?: { field: string }[] } } };
-type Item = { id: string; fqdn: string; status: string; provider_id: string; provider_name: string } & Record<string, unknown>;
 
 describe('challenges API', () => {
   let bind: RunningDnsServer;
@@ -19,19 +17,11 @@ describe('challenges API', () => {
   /** Oldest first, as created. */
   const ids: string[] = [];
 
-  const create = async (provider: string, label: string) => {
-    const res = await d.internal('/create', { body: { provider_id: provider, fqdn: `_acme-challenge.${label}.${ZONE}`, value: txtValue(label) } });
-    expect(res.status).toBe(201);
-    return ((await res.json()) as { challenge_id: string }).challenge_id;
-  };
-  const call = async (path: string) => {
-    const res = await d.admin(path);
-    return { status: res.status, body: (await res.json()) as Body };
-  };
+  const create = async (provider: string, label: string) =>
+    (await d.api.internal.create({ provider_id: provider, fqdn: `_acme-challenge.${label}.${ZONE}`, value: txtValue(label) }, { status: 201 })).challenge_id;
   const list = async (query: string) => {
-    const r = await call(`/challenges${query}`);
-    expect(r.status, JSON.stringify(r.body)).toBe(200);
-    return { items: r.body.challenges as Item[], next: r.body.next_cursor as string | null };
+    const page = await d.api.challenges.list(query);
+    return { items: page.challenges, next: page.next_cursor };
   };
 
   beforeAll(async () => {
@@ -112,41 +102,38 @@ describe('challenges API', () => {
     ['fqdn=', 'fqdn'],
     ['sort=asc', 'sort'],
   ])('?%s is a 400 VALIDATION_ERROR naming %s', async (query, field) => {
-    const r = await call(`/challenges?${query}`);
+    const r = await refusal(d.api.challenges.list(query));
     expect(r.status).toBe(400);
-    expect(r.body.error?.code).toBe('VALIDATION_ERROR');
-    expect(r.body.error?.message).toContain(field);
-    expect(r.body.error?.details?.fields?.map((f) => f.field)).toEqual([field]);
+    expect(r.body.error.code).toBe('VALIDATION_ERROR');
+    expect(r.body.error.message).toContain(field);
+    expect(fieldsOf(r).map((f) => f.field)).toEqual([field]);
   });
 
   it('shows one challenge: TTL, time remaining, and the last check with what each server said', async () => {
     const id = ids[4]!;
-    const before = await call(`/challenges/${id}`);
-    expect(before.status).toBe(200);
-    const c = before.body.challenge as Record<string, unknown>;
+    const c = await d.api.challenges.get(id);
     expect(c).toMatchObject({ id, provider_id: alpha, provider_name: 'alpha', provider_type: 'manual', fqdn: `_acme-challenge.www.five.${ZONE}`, status: 'PENDING', ttl: 120, last_check: null });
     expect(c.time_remaining_seconds).toBeGreaterThan(29 * 60 - 5);
     expect(c.time_remaining_seconds).toBeLessThanOrEqual(30 * 60);
-    expect((await call(`/challenges/${ids[1]}`)).body.challenge).toMatchObject({ ttl: 60 });
+    expect(await d.api.challenges.get(ids[1]!)).toMatchObject({ ttl: 60 });
 
     await d.daemon.propagation.runOnce();
-    const unseen = (await call(`/challenges/${id}`)).body.challenge as { last_check: Record<string, unknown> };
+    const unseen = await d.api.challenges.get(id);
     expect(unseen.last_check).toMatchObject({ visible: false, zone: ZONE, servers: [{ server: `127.0.0.1:${bind.port}`, seen: false }] });
-    expect(Date.parse(unseen.last_check.at as string)).not.toBeNaN();
+    expect(Date.parse(unseen.last_check!.at)).not.toBeNaN();
 
-    const row = (await d.daemon.database.db.select().from(challenges).where(eq(challenges.id, id)))[0]!;
-    await nsupdate(bind.port, ZONE, 'add', row.fqdn, row.value);
+    await nsupdate(bind.port, ZONE, 'add', unseen.fqdn, unseen.value);
     await d.daemon.database.db.update(challenges).set({ nextCheckAt: null }).where(eq(challenges.id, id));
     await d.daemon.propagation.runOnce();
-    const seen = (await call(`/challenges/${id}`)).body.challenge as Record<string, unknown>;
+    const seen = await d.api.challenges.get(id);
     expect(seen).toMatchObject({ status: 'VERIFYING', last_check: { visible: true, servers: [{ server: `127.0.0.1:${bind.port}`, seen: true }] } });
     // Finished challenges have no time left.
-    expect((await call(`/challenges/${ids[0]}`)).body.challenge).toMatchObject({ status: 'FAILED', time_remaining_seconds: 0 });
+    expect(await d.api.challenges.get(ids[0]!)).toMatchObject({ status: 'FAILED', time_remaining_seconds: 0 });
   });
 
   it('an unknown or malformed id is 404 CHALLENGE_NOT_FOUND; only the admin token reads challenges', async () => {
-    expect(await call('/challenges/00000000-0000-4000-8000-000000000000')).toMatchObject({ status: 404, body: { error: { code: 'CHALLENGE_NOT_FOUND' } } });
-    expect(await call('/challenges/not-an-id')).toMatchObject({ status: 404, body: { error: { code: 'CHALLENGE_NOT_FOUND' } } });
+    expect(await refusal(d.api.challenges.get('00000000-0000-4000-8000-000000000000'))).toMatchObject({ status: 404, code: 'CHALLENGE_NOT_FOUND' });
+    expect(await refusal(d.api.challenges.get('not-an-id'))).toMatchObject({ status: 404, code: 'CHALLENGE_NOT_FOUND' });
     expect((await fetch(`${d.url}/api/v1/challenges`)).status).toBe(401);
     expect((await fetch(`${d.url}/api/v1/challenges`, { headers: { authorization: `Bearer ${d.internalToken}` } })).status).toBe(403);
   });

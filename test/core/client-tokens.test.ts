@@ -1,15 +1,18 @@
 // Client tokens: the admin API, and each rule (domains, networks, providers, expiry, revocation) refusing before anything is written.
-import { and, eq, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { domainAllowed } from '../../src/clients/access.js';
 import { loadConfig } from '../../src/config.js';
-import { clientTokens, challenges, securityAudits } from '../../src/db/schema.js';
+import { clientTokens } from '../../src/db/schema.js';
+import { errorBodySchema } from '../../src/errors.js';
+import type { ClientTokenView } from '../../src/http/wire/client-tokens.js';
+import { refusal } from '../support/api.js';
 import { startTestDaemon, txtValue, type TestDaemon } from '../support/daemon.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 
-interface TokenView { id: string; name: string; allowed_domains: string[]; allowed_cidrs: string[] | null; providers: string[] | null; expires_at: string | null; revoked_at: string | null; state: string }
-type ErrorBody = { error: { code: string; details?: Record<string, unknown> } };
+/** The code of an error reply, read with the daemon's error schema. */
+const code = async (res: Response) => errorBodySchema.parse(await res.json()).error.code;
 
 const basic = (token: string, user = 'anyone') => `Basic ${Buffer.from(`${user}:${token}`).toString('base64')}`;
 
@@ -32,17 +35,19 @@ describe('client tokens', () => {
   let providerB: string;
 
   /** Creates a token through the admin API; returns its view and the secret. */
-  async function mint(body: Record<string, unknown>): Promise<{ view: TokenView; token: string }> {
-    const res = await d.admin('/client-tokens', { method: 'POST', body: { allowed_cidrs: ['127.0.0.0/8'], ...body } });
-    const json = (await res.json()) as { client_token: TokenView; token: string };
-    expect(res.status, JSON.stringify(json)).toBe(201);
-    return { view: json.client_token, token: json.token };
+  async function mint(body: Record<string, unknown>): Promise<{ view: ClientTokenView; token: string }> {
+    const { client_token: view, token } = await d.api.clientTokens.create({ allowed_cidrs: ['127.0.0.0/8'], ...body });
+    return { view, token };
   }
   const present = (token: string, fqdn: string, path = '/present') =>
     d.internal(path, { body: { fqdn, value: txtValue(fqdn + path) }, headers: { authorization: basic(token) } });
-  const code = async (res: Response) => ((await res.json()) as ErrorBody).error.code;
   const calls = () => hooks.reduce((n, h) => n + h.calls.length, 0);
-  const rowCount = async () => (await d.daemon.database.db.select().from(challenges)).length;
+  /** Every challenge, through the operators' list (one page holds them all here). */
+  const rowCount = async () => {
+    const page = await d.api.challenges.list({ limit: '200' });
+    expect(page.next_cursor).toBeNull();
+    return page.challenges.length;
+  };
 
   beforeAll(async () => {
     d = await startTestDaemon();
@@ -89,25 +94,23 @@ describe('client tokens', () => {
     [{ name: 'bad name!', allowed_domains: ['example.com'], allowed_cidrs: ['10.0.0.0/8'] }, 400],
     [{ name: 'v9', allowed_domains: ['example.com'], allowed_cidrs: ['10.0.0.0/8'], extra: 1 }, 400],
   ])('refuses %j with %i and stores nothing', async (body, status) => {
-    const before = (await d.daemon.database.db.select().from(clientTokens)).length;
-    expect((await d.admin('/client-tokens', { method: 'POST', body })).status).toBe(status);
-    expect((await d.daemon.database.db.select().from(clientTokens)).length).toBe(before);
+    const before = (await d.api.clientTokens.list()).length;
+    expect((await refusal(d.api.clientTokens.create(body))).status).toBe(status);
+    expect((await d.api.clientTokens.list()).length).toBe(before);
   });
 
   it('a live name is unique; revoking frees it; read and revoke of an unknown id are 404; the admin token is required', async () => {
     const first = await mint({ name: 'dup', allowed_domains: ['example.com'] });
-    const again = await d.admin('/client-tokens', { method: 'POST', body: { name: 'dup', allowed_domains: ['example.com'], allowed_cidrs: ['10.0.0.0/8'] } });
-    expect(again.status).toBe(409);
-    const revoked = await d.admin(`/client-tokens/${first.view.id}`, { method: 'DELETE' });
-    expect(((await revoked.json()) as { client_token: TokenView }).client_token.state).toBe('revoked');
-    expect((await d.admin(`/client-tokens/${first.view.id}`, { method: 'DELETE' })).status).toBe(200);
+    expect((await refusal(d.api.clientTokens.create({ name: 'dup', allowed_domains: ['example.com'], allowed_cidrs: ['10.0.0.0/8'] }))).status).toBe(409);
+    expect((await d.api.clientTokens.revoke(first.view.id)).state).toBe('revoked');
+    await d.api.clientTokens.revoke(first.view.id);
     await mint({ name: 'dup', allowed_domains: ['example.com'] });
     // Two at once: the database's unique index decides, and the loser is a 409, not a 500.
     const body = { name: 'race', allowed_domains: ['example.com'], allowed_cidrs: ['10.0.0.0/8'] };
     const raced = await Promise.all([1, 2, 3].map(() => d.admin('/client-tokens', { method: 'POST', body })));
     expect(raced.map((r) => r.status).sort()).toEqual([201, 409, 409]);
-    expect((await d.admin('/client-tokens/00000000-0000-4000-8000-000000000000')).status).toBe(404);
-    expect((await d.admin('/client-tokens/nope', { method: 'DELETE' })).status).toBe(404);
+    expect((await refusal(d.api.clientTokens.get('00000000-0000-4000-8000-000000000000'))).status).toBe(404);
+    expect((await refusal(d.api.clientTokens.revoke('nope'))).status).toBe(404);
     expect((await fetch(`${d.url}/api/v1/client-tokens`)).status).toBe(401);
     // A client token is no admin token.
     expect((await fetch(`${d.url}/api/v1/client-tokens`, { headers: { authorization: `Bearer ${first.token}` } })).status).toBe(403);
@@ -121,8 +124,7 @@ describe('client tokens', () => {
       const clean = await d.internal('/cleanup', { body: { fqdn, value: txtValue(`${fqdn}/present`) }, headers: { authorization: basic(token, 'names') } });
       expect(clean.status).toBe(200);
     }
-    const bearer = await d.internal('/create', { body: { provider_id: providerA, fqdn: '_acme-challenge.example.com', value: txtValue('bearer') }, headers: { authorization: `Bearer ${token}` } });
-    expect(bearer.status).toBe(201);
+    await d.api.internal.create({ provider_id: providerA, fqdn: '_acme-challenge.example.com', value: txtValue('bearer') }, { headers: { authorization: `Bearer ${token}` }, status: 201 });
   });
 
   it('a name outside its domains is 403 CLIENT_DOMAIN_NOT_ALLOWED in every dialect, and nothing reaches the provider or the table', async () => {
@@ -137,7 +139,7 @@ describe('client tokens', () => {
     ];
     for (const res of refused) {
       expect(res.status).toBe(403);
-      const body = (await res.json()) as ErrorBody;
+      const body = errorBodySchema.parse(await res.json());
       expect(body.error.code).toBe('CLIENT_DOMAIN_NOT_ALLOWED');
       expect(body.error.details).toEqual({ client_token: 'outside' });
     }
@@ -147,20 +149,17 @@ describe('client tokens', () => {
 
   it('cannot read, delete or clean up a challenge of a name outside its domains', async () => {
     const value = txtValue('foreign');
-    const created = await d.internal('/create', { body: { provider_id: providerA, fqdn: '_acme-challenge.foreign.test', value } });
-    const { challenge_id: id } = (await created.json()) as { challenge_id: string };
+    const { challenge_id: id } = await d.api.internal.create({ provider_id: providerA, fqdn: '_acme-challenge.foreign.test', value });
     const { token } = await mint({ name: 'nosy', allowed_domains: ['example.com'] });
     const auth = { authorization: basic(token) };
     expect(await code(await d.internal(`/${id}`, { method: 'GET', headers: auth }))).toBe('CLIENT_DOMAIN_NOT_ALLOWED');
     expect(await code(await d.internal(`/${id}`, { method: 'DELETE', headers: auth }))).toBe('CLIENT_DOMAIN_NOT_ALLOWED');
     expect(await code(await d.internal('/cleanup', { body: { fqdn: '_acme-challenge.foreign.test', value }, headers: auth }))).toBe('CLIENT_DOMAIN_NOT_ALLOWED');
-    const [row] = await d.daemon.database.db.select().from(challenges).where(eq(challenges.id, id));
-    expect(row).toMatchObject({ status: 'PENDING', recordState: 'present' });
+    expect(await d.api.internal.get(id)).toMatchObject({ status: 'PENDING', record_state: 'present' });
     // Its own challenge it may read and delete.
-    const own = await d.internal('/create', { body: { provider_id: providerA, fqdn: '_acme-challenge.example.com', value: txtValue('own') }, headers: auth });
-    const ownId = ((await own.json()) as { challenge_id: string }).challenge_id;
-    expect((await d.internal(`/${ownId}`, { method: 'GET', headers: auth })).status).toBe(200);
-    expect((await d.internal(`/${ownId}`, { method: 'DELETE', headers: auth })).status).toBe(200);
+    const { challenge_id: ownId } = await d.api.internal.create({ provider_id: providerA, fqdn: '_acme-challenge.example.com', value: txtValue('own') }, { headers: auth });
+    expect((await d.api.internal.get(ownId, auth)).id).toBe(ownId);
+    await d.api.internal.remove(ownId, auth);
   });
 
   it('writes only through its providers: the path, the body, the site and the default provider all count', async () => {
@@ -178,18 +177,16 @@ describe('client tokens', () => {
     expect(await rowCount()).toBe(rows);
     // Through a in the path, or once a site sends the name to a.
     expect((await present(token, '_acme-challenge.x.prov.test', `/providers/${providerA}/present`)).status).toBe(200);
-    const site = await d.admin('/sites', { method: 'POST', body: { domain_names: ['*.prov.test'], dns_provider_id: providerA } });
-    expect(site.status).toBe(201);
+    const site = await d.api.sites.create({ domain_names: ['*.prov.test'], dns_provider_id: providerA });
     const value = txtValue('via-site');
     expect((await d.internal('/present', { body: { fqdn: '_acme-challenge.y.prov.test', value }, headers: auth })).status).toBe(200);
     const aCalls = hooks[0]!.calls.length;
     expect((await d.internal('/cleanup', { body: { fqdn: '_acme-challenge.y.prov.test', value }, headers: auth })).status).toBe(200);
     expect(hooks[0]!.calls.length).toBe(aCalls + 1);
     // The challenge the shared token made through b at a covered name is out of reach.
-    const viaB = await d.internal('/create', { body: { provider_id: providerB, fqdn: '_acme-challenge.z.prov.test', value: txtValue('b2') } });
-    const idB = ((await viaB.json()) as { challenge_id: string }).challenge_id;
+    const { challenge_id: idB } = await d.api.internal.create({ provider_id: providerB, fqdn: '_acme-challenge.z.prov.test', value: txtValue('b2') });
     expect(await code(await d.internal(`/${idB}`, { method: 'DELETE', headers: auth }))).toBe('CLIENT_PROVIDER_NOT_ALLOWED');
-    await d.admin(`/sites/${((await site.json()) as { site: { id: string } }).site.id}`, { method: 'DELETE' });
+    await d.api.sites.remove(site.id);
   });
 
   it('only from its networks: the TCP peer decides, X-Forwarded-For does not', async () => {
@@ -218,26 +215,23 @@ describe('client tokens', () => {
   });
 
   it('without allowed_cidrs (or with null) any network may use it, shown as null; an empty list is refused', async () => {
-    const res = await d.admin('/client-tokens', { method: 'POST', body: { name: 'anynet', allowed_domains: ['example.com'] } });
-    const json = (await res.json()) as { client_token: TokenView; token: string };
-    expect(res.status, JSON.stringify(json)).toBe(201);
+    const json = await d.api.clientTokens.create({ name: 'anynet', allowed_domains: ['example.com'] });
     expect(json.client_token.allowed_cidrs).toBeNull();
-    expect(((await (await d.admin(`/client-tokens/${json.client_token.id}`)).json()) as { client_token: TokenView }).client_token.allowed_cidrs).toBeNull();
+    expect((await d.api.clientTokens.get(json.client_token.id)).allowed_cidrs).toBeNull();
     const before = calls();
     const ok = await present(json.token, '_acme-challenge.example.com');
     expect(ok.status, await ok.clone().text()).toBe(200);
     expect(calls()).toBe(before + 1);
     // The domain rule still applies.
     expect(await code(await present(json.token, '_acme-challenge.www.example.com'))).toBe('CLIENT_DOMAIN_NOT_ALLOWED');
-    const explicit = await d.admin('/client-tokens', { method: 'POST', body: { name: 'anynet-null', allowed_domains: ['example.com'], allowed_cidrs: null } });
-    expect(explicit.status).toBe(201);
-    expect(((await explicit.json()) as { client_token: TokenView }).client_token.allowed_cidrs).toBeNull();
-    const empty = await d.admin('/client-tokens', { method: 'POST', body: { name: 'nonet', allowed_domains: ['example.com'], allowed_cidrs: [] } });
-    const err = ((await empty.json()) as ErrorBody).error;
-    expect([empty.status, err.code]).toEqual([400, 'VALIDATION_ERROR']);
-    expect(JSON.stringify(err.details)).toContain('leave allowed_cidrs out');
+    const explicit = await d.api.clientTokens.create({ name: 'anynet-null', allowed_domains: ['example.com'], allowed_cidrs: null });
+    expect(explicit.client_token.allowed_cidrs).toBeNull();
+    const empty = await refusal(d.api.clientTokens.create({ name: 'nonet', allowed_domains: ['example.com'], allowed_cidrs: [] }));
+    expect([empty.status, empty.code]).toEqual([400, 'VALIDATION_ERROR']);
+    expect(JSON.stringify(empty.body.error.details)).toContain('leave allowed_cidrs out');
     await d.daemon.audit!.flush();
-    const [event] = await d.daemon.database.db.select().from(securityAudits).where(and(eq(securityAudits.action, 'client_token.create'), eq(securityAudits.resourceId, json.client_token.id)));
+    const [event, ...more] = (await d.api.audit.list({ action: 'client_token.create', resource_id: json.client_token.id })).audit_logs;
+    expect(more).toEqual([]);
     expect(event!.details).toMatchObject({ name: 'anynet', allowed_cidrs: null });
   });
 
@@ -246,11 +240,11 @@ describe('client tokens', () => {
     await d.daemon.database.db.update(clientTokens).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(clientTokens.id, expiring.view.id));
     const expired = await present(expiring.token, '_acme-challenge.example.com');
     expect([expired.status, await code(expired)]).toEqual([401, 'CLIENT_TOKEN_EXPIRED']);
-    expect(((await (await d.admin(`/client-tokens/${expiring.view.id}`)).json()) as { client_token: TokenView }).client_token.state).toBe('expired');
+    expect((await d.api.clientTokens.get(expiring.view.id)).state).toBe('expired');
 
     const revoking = await mint({ name: 'revoking', allowed_domains: ['example.com'] });
     expect((await present(revoking.token, '_acme-challenge.example.com')).status).toBe(200);
-    await d.admin(`/client-tokens/${revoking.view.id}`, { method: 'DELETE' });
+    await d.api.clientTokens.revoke(revoking.view.id);
     const revoked = await present(revoking.token, '_acme-challenge.example.com');
     expect([revoked.status, await code(revoked)]).toEqual([401, 'CLIENT_TOKEN_REVOKED']);
 
@@ -287,10 +281,9 @@ describe('the shared internal token switched off', () => {
   it('refuses the shared token with SHARED_TOKEN_DISABLED and nothing written; client tokens work', async () => {
     const shared = await d.internal('/present', { body: { fqdn: '_acme-challenge.example.com', value: txtValue('off') } });
     expect(shared.status).toBe(401);
-    expect(((await shared.json()) as ErrorBody).error.code).toBe('SHARED_TOKEN_DISABLED');
+    expect(await code(shared)).toBe('SHARED_TOKEN_DISABLED');
     expect(hook.calls).toHaveLength(0);
-    const res = await d.admin('/client-tokens', { method: 'POST', body: { name: 'c', allowed_domains: ['example.com'], allowed_cidrs: ['127.0.0.1/32'] } });
-    const { token } = (await res.json()) as { token: string };
+    const { token } = await d.api.clientTokens.create({ name: 'c', allowed_domains: ['example.com'], allowed_cidrs: ['127.0.0.1/32'] });
     const ok = await d.internal('/present', { body: { fqdn: '_acme-challenge.example.com', value: txtValue('on') }, headers: { authorization: basic(token) } });
     expect(ok.status).toBe(200);
     expect(hook.calls).toHaveLength(1);
@@ -318,13 +311,12 @@ describe('client tokens on embedded PGlite', () => {
 
   it('create, use, refuse a duplicate name, revoke', async () => {
     const body = { name: 'lite', allowed_domains: ['example.com'], allowed_cidrs: ['127.0.0.1/32'] };
-    const res = await d.admin('/client-tokens', { method: 'POST', body });
-    const { token, client_token: view } = (await res.json()) as { token: string; client_token: TokenView };
-    expect((await d.admin('/client-tokens', { method: 'POST', body })).status).toBe(409);
+    const { token, client_token: view } = await d.api.clientTokens.create(body);
+    expect((await refusal(d.api.clientTokens.create(body))).status).toBe(409);
     const fqdn = '_acme-challenge.example.com';
     expect((await d.internal('/present', { body: { fqdn, value: txtValue('lite') }, headers: { authorization: basic(token) } })).status).toBe(200);
     expect((await d.internal('/present', { body: { fqdn: '_acme-challenge.www.example.com', value: txtValue('lite') }, headers: { authorization: basic(token) } })).status).toBe(403);
-    await d.admin(`/client-tokens/${view.id}`, { method: 'DELETE' });
+    await d.api.clientTokens.revoke(view.id);
     expect((await d.internal('/present', { body: { fqdn, value: txtValue('lite2') }, headers: { authorization: basic(token) } })).status).toBe(401);
     expect(hook.calls).toHaveLength(1);
   });

@@ -2,23 +2,25 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Cleanups } from '../support/cleanup.js';
 import { startTestDaemon, txtValue, type TestDaemon } from '../support/daemon.js';
 import { createTestDatabase } from '../support/postgres.js';
 import { startRedis } from '../support/redis.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 
 let hook: WebhookReceiver;
-const cleanups: (() => Promise<unknown>)[] = [];
+const cleanups = new Cleanups();
 
 beforeAll(async () => {
   hook = await startWebhookReceiver();
 });
 afterEach(async () => {
-  // Every cleanup runs even when one fails, so no server outlives the test; the first failure is reported.
-  let failed: unknown;
-  for (const c of cleanups.splice(0).reverse()) await c().catch((e: unknown) => { failed ??= e; });
-  hook.setBehaviour({ kind: 'ok' });
-  if (failed) throw failed;
+  // Every step runs even when one fails, so no server outlives the test (test/support/cleanup.ts).
+  try {
+    await cleanups.run();
+  } finally {
+    hook.setBehaviour({ kind: 'ok' });
+  }
 });
 afterAll(async () => {
   await hook?.stop();
@@ -26,7 +28,7 @@ afterAll(async () => {
 
 async function daemon(opts: Parameters<typeof startTestDaemon>[0] = {}): Promise<TestDaemon> {
   const d = await startTestDaemon(opts);
-  cleanups.push(() => d.stop());
+  cleanups.add(() => d.stop());
   return d;
 }
 
@@ -88,9 +90,9 @@ describe('rate limit', () => {
 
   it('holds one limit across two replicas through Redis', async () => {
     const redis = await startRedis();
-    cleanups.push(() => redis.stop());
+    cleanups.add(() => redis.stop());
     const db = await createTestDatabase();
-    cleanups.push(() => db.drop());
+    cleanups.add(() => db.drop());
     const env = { DNS01_ENCRYPTION_KEY: randomBytes(32).toString('base64'), REDIS_URL: redis.url };
     const a = await daemon({ databaseUrl: db.url, env });
     const b = await daemon({ databaseUrl: db.url, env });

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../src/db/client.js';
+import { Cleanups } from '../support/cleanup.js';
 import { startTestDaemon, txtValue, type TestDaemon } from '../support/daemon.js';
 import { hostPidsWithEnv } from '../support/host-procs.js';
 import { freeDnsPort, freePort } from '../support/ports.js';
@@ -18,7 +19,7 @@ interface Row { id: string; status: string; record_state: string; cleanup_attemp
 let root: string;
 let scriptsDir: string;
 let hook: WebhookReceiver;
-const stops: (() => Promise<unknown>)[] = [];
+const cleanups = new Cleanups();
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'dns01-janitor-limits-'));
@@ -30,8 +31,12 @@ beforeAll(async () => {
   hook = await startWebhookReceiver();
 });
 afterEach(async () => {
-  for (const s of stops.splice(0).reverse()) await s();
-  hook.setBehaviour({ kind: 'ok' });
+  // Every step runs even when one fails, so no server outlives the test (test/support/cleanup.ts).
+  try {
+    await cleanups.run();
+  } finally {
+    hook.setBehaviour({ kind: 'ok' });
+  }
 });
 afterAll(async () => {
   await hook?.stop();
@@ -40,7 +45,7 @@ afterAll(async () => {
 
 async function daemon(opts: Parameters<typeof startTestDaemon>[0]): Promise<TestDaemon> {
   const d = await startTestDaemon(opts);
-  stops.push(() => d.stop());
+  cleanups.add(() => d.stop());
   return d;
 }
 

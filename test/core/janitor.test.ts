@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Cleanups } from '../support/cleanup.js';
 import { startTestDaemon, txtValue, type TestDaemon } from '../support/daemon.js';
 import { startDaemonProcess, type DaemonProcess } from '../support/daemon-process.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
@@ -11,18 +12,19 @@ type Client = Pick<TestDaemon, 'internal' | 'addProvider'>;
 interface Row { id: string; status: string; record_state: string; cleanup_attempts: number; error: string | null }
 
 let hook: WebhookReceiver;
-const cleanups: (() => Promise<unknown>)[] = [];
+const cleanups = new Cleanups();
 
 beforeAll(async () => {
   hook = await startWebhookReceiver();
 });
 afterEach(async () => {
   // Children first (they may hold hanging calls to the receiver), then daemons, then databases.
-  // Every cleanup runs even when one fails, so no server outlives the test; the first failure is reported.
-  let failed: unknown;
-  for (const c of cleanups.splice(0).reverse()) await c().catch((e: unknown) => { failed ??= e; });
-  hook.setBehaviour({ kind: 'ok' });
-  if (failed) throw failed;
+  // Every step runs even when one fails, so no server outlives the test (test/support/cleanup.ts).
+  try {
+    await cleanups.run();
+  } finally {
+    hook.setBehaviour({ kind: 'ok' });
+  }
 });
 afterAll(async () => {
   await hook?.stop();
@@ -66,19 +68,19 @@ async function activeCount(d: TestDaemon): Promise<number> {
 
 async function daemon(opts: Parameters<typeof startTestDaemon>[0]): Promise<TestDaemon> {
   const d = await startTestDaemon(opts);
-  cleanups.push(() => d.stop());
+  cleanups.add(() => d.stop());
   return d;
 }
 
 async function child(databaseUrl: string, env: Record<string, string>): Promise<DaemonProcess> {
   const p = await startDaemonProcess({ databaseUrl, env });
-  cleanups.push(() => p.stop());
+  cleanups.add(() => p.stop());
   return p;
 }
 
 async function sharedDatabase(): Promise<TestDatabase> {
   const db = await createTestDatabase();
-  cleanups.push(() => db.drop());
+  cleanups.add(() => db.drop());
   return db;
 }
 

@@ -1,10 +1,10 @@
 // Key rotation: at start-up and on demand (PGlite here; PostgreSQL with a SIGKILL in test/faults); old keys still read; an unknown key is reported, never fatal.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Keyring } from '../../src/crypto/keyring.js';
 import { dnsProviders } from '../../src/db/schema.js';
+import { refusal } from '../support/api.js';
 import { startTestDaemon, txtValue } from '../support/daemon.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
@@ -24,9 +24,9 @@ describe('encryption key rotation', () => {
     await db?.drop();
   });
 
+  /** Each provider's key version, by name, as the API shows it. */
   async function versions(d: Awaited<ReturnType<typeof startTestDaemon>>): Promise<string[]> {
-    const r = await d.daemon.database.db.execute(sql`select key_version from dns_providers order by name`);
-    return (Array.isArray(r) ? r : (r as unknown as { rows: unknown[] }).rows).map((x) => (x as { key_version: string }).key_version);
+    return (await d.api.providers.list()).map((p) => p.key_version);
   }
 
   it('moves every row to the new key at start-up and keeps working', async () => {
@@ -38,7 +38,7 @@ describe('encryption key rotation', () => {
     // Phase 2 of the runbook: the new key is current, the old one is still readable as V1.
     const second = await startTestDaemon({ databaseUrl: db.url, env: { DNS01_ENCRYPTION_KEY: newKey, DNS01_ENCRYPTION_KEY_V1: oldKey } });
     // The start-up run is the rotation job in the background: wait for its history row to finish.
-    await expect.poll(async () => ((await (await second.admin('/admin/encryption/history')).json()) as { rotations: { outcome: string; trigger: string }[] }).rotations[0])
+    await expect.poll(async () => (await second.api.encryption.history())[0])
       .toMatchObject({ outcome: 'completed', trigger: 'startup' });
     const after = await versions(second);
     expect(after[0]).not.toBe(before[0]);
@@ -47,7 +47,7 @@ describe('encryption key rotation', () => {
 
     // The old key can now be dropped.
     const third = await startTestDaemon({ databaseUrl: db.url, env: { DNS01_ENCRYPTION_KEY: newKey } });
-    expect((await third.internal('/create', { body: { provider_id: id, fqdn: '_acme-challenge.rot.example.com', value: txtValue('rot') } })).status).toBe(201);
+    await third.api.internal.create({ provider_id: id, fqdn: '_acme-challenge.rot.example.com', value: txtValue('rot') }, { status: 201 });
     expect(hook.calls.at(-1)!.headers.authorization).toBe('Bearer rotate-me-123456');
     await third.stop();
   });
@@ -64,17 +64,14 @@ describe('encryption key rotation', () => {
       const sealed = old.seal(JSON.stringify({ create_url: hook.url, auth_value: secret }), id);
       await db.insert(dnsProviders).values({ id, name: `p-${i}`, providerType: 'webhook', credentialsEncrypted: sealed.ciphertext, keyVersion: sealed.keyVersion });
     }
-    const status = async () => (await (await d.admin('/admin/encryption/status')).json()) as { current_version: string; rows: Record<string, number>; rotation: { state: string } };
+    const status = () => d.api.encryption.status();
     expect((await status()).rows).toEqual({ total: 3, current: 0, pending: 3, unreadable: 0 });
-    const started = await d.admin('/admin/encryption/rotate', { method: 'POST' });
-    expect(started.status).toBe(202);
-    const again = await d.admin('/admin/encryption/rotate', { method: 'POST' });
-    expect(again.status).toBe(409);
-    expect(((await again.json()) as { error: { code: string } }).error.code).toBe('ROTATION_IN_PROGRESS');
+    await d.api.encryption.rotate();
+    expect(await refusal(d.api.encryption.rotate())).toMatchObject({ status: 409, code: 'ROTATION_IN_PROGRESS' });
     await expect.poll(async () => (await status()).rotation.state).toBe('idle');
     const s = await status();
     expect(s.rows).toEqual({ total: 3, current: 3, pending: 0, unreadable: 0 });
-    const [run] = ((await (await d.admin('/admin/encryption/history?limit=1')).json()) as { rotations: Record<string, unknown>[] }).rotations;
+    const [run] = await d.api.encryption.history(1);
     expect(run).toMatchObject({ outcome: 'completed', trigger: 'api', to_version: s.current_version, rows_total: 3, rows_done: 3, progress: 1 });
     expect((await d.admin('/admin/encryption/history?limit=0')).status).toBe(400);
 
@@ -102,11 +99,11 @@ describe('encryption key rotation', () => {
       const edit = new Keyring(newKey).seal(JSON.stringify({ create_url: hook.url, auth_value: 'Bearer edited-secret' }), ids[1]!);
       await pg.begin(async (tx) => {
         await tx`update dns_providers set credentials_encrypted = ${edit.ciphertext}, key_version = ${edit.keyVersion} where id = ${ids[1]!}`;
-        expect((await d.admin('/admin/encryption/rotate', { method: 'POST' })).status).toBe(202);
+        await d.api.encryption.rotate();
         await expect.poll(async () => (await pg`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query like 'update "dns_providers"%'`)[0]!.n).toBe(1);
       });
-      await expect.poll(async () => ((await (await d.admin('/admin/encryption/history')).json()) as { rotations: { outcome: string }[] }).rotations[0]!.outcome).toBe('completed');
-      const [run] = ((await (await d.admin('/admin/encryption/history')).json()) as { rotations: Record<string, unknown>[] }).rotations;
+      await expect.poll(async () => (await d.api.encryption.history())[0]!.outcome).toBe('completed');
+      const [run] = await d.api.encryption.history();
       expect(run).toMatchObject({ rows_total: 3, rows_done: 2, rows_skipped: 1 });
       const only = new Keyring(newKey);
       const rows = await pg<{ id: string; credentials_encrypted: string; key_version: string }[]>`select id, credentials_encrypted, key_version from dns_providers`;
@@ -123,11 +120,10 @@ describe('encryption key rotation', () => {
   it('a key that is not configured is reported, not fatal, and the provider answers CREDENTIALS_UNREADABLE', async () => {
     const d = await startTestDaemon({ databaseUrl: db.url, env: { DNS01_ENCRYPTION_KEY: randomBytes(32).toString('base64') } });
     expect(d.logs()).toContain('use a key that is not configured');
-    const list = (await (await d.admin('/dns-providers')).json()) as { providers: { id: string; credentials_readable: boolean }[] };
-    expect(list.providers[0]!.credentials_readable).toBe(false);
-    const res = await d.internal('/create', { body: { provider_id: list.providers[0]!.id, fqdn: '_acme-challenge.k.example.com', value: txtValue('k') } });
-    expect(res.status).toBe(500);
-    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('CREDENTIALS_UNREADABLE');
+    const [provider] = await d.api.providers.list();
+    expect(provider!.credentials_readable).toBe(false);
+    const refused = await refusal(d.api.internal.create({ provider_id: provider!.id, fqdn: '_acme-challenge.k.example.com', value: txtValue('k') }));
+    expect(refused).toMatchObject({ status: 500, code: 'CREDENTIALS_UNREADABLE' });
     await d.stop();
   });
 });

@@ -1,6 +1,7 @@
 // Sites API: CRUD, validation, and the most specific site choosing the provider for the acmeproxy path.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { coverage } from '../../src/dns/names.js';
+import { refusal } from '../support/api.js';
 import { startTestDaemon, txtValue, type TestDaemon } from '../support/daemon.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 
@@ -23,16 +24,13 @@ describe('sites', () => {
   });
 
   it('create, read, update, delete', async () => {
-    const created = await d.admin('/sites', { method: 'POST', body: { domain_names: ['B.example.org.', '*.example.org', 'b.example.org'], dns_provider_id: ids[1] } });
-    expect(created.status).toBe(201);
-    const site = ((await created.json()) as { site: { id: string; domain_names: string[]; enabled: boolean } }).site;
+    const site = await d.api.sites.create({ domain_names: ['B.example.org.', '*.example.org', 'b.example.org'], dns_provider_id: ids[1] });
     expect(site.domain_names).toEqual(['*.example.org', 'b.example.org']);
     expect(site.enabled).toBe(true);
-    const updated = await d.admin(`/sites/${site.id}`, { method: 'PUT', body: { enabled: false } });
-    expect(((await updated.json()) as { site: { enabled: boolean; domain_names: string[] } }).site).toMatchObject({ enabled: false, domain_names: ['*.example.org', 'b.example.org'] });
-    expect((await d.admin('/sites')).status).toBe(200);
-    expect((await d.admin(`/sites/${site.id}`, { method: 'DELETE' })).status).toBe(200);
-    expect((await d.admin(`/sites/${site.id}`)).status).toBe(404);
+    expect(await d.api.sites.update(site.id, { enabled: false })).toMatchObject({ enabled: false, domain_names: ['*.example.org', 'b.example.org'] });
+    expect((await d.api.sites.list()).map((s) => s.id)).toContain(site.id);
+    await d.api.sites.remove(site.id);
+    expect((await refusal(d.api.sites.get(site.id))).status).toBe(404);
   });
 
   it.each([
@@ -43,21 +41,18 @@ describe('sites', () => {
     [{ domain_names: ['example.com'], dns_provider_id: 'nope' }, 400],
     [{ domain_names: ['example.com'], dns_provider_id: '00000000-0000-4000-8000-000000000000' }, 404],
   ])('refuses %j with %i', async (body, status) => {
-    expect((await d.admin('/sites', { method: 'POST', body })).status).toBe(status);
+    expect((await refusal(d.api.sites.create(body))).status).toBe(status);
   });
 
   it('a provider used by a site cannot be deleted', async () => {
-    const res = await d.admin('/sites', { method: 'POST', body: { domain_names: ['used.example.net'], dns_provider_id: ids[2] } });
-    expect(res.status).toBe(201);
-    const del = await d.admin(`/dns-providers/${ids[2]}`, { method: 'DELETE' });
-    expect(del.status).toBe(409);
-    const { site } = (await res.json()) as { site: { id: string } };
-    await d.admin(`/sites/${site.id}`, { method: 'DELETE' });
+    const site = await d.api.sites.create({ domain_names: ['used.example.net'], dns_provider_id: ids[2] });
+    expect((await refusal(d.api.providers.remove(ids[2]!))).status).toBe(409);
+    await d.api.sites.remove(site.id);
   });
 
   it('the most specific site wins: exact over wildcard, deeper wildcard over shallower, else the default', async () => {
-    await d.admin('/sites', { method: 'POST', body: { domain_names: ['*.shop.test'], dns_provider_id: ids[1] } });
-    await d.admin('/sites', { method: 'POST', body: { domain_names: ['www.shop.test'], dns_provider_id: ids[2] } });
+    await d.api.sites.create({ domain_names: ['*.shop.test'], dns_provider_id: ids[1] });
+    await d.api.sites.create({ domain_names: ['www.shop.test'], dns_provider_id: ids[2] });
     const send = async (name: string) => {
       const value = txtValue(name);
       expect((await d.internal('/present', { body: { fqdn: `_acme-challenge.${name}.`, value } })).status).toBe(200);

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { REDACTED, redactDetails } from '../../src/audit/redact.js';
 import { AppError } from '../../src/errors.js';
-import { MASK, maskedView, unmask } from '../../src/providers/mask.js';
+import { MASK, maskedCredentials, unmask } from '../../src/providers/mask.js';
 import { webhookPlugin } from '../../src/plugins/webhook/index.js';
 import { fieldsOf } from '../../src/calls/field-specs.js';
 import { maskQueryValues, restoreQueryValues } from '../../src/security/url-query.js';
@@ -44,13 +44,13 @@ describe('credentials view and round trip', () => {
   const stored = { create_url: 'https://hooks.example/create?token=tok-1', auth_value: 'Bearer b', headers: { 'X-K': 'v' }, timeout_seconds: 10 };
 
   it('masks query values of URL fields beside the secret fields', () => {
-    expect(maskedView(() => stored, fields).credentials).toEqual({
+    expect(maskedCredentials(() => stored, fields)).toEqual({
       create_url: `https://hooks.example/create?token=${MASK}`, auth_value: MASK, headers: MASK, timeout_seconds: 10,
     });
   });
 
   it('a view sent back is the stored credentials; a masked parameter with nothing stored is a VALIDATION_ERROR naming the field', () => {
-    expect(unmask(maskedView(() => stored, fields).credentials, stored)).toEqual(stored);
+    expect(unmask(maskedCredentials(() => stored, fields)!, stored)).toEqual(stored);
     let err: unknown;
     try {
       unmask({ create_url: `https://hooks.example/create?other=${MASK}`, delete_url: `https://h/d?k=${MASK}` }, stored);

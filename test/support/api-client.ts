@@ -1,4 +1,5 @@
 // HTTP calls against a running daemon's internal and admin APIs, shared by the in-process and child-process harnesses.
+import { providerReplySchema } from '../../src/http/wire/providers.js';
 
 export interface ApiClient {
   /** fetch against the internal API with the internal token as basic password (as acmeproxy clients send it). */
@@ -27,9 +28,10 @@ export function apiClient(url: string, internalToken: string, adminToken: string
     admin,
     addProvider: async (body) => {
       const res = await admin('/dns-providers', { method: 'POST', body });
-      const json = (await res.json()) as { provider?: { id: string } };
-      if (res.status !== 201 || !json.provider) throw new Error(`addProvider failed: ${res.status} ${JSON.stringify(json)}`);
-      return json.provider.id;
+      const json: unknown = await res.json();
+      const reply = providerReplySchema.safeParse(json);
+      if (res.status !== 201 || !reply.success) throw new Error(`addProvider failed: ${res.status} ${JSON.stringify(json)}`);
+      return reply.data.provider.id;
     },
   };
 }

@@ -8,10 +8,13 @@ import { loadConfig } from '../../src/config.js';
 import { createDaemon, type Daemon, type DaemonOptions } from '../../src/daemon.js';
 import { createLogger } from '../../src/log.js';
 import { apiClient, type ApiClient } from './api-client.js';
+import { typedApi, type TypedApi } from './api.js';
 import { createTestDatabase, type TestDatabase } from './postgres.js';
 
 export interface TestDaemon extends ApiClient {
   daemon: Daemon;
+  /** The APIs with every reply parsed by its wire schema (test/support/api.ts). */
+  api: TypedApi;
   url: string;
   port: number;
   internalToken: string;
@@ -66,10 +69,12 @@ export async function startTestDaemon(opts: TestDaemonOptions = {}): Promise<Tes
   const daemon = await createDaemon(config, log, { jobs: false, ...opts });
   const port = await daemon.listen();
   const url = `http://127.0.0.1:${port}`;
+  const client = apiClient(url, internalToken, adminToken);
   const t: TestDaemon = {
     daemon, url, port, internalToken, adminToken,
     logs: () => logText,
-    ...apiClient(url, internalToken, adminToken),
+    ...client,
+    api: typedApi(client),
     stop: async () => {
       await daemon.stop();
       await testDb?.drop();

@@ -10,6 +10,7 @@ import { auditOf } from '../audit.js';
 import { requireSecret } from '../auth.js';
 import type { LoginGuard } from '../login-guard.js';
 import { described } from '../openapi.js';
+import { acmeDnsAccountSchema, acmeDnsAccountView, acmeDnsUpdateReplySchema } from '../wire/acme-dns.js';
 
 /**
  * The error strings this API answers with besides the lower-cased daemon codes (docs/errors.md lists both).
@@ -73,7 +74,7 @@ export function acmeDnsRoutes(service: AcmeDnsService | null, adminToken: string
   // Registration writes into an operator's zone, so unlike acme-dns it needs the admin token.
   app.post('/register', described({
     summary: 'Register an acme-dns account', body: registerBody,
-    responses: { 201: '`{username, password, fulldomain, subdomain, allowfrom}`' }, auth: 'admin', ...errors,
+    responses: { 201: { description: 'the account; acme-dns\'s own shape', schema: acmeDnsAccountSchema } }, auth: 'admin', ...errors,
   }), requireSecret(adminToken, { allowBasic: false, realm: 'dns01-proxy admin', actor: 'admin', logins: { guard: logins.admin, door: 'admin_api' } }), async (c) => {
     const svc = configured();
     const body = registerBody.safeParse(await readGoJson(c));
@@ -81,11 +82,11 @@ export function acmeDnsRoutes(service: AcmeDnsService | null, adminToken: string
     const allowFrom = parseAllowFrom(body.data.allowfrom ?? []);
     if (!allowFrom) throw new AcmeDnsError('invalid_allowfrom_cidr', 'every allowfrom entry must be a CIDR range');
     const { row, password } = await svc.register(body.data.provider, allowFrom);
-    return c.json({ username: row.username, password, fulldomain: svc.fulldomain(row), subdomain: row.subdomain, allowfrom: row.allowFrom }, 201);
+    return c.json(acmeDnsAccountView(row, password, svc.fulldomain(row)), 201);
   });
 
   app.post('/update', described({
-    summary: 'Set an account\'s TXT value (the newest two are kept)', body: updateBody, responses: { 200: '`{txt}`' },
+    summary: 'Set an account\'s TXT value (the newest two are kept)', body: updateBody, responses: { 200: { description: 'the value set', schema: acmeDnsUpdateReplySchema } },
     auth: 'acmeDnsAccount', ...errors,
   }), async (c) => {
     const svc = configured();

@@ -8,6 +8,7 @@ import { connectionErrorCode } from '../../db/client.js';
 import { invalidQuery, parseQuery, queryOf } from '../../db/query.js';
 import { AppError, isAppError } from '../../errors.js';
 import { described } from '../openapi.js';
+import { auditEventReplySchema, auditListReplySchema, auditView } from '../wire/audit.js';
 
 const CSV_COLUMNS = ['id', 'created_at', 'actor', 'action', 'category', 'resource_type', 'resource_id', 'outcome', 'source_ip', 'user_agent', 'details'] as const;
 
@@ -29,10 +30,10 @@ export function auditRoutes(log: AuditLog, logger: Logger): Hono {
   const app = new Hono();
   app.get('/audit-logs', described({
     summary: 'Audit events, newest first, filtered and paged', query: auditQuerySchema,
-    responses: { 200: '`{success, audit_logs, next_cursor}`' },
+    responses: { 200: { description: 'a page of events', schema: auditListReplySchema } },
   }), async (c) => {
     const page = await log.list(parseAuditFilter(queryOf(c.req.url)));
-    return c.json({ success: true, audit_logs: page.events, next_cursor: page.nextCursor });
+    return c.json({ success: true, audit_logs: page.events.map(auditView), next_cursor: page.nextCursor });
   });
   // Registered before /audit-logs/:id, which would otherwise take "export" for an id.
   app.get('/audit-logs/export', described({
@@ -41,7 +42,7 @@ export function auditRoutes(log: AuditLog, logger: Logger): Hono {
     responses: { 200: { description: 'CSV (text/csv) or NDJSON (application/x-ndjson)', contentType: 'text/csv' } },
   }), async (c) => {
     const { format, ...filter } = parseQuery(exportQuerySchema, queryOf(c.req.url));
-    const events = log.walk(auditFilter(filter));
+    const events = log.walk(auditFilter(filter), auditView);
     // The first page is read before the reply starts, so a database that is down gets an error reply, not an empty 200.
     const first = await events.next();
     c.header('Content-Type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson');
@@ -66,12 +67,12 @@ export function auditRoutes(log: AuditLog, logger: Logger): Hono {
       }
     });
   });
-  app.get('/audit-logs/:id', described({ summary: 'One audit event', responses: { 200: '`{success, audit_log}`' } }),
-    async (c) => c.json({ success: true, audit_log: await log.show(c.req.param('id')) }));
+  app.get('/audit-logs/:id', described({ summary: 'One audit event', responses: { 200: { description: 'the event', schema: auditEventReplySchema } } }),
+    async (c) => c.json({ success: true, audit_log: auditView(await log.show(c.req.param('id'))) }));
   app.get('/dns-providers/:id/audit-logs', described({
     summary: 'A provider\'s audit events (its own and its credentials\'), newest first, filtered and paged',
     query: providerAuditQuerySchema,
-    responses: { 200: '`{success, audit_logs, next_cursor}`' },
+    responses: { 200: { description: 'a page of events', schema: auditListReplySchema } },
   }), async (c) => {
     // A deleted provider's events are still there to read; an id that cannot be a provider's is not.
     const providerId = c.req.param('id');
@@ -80,7 +81,7 @@ export function auditRoutes(log: AuditLog, logger: Logger): Hono {
     const fixed = ['resource_type', 'resource_id'].find((k) => k in query);
     if (fixed) throw invalidQuery(fixed, 'not here: this list is one provider\'s; use GET /api/v1/audit-logs');
     const page = await log.list({ ...parseAuditFilter(query, providerAuditQuerySchema), providerId });
-    return c.json({ success: true, audit_logs: page.events, next_cursor: page.nextCursor });
+    return c.json({ success: true, audit_logs: page.events.map(auditView), next_cursor: page.nextCursor });
   });
   return app;
 }

@@ -5,6 +5,7 @@ import type { Detector } from '../../detect/detector.js';
 import { domainName } from '../../sites/store.js';
 import { readBody } from '../body.js';
 import { described } from '../openapi.js';
+import { detectReply, detectReplySchema } from '../wire/detect.js';
 
 const detectSchema = z.object({ domain: domainName }).strict();
 
@@ -12,21 +13,12 @@ export function detectRoutes(detector: Detector): Hono {
   const app = new Hono();
   app.post('/dns-providers/detect', described({
     summary: "Guess a domain's DNS provider from its zone's nameservers", body: detectSchema,
-    responses: { 200: '`{success, domain, zone, detected, provider_type, nameservers, confidence, suggested_provider}`' },
+    responses: { 200: { description: 'what the nameservers say', schema: detectReplySchema } },
   }), async (c) => {
     // A wildcard's zone is its base name's.
     const domain = (await readBody(c, detectSchema)).domain.replace(/^\*\./, '');
-    const { detection: d, suggested } = await detector.detect(domain);
-    return c.json({
-      success: true,
-      domain: d.domain,
-      zone: d.zone,
-      detected: d.detected,
-      provider_type: d.providerType,
-      nameservers: d.nameservers,
-      confidence: d.confidence,
-      suggested_provider: suggested ? { id: suggested.id, name: suggested.name, provider_type: suggested.providerType } : null,
-    });
+    const { detection, suggested } = await detector.detect(domain);
+    return c.json(detectReply(detection, suggested));
   });
   return app;
 }

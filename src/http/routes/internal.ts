@@ -3,15 +3,16 @@ import { Hono, type Context } from 'hono';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { ChallengeService } from '../../challenges/service.js';
-import { challengeView } from '../../challenges/service.js';
 import { challengeFqdnFor, normaliseChallengeFqdn, txtValueForKeyAuth } from '../../challenges/names.js';
 import type { ClientAccess } from '../../clients/access.js';
 import { parseQuery, queryChoice } from '../../db/query.js';
-import { AppError, isAppError } from '../../errors.js';
+import { AppError, errorBodySchema, isAppError } from '../../errors.js';
 import { callerOf } from '../auth.js';
 import { invalidBody, readBody, readJsonObject } from '../body.js';
 import { described } from '../openapi.js';
 import { timed } from '../../phases.js';
+import { deletedReplySchema } from '../wire/common.js';
+import { acmeproxyEchoSchema, challengeReplySchema, challengeView, createdReplySchema } from '../wire/challenges.js';
 
 export interface ProviderChooser {
   /** Provider for a name when the client did not say: the most specific site covering it, else the default. */
@@ -85,8 +86,8 @@ export function internalRoutes(service: ChallengeService, chooser: ProviderChoos
   app.post('/create', described({
     summary: 'Add a TXT value through a provider (the native API)', body: createSchema, query: waitQuery,
     responses: {
-      201: 'created: `{success, challenge_id, status}`',
-      200: 'an identical challenge was already active, or `DNS_NOT_PROPAGATED` with `wait=propagated`',
+      201: { description: 'created', schema: createdReplySchema },
+      200: { description: 'an identical challenge was already active, or `DNS_NOT_PROPAGATED` with `wait=propagated`', schema: z.union([createdReplySchema, errorBodySchema]) },
     },
   }), async (c) => {
     const body = await timed('validate', () => readBody(c, createSchema));
@@ -101,7 +102,7 @@ export function internalRoutes(service: ChallengeService, chooser: ProviderChoos
   });
 
   const acmeproxy = {
-    body: acmeproxyBodySchema, responses: { 200: 'the request\'s own values, echoed' },
+    body: acmeproxyBodySchema, responses: { 200: { description: 'the request\'s own values, echoed', schema: acmeproxyEchoSchema } },
     description: 'Keys match in any case. The provider is the one in the path, else the most specific site\'s, else the default.',
   };
   const presentDoc = described({ ...acmeproxy, summary: 'acmeproxy / lego httpreq: add a TXT value', query: presentQuery });
@@ -141,9 +142,9 @@ export function internalRoutes(service: ChallengeService, chooser: ProviderChoos
     access.permitProvider(callerOf(c), row.providerId);
     return row;
   };
-  app.get('/:id', described({ summary: 'One challenge', responses: { 200: '`{success, challenge}`' } }),
+  app.get('/:id', described({ summary: 'One challenge', responses: { 200: { description: 'the challenge', schema: challengeReplySchema } } }),
     async (c) => c.json({ success: true, challenge: challengeView(await permitted(c)) }));
-  app.delete('/:id', described({ summary: 'Remove a challenge\'s TXT value', responses: { 200: '`{success, status: "deleted"}`' } }), async (c) => {
+  app.delete('/:id', described({ summary: 'Remove a challenge\'s TXT value', responses: { 200: { description: 'deleted', schema: deletedReplySchema } } }), async (c) => {
     await permitted(c);
     await service.remove(c.req.param('id'));
     return c.json({ success: true, status: 'deleted' });

@@ -2,9 +2,10 @@
 import { Hono } from 'hono';
 import { AppError } from '../../errors.js';
 import type { PluginRow } from '../../db/schema.js';
-import { pluginView, type PluginLoader } from '../../plugin-loader/loader.js';
+import type { PluginLoader } from '../../plugin-loader/loader.js';
 import { audited, noteAudit } from '../audit.js';
 import { described } from '../openapi.js';
+import { pluginListReplySchema, pluginReplySchema, pluginView } from '../wire/plugins.js';
 
 const noted = (row: PluginRow) => ({ name: row.name, type: row.type, status: row.status, enabled: row.enabled, version: row.version });
 
@@ -15,24 +16,24 @@ export function pluginRoutes(loader: PluginLoader | null): Hono {
     if (!loader) throw new AppError('NOT_FOUND', 'loadable plugins are off; set DNS01_PLUGINS_DIR and DNS01_PLUGINS_CONFIG');
     return loader;
   };
-  app.get('/', described({ summary: 'Every loadable plugin', responses: { 200: '`{success, plugins}`' } }),
+  app.get('/', described({ summary: 'Every loadable plugin', responses: { 200: { description: 'the plugins', schema: pluginListReplySchema } } }),
     async (c) => c.json({ success: true, plugins: loader ? (await loader.list()).map(pluginView) : [] }));
-  app.post('/reload', described({ summary: 'Read the plugins directory again', responses: { 200: '`{success, plugins}`' } }),
+  app.post('/reload', described({ summary: 'Read the plugins directory again', responses: { 200: { description: 'the plugins', schema: pluginListReplySchema } } }),
     audited('plugin.reload', 'plugin'), async (c) => {
       const rows = await need().reload();
       const count = (status: string) => rows.filter((r) => r.status === status).length;
       noteAudit(c, { details: { plugins: rows.length, loaded: count('loaded'), error: count('error'), disabled: count('disabled') } });
       return c.json({ success: true, plugins: rows.map(pluginView) });
     });
-  app.get('/:id', described({ summary: 'One loadable plugin', responses: { 200: '`{success, plugin}`' } }),
+  app.get('/:id', described({ summary: 'One loadable plugin', responses: { 200: { description: 'the plugin', schema: pluginReplySchema } } }),
     async (c) => c.json({ success: true, plugin: pluginView(await need().get(c.req.param('id'))) }));
-  app.post('/:id/enable', described({ summary: 'Enable a plugin', responses: { 200: '`{success, plugin}`' } }),
+  app.post('/:id/enable', described({ summary: 'Enable a plugin', responses: { 200: { description: 'the plugin', schema: pluginReplySchema } } }),
     audited('plugin.enable', 'plugin'), async (c) => {
       const row = await need().enable(c.req.param('id'));
       noteAudit(c, { details: noted(row) });
       return c.json({ success: true, plugin: pluginView(row) });
     });
-  app.post('/:id/disable', described({ summary: 'Disable a plugin', responses: { 200: '`{success, plugin}`' } }),
+  app.post('/:id/disable', described({ summary: 'Disable a plugin', responses: { 200: { description: 'the plugin', schema: pluginReplySchema } } }),
     audited('plugin.disable', 'plugin'), async (c) => {
       const row = await need().disable(c.req.param('id'));
       noteAudit(c, { details: noted(row) });

@@ -1,0 +1,69 @@
+// Client tokens on the wire: never the token itself, except once in the reply that creates it.
+import { z } from 'zod';
+import type { ClientTokenInput } from '../../clients/tokens.js';
+import type { ClientTokenRow } from '../../db/schema.js';
+import { parseAllowFrom } from '../../security/cidr.js';
+import { domainName } from '../../sites/store.js';
+import { instant, iso, success } from './common.js';
+
+/**
+ * Left out or null: any network, as `providers: null` is any provider. An empty list is refused rather than read
+ * as either "any" or "none", which an operator could expect equally.
+ */
+const cidrs = z
+  .array(z.string().max(64))
+  .min(1, 'list at least one range, or leave allowed_cidrs out (or null) for any network')
+  .max(100)
+  .transform((v, ctx) => parseAllowFrom(v) ?? (ctx.addIssue({ code: 'custom', message: 'every entry must be a CIDR range such as 10.0.0.0/8 or 2001:db8::/32' }), z.NEVER))
+  .nullable()
+  .default(null);
+
+export const clientTokenInputSchema = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'expected 1-64 letters, digits, dot, hyphen or underscore'),
+    allowed_domains: z.array(domainName).min(1).max(100),
+    allowed_cidrs: cidrs,
+    providers: z.array(z.uuid()).min(1).max(100).nullable().default(null),
+    expires_at: z.iso.datetime({ offset: true }).nullable().default(null),
+  })
+  .strict();
+
+export function clientTokenInput(body: z.infer<typeof clientTokenInputSchema>): ClientTokenInput {
+  return {
+    name: body.name, allowedDomains: body.allowed_domains, allowedCidrs: body.allowed_cidrs, providerIds: body.providers,
+    expiresAt: body.expires_at === null ? null : new Date(body.expires_at),
+  };
+}
+
+export const clientTokenSchema = z.strictObject({
+  id: z.uuid(),
+  name: z.string(),
+  allowed_domains: z.array(z.string()),
+  allowed_cidrs: z.array(z.string()).nullable().describe('null: any network'),
+  providers: z.array(z.uuid()).nullable().describe('null: any provider'),
+  expires_at: instant.nullable(),
+  revoked_at: instant.nullable(),
+  created_at: instant,
+  state: z.enum(['active', 'expired', 'revoked']),
+});
+export type ClientTokenView = z.infer<typeof clientTokenSchema>;
+
+export function clientTokenView(row: ClientTokenRow): ClientTokenView {
+  const state = row.revokedAt ? 'revoked' : row.expiresAt && row.expiresAt.getTime() <= Date.now() ? 'expired' : 'active';
+  return {
+    id: row.id,
+    name: row.name,
+    allowed_domains: row.allowedDomains,
+    // Stored as [] (allowedFrom's "any address"), shown as null like `providers`.
+    allowed_cidrs: row.allowedCidrs.length > 0 ? row.allowedCidrs : null,
+    providers: row.providerIds,
+    expires_at: iso(row.expiresAt),
+    revoked_at: iso(row.revokedAt),
+    created_at: iso(row.createdAt),
+    state,
+  };
+}
+
+export const clientTokenReplySchema = z.strictObject({ success, client_token: clientTokenSchema });
+export const clientTokenCreatedReplySchema = clientTokenReplySchema.extend({ token: z.string().describe('the secret: shown in this reply only') });
+export const clientTokenListReplySchema = z.strictObject({ success, client_tokens: z.array(clientTokenSchema) });

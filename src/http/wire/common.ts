@@ -1,0 +1,15 @@
+// Pieces every reply shares: timestamps as ISO text, the `success: true` envelope, the `{success, status: "deleted"}` reply.
+import { z } from 'zod';
+
+/** A timestamp as the daemon writes it (Date#toISOString). */
+export const instant = z.string().describe('an ISO 8601 time');
+
+export const success = z.literal(true);
+
+export const deletedReplySchema = z.strictObject({ success, status: z.literal('deleted') });
+
+export function iso(d: Date): string;
+export function iso(d: Date | null): string | null;
+export function iso(d: Date | null): string | null {
+  return d?.toISOString() ?? null;
+}
