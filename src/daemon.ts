@@ -1,4 +1,4 @@
-// Composition root: builds the services (compose/services.ts), the app and its route table (http/route-table.ts), and
+// Composition root: builds the services (compose/services.ts), the app and its route table (compose/routes.ts), and
 // starts and stops the parts in order (compose/parts.ts). It holds no start-up or shutdown step of its own.
 import type { Hono } from 'hono';
 import type { Logger } from 'pino';
@@ -16,6 +16,7 @@ import type { Config } from './config.js';
 import { Keyring } from './crypto/keyring.js';
 import type { Database } from './db/client.js';
 import { createApp } from './http/app.js';
+import { mountRoutes } from './compose/routes.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import type { AnyProviderPlugin } from './plugin-api/index.js';
 import type { PluginLoader } from './plugin-loader/loader.js';
@@ -66,7 +67,7 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
   const s = await parts.during(() => buildServices(config, log, metrics, opened.database!, keyring, [...plugins.values()], opts));
   await parts.start(serviceParts(s));
   const jobs = opts.jobs !== false;
-  const app = await parts.during(() => createApp({
+  const app = await parts.during(() => createApp(s, (routes) => mountRoutes(routes, {
     ...s,
     ops: {
       database: s.database, metrics,
@@ -74,7 +75,7 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
       draining: () => opened.draining,
       readinessChecks: async () => ({ caddy: caddyReadiness(s.caddySync), keys: await s.keys.readiness(), ...(opened.scripts ? { scripts: await opened.scripts } : {}) }),
     },
-  }));
+  })));
 
   return {
     app, config, database: s.database, metrics, calls: s.calls, providers: s.providers, plugins: s.loader, challenges: s.challenges,

@@ -1,5 +1,5 @@
 // Builds every service the daemon runs, once, each given what it needs by name. Building starts nothing: the start-up
-// work and the stop are the parts' (compose/parts.ts), the URL paths the route table's (http/route-table.ts).
+// work and the stop are the parts' (compose/parts.ts), the URL paths the route table's (compose/routes.ts).
 import type { Logger } from 'pino';
 import { AuditLog } from '../audit/listing.js';
 import { SecretFieldNames } from '../audit/secret-fields.js';

@@ -1,5 +1,5 @@
-// Builds the HTTP app: what every request goes through (source, audit scope, metrics, body limit), the route table
-// (route-table.ts), and the one error handler.
+// Builds the HTTP app: what every request goes through (source, audit scope, metrics, body limit) and the one error
+// handler. The URL paths are the composition root's (compose/routes.ts), handed in as `mount`.
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
@@ -10,10 +10,11 @@ import type { Metrics } from '../metrics.js';
 import { auditScope } from './audit.js';
 import { MAX_BODY_BYTES, tooLarge } from './body.js';
 import { trackSource, type TrustedProxies } from './peer.js';
-import { mountRoutes, type RouteServices } from './route-table.js';
+import type { Logger } from 'pino';
 import { acmeDnsErrorBody } from './routes/acme-dns.js';
 
-export interface AppDeps extends RouteServices {
+export interface AppDeps {
+  log: Logger;
   metrics: Metrics;
   /** Whose forwarding headers name a request's source address (DNS01_TRUSTED_PROXIES). */
   proxies: TrustedProxies;
@@ -29,7 +30,8 @@ function routeFamily(path: string): string {
   return ['/health', '/ready', '/metrics'].includes(path) ? path.slice(1) : 'other';
 }
 
-export function createApp(deps: AppDeps): Hono {
+/** `mount` adds the routes, after the per-request middleware and before the error handler. */
+export function createApp(deps: AppDeps, mount: (app: Hono) => void): Hono {
   const app = new Hono();
 
   app.use('*', trackSource(deps.proxies));
@@ -52,7 +54,7 @@ export function createApp(deps: AppDeps): Hono {
     return streamedLimit(c, next);
   });
 
-  mountRoutes(app, deps);
+  mount(app);
 
   app.notFound((c) => c.json(new AppError('NOT_FOUND', 'no such endpoint').toBody(), 404));
   app.onError((err, c) => {
