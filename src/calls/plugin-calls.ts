@@ -35,11 +35,19 @@ export interface ProviderRuntime {
 /** What the credential test endpoint answers: a type with nothing to test says so instead of ok. */
 export type TestOutcome = ({ tested: true } & TestResult) | { tested: false; reason: string };
 
+/** Where a finished call is counted (providers/stats.ts): `error` is set for a failure. Must not block. */
+export interface CallCounter {
+  record(id: string, error?: string): void;
+}
+
 export interface PluginCallDeps {
   log: Logger;
   guards: CallGuards;
-  /** Told of every finished plugin call (not of refusals by the guards): `error` is set for a failure, `credentialId` for a zone-specific credential's call. Must not block. */
-  onCall?: (providerId: string, error?: string, credentialId?: string) => void;
+  /**
+   * Told of every finished plugin call (not of refusals by the guards): `providers` by the provider's id, and
+   * `credentials` too for a zone-specific credential's call.
+   */
+  counters?: { providers: CallCounter; credentials: CallCounter };
   /** Script runs are audit events (a script is code the operator placed on this host). */
   audit?: AuditSink;
 }
@@ -108,10 +116,11 @@ export class PluginCalls {
     await this.deps.guards.close();
   }
 
-  /** Reports the call's outcome to `onCall`; a call cut off by shutdown is not the provider's failure. */
+  /** Counts the call's outcome; a call cut off by shutdown is not the provider's failure. */
   private counted<T>(p: ProviderRuntime, step: Step, fqdn: string | undefined, work: Promise<T>, failureOf: (result: T) => string | undefined): Promise<T> {
     const onCall = (error: string | undefined) => {
-      this.deps.onCall?.(p.id, error, p.credentialId);
+      this.deps.counters?.providers.record(p.id, error);
+      if (p.credentialId) this.deps.counters?.credentials.record(p.credentialId, error);
       if (p.type === 'script' && this.deps.audit) {
         this.deps.audit.record({
           action: 'script.run', category: 'script', resourceType: 'dns_provider', resourceId: p.id, outcome: error === undefined ? 'success' : 'failure',

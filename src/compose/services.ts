@@ -80,11 +80,7 @@ export function buildServices(config: Config, log: Logger, metrics: Metrics, dat
   });
   const calls = new PluginCalls(catalogue, {
     log: child('providers'),
-    guards, audit,
-    onCall: (providerId, error, credentialId) => {
-      stats.record(providerId, error);
-      if (credentialId) credentialStats.record(credentialId, error);
-    },
+    guards, audit, counters: { providers: stats, credentials: credentialStats },
   });
   const notifyChange = () => void database.notify(CONFIG_CHANNEL, 'providers').catch(() => undefined);
   // Cleared before a change's request is answered here; other replicas clear theirs on the NOTIFY (compose/parts.ts).
