@@ -43,3 +43,45 @@ export async function timed<T>(phase: Phase, fn: () => Promise<T>, within?: Phas
 export function spend(phase: Phase, ms: number): void {
   current.getStore()?.add(phase, ms);
 }
+
+type AsyncMethod = (...args: never[]) => Promise<unknown>;
+
+/**
+ * `target`'s methods `names`, each call counted to `phase`: a service's collaborators are wrapped once where it is
+ * built, so its body reads as its steps and the phases still add up.
+ */
+export function timedMethods<T extends object, K extends keyof T>(phase: Phase, target: T, names: readonly K[]): Pick<T, K> {
+  const out: Partial<Record<K, unknown>> = {};
+  for (const name of names) {
+    const fn = target[name] as unknown as (...args: unknown[]) => Promise<unknown>;
+    out[name] = (...args: unknown[]) => timed(phase, () => fn.apply(target, args));
+  }
+  return out as Pick<T, K>;
+}
+
+/** Prepared statements whose every execute counts to `db`. */
+export function timedStatements<Q extends Record<string, { execute: AsyncMethod }>>(q: Q): Q {
+  return Object.fromEntries(Object.entries(q).map(([name, statement]) => [name, timedMethods('db', statement, ['execute'])])) as Q;
+}
+
+type WithLock = <T>(key: string, fn: () => Promise<T>) => Promise<T>;
+
+/** A lock whose taking and releasing (not the time inside) is the `lock` phase. */
+export function timedLock(withLock: WithLock): WithLock {
+  return async (key, fn) => {
+    const started = performance.now();
+    let inside = 0;
+    try {
+      return await withLock(key, async () => {
+        const entered = performance.now();
+        try {
+          return await fn();
+        } finally {
+          inside = performance.now() - entered;
+        }
+      });
+    } finally {
+      spend('lock', performance.now() - started - inside);
+    }
+  };
+}

@@ -15,8 +15,8 @@ import { ChallengeObserver, type ClientDialect } from './events.js';
 import { applyTransition, discard, nextStatus, type LifecycleEvent } from './lifecycle.js';
 import { checkTxtValue, domainOf, normaliseChallengeFqdn } from './names.js';
 import { PendingWrites } from './pending-writes.js';
-import { timedLock, timedMethods, timedStatements } from './seams.js';
 import { challengeStatements } from './statements.js';
+import { timedLock, timedMethods, timedStatements } from '../phases.js';
 import { lifetimeMs, type TimedRuntime } from '../providers/timing.js';
 
 export type { ClientDialect } from './events.js';
@@ -93,7 +93,7 @@ export class ChallengeService {
     this.calls = timedMethods('plugin', registry, ['present', 'cleanup']);
     this.zones = opts.zones && timedMethods('zone', opts.zones, ['find']);
     this.write = timedMethods('db', this.pending, ['write']).write;
-    this.withLock = timedLock(database);
+    this.withLock = timedLock((key, fn) => database.withLock(key, fn));
   }
 
   private get db() {
