@@ -1,12 +1,11 @@
 // Propagation checker: moves PENDING challenges to VERIFYING once every authoritative server serves the value.
-import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { eq, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Database } from '../db/client.js';
 import { challenges, type ChallengeRow, type DnsProviderRow, type LastCheck } from '../db/schema.js';
 import { checkPropagation, type PropagationResult } from '../dns/propagation.js';
-import type { DnsServer } from '../dns/transport.js';
+import { formatServer } from '../dns/transport.js';
 import { AppError } from '../errors.js';
 import { claimChallenges } from '../jobs/claim.js';
 import { JobLoop } from '../jobs/loop.js';
@@ -15,10 +14,11 @@ import type { ProviderStore } from '../providers/store.js';
 import type { ChallengeTiming } from '../providers/timing.js';
 import { ChallengeObserver } from './events.js';
 import { applyTransition } from './lifecycle.js';
+import { describeResolvers, explainFailure, type Resolvers } from './resolvers.js';
 
 export interface PropagationCheckerOptions {
   /** Zone, NS and CNAME discovery goes through these, in order; the next is tried when one fails. */
-  resolvers: DnsServer[];
+  resolvers: Resolvers;
   /** Port the authoritative servers are asked on (53 outside tests). */
   authPort: number;
   /** How often the loop looks for due rows (default 1 s); each row's own pace is its provider's polling interval. */
@@ -37,29 +37,6 @@ export interface PropagationReport {
   verified: number;
   notVisible: number;
   errors: number;
-}
-
-/** `host:port` or `[v6]:port`, as DNS01_DNS_RESOLVERS holds them (config.ts already checked the shape). */
-export function parseHostPort(text: string): DnsServer {
-  const m = /^\[([^\]]+)\]:(\d+)$/.exec(text) ?? /^([^:]+):(\d+)$/.exec(text);
-  if (!m) throw new Error(`expected host:port, got ${text}`);
-  return { host: m[1]!, port: Number(m[2]) };
-}
-
-/**
- * DNS01_DNS_RESOLVERS when set; otherwise the first `nameserver` of resolv.conf at port 53. With no usable
- * resolv.conf, 127.0.0.1 is what glibc's resolver falls back to as well (resolv.conf(5)).
- */
-export function resolversFrom(configured: string[] | undefined, resolvConf = '/etc/resolv.conf'): DnsServer[] {
-  if (configured && configured.length > 0) return configured.map(parseHostPort);
-  let text = '';
-  try {
-    text = readFileSync(resolvConf, 'utf8');
-  } catch {
-    // No file: fall through to the glibc default.
-  }
-  const first = text.split('\n').map((l) => /^\s*nameserver\s+(\S+)/.exec(l)?.[1]).find(Boolean);
-  return [{ host: first ?? '127.0.0.1', port: 53 }];
 }
 
 /** Lets stop() return without waiting out a check's DNS timeouts; the abandoned check settles on its own. */
@@ -149,7 +126,9 @@ export class PropagationChecker {
         break; // shutting down
       }
     }
-    throw new AppError('DNS_NOT_PROPAGATED', `${row.fqdn} is not yet served by every authoritative server after ${timeoutS}s; the record stays in place`, {
+    // A failed last check already names the resolvers asked and the setting; a result names the servers that were asked.
+    const why = lastError ? `; the last check failed: ${lastError}` : '';
+    throw new AppError('DNS_NOT_PROPAGATED', `${row.fqdn} is not yet served by every authoritative server after ${timeoutS}s; the record stays in place${why}`, {
       details: {
         challenge_id: row.id, fqdn: row.fqdn, status: 'PENDING',
         ...(last ? { zone: last.zone, target: last.target, servers: last.servers } : {}),
@@ -199,23 +178,28 @@ export class PropagationChecker {
    * Every check, seen or not, stamps last_check_at: an operator creating the record by hand watches it.
    */
   private async check(row: ChallengeRow, timeoutMs: number): Promise<PropagationResult> {
-    let lastErr: unknown = new Error('no resolvers configured');
-    let outcome: LastCheck | undefined;
+    const { resolvers } = this.opts;
+    const failures: string[] = [];
+    let lastCheck: LastCheck | undefined;
     try {
-      for (const resolver of this.opts.resolvers) {
+      for (const resolver of resolvers.servers) {
         try {
           const result = await abortable(checkPropagation({ fqdn: row.fqdn, value: row.value, resolver, authPort: this.opts.authPort, timeoutMs }), this.abort.signal);
-          outcome = result;
+          lastCheck = { ...result, resolver: describeResolvers(resolvers, [resolver]) };
           return result;
         } catch (err) {
-          lastErr = err;
+          const message = (err as Error).message;
+          failures.push(resolvers.servers.length > 1 ? `${formatServer(resolver)}: ${message}` : message);
         }
       }
-      throw lastErr;
+      // The resolvers asked and the setting that changes them: a private zone the system resolver does not know fails
+      // here, and the operator reads this in last_check, the manual verify and the page.
+      const error = explainFailure(resolvers, failures.join('; ') || 'no resolvers configured').slice(0, 600);
+      lastCheck = { visible: false, servers: [], resolver: describeResolvers(resolvers), error };
+      throw new Error(error);
     } finally {
       // Kept with the row so the admin API can say which servers saw the value, not only when anyone looked.
-      const lastCheck = outcome ?? { visible: false, servers: [], error: String((lastErr as Error)?.message ?? lastErr).slice(0, 300) };
-      if (!this.abort.signal.aborted) await this.database.db.update(challenges).set({ lastCheckAt: new Date(), lastCheck }).where(eq(challenges.id, row.id));
+      if (lastCheck && !this.abort.signal.aborted) await this.database.db.update(challenges).set({ lastCheckAt: new Date(), lastCheck }).where(eq(challenges.id, row.id));
     }
   }
 

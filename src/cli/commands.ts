@@ -278,12 +278,13 @@ export const COMMANDS: Record<string, Command> = {
         ctx.out(json(c));
         return EXIT.ok;
       }
-      const check = c.last_check as { at: string; visible: boolean; error?: string; servers: { server: string; seen: boolean; error?: string }[] } | null;
+      const check = c.last_check as { at: string; visible: boolean; resolver?: string; error?: string; servers: { server: string; seen: boolean; error?: string }[] } | null;
       const fields = [
         ['id', c.id], ['status', c.status], ['provider', `${c.provider_name} (${c.provider_type})`], ['fqdn', c.fqdn], ['value', c.value],
         ['ttl', c.ttl], ['zone', c.zone], ['record', c.record_state], ['created', c.created_at], ['expires', c.expires_at],
         ['seconds left', c.time_remaining_seconds], ['error', c.error],
         ['last check', check ? `${check.at} (${check.visible ? 'visible everywhere' : check.error ?? 'not visible everywhere'})` : 'never'],
+        ...(check?.resolver ? [['resolvers asked', check.resolver]] : []),
       ] as Cell[][];
       ctx.out(table(['FIELD', 'VALUE'], fields));
       if (check && check.servers.length > 0) ctx.out('\n' + table(['SERVER', 'SEEN', 'ERROR'], check.servers.map((s) => [s.server, s.seen, s.error])));

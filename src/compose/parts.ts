@@ -9,6 +9,8 @@ import type { Config } from '../config.js';
 import { openDatabase, type Database } from '../db/client.js';
 import { runMigrations } from '../db/migrate.js';
 import { untilDatabaseUp, urlSecrets } from '../db/wait.js';
+import { describeResolvers } from '../challenges/resolvers.js';
+import { formatServer } from '../dns/transport.js';
 import { isAppError } from '../errors.js';
 import { openListener, type Listener } from '../http/listener.js';
 import { startingApp, type StartupState } from '../http/starting.js';
@@ -142,7 +144,19 @@ export function serviceParts(s: Services): Part[] {
       stop: ({ alongside }) => alongside(unlisten(unlistenKeys)),
     },
     { name: 'key rotation', stop: ({ alongside }) => alongside(rotation.stop()) },
+    { name: 'resolvers', start: () => logResolvers(s) },
   ];
+}
+
+/** Which resolvers and authoritative port the zone discovery and propagation checks use, said once: never guessed silently. */
+function logResolvers(s: Services): void {
+  const { resolvers, config } = s;
+  const system = resolvers.source !== 'DNS01_DNS_RESOLVERS';
+  const hint = system ? '; a private zone the system resolver does not serve needs DNS01_DNS_RESOLVERS' : '';
+  s.log.info({
+    resolvers: resolvers.servers.map(formatServer), resolverSource: resolvers.source, ...(system ? { resolvConf: resolvers.file } : {}),
+    authPort: config.dnsAuthPort,
+  }, `DNS checks ask resolvers ${describeResolvers(resolvers)} and authoritative servers on port ${config.dnsAuthPort} (DNS01_DNS_AUTH_PORT)${hint}`);
 }
 
 /** The same job as POST /admin/encryption/rotate, in the background: the daemon serves while it runs. */

@@ -8,6 +8,7 @@ import type { CaddySync } from '../caddy/sync.js';
 import type { CaddyDeps } from '../caddy/wiring.js';
 import type { PluginCalls } from '../calls/plugin-calls.js';
 import type { ChallengeListing } from '../challenges/listing.js';
+import { checkZone, type Resolvers } from '../challenges/resolvers.js';
 import type { ManualChallenges } from '../challenges/manual.js';
 import type { ChallengeService } from '../challenges/service.js';
 import type { ClientAccess } from '../clients/access.js';
@@ -58,6 +59,8 @@ export interface RouteServices {
   providers: ProviderStore;
   calls: PluginCalls;
   detector: Detector;
+  /** The resolvers zone discovery asks: a provider's test checks its zone is found through them. */
+  resolvers: Resolvers;
   sites: SiteStore;
   caddy: CaddyDeps;
   caddySync: CaddySync | null;
@@ -98,7 +101,7 @@ export function mountRoutes(app: Hono, s: RouteServices): void {
 
   app.use('/api/v1/*', requireSecret(s.adminToken, { allowBasic: false, realm: 'dns01-proxy admin', actor: 'admin', logins: { guard: s.adminLogins, door: 'admin_api' } }));
   const api = (path: string, routes: Hono) => app.route(`/api/v1${path}`, routes);
-  api('', providerRoutes(s.providers, s.calls, child('admin')));
+  api('', providerRoutes(s.providers, s.calls, child('admin'), (zone) => checkZone(s.resolvers, zone)));
   api('', credentialRoutes(s.providers, s.calls));
   api('', detectRoutes(s.detector));
   api('/sites', siteRoutes(s.sites));

@@ -12,7 +12,8 @@ import { PluginCalls } from '../calls/plugin-calls.js';
 import { Janitor, type JanitorOptions } from '../challenges/janitor.js';
 import { ChallengeListing } from '../challenges/listing.js';
 import { ManualChallenges } from '../challenges/manual.js';
-import { PropagationChecker, resolversFrom } from '../challenges/propagation.js';
+import { PropagationChecker } from '../challenges/propagation.js';
+import { resolverAdvice, resolverSource, resolversFrom } from '../challenges/resolvers.js';
 import { ChallengeService, type ChallengeServiceOptions } from '../challenges/service.js';
 import { ClientAccess } from '../clients/access.js';
 import { ClientTokenStore } from '../clients/tokens.js';
@@ -98,9 +99,10 @@ export function buildServices(config: Config, log: Logger, metrics: Metrics, dat
   const rotation = new KeyRotation(database, keyring, metrics, child('rotation'), {
     ...config.rotation, audit, onRewrite: () => void database.notify(KEYS_CHANNEL, 'rotated').catch(() => undefined),
   });
+  // Chosen once and logged at start (compose/parts.ts); every "no zone found" names them and the setting.
   const resolvers = resolversFrom(config.dnsResolvers);
   const propagation = new PropagationChecker(database, providers, metrics, child('propagation'), { resolvers, authPort: config.dnsAuthPort });
-  const zones = new ZoneFinder({ resolvers });
+  const zones = new ZoneFinder({ resolvers: resolvers.servers, advice: `resolvers from ${resolverSource(resolvers)}; ${resolverAdvice(resolvers)}` });
   const challenges = new ChallengeService(database, providers, calls, metrics, child('challenges'), {
     waitForPropagation: (row, provider) => propagation.waitForPropagation(row, provider),
     zones, ...(config.acmeDnsDomain ? { acmeDnsDomain: config.acmeDnsDomain } : {}), audit, ...opts.challenge,
@@ -117,9 +119,9 @@ export function buildServices(config: Config, log: Logger, metrics: Metrics, dat
   const loginGuard = () => new LoginGuard(new LoginThrottle({ ...config.loginLimits, ...(opts.loginClock ? { now: opts.loginClock } : {}) }), metrics, child('logins'));
   return {
     config, log, metrics, database, keyring, keys, secretFields, writer, audit, stats, credentialStats, catalogue, calls, providerCache, loader,
-    providers, rotation, propagation, challenges, auditLog, janitor, sites, acmeDns, caddy, caddySync: createCaddySync(caddy), clientTokens,
+    providers, rotation, resolvers, propagation, challenges, auditLog, janitor, sites, acmeDns, caddy, caddySync: createCaddySync(caddy), clientTokens,
     chooser: new SiteProviderChooser(database, providers),
-    detector: new Detector({ zones, resolvers, providers: () => providers.list() }),
+    detector: new Detector({ zones, resolvers: resolvers.servers, providers: () => providers.list() }),
     listing: new ChallengeListing(database, challenges, catalogue),
     manual: new ManualChallenges(database, providers, challenges, propagation),
     uiSessions: new UiSessions(config.adminToken!),

@@ -22,6 +22,8 @@ export interface LastCheck {
   /** The name actually asked, after following a CNAME. */
   target?: string;
   servers: { server: string; seen: boolean; error?: string }[];
+  /** The resolvers asked for the zone and its name servers, with their source (`127.0.0.53:53 (system, /etc/resolv.conf)`). */
+  resolver?: string;
   /** Why the check itself failed (no zone found, no resolver answered); servers is then empty. */
   error?: string;
 }

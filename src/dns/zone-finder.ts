@@ -6,6 +6,8 @@ import { formatServer, type DnsServer } from './transport.js';
 export interface ZoneFinderOptions {
   /** Asked in order; the next is tried when one fails (times out, SERVFAILs, or finds no zone). */
   resolvers: DnsServer[];
+  /** Appended to a "no zone found": where the resolvers came from and the setting that changes them. */
+  advice?: string;
   /** Bound on one whole find, every resolver included (default 5 s). */
   timeoutMs?: number;
   /** Upper bound on how long a found zone is trusted, whatever its SOA's TTL (default 1 h). */
@@ -88,7 +90,8 @@ export class ZoneFinder implements ZoneLookup {
       }
     }
     if (signal.aborted) failures.push(`gave up after ${this.opts.timeoutMs ?? 5000} ms`);
-    const error = new DnsLookupError(`no zone found for ${name} (${failures.join('; ') || 'no resolvers configured'})`);
+    const advice = this.opts.advice ? `; ${this.opts.advice}` : '';
+    const error = new DnsLookupError(`no zone found for ${name} (${failures.join('; ') || 'no resolvers configured'})${advice}`);
     const failed = { error, expiresAt: this.now() + (this.opts.failureTtlS ?? 10) * 1000 };
     this.remember(this.cache, name, failed);
     if (nxdomain) this.remember(this.missing, nxdomain, failed.expiresAt);

@@ -136,7 +136,8 @@ export function ChallengePage(props: { m: ManualChallenge; csrf: string; result?
     <Layout title={`Challenge ${row.fqdn}`} csrf={props.csrf} refresh={open}>
       <div id="challenge" data-status={status} data-remaining-ms={String(left)} data-total-ms={String(total)} data-poll={`/ui/challenges/${row.id}/poll`}>
         <h1>{HEADINGS[status] ?? 'Manual challenge'}</h1>
-        <Notice code={props.result} extra={props.seen} />
+        {/* A failed check's reason comes from the row (it names the resolvers asked and the setting), never from the query string. */}
+        <Notice code={props.result} extra={props.result === 'check_failed' ? row.lastCheck?.error : props.seen} />
         {open ? (
           <p>To validate <strong class="value">{domainOf(row.fqdn)}</strong> (provider {provider.name}), create this record at your DNS host.</p>
         ) : (

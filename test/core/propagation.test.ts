@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolversFrom } from '../../src/challenges/propagation.js';
+import { resolversFrom } from '../../src/challenges/resolvers.js';
 import { challenges } from '../../src/db/schema.js';
 import { startBind, type RunningDnsServer } from '../support/dns-servers/index.js';
 import { startTestDaemon, txtValue, type TestDaemon } from '../support/daemon.js';
@@ -151,15 +151,15 @@ describe('propagation checker', () => {
 
 describe('resolver configuration', () => {
   it('uses DNS01_DNS_RESOLVERS as given, IPv6 in brackets', () => {
-    expect(resolversFrom(['127.0.0.1:5353', '[::1]:53'])).toEqual([{ host: '127.0.0.1', port: 5353 }, { host: '::1', port: 53 }]);
+    expect(resolversFrom(['127.0.0.1:5353', '[::1]:53'])).toEqual({ servers: [{ host: '127.0.0.1', port: 5353 }, { host: '::1', port: 53 }], source: 'DNS01_DNS_RESOLVERS' });
   });
 
   it('falls back to the first nameserver of resolv.conf at port 53, else 127.0.0.1', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'dns01-resolv-'));
     try {
       await writeFile(join(dir, 'resolv.conf'), '# comment\nsearch example.com\nnameserver 192.0.2.53\nnameserver 192.0.2.54\n');
-      expect(resolversFrom(undefined, join(dir, 'resolv.conf'))).toEqual([{ host: '192.0.2.53', port: 53 }]);
-      expect(resolversFrom([], join(dir, 'missing'))).toEqual([{ host: '127.0.0.1', port: 53 }]);
+      expect(resolversFrom(undefined, join(dir, 'resolv.conf'))).toEqual({ servers: [{ host: '192.0.2.53', port: 53 }], source: 'system', file: join(dir, 'resolv.conf') });
+      expect(resolversFrom([], join(dir, 'missing'))).toEqual({ servers: [{ host: '127.0.0.1', port: 53 }], source: 'default', file: join(dir, 'missing') });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

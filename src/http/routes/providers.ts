@@ -4,7 +4,9 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { parseQuery, queryChoice, queryOf } from '../../db/query.js';
 import type { PluginCalls } from '../../calls/plugin-calls.js';
+import type { ZoneCheck } from '../../challenges/resolvers.js';
 import type { DnsProviderRow } from '../../db/schema.js';
+import { explicitZone } from '../../providers/explicit-zone.js';
 import type { ProviderStore } from '../../providers/store.js';
 import { readBody } from '../body.js';
 import { audited, noteAudit } from '../audit.js';
@@ -17,7 +19,8 @@ import {
 const CREDENTIALS = 'The keys of `credentials` depend on `provider_type`: GET /api/v1/dns-providers/types/{type}/fields lists them.';
 const removeQuery = z.object({ force: queryChoice(['true', 'false'], '`true`: delete even with active challenges; their records may stay in DNS') });
 
-export function providerRoutes(store: ProviderStore, calls: PluginCalls, log: Logger): Hono {
+/** `checkZone`: whether a zone is found through the resolvers challenge discovery asks (challenges/resolvers.ts). */
+export function providerRoutes(store: ProviderStore, calls: PluginCalls, log: Logger, checkZone: (zone: string) => Promise<ZoneCheck>): Hono {
   const app = new Hono();
   const view = (row: DnsProviderRow) => providerView(row, store.publicCredentials(row), store.stats.current(row));
 
@@ -65,12 +68,16 @@ export function providerRoutes(store: ProviderStore, calls: PluginCalls, log: Lo
   });
   app.post('/dns-providers/:id/test', described({
     summary: 'Test a provider\'s credentials',
-    responses: { 200: { description: '`result.tested: false` when the type has nothing to test', schema: testReplySchema } },
+    responses: { 200: { description: '`result.tested: false` when the type has nothing to test; `zone_check` when the credentials name a zone', schema: testReplySchema } },
   }), audited('dns_provider.test', 'dns_provider'), async (c) => {
     const row = await store.get(c.req.param('id'));
-    const result = await calls.test(await store.runtime(row, 'test'));
-    noteAudit(c, { details: { name: row.name, tested: result.tested, ...(result.tested ? { ok: result.ok } : {}) } });
-    return c.json(testReply(result));
+    const runtime = await store.runtime(row, 'test');
+    const result = await calls.test(runtime);
+    // A zone the provider can write but the checker's resolvers cannot find never verifies: said here, not at the first challenge.
+    const zone = explicitZone(runtime.credentials);
+    const zoneCheck = zone ? await checkZone(zone) : undefined;
+    noteAudit(c, { details: { name: row.name, tested: result.tested, ...(result.tested ? { ok: result.ok } : {}), ...(zoneCheck ? { zone_found: zoneCheck.ok } : {}) } });
+    return c.json(testReply(result, zoneCheck));
   });
   return app;
 }

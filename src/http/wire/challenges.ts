@@ -48,7 +48,8 @@ export const challengeDetailSchema = challengeSchema.extend({
     zone: z.string().optional(),
     target: z.string().optional(),
     servers: serversSchema,
-    error: z.string().optional(),
+    resolver: z.string().optional().describe('the resolvers the zone and its name servers were asked of, with where they come from (`DNS01_DNS_RESOLVERS` or the system\'s)'),
+    error: z.string().optional().describe('why the check itself failed; names the resolvers asked and the setting that changes them'),
   }).nullable(),
 });
 export type ChallengeDetail = z.infer<typeof challengeDetailSchema>;

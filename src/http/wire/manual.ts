@@ -68,9 +68,11 @@ export const notPropagatedDetailsSchema = z.strictObject({ challenge_id: z.uuid(
 export function verifyReply(v: VerifyOutcome): z.infer<typeof verifyReplySchema> {
   if (v.found) return { success: true, dns_found: true, message: 'TXT record verified successfully' };
   const servers = v.result?.servers ?? [];
+  // A failed check's error names the resolvers asked and the setting; a result says which resolver found the zone.
+  const found = v.result?.zone && v.challenge.row.lastCheck?.resolver ? ` of ${v.result.zone} (found through ${v.challenge.row.lastCheck.resolver})` : '';
   const message = v.error
     ? `could not check ${v.challenge.row.fqdn}: ${v.error}`
-    : `${v.challenge.row.fqdn} is served by ${servers.filter((s) => s.seen).length} of ${servers.length} authoritative servers; the daemon keeps checking until the challenge expires`;
+    : `${v.challenge.row.fqdn} is served by ${servers.filter((s) => s.seen).length} of ${servers.length} authoritative servers${found}; the daemon keeps checking until the challenge expires`;
   const details: z.infer<typeof notPropagatedDetailsSchema> = {
     challenge_id: v.challenge.row.id, dns_found: false, ...(v.result ? { servers: v.result.servers } : {}),
   };

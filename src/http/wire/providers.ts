@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import type { RegisteredType } from '../../calls/catalogue.js';
 import type { TestOutcome } from '../../calls/plugin-calls.js';
+import type { ZoneCheck } from '../../challenges/resolvers.js';
 import type { DnsProviderRow, ProviderSettings } from '../../db/schema.js';
 import type { PublicCredentials } from '../../providers/mask.js';
 import type { CallStats } from '../../providers/stats.js';
@@ -149,10 +150,15 @@ export const testOutcomeSchema = z.union([
   z.strictObject({ tested: z.literal(true), ok: z.boolean(), message: z.string() }),
   z.strictObject({ tested: z.literal(false), reason: z.string() }),
 ]);
-export const testReplySchema = z.strictObject({ success, result: testOutcomeSchema });
+export const zoneCheckSchema = z.strictObject({
+  ok: z.boolean(),
+  resolver: z.string().describe('the resolvers asked, with where they come from (`DNS01_DNS_RESOLVERS` or the system\'s)'),
+  message: z.string(),
+}).describe('whether the zone the credentials name is found (its SOA) through the resolvers the propagation checker asks');
+export const testReplySchema = z.strictObject({ success, result: testOutcomeSchema, zone_check: zoneCheckSchema.optional() });
 
-export function testReply(result: TestOutcome): z.infer<typeof testReplySchema> {
-  return { success: true, result };
+export function testReply(result: TestOutcome, zoneCheck?: ZoneCheck): z.infer<typeof testReplySchema> {
+  return { success: true, result, ...(zoneCheck ? { zone_check: zoneCheck } : {}) };
 }
 
 export const fieldSchema = z.strictObject({
