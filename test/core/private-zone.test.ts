@@ -58,6 +58,24 @@ function cli(p: DaemonProcess, args: string[]): Promise<{ code: number; stdout: 
   });
 }
 
+/** The operator page's "Check DNS now" on a challenge, as a browser's form posts would do it; returns the page it lands on. */
+async function checkDnsNow(p: DaemonProcess, id: string): Promise<string> {
+  const form = (fields: Record<string, string>) => ({ 'content-type': 'application/x-www-form-urlencoded', origin: p.url, body: new URLSearchParams(fields).toString() });
+  const post = (path: string, fields: Record<string, string>, cookie = '') => {
+    const { body, ...headers } = form(fields);
+    return fetch(`${p.url}${path}`, { method: 'POST', redirect: 'manual', headers: { ...headers, cookie }, body });
+  };
+  const login = await post('/ui/login', { token: p.adminToken, next: '/ui/challenges' });
+  expect(login.status).toBe(303);
+  const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const page = await (await fetch(`${p.url}/ui/challenges/${id}`, { headers: { cookie } })).text();
+  const csrf = /name="csrf" value="([^"]+)"/.exec(page)?.[1];
+  expect(csrf).toBeDefined();
+  const checked = await post(`/ui/challenges/${id}/check`, { csrf: csrf! }, cookie);
+  expect(checked.headers.get('location')).toBe(`/ui/challenges/${id}?result=check_failed`);
+  return (await fetch(`${p.url}${checked.headers.get('location')}`, { headers: { cookie } })).text();
+}
+
 describe('a private zone the system resolver does not know', () => {
   let bind: RunningDnsServer;
   let proc: DaemonProcess | undefined;
@@ -124,6 +142,8 @@ describe('a private zone the system resolver does not know', () => {
     const v = await verify(p, manual, byHand);
     expect(v).toMatchObject({ success: false, error: { code: 'DNS_NOT_PROPAGATED' } });
     expect(v.error!.message).toBe(`could not check ${fqdn}: ${check.error}`);
+    // The page's "Check DNS now": the reason, from the row, after the fixed text.
+    expect(await checkDnsNow(p, byHand)).toContain(`The check could not be made (no zone found, or no authoritative server answered). The daemon keeps trying. ${check.error}`);
   });
 
   it('with DNS01_DNS_RESOLVERS at BIND: the same checks succeed and name the setting', { timeout: 180_000 }, async () => {
