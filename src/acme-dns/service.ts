@@ -95,7 +95,7 @@ export class AcmeDnsService {
       await abandonOnAbort(probe(), lastResort.signal);
     } catch (err) {
       const refusal = this.notWritable(err, provider, fqdn, step);
-      this.log.warn({ ...facts(), code: refusal.code, cause: isAppError(err) ? err.code : 'PROVIDER_ERROR', duration_ms: Math.round(performance.now() - started) },
+      this.log.warn({ ...facts(), code: refusal.code, ...refusal.details, duration_ms: Math.round(performance.now() - started) },
         'acme-dns registration refused: the provider could not write and remove a test record');
       throw refusal;
     } finally {
