@@ -229,6 +229,8 @@ describe('POST /acme-dns/register proves the provider can write under the domain
     expect(probe.error).toContain('ACME_DNS_DOMAIN_NOT_WRITABLE');
     expect(hook.calls.slice(calls).map((c) => c.body.action)).toEqual(['create']);
     await expectNoAccount(hooked, probe.fqdn);
+    expect(logLines(hooked, 'acme-dns registration refused: the provider could not write and remove a test record').at(-1))
+      .toMatchObject({ provider: 'hook-hang', fqdn: probe.fqdn, step: 'write', code: 'ACME_DNS_DOMAIN_NOT_WRITABLE', timeout_seconds: PROBE_TIMEOUT_MS / 1000 });
 
     hook.setBehaviour({ kind: 'ok' });
     await hooked.daemon.janitor.runOnce();
