@@ -24,6 +24,8 @@ let bind: RunningDnsServer;
 /** The same zone on a server whose policy grants the key one name only, none under which accounts live. */
 let narrow: RunningDnsServer;
 let hook: WebhookReceiver;
+/** When set, the receiver fails every delete (500) while creates go through. */
+let failDeletes = false;
 let d: TestDaemon;
 let off: TestDaemon;
 /** Webhook providers, with a short bound on registration's test. */
@@ -34,7 +36,12 @@ beforeAll(async () => {
   [bind, narrow, hook] = await Promise.all([
     startBind({ zones: [DOMAIN], tsigKeys: [key] }),
     startBind({ zones: [DOMAIN], tsigKeys: [narrowKey], grantNames: [`_acme-challenge.granted.${DOMAIN}`] }),
-    startWebhookReceiver(),
+    startWebhookReceiver({
+      handler: (body: { action?: string; record_id?: string | null }) => {
+        if (body.action === 'delete' && failDeletes) throw new Error('induced delete failure');
+        return { success: true, record_id: body.action === 'create' ? 'rec-probe' : (body.record_id ?? null) };
+      },
+    }),
   ]);
   d = await startTestDaemon({ env: { DNS01_ACME_DNS_DOMAIN: `${DOMAIN.toUpperCase()}.` } });
   providerId = await d.addProvider({ name: 'bind-acme-dns', provider_type: 'rfc2136', credentials: rfc2136ProviderCredentials(bind, key, DOMAIN) });
@@ -208,6 +215,30 @@ describe('POST /acme-dns/register proves the provider can write under the domain
     expect(probe).toMatchObject({ status: 'FAILED', record_state: 'none' });
     expect(hook.calls.slice(calls).map((c) => [c.body.action, c.body.fqdn])).toEqual([['create', probe.fqdn]]);
     await expectNoAccount(hooked, probe.fqdn);
+  });
+
+  it('a webhook that writes but cannot remove: refused at the removal step; the janitor removes the record later', async () => {
+    hook.setBehaviour({ kind: 'ok' });
+    failDeletes = true;
+    const calls = hook.calls.length;
+    const stuck = await hooked.addProvider({ name: 'hook-no-delete', provider_type: 'webhook', credentials: { create_url: hook.url, max_retries: 0 } });
+    try {
+      await expectError(await register({ provider: 'hook-no-delete' }, { daemon: hooked }), 502, 'acme_dns_domain_not_writable');
+    } finally {
+      failDeletes = false;
+    }
+    expect(await count(acmeDnsRegistrations, hooked)).toBe(0);
+    const probe = await probeOf(hooked, stuck);
+    // Finished, but the record is still there: the janitor's to remove.
+    expect(probe).toMatchObject({ status: 'DELETED', record_state: 'present' });
+    expect(logLines(hooked, 'acme-dns registration refused: the provider could not write and remove a test record').at(-1))
+      .toMatchObject({ provider: 'hook-no-delete', fqdn: probe.fqdn, step: 'remove', cause: 'WEBHOOK_FAILED' });
+    await expectNoAccount(hooked, probe.fqdn);
+    // Past the janitor's backoff after one failed cleanup (2 minutes).
+    await hooked.daemon.database.db.update(challenges).set({ updatedAt: new Date(Date.now() - 5 * 60_000) }).where(sql`${challenges.id} = ${probe.id}`);
+    await hooked.daemon.janitor.runOnce();
+    expect(hook.calls.slice(calls).map((c) => [c.body.action, c.body.fqdn])).toEqual([['create', probe.fqdn], ['delete', probe.fqdn], ['delete', probe.fqdn]]);
+    expect(await hooked.api.challenges.get(probe.id)).toMatchObject({ status: 'DELETED', record_state: 'removed' });
   });
 
   it(`a webhook that never answers: the reply comes at the bound (${PROBE_TIMEOUT_MS} ms), and the janitor removes what the write may have left`, async () => {
