@@ -41,11 +41,12 @@ export class AcmeDnsAccounts {
 
   constructor(private readonly database: Database) {}
 
-  async create(providerId: string, allowFrom: string[]): Promise<NewAccount> {
+  /** `subdomain` is chosen before (a UUID): registration first proves the provider can write there. */
+  async create(providerId: string, allowFrom: string[], subdomain: string): Promise<NewAccount> {
     const password = Array.from({ length: 40 }, () => ALPHABET[randomInt(ALPHABET.length)]).join('');
     const [row] = await this.database.db
       .insert(acmeDnsRegistrations)
-      .values({ username: randomUUID(), passwordHash: await hashPassword(password), subdomain: randomUUID(), providerId, allowFrom })
+      .values({ username: randomUUID(), passwordHash: await hashPassword(password), subdomain, providerId, allowFrom })
       .returning();
     return { row: row!, password };
   }

@@ -8,10 +8,11 @@ import type { PluginCatalogue } from './catalogue.js';
 import type { CallGuards, Step } from './guards.js';
 import { withLogDetail } from './loaded-failures.js';
 
-/** Settles with `work`, or rejects with the signal's reason as soon as it aborts. */
-function abandonOnAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+/** Settles with `work`, or rejects with the signal's reason as soon as it aborts (at once when it already has). */
+export function abandonOnAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(signal.reason);
+    if (signal.aborted) onAbort();
     signal.addEventListener('abort', onAbort, { once: true });
     work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
@@ -161,8 +162,8 @@ export class PluginCalls {
     this.running.set(p.plugin, r);
     r.calls += 1;
     try {
-      // A plugin that ignores its signal is abandoned, not awaited: shutdown must not wait on the far side.
-      return await this.deps.guards.run(call, () => (stop.aborted ? Promise.reject(stop.reason) : this.counted(p, step, fqdn, abandonOnAbort(run(ctx), stop), failureOf)));
+      // A plugin that ignores its signal is abandoned, not awaited: neither shutdown nor a caller's deadline waits on the far side.
+      return await this.deps.guards.run(call, () => (ctx.signal.aborted ? Promise.reject(ctx.signal.reason) : this.counted(p, step, fqdn, abandonOnAbort(run(ctx), ctx.signal), failureOf)));
     } finally {
       r.calls -= 1;
       if (r.calls === 0) {

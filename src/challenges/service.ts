@@ -50,6 +50,8 @@ export interface CreateRequest {
   value: unknown;
   wait?: boolean;
   client?: ClientDialect;
+  /** Ends the provider call when it aborts (a caller's deadline); the row then fails as after a timeout. */
+  signal?: AbortSignal;
 }
 
 /** One present, as decided before the name's lock is taken. */
@@ -60,6 +62,7 @@ interface Presenting {
   value: string;
   zone: string | null;
   client: ClientDialect;
+  signal: AbortSignal | undefined;
 }
 
 type Created = { row: ChallengeRow; created: boolean };
@@ -114,7 +117,7 @@ export class ChallengeService {
     const { provider, runtime } = await this.providerFor(req.providerId, fqdn);
     // Before the lock: a walk can take seconds, and other requests for this name wait on the lock.
     const zone = await this.zoneFor(fqdn, runtime, provider.name);
-    const p: Presenting = { provider, runtime, fqdn, value, zone, client: req.client ?? 'internal' };
+    const p: Presenting = { provider, runtime, fqdn, value, zone, client: req.client ?? 'internal', signal: req.signal };
     const result = await this.locked(fqdn, () => this.presentLocked(p));
     const wait = req.wait ?? provider.settings.waitForPropagation ?? false;
     if (wait && this.opts.waitForPropagation && result.row.status === 'PENDING') {
@@ -180,7 +183,7 @@ export class ChallengeService {
     const ttl = runtime.timing.ttlS;
     const started = performance.now();
     try {
-      const res = await this.calls.present(runtime, { challengeId: row.id, fqdn, domain: domainOf(fqdn), value, ttl, ...(row.zone ? { zone: row.zone } : {}) });
+      const res = await this.calls.present(runtime, { challengeId: row.id, fqdn, domain: domainOf(fqdn), value, ttl, ...(row.zone ? { zone: row.zone } : {}) }, p.signal);
       const updated = await this.write(row, 'presented', {
         recordState: 'present', pluginRecordId: res.recordId ?? null, attempts: row.attempts + 1, error: null, updatedAt: new Date(),
       });
@@ -242,7 +245,7 @@ export class ChallengeService {
    */
   async finish(
     row: ChallengeRow,
-    opts: { event: FinishEvent; reason?: string; onlyIf?: (fresh: ChallengeRow) => boolean; client?: ClientDialect },
+    opts: { event: FinishEvent; reason?: string; onlyIf?: (fresh: ChallengeRow) => boolean; client?: ClientDialect; signal?: AbortSignal },
   ): Promise<ChallengeRow> {
     return this.locked(row.fqdn, async () => {
       await this.pending.flushName(row.fqdn);
@@ -258,7 +261,7 @@ export class ChallengeService {
   }
 
   /** finish() for a row read under its name's lock, which the caller holds. */
-  private async finishLocked(fresh: ChallengeRow, opts: { event: FinishEvent; reason?: string; client?: ClientDialect }): Promise<ChallengeRow> {
+  private async finishLocked(fresh: ChallengeRow, opts: { event: FinishEvent; reason?: string; client?: ClientDialect; signal?: AbortSignal }): Promise<ChallengeRow> {
     const event: LifecycleEvent = ACTIVE_STATUSES.includes(fresh.status) ? opts.event : 'record_removed';
     const status = nextStatus(fresh.status, event);
     const provider = await this.rows.getCached(fresh.providerId);
@@ -266,7 +269,7 @@ export class ChallengeService {
     const hadRecord = fresh.recordState === 'present' || fresh.recordState === 'unknown';
     if (hadRecord) {
       try {
-        await this.cleanup(fresh, provider);
+        await this.cleanup(fresh, provider, opts.signal);
       } catch (err) {
         // Cut off by shutdown: the row is left as it was (record still 'present'/'unknown') for the janitor.
         if (this.registry.stopping.aborted) throw err;
@@ -286,12 +289,12 @@ export class ChallengeService {
   }
 
   /** The plugin's cleanup, with the credential present used, even if the credential table changed since. */
-  private async cleanup(row: ChallengeRow, provider: DnsProviderRow): Promise<void> {
+  private async cleanup(row: ChallengeRow, provider: DnsProviderRow, signal?: AbortSignal): Promise<void> {
     const runtime = await this.rows.runtimeOf(provider, row.credentialId);
     await this.calls.cleanup(runtime, {
       challengeId: row.id, fqdn: row.fqdn, domain: domainOf(row.fqdn), value: row.value,
       ttl: runtime.timing.ttlS, recordId: row.pluginRecordId, ...(row.zone ? { zone: row.zone } : {}),
-    });
+    }, signal);
   }
 
   /** Runs `fn` under the name's lock. */

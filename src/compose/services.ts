@@ -58,6 +58,8 @@ export interface ServiceOptions {
   audit?: false | AuditWriterOptions;
   /** The login limit's clock (default Date.now); tests move it past a lock-out instead of waiting. */
   loginClock?: () => number;
+  /** Bound on acme-dns registration's test write and removal (default 30 s); tests shorten it to see a hang answered. */
+  acmeDnsProbeTimeoutMs?: number;
 }
 
 export type Services = ReturnType<typeof buildServices>;
@@ -112,7 +114,7 @@ export function buildServices(config: Config, log: Logger, metrics: Metrics, dat
     intervalMs: config.janitorIntervalMs, auditRetention: { log: auditLog, days: config.auditRetentionDays }, ...opts.janitor,
   });
   const sites = new SiteStore(database, providers, notifyChange);
-  const acmeDns = config.acmeDnsDomain ? new AcmeDnsService(database, providers, catalogue, challenges, config.acmeDnsDomain, child('acme-dns')) : null;
+  const acmeDns = config.acmeDnsDomain ? new AcmeDnsService(database, providers, catalogue, challenges, config.acmeDnsDomain, child('acme-dns'), opts.acmeDnsProbeTimeoutMs) : null;
   const caddy = { config, database, providers, sites, catalogue, metrics, log: child('caddy'), audit };
   const clientTokens = new ClientTokenStore(database, providers);
   // Two secrets, two guards: the admin token's (page, /api/v1, acme-dns registration) and the acme-dns accounts'.

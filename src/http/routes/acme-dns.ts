@@ -74,6 +74,7 @@ export function acmeDnsRoutes(service: AcmeDnsService | null, adminToken: string
   // Registration writes into an operator's zone, so unlike acme-dns it needs the admin token.
   app.post('/register', described({
     summary: 'Register an acme-dns account', body: registerBody,
+    description: 'Before the account exists, its provider writes a test TXT record at the new account\'s name and removes it; a provider that cannot answers 502 `{"error": "acme_dns_domain_not_writable"}` and nothing is kept (docs/acme-dns.md).',
     responses: { 201: { description: 'the account; acme-dns\'s own shape', schema: acmeDnsAccountSchema } }, auth: 'admin', ...errors,
   }), requireSecret(adminToken, { allowBasic: false, realm: 'dns01-proxy admin', actor: 'admin', logins: { guard: logins.admin, door: 'admin_api' } }), async (c) => {
     const svc = configured();
