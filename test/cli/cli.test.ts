@@ -2,6 +2,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { copyFile, cp, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -245,6 +246,24 @@ describe('dns01-proxy CLI (built, as a child process)', () => {
     } finally {
       for (const s of held) s.destroy();
       for (const s of servers) await new Promise((r) => s.close(r));
+    }
+  });
+
+  it('a foreign daemon answering 200 on /health never gets the token: exit 3, naming what answered', async () => {
+    const seen: { path: string; authorization?: string }[] = [];
+    const foreign = createHttpServer((req, res) => {
+      seen.push({ path: req.url ?? '', ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) });
+      res.writeHead(200, { 'content-type': 'application/json' }).end(req.url === '/health' ? '{"status":"ok","service":"other-daemon"}' : '[]');
+    });
+    await new Promise<void>((r) => foreign.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(foreign.address() as { port: number }).port}`;
+    try {
+      const r = await cli(['providers', 'list', '--url', url], { DNS01_ADMIN_TOKEN: d.adminToken });
+      expect(r.code, r.stderr).toBe(3);
+      expect(r.stderr).toContain(`${url}/health says it is "other-daemon": this is not the dns01-proxy daemon, so the admin token was not sent`);
+      expect(seen).toEqual([{ path: '/health' }]);
+    } finally {
+      await new Promise((r) => foreign.close(r));
     }
   });
 
