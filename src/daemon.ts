@@ -81,7 +81,7 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
     app, config, database: s.database, metrics, calls: s.calls, providers: s.providers, plugins: s.loader, challenges: s.challenges,
     janitor: s.janitor, sites: s.sites, caddySync: s.caddySync, propagation: s.propagation, audit: s.writer,
     listen: async () => {
-      await parts.start(servingParts(s, app, jobs, opened));
+      await parts.start(servingParts(s, app, jobs, opened, opts));
       return opened.listener!.port;
     },
     stop: async () => {

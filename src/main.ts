@@ -3,7 +3,7 @@ import './module-hooks.js';
 import { ConfigError, loadConfig } from './config.js';
 import type { Daemon } from './daemon.js';
 import { createLogger } from './log.js';
-import { withGeneratedSecrets } from './secrets.js';
+import { adminTokenFile, withGeneratedSecrets } from './secrets.js';
 
 async function main(): Promise<void> {
   let config;
@@ -17,6 +17,9 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = createLogger(config.logLevel);
+  // Before anything is written (secrets, the database): a taken port stops here, naming DNS01_PORT.
+  const { assertCanListen } = await import('./http/listener.js');
+  await assertCanListen(config.host, config.port);
   // Loaded after module-hooks.js has registered: a static import would be resolved before any code runs.
   const { createDaemon } = await import('./daemon.js');
 
@@ -47,6 +50,7 @@ async function main(): Promise<void> {
     // With PostgreSQL the listener opens first, so /health answers and /ready says what start-up waits for.
     const started = await createDaemon(withGeneratedSecrets(config, log), log, {
       pgliteTemplate: new URL('pglite-template.tar.gz', import.meta.url), signal: startup.signal, listenWhileStarting: true,
+      adminTokenFile: adminTokenFile(config),
     });
     await started.listen();
     daemon = started;

@@ -26,13 +26,20 @@ function readOrCreate(dir: string, name: string, make: () => string, log: Logger
   }
 }
 
+/** Where the admin token is kept when the environment does not set it (the start-up log and the CLI name it). */
+export function adminTokenFile(config: Config): string | undefined {
+  return config.adminToken === undefined ? resolve(join(config.dataDir, ADMIN_TOKEN)) : undefined;
+}
+
+const ADMIN_TOKEN = 'admin-token';
+
 /** Fills in any secret the environment left unset, from (or into) files in the data dir. */
 export function withGeneratedSecrets(config: Config, log: Logger): Config {
   const token = () => randomBytes(32).toString('base64url');
   return {
     ...config,
     internalToken: config.internalToken ?? readOrCreate(config.dataDir, 'internal-token', token, log),
-    adminToken: config.adminToken ?? readOrCreate(config.dataDir, 'admin-token', token, log),
+    adminToken: config.adminToken ?? readOrCreate(config.dataDir, ADMIN_TOKEN, token, log),
     encryptionKey: config.encryptionKey ?? readOrCreate(config.dataDir, 'encryption-key', () => randomBytes(32).toString('base64'), log),
   };
 }

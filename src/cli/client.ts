@@ -65,11 +65,17 @@ export function redact(text: string, token: string): string {
   return token ? text.split(token).join('***') : text;
 }
 
+/** The daemon's /health names it (src/http/identity.ts); anything else on that URL never sees the token. */
+const SERVICE = 'dns01-proxy';
+
 export class AdminClient {
+  private identified: Promise<void> | undefined;
+
   constructor(private readonly target: Target) {}
 
   /** One request under the timeout. Resolves for any JSON reply; `expectOk` turns a non-2xx into a CliError. */
   async request(method: string, path: string, body?: unknown, expectOk = true): Promise<ApiReply> {
+    await (this.identified ??= this.identify());
     let res: Response;
     try {
       res = await fetch(`${this.target.url}/api/v1${path}`, {
@@ -100,6 +106,21 @@ export class AdminClient {
     }
     if (expectOk && (res.status < 200 || res.status > 299)) throw new CliError(EXIT.api, this.apiMessage(reply));
     return reply;
+  }
+
+  /** Before the token goes anywhere: /health must say it is dns01-proxy (a shared host may run another daemon there). */
+  private async identify(): Promise<void> {
+    let service: unknown;
+    try {
+      const res = await fetch(`${this.target.url}/health`, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(this.target.timeoutMs), redirect: 'error' });
+      service = ((await res.json().catch(() => ({}))) as { service?: unknown } | null)?.service;
+    } catch (err) {
+      throw new CliError(EXIT.unreachable, `cannot reach ${this.target.url}: ${this.reason(err)}`);
+    }
+    if (service !== SERVICE) {
+      const said = typeof service === 'string' ? `says it is ${JSON.stringify(service.slice(0, 60))}` : 'does not name dns01-proxy';
+      throw new CliError(EXIT.unreachable, `${this.target.url}/health ${said}: this is not the dns01-proxy daemon, so the admin token was not sent (check --url or DNS01_URL)`);
+    }
   }
 
   apiMessage(reply: ApiReply): string {

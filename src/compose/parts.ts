@@ -12,6 +12,7 @@ import { untilDatabaseUp, urlSecrets } from '../db/wait.js';
 import { describeResolvers } from '../challenges/resolvers.js';
 import { formatServer } from '../dns/transport.js';
 import { isAppError } from '../errors.js';
+import { DOORS } from '../http/identity.js';
 import { openListener, type Listener } from '../http/listener.js';
 import { startingApp, type StartupState } from '../http/starting.js';
 import type { Metrics } from '../metrics.js';
@@ -37,6 +38,8 @@ export interface StartOptions {
   pgliteTemplate?: URL;
   /** Aborted: stop waiting for the database (SIGTERM during start-up). */
   signal?: AbortSignal;
+  /** The data dir's admin-token file when the token is kept there (main.ts): the next-steps lines name it. */
+  adminTokenFile?: string;
 }
 
 /** Until the database answers: the starting listener, the script sandbox probe, the database. */
@@ -159,6 +162,23 @@ function logResolvers(s: Services): void {
   }, `DNS checks ask resolvers ${describeResolvers(resolvers)} and authoritative servers on port ${config.dnsAuthPort} (DNS01_DNS_AUTH_PORT)${hint}`);
 }
 
+/**
+ * After 'listening', what a first run does next: the page and where its token is, the CLI, and a provider when there
+ * is none. Names files and URLs, never a secret's value.
+ */
+async function logNextSteps(s: Services, port: number, tokenFile: string | undefined): Promise<void> {
+  const { host } = s.config;
+  const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  const page = `http://${shown}:${port}${DOORS.page}`;
+  const token = tokenFile ?? 'DNS01_ADMIN_TOKEN';
+  s.log.info({ page, adminTokenFile: tokenFile ?? null }, `next: open ${page} and sign in with the admin token from ${token}`);
+  s.log.info({ cli: DOORS.cli }, `next: the command line: ${DOORS.cli} (docs/cli.md; it reads the token from ${tokenFile ? 'the data directory' : 'DNS01_ADMIN_TOKEN'})`);
+  const providers = await s.providers.list();
+  if (providers.length === 0) {
+    s.log.info('next: no provider yet: add one with dns01-proxy providers add --name NAME --type TYPE (dns01-proxy types lists the types)');
+  }
+}
+
 /** The same job as POST /admin/encryption/rotate, in the background: the daemon serves while it runs. */
 function startRotation(s: Services): void {
   s.rotation.start('startup').catch((err: unknown) => {
@@ -168,7 +188,7 @@ function startRotation(s: Services): void {
 }
 
 /** listen(): the app takes the listener, the jobs start (unless `jobs` is false: tests drive them by hand). */
-export function servingParts(s: Services, app: Hono, jobs: boolean, o: Opened): Part[] {
+export function servingParts(s: Services, app: Hono, jobs: boolean, o: Opened, opts: StartOptions): Part[] {
   const { config, log, database, caddySync } = s;
   let unlistenCaddy: (() => Promise<void>) | undefined;
   const startCaddySync = () => {
@@ -188,6 +208,7 @@ export function servingParts(s: Services, app: Hono, jobs: boolean, o: Opened): 
         o.listener.use(app.fetch);
       },
     },
+    { name: 'next steps', start: () => logNextSteps(s, o.listener!.port, opts.adminTokenFile) },
     { name: 'janitor', start: () => jobs && s.janitor.start(), stop: ({ alongside }) => alongside(s.janitor.stop()) },
     {
       name: 'caddy sync',

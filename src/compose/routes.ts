@@ -34,6 +34,7 @@ import { challengeRoutes } from '../http/routes/challenges.js';
 import { clientTokenRoutes } from '../http/routes/client-tokens.js';
 import { credentialRoutes } from '../http/routes/credentials.js';
 import { detectRoutes } from '../http/routes/detect.js';
+import { homeRoutes } from '../http/routes/home.js';
 import { encryptionRoutes } from '../http/routes/encryption.js';
 import { internalRoutes, type ProviderChooser } from '../http/routes/internal.js';
 import { manualRoutes } from '../http/routes/manual.js';
@@ -86,6 +87,7 @@ function authFor(path: string): AuthScheme {
 export function mountRoutes(app: Hono, s: RouteServices): void {
   const child = (module: string) => s.log.child({ module });
   app.route('/', opsRoutes(s.ops));
+  app.route('/', homeRoutes());
   // Registered before the admin token check, which it answers ahead of: the API's shape is no secret (docs/api.md).
   let document: Record<string, unknown> | undefined;
   app.get('/api/v1/openapi.json', described({ summary: 'This API as an OpenAPI 3.1 document', responses: { 200: { description: 'the document', schema: openApiReplySchema } }, auth: 'none' }),

@@ -14,12 +14,10 @@
 //   output side), or a content type other than JSON; every operation also gets `default`: the one error body (Error component).
 // - Who may call it follows the path (`/internal/…` internal token, `/api/v1/…` admin token, see app.ts); `auth`
 //   overrides that for a route with its own rule. Path parameters (`:id` → `{id}`) and tags come from the path.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import { errorBodySchema } from '../errors.js';
-import { PACKAGE_ROOT } from '../package-root.js';
+import { VERSION } from './identity.js';
 
 export type AuthScheme = 'internal' | 'admin' | 'acmeDnsAccount' | 'none';
 
@@ -115,10 +113,6 @@ function operation(method: string, path: string, doc: RouteDoc, authFor: (path: 
   };
 }
 
-function packageVersion(): string {
-  return (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
-}
-
 /** The document for every described route; an undescribed one is left out (and the test names it). */
 export function openApiDocument(routes: readonly RegisteredRoute[], authFor: (path: string) => AuthScheme): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
@@ -134,7 +128,7 @@ export function openApiDocument(routes: readonly RegisteredRoute[], authFor: (pa
     openapi: '3.1.1',
     info: {
       title: 'dns01-proxy',
-      version: packageVersion(),
+      version: VERSION,
       description: 'Answers ACME DNS-01 challenges for Caddy. Prose, examples and error codes: docs/api.md and docs/errors.md.',
       license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
     },

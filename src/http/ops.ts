@@ -5,6 +5,7 @@ import type { Database } from '../db/client.js';
 import { migrationsApplied } from '../db/migrate.js';
 import { challenges, dnsProviders } from '../db/schema.js';
 import type { Metrics } from '../metrics.js';
+import { healthy } from './identity.js';
 import { described } from './openapi.js';
 import { healthReplySchema, readyReplySchema } from './wire/ops.js';
 
@@ -35,7 +36,7 @@ export function opsRoutes(deps: OpsDeps): Hono {
     responses: { 200: { description: 'alive', schema: healthReplySchema }, 503: { description: 'a background loop stopped ticking', schema: healthReplySchema } },
   }), (c) => {
     const ok = deps.loopsHealthy();
-    return c.json({ status: ok ? 'ok' : 'unhealthy', ...(ok ? {} : { reason: 'background jobs stopped ticking' }) }, ok ? 200 : 503);
+    return c.json(ok ? healthy() : { ...healthy(), status: 'unhealthy' as const, reason: 'background jobs stopped ticking' }, ok ? 200 : 503);
   });
 
   app.get('/ready', described({

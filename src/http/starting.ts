@@ -2,6 +2,7 @@
 import { Hono } from 'hono';
 import { AppError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
+import { healthy } from './identity.js';
 
 export interface StartupState {
   /** Failed attempts to reach the database so far. */
@@ -15,7 +16,7 @@ export interface StartupState {
 export function startingApp(deps: { metrics: Metrics; kind: 'postgres' | 'pglite'; state: () => StartupState }): Hono {
   const app = new Hono();
   // Alive: a liveness probe must not restart a process that is waiting as it was told to (DNS01_DATABASE_WAIT).
-  app.get('/health', (c) => c.json({ status: 'ok' }));
+  app.get('/health', (c) => c.json(healthy()));
   app.get('/ready', (c) => {
     const { attempts, error, up } = deps.state();
     const database = up ? { ok: true, kind: deps.kind } : { ok: false, kind: deps.kind, attempts, error: error ?? 'connecting' };

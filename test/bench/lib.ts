@@ -1,7 +1,7 @@
 // Shared parts of the benchmarks: the daemon as its own child process (so its RSS is its own), HTTP pairs, statistics.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { appendFileSync, closeSync, copyFileSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { appendFileSync, closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
@@ -35,6 +35,9 @@ export function buildDaemon(): string {
   execFileSync(process.execPath, [join(REPO_ROOT, 'bin/bundle-daemon.mjs'), join(dir, 'dist/main.js')], { cwd: REPO_ROOT, stdio: 'pipe' });
   execFileSync(process.execPath, [join(REPO_ROOT, 'bin/build-pglite-template.mjs'), join(dir, 'dist/pglite-template.tar.gz')], { cwd: REPO_ROOT, stdio: 'pipe' });
   copyFileSync(join(REPO_ROOT, 'package.json'), join(dir, 'package.json'));
+  // The launcher too, for `npm start` (memory.bench.ts): it finds dist/ beside its own folder.
+  mkdirSync(join(dir, 'bin'));
+  for (const f of ['dns01-proxy.mjs', 'require-node24.mjs']) copyFileSync(join(REPO_ROOT, 'bin', f), join(dir, 'bin', f));
   symlinkSync(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'));
   symlinkSync(join(REPO_ROOT, 'drizzle'), join(dir, 'drizzle'));
   process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
@@ -102,7 +105,7 @@ export interface DaemonProcess {
 }
 
 /** A field of /proc/PID/status (VmRSS, VmHWM) in MiB. */
-function procStatusMiB(pid: number, field: string): number {
+export function procStatusMiB(pid: number, field: string): number {
   const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
 }
@@ -377,6 +380,9 @@ export const FIGURES = {
   'mem.pg.peak': { label: 'RSS under 8-32 clients, PG mode (VmHWM)', goal: '<= 150 MiB', unit: 'MiB' },
   'mem.pglite.idle': { label: 'RSS embedded (PGlite) idle', goal: '<= 200 MiB', unit: 'MiB' },
   'mem.pglite.peak': { label: 'RSS embedded peak incl. first start (VmHWM)', goal: '<= 350 MiB', unit: 'MiB' },
+  'mem.npm-start.first.daemon': { label: 'npm start, embedded first start: the daemon (VmHWM)', goal: '', unit: 'MiB' },
+  'mem.npm-start.first.daemon+launcher': { label: 'npm start, embedded first start: daemon + launcher (VmHWM)', goal: '<= 350 MiB', unit: 'MiB' },
+  'mem.npm-start.first.npm': { label: 'npm start, embedded first start: npm itself (VmHWM)', goal: '', unit: 'MiB' },
   'ready.pg': { label: 'start to /ready, PG (migrated database)', goal: '<= 0.5 s', unit: 's' },
   'ready.pglite.restart': { label: 'start to /ready, embedded restart', goal: '<= 1.0 s', unit: 's' },
   'ready.pg.first': { label: 'start to /ready, PG, empty database', goal: '', unit: 's' },

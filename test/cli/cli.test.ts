@@ -1,7 +1,8 @@
 // The operator CLI as shipped: built with tsc, run as a child process through bin/dns01-proxy.mjs against a running daemon.
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFile, cp, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -248,6 +249,24 @@ describe('dns01-proxy CLI (built, as a child process)', () => {
     }
   });
 
+  it('a foreign daemon answering 200 on /health never gets the token: exit 3, naming what answered', async () => {
+    const seen: { path: string; authorization?: string }[] = [];
+    const foreign = createHttpServer((req, res) => {
+      seen.push({ path: req.url ?? '', ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) });
+      res.writeHead(200, { 'content-type': 'application/json' }).end(req.url === '/health' ? '{"status":"ok","service":"other-daemon"}' : '[]');
+    });
+    await new Promise<void>((r) => foreign.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(foreign.address() as { port: number }).port}`;
+    try {
+      const r = await cli(['providers', 'list', '--url', url], { DNS01_ADMIN_TOKEN: d.adminToken });
+      expect(r.code, r.stderr).toBe(3);
+      expect(r.stderr).toContain(`${url}/health says it is "other-daemon": this is not the dns01-proxy daemon, so the admin token was not sent`);
+      expect(seen).toEqual([{ path: '/health' }]);
+    } finally {
+      await new Promise((r) => foreign.close(r));
+    }
+  });
+
   it('`npm run cli -- …` runs the same CLI from the checkout', async () => {
     const r = await new Promise<Run>((done) =>
       execFile('npm', ['run', '--silent', 'cli', '--', 'types', '--json', '--url', d.url], {
@@ -256,6 +275,21 @@ describe('dns01-proxy CLI (built, as a child process)', () => {
     );
     expect(r.code, r.stderr).toBe(0);
     expect((JSON.parse(r.stdout) as { type: string }[]).map((t) => t.type)).toContain('webhook');
+  });
+
+  it('`dns01-proxy serve` on a taken port: the daemon\'s exit status 1 and its message naming DNS01_PORT', async () => {
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+    const port = (taken.address() as { port: number }).port;
+    const data = await mkdtemp(join(tmpdir(), 'dns01-cli-taken-'));
+    try {
+      const r = await cli(['serve'], { DNS01_HOST: '127.0.0.1', DNS01_PORT: String(port), DNS01_DATA_DIR: data });
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toContain(`DNS01_PORT=${port}; EADDRINUSE`);
+    } finally {
+      await new Promise((r) => taken.close(r));
+      await rm(data, { recursive: true, force: true });
+    }
   });
 
   it('`dns01-proxy serve` takes no arguments (exit 2)', async () => {
@@ -284,12 +318,12 @@ describe('dns01-proxy CLI (built, as a child process)', () => {
       if (status !== 200) await new Promise((r) => setTimeout(r, 100));
     }
     return {
-      url, status, output: () => output,
-      stop: async () => {
-        if (child.exitCode !== null || child.signalCode !== null) return;
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        await exited;
+      url, status, output: () => output, pid: child.pid!,
+      stop: async (signal: NodeJS.Signals = 'SIGTERM') => {
+        if (child.exitCode !== null || child.signalCode !== null) return { code: child.exitCode, signal: child.signalCode };
+        const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.once('exit', (code, sig) => r({ code, signal: sig })));
+        child.kill(signal);
+        return exited;
       },
     };
   }
@@ -324,7 +358,7 @@ describe('dns01-proxy CLI (built, as a child process)', () => {
     }
   });
 
-  it('`dns01-proxy serve` still starts the daemon', async () => {
+  it('`dns01-proxy serve` still starts the daemon, in a child with the image\'s V8 flags that SIGINT stops with status 0', async () => {
     const data = await mkdtemp(join(tmpdir(), 'dns01-cli-serve-'));
     const daemon = await serve({ DNS01_DATA_DIR: data }, '/health');
     try {
@@ -333,6 +367,12 @@ describe('dns01-proxy CLI (built, as a child process)', () => {
       const r = await cli(['providers', 'list', '--json'], { DNS01_URL: daemon.url, DNS01_DATA_DIR: data });
       expect(r.code, r.stderr).toBe(0);
       expect(JSON.parse(r.stdout)).toEqual([]);
+      // The launcher runs node again with the Dockerfile's flags (docs/deployment.md, "Memory").
+      const [inner] = (await readFile(`/proc/${daemon.pid}/task/${daemon.pid}/children`, 'utf8')).trim().split(/\s+/);
+      const argv = (await readFile(`/proc/${inner}/cmdline`, 'utf8')).split('\0');
+      expect(argv.slice(1, 4)).toEqual(['--max-semi-space-size=2', '--heap-growing-percent=20', '--liftoff-only']);
+      expect(await daemon.stop('SIGINT')).toEqual({ code: 0, signal: null });
+      await expect(readFile(`/proc/${inner}/cmdline`)).rejects.toThrow(/ENOENT/);
     } finally {
       await daemon.stop();
       await rm(data, { recursive: true, force: true });

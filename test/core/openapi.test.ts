@@ -293,6 +293,7 @@ describe('OpenAPI document: real replies match it', () => {
   it('every operation that answers JSON gives a reply the document describes, success and error', async () => {
     // Operations first, and the Caddy push before any provider exists: Debian's Caddy has no acmeproxy module to take one.
     await ok('get', '/health');
+    await ok('get', '/');
     await ok('get', '/ready');
     await ok('get', '/api/v1/openapi.json', { auth: 'none' });
     await ok('post', '/api/v1/caddy/sync');

@@ -30,6 +30,7 @@ export interface DaemonProcess extends ApiClient {
   kill(signal: NodeJS.Signals): Promise<ExitInfo>;
   /** SIGKILLs the process if it still runs and removes its data dir. */
   stop(): Promise<void>;
+  dataDir: string;
 }
 
 export interface DaemonProcessOptions {
@@ -44,6 +45,10 @@ export interface DaemonProcessOptions {
    * for the database: /ready says `"status": "starting"`); 'listening', /health answers 200; 'spawned', nothing.
    */
   until?: 'started' | 'listening' | 'spawned';
+  /** A fixed port (no retry on another); default a free one. */
+  port?: number;
+  /** No secret in the environment: the daemon generates them into its data dir (adminToken etc. are then ''). */
+  generatedSecrets?: boolean;
 }
 
 /** One GET on a fresh connection (no keep-alive pool), so "refused" means the listener is gone. */
@@ -101,14 +106,13 @@ async function waitHealthy(url: string, exited: Promise<ExitInfo>, timeoutMs: nu
 
 export async function startDaemonProcess(opts: DaemonProcessOptions = {}): Promise<DaemonProcess> {
   const dataDir = await mkdtemp(join(tmpdir(), 'dns01-proc-'));
-  const internalToken = opts.env?.DNS01_INTERNAL_TOKEN ?? randomBytes(24).toString('base64url');
-  const adminToken = opts.env?.DNS01_ADMIN_TOKEN ?? randomBytes(24).toString('base64url');
-  const encryptionKey = opts.env?.DNS01_ENCRYPTION_KEY ?? randomBytes(32).toString('base64');
+  const secret = (given: string | undefined, make: () => string) => (opts.generatedSecrets ? '' : given ?? make());
+  const internalToken = secret(opts.env?.DNS01_INTERNAL_TOKEN, () => randomBytes(24).toString('base64url'));
+  const adminToken = secret(opts.env?.DNS01_ADMIN_TOKEN, () => randomBytes(24).toString('base64url'));
+  const encryptionKey = secret(opts.env?.DNS01_ENCRYPTION_KEY, () => randomBytes(32).toString('base64'));
   const env: Record<string, string> = {
     DNS01_HOST: '127.0.0.1',
-    DNS01_INTERNAL_TOKEN: internalToken,
-    DNS01_ADMIN_TOKEN: adminToken,
-    DNS01_ENCRYPTION_KEY: encryptionKey,
+    ...(opts.generatedSecrets ? {} : { DNS01_INTERNAL_TOKEN: internalToken, DNS01_ADMIN_TOKEN: adminToken, DNS01_ENCRYPTION_KEY: encryptionKey }),
     DNS01_ALLOW_PRIVATE_WEBHOOKS: 'true',
     LOG_LEVEL: 'debug',
     ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl } : {}),
@@ -118,7 +122,7 @@ export async function startDaemonProcess(opts: DaemonProcessOptions = {}): Promi
   // freePort can race with other engineers' servers: a child that dies before /health gets another port.
   let lastOutput = '';
   for (let attempt = 0; attempt < 3; attempt++) {
-    const port = await freePort();
+    const port = opts.port ?? await freePort();
     const url = `http://127.0.0.1:${port}`;
     const proc = launch(port, dataDir, env);
     if (opts.until === 'spawned' || await waitHealthy(url, proc.exited, opts.startTimeoutMs ?? 60_000, opts.until !== 'listening')) {
@@ -127,7 +131,7 @@ export async function startDaemonProcess(opts: DaemonProcessOptions = {}): Promi
     if (proc.child.exitCode === null && proc.child.signalCode === null) proc.child.kill('SIGKILL');
     await proc.exited;
     lastOutput = proc.output();
-    if (!/EADDRINUSE/.test(lastOutput)) break;
+    if (opts.port !== undefined || !/EADDRINUSE/.test(lastOutput)) break;
   }
   await rm(dataDir, { recursive: true, force: true });
   throw new Error(`daemon process did not become healthy:\n${lastOutput.slice(-5000)}`);
@@ -139,7 +143,7 @@ function handle(
 ): DaemonProcess {
   const running = () => proc.child.exitCode === null && proc.child.signalCode === null;
   const p: DaemonProcess = {
-    child: proc.child, url, port, internalToken, adminToken, encryptionKey,
+    child: proc.child, url, port, internalToken, adminToken, encryptionKey, dataDir,
     exited: proc.exited,
     output: proc.output,
     ...apiClient(url, internalToken, adminToken),
