@@ -88,6 +88,14 @@ describe('npm pack, npm install -g, then the installed dns01-proxy', () => {
     expect(existsSync(join(installed, 'node_modules/@electric-sql/pglite'))).toBe(true);
   });
 
+  it('on an old Node (Debian 12: /usr/bin/node), says in one line to install Node 24, with no checkout to point at', async () => {
+    const oldNode = await exec('/usr/bin/node', ['-p', 'process.versions.node'], { cwd: tmp, env: { PATH: SYSTEM_PATH }, timeout: MINUTES });
+    expect(Number(oldNode.stdout.split('.')[0]), 'an old Node at /usr/bin/node to test with').toBeLessThan(24);
+    const r = await exec('dns01-proxy', ['types'], { cwd: tmp, env: { PATH: `${join(prefix, 'bin')}:${SYSTEM_PATH}` }, timeout: MINUTES });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`dns01-proxy needs Node.js 24 (this is ${oldNode.stdout.trim()}): install Node 24\n`);
+  });
+
   it('starts the daemon on its embedded default, answers /health, serves a CLI command, and stops on SIGTERM', async () => {
     const home = join(tmp, 'home');
     const data = join(home, 'data');
