@@ -29,6 +29,7 @@ declare -A need=(
   [/usr/bin/docker-compose]=docker-compose
   [/usr/bin/prlimit]=util-linux
   [/usr/bin/chromium]=chromium
+  [/usr/bin/systemd-analyze]=systemd
 )
 
 missing=()
