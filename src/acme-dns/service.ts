@@ -58,7 +58,13 @@ export class AcmeDnsService {
       throw new AppError('PROVIDER_NOT_AUTOMATED', `provider type ${row.providerType} is solved by Caddy itself; acme-dns needs a provider the daemon drives`);
     }
     const subdomain = randomUUID();
-    await this.proveWritable(row, `${subdomain}.${this.domain}`);
+    // A manual provider's present writes nothing (a person writes each record), so a test write would prove nothing
+    // and its cleanup would ask the operator to remove a record nobody wrote.
+    if (row.providerType === 'manual') {
+      this.log.info({ provider: row.name, subdomain }, 'acme-dns registration on a manual provider: no test write, a person writes each update\'s record');
+    } else {
+      await this.proveWritable(row, `${subdomain}.${this.domain}`);
+    }
     const account = await this.accounts.create(row.id, allowFrom, subdomain);
     this.log.info({ username: account.row.username, subdomain: account.row.subdomain, provider: row.name, allowfrom: allowFrom }, 'acme-dns account registered');
     return account;

@@ -191,6 +191,16 @@ describe('POST /acme-dns/register proves the provider can write under the domain
     expect(logLines(d, 'cleanup').filter((l) => l.challenge === probe.id)).toMatchObject([{ client: 'acme-dns', outcome: 'ok' }]);
   });
 
+  it('a manual provider: no test write (a person writes each record), so no challenge and no "remove by hand" warning', async () => {
+    const own = await d.addProvider({ name: 'manual-probe', provider_type: 'manual', credentials: {} });
+    const acct = await newAccount({ provider: 'manual-probe' });
+    expect(acct.fulldomain).toMatch(NAME_UNDER_DOMAIN);
+    expect((await d.api.challenges.list({ provider: own })).challenges).toEqual([]);
+    expect(logLines(d, 'manual provider: remove this TXT record by hand').filter((l) => l.fqdn === acct.fulldomain)).toEqual([]);
+    expect(logLines(d, 'acme-dns registration on a manual provider: no test write, a person writes each update\'s record').at(-1))
+      .toMatchObject({ provider: 'manual-probe', subdomain: acct.subdomain });
+  });
+
   it('a provider the far side refuses there (BIND\'s policy): 502 acme_dns_domain_not_writable, no account, no record, no active row', async () => {
     const refused = await d.addProvider({ name: 'bind-narrow', provider_type: 'rfc2136', credentials: rfc2136ProviderCredentials(narrow, narrowKey, DOMAIN) });
     const before = await count(acmeDnsRegistrations);
