@@ -82,7 +82,8 @@ async function npmStartFirstStart(): Promise<{ daemon: number; launcher: number;
     const readyMs = performance.now() - t0;
     await sleep(2000);
     const procs = tree(npm.pid!);
-    // npm runs `sh -c 'node bin/dns01-proxy.mjs'`; that node is the launcher, and the daemon its child (or itself).
+    // npm runs `sh -c 'node <V8 flags> bin/dns01-proxy.mjs'`: that node is the daemon. A launcher (the node above it)
+    // appears only when the start script lacks the flags.
     const nodes = procs.filter((p) => basename(p.argv[0] ?? '') === 'node' && p.argv.some((a) => a.endsWith('dns01-proxy.mjs')));
     const daemon = nodes.at(-1);
     const launcher = nodes.length > 1 ? nodes[0] : undefined;
@@ -103,10 +104,11 @@ async function npmStartRuns(): Promise<void> {
     const r = await npmStartFirstStart();
     if (run === 0) console.log(`npm start runs: node ${r.daemonArgv}`);
     console.log(`run ${run + 1}, npm start, PGlite first start: /ready ${s(r.readyMs)}; VmHWM daemon ${f(r.daemon)}, launcher ${f(r.launcher)}, npm ${f(r.npm)};`
-      + ` daemon + launcher ${f(r.daemon + r.launcher)}`);
+      + ` daemon + launcher ${f(r.daemon + r.launcher)}; with npm ${f(r.daemon + r.launcher + r.npm)}`);
     record('mem.npm-start.first.daemon', r.daemon);
     record('mem.npm-start.first.daemon+launcher', r.daemon + r.launcher);
     record('mem.npm-start.first.npm', r.npm);
+    record('mem.npm-start.first.with-npm', r.daemon + r.launcher + r.npm);
   }
 }
 

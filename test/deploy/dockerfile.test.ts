@@ -136,6 +136,13 @@ describe('Dockerfile images', () => {
     expect(find(rt, 'CMD').at(-1)?.args).toBe('["node", "--max-semi-space-size=2", "--heap-growing-percent=20", "--liftoff-only", "dist/main.js"]');
   });
 
+  it('gives `npm start` the same V8 flags on node\'s command line, so npm starts the daemon itself and no launcher child', () => {
+    const cmd = JSON.parse(find(stage('runtime'), 'CMD').at(-1)!.args) as string[];
+    const flags = cmd.filter((a) => a.startsWith('--'));
+    const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    expect(pkg.scripts.start).toBe(['node', ...flags, 'bin/dns01-proxy.mjs'].join(' '));
+  });
+
   it('checks health with node (no curl in the slim image) on /health', () => {
     const hc = find(stage('runtime'), 'HEALTHCHECK');
     expect(hc).toHaveLength(1);
