@@ -209,7 +209,10 @@ export const COMMANDS: Record<string, Command> = {
     async run(ctx) {
       const { body } = await ctx.client.request('GET', '/sites');
       const sites = (body.sites as Obj[]) ?? [];
-      return print(ctx, sites, ['ID', 'DOMAINS', 'PROVIDER', 'ENABLED'], sites.map((s) => [s.id, (s.domain_names as string[]).join(','), s.dns_provider_id, s.enabled] as Cell[]));
+      if (ctx.asJson) return print(ctx, sites, [], []);
+      // By name, as `providers list` shows them; the id only for a provider that is gone.
+      const names = new Map(((await ctx.client.request('GET', '/dns-providers')).body.providers as Obj[]).map((p) => [p.id, p.name]));
+      return print(ctx, sites, ['ID', 'DOMAINS', 'PROVIDER', 'ENABLED'], sites.map((s) => [s.id, (s.domain_names as string[]).join(','), names.get(s.dns_provider_id) ?? s.dns_provider_id, s.enabled] as Cell[]));
     },
   },
   'sites add': {
@@ -307,7 +310,11 @@ export const COMMANDS: Record<string, Command> = {
         const issuer = ((p.issuers as Obj[] | undefined) ?? [])[0] as { challenges?: { dns?: { provider?: { name?: string } } } } | undefined;
         return issuer?.challenges?.dns?.provider?.name;
       };
-      ctx.out(table(['SUBJECTS', 'DNS MODULE'], policies.map((p) => [((p.subjects as string[] | undefined) ?? []).join(',') || '(all)', module(p)])));
+      if (policies.length === 0) {
+        ctx.out('no policies: Caddy gets one for the names of each enabled site whose provider is enabled (add one with `dns01-proxy sites add --domains NAME --provider NAME`)\n');
+      } else {
+        ctx.out(table(['SUBJECTS', 'DNS MODULE'], policies.map((p) => [((p.subjects as string[] | undefined) ?? []).join(',') || '(all)', module(p)])));
+      }
       for (const key of ['skipped', 'conflicts', 'refused']) {
         const items = (body[key] as unknown[] | undefined) ?? [];
         if (items.length > 0) ctx.out(`${key}: ${items.length} (see --json)\n`);

@@ -152,7 +152,8 @@ describe('dns01-proxy CLI (built, as a child process)', () => {
     await d.addProvider({ name: 'for-sites', provider_type: 'manual', credentials: {} });
     const site = await jsonOf<{ id: string; domain_names: string[] }>(['sites', 'add', '--domains', 'a.cli.test,b.cli.test', '--provider', 'for-sites']);
     expect(site.domain_names).toEqual(['a.cli.test', 'b.cli.test']);
-    expect((await ok(['sites', 'list'])).stdout).toMatch(new RegExp(`^${site.id}\\s+a\\.cli\\.test,b\\.cli\\.test\\s+`, 'm'));
+    // The provider by name, as `providers list` shows it.
+    expect((await ok(['sites', 'list'])).stdout).toMatch(new RegExp(`^${site.id}\\s+a\\.cli\\.test,b\\.cli\\.test\\s+for-sites\\s+true$`, 'm'));
     await ok(['sites', 'rm', site.id]);
     expect(await jsonOf<unknown[]>(['sites', 'list'])).toEqual([]);
   });
@@ -189,7 +190,13 @@ describe('dns01-proxy CLI (built, as a child process)', () => {
   });
 
   it('caddy preview prints the policies; caddy sync with sync off is an API error (exit 1)', async () => {
-    expect((await ok(['caddy', 'preview'])).stdout).toMatch(/^SUBJECTS\s+DNS MODULE/);
+    expect(await jsonOf<unknown[]>(['sites', 'list'])).toEqual([]);
+    // No site: a sentence saying where policies come from, not a bare header.
+    expect((await ok(['caddy', 'preview'])).stdout).toBe('no policies: Caddy gets one for the names of each enabled site whose provider is enabled (add one with `dns01-proxy sites add --domains NAME --provider NAME`)\n');
+    await d.addProvider({ name: 'for-preview', provider_type: 'manual', credentials: {} });
+    const site = await jsonOf<{ id: string }>(['sites', 'add', '--domains', 'p.cli.test', '--provider', 'for-preview']);
+    expect((await ok(['caddy', 'preview'])).stdout).toMatch(/^SUBJECTS\s+DNS MODULE\np\.cli\.test\s+acmeproxy$/m);
+    await ok(['sites', 'rm', site.id]);
     expect(await jsonOf<{ apps: unknown }>(['caddy', 'preview'])).toHaveProperty('apps.tls.automation.policies');
     const sync = await as(['caddy', 'sync']);
     expect(sync.code).toBe(1);
