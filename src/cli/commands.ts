@@ -90,6 +90,13 @@ async function providerId(ctx: Ctx, ref: string): Promise<string> {
 const providerRows = (ps: Obj[]): Cell[][] => ps.map((p) => [p.id, p.name, p.provider_type, p.enabled, p.is_default] as Cell[]);
 const PROVIDER_HEADERS = ['ID', 'NAME', 'TYPE', 'ENABLED', 'DEFAULT'];
 
+/** Sites with their provider by name, as `providers list` shows it; the id only for a provider that is gone. */
+async function siteRows(ctx: Ctx, sites: Obj[]): Promise<Cell[][]> {
+  const names = new Map(((await ctx.client.request('GET', '/dns-providers')).body.providers as Obj[]).map((p) => [p.id, p.name]));
+  return sites.map((s) => [s.id, (s.domain_names as string[]).join(','), names.get(s.dns_provider_id) ?? s.dns_provider_id, s.enabled] as Cell[]);
+}
+const SITE_HEADERS = ['ID', 'DOMAINS', 'PROVIDER', 'ENABLED'];
+
 const credentialRows = (cs: Obj[]): Cell[][] => cs.map((c) => [c.id, c.label, (c.zone_filter as string) || '(catch-all)', c.enabled, c.success_count, c.failure_count] as Cell[]);
 const CREDENTIAL_HEADERS = ['ID', 'LABEL', 'ZONES', 'ENABLED', 'SUCCESSES', 'FAILURES'];
 
@@ -209,10 +216,7 @@ export const COMMANDS: Record<string, Command> = {
     async run(ctx) {
       const { body } = await ctx.client.request('GET', '/sites');
       const sites = (body.sites as Obj[]) ?? [];
-      if (ctx.asJson) return print(ctx, sites, [], []);
-      // By name, as `providers list` shows them; the id only for a provider that is gone.
-      const names = new Map(((await ctx.client.request('GET', '/dns-providers')).body.providers as Obj[]).map((p) => [p.id, p.name]));
-      return print(ctx, sites, ['ID', 'DOMAINS', 'PROVIDER', 'ENABLED'], sites.map((s) => [s.id, (s.domain_names as string[]).join(','), names.get(s.dns_provider_id) ?? s.dns_provider_id, s.enabled] as Cell[]));
+      return print(ctx, sites, SITE_HEADERS, ctx.asJson ? [] : await siteRows(ctx, sites));
     },
   },
   'sites add': {
@@ -226,7 +230,7 @@ export const COMMANDS: Record<string, Command> = {
       if (domains.length === 0 || !provider) throw usage('sites add needs --domains and --provider');
       const { body } = await ctx.client.request('POST', '/sites', { domain_names: domains, dns_provider_id: await providerId(ctx, provider), enabled: !ctx.flags.disabled });
       const s = body.site as Obj;
-      return print(ctx, s, ['ID', 'DOMAINS', 'PROVIDER', 'ENABLED'], [[s.id, (s.domain_names as string[]).join(','), s.dns_provider_id, s.enabled] as Cell[]]);
+      return print(ctx, s, SITE_HEADERS, ctx.asJson ? [] : await siteRows(ctx, [s]));
     },
   },
   'sites rm': {
