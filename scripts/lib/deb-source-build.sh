@@ -1,17 +1,23 @@
-# Sourced by test/caddy/build-caddy.sh and test/lego/build-lego.sh: the cache, lock, deb-src and source-package
+# Sourced by scripts/build-caddy.sh and test/lego/build-lego.sh: the cache, lock, deb-src and source-package
 # steps both offline Go builds from Debian source packages share. Progress goes to stderr.
 
 CACHE_DIR="${DNS01_CADDY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dns01-proxy}"
 
 log() { echo "$LOG_NAME: $*" >&2; }
 
+# as_root CMD...: runs CMD as root; through sudo when not root (asking for a password only on a terminal).
 as_root() {
-  if [[ "$(id -u)" == 0 ]]; then "$@"; else sudo -n "$@"; fi
+  if [[ "$(id -u)" == 0 ]]; then "$@"
+  elif ! command -v sudo >/dev/null; then log "needs root for: $*; run as root or install sudo"; exit 1
+  elif [[ -t 0 ]]; then sudo "$@"
+  else sudo -n "$@"
+  fi
 }
 
-# reuse_or_lock NAME HASH: sets OUT; prints it and exits when a usable binary is cached. Two test files may ask
-# at once: one builds under the lock, the other waits and then reuses. In CI the binary is built fresh once per
-# test run (DNS01_TEST_RUN_ID comes from vitest's global setup), then shared by every test file of that run.
+# reuse_or_lock NAME HASH: sets OUT, the cached binary's path, and takes the build lock. Succeeds when OUT can be
+# reused; fails when it must be built (then build and `publish`). Two test files may ask at once: one builds under
+# the lock, the other waits and then reuses. In CI the binary is built fresh once per test run (DNS01_TEST_RUN_ID
+# comes from vitest's global setup), then shared by every test file of that run.
 reuse_or_lock() {
   OUT="$CACHE_DIR/$1-$2"
   RUN_ID="${DNS01_TEST_RUN_ID:-}"
@@ -20,16 +26,17 @@ reuse_or_lock() {
   flock 9
   if [[ -x "$OUT" && ( "${CI:-}" != "true" || ( -n "$RUN_ID" && "$(cat "$OUT.run" 2>/dev/null)" == "$RUN_ID" ) ) ]]; then
     log "reusing $OUT"
-    echo "$OUT"
-    exit 0
+    return 0
   fi
+  return 1
 }
 
 # ensure_deb_src PACKAGE VERSION: a deb-src entry for the same mirror and a package index that lists VERSION.
 ensure_deb_src() {
   local src_list=/etc/apt/sources.list.d/dns01-proxy-src.sources
-  if ! grep -rqs 'deb-src' /etc/apt/sources.list /etc/apt/sources.list.d/; then
-    log "adding deb-src entry $src_list"
+  # An uncommented deb-src line (sources.list) or a Types: line naming deb-src (deb822 .sources).
+  if ! grep -rqsE '^[[:space:]]*(deb-src[[:space:]]|Types:.*deb-src)' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+    log "adding the deb-src entry $src_list (Debian bookworm main, for apt-get source)"
     as_root tee "$src_list" >/dev/null <<'EOF'
 Types: deb-src
 URIs: http://deb.debian.org/debian
@@ -39,9 +46,13 @@ Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 EOF
   fi
   if ! apt-cache showsrc "$1" 2>/dev/null | grep -qx "Version: $2"; then
+    log "apt-get update (the source index)"
     as_root apt-get update -q >&2
   fi
-  command -v dpkg-source >/dev/null || as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q dpkg-dev >&2
+  if ! command -v dpkg-source >/dev/null; then
+    log "installing dpkg-dev with apt (apt-get source unpacks with its dpkg-source)"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q dpkg-dev >&2
+  fi
 }
 
 # fetch_deb_source PACKAGE VERSION DIR_GLOB: unpacks the source package (Debian's patches applied) once into the
@@ -60,11 +71,10 @@ fetch_deb_source() {
   fi
 }
 
-# publish BUILT: moves the fresh binary to OUT (atomically) and prints OUT.
+# publish BUILT: moves the fresh binary to OUT (atomically).
 publish() {
   mv "$1" "$OUT.tmp"
   mv "$OUT.tmp" "$OUT"
   printf "%s" "$RUN_ID" >"$OUT.run"
   log "built $OUT"
-  echo "$OUT"
 }
