@@ -60,15 +60,13 @@ if ! command -v go >/dev/null && [[ ! -x /usr/lib/go-1.19/bin/go ]] || [[ ! -d $
   log "installing with apt: the build dependencies of Debian's caddy=$CADDY_VERSION (Go 1.19, golang-*-dev libraries, gcc; about 240 packages, 1.2 GB, 35 s)"
   as_root env DEBIAN_FRONTEND=noninteractive apt-get build-dep -y -q "caddy=$CADDY_VERSION" >&2
 fi
-# Debian's Go 1.19 first: the golang-*-dev sources under /usr/share/gocode are vetted against it.
-if [[ -x /usr/lib/go-1.19/bin/go ]]; then GO=/usr/lib/go-1.19/bin/go; else GO="$(command -v go)"; fi
+use_debian_go
 
 # 3. Caddy's source, unpacked once into the cache.
 fetch_deb_source caddy "$CADDY_VERSION" 'caddy-*'
 
 # 4. A GOPATH laid out the way Debian's build does it.
-WORK="$(mktemp -d "$CACHE_DIR/work.XXXXXX")"
-trap 'rm -rf "$WORK"' EXIT
+new_work_dir
 CADDY_PKG="$WORK/src/github.com/caddyserver/caddy/v2"
 mkdir -p "$CADDY_PKG" "$WORK/src/dns01proxy/caddy"
 cp -a "$SRC_CACHE/." "$CADDY_PKG/"

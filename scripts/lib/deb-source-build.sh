@@ -71,6 +71,18 @@ fetch_deb_source() {
   fi
 }
 
+# use_debian_go: sets GO, Debian's Go 1.19 first (the golang-*-dev sources under /usr/share/gocode are vetted
+# against it), else the go on PATH.
+use_debian_go() {
+  if [[ -x /usr/lib/go-1.19/bin/go ]]; then GO=/usr/lib/go-1.19/bin/go; else GO="$(command -v go)"; fi
+}
+
+# new_work_dir: sets WORK, a fresh directory under the cache for one build, removed when the script exits.
+new_work_dir() {
+  WORK="$(mktemp -d "$CACHE_DIR/work.XXXXXX")"
+  trap 'rm -rf "$WORK"' EXIT
+}
+
 # publish BUILT: moves the fresh binary to OUT (atomically).
 publish() {
   mv "$1" "$OUT.tmp"

@@ -26,14 +26,13 @@ if ! dpkg -s "${LIBS[@]}" >/dev/null 2>&1; then
   log "installing ${LIBS[*]}"
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${LIBS[@]}" >&2
 fi
-if [[ -x /usr/lib/go-1.19/bin/go ]]; then GO=/usr/lib/go-1.19/bin/go; else GO="$(command -v go)"; fi
+use_debian_go
 
 # 3. lego's source (Debian's patches applied), unpacked once into the cache.
 fetch_deb_source lego "$LEGO_VERSION" 'golang-github-xenolf-lego-*'
 
 # 4. A GOPATH: lego where its import path says, goacmedns under the path lego 4.9.1 imports it by.
-WORK="$(mktemp -d "$CACHE_DIR/work.XXXXXX")"
-trap 'rm -rf "$WORK"' EXIT
+new_work_dir
 LEGO_PKG="$WORK/src/github.com/go-acme/lego"
 mkdir -p "$LEGO_PKG" "$WORK/src/github.com/cpu/goacmedns"
 cp -a "$SRC_CACHE/." "$LEGO_PKG/"
