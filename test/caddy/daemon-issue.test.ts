@@ -84,6 +84,8 @@ async function expectAllCleanedUp(providerId: string, challengeName: string, cou
 }
 
 beforeAll(async () => {
+  // The Caddy users build without Docker: scripts/build-caddy.sh (docs/deployment.md, "Caddy without Docker"),
+  // run by buildCaddyWithAcmeproxy; so this is that binary issuing through the daemon.
   const binary = await buildCaddyWithAcmeproxy();
   bind = await startBind({ zones: [ZONE], tsigKeys: [key] });
   pebble = await startPebble({ dnsServer: `${bind.host}:${bind.port}` });

@@ -127,6 +127,11 @@ describe.each(targets)('%s', (target) => {
     }
   });
 
+  it('names both images under a registry that is plainly a placeholder (deploy/base/kustomization.yaml says how to build and push them)', () => {
+    const images = podSpecs(docs).flatMap(({ spec }) => [...(spec.initContainers ?? []), ...spec.containers].map((c: any) => c.image as string));
+    expect([...new Set(images.map((i) => i.replace(/:[^/:]+$/, '')))].sort()).toEqual(['REPLACE-ME.example/dns01-proxy', 'REPLACE-ME.example/dns01-proxy-caddy']);
+  });
+
   it('keeps the daemon on loopback, secrets in read-only files, Caddy admin on loopback', () => {
     const { spec } = podSpecs(docs)[0]!;
     const daemon = spec.containers.find((c: any) => c.name === 'dns01-proxy');
@@ -231,6 +236,20 @@ describe('daemon memory against the figures in docs/deployment.md', () => {
     expect(quantityMiB('1536Mi')).toBe(1536);
     expect(quantityMiB('1.5Gi')).toBe(1536);
     expect(quantityMiB('512M')).toBeCloseTo(488.3, 1);
+  });
+});
+
+describe('the image placeholder', () => {
+  it('comes with the commands that build and push both images and point the manifests at them', () => {
+    const kustomization = readFileSync(join(repoRoot, 'deploy/base/kustomization.yaml'), 'utf8');
+    for (const line of [
+      'docker build -t <registry>/dns01-proxy:<tag> . && docker push <registry>/dns01-proxy:<tag>',
+      'docker build --target caddy -t <registry>/dns01-proxy-caddy:<tag> . && docker push <registry>/dns01-proxy-caddy:<tag>',
+      'kustomize edit set image dns01-proxy=<registry>/dns01-proxy:<tag> dns01-proxy-caddy=<registry>/dns01-proxy-caddy:<tag>',
+    ]) {
+      expect(kustomization).toContain(line);
+      expect(readFileSync(join(repoRoot, 'docs/deployment.md'), 'utf8')).toContain(line);
+    }
   });
 });
 

@@ -2,18 +2,21 @@
 # Builds lego 4.9.1 from Debian's source package with its acme-dns provider, which Debian's binary leaves out
 # (goacmedns is not packaged): upstream goacmedns v0.1.1 is committed unchanged under vendor/. Offline, GOPATH mode.
 # Only lego's provider list is cut down to acme-dns and manual; the CLI and the provider code are lego's own.
-# Prints the binary's path as the last line of stdout; progress goes to stderr. Cached like build-caddy.sh.
+# Prints the binary's path as the last line of stdout; progress goes to stderr. Cached like scripts/build-caddy.sh.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 LEGO_VERSION="4.9.1-1"
 LOG_NAME=build-lego
-# shellcheck source=../support/deb-source-build.sh
-source "$HERE/../support/deb-source-build.sh"
-HASH="$(cd "$HERE" && cat build-lego.sh ../support/deb-source-build.sh vendor/goacmedns/*.go | sha256sum | cut -c1-16)"
-reuse_or_lock lego "$HASH"
+# shellcheck source=../../scripts/lib/deb-source-build.sh
+source "$HERE/../../scripts/lib/deb-source-build.sh"
+HASH="$(cd "$HERE" && cat build-lego.sh ../../scripts/lib/deb-source-build.sh vendor/goacmedns/*.go | sha256sum | cut -c1-16)"
+if reuse_or_lock lego "$HASH"; then
+  echo "$OUT"
+  exit 0
+fi
 
-# 1. deb-src entry (shared with build-caddy.sh), so apt-get source works.
+# 1. deb-src entry (shared with scripts/build-caddy.sh), so apt-get source works.
 ensure_deb_src lego "$LEGO_VERSION"
 
 # 2. Go and the few libraries lego's core and CLI import (not the full build-dep: the other providers are cut).
@@ -23,14 +26,13 @@ if ! dpkg -s "${LIBS[@]}" >/dev/null 2>&1; then
   log "installing ${LIBS[*]}"
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${LIBS[@]}" >&2
 fi
-if [[ -x /usr/lib/go-1.19/bin/go ]]; then GO=/usr/lib/go-1.19/bin/go; else GO="$(command -v go)"; fi
+use_debian_go
 
 # 3. lego's source (Debian's patches applied), unpacked once into the cache.
 fetch_deb_source lego "$LEGO_VERSION" 'golang-github-xenolf-lego-*'
 
 # 4. A GOPATH: lego where its import path says, goacmedns under the path lego 4.9.1 imports it by.
-WORK="$(mktemp -d "$CACHE_DIR/work.XXXXXX")"
-trap 'rm -rf "$WORK"' EXIT
+new_work_dir
 LEGO_PKG="$WORK/src/github.com/go-acme/lego"
 mkdir -p "$LEGO_PKG" "$WORK/src/github.com/cpu/goacmedns"
 cp -a "$SRC_CACHE/." "$LEGO_PKG/"
@@ -49,3 +51,4 @@ export GOPATH="$WORK:/usr/share/gocode" GO111MODULE=off GOPROXY=off CGO_ENABLED=
 export GOCACHE="$CACHE_DIR/gocache" GOFLAGS=
 (cd "$LEGO_PKG/cmd/lego" && "$GO" build -ldflags "-X main.version=4.9.1+acmedns" -o "$WORK/lego" . >&2)
 publish "$WORK/lego"
+echo "$OUT"

@@ -1,4 +1,4 @@
-// Starts a real Caddy (Debian's, or one built by test/caddy/build-caddy.sh) with its admin API on a loopback port.
+// Starts a real Caddy (Debian's, or one built by scripts/build-caddy.sh) with its admin API on a loopback port.
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,11 +10,13 @@ import { requireBinary, startProcess, type ServerProcess } from './proc.js';
 
 export const DEBIAN_CADDY = '/usr/bin/caddy';
 
-const BUILD_SCRIPT = join(import.meta.dirname, '..', 'caddy', 'build-caddy.sh');
+/** The user-facing build script (docs/deployment.md, "Caddy without Docker"): the tests use the same one. */
+export const BUILD_SCRIPT = join(import.meta.dirname, '..', '..', 'scripts', 'build-caddy.sh');
 
 /**
- * Caddy 2.6.2 from Debian's source package plus upstream's dns.providers.acmeproxy module (test/caddy/build-caddy.sh).
- * Cached by the hash of the build inputs; a cold build needs apt (deb-src, build-dep) and takes a minute or two.
+ * Caddy 2.6.2 from Debian's source package plus upstream's dns.providers.acmeproxy and dns.providers.rfc2136
+ * modules, built by scripts/build-caddy.sh, the script users run. Cached by the hash of the build inputs; a cold
+ * build needs apt (deb-src, build-dep) and takes a minute or two.
  */
 export async function buildCaddyWithAcmeproxy(): Promise<string> {
   try {
