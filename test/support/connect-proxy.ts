@@ -3,8 +3,9 @@
 // Go programs (lego) use it through HTTPS_PROXY, which Go's default transport reads; requests to loopback addresses
 // never go through it (Go sends those direct), so lego still reaches Pebble on 127.0.0.1 itself.
 import { createServer, type IncomingMessage } from 'node:http';
-import { connect, type Socket } from 'node:net';
+import { connect } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { splice } from './tcp-proxy.js';
 
 export interface ConnectProxy {
   /** `http://127.0.0.1:PORT`, for HTTPS_PROXY. */
@@ -20,7 +21,7 @@ export interface ConnectProxy {
  */
 export async function startConnectProxy(opts: { names: string[]; from?: string }): Promise<ConnectProxy> {
   const tunnels: string[] = [];
-  const open = new Set<Duplex | Socket>();
+  const open = new Set<Duplex>();
   const server = createServer((_req, res) => {
     res.writeHead(405, { connection: 'close' }).end('CONNECT only\n');
   });
@@ -33,26 +34,19 @@ export async function startConnectProxy(opts: { names: string[]; from?: string }
       return;
     }
     const upstream = connect({ host: '127.0.0.1', port: Number(m[2]), ...(opts.from ? { localAddress: opts.from } : {}) });
-    open.add(client).add(upstream);
-    const close = () => {
-      client.destroy();
+    const failed = () => {
+      if (!client.destroyed) client.end('HTTP/1.1 502 Bad Gateway\r\nConnection: close\r\n\r\n');
       upstream.destroy();
-      open.delete(client);
-      open.delete(upstream);
     };
+    upstream.once('error', failed);
+    // Until the tunnel is spliced, a client that goes away takes the half-open upstream with it.
+    client.on('error', () => upstream.destroy()).once('close', () => upstream.destroy());
     upstream.once('connect', () => {
+      upstream.off('error', failed);
       client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
       if (head.length > 0) upstream.write(head);
-      upstream.pipe(client);
-      client.pipe(upstream);
+      splice(open, client, upstream);
     });
-    upstream.on('error', () => {
-      if (!client.destroyed) client.end('HTTP/1.1 502 Bad Gateway\r\nConnection: close\r\n\r\n');
-      close();
-    });
-    client.on('error', close);
-    upstream.on('close', close);
-    client.on('close', close);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
