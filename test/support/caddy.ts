@@ -39,13 +39,18 @@ export interface StartCaddyOptions {
    * operator's HTTP server): a port picked beforehand could be taken by then.
    */
   config?: Record<string, unknown>;
+  /** More environment for Caddy, e.g. a token its config reads as `{env.NAME}`. */
+  env?: Record<string, string>;
 }
 
 export interface RunningCaddy {
   adminUrl: string;
   adminPort: number;
   workDir: string;
+  /** The last 20,000 characters of Caddy's output. */
   output(): string;
+  /** Everything Caddy wrote to stdout and stderr since it started (all runs), e.g. to look for a secret in its logs. */
+  fullOutput(): string;
   /** Stops Caddy and removes its work dir. */
   stop(): Promise<void>;
   /** Stops and starts again from the initial config file, as a crashed/restarted Caddy would (no --resume). */
@@ -92,6 +97,27 @@ export async function caddyAdmin(
   }
 }
 
+/**
+ * A Caddyfile turned into Caddy's JSON by `caddy adapt` (with Caddyfile `{$VAR}`s resolved from `env` alone), for
+ * startCaddy's `config`. Throws with Caddy's message when the file does not adapt.
+ */
+export async function adaptCaddyfile(binary: string, caddyfile: string, env: Record<string, string> = {}): Promise<Record<string, unknown>> {
+  const dir = await mkdtemp(join(tmpdir(), 'dns01-caddyfile-'));
+  try {
+    const file = join(dir, 'Caddyfile');
+    await writeFile(file, caddyfile);
+    const { stdout } = await promisify(execFile)(binary, ['adapt', '--config', file, '--adapter', 'caddyfile'], {
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir, ...env },
+      timeout: 60_000,
+    }).catch((e: { stderr?: string; message: string }) => {
+      throw new Error(`caddy adapt failed: ${e.stderr ?? e.message}`);
+    });
+    return JSON.parse(stdout) as Record<string, unknown>;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 async function waitForAdmin(adminUrl: string, port: number, proc: ServerProcess): Promise<void> {
   const failed = (why: string) => new Error(`caddy admin API ${why}\n${proc.output()}`);
   try {
@@ -132,12 +158,17 @@ export async function startCaddy(opts: StartCaddyOptions = {}): Promise<RunningC
     XDG_DATA_HOME: join(workDir, 'data'),
     XDG_CONFIG_HOME: join(workDir, 'config'),
     XDG_CACHE_HOME: join(workDir, 'cache'),
+    ...opts.env,
   };
+  let everything = '';
 
   let proc: ServerProcess | null = null;
   const adminUrl = () => `http://127.0.0.1:${adminPort}`;
   const launch = async () => {
     proc = startProcess(binary, ['run', '--config', configFile], { env, cwd: workDir });
+    const keep = (b: Buffer) => { everything += b.toString(); };
+    proc.child.stdout?.on('data', keep);
+    proc.child.stderr?.on('data', keep);
     await waitForAdmin(adminUrl(), adminPort, proc);
   };
   const halt = async () => {
@@ -164,6 +195,7 @@ export async function startCaddy(opts: StartCaddyOptions = {}): Promise<RunningC
     adminPort,
     workDir,
     output: () => (proc as ServerProcess | null)?.output() ?? '',
+    fullOutput: () => everything,
     kill: halt,
     restart: async () => {
       await halt();

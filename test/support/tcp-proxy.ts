@@ -1,6 +1,7 @@
 // A TCP relay in front of a real server that a test can cut: while cut, every open connection is closed and every new one
 // is accepted and closed at once, as a database that went away looks to its clients; the attempts are counted.
-import { connect, createServer, type Socket } from 'node:net';
+import { connect, createServer } from 'node:net';
+import type { Duplex } from 'node:stream';
 
 export interface TcpProxy {
   port: number;
@@ -11,8 +12,22 @@ export interface TcpProxy {
   stop(): Promise<void>;
 }
 
+/** Pipes two connections both ways, each kept in `open` until either side closes or fails, which closes both. */
+export function splice(open: Set<Duplex>, a: Duplex, b: Duplex): void {
+  open.add(a).add(b);
+  const close = () => {
+    a.destroy();
+    b.destroy();
+    open.delete(a);
+    open.delete(b);
+  };
+  a.on('error', close).on('close', close);
+  b.on('error', close).on('close', close);
+  a.pipe(b).pipe(a);
+}
+
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
-  const open = new Set<Socket>();
+  const open = new Set<Duplex>();
   let isCut = false;
   let refused = 0;
   const server = createServer((client) => {
@@ -21,17 +36,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       client.destroy();
       return;
     }
-    const upstream = connect(target.port, target.host);
-    open.add(client).add(upstream);
-    const close = () => {
-      client.destroy();
-      upstream.destroy();
-      open.delete(client);
-      open.delete(upstream);
-    };
-    client.on('error', close).on('close', close);
-    upstream.on('error', close).on('close', close);
-    client.pipe(upstream).pipe(client);
+    splice(open, client, connect(target.port, target.host));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const addr = server.address();
