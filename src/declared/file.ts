@@ -10,7 +10,7 @@ import { clientTokenInput, clientTokenInputSchema } from '../http/wire/client-to
 import { credentialInput, credentialInputSchema } from '../http/wire/credentials.js';
 import { providerInput, providerInputSchema } from '../http/wire/providers.js';
 import { siteInputSchema } from '../http/wire/sites.js';
-import type { ClientTokenInput } from '../clients/tokens.js';
+import { TOKEN_PREFIX, type ClientTokenInput } from '../clients/tokens.js';
 import type { CredentialInput } from '../providers/zone-credentials.js';
 import type { ProviderInput } from '../providers/store.js';
 import { parseZoneFilter } from '../providers/zone-match.js';
@@ -292,7 +292,10 @@ class Reader {
     } else if (typeof file !== 'string') this.problem([...at, 'token_file'], 'expected a path');
     else {
       const token = this.resolve({ file }, [...at, 'token_file']);
-      if (token !== undefined && token.length < 32) this.problem([...at, 'token_file'], `${file} holds fewer than 32 characters: too easy to guess`);
+      // The internal API takes a client token only with its prefix (src/clients/access.ts).
+      if (token !== undefined && !(token.startsWith(TOKEN_PREFIX) && token.length >= TOKEN_PREFIX.length + 32)) {
+        this.problem([...at, 'token_file'], `${file} must hold a client token: ${TOKEN_PREFIX} and at least 32 random characters`);
+      }
       else if (token !== undefined) hash = createHash('sha256').update(token).digest('hex');
     }
     let refs: ProviderRef[] | null = null;
