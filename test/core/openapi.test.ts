@@ -434,7 +434,7 @@ describe('OpenAPI document: real replies match it', () => {
   it('a reply the document does not describe fails the check', () => {
     const schema = responseSchema('get', '/api/v1/sites/{id}', 200)!;
     const valid = ajv.compile(schema);
-    const site = { id: '00000000-0000-4000-8000-000000000000', domain_names: ['a.example'], dns_provider_id: '00000000-0000-4000-8000-000000000000', enabled: true, created_at: 'x', updated_at: 'x' };
+    const site = { id: '00000000-0000-4000-8000-000000000000', domain_names: ['a.example'], dns_provider_id: '00000000-0000-4000-8000-000000000000', enabled: true, managed_by: null, created_at: 'x', updated_at: 'x' };
     expect(valid({ success: true, site })).toBe(true);
     expect(valid({ success: true, site: { ...site, colour: 'blue' } })).toBe(false);
     expect(valid({ success: true, site: { ...site, enabled: undefined } })).toBe(false);
