@@ -283,7 +283,9 @@ class Reader {
   private token(raw: unknown, i: number, names: Map<string, number>): DeclaredToken | undefined {
     const at = ['client_tokens', i];
     if (!isObject(raw)) return void this.problem(at, 'expected a client token (the POST /api/v1/client-tokens body with token_sha256 or token_file)');
-    const { token_sha256: sha, token_file: file, providers, ...body } = raw;
+    const { token_sha256: given, token_file: file, providers, ...body } = raw;
+    // A hash of digits only (or one like 123e4567…) is a number to YAML: its text in the file is what was meant.
+    const sha = typeof given === 'number' ? (this.doc.getIn([...at, 'token_sha256'], true) as { source?: string } | undefined)?.source : given;
     let hash: string | undefined;
     if ((sha === undefined) === (file === undefined)) this.problem(at, 'give exactly one of token_sha256 or token_file (the file never holds a token)');
     else if (sha !== undefined) {
