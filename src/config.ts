@@ -88,6 +88,7 @@ const schema = z.object({
   DNS01_PLUGINS_DIR: z.string().min(1).optional(),
   DNS01_PLUGINS_CONFIG: z.string().min(1).optional(),
   DNS01_PLUGINS_STRICT: bool.default(true),
+  DNS01_CONFIG: z.string().min(1).optional(),
   DNS01_CADDY_ADMIN_URL: z.url({ protocol: /^https?$/ }).optional(),
   DNS01_CADDY_SYNC_INTERVAL: duration(1000).default(30_000),
   DNS01_INTERNAL_URL: z.url({ protocol: /^https?$/ }).optional(),
@@ -142,6 +143,8 @@ export interface Config {
   scriptsDir: string;
   /** Loadable plugins: both set, or neither. */
   plugins: { dir: string; configPath: string; strict: boolean } | undefined;
+  /** The declarative config file (src/declared/): applied at start, on SIGHUP and by `dns01-proxy apply`. */
+  configFile: string | undefined;
   caddyAdminUrl: string | undefined;
   caddySyncIntervalMs: number;
   /** How Caddy reaches this daemon; used in the acmeproxy endpoints written into Caddy's config. */
@@ -232,6 +235,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookAllowedPorts: e.DNS01_WEBHOOK_ALLOWED_PORTS ?? [],
     scriptsDir: e.DNS01_SCRIPTS_DIR,
     plugins: e.DNS01_PLUGINS_DIR && e.DNS01_PLUGINS_CONFIG ? { dir: e.DNS01_PLUGINS_DIR, configPath: e.DNS01_PLUGINS_CONFIG, strict: e.DNS01_PLUGINS_STRICT } : undefined,
+    configFile: e.DNS01_CONFIG,
     caddyAdminUrl: e.DNS01_CADDY_ADMIN_URL,
     caddySyncIntervalMs: e.DNS01_CADDY_SYNC_INTERVAL,
     internalUrl: e.DNS01_INTERNAL_URL ?? `http://${e.DNS01_HOST.includes(':') ? `[${e.DNS01_HOST}]` : e.DNS01_HOST === '0.0.0.0' ? '127.0.0.1' : e.DNS01_HOST}:${e.DNS01_PORT}`,

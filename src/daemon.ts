@@ -14,6 +14,7 @@ import { openingParts, serviceParts, servingParts, type Opened, type StartOption
 import { buildServices, type ServiceOptions } from './compose/services.js';
 import type { Config } from './config.js';
 import { Keyring } from './crypto/keyring.js';
+import type { DeclaredConfig } from './declared/apply.js';
 import type { Database } from './db/client.js';
 import { createApp } from './http/app.js';
 import { mountRoutes } from './compose/routes.js';
@@ -47,6 +48,8 @@ export interface Daemon {
   caddySync: CaddySync | null;
   /** The audit writer; null when the audit log is off. */
   audit: AuditWriter | null;
+  /** The DNS01_CONFIG file's apply (SIGHUP runs it); null when it is unset. */
+  declared: DeclaredConfig | null;
   /** Starts listening; resolves with the bound port. */
   listen(): Promise<number>;
   /** Stops taking requests, lets in-flight ones finish (bounded), stops jobs, closes the database. */
@@ -79,7 +82,7 @@ export async function createDaemon(config: Config, log: Logger, opts: DaemonOpti
 
   return {
     app, config, database: s.database, metrics, calls: s.calls, providers: s.providers, plugins: s.loader, challenges: s.challenges,
-    janitor: s.janitor, sites: s.sites, caddySync: s.caddySync, propagation: s.propagation, audit: s.writer,
+    janitor: s.janitor, sites: s.sites, caddySync: s.caddySync, propagation: s.propagation, audit: s.writer, declared: s.declared,
     listen: async () => {
       await parts.start(servingParts(s, app, jobs, opened, opts));
       return opened.listener!.port;

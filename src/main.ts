@@ -44,6 +44,11 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // SIGHUP re-reads the config file (docs/config-file.md); during start-up it is read anyway, so the signal is not needed.
+  process.on('SIGHUP', () => {
+    if (daemon && !stopping) void reapply(daemon, log);
+    else log.info('SIGHUP ignored: the daemon is starting or stopping');
+  });
 
   try {
     // The build writes the template beside dist/main.js (bin/build-pglite-template.mjs); from src/ there is none.
@@ -63,7 +68,29 @@ async function main(): Promise<void> {
   if (stopping) void finish(daemon);
 }
 
+/** SIGHUP: the config file applied again; an invalid one logs every problem and changes nothing, and the daemon serves on. */
+async function reapply(daemon: Daemon, log: ReturnType<typeof createLogger>): Promise<void> {
+  if (!daemon.declared) {
+    log.info('SIGHUP: DNS01_CONFIG is not set; there is no config file to read');
+    return;
+  }
+  try {
+    const report = await daemon.declared.apply();
+    log.info({ file: report.file, changes: report.changes.length, deferred: report.deferred.length }, `config file applied on SIGHUP: ${report.changes.length} change(s)`);
+  } catch (err) {
+    const problems = (err as { details?: { problems?: string[] } }).details?.problems ?? [];
+    for (const problem of problems) log.error({ problem }, `config file: ${problem}`);
+    log.error({ err: (err as Error).message }, `config file not applied on SIGHUP: ${(err as Error).message}`);
+  }
+}
+
 main().catch((err) => {
+  // An invalid config file: one line per problem, each with its path in the file.
+  const problems = (err as { details?: { problems?: unknown } }).details?.problems;
+  if (Array.isArray(problems)) {
+    process.stderr.write(`dns01-proxy: failed to start: ${(err as Error).message}\n${problems.map((p) => `  ${String(p)}\n`).join('')}`);
+    process.exit(2);
+  }
   // One line, no stack: start-up failures are the operator's to fix (database down, bad key, port taken).
   process.stderr.write(`dns01-proxy: failed to start: ${String((err as Error).message).replace(/\s*\n\s*/g, ' ')}\n`);
   process.exit(1);

@@ -124,8 +124,8 @@ export class AdminClient {
   }
 
   apiMessage(reply: ApiReply): string {
-    const e = reply.body.error as { code?: string; message?: string; details?: { fields?: { field: string; message: string }[] } } | undefined;
-    const fields = e?.details?.fields?.map((f) => `\n  ${f.field || '(body)'}: ${f.message}`).join('') ?? '';
+    const e = reply.body.error as { code?: string; message?: string; details?: { fields?: { field: string; message: string }[]; problems?: string[] } } | undefined;
+    const fields = (e?.details?.fields?.map((f) => `\n  ${f.field || '(body)'}: ${f.message}`).join('') ?? '') + (e?.details?.problems?.map((p) => `\n  ${p}`).join('') ?? '');
     return redact(`${e?.code ?? `HTTP ${reply.status}`}: ${e?.message ?? 'the daemon gave no reason'}${fields}`, this.target.token);
   }
 

@@ -21,6 +21,8 @@ export interface Command {
   /** parseArgs option specs beyond the global ones. */
   options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>;
   args: number;
+  /** Optional positional arguments beyond `args` (default none). */
+  maxArgs?: number;
   /** Resolves to the exit code. */
   run(ctx: Ctx): Promise<number>;
 }
@@ -323,6 +325,37 @@ export const COMMANDS: Record<string, Command> = {
         const items = (body[key] as unknown[] | undefined) ?? [];
         if (items.length > 0) ctx.out(`${key}: ${items.length} (see --json)\n`);
       }
+      return EXIT.ok;
+    },
+  },
+  apply: {
+    summary: 'apply the daemon\'s config file now (as SIGHUP); --dry-run lists the changes and makes none',
+    usage: 'apply [--dry-run] [FILE]   (FILE: a candidate file to compare, with --dry-run only)',
+    options: { 'dry-run': { type: 'boolean' } },
+    args: 0,
+    maxArgs: 1,
+    async run(ctx) {
+      const dryRun = ctx.flags['dry-run'] === true;
+      const [file] = ctx.args;
+      if (file !== undefined && !dryRun) throw usage('FILE is only compared (--dry-run); to apply it, put it in the daemon\'s DNS01_CONFIG file and run dns01-proxy apply');
+      let text: string | undefined;
+      if (file !== undefined) {
+        try {
+          text = readFileSync(file === '-' ? 0 : file, 'utf8');
+        } catch {
+          throw usage(`cannot read ${file}`);
+        }
+      }
+      const { body } = await ctx.client.request('POST', '/config/apply', { dry_run: dryRun, ...(text !== undefined ? { config: text } : {}) });
+      if (ctx.asJson) {
+        ctx.out(json(body));
+        return EXIT.ok;
+      }
+      const mark = { create: '+', update: '~', delete: '-' } as Record<string, string>;
+      const changes = (body.changes as { action: string; resource: string; name: string; fields: string[] }[] | undefined) ?? [];
+      for (const c of changes) ctx.out(`${mark[c.action] ?? '?'} ${c.action} ${c.resource} ${c.name}${c.fields.length ? `: ${c.fields.join(', ')} changed` : ''}\n`);
+      for (const d of (body.deferred as { resource: string; name: string; reason: string }[] | undefined) ?? []) ctx.out(`! kept ${d.resource} ${d.name}: ${d.reason}\n`);
+      ctx.out(`${changes.length} change(s) ${dryRun ? 'would be made; dry run: nothing changed' : 'made'} (${String(body.file)})\n`);
       return EXIT.ok;
     },
   },

@@ -83,7 +83,7 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
       return EXIT.ok;
     }
     const args = parsed.positionals.slice(name.split(' ').length);
-    if (args.length !== command.args) throw new CliError(EXIT.usage, `Usage: dns01-proxy ${command.usage}`);
+    if (args.length < command.args || args.length > (command.maxArgs ?? command.args)) throw new CliError(EXIT.usage, `Usage: dns01-proxy ${command.usage}`);
     const v = parsed.values as Record<string, string | boolean | string[] | undefined>;
     const target = resolveTarget({ url: v.url as string | undefined, token: v.token as string | undefined, dataDir: v['data-dir'] as string | undefined, timeout: v.timeout as string | undefined }, io.env);
     token = target.token;

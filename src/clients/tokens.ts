@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { Database } from '../db/client.js';
 import { clientTokens, type ClientTokenRow } from '../db/schema.js';
 import { AppError } from '../errors.js';
+import { assertWritable, type Writer } from '../providers/managed.js';
 import type { ProviderStore } from '../providers/store.js';
 
 /** Marks a secret as a client token (for the auth check and for secret scanners). */
@@ -33,19 +34,10 @@ export class ClientTokenStore {
   async create(input: ClientTokenInput): Promise<{ row: ClientTokenRow; token: string }> {
     const { expiresAt } = input;
     if (expiresAt && expiresAt.getTime() <= Date.now()) throw new AppError('VALIDATION_ERROR', 'expires_at is in the past');
-    const providerIds = input.providerIds === null ? null : [...new Set(input.providerIds)].sort();
-    for (const id of providerIds ?? []) await this.providers.get(id);
     const token = `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
     const [row] = await this.database.db
       .insert(clientTokens)
-      .values({
-        name: input.name,
-        tokenHash: tokenHash(token),
-        allowedDomains: [...new Set(input.allowedDomains)].sort(),
-        allowedCidrs: input.allowedCidrs === null ? [] : [...new Set(input.allowedCidrs)],
-        providerIds,
-        expiresAt,
-      })
+      .values(await this.values(input, tokenHash(token)))
       .returning()
       .catch((err: unknown) => {
         const text = String((err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message);
@@ -55,6 +47,28 @@ export class ClientTokenStore {
         throw err;
       });
     return { row: row!, token };
+  }
+
+  /** The config file's token (src/declared/): only its SHA-256 is known; a new row, or the row `id` changed to match. */
+  async declare(input: ClientTokenInput, hash: string, managedBy: string, id?: string): Promise<ClientTokenRow> {
+    const values = { ...(await this.values(input, hash)), managedBy };
+    const [row] = id
+      ? await this.database.db.update(clientTokens).set(values).where(eq(clientTokens.id, id)).returning()
+      : await this.database.db.insert(clientTokens).values(values).returning();
+    return row!;
+  }
+
+  private async values(input: ClientTokenInput, hash: string) {
+    const providerIds = input.providerIds === null ? null : [...new Set(input.providerIds)].sort();
+    for (const id of providerIds ?? []) await this.providers.get(id);
+    return {
+      name: input.name,
+      tokenHash: hash,
+      allowedDomains: [...new Set(input.allowedDomains)].sort(),
+      allowedCidrs: input.allowedCidrs === null ? [] : [...new Set(input.allowedCidrs)],
+      providerIds,
+      expiresAt: input.expiresAt,
+    };
   }
 
   async list(): Promise<ClientTokenRow[]> {
@@ -69,8 +83,9 @@ export class ClientTokenStore {
   }
 
   /** Idempotent: revoking a revoked token keeps its first revocation time. */
-  async revoke(id: string): Promise<ClientTokenRow> {
+  async revoke(id: string, by: Writer = {}): Promise<ClientTokenRow> {
     const row = await this.get(id);
+    assertWritable(row, `client token ${row.name}`, by);
     if (row.revokedAt) return row;
     const [updated] = await this.database.db.update(clientTokens).set({ revokedAt: new Date() })
       .where(and(eq(clientTokens.id, id), isNull(clientTokens.revokedAt))).returning();

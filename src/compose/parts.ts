@@ -104,6 +104,8 @@ export function serviceParts(s: Services): Part[] {
       },
       stop: () => s.loader?.close(),
     },
+    // After the plugins (a provider may be of a loaded type), before anything serves: an invalid file stops start-up here, having changed nothing.
+    { name: 'config file', start: async () => void (await s.declared?.apply()) },
     {
       name: 'plugin calls',
       // Plugin calls still running (requests or jobs) are aborted once the jobs stopped or the time is up; their rows stay as they are for the janitor.

@@ -13,6 +13,7 @@ import type { ManualChallenges } from '../challenges/manual.js';
 import type { ChallengeService } from '../challenges/service.js';
 import type { ClientAccess } from '../clients/access.js';
 import type { ClientTokenStore } from '../clients/tokens.js';
+import type { DeclaredConfig } from '../declared/apply.js';
 import type { Keyring } from '../crypto/keyring.js';
 import type { KeyRotation } from '../crypto/rotation.js';
 import type { Detector } from '../detect/detector.js';
@@ -32,6 +33,7 @@ import { auditRoutes } from '../http/routes/audit-logs.js';
 import { caddyRoutes } from '../http/routes/caddy.js';
 import { challengeRoutes } from '../http/routes/challenges.js';
 import { clientTokenRoutes } from '../http/routes/client-tokens.js';
+import { configRoutes } from '../http/routes/config.js';
 import { credentialRoutes } from '../http/routes/credentials.js';
 import { detectRoutes } from '../http/routes/detect.js';
 import { homeRoutes } from '../http/routes/home.js';
@@ -75,6 +77,8 @@ export interface RouteServices {
   clientTokens: ClientTokenStore;
   auditLog: AuditLog;
   acmeDns: AcmeDnsService | null;
+  /** The DNS01_CONFIG file's apply; null when it is unset. */
+  declared: DeclaredConfig | null;
 }
 
 /** Who may call a path, as the guards below decide it; the OpenAPI document says the same. */
@@ -114,6 +118,7 @@ export function mountRoutes(app: Hono, s: RouteServices): void {
   api('', manualRoutes(s.manual));
   api('/client-tokens', clientTokenRoutes(s.clientTokens));
   api('', auditRoutes(s.auditLog, child('audit')));
+  api('/config', configRoutes(s.declared && ((o) => s.declared!.apply(o))));
 
   // The operator page, with its own session login instead of the bearer token.
   app.route('/ui', uiRoutes(s.manual, s.uiSessions, s.adminToken, child('ui'), s.adminLogins));

@@ -22,6 +22,7 @@ import { KeyCoverage } from '../crypto/coverage.js';
 import type { Keyring } from '../crypto/keyring.js';
 import { KeyRotation } from '../crypto/rotation.js';
 import type { Database } from '../db/client.js';
+import { DeclaredConfig } from '../declared/apply.js';
 import { dnsProviderCredentials } from '../db/schema.js';
 import { Detector } from '../detect/detector.js';
 import { ZoneFinder } from '../dns/zone-finder.js';
@@ -117,11 +118,12 @@ export function buildServices(config: Config, log: Logger, metrics: Metrics, dat
   const acmeDns = config.acmeDnsDomain ? new AcmeDnsService(database, providers, catalogue, challenges, config.acmeDnsDomain, child('acme-dns'), opts.acmeDnsProbeTimeoutMs) : null;
   const caddy = { config, database, providers, sites, catalogue, metrics, log: child('caddy'), audit };
   const clientTokens = new ClientTokenStore(database, providers);
+  const declared = config.configFile ? new DeclaredConfig({ file: config.configFile, database, providers, sites, clientTokens, catalogue, log: child('config'), audit }) : null;
   // Two secrets, two guards: the admin token's (page, /api/v1, acme-dns registration) and the acme-dns accounts'.
   const loginGuard = () => new LoginGuard(new LoginThrottle({ ...config.loginLimits, ...(opts.loginClock ? { now: opts.loginClock } : {}) }), metrics, child('logins'));
   return {
     config, log, metrics, database, keyring, keys, secretFields, writer, audit, stats, credentialStats, catalogue, calls, providerCache, loader,
-    providers, rotation, resolvers, propagation, challenges, auditLog, janitor, sites, acmeDns, caddy, caddySync: createCaddySync(caddy), clientTokens,
+    providers, rotation, resolvers, propagation, challenges, auditLog, janitor, sites, acmeDns, declared, caddy, caddySync: createCaddySync(caddy), clientTokens,
     chooser: new SiteProviderChooser(database, providers),
     detector: new Detector({ zones, resolvers: resolvers.servers, providers: () => providers.list() }),
     listing: new ChallengeListing(database, challenges, catalogue),

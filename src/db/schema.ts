@@ -67,6 +67,8 @@ export const dnsProviders = pgTable(
     propagationTimeout: integer('propagation_timeout'),
     pollingInterval: integer('polling_interval'),
     settings: jsonb('settings').$type<ProviderSettings>().notNull().default({}),
+    /** The DNS01_CONFIG file that declares this provider (src/declared/); the API refuses to change it. Null: the API's. */
+    managedBy: text('managed_by'),
     ...callCounts(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
@@ -107,6 +109,8 @@ export const sites = pgTable('sites', {
   domainNames: jsonb('domain_names').$type<string[]>().notNull(),
   dnsProviderId: uuid('dns_provider_id').notNull().references(() => dnsProviders.id, { onDelete: 'restrict' }),
   enabled: boolean('enabled').notNull().default(true),
+  /** The DNS01_CONFIG file that declares this site (src/declared/); the API refuses to change it. Null: the API's. */
+  managedBy: text('managed_by'),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
@@ -211,6 +215,8 @@ export const clientTokens = pgTable(
     providerIds: jsonb('provider_ids').$type<string[] | null>(),
     expiresAt: timestamp('expires_at', { withTimezone: true }),
     revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    /** The DNS01_CONFIG file that declares this token (src/declared/); the API refuses to revoke it. Null: the API's. */
+    managedBy: text('managed_by'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [

@@ -8,6 +8,7 @@ import type { Keyring } from '../crypto/keyring.js';
 import { NO_AUDIT, type AuditSink } from '../audit/writer.js';
 import { AppError } from '../errors.js';
 import type { ProviderCache } from './cache.js';
+import { assertWritable, type Writer } from './managed.js';
 import type { ZoneCredentialStore } from './zone-credentials.js';
 import { maskedCredentials, unmask, type PublicCredentials } from './mask.js';
 import type { PluginCalls } from '../calls/plugin-calls.js';
@@ -85,7 +86,7 @@ export class ProviderStore {
     return row ?? null;
   }
 
-  async create(input: ProviderInput): Promise<DnsProviderRow> {
+  async create(input: ProviderInput, by: Writer = {}): Promise<DnsProviderRow> {
     const creds = await this.calls.catalogue.parseCredentials(input.providerType, input.credentials);
     const id = randomUUID();
     const sealed = this.keyring.seal(JSON.stringify(creds), id);
@@ -97,6 +98,7 @@ export class ProviderStore {
           id, name: input.name, providerType: input.providerType, credentialsEncrypted: sealed.ciphertext, keyVersion: sealed.keyVersion,
           enabled: input.enabled, isDefault: input.isDefault, propagationTimeout: input.propagationTimeout,
           pollingInterval: input.pollingInterval, settings: input.settings, useMultiCredentials: input.useMultiCredentials,
+          managedBy: by.managedBy ?? null,
         })
         .returning();
       if (input.useMultiCredentials) await tx.insert(dnsProviderCredentials).values(this.zoneCredentials.catchAllFrom(created!, creds));
@@ -106,8 +108,9 @@ export class ProviderStore {
     return row;
   }
 
-  async update(id: string, patch: ProviderPatch): Promise<DnsProviderRow> {
+  async update(id: string, patch: ProviderPatch, by: Writer = {}): Promise<DnsProviderRow> {
     const current = await this.get(id);
+    assertWritable(current, `provider ${current.name}`, by);
     const type = patch.providerType ?? current.providerType;
     const multi = patch.useMultiCredentials ?? current.useMultiCredentials;
     const rows = current.useMultiCredentials ? (await this.zoneCredentials.list(current)).length : 0;
@@ -137,6 +140,7 @@ export class ProviderStore {
           ...(patch.pollingInterval !== undefined ? { pollingInterval: patch.pollingInterval } : {}),
           ...(patch.settings !== undefined ? { settings: patch.settings } : {}),
           useMultiCredentials: multi,
+          ...(by.managedBy !== undefined ? { managedBy: by.managedBy } : {}),
           updatedAt: new Date(),
         })
         .where(eq(dnsProviders.id, id))
@@ -155,8 +159,9 @@ export class ProviderStore {
    * is the operator's override for a provider whose far side is gone for good; the records it may
    * have left are returned so they can be removed by hand.
    */
-  async remove(id: string, opts: { force?: boolean } = {}): Promise<{ abandoned: { fqdn: string; value: string }[] }> {
+  async remove(id: string, opts: { force?: boolean } & Writer = {}): Promise<{ abandoned: { fqdn: string; value: string }[] }> {
     const current = await this.get(id);
+    assertWritable(current, `provider ${current.name}`, opts);
     const abandoned = opts.force
       ? await this.db.select({ fqdn: challenges.fqdn, value: challenges.value }).from(challenges)
           .where(and(eq(challenges.providerId, id), inArray(challenges.recordState, ['present', 'unknown'])))

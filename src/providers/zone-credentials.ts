@@ -9,6 +9,7 @@ import { NO_AUDIT, type AuditSink } from '../audit/writer.js';
 import { AppError } from '../errors.js';
 import { maskedCredentials, unmask, type PublicCredentials } from './mask.js';
 import type { ProviderCache } from './cache.js';
+import { assertWritable, type Writer } from './managed.js';
 import type { PluginCatalogue } from '../calls/catalogue.js';
 import type { ProviderStats } from './stats.js';
 import { chooseCredential, parseZoneFilter } from './zone-match.js';
@@ -82,7 +83,8 @@ export class ZoneCredentialStore {
     return row;
   }
 
-  async create(provider: DnsProviderRow, input: CredentialInput): Promise<ProviderCredentialRow> {
+  async create(provider: DnsProviderRow, input: CredentialInput, by: Writer = {}): Promise<ProviderCredentialRow> {
+    assertWritable(provider, `provider ${provider.name}`, by);
     if (!provider.useMultiCredentials) {
       throw new AppError('CONFLICT', `provider ${provider.name} does not use zone-specific credentials; set use_multi_credentials: true first`);
     }
@@ -99,7 +101,8 @@ export class ZoneCredentialStore {
   }
 
   /** Every check runs before the one UPDATE: a refused PUT changes nothing. */
-  async update(provider: DnsProviderRow, id: string, patch: CredentialPatch): Promise<ProviderCredentialRow> {
+  async update(provider: DnsProviderRow, id: string, patch: CredentialPatch, by: Writer = {}): Promise<ProviderCredentialRow> {
+    assertWritable(provider, `provider ${provider.name}`, by);
     const current = await this.get(provider, id);
     const zoneFilter = patch.zoneFilter !== undefined ? parseZoneFilter(patch.zoneFilter) : undefined;
     let sealed: { ciphertext: string; keyVersion: string } | undefined;
@@ -121,7 +124,8 @@ export class ZoneCredentialStore {
   }
 
   /** Refused while a challenge made with this credential may still have a record: its cleanup needs it. */
-  async remove(provider: DnsProviderRow, id: string): Promise<void> {
+  async remove(provider: DnsProviderRow, id: string, by: Writer = {}): Promise<void> {
+    assertWritable(provider, `provider ${provider.name}`, by);
     const current = await this.get(provider, id);
     const [busy] = await this.db.select({ n: sql<number>`count(*)::int` }).from(challenges).where(and(
       eq(challenges.credentialId, current.id),

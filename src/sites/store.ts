@@ -5,6 +5,7 @@ import type { Database } from '../db/client.js';
 import { sites, type SiteRow } from '../db/schema.js';
 import { isHostname, normaliseName } from '../dns/names.js';
 import { AppError } from '../errors.js';
+import { assertWritable, type Writer } from '../providers/managed.js';
 import type { ProviderStore } from '../providers/store.js';
 
 /** A certificate name: `example.com` or `*.example.com`, lower-case, no trailing dot (RFC 1035 limits). */
@@ -41,18 +42,19 @@ export class SiteStore {
     return row;
   }
 
-  async create(input: SiteInput): Promise<SiteRow> {
+  async create(input: SiteInput, by: Writer = {}): Promise<SiteRow> {
     await this.providers.get(input.dnsProviderId);
     const [row] = await this.database.db
       .insert(sites)
-      .values({ domainNames: [...new Set(input.domainNames)].sort(), dnsProviderId: input.dnsProviderId, enabled: input.enabled })
+      .values({ domainNames: [...new Set(input.domainNames)].sort(), dnsProviderId: input.dnsProviderId, enabled: input.enabled, managedBy: by.managedBy ?? null })
       .returning();
     this.onChange();
     return row!;
   }
 
-  async update(id: string, patch: SitePatch): Promise<SiteRow> {
-    await this.get(id);
+  async update(id: string, patch: SitePatch, by: Writer = {}): Promise<SiteRow> {
+    const current = await this.get(id);
+    assertWritable(current, `site ${current.domainNames.join(', ')}`, by);
     if (patch.dnsProviderId) await this.providers.get(patch.dnsProviderId);
     const [row] = await this.database.db
       .update(sites)
@@ -60,6 +62,7 @@ export class SiteStore {
         ...(patch.domainNames ? { domainNames: [...new Set(patch.domainNames)].sort() } : {}),
         ...(patch.dnsProviderId ? { dnsProviderId: patch.dnsProviderId } : {}),
         ...(patch.enabled !== undefined ? { enabled: patch.enabled } : {}),
+        ...(by.managedBy !== undefined ? { managedBy: by.managedBy } : {}),
         updatedAt: new Date(),
       })
       .where(eq(sites.id, id))
@@ -68,8 +71,9 @@ export class SiteStore {
     return row!;
   }
 
-  async remove(id: string): Promise<void> {
-    await this.get(id);
+  async remove(id: string, by: Writer = {}): Promise<void> {
+    const current = await this.get(id);
+    assertWritable(current, `site ${current.domainNames.join(', ')}`, by);
     await this.database.db.delete(sites).where(eq(sites.id, id));
     this.onChange();
   }

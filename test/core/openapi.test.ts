@@ -1,7 +1,9 @@
 // GET /api/v1/openapi.json: a valid OpenAPI 3.1 document naming every route the app registers, with the request
 // schemas the routes validate with (the documented example bodies pass, unknown keys do not), the one error body, and every
 // reply body: real replies of every operation (a success each, and errors) are validated against the document.
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import ajvFormats from 'ajv-formats';
@@ -230,15 +232,17 @@ describe('OpenAPI document: real replies match it', () => {
   /** `<method> <path template>` of every operation that gave a 2xx reply; the statuses each operation answered. */
   const succeeded = new Set<string>();
   const answered: string[] = [];
+  const configFile = join(tmpdir(), `dns01-openapi-${process.pid}-${Date.now()}.yaml`);
 
   beforeAll(async () => {
     bind = await startBind({ zones: [ZONE], tsigKeys: [], allowUnsignedLocal: true });
     caddy = await startCaddy();
     plugins = await pluginDir([POWERDNS_MODULE]);
+    writeFileSync(configFile, 'providers: []\n');
     d = await startTestDaemon({
       env: {
         DNS01_DNS_RESOLVERS: `127.0.0.1:${bind.port}`, DNS01_DNS_AUTH_PORT: String(bind.port), DNS01_ACME_DNS_DOMAIN: `auth.${ZONE}`,
-        DNS01_CADDY_ADMIN_URL: caddy.adminUrl, ...plugins.env,
+        DNS01_CADDY_ADMIN_URL: caddy.adminUrl, ...plugins.env, DNS01_CONFIG: configFile,
       },
     });
     doc = (await (await fetch(`${d.url}/api/v1/openapi.json`)).json()) as OpenApiDoc;
@@ -248,6 +252,7 @@ describe('OpenAPI document: real replies match it', () => {
     await caddy?.stop();
     await bind?.stop();
     await plugins?.remove();
+    rmSync(configFile, { force: true });
   });
 
   /** The schema a reply must match: the status's own, else (an error status) `default`; a `$ref` is a component's. */
@@ -364,6 +369,9 @@ describe('OpenAPI document: real replies match it', () => {
     await ok('get', '/api/v1/client-tokens/{id}', { params: { id: token.client_token.id } });
     await ok('delete', '/api/v1/client-tokens/{id}', { params: { id: token.client_token.id } });
 
+    // The config file: what applying it would change.
+    await ok('post', '/api/v1/config/apply', { body: { dry_run: true } });
+
     // Loadable plugins.
     await ok('post', '/api/v1/admin/plugins/reload');
     const plugin = pluginListReplySchema.parse(await ok('get', '/api/v1/admin/plugins')).plugins[0]!;
@@ -409,6 +417,7 @@ describe('OpenAPI document: real replies match it', () => {
       ['post', '/internal/dns-challenge/present', { raw: '{' }, 400],
       ['post', '/acme-dns/update', { headers: { 'x-api-user': account.username, 'x-api-key': 'wrong' }, body: {} }, 401],
       ['post', '/acme-dns/register', { raw: '[' }, 400],
+      ['post', '/api/v1/config/apply', { body: { dry_run: true, config: 'sites: [{}]' } }, 400],
     ];
     for (const [method, template, c, status] of errors) {
       expect((await call(method, template, c)).status, `${method} ${template}`).toBe(status);
@@ -425,7 +434,7 @@ describe('OpenAPI document: real replies match it', () => {
   it('a reply the document does not describe fails the check', () => {
     const schema = responseSchema('get', '/api/v1/sites/{id}', 200)!;
     const valid = ajv.compile(schema);
-    const site = { id: '00000000-0000-4000-8000-000000000000', domain_names: ['a.example'], dns_provider_id: '00000000-0000-4000-8000-000000000000', enabled: true, created_at: 'x', updated_at: 'x' };
+    const site = { id: '00000000-0000-4000-8000-000000000000', domain_names: ['a.example'], dns_provider_id: '00000000-0000-4000-8000-000000000000', enabled: true, managed_by: null, created_at: 'x', updated_at: 'x' };
     expect(valid({ success: true, site })).toBe(true);
     expect(valid({ success: true, site: { ...site, colour: 'blue' } })).toBe(false);
     expect(valid({ success: true, site: { ...site, enabled: undefined } })).toBe(false);

@@ -2,7 +2,10 @@
 // Kubernetes schema (strict), pod hardening, probes, resources, images, secrets.
 import { describe, expect, it, beforeAll } from 'vitest';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { PluginCatalogue } from '../../src/calls/catalogue.js';
+import { readDeclared } from '../../src/declared/file.js';
+import { shippedPlugins } from '../../src/plugins/index.js';
 import { parseYamlDocuments, repoRoot, requireTool, run, validateK8sObject } from './support.js';
 
 const KUBECTL = process.env.KUBECTL ?? '/usr/bin/kubectl';
@@ -62,7 +65,7 @@ function byKind(docs: any[], kind: string): any[] {
 }
 
 it('finds the base and both overlays', () => {
-  expect(targets).toEqual(expect.arrayContaining(['deploy/base', 'deploy/overlays/external-postgres', 'deploy/overlays/embedded']));
+  expect(targets).toEqual(expect.arrayContaining(['deploy/base', 'deploy/overlays/external-postgres', 'deploy/overlays/embedded', 'deploy/overlays/declarative']));
 });
 
 describe.each(targets)('%s', (target) => {
@@ -220,6 +223,34 @@ describe('overlays', () => {
   });
 });
 
+describe('overlay declarative', () => {
+  it('sets DNS01_CONFIG to a ConfigMap mounted read-only as a directory, whose file is valid and whose secret references are keys of a mounted Secret', async () => {
+    const docs = await render('deploy/overlays/declarative');
+    const [dep] = byKind(docs, 'Deployment');
+    const spec = dep.spec.template.spec;
+    const daemon = spec.containers.find((c: any) => c.name === 'dns01-proxy');
+    const file = daemon.env.find((e: any) => e.name === 'DNS01_CONFIG').value as string;
+    const mountAt = (path: string) => daemon.volumeMounts.find((m: any) => m.mountPath === dirname(path));
+    const volumeOf = (path: string) => spec.volumes.find((v: any) => v.name === mountAt(path)?.name);
+    expect(mountAt(file)).toMatchObject({ readOnly: true });
+    expect(mountAt(file).subPath).toBeUndefined();
+    const cm = byKind(docs, 'ConfigMap').find((c) => c.metadata.name === volumeOf(file).configMap.name);
+    const text = cm.data[basename(file)] as string;
+    // Checked as the daemon checks it; the only problems left are the secret files, absent here.
+    const catalogue = new PluginCatalogue(shippedPlugins, { allowPrivateWebhooks: false, webhookAllowedPorts: [], scriptsDir: '/scripts' });
+    const result = await readDeclared(text, { catalogue, existing: new Map(), env: {} });
+    const problems = 'problems' in result ? result.problems : [];
+    expect(problems.length).toBeGreaterThan(0);
+    for (const problem of problems) {
+      const path = /: cannot read (\S+) \(ENOENT\)/.exec(problem)?.[1];
+      expect(path, problem).toBeDefined();
+      expect(mountAt(path!), path).toMatchObject({ readOnly: true });
+      const secret = byKind(docs, 'Secret').find((x) => x.metadata.name === volumeOf(path!).secret.secretName);
+      expect(Object.keys(secret.data), path).toContain(basename(path!));
+    }
+  });
+});
+
 describe('daemon memory against the figures in docs/deployment.md', () => {
   const { peak, pgliteIdleAfterFirstStart } = documentedMemory();
   it.each(targets)('%s: the limit is at least the documented peak of its database mode plus 25%%', async (target) => {
@@ -260,6 +291,7 @@ describe('checked-in secrets', () => {
     'deploy/base/secrets/admin-token',
     'deploy/base/secrets/encryption-key',
     'deploy/overlays/external-postgres/secrets/database-url',
+    'deploy/overlays/declarative/secrets/tsig-secret',
   ];
   it.each(files)('%s is a placeholder without a trailing newline', (file) => {
     const text = readFileSync(join(repoRoot, file), 'utf8');

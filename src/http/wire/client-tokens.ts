@@ -4,7 +4,7 @@ import type { ClientTokenInput } from '../../clients/tokens.js';
 import type { ClientTokenRow } from '../../db/schema.js';
 import { parseAllowFrom } from '../../security/cidr.js';
 import { domainName } from '../../sites/store.js';
-import { instant, iso, success } from './common.js';
+import { instant, iso, managedBy, success } from './common.js';
 
 /**
  * Left out or null: any network, as `providers: null` is any provider. An empty list is refused rather than read
@@ -43,6 +43,7 @@ export const clientTokenSchema = z.strictObject({
   providers: z.array(z.uuid()).nullable().describe('null: any provider'),
   expires_at: instant.nullable(),
   revoked_at: instant.nullable(),
+  managed_by: managedBy,
   created_at: instant,
   state: z.enum(['active', 'expired', 'revoked']),
 });
@@ -59,6 +60,7 @@ export function clientTokenView(row: ClientTokenRow): ClientTokenView {
     providers: row.providerIds,
     expires_at: iso(row.expiresAt),
     revoked_at: iso(row.revokedAt),
+    managed_by: row.managedBy,
     created_at: iso(row.createdAt),
     state,
   };

@@ -8,7 +8,7 @@ import type { DnsProviderRow, ProviderSettings } from '../../db/schema.js';
 import type { PublicCredentials } from '../../providers/mask.js';
 import type { CallStats } from '../../providers/stats.js';
 import type { ProviderInput, ProviderPatch } from '../../providers/store.js';
-import { instant, iso, success } from './common.js';
+import { instant, iso, managedBy, success } from './common.js';
 
 const settingsSchema = z
   .object({
@@ -117,6 +117,7 @@ export const providerSchema = z.strictObject({
   ...maskedSchema,
   key_version: z.string(),
   ...statsSchema.shape,
+  managed_by: managedBy,
   created_at: instant,
   updated_at: instant,
 });
@@ -133,7 +134,7 @@ export function providerView(row: DnsProviderRow, masked: PublicCredentials, sta
       breaker_reset_seconds: s.breakerResetSeconds, ttl: s.ttl, caddy_mode: s.caddyMode, wait_for_propagation: s.waitForPropagation,
     },
     use_multi_credentials: row.useMultiCredentials, ...maskedView(masked),
-    key_version: row.keyVersion, ...statsView(stats),
+    key_version: row.keyVersion, ...statsView(stats), managed_by: row.managedBy,
     created_at: iso(row.createdAt), updated_at: iso(row.updatedAt),
   };
 }

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { SiteRow } from '../../db/schema.js';
 import { domainName, type SiteInput, type SitePatch } from '../../sites/store.js';
-import { instant, iso, success } from './common.js';
+import { instant, iso, managedBy, success } from './common.js';
 
 const siteFields = {
   domain_names: z.array(domainName).min(1).max(100),
@@ -30,13 +30,14 @@ export const siteSchema = z.strictObject({
   domain_names: z.array(z.string()),
   dns_provider_id: z.uuid(),
   enabled: z.boolean(),
+  managed_by: managedBy,
   created_at: instant,
   updated_at: instant,
 });
 
 export function siteView(row: SiteRow): z.infer<typeof siteSchema> {
   return {
-    id: row.id, domain_names: row.domainNames, dns_provider_id: row.dnsProviderId, enabled: row.enabled,
+    id: row.id, domain_names: row.domainNames, dns_provider_id: row.dnsProviderId, enabled: row.enabled, managed_by: row.managedBy,
     created_at: iso(row.createdAt), updated_at: iso(row.updatedAt),
   };
 }
