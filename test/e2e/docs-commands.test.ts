@@ -61,7 +61,7 @@ let work = '';
 /** One page's run: its own daemon (fresh data/), the provider and challenge its blocks made. */
 interface Page { daemon: DaemonProcess; providerId?: string; challengeId?: string }
 
-const SUBSTITUTIONS: Array<[from: string | RegExp, to: (p: Page) => string]> = [
+const SUBSTITUTIONS: Array<[from: string, to: (p: Page) => string]> = [
   ['127.0.0.1:8053', (p) => `127.0.0.1:${p.daemon.port}`],
   ['https://dns-api.example.net/acme', () => receiver.url],
   // The README's webhook token is left for the reader to fill in ("Bearer …"); an ellipsis is no header value.
