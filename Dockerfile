@@ -60,7 +60,7 @@ COPY package.json package-lock.json ./
 # patches/: fixes to dependencies that upstream has not released, applied by postinstall (patch-package).
 COPY patches ./patches
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
+COPY tsconfig.json tsconfig.build.json tsconfig.plugin-api.json ./
 COPY src ./src
 COPY bin/require-node24.mjs bin/bundle-daemon.mjs bin/build-pglite-template.mjs ./bin/
 # npm run build also writes dist/pglite-template.tar.gz: an initdb'd PGlite data dir that an embedded first start

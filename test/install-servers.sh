@@ -26,6 +26,7 @@ declare -A need=(
   [/usr/bin/caddy]=caddy
   [/usr/bin/redis-server]=redis-server
   [/usr/bin/openssl]=openssl
+  [/usr/bin/curl]=curl
   [/usr/bin/docker-compose]=docker-compose
   [/usr/bin/prlimit]=util-linux
   [/usr/bin/chromium]=chromium

@@ -1,5 +1,5 @@
 // Keeps docs in step with the code: every error code, environment variable and credential field is documented.
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_VARIABLES } from '../../src/config.js';
@@ -7,11 +7,12 @@ import { ERROR_CODES } from '../../src/errors.js';
 import { shippedPlugins } from '../../src/plugins/index.js';
 import { fieldsOf } from '../../src/calls/field-specs.js';
 
-function allDocs(dir = 'docs'): string {
-  return readdirSync(dir)
-    .map((f) => join(dir, f))
-    .map((p) => (statSync(p).isDirectory() ? allDocs(p) : p.endsWith('.md') ? readFileSync(p, 'utf8') : ''))
-    .join('\n');
+function markdownFiles(dir: string): string[] {
+  return readdirSync(dir).map((f) => join(dir, f)).flatMap((p) => (statSync(p).isDirectory() ? markdownFiles(p) : p.endsWith('.md') ? [p] : []));
+}
+
+function allDocs(): string {
+  return markdownFiles('docs').map((p) => readFileSync(p, 'utf8')).join('\n');
 }
 
 describe('docs', () => {
@@ -56,4 +57,21 @@ describe('docs', () => {
       expect(entries, plugin.metadata.type).toEqual(expected);
     }
   });
+
+  // One name for the admin token on every page, set on the page before its first use, so a command copied from any
+  // page works alone: `ADMIN_TOKEN=$(cat data/admin-token)` (the file the daemon generates), never $ADMIN or
+  // $DNS01_ADMIN_TOKEN (the daemon's own setting, which a reader's shell does not have).
+  const pages = ['README.md', ...markdownFiles('docs'), ...readdirSync('plugins').map((d) => join('plugins', d, 'README.md')).filter((p) => existsSync(p))];
+
+  it.each(pages)('%s names the admin token $ADMIN_TOKEN, set on the page before its first use', (page) => {
+    const text = readFileSync(page, 'utf8');
+    const bearers = [...text.matchAll(/Bearer \$\{?([A-Za-z0-9_]+)/g)].map((m) => m[1]).filter((v) => v !== 'ADMIN_TOKEN');
+    // Only the internal token may be another variable, and every page passes that one inline from its file.
+    expect(bearers, 'Bearer with another variable than $ADMIN_TOKEN').toEqual([]);
+    expect(text.match(/^\s*[A-Za-z0-9_]+=\$\(cat [^)]*admin-token\)/gm)?.filter((l) => !l.trim().startsWith('ADMIN_TOKEN=')) ?? []).toEqual([]);
+    expect(text, 'an admin token from $DNS01_ADMIN_TOKEN').not.toMatch(/\$\{?DNS01_ADMIN_TOKEN\b/);
+    const firstUse = text.indexOf('$ADMIN_TOKEN');
+    if (firstUse >= 0) expect(text.slice(0, firstUse), 'ADMIN_TOKEN=$(cat data/admin-token) before the first $ADMIN_TOKEN').toMatch(/^\s*ADMIN_TOKEN=\$\(cat data\/admin-token\)/m);
+  });
 });
+

@@ -3,7 +3,7 @@
 // the daemon on its embedded default up to /health, one CLI command against it, and a clean stop.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { cp, mkdir, mkdtemp, readdir, rm, symlink } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -78,7 +78,8 @@ describe('npm pack, npm install -g, then the installed dns01-proxy', () => {
     const list = await exec('tar', ['tzf', tarball], { cwd: tmp, env: { PATH: SYSTEM_PATH }, timeout: MINUTES });
     const files = new Set(list.stdout.split('\n').filter(Boolean));
     for (const f of ['bin/dns01-proxy.mjs', 'dist/main.js', 'dist/cli/main.js', 'dist/pglite-template.tar.gz',
-      'drizzle/meta/_journal.json', 'drizzle/0000_init.sql', 'deploy/systemd/dns01-proxy.service', 'package.json']) {
+      'drizzle/meta/_journal.json', 'drizzle/0000_init.sql', 'deploy/systemd/dns01-proxy.service', 'package.json',
+      'dist/plugin-api/index.js', 'dist/plugin-api/index.d.ts']) {
       expect(files, f).toContain(`package/${f}`);
     }
     expect([...files].filter((f) => /^package\/(src|test)\//.test(f))).toEqual([]);
@@ -87,6 +88,38 @@ describe('npm pack, npm install -g, then the installed dns01-proxy', () => {
     for (const dev of ['typescript', 'esbuild', 'tsx', 'vitest']) expect(existsSync(join(installed, 'node_modules', dev)), dev).toBe(false);
     expect(existsSync(join(installed, 'node_modules/@electric-sql/pglite'))).toBe(true);
   });
+
+  it('resolves dns01-proxy/plugin-api for a plugin author: the compiled module at run time, its declarations for tsc', async () => {
+    const installed = join(prefix, 'lib/node_modules/dns01-proxy');
+    expect(existsSync(join(installed, 'dist/plugin-api/index.d.ts'))).toBe(true);
+    // A plugin's own project outside any checkout, with the installed package as its dependency.
+    const plugin = join(tmp, 'plugin');
+    await mkdir(join(plugin, 'node_modules'), { recursive: true });
+    await symlink(installed, join(plugin, 'node_modules/dns01-proxy'));
+    // The author's own dev dependency (pino's declarations reference Node's).
+    await mkdir(join(plugin, 'node_modules/@types'));
+    await symlink(join(repoRoot, 'node_modules/@types/node'), join(plugin, 'node_modules/@types/node'));
+    await writeFile(join(plugin, 'package.json'), JSON.stringify({ name: 'my-plugin', type: 'module', private: true }));
+    await writeFile(join(plugin, 'run.mjs'), "import { PLUGIN_INTERFACE_VERSION } from 'dns01-proxy/plugin-api';\nconsole.log(PLUGIN_INTERFACE_VERSION);\n");
+    const run = await exec(process.execPath, ['run.mjs'], { cwd: plugin, env: { PATH: SYSTEM_PATH }, timeout: MINUTES });
+    expect(run, run.stderr).toMatchObject({ code: 0, stdout: '1\n' });
+    // The types are real, not `any`: a wrong plugin is an error (else @ts-expect-error is itself one).
+    await writeFile(join(plugin, 'plugin.mts'), [
+      "import type { PluginFactory, ProviderPlugin } from 'dns01-proxy/plugin-api';",
+      'export const factory: PluginFactory = (host) => ({',
+      "  metadata: { type: 'x', name: 'X', description: 'an example', version: '1.0.0', author: 'me', interfaceVersion: host.interfaceVersion },",
+      "  credentials: host.z.object({ api_key: host.z.string() }),",
+      '  defaults: { propagationTimeout: 60, pollingInterval: 2, ttl: 60 },',
+      "  caddyConfig: (c) => ({ name: 'x', api_key: c.api_key }),",
+      '});',
+      '// @ts-expect-error a plugin needs metadata',
+      'export const wrong: ProviderPlugin = { credentials: null };',
+      '',
+    ].join('\n'));
+    await writeFile(join(plugin, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', strict: true, noEmit: true, types: ['node'] }, files: ['plugin.mts'] }));
+    const tsc = await exec(process.execPath, [join(repoRoot, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: plugin, env: { PATH: SYSTEM_PATH }, timeout: 2 * MINUTES });
+    expect(tsc, tsc.stdout).toMatchObject({ code: 0 });
+  }, 3 * MINUTES);
 
   it('on an old Node (Debian 12: /usr/bin/node), says in one line to install Node 24, with no checkout to point at', async () => {
     const oldNode = await exec('/usr/bin/node', ['-p', 'process.versions.node'], { cwd: tmp, env: { PATH: SYSTEM_PATH }, timeout: MINUTES });

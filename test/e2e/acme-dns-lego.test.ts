@@ -1,5 +1,6 @@
 // Acceptance: lego's own acme-dns client (`--dns acme-dns`, unchanged) gets wildcard + apex from Pebble through the
 // daemon's acme-dns API: the CNAME in the customer zone points at the registration, the rfc2136 provider writes BIND.
+// The account file is in cert-manager's Secret format, so this is also the exchange cert-manager's acmeDNS solver makes.
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -65,9 +66,11 @@ describe('lego --dns acme-dns through the daemon', () => {
     const cname = await query(CHALLENGE_NAME, 'CNAME', bind, { recursionDesired: false, timeoutMs: 2000 });
     expect(JSON.stringify(cname.packet.answers)).toContain(account.fulldomain);
 
-    // lego's account file, as goacmedns writes it after a registration: one account per domain.
+    // lego's account file: the register reply unchanged under its domain, which is also the JSON cert-manager's
+    // acmeDNS solver reads from its Secret (deploy/cert-manager/acme-dns-account.example.yaml). Both hand it to
+    // goacmedns, which needs no server_url: the base URL is the client's (ACME_DNS_API_BASE here, `host` there).
     const storage = join(work, 'acme-dns-accounts.json');
-    await writeFile(storage, JSON.stringify({ [ZONE]: { ...account, server_url: `${daemon.url}/acme-dns` } }), { mode: 0o600 });
+    await writeFile(storage, JSON.stringify({ [ZONE]: account }), { mode: 0o600 });
 
     const r = await runLego({
       directoryUrl: pebble.directoryUrl,
