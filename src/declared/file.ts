@@ -1,7 +1,7 @@
 // The config file (DNS01_CONFIG, docs/config-file.md): read, checked with the API's own body schemas, secrets resolved
 // from their references. Every problem is collected, one line each with its path in the file (and its line).
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import type { PluginCatalogue } from '../calls/catalogue.js';
@@ -77,10 +77,29 @@ function isReference(v: unknown): v is { file: string } | { env: string } {
   return keys.length === 1 && (keys[0] === 'file' || keys[0] === 'env') && typeof v[keys[0]] === 'string';
 }
 
+const MAX_CONFIG_BYTES = 1024 * 1024;
+const MAX_SECRET_BYTES = 64 * 1024;
+
+/**
+ * A regular file of at most `max` bytes, read whole. A reference is read on SIGHUP and by the API's dry run too, so
+ * a FIFO, a device (/dev/zero) or a huge file is a problem, not a hang or the daemon's memory.
+ */
+function readBounded(path: string, max: number): string {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw Object.assign(new Error('not a regular file'), { code: 'not a regular file' });
+    if (st.size > max) throw Object.assign(new Error('too large'), { code: `larger than ${max / 1024} KiB` });
+    return readFileSync(fd, 'utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Reads a file, the text or the problems. */
 export function readConfigText(path: string): { text: string } | { problems: string[] } {
   try {
-    return { text: readFileSync(path, 'utf8') };
+    return { text: readBounded(path, MAX_CONFIG_BYTES) };
   } catch (err) {
     return { problems: [`${path}: cannot read the config file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`] };
   }
@@ -122,7 +141,7 @@ class Reader {
     }
     let value: string;
     try {
-      value = readFileSync(ref.file, 'utf8').replace(/\r?\n$/, '');
+      value = readBounded(ref.file, MAX_SECRET_BYTES).replace(/\r?\n$/, '');
     } catch (err) {
       this.problem(at, `cannot read ${ref.file} (${(err as NodeJS.ErrnoException).code ?? 'unreadable'})`);
       return undefined;

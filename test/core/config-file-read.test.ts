@@ -1,11 +1,13 @@
 // Reading the config file (src/declared/file.ts) without a database: secrets that are maps, YAML's own mistakes,
 // hashes YAML would read as numbers, and keys the file does not take.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PluginCatalogue } from '../../src/calls/catalogue.js';
-import { readDeclared } from '../../src/declared/file.js';
+import { readConfigText, readDeclared } from '../../src/declared/file.js';
 import { shippedPlugins } from '../../src/plugins/index.js';
 
 const catalogue = new PluginCatalogue(shippedPlugins, { allowPrivateWebhooks: true, webhookAllowedPorts: [], scriptsDir: '/scripts' });
@@ -67,6 +69,32 @@ client_tokens:
       'providers[1].credentials_list[0].credentials.tsig_key_secret: cannot read /run/secrets/tsig-internal (ENOENT) (line 20)',
       'client_tokens[0].token_file: cannot read /run/secrets/caddy-token (ENOENT) (line 30)',
     ]);
+  });
+
+  it('reads a reference only from a small regular file: a FIFO, a device or a huge file is a problem, not a hang', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dns01-config-refs-'));
+    try {
+      const fifo = join(dir, 'fifo');
+      execFileSync('mkfifo', [fifo]);
+      const huge = join(dir, 'huge');
+      writeFileSync(huge, 'x'.repeat(65 * 1024));
+      const text = (file: string) => `
+providers:
+  - name: bind
+    provider_type: rfc2136
+    credentials: {nameserver: 127.0.0.1, tsig_key_name: k, tsig_key_secret: {file: ${file}}, zone: example.com}
+`;
+      const problem = async (file: string) => {
+        const r = await read(text(file));
+        return 'problems' in r ? r.problems : [];
+      };
+      expect(await problem(fifo)).toEqual([`providers[0].credentials.tsig_key_secret: cannot read ${fifo} (not a regular file) (line 5)`]);
+      expect(await problem('/dev/zero')).toEqual(['providers[0].credentials.tsig_key_secret: cannot read /dev/zero (not a regular file) (line 5)']);
+      expect(await problem(huge)).toEqual([`providers[0].credentials.tsig_key_secret: cannot read ${huge} (larger than 64 KiB) (line 5)`]);
+      expect(readConfigText(fifo)).toEqual({ problems: [`${fifo}: cannot read the config file (not a regular file)`] });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('an empty file declares nothing', async () => {
