@@ -100,6 +100,7 @@ const schema = z.object({
   DNS01_ACME_TRUSTED_ROOTS: z.string().transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean)).optional(),
   DNS01_DNS_RESOLVERS: z.string().transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean)).pipe(z.array(hostPort)).optional(),
   DNS01_DNS_AUTH_PORT: z.coerce.number().int().min(1).max(65535).default(53),
+  DNS01_FOLLOW_CNAME: bool.default(true),
   DNS01_ACME_DNS_DOMAIN: z
     .string()
     .transform(normaliseName)
@@ -153,6 +154,8 @@ export interface Config {
   acme: { issuer: 'letsencrypt' | 'zerossl' | 'both'; email: string | undefined; staging: boolean; ca: string | undefined; trustedRoots: string[] };
   dnsResolvers: string[] | undefined;
   dnsAuthPort: number;
+  /** A challenge name that is a CNAME gets its value at the chain's end (docs/api.md#delegated-names). */
+  followCname: boolean;
   /** acme-dns compatibility: registrations get `<subdomain>.<this>`; unset, the /acme-dns routes are off. */
   acmeDnsDomain: string | undefined;
   janitorIntervalMs: number;
@@ -243,6 +246,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     acme: { issuer: e.DNS01_ACME_ISSUER, email: e.DNS01_ACME_EMAIL, staging: e.DNS01_ACME_STAGING, ca: e.DNS01_ACME_CA, trustedRoots: e.DNS01_ACME_TRUSTED_ROOTS ?? [] },
     dnsResolvers: e.DNS01_DNS_RESOLVERS,
     dnsAuthPort: e.DNS01_DNS_AUTH_PORT,
+    followCname: e.DNS01_FOLLOW_CNAME,
     acmeDnsDomain: e.DNS01_ACME_DNS_DOMAIN,
     janitorIntervalMs: e.DNS01_JANITOR_INTERVAL,
     auditRetentionDays: e.DNS01_AUDIT_RETENTION_DAYS,

@@ -35,7 +35,7 @@ export const challengeQuerySchema = z.object({
     .transform((s) => s.split(',').map((x) => x.trim().toUpperCase() as ChallengeStatus))
     .optional().describe(`a comma list of ${CHALLENGE_STATUSES.join(', ')} (any case)`),
   provider: queryText(200, 'a provider id or name'),
-  fqdn: queryText(253, 'part of the challenge name, any case'),
+  fqdn: queryText(253, 'part of the challenge name (`fqdn` or `delegated_from`), any case'),
   created_after: queryInstant('challenges created at or after this time'),
   created_before: queryInstant('challenges created before this time'),
   limit: queryLimit(MAX_PAGE, DEFAULT_PAGE),
@@ -84,7 +84,7 @@ export class ChallengeListing {
       where.push(z.uuid().safeParse(filter.provider).success ? or(eq(challenges.providerId, filter.provider), byName)! : byName);
     }
     // strpos, not LIKE: a `%` or `_` in the filter is a character, not a pattern.
-    if (filter.fqdn !== undefined) where.push(sql`strpos(${challenges.fqdn}, ${filter.fqdn}) > 0`);
+    if (filter.fqdn !== undefined) where.push(sql`(strpos(${challenges.fqdn}, ${filter.fqdn}) > 0 or strpos(${challenges.delegatedFrom}, ${filter.fqdn}) > 0)`);
     if (filter.createdAfter) where.push(gte(challenges.createdAt, filter.createdAfter));
     if (filter.createdBefore) where.push(lt(challenges.createdAt, filter.createdBefore));
     if (filter.cursor) where.push(olderThan(challenges.createdAt, challenges.id, filter.cursor));

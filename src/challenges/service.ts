@@ -11,6 +11,7 @@ import type { ZoneLookup } from '../dns/zone-finder.js';
 import { explicitZone } from '../providers/explicit-zone.js';
 import type { PluginCalls, ProviderRuntime } from '../calls/plugin-calls.js';
 import type { ProviderStore } from '../providers/store.js';
+import type { NameDelegation } from './delegation.js';
 import { ChallengeObserver, type ClientDialect } from './events.js';
 import { applyTransition, discard, nextStatus, type LifecycleEvent } from './lifecycle.js';
 import { checkTxtValue, domainOf, normaliseChallengeFqdn } from './names.js';
@@ -20,6 +21,11 @@ import { timedLock, timedMethods, timedStatements } from '../phases.js';
 import { lifetimeMs, type TimedRuntime } from '../providers/timing.js';
 
 export type { ClientDialect } from './events.js';
+
+export interface ProviderChooser {
+  /** Provider for a name when the client did not say: the most specific site covering it, else the default. */
+  forFqdn(fqdn: string): Promise<string>;
+}
 
 /** The moves finish() makes on an active row (a finished one only has its record removed). */
 export type FinishEvent = Extract<LifecycleEvent, 'cleaned' | 'expired' | 'interrupted' | 'record_removed'>;
@@ -42,10 +48,24 @@ export interface ChallengeServiceOptions {
   acmeDnsDomain?: string;
   /** Every present and cleanup (requests' and the janitor's) is an audit event. */
   audit?: AuditSink;
+  /** Follows a challenge name's CNAMEs to where its value goes (DNS01_FOLLOW_CNAME); without it, the asked name. */
+  delegation?: NameDelegation;
+  /** Chooses the provider when a request pins none, by the name the value goes to. */
+  chooser?: ProviderChooser;
+}
+
+/** Where a request's value goes: `fqdn` holds the record; `asked` is the client's name (the same unless a CNAME delegates it). */
+interface Names {
+  asked: string;
+  fqdn: string;
 }
 
 export interface CreateRequest {
-  providerId: string;
+  /** The provider the client pinned; unset: the chooser's for the name the value goes to. */
+  providerId?: string;
+  /** The caller's check on the provider (a client token's list), before anything is written. */
+  permitProvider?: (providerId: string) => void;
+  /** The name asked for; a CNAME there moves the value to its target (docs/api.md#delegated-names). */
   fqdn: unknown;
   value: unknown;
   wait?: boolean;
@@ -59,6 +79,7 @@ interface Presenting {
   provider: DnsProviderRow;
   runtime: TimedRuntime;
   fqdn: string;
+  delegatedFrom: string | null;
   value: string;
   zone: string | null;
   client: ClientDialect;
@@ -77,6 +98,7 @@ export class ChallengeService {
   private readonly rows: Pick<ProviderStore, 'getCached' | 'runtimeFor' | 'runtimeOf'>;
   private readonly calls: Pick<PluginCalls, 'present' | 'cleanup'>;
   private readonly zones: ZoneLookup | undefined;
+  private readonly delegation: NameDelegation | undefined;
   private readonly write: PendingWrites['write'];
   private readonly withLock: <T>(key: string, fn: () => Promise<T>) => Promise<T>;
 
@@ -95,6 +117,7 @@ export class ChallengeService {
     this.rows = timedMethods('provider', providers, ['getCached', 'runtimeFor', 'runtimeOf']);
     this.calls = timedMethods('plugin', registry, ['present', 'cleanup']);
     this.zones = opts.zones && timedMethods('zone', opts.zones, ['find']);
+    this.delegation = opts.delegation && timedMethods('zone', opts.delegation, ['targetOf']);
     this.write = timedMethods('db', this.pending, ['write']).write;
     this.withLock = timedLock((key, fn) => database.withLock(key, fn));
   }
@@ -112,18 +135,35 @@ export class ChallengeService {
 
   /** Returns the challenge and whether this call created it (false: an identical one was active). */
   async create(req: CreateRequest): Promise<Created> {
-    const fqdn = normaliseChallengeFqdn(req.fqdn, req.client === 'acme-dns' ? this.opts.acmeDnsDomain : undefined);
+    const acmeDns = req.client === 'acme-dns';
     const value = checkTxtValue(req.value);
-    const { provider, runtime } = await this.providerFor(req.providerId, fqdn);
+    // acme-dns names are already where the value goes (its own domain): nothing to follow.
+    const { asked, fqdn } = await this.namesOf(normaliseChallengeFqdn(req.fqdn, acmeDns ? this.opts.acmeDnsDomain : undefined), !acmeDns);
+    const providerId = req.providerId ?? (await this.choose(fqdn));
+    req.permitProvider?.(providerId);
+    const { provider, runtime } = await this.providerFor(providerId, fqdn);
     // Before the lock: a walk can take seconds, and other requests for this name wait on the lock.
     const zone = await this.zoneFor(fqdn, runtime, provider.name);
-    const p: Presenting = { provider, runtime, fqdn, value, zone, client: req.client ?? 'internal', signal: req.signal };
+    const delegatedFrom = asked === fqdn ? null : asked;
+    const p: Presenting = { provider, runtime, fqdn, delegatedFrom, value, zone, client: req.client ?? 'internal', signal: req.signal };
     const result = await this.locked(fqdn, () => this.presentLocked(p));
     const wait = req.wait ?? provider.settings.waitForPropagation ?? false;
     if (wait && this.opts.waitForPropagation && result.row.status === 'PENDING') {
       return { row: await this.opts.waitForPropagation(result.row, provider), created: result.created };
     }
     return result;
+  }
+
+  /** The asked name and the one its value goes to: the end of its CNAME chain, when it is one and `follow`. */
+  private async namesOf(asked: string, follow = true): Promise<Names> {
+    const fqdn = follow && this.delegation ? await this.delegation.targetOf(asked) : asked;
+    return { asked, fqdn };
+  }
+
+  /** The site's or default provider for the name the value goes to. */
+  private choose(fqdn: string): Promise<string> {
+    if (!this.opts.chooser) throw new AppError('PROVIDER_NOT_FOUND', 'no provider named and no site choice configured');
+    return this.opts.chooser.forFqdn(fqdn);
   }
 
   /** The enabled, automated provider, with the credentials that answer for this name (zone-specific ones chosen here). */
@@ -169,7 +209,7 @@ export class ChallengeService {
   private async insertOrFind(p: Presenting): Promise<{ row: ChallengeRow; existing: boolean }> {
     const key = { providerId: p.provider.id, fqdn: p.fqdn, value: p.value };
     const [inserted] = await this.q.insert.execute({
-      ...key, credentialId: p.runtime.credentialId ?? null, zone: p.zone, expiresAt: new Date(Date.now() + lifetimeMs(p.runtime.timing, this.graceMs)),
+      ...key, credentialId: p.runtime.credentialId ?? null, delegatedFrom: p.delegatedFrom, zone: p.zone, expiresAt: new Date(Date.now() + lifetimeMs(p.runtime.timing, this.graceMs)),
     });
     if (inserted) return { row: inserted, existing: false };
     const [existing] = await this.q.active.execute(key);
@@ -222,10 +262,16 @@ export class ChallengeService {
     return this.finish(row, { event: 'cleaned', client });
   }
 
-  /** acmeproxy/httpreq cleanup: finishes every challenge holding this value at this name (or none: a no-op). */
-  async removeByValue(providerId: string | null, fqdnInput: unknown, valueInput: unknown): Promise<ChallengeRow[]> {
-    const fqdn = normaliseChallengeFqdn(fqdnInput);
-    const value = checkTxtValue(valueInput);
+  /**
+   * acmeproxy/httpreq cleanup: finishes every challenge holding this value where the name's value went (its CNAME
+   * target, followed as for create), or none: a no-op. With `permitProvider` (a caller limited to some providers),
+   * only through the pinned provider, else the one present chose, never across all of them.
+   */
+  async removeByValue(req: { providerId?: string; fqdn: unknown; value: unknown; permitProvider?: (providerId: string) => void }): Promise<ChallengeRow[]> {
+    const { fqdn } = await this.namesOf(normaliseChallengeFqdn(req.fqdn));
+    const value = checkTxtValue(req.value);
+    const providerId = req.providerId ?? (req.permitProvider ? await this.choose(fqdn) : undefined);
+    if (providerId !== undefined) req.permitProvider?.(providerId);
     const provider = providerId ? await this.rows.getCached(providerId) : undefined;
     // Read under the lock, so each row is acted on as it is, without a second read.
     return this.locked(fqdn, async () => {

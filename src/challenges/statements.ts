@@ -13,7 +13,7 @@ export function challengeStatements(db: Db) {
     /** The new row (in the lifecycle's START), or nothing when an identical challenge is active (the partial unique index challenges_active_key). */
     insert: db.insert(challenges)
       .values({
-        providerId: p('providerId'), credentialId: p('credentialId'), fqdn: p('fqdn'), zone: p('zone'), value: p('value'),
+        providerId: p('providerId'), credentialId: p('credentialId'), fqdn: p('fqdn'), delegatedFrom: p('delegatedFrom'), zone: p('zone'), value: p('value'),
         ...START, expiresAt: p('expiresAt'),
       })
       .onConflictDoNothing({ target: [challenges.providerId, challenges.fqdn, challenges.value], where: sql`status in ('CREATED', 'PENDING', 'VERIFYING')` })

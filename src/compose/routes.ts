@@ -38,7 +38,7 @@ import { credentialRoutes } from '../http/routes/credentials.js';
 import { detectRoutes } from '../http/routes/detect.js';
 import { homeRoutes } from '../http/routes/home.js';
 import { encryptionRoutes } from '../http/routes/encryption.js';
-import { internalRoutes, type ProviderChooser } from '../http/routes/internal.js';
+import { internalRoutes } from '../http/routes/internal.js';
 import { manualRoutes } from '../http/routes/manual.js';
 import { pluginRoutes } from '../http/routes/plugins.js';
 import { providerRoutes } from '../http/routes/providers.js';
@@ -58,7 +58,6 @@ export interface RouteServices {
   /** Failed acme-dns account logins. */
   acmeDnsLogins: LoginGuard;
   challenges: ChallengeService;
-  chooser: ProviderChooser;
   providers: ProviderStore;
   calls: PluginCalls;
   detector: Detector;
@@ -103,7 +102,7 @@ export function mountRoutes(app: Hono, s: RouteServices): void {
     });
   }
   app.use('/internal/*', requireCaller(s.access, 'dns01-proxy'));
-  app.route('/internal/dns-challenge', internalRoutes(s.challenges, s.chooser, s.access, child('internal')));
+  app.route('/internal/dns-challenge', internalRoutes(s.challenges, s.access, child('internal')));
 
   app.use('/api/v1/*', requireSecret(s.adminToken, { allowBasic: false, realm: 'dns01-proxy admin', actor: 'admin', logins: { guard: s.adminLogins, door: 'admin_api' } }));
   const api = (path: string, routes: Hono) => app.route(`/api/v1${path}`, routes);

@@ -10,6 +10,7 @@ import { PluginCatalogue } from '../calls/catalogue.js';
 import { ProviderCallGuards } from '../calls/guards.js';
 import { PluginCalls } from '../calls/plugin-calls.js';
 import { Janitor, type JanitorOptions } from '../challenges/janitor.js';
+import { CnameDelegation } from '../challenges/delegation.js';
 import { ChallengeListing } from '../challenges/listing.js';
 import { ManualChallenges } from '../challenges/manual.js';
 import { PropagationChecker } from '../challenges/propagation.js';
@@ -106,9 +107,11 @@ export function buildServices(config: Config, log: Logger, metrics: Metrics, dat
   const resolvers = resolversFrom(config.dnsResolvers);
   const propagation = new PropagationChecker(database, providers, metrics, child('propagation'), { resolvers, authPort: config.dnsAuthPort });
   const zones = new ZoneFinder({ resolvers: resolvers.servers, advice: `resolvers from ${resolverSource(resolvers)}; ${resolverAdvice(resolvers)}` });
+  const chooser = new SiteProviderChooser(database, providers);
   const challenges = new ChallengeService(database, providers, calls, metrics, child('challenges'), {
     waitForPropagation: (row, provider) => propagation.waitForPropagation(row, provider),
-    zones, ...(config.acmeDnsDomain ? { acmeDnsDomain: config.acmeDnsDomain } : {}), audit, ...opts.challenge,
+    zones, chooser, ...(config.followCname ? { delegation: new CnameDelegation(resolvers, child('challenges')) } : {}),
+    ...(config.acmeDnsDomain ? { acmeDnsDomain: config.acmeDnsDomain } : {}), audit, ...opts.challenge,
   });
   const auditLog = new AuditLog(database);
   const janitor = new Janitor(database, challenges, metrics, child('janitor'), {
@@ -124,7 +127,6 @@ export function buildServices(config: Config, log: Logger, metrics: Metrics, dat
   return {
     config, log, metrics, database, keyring, keys, secretFields, writer, audit, stats, credentialStats, catalogue, calls, providerCache, loader,
     providers, rotation, resolvers, propagation, challenges, auditLog, janitor, sites, acmeDns, declared, caddy, caddySync: createCaddySync(caddy), clientTokens,
-    chooser: new SiteProviderChooser(database, providers),
     detector: new Detector({ zones, resolvers: resolvers.servers, providers: () => providers.list() }),
     listing: new ChallengeListing(database, challenges, catalogue),
     manual: new ManualChallenges(database, providers, challenges, propagation),

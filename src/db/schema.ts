@@ -122,7 +122,10 @@ export const challenges = pgTable(
     providerId: uuid('provider_id').notNull().references(() => dnsProviders.id, { onDelete: 'cascade' }),
     /** The zone-specific credential present used (null: the provider's own); cleanup uses the same one. */
     credentialId: uuid('credential_id').references(() => dnsProviderCredentials.id, { onDelete: 'set null' }),
+    /** Where the TXT value is written: the name asked for, or the end of its CNAME chain (src/challenges/delegation.ts). */
     fqdn: text('fqdn').notNull(),
+    /** The name the client asked for when a CNAME delegated it to `fqdn`; null when the two are the same. */
+    delegatedFrom: text('delegated_from'),
     zone: text('zone'),
     value: text('value').notNull(),
     status: text('status').$type<ChallengeStatus>().notNull().default('CREATED'),

@@ -92,18 +92,31 @@ export async function cnameTarget(name: string, server: DnsServer, opts: LookupO
   return rr ? normaliseName(rr.data) : null;
 }
 
+/** A CNAME chain that ends nowhere: it loops, or is longer than followCname follows. The DNS answered; asking again will not help. */
+export class CnameChainError extends DnsLookupError {
+  constructor(message: string, readonly chain: string[]) {
+    super(message);
+    this.name = 'CnameChainError';
+  }
+}
+
+/** The most CNAMEs followCname follows from one name. */
+export const MAX_CNAME_HOPS = 8;
+
 /** Follows CNAMEs from `name` (e.g. a delegated `_acme-challenge`) to the name that holds the records. */
 export async function followCname(name: string, server: DnsServer, opts: LookupOptions = {}): Promise<string> {
   let current = normaliseName(name);
-  const seen = new Set([current]);
-  for (let hops = 0; hops < 8; hops++) {
+  const chain = [current];
+  for (let hops = 0; hops < MAX_CNAME_HOPS; hops++) {
     const next = await cnameTarget(current, server, opts);
     if (!next) return current;
-    if (seen.has(next)) throw new DnsLookupError(`CNAME loop at ${current}`);
-    seen.add(next);
+    chain.push(next);
+    if (chain.indexOf(next) < chain.length - 1) throw new CnameChainError(`CNAME loop: ${chain.join(' -> ')}`, chain);
     current = next;
   }
-  throw new DnsLookupError(`more than 8 CNAMEs from ${normaliseName(name)}`);
+  // One more question tells a chain of exactly MAX_CNAME_HOPS from a longer one.
+  if (!(await cnameTarget(current, server, opts))) return current;
+  throw new CnameChainError(`more than ${MAX_CNAME_HOPS} CNAMEs from ${chain[0]}: ${chain.join(' -> ')} -> ...`, chain);
 }
 
 export async function addresses(name: string, server: DnsServer, opts: LookupOptions = {}): Promise<string[]> {

@@ -3,7 +3,7 @@ import { Hono, type Context } from 'hono';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { ChallengeService } from '../../challenges/service.js';
-import { challengeFqdnFor, normaliseChallengeFqdn, txtValueForKeyAuth } from '../../challenges/names.js';
+import { challengeFqdnFor, txtValueForKeyAuth } from '../../challenges/names.js';
 import type { ClientAccess } from '../../clients/access.js';
 import { parseQuery, queryChoice } from '../../db/query.js';
 import { AppError, errorBodySchema, isAppError } from '../../errors.js';
@@ -13,11 +13,6 @@ import { described } from '../openapi.js';
 import { timed } from '../../phases.js';
 import { deletedReplySchema } from '../wire/common.js';
 import { acmeproxyEchoSchema, challengeReplySchema, challengeView, createdReplySchema } from '../wire/challenges.js';
-
-export interface ProviderChooser {
-  /** Provider for a name when the client did not say: the most specific site covering it, else the default. */
-  forFqdn(fqdn: string): Promise<string>;
-}
 
 const createSchema = z
   .object({
@@ -79,7 +74,7 @@ async function withPathProvider<T>(log: Logger, providerId: string | undefined, 
   }
 }
 
-export function internalRoutes(service: ChallengeService, chooser: ProviderChooser, access: ClientAccess, log: Logger): Hono {
+export function internalRoutes(service: ChallengeService, access: ClientAccess, log: Logger): Hono {
   const app = new Hono();
   // Every check runs before any write: a client token may touch only its names, through its providers.
 
@@ -110,25 +105,24 @@ export function internalRoutes(service: ChallengeService, chooser: ProviderChoos
   const present = async (c: Context) => {
     const { fqdn, value, echo } = await timed('validate', async () => parseAcmeproxyBody(await readJsonObject(c)));
     const wait = queryWait(c, presentQuery) === 'propagated' ? true : undefined;
-    access.permitName(callerOf(c), fqdn);
+    const caller = callerOf(c);
+    // The name asked for is the one in the token's scope; the service follows a CNAME there and, with no provider in
+    // the path, chooses by where the value goes, then asks permitProvider before anything is written.
+    access.permitName(caller, fqdn);
     const inPath = c.req.param('providerId');
-    const providerId = inPath ?? (await chooser.forFqdn(normaliseChallengeFqdn(fqdn)));
-    access.permitProvider(callerOf(c), providerId);
-    await withPathProvider(log, inPath, () => service.create({ providerId, fqdn, value, wait, client: 'acmeproxy' }));
+    const permitProvider = (id: string) => access.permitProvider(caller, id);
+    await withPathProvider(log, inPath, () => service.create({ ...(inPath ? { providerId: inPath } : {}), permitProvider, fqdn, value, wait, client: 'acmeproxy' }));
     // Exactly 200 and the request's own values: libdns/acmeproxy and acme.sh check the echo.
     return c.json(echo, 200);
   };
   const cleanup = async (c: Context) => {
     const { fqdn, value, echo } = await timed('validate', async () => parseAcmeproxyBody(await readJsonObject(c)));
-    access.permitName(callerOf(c), fqdn);
+    const caller = callerOf(c);
+    access.permitName(caller, fqdn);
     const inPath = c.req.param('providerId');
-    let providerId = inPath ?? null;
     // A token limited to some providers cleans up only through the one present chose, never across all of them.
-    if (access.limitsProviders(callerOf(c))) {
-      providerId ??= await chooser.forFqdn(normaliseChallengeFqdn(fqdn));
-      access.permitProvider(callerOf(c), providerId);
-    }
-    await withPathProvider(log, inPath, () => service.removeByValue(providerId, fqdn, value));
+    const permitProvider = access.limitsProviders(caller) ? (id: string) => access.permitProvider(caller, id) : undefined;
+    await withPathProvider(log, inPath, () => service.removeByValue({ ...(inPath ? { providerId: inPath } : {}), ...(permitProvider ? { permitProvider } : {}), fqdn, value }));
     return c.json(echo, 200);
   };
   app.post('/present', presentDoc, present);
@@ -138,7 +132,8 @@ export function internalRoutes(service: ChallengeService, chooser: ProviderChoos
 
   const permitted = async (c: Context) => {
     const row = await service.get(c.req.param('id')!);
-    access.permitName(callerOf(c), row.fqdn);
+    // A delegated challenge is the client's by the name it asked for, not the CNAME's target.
+    access.permitName(callerOf(c), row.delegatedFrom ?? row.fqdn);
     access.permitProvider(callerOf(c), row.providerId);
     return row;
   };

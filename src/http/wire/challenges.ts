@@ -8,7 +8,8 @@ export const challengeSchema = z.strictObject({
   id: z.uuid(),
   provider_id: z.uuid(),
   credential_id: z.uuid().nullable(),
-  fqdn: z.string(),
+  fqdn: z.string().describe('where the TXT value is written: the name asked for, or the end of its CNAME chain'),
+  delegated_from: z.string().nullable().describe('the name the client asked for when a CNAME delegated it to `fqdn`; null otherwise'),
   zone: z.string().nullable(),
   value: z.string(),
   status: z.enum(CHALLENGE_STATUSES),
@@ -26,7 +27,7 @@ export type ChallengeView = z.infer<typeof challengeSchema>;
 
 export function challengeView(row: ChallengeRow): ChallengeView {
   return {
-    id: row.id, provider_id: row.providerId, credential_id: row.credentialId, fqdn: row.fqdn, zone: row.zone, value: row.value, status: row.status,
+    id: row.id, provider_id: row.providerId, credential_id: row.credentialId, fqdn: row.fqdn, delegated_from: row.delegatedFrom, zone: row.zone, value: row.value, status: row.status,
     record_state: row.recordState, attempts: row.attempts, cleanup_attempts: row.cleanupAttempts, error: row.error,
     created_at: iso(row.createdAt), updated_at: iso(row.updatedAt), expires_at: iso(row.expiresAt),
     verified_at: iso(row.verifiedAt), completed_at: iso(row.completedAt),

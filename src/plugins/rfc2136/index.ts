@@ -29,8 +29,8 @@ function lookupFailure(err: unknown, creds: Rfc2136Credentials, what: string, be
 
 /**
  * Provider setting, then the daemon's zone, then an SOA walk against the name server itself (not a resolver:
- * the zone that matters is the one this server will accept updates for). A CNAME on `_acme-challenge` is not
- * followed here: the target usually lives in another zone on another server that these keys do not cover.
+ * the zone that matters is the one this server will accept updates for). No CNAME is followed here: the challenge
+ * service already followed it before choosing the provider (src/challenges/delegation.ts), so `req.fqdn` is the target.
  */
 async function zoneFor(creds: Rfc2136Credentials, req: RecordRequest, signal?: AbortSignal): Promise<string> {
   if (creds.zone) return creds.zone;
