@@ -17,6 +17,9 @@ const TARGET = `www.acme.${DELEGATED}`;
 /** lego issues `cert.example.test` through a CNAME whose target is no `_acme-challenge` name. */
 const LEGO_ASKED = `_acme-challenge.cert.${ZONE}`;
 const LEGO_TARGET = `cert.acme.${DELEGATED}`;
+/** lego follows this one itself (its default): the target is a challenge name, so the daemon takes it as asked. */
+const SELF_ASKED = `_acme-challenge.self.${ZONE}`;
+const SELF_TARGET = `_acme-challenge.self.${DELEGATED}`;
 /** A chain of nine CNAMEs: one more than the daemon follows. */
 const LONG = Array.from({ length: 9 }, (_, i) => `long${i + 1}`);
 
@@ -54,6 +57,7 @@ describe('a CNAME-delegated challenge name: asked on BIND, written on Knot', () 
         [ZONE]: [
           `_acme-challenge.www CNAME ${TARGET}.`,
           `_acme-challenge.cert CNAME ${LEGO_TARGET}.`,
+          `_acme-challenge.self CNAME ${SELF_TARGET}.`,
           '_acme-challenge.loop CNAME loop1',
           'loop1 CNAME loop2',
           'loop2 CNAME _acme-challenge.loop',
@@ -146,16 +150,44 @@ describe('a CNAME-delegated challenge name: asked on BIND, written on Knot', () 
     for (const name of chain) expect(await bind.txt(name).catch(() => []), name).toEqual([]);
   });
 
+  const lego = (domain: string, env: Record<string, string> = {}) => runLego({
+    directoryUrl: pebble.directoryUrl, caCertPath: pebble.caCertPath, email: 'e2e@example.test', domains: [domain],
+    // lego asks for the target before the value exists (its own follow, its zone lookup): the daemon's resolver, not Pebble's.
+    dnsResolver: `${resolver.host}:${resolver.port}`, provider: 'httpreq',
+    env: { HTTPREQ_ENDPOINT: `${d.url}/internal/dns-challenge`, HTTPREQ_USERNAME: 'caddy', HTTPREQ_PASSWORD: d.internalToken, ...env },
+  });
+
   it('lego (httpreq, told not to follow CNAMEs itself) issues through the CNAME, validated by Pebble through BIND', async () => {
     pebble = await startPebble({ dnsServer: `${bind.host}:${bind.port}` });
-    const result = await runLego({
-      directoryUrl: pebble.directoryUrl, caCertPath: pebble.caCertPath, email: 'e2e@example.test', domains: [`cert.${ZONE}`],
-      dnsResolver: `${bind.host}:${bind.port}`, provider: 'httpreq',
-      env: { HTTPREQ_ENDPOINT: `${d.url}/internal/dns-challenge`, HTTPREQ_USERNAME: 'caddy', HTTPREQ_PASSWORD: d.internalToken, LEGO_DISABLE_CNAME_SUPPORT: 'true' },
-    });
+    const result = await lego(`cert.${ZONE}`, { LEGO_DISABLE_CNAME_SUPPORT: 'true' });
     expect(result.code, `${result.stderr.slice(-4000)}\n${d.logs().slice(-3000)}`).toBe(0);
     expect(await issuedSans(result.certPem!, pebble)).toEqual([`cert.${ZONE}`]);
     expect(await rowsFor('cert.example.test')).toMatchObject([{ fqdn: LEGO_TARGET, delegated_from: LEGO_ASKED, provider_id: knotProvider, record_state: 'removed' }]);
     expect(await knot.txt(LEGO_TARGET)).toEqual([]);
   }, 150_000);
+
+  it('lego following the CNAME itself (its default) sends the target, which the daemon writes as asked', async () => {
+    pebble ??= await startPebble({ dnsServer: `${bind.host}:${bind.port}` });
+    const result = await lego(`self.${ZONE}`);
+    expect(result.code, `${result.stderr.slice(-4000)}\n${d.logs().slice(-3000)}`).toBe(0);
+    expect(await issuedSans(result.certPem!, pebble)).toEqual([`self.${ZONE}`]);
+    expect(await rowsFor('self.')).toMatchObject([{ fqdn: SELF_TARGET, delegated_from: null, provider_id: knotProvider, record_state: 'removed' }]);
+    expect(await knot.txt(SELF_TARGET)).toEqual([]);
+    expect(await bind.txt(SELF_ASKED)).toEqual([]);
+  }, 150_000);
+
+  it('DNS01_FOLLOW_CNAME=false: the value goes to the asked name, through its own provider, with no lookup', async () => {
+    const plain = await startTestDaemon({ env: { DNS01_FOLLOW_CNAME: 'false', DNS01_DNS_RESOLVERS: `127.0.0.1:${resolver.port}` } });
+    try {
+      const bindOnly = await plain.addProvider({ name: 'bind', provider_type: 'rfc2136', is_default: true, credentials: creds(bind, bindKey, ZONE) });
+      const value = txtValue('not-followed');
+      await plain.internal('/present', { body: { fqdn: `${ASKED}.`, value } });
+      // BIND ignores a TXT added beside a CNAME (RFC 2136 §3.4.2.2), so the present fails its read-back: the point is where it went.
+      const rows = ((await (await plain.admin('/challenges')).json()) as { challenges: ChallengeView[] }).challenges;
+      expect(rows).toMatchObject([{ fqdn: ASKED, delegated_from: null, provider_id: bindOnly }]);
+      expect(await knot.txt(TARGET)).toEqual([]);
+    } finally {
+      await plain.stop();
+    }
+  });
 });
