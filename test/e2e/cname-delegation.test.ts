@@ -1,11 +1,10 @@
 // Delegated challenge names (docs/api.md#delegated-names): `_acme-challenge.www.example.test` on BIND is a CNAME into
 // `delegated.test` on Knot; the daemon writes the value on Knot through Knot's provider, checks and cleans up there,
 // and checks client tokens against the asked name. Also lego issuing through such a CNAME, validated by Pebble.
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { issuedSans, tsigKey } from '../support/acme-rig.js';
+import { issuedSans, rfc2136ProviderCredentials, tsigKey } from '../support/acme-rig.js';
 import { startTestDaemon, txtValue, type TestDaemon } from '../support/daemon.js';
-import { startBind, startKnot, type RunningDnsServer, type TestTsigKey } from '../support/dns-servers/index.js';
+import { startBind, startKnot, type RunningDnsServer } from '../support/dns-servers/index.js';
 import { runLego } from '../support/lego.js';
 import { startPebble, type Pebble } from '../support/pebble.js';
 import type { ChallengeView } from '../../src/http/wire/challenges.js';
@@ -25,7 +24,7 @@ const LONG = Array.from({ length: 9 }, (_, i) => `long${i + 1}`);
 
 describe('a CNAME-delegated challenge name: asked on BIND, written on Knot', () => {
   const bindKey = tsigKey('bind-cname');
-  const knotKey: TestTsigKey = { name: 'knot-cname', algorithm: 'hmac-sha256', secret: randomBytes(32).toString('base64') };
+  const knotKey = tsigKey('knot-cname');
   let bind: RunningDnsServer;
   let knot: RunningDnsServer;
   let resolver: RunningDnsServer;
@@ -34,9 +33,6 @@ describe('a CNAME-delegated challenge name: asked on BIND, written on Knot', () 
   let bindProvider: string;
   let knotProvider: string;
 
-  const creds = (srv: RunningDnsServer, key: TestTsigKey, zone: string) => ({
-    nameserver: srv.host, port: srv.port, tsig_key_name: key.name, tsig_key_secret: key.secret, tsig_algorithm: key.algorithm, zone,
-  });
   const present = (fqdn: string, value: string, headers: Record<string, string> = {}, query = '') =>
     d.internal(`/present${query}`, { body: { fqdn: `${fqdn}.`, value }, headers });
   const cleanup = (fqdn: string, value: string, headers: Record<string, string> = {}) => d.internal('/cleanup', { body: { fqdn: `${fqdn}.`, value }, headers });
@@ -77,8 +73,8 @@ describe('a CNAME-delegated challenge name: asked on BIND, written on Knot', () 
     });
     d = await startTestDaemon({ env: { DNS01_DNS_RESOLVERS: `127.0.0.1:${resolver.port}`, DNS01_DNS_AUTH_PORT: String(knot.port) } });
     // BIND's provider is the default; a site sends delegated.test to Knot's.
-    bindProvider = await d.addProvider({ name: 'bind', provider_type: 'rfc2136', is_default: true, credentials: creds(bind, bindKey, ZONE) });
-    knotProvider = await d.addProvider({ name: 'knot', provider_type: 'rfc2136', credentials: creds(knot, knotKey, DELEGATED) });
+    bindProvider = await d.addProvider({ name: 'bind', provider_type: 'rfc2136', is_default: true, credentials: rfc2136ProviderCredentials(bind, bindKey, ZONE) });
+    knotProvider = await d.addProvider({ name: 'knot', provider_type: 'rfc2136', credentials: rfc2136ProviderCredentials(knot, knotKey, DELEGATED) });
     const site = await d.admin('/sites', { method: 'POST', body: { domain_names: [`*.${DELEGATED}`], dns_provider_id: knotProvider } });
     expect(site.status).toBe(201);
   }, 60_000);
@@ -179,7 +175,7 @@ describe('a CNAME-delegated challenge name: asked on BIND, written on Knot', () 
   it('DNS01_FOLLOW_CNAME=false: the value goes to the asked name, through its own provider, with no lookup', async () => {
     const plain = await startTestDaemon({ env: { DNS01_FOLLOW_CNAME: 'false', DNS01_DNS_RESOLVERS: `127.0.0.1:${resolver.port}` } });
     try {
-      const bindOnly = await plain.addProvider({ name: 'bind', provider_type: 'rfc2136', is_default: true, credentials: creds(bind, bindKey, ZONE) });
+      const bindOnly = await plain.addProvider({ name: 'bind', provider_type: 'rfc2136', is_default: true, credentials: rfc2136ProviderCredentials(bind, bindKey, ZONE) });
       const value = txtValue('not-followed');
       await plain.internal('/present', { body: { fqdn: `${ASKED}.`, value } });
       // BIND ignores a TXT added beside a CNAME (RFC 2136 §3.4.2.2), so the present fails its read-back: the point is where it went.
