@@ -98,7 +98,8 @@ export function internalRoutes(service: ChallengeService, access: ClientAccess, 
 
   const acmeproxy = {
     body: acmeproxyBodySchema, responses: { 200: { description: 'the request\'s own values, echoed', schema: acmeproxyEchoSchema } },
-    description: 'Keys match in any case. The provider is the one in the path, else the most specific site\'s, else the default.',
+    description: 'Keys match in any case. A CNAME on the name is followed: the value goes to its target (docs/api.md#delegated-names). '
+      + 'The provider is the one in the path, else the most specific site\'s for the target, else the default.',
   };
   const presentDoc = described({ ...acmeproxy, summary: 'acmeproxy / lego httpreq: add a TXT value', query: presentQuery });
   const cleanupDoc = described({ ...acmeproxy, summary: 'acmeproxy / lego httpreq: remove a TXT value' });
