@@ -65,6 +65,11 @@ export interface CreateRequest {
   providerId?: string;
   /** The caller's check on the provider (a client token's list), before anything is written. */
   permitProvider?: (providerId: string) => void;
+  /**
+   * The caller's check on the CNAME's target, when the asked name has one, before anything is written: a client who
+   * controls its own name's DNS must not point it at a name outside its scope (another client's) and have it written.
+   */
+  permitTarget?: (fqdn: string) => void;
   /** The name asked for; a CNAME there moves the value to its target (docs/api.md#delegated-names). */
   fqdn: unknown;
   value: unknown;
@@ -139,6 +144,7 @@ export class ChallengeService {
     const value = checkTxtValue(req.value);
     // acme-dns names are already where the value goes (its own domain): nothing to follow.
     const { asked, fqdn } = await this.namesOf(normaliseChallengeFqdn(req.fqdn, acmeDns ? this.opts.acmeDnsDomain : undefined), !acmeDns);
+    if (fqdn !== asked) req.permitTarget?.(fqdn);
     const providerId = req.providerId ?? (await this.choose(fqdn));
     req.permitProvider?.(providerId);
     const { provider, runtime } = await this.providerFor(providerId, fqdn);
@@ -267,8 +273,9 @@ export class ChallengeService {
    * target, followed as for create), or none: a no-op. With `permitProvider` (a caller limited to some providers),
    * only through the pinned provider, else the one present chose, never across all of them.
    */
-  async removeByValue(req: { providerId?: string; fqdn: unknown; value: unknown; permitProvider?: (providerId: string) => void }): Promise<ChallengeRow[]> {
-    const { fqdn } = await this.namesOf(normaliseChallengeFqdn(req.fqdn));
+  async removeByValue(req: Pick<CreateRequest, 'providerId' | 'fqdn' | 'value' | 'permitProvider' | 'permitTarget'>): Promise<ChallengeRow[]> {
+    const { asked, fqdn } = await this.namesOf(normaliseChallengeFqdn(req.fqdn));
+    if (fqdn !== asked) req.permitTarget?.(fqdn);
     const value = checkTxtValue(req.value);
     const providerId = req.providerId ?? (req.permitProvider ? await this.choose(fqdn) : undefined);
     if (providerId !== undefined) req.permitProvider?.(providerId);

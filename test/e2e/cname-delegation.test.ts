@@ -108,7 +108,7 @@ describe('a CNAME-delegated challenge name: asked on BIND, written on Knot', () 
     expect(JSON.stringify(await rowsFor(ZONE))).not.toContain(bindProvider);
   });
 
-  it('checks a client token against the asked name: example.test\'s token may, delegated.test\'s may not', async () => {
+  it('checks a client token against the asked name and the target: both must be in its scope', async () => {
     const outsider = await token('delegated-only', [DELEGATED, `*.${DELEGATED}`]);
     const value = txtValue('scoped-delegated');
     const before = (await rowsFor('www.example.test')).length;
@@ -118,7 +118,18 @@ describe('a CNAME-delegated challenge name: asked on BIND, written on Knot', () 
     expect(await knot.txt(TARGET)).toEqual([]);
     expect(await rowsFor('www.example.test')).toHaveLength(before);
 
-    const owner = await token('example-owner', [`*.${ZONE}`]);
+    // The asked name alone is not enough: whoever controls example.test's DNS could point the CNAME at a name of
+    // another client's and have its value written there.
+    const nameOnly = await token('example-only', [`*.${ZONE}`]);
+    const outside = await present(ASKED, value, bearer(nameOnly));
+    expect(outside.status).toBe(403);
+    expect(((await outside.json()) as { error: { code: string } }).error.code).toBe('CLIENT_DOMAIN_NOT_ALLOWED');
+    const viaCreate = await d.internal('/create', { body: { provider_id: knotProvider, fqdn: ASKED, value }, headers: bearer(nameOnly) });
+    expect(viaCreate.status).toBe(403);
+    expect(await knot.txt(TARGET)).toEqual([]);
+    expect(await rowsFor('www.example.test')).toHaveLength(before);
+
+    const owner = await token('example-owner', [`*.${ZONE}`, TARGET]);
     // The native API through the owner's token: the id comes back, and the token may read its challenge by it.
     const created = await d.internal('/create', { body: { provider_id: knotProvider, fqdn: ASKED, value }, headers: bearer(owner) });
     expect(created.status, await created.clone().text()).toBe(201);

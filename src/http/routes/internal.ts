@@ -92,7 +92,7 @@ export function internalRoutes(service: ChallengeService, access: ClientAccess, 
     // Unset means "as the provider's wait_for_propagation setting says".
     const asked = body.wait ?? inQuery;
     const wait = asked === 'propagated' ? true : asked === 'none' ? false : undefined;
-    const { row, created } = await service.create({ providerId: body.provider_id, fqdn: body.fqdn, value: body.value, wait });
+    const { row, created } = await service.create({ providerId: body.provider_id, permitTarget: (t) => access.permitName(callerOf(c), t), fqdn: body.fqdn, value: body.value, wait });
     return c.json({ success: true, challenge_id: row.id, status: row.status }, created ? 201 : 200);
   });
 
@@ -112,7 +112,8 @@ export function internalRoutes(service: ChallengeService, access: ClientAccess, 
     access.permitName(caller, fqdn);
     const inPath = c.req.param('providerId');
     const permitProvider = (id: string) => access.permitProvider(caller, id);
-    await withPathProvider(log, inPath, () => service.create({ ...(inPath ? { providerId: inPath } : {}), permitProvider, fqdn, value, wait, client: 'acmeproxy' }));
+    const permitTarget = (t: string) => access.permitName(caller, t);
+    await withPathProvider(log, inPath, () => service.create({ ...(inPath ? { providerId: inPath } : {}), permitProvider, permitTarget, fqdn, value, wait, client: 'acmeproxy' }));
     // Exactly 200 and the request's own values: libdns/acmeproxy and acme.sh check the echo.
     return c.json(echo, 200);
   };
@@ -123,7 +124,8 @@ export function internalRoutes(service: ChallengeService, access: ClientAccess, 
     const inPath = c.req.param('providerId');
     // A token limited to some providers cleans up only through the one present chose, never across all of them.
     const permitProvider = access.limitsProviders(caller) ? (id: string) => access.permitProvider(caller, id) : undefined;
-    await withPathProvider(log, inPath, () => service.removeByValue({ ...(inPath ? { providerId: inPath } : {}), ...(permitProvider ? { permitProvider } : {}), fqdn, value }));
+    const permitTarget = (t: string) => access.permitName(caller, t);
+    await withPathProvider(log, inPath, () => service.removeByValue({ ...(inPath ? { providerId: inPath } : {}), ...(permitProvider ? { permitProvider } : {}), permitTarget, fqdn, value }));
     return c.json(echo, 200);
   };
   app.post('/present', presentDoc, present);
