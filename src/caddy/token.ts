@@ -1,6 +1,7 @@
 // The Caddy sync's own client token (docs/api.md, "Caddy's own client token"): minted, scoped to the sites' names and
 // rotated by the daemon, so Caddy never needs the shared internal token.
 import { createHmac, randomUUID } from 'node:crypto';
+import { NO_AUDIT, type AuditSink } from '../audit/writer.js';
 import { TOKEN_PREFIX, tokenHash, type ClientTokenInput, type ClientTokenStore } from '../clients/tokens.js';
 import type { ClientTokenRow } from '../db/schema.js';
 import { MANAGED_BY_CADDY_SYNC } from '../providers/managed.js';
@@ -16,6 +17,8 @@ export interface CaddyTokenOptions {
   /** How long a superseded token stays valid, so every replica's Caddy is given the new one first. */
   graceMs: number;
   now?: () => number;
+  /** A mint is recorded as `client_token.create` by the daemon. */
+  audit?: AuditSink;
 }
 
 const sorted = (xs: readonly string[]) => [...new Set(xs)].sort();
@@ -60,6 +63,10 @@ export class CaddyToken {
     if (!row) {
       const id = randomUUID();
       row = await this.tokens.insertKept(id, input(`caddy-sync-${id.slice(0, 8)}`), tokenHash(this.secretFor(id)), MANAGED_BY_CADDY_SYNC);
+      (this.o.audit ?? NO_AUDIT).record({
+        action: 'client_token.create', category: 'client_token', resourceType: 'client_token', resourceId: row.id, outcome: 'success', actor: 'daemon',
+        details: { name: row.name, managed_by: MANAGED_BY_CADDY_SYNC, allowed_domains: row.allowedDomains, providers: row.providerIds, replaces: live.map((r) => r.id) },
+      });
     } else if (!same(row.allowedDomains, scope.domains) || !same(row.providerIds, scope.providerIds)) {
       row = await this.tokens.declare(input(row.name), row.tokenHash, MANAGED_BY_CADDY_SYNC, row.id);
     }

@@ -151,7 +151,7 @@ export async function previewPolicies(deps: CaddyDeps): Promise<BuildResult> {
 export function createCaddySync(deps: CaddyDeps): CaddySync | null {
   if (!deps.config.caddyAdminUrl) return null;
   // A superseded token stays valid long enough for every replica's periodic run to give its Caddy the new one.
-  const token = new CaddyToken(deps.clientTokens, { key: deps.config.adminToken!, graceMs: Math.max(3_600_000, 10 * deps.config.caddySyncIntervalMs) });
+  const token = new CaddyToken(deps.clientTokens, { key: deps.config.adminToken!, graceMs: Math.max(3_600_000, 10 * deps.config.caddySyncIntervalMs), ...(deps.audit ? { audit: deps.audit } : {}) });
   // The internal token too: a Caddy that ran an older daemon's config may still echo it.
   const client = new CaddyAdminClient(deps.config.caddyAdminUrl, { timeoutMs: 10_000, secrets: () => [deps.config.internalToken!, ...token.secrets()] });
   const m = deps.metrics;

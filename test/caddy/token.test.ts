@@ -7,6 +7,7 @@ import { ClientTokenStore } from '../../src/clients/tokens.js';
 import { errorBodySchema } from '../../src/errors.js';
 import { startTestDaemon, txtValue, type TestDaemon } from '../support/daemon.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
+import { eventually } from './helpers.js';
 
 const DAY = 86_400_000;
 const GRACE = 3_600_000;
@@ -45,7 +46,7 @@ describe('the Caddy sync\'s client token', () => {
   let first: string;
 
   it('is minted for the names and providers it is given, and nothing else passes with it', async () => {
-    const t = new CaddyToken(store, { key: d.adminToken, graceMs: GRACE });
+    const t = new CaddyToken(store, { key: d.adminToken, graceMs: GRACE, audit: d.daemon.audit! });
     expect(await t.ensure({ domains: [], providerIds: [] })).toBeNull();
     expect(await managed()).toEqual([]);
 
@@ -55,6 +56,10 @@ describe('the Caddy sync\'s client token', () => {
     const [row] = await managed();
     expect(row).toMatchObject({ allowed_domains: ['*.example.test', 'example.test'], allowed_cidrs: null, providers: [p1], expires_at: null, state: 'active' });
     expect(row!.name).toMatch(/^caddy-sync-[0-9a-f]{8}$/);
+    await eventually('the mint in the audit log', async () => (await d.api.audit.list({ action: 'client_token.create', resource_id: row!.id })).audit_logs.length === 1);
+    const [event] = (await d.api.audit.list({ action: 'client_token.create', resource_id: row!.id })).audit_logs;
+    expect(event).toMatchObject({ actor: 'daemon', outcome: 'success', details: { name: row!.name, managed_by: 'caddy-sync', replaces: [] } });
+    expect(JSON.stringify(event)).not.toContain(first);
 
     expect((await present(p1, 'example.test', first)).status).toBe(200);
     expect((await present(p1, 'www.example.test', first)).status).toBe(200);
