@@ -10,7 +10,6 @@ import type { AcmeproxyScope } from './types.js';
 /** A new token after this long. */
 export const ROTATE_AFTER_MS = 30 * 86_400_000;
 
-
 export interface CaddyTokenOptions {
   /** The derivation key: the admin token, which every replica shares and which may mint any token already. */
   key: string;
@@ -58,8 +57,8 @@ export class CaddyToken {
     const usable = (r: ClientTokenRow) => r.expiresAt === null && now - r.createdAt.getTime() < ROTATE_AFTER_MS && tokenHash(this.secretFor(r.id)) === r.tokenHash;
     let row = live.find(usable);
     if (!row && scope.domains.length === 0) return null;
-    const input = (name: string, expiresAt: Date | null = null): ClientTokenInput =>
-      ({ name, allowedDomains: scope.domains, allowedCidrs: null, providerIds: scope.providerIds, expiresAt });
+    const input = (name: string): ClientTokenInput =>
+      ({ name, allowedDomains: scope.domains, allowedCidrs: null, providerIds: scope.providerIds, expiresAt: null });
     if (!row) {
       const id = randomUUID();
       row = await this.tokens.insertKept(id, input(`caddy-sync-${id.slice(0, 8)}`), tokenHash(this.secretFor(id)), MANAGED_BY_CADDY_SYNC);
@@ -74,7 +73,7 @@ export class CaddyToken {
       if (old.id === row.id || old.expiresAt !== null) continue;
       await this.tokens.expire(old.id, new Date(now + this.o.graceMs));
     }
-    this.known = [row, ...live].map((r) => this.secretFor(r.id));
+    this.known = [...new Set([row, ...live].map((r) => this.secretFor(r.id)))];
     return this.secretFor(row.id);
   }
 }
