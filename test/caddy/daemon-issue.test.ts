@@ -66,10 +66,15 @@ const context = () => `caddy:\n${caddy.output().slice(-6000)}\ndaemon:\n${daemon
 
 /** Waits for Caddy's certificate for `name` and checks it chains to Pebble's root and covers exactly `name`. */
 async function expectCertificate(name: string): Promise<void> {
-  await eventually(`Caddy's certificate for ${name}`, async () => (await storedCert(name)) !== null, 120_000).catch((e: Error) => {
+  // The whole chain (leaf and intermediate): the file can be seen while Caddy is still writing it.
+  let pem = '';
+  await eventually(`Caddy's certificate for ${name}`, async () => {
+    const file = await storedCert(name);
+    pem = file ? await readFile(file, 'utf8').catch(() => '') : '';
+    return pem.split('-----END CERTIFICATE-----').length > 2;
+  }, 120_000).catch((e: Error) => {
     throw new Error(`${e.message}\n${context()}`);
   });
-  const pem = await readFile((await storedCert(name))!, 'utf8');
   expect(await issuedSans(pem, pebble)).toEqual([name]);
   expect(new X509Certificate(pem).issuer).toContain('Pebble');
 }
