@@ -215,10 +215,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (parsed.success && Boolean(parsed.data.DNS01_PLUGINS_DIR) !== Boolean(parsed.data.DNS01_PLUGINS_CONFIG)) {
     problems.push('DNS01_PLUGINS_DIR and DNS01_PLUGINS_CONFIG go together: set both to load plugins, or neither');
   }
-  // The Caddy sync writes the shared token into Caddy's acmeproxy config: with it switched off, every issuance would fail.
-  if (parsed.success && !parsed.data.DNS01_INTERNAL_TOKEN_ENABLED && parsed.data.DNS01_CADDY_ADMIN_URL) {
-    problems.push('DNS01_INTERNAL_TOKEN_ENABLED=false cannot go with DNS01_CADDY_ADMIN_URL: the Caddy sync gives Caddy the shared internal token');
-  }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   const e = parsed.data;
   return {

@@ -6,6 +6,7 @@ import { canonicalJson } from './canonical.js';
 import { dnsModuleFor, type DnsModuleResult } from './dns-module.js';
 import {
   POLICY_ID_PREFIX,
+  type AcmeproxyScope,
   type BuildResult,
   type BuilderInput,
   type BuilderProvider,
@@ -156,15 +157,21 @@ export function buildTlsPolicies(input: BuilderInput): BuildResult {
   // `subjects` is Caddy's catch-all and would take over every other name in the config.
   const policies: CaddyPolicy[] = [];
   const owners: Record<string, PolicyOwner> = {};
+  const acmeproxy: AcmeproxyScope = { domains: [], providerIds: [] };
   for (const { provider, dns } of usable.values()) {
     const subjects = subjectsByProvider.get(provider.id);
     if (!subjects || subjects.length === 0) continue;
+    if (dns.proxied) {
+      acmeproxy.providerIds.push(provider.id);
+      acmeproxy.domains.push(...subjects);
+    }
     for (const p of policiesForProvider(provider, dns, subjects, input, skipped)) {
       policies.push(p);
       owners[p['@id']] = { providerId: provider.id, name: provider.name };
     }
   }
-  return { policies, skipped, conflicts, owners };
+  acmeproxy.domains.sort(byString);
+  return { policies, skipped, conflicts, owners, acmeproxy };
 }
 
 /** The owned policies as stable JSON: same input in any order gives the same bytes. */

@@ -17,7 +17,7 @@ export function acmeproxyModule(providerId: string, settings: BuilderSettings): 
     name: 'acmeproxy',
     endpoint: `${base}/internal/dns-challenge/providers/${encodeURIComponent(providerId)}`,
     username: 'caddy',
-    password: settings.internalToken,
+    password: settings.acmeproxyPassword,
   };
 }
 

@@ -56,7 +56,8 @@ export interface BuilderSettings {
   acmeTrustedRootsPemFiles?: string[];
   /** Where Caddy reaches the daemon, e.g. http://127.0.0.1:8053 */
   daemonUrl: string;
-  internalToken: string;
+  /** What the acmeproxy module sends as its basic-auth password: the sync's client token (src/caddy/token.ts). */
+  acmeproxyPassword: string;
 }
 
 export interface BuilderInput {
@@ -108,4 +109,12 @@ export interface BuildResult {
   conflicts: SubjectConflict[];
   /** Keyed by policy `@id`. */
   owners: Record<string, PolicyOwner>;
+  /** What the acmeproxy policies reach: the scope of Caddy's client token. */
+  acmeproxy: AcmeproxyScope;
+}
+
+/** The names the acmeproxy policies serve (their subjects) and the providers whose endpoints they call, sorted. */
+export interface AcmeproxyScope {
+  domains: string[];
+  providerIds: string[];
 }

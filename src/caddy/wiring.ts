@@ -1,6 +1,7 @@
 // Connects the Caddy builder and sync loop to the database, config, metrics and change notifications.
 import type { Logger } from 'pino';
 import { NO_AUDIT, type AuditSink } from '../audit/writer.js';
+import type { ClientTokenStore } from '../clients/tokens.js';
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import type { Metrics } from '../metrics.js';
@@ -12,6 +13,7 @@ import type { SiteStore } from '../sites/store.js';
 import { CaddyAdminClient } from './admin-client.js';
 import { buildTlsPolicies } from './builder.js';
 import { CaddySync, type CaddySyncState, type RunOutcome } from './sync.js';
+import { CaddyToken } from './token.js';
 import type { DnsProviderRow } from '../db/schema.js';
 import { timingOf, type OwnTimeouts } from '../providers/timing.js';
 import type { AnyProviderPlugin } from '../plugin-api/index.js';
@@ -22,6 +24,7 @@ export interface CaddyDeps {
   database: Database;
   providers: ProviderStore;
   sites: SiteStore;
+  clientTokens: ClientTokenStore;
   catalogue: PluginCatalogue;
   metrics: Metrics;
   log: Logger;
@@ -55,7 +58,10 @@ async function credentialSets(deps: CaddyDeps, row: DnsProviderRow, plugin: AnyP
   });
 }
 
-/** Reads providers (decrypting each; an unreadable one is skipped, never fatal) and sites into the builder's input. */
+/**
+ * Reads providers (decrypting each; an unreadable one is skipped, never fatal) and sites into the builder's input. The
+ * acmeproxy password is the mask until the sync puts its client token in (syncBuild).
+ */
 export async function loadBuilderInput(deps: CaddyDeps): Promise<BuilderInput> {
   const { config } = deps;
   const providers: BuilderProvider[] = [];
@@ -90,7 +96,7 @@ export async function loadBuilderInput(deps: CaddyDeps): Promise<BuilderInput> {
       ...(config.acme.ca ? { acmeCa: config.acme.ca } : {}),
       ...(config.acme.trustedRoots.length ? { acmeTrustedRootsPemFiles: config.acme.trustedRoots } : {}),
       daemonUrl: config.internalUrl,
-      internalToken: config.internalToken!,
+      acmeproxyPassword: MASK,
     },
     plugins: Object.fromEntries(deps.catalogue.types().map((t) => [t.plugin.metadata.type, t.plugin])),
   };
@@ -103,10 +109,17 @@ export async function buildPolicies(deps: CaddyDeps, input?: BuilderInput): Prom
   return result;
 }
 
-/** The policies as an operator may see them: the internal token and every provider's secret fields masked. */
+/** What the sync pushes: the policies with Caddy's client token, minted or re-scoped first for what they reach. */
+async function syncBuild(deps: CaddyDeps, token: CaddyToken): Promise<BuildResult> {
+  const input = await loadBuilderInput(deps);
+  const password = await token.ensure(buildTlsPolicies(input).acmeproxy);
+  return buildPolicies(deps, password === null ? input : { ...input, settings: { ...input.settings, acmeproxyPassword: password } });
+}
+
+/** The policies as an operator may see them: Caddy's client token never read (the mask stands in), every provider's secret field masked. */
 export async function previewPolicies(deps: CaddyDeps): Promise<BuildResult> {
   const input = await loadBuilderInput(deps);
-  const secrets = new Set<string>([input.settings.internalToken]);
+  const secrets = new Set<string>();
   // A URL field's query values are masked as in the API's view (an api_url's `?key=…`).
   const urls = new Map<string, string>();
   for (const p of input.providers) {
@@ -137,14 +150,16 @@ export async function previewPolicies(deps: CaddyDeps): Promise<BuildResult> {
 /** Starts nothing by itself; returns null when no Caddy admin URL is configured. */
 export function createCaddySync(deps: CaddyDeps): CaddySync | null {
   if (!deps.config.caddyAdminUrl) return null;
-  const token = deps.config.internalToken!;
-  const client = new CaddyAdminClient(deps.config.caddyAdminUrl, { timeoutMs: 10_000, secrets: () => [token] });
+  // A superseded token stays valid long enough for every replica's periodic run to give its Caddy the new one.
+  const token = new CaddyToken(deps.clientTokens, { key: deps.config.adminToken!, graceMs: Math.max(3_600_000, 10 * deps.config.caddySyncIntervalMs), ...(deps.audit ? { audit: deps.audit } : {}) });
+  // The internal token too: a Caddy that ran an older daemon's config may still echo it.
+  const client = new CaddyAdminClient(deps.config.caddyAdminUrl, { timeoutMs: 10_000, secrets: () => [deps.config.internalToken!, ...token.secrets()] });
   const m = deps.metrics;
   const audit = deps.audit ?? NO_AUDIT;
   let lastRun: RunOutcome = 'unchanged';
   return new CaddySync({
     client,
-    build: () => buildPolicies(deps),
+    build: () => syncBuild(deps, token),
     intervalMs: deps.config.caddySyncIntervalMs,
     log: deps.log,
     metrics: {

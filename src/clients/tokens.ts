@@ -49,13 +49,24 @@ export class ClientTokenStore {
     return { row: row!, token };
   }
 
-  /** The config file's token (src/declared/): only its SHA-256 is known; a new row, or the row `id` changed to match. */
+  /** The config file's token (src/declared/), or the Caddy sync's (src/caddy/token.ts): only its SHA-256 is given; a new row, or the row `id` changed to match. */
   async declare(input: ClientTokenInput, hash: string, managedBy: string, id?: string): Promise<ClientTokenRow> {
     const values = { ...(await this.values(input, hash)), managedBy };
     const [row] = id
       ? await this.database.db.update(clientTokens).set(values).where(eq(clientTokens.id, id)).returning()
       : await this.database.db.insert(clientTokens).values(values).returning();
     return row!;
+  }
+
+  /** A row the daemon keeps itself (src/caddy/token.ts): the caller chooses its id, from which it derives the token. */
+  async insertKept(id: string, input: ClientTokenInput, hash: string, managedBy: string): Promise<ClientTokenRow> {
+    const [row] = await this.database.db.insert(clientTokens).values({ ...(await this.values(input, hash)), id, managedBy }).returning();
+    return row!;
+  }
+
+  /** Sets when a token stops working: the Caddy sync's superseded one (src/caddy/token.ts). */
+  async expire(id: string, at: Date): Promise<void> {
+    await this.database.db.update(clientTokens).set({ expiresAt: at }).where(eq(clientTokens.id, id));
   }
 
   private async values(input: ClientTokenInput, hash: string) {

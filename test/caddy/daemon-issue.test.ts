@@ -1,6 +1,7 @@
 // End to end, the daemon's reason to exist: the daemon writes Caddy's TLS policies, Caddy asks the daemon
 // (acmeproxy) for DNS-01 records, the daemon puts them into real BIND through its provider, Pebble validates
-// against BIND, Caddy holds the certificates, and nothing is left behind in DNS or unfinished in the database.
+// against BIND, Caddy holds the certificates, and nothing is left behind in DNS or unfinished in the database. The shared
+// internal token is switched off: Caddy calls with the client token the sync gives it (src/caddy/token.ts).
 import { X509Certificate } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -10,12 +11,12 @@ import {
   ZONE, challengeRows, dnsWebhook, dnsWriter, issuedSans, leftovers, rfc2136ProviderCredentials, tsigKey, type DnsWebhook,
 } from '../support/acme-rig.js';
 import { buildCaddyWithAcmeproxy, caddyAdmin, startCaddy, type RunningCaddy } from '../support/caddy.js';
-import { startTestDaemon, type TestDaemon } from '../support/daemon.js';
+import { startTestDaemon, txtValue, type TestDaemon } from '../support/daemon.js';
 import { startBind, type RunningDnsServer } from '../support/dns-servers/index.js';
 import { startPebble, type Pebble } from '../support/pebble.js';
 import { freePort } from '../support/ports.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
-import { caddyGet, eventually, masked } from './helpers.js';
+import { acmeproxyPasswords, caddyGet, eventually, masked } from './helpers.js';
 
 const key = tsigKey('caddy-e2e');
 
@@ -36,9 +37,18 @@ async function storedCert(name: string): Promise<string | null> {
   return null;
 }
 
+/** The acmeproxy passwords Caddy held when last read: the sync's client token. */
+let held: string[] = [];
+function caddyToken(): string {
+  expect(held).toHaveLength(1);
+  return held[0]!;
+}
+
 async function ownedPolicies(): Promise<CaddyPolicy[]> {
   const all = (await caddyGet(caddy.adminUrl, 'apps/tls/automation/policies').catch(() => [])) as CaddyPolicy[] | null;
-  return (all ?? []).filter((p) => p['@id'].startsWith('dns01-proxy-'));
+  const owned = (all ?? []).filter((p) => p['@id'].startsWith('dns01-proxy-'));
+  if (owned.length > 0) held = acmeproxyPasswords(owned);
+  return owned;
 }
 
 async function desired(): Promise<CaddyPolicy[]> {
@@ -56,10 +66,15 @@ const context = () => `caddy:\n${caddy.output().slice(-6000)}\ndaemon:\n${daemon
 
 /** Waits for Caddy's certificate for `name` and checks it chains to Pebble's root and covers exactly `name`. */
 async function expectCertificate(name: string): Promise<void> {
-  await eventually(`Caddy's certificate for ${name}`, async () => (await storedCert(name)) !== null, 120_000).catch((e: Error) => {
+  // The whole chain (leaf and intermediate): the file can be seen while Caddy is still writing it.
+  let pem = '';
+  await eventually(`Caddy's certificate for ${name}`, async () => {
+    const file = await storedCert(name);
+    pem = file ? await readFile(file, 'utf8').catch(() => '') : '';
+    return pem.split('-----END CERTIFICATE-----').length > 2;
+  }, 120_000).catch((e: Error) => {
     throw new Error(`${e.message}\n${context()}`);
   });
-  const pem = await readFile((await storedCert(name))!, 'utf8');
   expect(await issuedSans(pem, pebble)).toEqual([name]);
   expect(new X509Certificate(pem).issuer).toContain('Pebble');
 }
@@ -101,6 +116,7 @@ beforeAll(async () => {
       DNS01_INTERNAL_URL: `http://127.0.0.1:${port}`,
       DNS01_CADDY_ADMIN_URL: caddy.adminUrl,
       DNS01_CADDY_SYNC_INTERVAL: '5s',
+      DNS01_INTERNAL_TOKEN_ENABLED: 'false',
       DNS01_ACME_CA: pebble.directoryUrl,
       DNS01_ACME_TRUSTED_ROOTS: pebble.caCertPath,
       DNS01_ACME_EMAIL: 'ops@example.test',
@@ -188,13 +204,36 @@ describe('Caddy obtains certificates through the daemon (policies written by the
     await daemon.admin('/caddy/sync', { method: 'POST' });
     expect(await caddyGet(caddy.adminUrl, 'apps/tls/certificates')).toEqual({ automate: [`rfc.${ZONE}`, ZONE, `*.${ZONE}`] });
     const shown = await desired();
-    expect(masked(await ownedPolicies(), [daemon.internalToken, key.secret])).toEqual(shown);
-    expect(JSON.stringify(shown)).not.toContain(daemon.internalToken);
+    expect(masked(await ownedPolicies(), [caddyToken(), key.secret])).toEqual(shown);
+    expect(JSON.stringify(shown)).not.toContain(caddyToken());
   }, 240_000);
 
-  it('kept the internal token, the TSIG secret and the webhook auth value out of the daemon log', () => {
+  it('Caddy holds a client token for exactly its sites\' names and providers: another name is refused', async () => {
+    const token = caddyToken();
+    expect(token).toMatch(/^dns01ct_/);
+    expect(token).not.toBe(daemon.internalToken);
+    const rows = (await daemon.api.clientTokens.list()).filter((t) => t.managed_by === 'caddy-sync');
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ allowed_domains: [`*.${ZONE}`, ZONE, `rfc.${ZONE}`], state: 'active' });
+    expect(rows[0]!.providers).toHaveLength(2);
+    expect(JSON.stringify(rows)).not.toContain(token);
+
+    const auth = { authorization: `Basic ${Buffer.from(`caddy:${token}`).toString('base64')}` };
+    const outside = await daemon.internal(`/providers/${rows[0]!.providers![0]}/present`, { body: { fqdn: '_acme-challenge.elsewhere.test.', value: txtValue('outside') }, headers: auth });
+    expect(outside.status).toBe(403);
+    expect(await outside.json()).toMatchObject({ error: { code: 'CLIENT_DOMAIN_NOT_ALLOWED', details: { client_token: rows[0]!.name } } });
+    // The shared token is refused, and the daemon's own token cannot be revoked through the API.
+    const shared = await daemon.internal(`/providers/${rows[0]!.providers![0]}/present`, { body: { fqdn: `_acme-challenge.${ZONE}.`, value: txtValue('shared') } });
+    expect(shared.status).toBe(401);
+    const revoke = await daemon.admin(`/client-tokens/${rows[0]!.id}`, { method: 'DELETE' });
+    expect(revoke.status).toBe(409);
+    expect(JSON.stringify(await revoke.json())).not.toContain(token);
+  });
+
+  it('kept the tokens, the TSIG secret and the webhook auth value out of the daemon log', () => {
     const logs = daemon.logs();
     expect(logs).not.toContain(daemon.internalToken);
+    expect(logs).not.toContain(caddyToken());
     expect(logs).not.toContain(key.secret);
     expect(logs).not.toContain('far-side-token');
   });

@@ -10,7 +10,7 @@ import { startTestDaemon, txtValue, type TestDaemon } from '../support/daemon.js
 import { freePort } from '../support/ports.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
-import { OPERATOR_LISTEN, caddyGet, eventually, masked } from './helpers.js';
+import { OPERATOR_LISTEN, acmeproxyPasswords, caddyGet, eventually, masked } from './helpers.js';
 
 const PREFIX = 'dns01-proxy-';
 
@@ -184,13 +184,19 @@ describe('daemon sync with the built Caddy (dns.providers.acmeproxy), two replic
       name: 'acmeproxy',
       endpoint: `${d1.url}/internal/dns-challenge/providers/${p1}`,
       username: 'caddy',
-      password: d1.internalToken,
+      password: expect.stringMatching(/^dns01ct_/),
     });
+    // Caddy's own client token, not the shared one: scoped to what its acmeproxy policies reach, kept by the daemon.
+    const [token] = acmeproxyPasswords([policy]);
+    expect(token).not.toBe(d1.internalToken);
+    const rows = (await d1.api.clientTokens.list()).filter((t) => t.managed_by === 'caddy-sync');
+    expect(rows).toEqual([expect.objectContaining({ allowed_domains: ['example.test', 'www.example.test'], providers: [p1], state: 'active' })]);
+    expect(JSON.stringify(rows)).not.toContain(token);
 
-    // The admin API shows exactly what Caddy holds as ours.
+    // The admin API shows exactly what Caddy holds as ours, the token masked.
     const { policies } = await desired(d1);
-    expect(masked(owned(await caddyPolicies(caddy)), [d1.internalToken])).toEqual(policies);
-    expect(JSON.stringify(policies)).not.toContain(d1.internalToken);
+    expect(masked(owned(await caddyPolicies(caddy)), [token!])).toEqual(policies);
+    expect(JSON.stringify(policies)).not.toContain(token);
     expect((await ready(d1)).caddy).toMatchObject({ enabled: true, in_sync: true, consecutive_failures: 0, last_error: null });
   });
 
@@ -250,11 +256,17 @@ describe('daemon sync with the built Caddy (dns.providers.acmeproxy), two replic
     expect(all.flatMap((p) => (p.subjects as string[]) ?? [])).not.toContain('foreign.example.test');
     const view = await desired(d1);
     expect(view.skipped).toEqual([expect.objectContaining({ providerId: foreign, reason: 'credentials_unreadable' })]);
-    expect(masked(owned(all), [d1.internalToken])).toEqual(view.policies);
+    const secrets = acmeproxyPasswords(all);
+    expect(secrets).toHaveLength(1);
+    expect(masked(owned(all), secrets)).toEqual(view.policies);
+    // The token's scope followed the sites (not the unreadable provider's).
+    const [row] = (await d1.api.clientTokens.list()).filter((t) => t.managed_by === 'caddy-sync');
+    expect(row!.allowed_domains).toEqual(policyOf(all, p1)!.subjects);
+    expect(row!.providers).toEqual([p1]);
     expect((await ready(d1)).caddy).toMatchObject({ in_sync: true, consecutive_failures: 0 });
     expect((await fetch(`${d1.url}/health`, { signal: AbortSignal.timeout(5000) })).status).toBe(200);
     // Nothing secret in either log.
-    for (const d of [d1, d2]) expect(d.logs()).not.toContain(d1.internalToken);
+    for (const d of [d1, d2]) for (const secret of [d1.internalToken, ...secrets]) expect(d.logs()).not.toContain(secret);
   });
 });
 

@@ -49,7 +49,7 @@ export const SETTINGS: BuilderSettings = {
   acmeEmail: 'ops@example.test',
   acmeStaging: false,
   daemonUrl: 'http://127.0.0.1:8053',
-  internalToken: TOKEN,
+  acmeproxyPassword: TOKEN,
 };
 
 export function provider(id: string, type: string, credentials: Record<string, unknown> | null, extra: Partial<BuilderProvider> = {}): BuilderProvider {

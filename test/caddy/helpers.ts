@@ -66,6 +66,21 @@ export function operatorConfig(): Record<string, unknown> {
   };
 }
 
+/** The acmeproxy passwords in these policies: the Caddy sync's client token (src/caddy/token.ts). */
+export function acmeproxyPasswords(policies: unknown[]): string[] {
+  const found = new Set<string>();
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object') {
+      const o = v as Record<string, unknown>;
+      if (o.name === 'acmeproxy' && typeof o.password === 'string') found.add(o.password);
+      Object.values(o).forEach(walk);
+    }
+  };
+  walk(policies);
+  return [...found];
+}
+
 /** What GET /api/v1/caddy/config shows for policies Caddy holds: each of `secrets` masked. */
 export function masked<T>(value: T, secrets: string[]): T {
   const walk = (v: unknown): unknown => {

@@ -289,8 +289,8 @@ describe('the shared internal token switched off', () => {
     expect(hook.calls).toHaveLength(1);
   });
 
-  it('cannot be combined with the Caddy sync, which hands Caddy the shared token', () => {
-    expect(() => loadConfig({ DNS01_INTERNAL_TOKEN_ENABLED: 'false', DNS01_CADDY_ADMIN_URL: 'http://127.0.0.1:2019' })).toThrow(/DNS01_INTERNAL_TOKEN_ENABLED=false cannot go with DNS01_CADDY_ADMIN_URL/);
+  it('goes with the Caddy sync, which gives Caddy a client token of its own (test/caddy/daemon-issue.test.ts)', () => {
+    expect(loadConfig({ DNS01_INTERNAL_TOKEN_ENABLED: 'false', DNS01_CADDY_ADMIN_URL: 'http://127.0.0.1:2019' }).internalTokenEnabled).toBe(false);
     expect(loadConfig({ DNS01_INTERNAL_TOKEN_ENABLED: 'false' }).internalTokenEnabled).toBe(false);
     expect(loadConfig({}).internalTokenEnabled).toBe(true);
   });

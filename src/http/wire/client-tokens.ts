@@ -43,7 +43,7 @@ export const clientTokenSchema = z.strictObject({
   providers: z.array(z.uuid()).nullable().describe('null: any provider'),
   expires_at: instant.nullable(),
   revoked_at: instant.nullable(),
-  managed_by: managedBy,
+  managed_by: managedBy.describe('the config file (DNS01_CONFIG) that declares this token, or `caddy-sync` for the Caddy sync\'s own token; the API then refuses to revoke it. null: made through the API'),
   created_at: instant,
   state: z.enum(['active', 'expired', 'revoked']),
 });
