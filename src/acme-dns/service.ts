@@ -36,8 +36,8 @@ export interface Registration {
   allowFrom: string[];
   /** The client token registering; null or absent: the admin token. */
   clientTokenId?: string | null;
-  /** Throws to refuse the new account's name or the chosen provider, before the test write. */
-  permit?: (fqdn: string, providerId: string) => void;
+  /** Each throws to refuse the new account's name or the chosen provider, before the test write. */
+  scope?: { name(fqdn: string): void; provider(providerId: string): void };
 }
 
 export class AcmeDnsService {
@@ -62,14 +62,15 @@ export class AcmeDnsService {
 
   /**
    * `provider` is a provider id or name; without it, the default provider. It must be one the daemon drives. A client
-   * token's registration names the token (`clientTokenId`) and passes its scope check as `permit`, which sees the new
-   * account's name and the chosen provider before anything is written.
+   * token's registration names the token (`clientTokenId`) and passes its scope check as `scope`, which sees the new
+   * account's name, then the chosen provider, before anything is written.
    */
   async register(opts: Registration): Promise<NewAccount> {
-    const { provider, allowFrom, clientTokenId = null, permit } = opts;
-    const row = await this.chooseProvider(provider);
+    const { provider, allowFrom, clientTokenId = null, scope } = opts;
     const subdomain = randomUUID();
-    permit?.(`${subdomain}.${this.domain}`, row.id);
+    scope?.name(`${subdomain}.${this.domain}`);
+    const row = await this.chooseProvider(provider);
+    scope?.provider(row.id);
     if (!row.enabled) throw new AppError('PROVIDER_DISABLED', `provider ${row.name} is disabled`);
     if (!this.registry.plugin(row.providerType).present) {
       throw new AppError('PROVIDER_NOT_AUTOMATED', `provider type ${row.providerType} is solved by Caddy itself; acme-dns needs a provider the daemon drives`);

@@ -102,10 +102,7 @@ export function acmeDnsRoutes(service: AcmeDnsService | null, adminToken: string
     const { row, password } = await svc.register(client
       ? {
         provider: clientProvider(client, body.data.provider), allowFrom, clientTokenId: client.id,
-        permit: (fqdn, providerId) => {
-          access.permitName(client, fqdn);
-          access.permitProvider(client, providerId);
-        },
+        scope: { name: (fqdn) => access.permitName(client, fqdn), provider: (id) => access.permitProvider(client, id) },
       }
       : { provider: body.data.provider, allowFrom });
     return c.json(acmeDnsAccountView(row, password, svc.fulldomain(row)), 201);
