@@ -3,75 +3,49 @@
 // as a user would: the first run registers and stops asking for the CNAME, the user creates it in BIND, the second run
 // issues wildcard + apex from Pebble. Then the token's refusals, as lego meets them: revoked (its account's updates and a
 // new registration, 401) and a token whose domains do not cover the accounts' names (403). docs/acme-dns.md.
-import { execFileSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acmeDnsRegistrations, challenges } from '../../src/db/schema.js';
-import { CHALLENGE_NAME, ORDER, ZONE, issuedSans, legoFailure, rfc2136ProviderCredentials, tsigKey } from '../support/acme-rig.js';
-import { startTestDaemon, type TestDaemon } from '../support/daemon.js';
-import { startBind, type RunningDnsServer } from '../support/dns-servers/index.js';
-import { buildLegoWithAcmeDns, runLego, type LegoResult } from '../support/lego.js';
-import { startPebble, type Pebble } from '../support/pebble.js';
+import { CHALLENGE_NAME, ORDER, ZONE, issuedSans, legoFailure, rfc2136ProviderCredentials } from '../support/acme-rig.js';
+import { ACME_DNS_ZONE, startAcmeDnsRig, type AcmeDnsRig } from '../support/acme-dns-rig.js';
+import { runLego, type LegoResult } from '../support/lego.js';
 import { query } from '../../src/dns/lookup.js';
 
-const ACME_DNS_ZONE = 'auth.acme-dns.test';
-const key = tsigKey('acme-dns-register-e2e');
-
-let bind: RunningDnsServer;
-let resolver: RunningDnsServer;
-let pebble: Pebble;
-let daemon: TestDaemon;
-let work = '';
-let lego = '';
+let rig: AcmeDnsRig;
 let runs = 0;
 
 beforeAll(async () => {
-  lego = await buildLegoWithAcmeDns();
-  // Unsigned updates from loopback stand in for the user creating the CNAME by hand.
-  bind = await startBind({ zones: [ZONE, ACME_DNS_ZONE], tsigKeys: [key], allowUnsignedLocal: true });
-  // Pebble's resolver is a recursive one, as a CA's is: it follows the CNAME into the acme-dns zone.
-  resolver = await startBind({
-    zones: ['resolver.test'], tsigKeys: [],
-    forwardZones: [ZONE, ACME_DNS_ZONE].map((zone) => ({ zone, server: { host: bind.host, port: bind.port } })),
-  });
-  pebble = await startPebble({ dnsServer: `${resolver.host}:${resolver.port}` });
-  daemon = await startTestDaemon({ env: { DNS01_ACME_DNS_DOMAIN: ACME_DNS_ZONE } });
-  work = await mkdtemp(join(tmpdir(), 'dns01-acme-dns-register-lego-'));
+  rig = await startAcmeDnsRig('acme-dns-register-e2e');
 }, 900_000);
 
 afterAll(async () => {
-  await daemon?.stop();
-  await pebble?.stop();
-  await resolver?.stop();
-  await bind?.stop();
-  if (work) await rm(work, { recursive: true, force: true });
+  await rig?.stop();
 });
 
 /** The server URL a user gives lego: the client token as the URL's password. */
-const apiBase = (token: string) => `http://lego:${token}@127.0.0.1:${daemon.port}/acme-dns`;
+const apiBase = (token: string) => `http://lego:${token}@127.0.0.1:${rig.daemon.port}/acme-dns`;
 
 /** lego `run` with its acme-dns provider, the accounts in `storage`. */
 function legoRun(token: string, storage: string): Promise<LegoResult> {
   return runLego({
-    directoryUrl: pebble.directoryUrl,
-    caCertPath: pebble.caCertPath,
+    directoryUrl: rig.pebble.directoryUrl,
+    caCertPath: rig.pebble.caCertPath,
     email: 'acme-dns-register@example.test',
     domains: ORDER,
     // lego follows the CNAME itself; asking BIND keeps the CA's resolver free of a cached NXDOMAIN (acme-dns-lego.test.ts).
-    dnsResolver: `${bind.host}:${bind.port}`,
+    dnsResolver: `${rig.bind.host}:${rig.bind.port}`,
     provider: 'acme-dns',
-    binary: lego,
+    binary: rig.lego,
     env: { ACME_DNS_API_BASE: apiBase(token), ACME_DNS_STORAGE_PATH: storage },
-    workDir: join(work, `lego-${++runs}`),
+    workDir: join(rig.work, `lego-${++runs}`),
     timeoutMs: 180_000,
   });
 }
 
 async function emptyStorage(name: string): Promise<string> {
-  const path = join(work, name);
+  const path = join(rig.work, name);
   await writeFile(path, '', { mode: 0o600 });
   return path;
 }
@@ -81,14 +55,14 @@ async function untilResolverSees(target: string): Promise<void> {
   const deadline = Date.now() + 120_000;
   for (;;) {
     // CNAME, not TXT: a TXT lookup would have the resolver cache the target's current value, which the next run replaces.
-    const res = await query(CHALLENGE_NAME, 'CNAME', resolver, { timeoutMs: 2000 }).catch(() => null);
+    const res = await query(CHALLENGE_NAME, 'CNAME', rig.resolver, { timeoutMs: 2000 }).catch(() => null);
     if (res?.packet.rcode === 'NOERROR' && JSON.stringify(res.packet.answers).includes(target)) return;
     if (Date.now() > deadline) throw new Error(`the resolver still does not answer the CNAME to ${target}`);
     await new Promise((r) => setTimeout(r, 2000));
   }
 }
 
-const registrations = () => daemon.daemon.database.db.select().from(acmeDnsRegistrations);
+const registrations = () => rig.daemon.daemon.database.db.select().from(acmeDnsRegistrations);
 
 describe('lego --dns acme-dns registering with a client token in the server URL', () => {
   let tokenId = '';
@@ -97,7 +71,8 @@ describe('lego --dns acme-dns registering with a client token in the server URL'
   let fulldomain = '';
 
   it(`registers on the first run, and after the user adds the CNAME issues ${ORDER.join(' + ')} from Pebble`, async () => {
-    const providerId = await daemon.addProvider({ name: 'acme-dns-bind', provider_type: 'rfc2136', credentials: rfc2136ProviderCredentials(bind, key, ACME_DNS_ZONE) });
+    const { bind, daemon, pebble } = rig;
+    const providerId = await daemon.addProvider({ name: 'acme-dns-bind', provider_type: 'rfc2136', credentials: rfc2136ProviderCredentials(bind, rig.key, ACME_DNS_ZONE) });
     const made = await daemon.api.clientTokens.create({
       name: 'lego-web1', allowed_domains: [`*.${ACME_DNS_ZONE}`], allowed_cidrs: ['127.0.0.1/32'], providers: [providerId],
     });
@@ -123,10 +98,7 @@ describe('lego --dns acme-dns registering with a client token in the server URL'
     expect(account!.providerId).toBe(providerId);
 
     // The user creates the CNAME lego asked for, and runs the same command again.
-    execFileSync('nsupdate', [], {
-      input: `server 127.0.0.1 ${bind.port}\nzone ${ZONE}\nupdate add ${CHALLENGE_NAME}. 60 CNAME ${fulldomain}.\nsend\n`,
-      timeout: 10_000,
-    });
+    rig.addCname(fulldomain);
     // The first run already had Pebble look the name up (one of its two authorizations got a value through the new
     // account, so it was validated) and the CA's resolver remembers that NXDOMAIN for the zone's negative TTL. A user
     // would wait for the CNAME to show; so does the test.
@@ -146,6 +118,7 @@ describe('lego --dns acme-dns registering with a client token in the server URL'
 
   it('once the token is revoked, its account\'s updates and a new registration answer 401 client_token_revoked, writing nothing', async () => {
     expect(token, 'the issuance test ran first').not.toBe('');
+    const { bind, daemon } = rig;
     await daemon.api.clientTokens.revoke(tokenId);
     const rowsBefore = (await daemon.daemon.database.db.select().from(challenges)).length;
     const served = (await bind.txt(fulldomain)).sort();
@@ -165,6 +138,7 @@ describe('lego --dns acme-dns registering with a client token in the server URL'
   }, 420_000);
 
   it('a token whose domains do not cover the accounts\' names: registration answers 403 client_domain_not_allowed', async () => {
+    const { daemon } = rig;
     const made = await daemon.api.clientTokens.create({ name: 'lego-shop', allowed_domains: [`*.${ZONE}`, ZONE] });
     const r = await legoRun(made.token, await emptyStorage('out-of-scope.json'));
     expect(r.code).not.toBe(0);
