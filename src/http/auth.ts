@@ -86,8 +86,8 @@ export function requireCaller(access: ClientAccess, realm: string): MiddlewareHa
 /**
  * acme-dns registration's gate: the admin token as a bearer token (as `/api/v1` takes it), or a client token as a
  * bearer token or the basic-auth password with any user name: Go's net/http turns a server URL's user info
- * (`https://caddy:TOKEN@host/acme-dns`) into basic auth, which is how lego's and cert-manager's acme-dns clients
- * carry it. The admin token is refused as basic auth, so it never sits in a client's server URL or storage file. A
+ * (`https://caddy:TOKEN@host/acme-dns`) into basic auth, which is how lego's acme-dns client (goacmedns) carries
+ * it. The admin token is refused as basic auth, so it never sits in a client's server URL or storage file. A
  * client token's caller is kept on the context (`registrantOf`); the admin token leaves none. Unknown secrets count
  * against the source's login limit, as the admin token's do.
  */
