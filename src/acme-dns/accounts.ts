@@ -42,11 +42,11 @@ export class AcmeDnsAccounts {
   constructor(private readonly database: Database) {}
 
   /** `subdomain` is chosen before (a UUID): registration first proves the provider can write there. */
-  async create(providerId: string, allowFrom: string[], subdomain: string): Promise<NewAccount> {
+  async create(providerId: string, allowFrom: string[], subdomain: string, clientTokenId: string | null): Promise<NewAccount> {
     const password = Array.from({ length: 40 }, () => ALPHABET[randomInt(ALPHABET.length)]).join('');
     const [row] = await this.database.db
       .insert(acmeDnsRegistrations)
-      .values({ username: randomUUID(), passwordHash: await hashPassword(password), subdomain, providerId, allowFrom })
+      .values({ username: randomUUID(), passwordHash: await hashPassword(password), subdomain, providerId, allowFrom, clientTokenId })
       .returning();
     return { row: row!, password };
   }

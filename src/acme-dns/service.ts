@@ -30,6 +30,16 @@ export const PROBE_SETTLE_MS = 2000;
  */
 const NOT_NOW: readonly ErrorCode[] = ['PROVIDER_RATE_LIMITED', 'WEBHOOK_RATE_LIMITED', 'PROVIDER_CIRCUIT_OPEN', 'SERVICE_UNAVAILABLE'];
 
+export interface Registration {
+  /** A provider id or name; undefined: the default provider. */
+  provider: string | undefined;
+  allowFrom: string[];
+  /** The client token registering; null or absent: the admin token. */
+  clientTokenId?: string | null;
+  /** Each throws to refuse the new account's name or the chosen provider, before the test write. */
+  scope?: { name(fqdn: string): void; provider(providerId: string): void };
+}
+
 export class AcmeDnsService {
   readonly accounts: AcmeDnsAccounts;
 
@@ -50,14 +60,21 @@ export class AcmeDnsService {
     return `${row.subdomain}.${this.domain}`;
   }
 
-  /** `provider` is a provider id or name; without it, the default provider. It must be one the daemon drives. */
-  async register(provider: string | undefined, allowFrom: string[]): Promise<NewAccount> {
+  /**
+   * `provider` is a provider id or name; without it, the default provider. It must be one the daemon drives. A client
+   * token's registration names the token (`clientTokenId`) and passes its scope check as `scope`, which sees the new
+   * account's name, then the chosen provider, before anything is written.
+   */
+  async register(opts: Registration): Promise<NewAccount> {
+    const { provider, allowFrom, clientTokenId = null, scope } = opts;
+    const subdomain = randomUUID();
+    scope?.name(`${subdomain}.${this.domain}`);
     const row = await this.chooseProvider(provider);
+    scope?.provider(row.id);
     if (!row.enabled) throw new AppError('PROVIDER_DISABLED', `provider ${row.name} is disabled`);
     if (!this.registry.plugin(row.providerType).present) {
       throw new AppError('PROVIDER_NOT_AUTOMATED', `provider type ${row.providerType} is solved by Caddy itself; acme-dns needs a provider the daemon drives`);
     }
-    const subdomain = randomUUID();
     // A manual provider's present writes nothing (a person writes each record), so a test write would prove nothing
     // and its cleanup would ask the operator to remove a record nobody wrote.
     if (row.providerType === 'manual') {
@@ -65,8 +82,11 @@ export class AcmeDnsService {
     } else {
       await this.proveWritable(row, `${subdomain}.${this.domain}`);
     }
-    const account = await this.accounts.create(row.id, allowFrom, subdomain);
-    this.log.info({ username: account.row.username, subdomain: account.row.subdomain, provider: row.name, allowfrom: allowFrom }, 'acme-dns account registered');
+    const account = await this.accounts.create(row.id, allowFrom, subdomain, clientTokenId);
+    this.log.info({
+      username: account.row.username, subdomain: account.row.subdomain, provider: row.name, allowfrom: allowFrom,
+      ...(clientTokenId ? { client_token_id: clientTokenId } : {}),
+    }, 'acme-dns account registered');
     return account;
   }
 

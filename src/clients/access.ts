@@ -1,15 +1,19 @@
 // Who called the internal API and what it may touch: every shared-token and client-token decision is made here.
 import { NO_AUDIT, type AuditSink } from '../audit/writer.js';
-import { AppError, type ErrorCode } from '../errors.js';
+import { AppError, isAppError, type ErrorCode } from '../errors.js';
 import { domainOf } from '../challenges/names.js';
 import { allowedFrom } from '../security/cidr.js';
 import { sameSecret } from '../security/compare.js';
 import { covers, normaliseName } from '../dns/names.js';
+import type { ClientTokenRow } from '../db/schema.js';
 import { TOKEN_PREFIX, type ClientTokenStore } from './tokens.js';
 
 export type Caller =
   | { kind: 'shared' }
-  | { kind: 'client'; id: string; name: string; domains: string[]; providers: string[] | null };
+  | { kind: 'client'; id: string; name: string; domains: string[]; providers: string[] | null; api: ClientApi };
+
+/** The door a client token came through, as the audit log names it. */
+export type ClientApi = 'internal' | 'acme-dns';
 
 export interface ClientAccessOptions {
   sharedToken: string;
@@ -33,27 +37,44 @@ export class ClientAccess {
   constructor(private readonly tokens: ClientTokenStore, private readonly opts: ClientAccessOptions) {}
 
   /** The one place a token is refused: the error the caller gets, and the audit event naming the rule. */
-  private refuse(code: ErrorCode, message: string, caller?: Caller): AppError {
+  private refuse(code: ErrorCode, message: string, caller?: Caller, api: ClientApi = 'internal'): AppError {
     const client = caller?.kind === 'client' ? caller : undefined;
     (this.opts.audit ?? NO_AUDIT).recordLimited({
       action: client ? 'client_token.refused' : 'auth.failed', category: 'auth', outcome: 'denied',
       ...(client ? { resourceType: 'client_token', resourceId: client.id } : {}),
-      details: { api: 'internal', code, ...(client ? { client_name: client.name } : {}) },
+      details: { api: client?.api ?? api, code, ...(client ? { client_name: client.name } : {}) },
     });
     return new AppError(code, message, client ? { details: { client_token: client.name } } : {});
   }
 
   /** The caller a presented secret stands for, seen from `peer` (the request's source address, http/peer.ts); throws 401/403 otherwise. */
-  async authenticate(secret: string, peer: string): Promise<Caller> {
+  async authenticate(secret: string, peer: string, api: ClientApi = 'internal'): Promise<Caller> {
     if (sameSecret(secret, this.opts.sharedToken)) {
       if (!this.opts.sharedTokenEnabled) {
-        throw this.refuse('SHARED_TOKEN_DISABLED', 'the shared internal token is switched off (DNS01_INTERNAL_TOKEN_ENABLED=false); use a client token');
+        throw this.refuse('SHARED_TOKEN_DISABLED', 'the shared internal token is switched off (DNS01_INTERNAL_TOKEN_ENABLED=false); use a client token', undefined, api);
       }
       return { kind: 'shared' };
     }
     const row = secret.startsWith(TOKEN_PREFIX) ? await this.tokens.byToken(secret) : null;
-    if (!row) throw this.refuse('FORBIDDEN', 'invalid credentials');
-    const caller: Caller = { kind: 'client', id: row.id, name: row.name, domains: row.allowedDomains, providers: row.providerIds };
+    if (!row) throw this.refuse('FORBIDDEN', 'invalid credentials', undefined, api);
+    return this.admit(row, peer, api);
+  }
+
+  /**
+   * The client token an acme-dns account was registered with, checked as if it had been presented now: an update
+   * of that account is refused once the token is revoked, expired or outside its networks (gone: as revoked).
+   */
+  async admitById(id: string, peer: string, api: ClientApi): Promise<Caller> {
+    const row = await this.tokens.get(id).catch((err: unknown) => {
+      if (isAppError(err) && err.code === 'NOT_FOUND') return null;
+      throw err;
+    });
+    if (!row) throw this.refuse('CLIENT_TOKEN_REVOKED', 'the client token this account was registered with no longer exists', undefined, api);
+    return this.admit(row, peer, api);
+  }
+
+  private admit(row: ClientTokenRow, peer: string, api: ClientApi): Caller {
+    const caller: Caller = { kind: 'client', id: row.id, name: row.name, domains: row.allowedDomains, providers: row.providerIds, api };
     if (row.revokedAt) throw this.refuse('CLIENT_TOKEN_REVOKED', 'this client token was revoked', caller);
     if (row.expiresAt && row.expiresAt.getTime() <= Date.now()) throw this.refuse('CLIENT_TOKEN_EXPIRED', 'this client token has expired', caller);
     if (!allowedFrom(row.allowedCidrs, peer)) {

@@ -122,5 +122,5 @@ export function mountRoutes(app: Hono, s: RouteServices): void {
   // The operator page, with its own session login instead of the bearer token.
   app.route('/ui', uiRoutes(s.manual, s.uiSessions, s.adminToken, child('ui'), s.adminLogins));
   // acme-dns's register/update, with acme-dns's error bodies.
-  app.route('/acme-dns', acmeDnsRoutes(s.acmeDns, s.adminToken, child('acme-dns'), { admin: s.adminLogins, accounts: s.acmeDnsLogins }));
+  app.route('/acme-dns', acmeDnsRoutes(s.acmeDns, s.adminToken, s.access, child('acme-dns'), { admin: s.adminLogins, accounts: s.acmeDnsLogins }));
 }

@@ -197,6 +197,11 @@ export const acmeDnsRegistrations = pgTable(
     providerId: uuid('provider_id').notNull().references(() => dnsProviders.id, { onDelete: 'cascade' }),
     /** CIDR ranges the updates may come from; empty: anywhere. */
     allowFrom: jsonb('allow_from').$type<string[]>().notNull().default([]),
+    /**
+     * The client token that registered the account, whose scope every update is checked against (revoked: refused);
+     * null: registered with the admin token. The account goes with its token's row.
+     */
+    clientTokenId: uuid('client_token_id').references(() => clientTokens.id, { onDelete: 'cascade' }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [uniqueIndex('acme_dns_registrations_username_key').on(t.username), uniqueIndex('acme_dns_registrations_subdomain_key').on(t.subdomain)],

@@ -2,6 +2,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { setActor } from '../audit/context.js';
 import type { Caller, ClientAccess } from '../clients/access.js';
+import { TOKEN_PREFIX } from '../clients/tokens.js';
 import { AppError, type ErrorCode } from '../errors.js';
 import { timed } from '../phases.js';
 import { sameSecret } from '../security/compare.js';
@@ -80,6 +81,64 @@ export function requireCaller(access: ClientAccess, realm: string): MiddlewareHa
     setActor(caller.kind === 'shared' ? 'internal' : `client:${caller.name}`);
     await next();
   };
+}
+
+/**
+ * acme-dns registration's gate: the admin token as a bearer token (as `/api/v1` takes it), or a client token as a
+ * bearer token or the basic-auth password with any user name: Go's net/http turns a server URL's user info
+ * (`https://caddy:TOKEN@host/acme-dns`) into basic auth, which is how lego's acme-dns client (goacmedns) carries
+ * it. The admin token is refused as basic auth, so it never sits in a client's server URL or storage file. A
+ * client token's caller is kept on the context (`registrantOf`); the admin token leaves none. Unknown secrets count
+ * against the source's login limit, as the admin token's do.
+ */
+export function requireRegistrant(adminToken: string, access: ClientAccess, opts: { realm: string; logins: { guard: LoginGuard; door: LoginDoor } }): MiddlewareHandler {
+  return async (c, next) => {
+    const header = c.req.header('authorization');
+    const got = presented(header, true);
+    if (got === null) {
+      refused(c, 'acme-dns', 'UNAUTHORIZED');
+      throw missing(true, opts.realm);
+    }
+    const isClientToken = got.startsWith(TOKEN_PREFIX);
+    const attempt = opts.logins.guard.begin(c, opts.logins.door, isClientToken ? undefined : 'admin');
+    if (sameSecret(got, adminToken)) {
+      if (/^basic\s/i.test(header ?? '')) {
+        attempt.release();
+        refused(c, 'acme-dns', 'FORBIDDEN');
+        throw new AppError('FORBIDDEN', 'the admin token is taken only as a bearer token; a server URL\'s user info carries a client token');
+      }
+      attempt.passed();
+      setActor('admin');
+      return next();
+    }
+    if (!isClientToken) {
+      attempt.failed();
+      refused(c, 'acme-dns', 'FORBIDDEN');
+      throw new AppError('FORBIDDEN', 'invalid credentials');
+    }
+    let caller: Caller;
+    try {
+      // A refused client token is recorded by ClientAccess (its one place for refusals).
+      caller = await access.authenticate(got, sourceAddress(c), 'acme-dns');
+      attempt.passed();
+    } catch (err) {
+      // An unknown token is a guess; a known one that is revoked, expired or out of its networks is not.
+      if (err instanceof AppError && err.code === 'FORBIDDEN') attempt.failed();
+      throw err;
+    } finally {
+      attempt.release();
+    }
+    if (caller.kind !== 'client') throw new AppError('FORBIDDEN', 'the shared internal token cannot register acme-dns accounts; use a client token');
+    c.set('caller', caller);
+    setActor(`client:${caller.name}`);
+    await next();
+  };
+}
+
+/** The client token behind an acme-dns registration; null when the admin token registers. */
+export function registrantOf(c: Context): Extract<Caller, { kind: 'client' }> | null {
+  const caller = c.get('caller') as Caller | undefined;
+  return caller?.kind === 'client' ? caller : null;
 }
 
 export function callerOf(c: Context): Caller {

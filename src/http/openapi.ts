@@ -19,7 +19,7 @@ import { z } from 'zod';
 import { errorBodySchema } from '../errors.js';
 import { VERSION } from './identity.js';
 
-export type AuthScheme = 'internal' | 'admin' | 'acmeDnsAccount' | 'none';
+export type AuthScheme = 'internal' | 'admin' | 'acmeDnsRegister' | 'acmeDnsAccount' | 'none';
 
 export interface RouteDoc {
   summary: string;
@@ -65,6 +65,7 @@ function jsonSchema(schema: z.ZodType, io: 'input' | 'output' = 'input'): Record
 const SECURITY: Record<AuthScheme, Record<string, string[]>[]> = {
   internal: [{ internalBearer: [] }, { internalBasic: [] }],
   admin: [{ adminBearer: [] }],
+  acmeDnsRegister: [{ adminBearer: [] }, { clientBearer: [] }, { clientBasic: [] }],
   acmeDnsAccount: [{ acmeDnsUser: [], acmeDnsKey: [] }],
   none: [],
 };
@@ -139,6 +140,8 @@ export function openApiDocument(routes: readonly RegisteredRoute[], authFor: (pa
         internalBearer: { type: 'http', scheme: 'bearer', description: 'the internal token (DNS01_INTERNAL_TOKEN or data/internal-token)' },
         internalBasic: { type: 'http', scheme: 'basic', description: 'the internal token as the password, any user name (acmeproxy clients)' },
         adminBearer: { type: 'http', scheme: 'bearer', description: 'the admin token (DNS01_ADMIN_TOKEN or data/admin-token)' },
+        clientBearer: { type: 'http', scheme: 'bearer', description: 'a client token (POST /api/v1/client-tokens)' },
+        clientBasic: { type: 'http', scheme: 'basic', description: 'a client token as the password, any user name (a server URL\'s user info)' },
         acmeDnsUser: { type: 'apiKey', in: 'header', name: 'X-Api-User', description: 'an acme-dns account\'s username' },
         acmeDnsKey: { type: 'apiKey', in: 'header', name: 'X-Api-Key', description: 'that account\'s password' },
       },

@@ -125,7 +125,9 @@ describe('OpenAPI document', () => {
     expect(schemes.adminBearer).toMatchObject({ type: 'http', scheme: 'bearer' });
     expect(doc.paths['/internal/dns-challenge/present']!.post!.security).toEqual([{ internalBearer: [] }, { internalBasic: [] }]);
     expect(doc.paths['/api/v1/dns-providers']!.post!.security).toEqual([{ adminBearer: [] }]);
-    expect(doc.paths['/acme-dns/register']!.post!.security).toEqual([{ adminBearer: [] }]);
+    expect(schemes.clientBearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(schemes.clientBasic).toMatchObject({ type: 'http', scheme: 'basic' });
+    expect(doc.paths['/acme-dns/register']!.post!.security).toEqual([{ adminBearer: [] }, { clientBearer: [] }, { clientBasic: [] }]);
     expect(doc.paths['/health']!.get!.security).toEqual([]);
     expect(doc.paths['/api/v1/openapi.json']!.get!.security).toEqual([]);
     // The document's claims, checked against the daemon: basic works on the internal API, not on the admin API.

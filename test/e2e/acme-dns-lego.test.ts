@@ -1,55 +1,29 @@
 // Acceptance: lego's own acme-dns client (`--dns acme-dns`, unchanged) gets wildcard + apex from Pebble through the
 // daemon's acme-dns API: the CNAME in the customer zone points at the registration, the rfc2136 provider writes BIND.
 // The account file is in cert-manager's Secret format, so this is also the exchange cert-manager's acmeDNS solver makes.
-import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acmeDnsRegistrations, challenges } from '../../src/db/schema.js';
-import { CHALLENGE_NAME, ORDER, ZONE, issuedSans, legoFailure, rfc2136ProviderCredentials, tsigKey } from '../support/acme-rig.js';
-import { startTestDaemon, type TestDaemon } from '../support/daemon.js';
-import { startBind, type RunningDnsServer } from '../support/dns-servers/index.js';
-import { buildLegoWithAcmeDns, runLego } from '../support/lego.js';
-import { startPebble, type Pebble } from '../support/pebble.js';
+import { CHALLENGE_NAME, ORDER, ZONE, issuedSans, legoFailure, rfc2136ProviderCredentials } from '../support/acme-rig.js';
+import { ACME_DNS_ZONE, startAcmeDnsRig, type AcmeDnsRig } from '../support/acme-dns-rig.js';
+import { runLego } from '../support/lego.js';
 import { query } from '../../src/dns/lookup.js';
 
-const ACME_DNS_ZONE = 'auth.acme-dns.test';
-const key = tsigKey('acme-dns-e2e');
-
-let bind: RunningDnsServer;
-let resolver: RunningDnsServer;
-let pebble: Pebble;
-let daemon: TestDaemon;
-let work = '';
-let lego = '';
+let rig: AcmeDnsRig;
 
 beforeAll(async () => {
-  lego = await buildLegoWithAcmeDns();
-  // Unsigned updates from loopback stand in for the operator creating the one CNAME by hand.
-  bind = await startBind({ zones: [ZONE, ACME_DNS_ZONE], tsigKeys: [key], allowUnsignedLocal: true });
-  // Like Let's Encrypt's, Pebble's resolver is a recursive one, which follows the CNAME into the other zone (an
-  // authoritative-only server answers the CNAME alone). It forwards both zones, so nothing leaves loopback.
-  resolver = await startBind({
-    zones: ['resolver.test'], tsigKeys: [],
-    forwardZones: [ZONE, ACME_DNS_ZONE].map((zone) => ({ zone, server: { host: bind.host, port: bind.port } })),
-  });
-  pebble = await startPebble({ dnsServer: `${resolver.host}:${resolver.port}` });
-  daemon = await startTestDaemon({ env: { DNS01_ACME_DNS_DOMAIN: ACME_DNS_ZONE } });
-  work = await mkdtemp(join(tmpdir(), 'dns01-acme-dns-lego-'));
+  rig = await startAcmeDnsRig('acme-dns-e2e');
 }, 900_000);
 
 afterAll(async () => {
-  await daemon?.stop();
-  await pebble?.stop();
-  await resolver?.stop();
-  await bind?.stop();
-  if (work) await rm(work, { recursive: true, force: true });
+  await rig?.stop();
 });
 
 describe('lego --dns acme-dns through the daemon', () => {
   it(`issues ${ORDER.join(' + ')} from Pebble`, async () => {
+    const { bind, daemon, pebble, key, lego, work } = rig;
     await daemon.addProvider({ name: 'acme-dns-bind', provider_type: 'rfc2136', credentials: rfc2136ProviderCredentials(bind, key, ACME_DNS_ZONE) });
     const reg = await fetch(`${daemon.url}/acme-dns/register`, {
       method: 'POST',
@@ -59,10 +33,7 @@ describe('lego --dns acme-dns through the daemon', () => {
     expect(reg.status, await reg.clone().text()).toBe(201);
     const account = (await reg.json()) as { username: string; password: string; fulldomain: string; subdomain: string };
 
-    execFileSync('nsupdate', [], {
-      input: `server 127.0.0.1 ${bind.port}\nzone ${ZONE}\nupdate add ${CHALLENGE_NAME}. 60 CNAME ${account.fulldomain}.\nsend\n`,
-      timeout: 10_000,
-    });
+    rig.addCname(account.fulldomain);
     const cname = await query(CHALLENGE_NAME, 'CNAME', bind, { recursionDesired: false, timeoutMs: 2000 });
     expect(JSON.stringify(cname.packet.answers)).toContain(account.fulldomain);
 

@@ -7,14 +7,15 @@ import { allowedFrom, parseAllowFrom } from '../../security/cidr.js';
 import { sourceAddress } from '../peer.js';
 import { AppError, type ErrorCode } from '../../errors.js';
 import { auditOf } from '../audit.js';
-import { requireSecret } from '../auth.js';
+import { registrantOf, requireRegistrant } from '../auth.js';
+import type { ClientAccess, Caller } from '../../clients/access.js';
 import type { LoginGuard } from '../login-guard.js';
 import { described } from '../openapi.js';
 import { acmeDnsAccountSchema, acmeDnsAccountView, acmeDnsUpdateReplySchema } from '../wire/acme-dns.js';
 
 /**
  * The error strings this API answers with besides the lower-cased daemon codes (docs/errors.md lists both).
- * All but the last are acme-dns's own, with its statuses. acme-dns also has `bad_subdomain`, which it cannot reach
+ * All but the last two are acme-dns's own, with its statuses. acme-dns also has `bad_subdomain`, which it cannot reach
  * (a subdomain other than the account's is refused as `forbidden` first), and neither can the daemon.
  */
 export const ACME_DNS_ERRORS = {
@@ -23,6 +24,7 @@ export const ACME_DNS_ERRORS = {
   forbidden: ['UNAUTHORIZED', 401],
   bad_txt: ['VALIDATION_ERROR', 400],
   acme_dns_not_configured: ['NOT_FOUND', 404],
+  provider_required: ['VALIDATION_ERROR', 400],
 } as const satisfies Record<string, [ErrorCode, number]>;
 
 export class AcmeDnsError extends AppError {
@@ -63,26 +65,46 @@ async function readGoJson(c: Context): Promise<Record<string, unknown> | null> {
 
 const USERNAME = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** `logins.admin` guards registration (the admin token's guard), `logins.accounts` the accounts' keys on update. */
-export function acmeDnsRoutes(service: AcmeDnsService | null, adminToken: string, log: Logger, logins: { admin: LoginGuard; accounts: LoginGuard }): Hono {
+/**
+ * The provider a client token registers with: the one asked for (its scope is checked on the chosen row), else the
+ * token's only provider, else the default when the token may use any; a token of several must say which.
+ */
+function clientProvider(client: Extract<Caller, { kind: 'client' }>, asked: string | undefined): string | undefined {
+  if (asked !== undefined || client.providers === null) return asked;
+  if (client.providers.length === 1) return client.providers[0];
+  throw new AcmeDnsError('provider_required', `client token ${client.name} may write through several providers: name one in "provider"`);
+}
+
+/**
+ * `logins.admin` guards registration (the admin token's guard), `logins.accounts` the accounts' keys on update.
+ * `access` checks a client token's scope at registration and, for the accounts it registered, at every update.
+ */
+export function acmeDnsRoutes(service: AcmeDnsService | null, adminToken: string, access: ClientAccess, log: Logger, logins: { admin: LoginGuard; accounts: LoginGuard }): Hono {
   const app = new Hono();
   const configured = (): AcmeDnsService => {
     if (!service) throw new AcmeDnsError('acme_dns_not_configured', 'acme-dns is off: set DNS01_ACME_DNS_DOMAIN');
     return service;
   };
 
-  // Registration writes into an operator's zone, so unlike acme-dns it needs the admin token.
+  // Registration writes into an operator's zone, so unlike acme-dns it needs the admin token or a client token,
+  // whose scope the account then keeps (docs/acme-dns.md).
   app.post('/register', described({
     summary: 'Register an acme-dns account', body: registerBody,
     description: 'Before the account exists, its provider writes a test TXT record at the new account\'s name and removes it; a provider that cannot answers 502 `{"error": "acme_dns_domain_not_writable"}` and nothing is kept (docs/acme-dns.md).',
-    responses: { 201: { description: 'the account; acme-dns\'s own shape', schema: acmeDnsAccountSchema } }, auth: 'admin', ...errors,
-  }), requireSecret(adminToken, { allowBasic: false, realm: 'dns01-proxy admin', actor: 'admin', logins: { guard: logins.admin, door: 'admin_api' } }), async (c) => {
+    responses: { 201: { description: 'the account; acme-dns\'s own shape', schema: acmeDnsAccountSchema } }, auth: 'acmeDnsRegister', ...errors,
+  }), requireRegistrant(adminToken, access, { realm: 'dns01-proxy acme-dns', logins: { guard: logins.admin, door: 'admin_api' } }), async (c) => {
     const svc = configured();
     const body = registerBody.safeParse(await readGoJson(c));
     if (!body.success) throw new AcmeDnsError('malformed_json_payload', 'expected {"allowfrom": [CIDR, ...], "provider": "<id or name>"}, each optional');
     const allowFrom = parseAllowFrom(body.data.allowfrom ?? []);
     if (!allowFrom) throw new AcmeDnsError('invalid_allowfrom_cidr', 'every allowfrom entry must be a CIDR range');
-    const { row, password } = await svc.register(body.data.provider, allowFrom);
+    const client = registrantOf(c);
+    const { row, password } = await svc.register(client
+      ? {
+        provider: clientProvider(client, body.data.provider), allowFrom, clientTokenId: client.id,
+        scope: { name: (fqdn) => access.permitName(client, fqdn), provider: (id) => access.permitProvider(client, id) },
+      }
+      : { provider: body.data.provider, allowFrom });
     return c.json(acmeDnsAccountView(row, password, svc.fulldomain(row)), 201);
   });
 
@@ -123,6 +145,13 @@ export function acmeDnsRoutes(service: AcmeDnsService | null, adminToken: string
     // subdomain is refused like bad credentials.
     const body = await readGoJson(c);
     if (!body || body.subdomain !== account.subdomain) throw forbidden('subdomain does not match the account', true);
+    // An account a client token registered writes only while that token could write there itself: not revoked or
+    // expired, from its networks, the name and the provider in its scope (each refusal recorded by ClientAccess).
+    if (account.clientTokenId) {
+      const client = await access.admitById(account.clientTokenId, sourceAddress(c), 'acme-dns');
+      access.permitName(client, svc.fulldomain(account));
+      access.permitProvider(client, account.providerId);
+    }
     const txt = updateBody.shape.txt.safeParse(body.txt);
     if (!txt.success) throw new AcmeDnsError('bad_txt', 'txt must be 43 characters of base64url');
     await svc.update(account, txt.data);

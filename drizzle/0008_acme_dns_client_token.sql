@@ -1,0 +1,2 @@
+ALTER TABLE "acme_dns_registrations" ADD COLUMN "client_token_id" uuid;--> statement-breakpoint
+ALTER TABLE "acme_dns_registrations" ADD CONSTRAINT "acme_dns_registrations_client_token_id_client_tokens_id_fk" FOREIGN KEY ("client_token_id") REFERENCES "public"."client_tokens"("id") ON DELETE cascade ON UPDATE no action;
