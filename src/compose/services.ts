@@ -117,7 +117,7 @@ export function buildServices(config: Config, log: Logger, metrics: Metrics, dat
   const sites = new SiteStore(database, providers, notifyChange);
   const acmeDns = config.acmeDnsDomain ? new AcmeDnsService(database, providers, catalogue, challenges, config.acmeDnsDomain, child('acme-dns'), opts.acmeDnsProbeTimeoutMs) : null;
   const caddy = { config, database, providers, sites, catalogue, metrics, log: child('caddy'), audit };
-  const clientTokens = new ClientTokenStore(database, providers);
+  const clientTokens = new ClientTokenStore(database, providers, keyring);
   const declared = config.configFile ? new DeclaredConfig({ file: config.configFile, database, providers, sites, clientTokens, catalogue, log: child('config'), audit }) : null;
   // Two secrets, two guards: the admin token's (page, /api/v1, acme-dns registration) and the acme-dns accounts'.
   const loginGuard = () => new LoginGuard(new LoginThrottle({ ...config.loginLimits, ...(opts.loginClock ? { now: opts.loginClock } : {}) }), metrics, child('logins'));
