@@ -222,8 +222,8 @@ export class ChallengeService {
     return this.finish(row, { event: 'cleaned', client });
   }
 
-  /** acmeproxy/httpreq cleanup: finishes every challenge holding this value at this name (or none: a no-op). */
-  async removeByValue(providerId: string | null, fqdnInput: unknown, valueInput: unknown): Promise<ChallengeRow[]> {
+  /** acmeproxy/httpreq cleanup (and the DNS door's delete of one value): finishes every challenge holding this value at this name (or none: a no-op). */
+  async removeByValue(providerId: string | null, fqdnInput: unknown, valueInput: unknown, client: ClientDialect = 'acmeproxy'): Promise<ChallengeRow[]> {
     const fqdn = normaliseChallengeFqdn(fqdnInput);
     const value = checkTxtValue(valueInput);
     const provider = providerId ? await this.rows.getCached(providerId) : undefined;
@@ -234,7 +234,7 @@ export class ChallengeService {
       // A cleanup for a value never presented (or already removed) is a success; the log says so.
       if (rows.length === 0) this.events.emit({ kind: 'cleanup_unmatched', fqdn, provider: provider?.name ?? null });
       const done: ChallengeRow[] = [];
-      for (const row of rows) done.push(await this.finishLocked(row, { event: 'cleaned', client: 'acmeproxy' }));
+      for (const row of rows) done.push(await this.finishLocked(row, { event: 'cleaned', client }));
       return done;
     });
   }

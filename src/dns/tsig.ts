@@ -224,3 +224,58 @@ export function verifyMessage(buf: Buffer, key: TsigKey, opts: VerifyOptions = {
   if (Math.abs(now - t.timeSigned) > t.fudge) throw new TsigError('BADTIME', 'reply time signed is outside the fudge window');
   return t;
 }
+
+/** TSIG error codes a server answers with (RFC 8945 §3). */
+export const TSIG_ERROR = { BADSIG: 16, BADKEY: 17, BADTIME: 18 } as const;
+
+/** Why a signed request is refused, in the order RFC 8945 §5.2 checks: the key, then the MAC, then the time. */
+export type RequestCheck = { ok: true } | { ok: false; error: (typeof TSIG_ERROR)[keyof typeof TSIG_ERROR] };
+
+/**
+ * Checks a request's TSIG (already parsed, its key found by name) as a server does (RFC 8945 §5.2): the algorithm must be
+ * the key's (else BADKEY), the MAC must match in full or truncated no shorter than the §5.2.2.1 floor (else BADSIG), and
+ * the time signed must be within the fudge of `now` (else BADTIME).
+ */
+export function checkRequest(t: ParsedTsig, key: TsigKey, now = Math.floor(Date.now() / 1000)): RequestCheck {
+  if (normaliseTsigAlgorithm(t.algorithm) !== key.algorithm) return { ok: false, error: TSIG_ERROR.BADKEY };
+  const expected = computeMac(key, t.unsigned, t);
+  const minLen = Math.max(10, expected.length / 2);
+  if (t.mac.length > expected.length || t.mac.length < minLen || !timingSafeEqual(t.mac, expected.subarray(0, t.mac.length))) {
+    return { ok: false, error: TSIG_ERROR.BADSIG };
+  }
+  if (Math.abs(now - t.timeSigned) > t.fudge) return { ok: false, error: TSIG_ERROR.BADTIME };
+  return { ok: true };
+}
+
+/**
+ * Appends the unsigned TSIG RR of an error reply (RFC 8945 §5.3.2: BADKEY and BADSIG replies carry the request's key
+ * name, algorithm, time and fudge, an empty MAC and the error) and bumps ARCOUNT.
+ */
+export function appendUnsignedTsig(message: Buffer, t: ParsedTsig, error: number): Buffer {
+  const fixed = Buffer.alloc(16);
+  uint48(t.timeSigned).copy(fixed, 0);
+  fixed.writeUInt16BE(t.fudge, 6);
+  fixed.writeUInt16BE(0, 8); // MAC size
+  fixed.writeUInt16BE(message.readUInt16BE(0), 10);
+  fixed.writeUInt16BE(error, 12);
+  fixed.writeUInt16BE(0, 14); // Other Len
+  const rdata = Buffer.concat([encodeName(t.algorithm, true), fixed]);
+  const rrHead = Buffer.alloc(10);
+  rrHead.writeUInt16BE(TYPE.TSIG, 0);
+  rrHead.writeUInt16BE(CLASS.ANY, 2);
+  rrHead.writeUInt32BE(0, 4);
+  rrHead.writeUInt16BE(rdata.length, 8);
+  const out = Buffer.concat([message, encodeName(t.keyName, true), rrHead, rdata]);
+  out.writeUInt16BE(message.readUInt16BE(10) + 1, 10);
+  return out;
+}
+
+/** Signs a reply to a verified request (RFC 8945 §5.3): the request's MAC first; a BADTIME reply echoes the request's time and carries ours as Other Data (§5.2.3). */
+export function signReply(message: Buffer, key: TsigKey, request: ParsedTsig, error = 0, now = Math.floor(Date.now() / 1000)): Buffer {
+  const badTime = error === TSIG_ERROR.BADTIME;
+  return signMessage(message, key, {
+    requestMac: request.mac, fudge: request.fudge, error,
+    now: badTime ? request.timeSigned : now,
+    ...(badTime ? { otherData: uint48(now) } : {}),
+  }).message;
+}

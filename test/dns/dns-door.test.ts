@@ -1,0 +1,262 @@
+// The DNS UPDATE door end to end: a client token's TSIG key, nsupdate and certbot through the door into real BIND
+// (through an rfc2136 provider), Pebble issuing, and every refusal with its exact rcode and nothing written.
+import { spawn } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { X509Certificate } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeMessage, CLASS, OPCODE_UPDATE_FLAGS, TYPE, encodeName, encodeRr, encodeQuery } from '../../src/dns/packet.js';
+import { parseTsig, signMessage, TSIG_ERRORS, type TsigKey } from '../../src/dns/tsig.js';
+import { addTxtUpdate, buildUpdate } from '../../src/dns/update.js';
+import { challenges } from '../../src/db/schema.js';
+import { challengeRows, issuedSans, tsigKey, ZONE } from '../support/acme-rig.js';
+import { startTestDaemon, txtValue, type TestDaemon } from '../support/daemon.js';
+import { startBind, type RunningDnsServer } from '../support/dns-servers/index.js';
+import { startPebble, type Pebble } from '../support/pebble.js';
+import { freeDnsPort } from '../support/ports.js';
+import { requireBinary } from '../support/proc.js';
+
+const OTHER = 'other.test';
+const NAME = `_acme-challenge.${ZONE}`;
+const bindKey = tsigKey('provider-key');
+
+let bind: RunningDnsServer;
+let d: TestDaemon;
+let doorPort: number;
+let providerId: string;
+let key: { name: string; algorithm: 'hmac-sha256'; secret: string };
+let tsig: TsigKey;
+
+/** One UDP exchange with the door; the raw reply. */
+function ask(msg: Buffer): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const s = createSocket('udp4');
+    const timer = setTimeout(() => {
+      s.close();
+      reject(new Error('no reply from the door in 10 s'));
+    }, 10_000);
+    s.on('message', (reply) => {
+      clearTimeout(timer);
+      s.close();
+      resolve(reply);
+    });
+    s.send(msg, doorPort, '127.0.0.1');
+  });
+}
+
+const rcodeOf = (reply: Buffer) => reply.readUInt16BE(2) & 0xf;
+const tsigErrorOf = (reply: Buffer) => {
+  const t = parseTsig(reply);
+  if (!t) return null;
+  return t.error === 0 ? (t.mac.length > 0 ? 'signed' : 'empty MAC') : (TSIG_ERRORS[t.error] ?? String(t.error));
+};
+
+/** nsupdate with `-y`, as an operator would type it; resolves with its exit code and output. */
+function nsupdate(script: string, secret = key.secret): Promise<{ code: number | null; out: string }> {
+  const bin = requireBinary('/usr/bin/nsupdate', 'bind9-dnsutils');
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, ['-y', `hmac-sha256:${key.name}:${secret}`], { stdio: ['pipe', 'pipe', 'pipe'], timeout: 30_000 });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => { out += b.toString(); });
+    child.stderr.on('data', (b: Buffer) => { out += b.toString(); });
+    child.on('error', reject);
+    child.on('exit', (code) => resolve({ code, out }));
+    child.stdin.end(`server 127.0.0.1 ${doorPort}\nzone ${ZONE}\n${script}\nsend\n`);
+  });
+}
+
+const rowCount = async () => (await d.daemon.database.db.select({ n: sql<number>`count(*)::int` }).from(challenges))[0]!.n;
+
+beforeAll(async () => {
+  bind = await startBind({ zones: [ZONE, OTHER], tsigKeys: [bindKey] });
+  doorPort = await freeDnsPort();
+  d = await startTestDaemon({
+    env: {
+      DNS01_DNS_RESOLVERS: `${bind.host}:${bind.port}`,
+      DNS01_DNS_AUTH_PORT: String(bind.port),
+      DNS01_DNS_UPDATE_LISTEN: `127.0.0.1:${doorPort}`,
+    },
+  });
+  providerId = await d.addProvider({
+    name: 'bind', provider_type: 'rfc2136',
+    credentials: { nameserver: bind.host, port: bind.port, tsig_key_name: bindKey.name, tsig_key_secret: bindKey.secret, tsig_algorithm: 'hmac-sha256' },
+  });
+  await d.api.sites.create({ domain_names: [ZONE, `*.${ZONE}`, OTHER], dns_provider_id: providerId });
+  const created = await d.api.clientTokens.create({ name: 'certbot', allowed_domains: [ZONE, `*.${ZONE}`], tsig_algorithm: 'hmac-sha256' });
+  key = created.tsig_key as typeof key;
+  tsig = { name: key.name, algorithm: 'hmac-sha256', secret: Buffer.from(key.secret, 'base64') };
+}, 120_000);
+
+afterAll(async () => {
+  await d?.stop();
+  await bind?.stop();
+}, 60_000);
+
+describe('a client token with a TSIG key', () => {
+  it('is shown once, named after the token, 256 random bits, stored sealed', async () => {
+    expect(key.name).toBe('certbot.dns01-proxy.');
+    expect(key.algorithm).toBe('hmac-sha256');
+    expect(Buffer.from(key.secret, 'base64')).toHaveLength(32);
+    const stored = JSON.stringify(await d.daemon.database.db.execute(sql`select * from client_tsig_keys`));
+    expect(stored).toContain('certbot.dns01-proxy');
+    expect(stored).not.toContain(key.secret);
+    const listed = JSON.stringify(await d.api.clientTokens.list());
+    expect(listed).not.toContain(key.secret);
+    expect(listed).not.toContain('tsig_key');
+  });
+
+  it('refuses an unknown algorithm with 400', async () => {
+    const res = await d.admin('/client-tokens', { method: 'POST', body: { name: 'x', allowed_domains: [ZONE], tsig_algorithm: 'hmac-sha224' } });
+    expect(res.status).toBe(400);
+  });
+});
+
+describe('nsupdate through the door', () => {
+  it('adds a value (seen in BIND and GET /api/v1/challenges) and deletes it', async () => {
+    const v = txtValue('ns-1');
+    const add = await nsupdate(`update add ${NAME}. 60 TXT "${v}"`);
+    expect(add.code, add.out).toBe(0);
+    expect(await bind.txt(NAME)).toContain(v);
+    const listed = (await d.api.challenges.list()).challenges.find((c) => c.value === v);
+    expect(listed).toMatchObject({ fqdn: NAME, status: 'PENDING' });
+    const del = await nsupdate(`update delete ${NAME}. TXT "${v}"`);
+    expect(del.code, del.out).toBe(0);
+    expect(await bind.txt(NAME)).not.toContain(v);
+    expect((await d.api.challenges.get(listed!.id)).status).toBe('DELETED');
+  });
+
+  it('a delete of the RRset (class ANY) removes the values this client added, and only those', async () => {
+    const mine = [txtValue('ns-2'), txtValue('ns-3')];
+    const other = txtValue('ns-other');
+    // Another door's value at the same name: the shared internal token over HTTP.
+    const res = await d.internal('/create', { method: 'POST', body: { provider_id: providerId, fqdn: NAME, value: other } });
+    expect(res.status).toBe(201);
+    expect((await nsupdate(mine.map((v) => `update add ${NAME}. 60 TXT "${v}"`).join('\n'))).code).toBe(0);
+    expect(await bind.txt(NAME)).toEqual(expect.arrayContaining([...mine, other]));
+    const del = await nsupdate(`update delete ${NAME}. TXT`);
+    expect(del.code, del.out).toBe(0);
+    expect(await bind.txt(NAME)).toEqual([other]);
+    await d.internal('/cleanup', { method: 'POST', body: { fqdn: NAME, value: other } });
+    expect(await bind.txt(NAME)).toEqual([]);
+  });
+
+  it('answers SOA with AA at the apex, NODATA with the SOA below it, REFUSED for other types', async () => {
+    const apex = decodeMessage(await ask(encodeQuery(1, ZONE, 'SOA', false)));
+    expect(apex.rcode).toBe('NOERROR');
+    expect(apex.flag_aa).toBe(true);
+    expect(apex.answers?.[0]).toMatchObject({ type: 'SOA', name: ZONE });
+    const below = decodeMessage(await ask(encodeQuery(2, NAME, 'SOA', false)));
+    expect(below.rcode).toBe('NOERROR');
+    expect(below.answers).toEqual([]);
+    expect(below.authorities?.[0]).toMatchObject({ type: 'SOA', name: ZONE });
+    expect(rcodeOf(await ask(encodeQuery(3, `www.${ZONE}`, 'A', false)))).toBe(5);
+  });
+});
+
+describe('refusals: exact rcode, nothing written', () => {
+  const v = txtValue('refused');
+  const signed = (msg: Buffer, k: TsigKey = tsig, now?: number) => signMessage(msg, k, now === undefined ? {} : { now }).message;
+  /** An UPDATE whose one update RR is written by hand. */
+  const rawUpdate = (zone: string, rr: Buffer, prereq?: Buffer) => {
+    const head = Buffer.alloc(12);
+    head.writeUInt16BE(4242, 0);
+    head.writeUInt16BE(OPCODE_UPDATE_FLAGS, 2);
+    head.writeUInt16BE(1, 4);
+    head.writeUInt16BE(prereq ? 1 : 0, 6);
+    head.writeUInt16BE(1, 8);
+    return Buffer.concat([head, encodeName(zone), Buffer.from([0, TYPE.SOA, 0, CLASS.IN]), ...(prereq ? [prereq] : []), rr]);
+  };
+  let before: number;
+
+  beforeAll(async () => {
+    before = await rowCount();
+  });
+
+  it.each([
+    ['unsigned', () => addTxtUpdate(ZONE, NAME, v, 60), 5, null],
+    ['unknown key', () => signed(addTxtUpdate(ZONE, NAME, v, 60), { ...tsig, name: 'nobody.dns01-proxy' }), 9, 'BADKEY'],
+    ['bad MAC', () => signed(addTxtUpdate(ZONE, NAME, v, 60), { ...tsig, secret: Buffer.alloc(32, 7) }), 9, 'BADSIG'],
+    ['stale time', () => signed(addTxtUpdate(ZONE, NAME, v, 60), tsig, Math.floor(Date.now() / 1000) - 3600), 9, 'BADTIME'],
+    ['an A record', () => signed(rawUpdate(ZONE, encodeRr(NAME, TYPE.A, CLASS.IN, 60, Buffer.from([127, 0, 0, 1])))), 5, 'signed'],
+    ['a name outside the token', () => signed(addTxtUpdate(OTHER, `_acme-challenge.${OTHER}`, v, 60)), 5, 'signed'],
+    ['a prerequisite', () => signed(buildUpdate({ zone: ZONE, prerequisites: [{ kind: 'name-in-use', name: NAME }], updates: [{ op: 'add', name: NAME, value: v, ttl: 60 }] })), 5, 'signed'],
+    ['a zone mismatch', () => signed(addTxtUpdate(OTHER, NAME, v, 60)), 10, 'signed'],
+  ] as const)('%s', async (_label, build, rcode, tsigError) => {
+    const reply = await ask(build());
+    expect(rcodeOf(reply)).toBe(rcode);
+    expect(tsigErrorOf(reply)).toBe(tsigError);
+    if (tsigError === 'BADTIME') {
+      // RFC 8945 §5.2.3: signed, the server's time in Other Data.
+      const t = parseTsig(reply)!;
+      expect(t.mac.length).toBe(32);
+      expect(t.otherData.length).toBe(6);
+    } else if (tsigError === 'signed') expect(parseTsig(reply)!.mac.length).toBe(32);
+    else if (tsigError) expect(parseTsig(reply)!.mac.length).toBe(0);
+    expect(await bind.txt(NAME)).toEqual([]);
+    expect(await bind.txt(`_acme-challenge.${OTHER}`)).toEqual([]);
+    expect(await rowCount()).toBe(before);
+  });
+
+  it('a malformed message gets FORMERR or nothing, and the door still answers', async () => {
+    const garbage = Buffer.from([0, 1, 0x28, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0xc0, 0x0c]);
+    const reply = await ask(garbage).catch(() => null);
+    if (reply) expect(rcodeOf(reply)).toBe(1);
+    expect(decodeMessage(await ask(encodeQuery(5, ZONE, 'SOA', false))).rcode).toBe('NOERROR');
+  });
+
+  it('no secret in the logs', () => {
+    expect(d.logs()).not.toContain(key.secret);
+    expect(d.logs()).not.toContain(bindKey.secret);
+  });
+});
+
+describe('certbot --dns-rfc2136 through the door', () => {
+  let pebble: Pebble;
+  let dir: string;
+
+  beforeAll(async () => {
+    pebble = await startPebble({ dnsServer: `${bind.host}:${bind.port}` });
+    dir = await mkdtemp(join(tmpdir(), 'dns01-certbot-'));
+  }, 120_000);
+
+  afterAll(async () => {
+    await pebble?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it(`issues ${ZONE} and *.${ZONE} from Pebble into BIND, every record gone afterwards`, async () => {
+    const certbot = requireBinary('/usr/bin/certbot', 'certbot');
+    const ini = join(dir, 'rfc2136.ini');
+    await writeFile(ini, [
+      'dns_rfc2136_server = 127.0.0.1', `dns_rfc2136_port = ${doorPort}`, `dns_rfc2136_name = ${key.name}`,
+      `dns_rfc2136_secret = ${key.secret}`, 'dns_rfc2136_algorithm = HMAC-SHA256', '',
+    ].join('\n'), { mode: 0o600 });
+    const before = (await challengeRows(d, providerId)).length;
+    const { code, out } = await new Promise<{ code: number | null; out: string }>((resolve, reject) => {
+      const child = spawn(certbot, [
+        'certonly', '--non-interactive', '--agree-tos', '--register-unsafely-without-email', '--server', pebble.directoryUrl,
+        '--config-dir', join(dir, 'c'), '--work-dir', join(dir, 'w'), '--logs-dir', join(dir, 'l'),
+        '--dns-rfc2136', '--dns-rfc2136-credentials', ini, '--dns-rfc2136-propagation-seconds', '1',
+        '--cert-name', 'door', '-d', ZONE, '-d', `*.${ZONE}`,
+      ], { env: { ...process.env, REQUESTS_CA_BUNDLE: pebble.caCertPath }, stdio: ['ignore', 'pipe', 'pipe'], timeout: 180_000 });
+      let text = '';
+      child.stdout.on('data', (b: Buffer) => { text += b.toString(); });
+      child.stderr.on('data', (b: Buffer) => { text += b.toString(); });
+      child.on('error', reject);
+      child.on('exit', (c) => resolve({ code: c, out: text }));
+    });
+    expect(code, `${out}\n${d.logs().slice(-4000)}`).toBe(0);
+    const pem = await readFile(join(dir, 'c', 'live', 'door', 'fullchain.pem'), 'utf8');
+    expect((await issuedSans(pem, pebble)).sort()).toEqual([`*.${ZONE}`, ZONE].sort());
+    expect(new X509Certificate(pem).issuer).toContain('Pebble');
+    const rows = (await challengeRows(d, providerId)).slice(before);
+    expect(rows).toHaveLength(2);
+    for (const r of rows) expect(r).toMatchObject({ fqdn: NAME, status: 'DELETED', recordState: 'removed' });
+    expect(await bind.txt(NAME)).toEqual([]);
+    expect(out).not.toContain(key.secret);
+    expect(d.logs()).not.toContain(key.secret);
+  }, 240_000);
+});
