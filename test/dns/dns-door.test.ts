@@ -17,6 +17,8 @@ import { startTestDaemon, txtValue, type TestDaemon } from '../support/daemon.js
 import { startBind, type RunningDnsServer } from '../support/dns-servers/index.js';
 import { startPebble, type Pebble } from '../support/pebble.js';
 import { freeDnsPort } from '../support/ports.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
+import { connect } from 'node:net';
 import { requireBinary } from '../support/proc.js';
 
 const OTHER = 'other.test';
@@ -24,6 +26,7 @@ const NAME = `_acme-challenge.${ZONE}`;
 const bindKey = tsigKey('provider-key');
 
 let bind: RunningDnsServer;
+let refusing: WebhookReceiver;
 let d: TestDaemon;
 let doorPort: number;
 let providerId: string;
@@ -85,6 +88,11 @@ beforeAll(async () => {
     credentials: { nameserver: bind.host, port: bind.port, tsig_key_name: bindKey.name, tsig_key_secret: bindKey.secret, tsig_algorithm: 'hmac-sha256' },
   });
   await d.api.sites.create({ domain_names: [ZONE, `*.${ZONE}`, OTHER], dns_provider_id: providerId });
+  // A far side that says no: `fail.example.test` goes through it (the most specific site wins).
+  refusing = await startWebhookReceiver();
+  refusing.setBehaviour({ kind: 'successFalse', message: 'no such zone here' });
+  const refusingId = await d.addProvider({ name: 'refusing', provider_type: 'webhook', credentials: { create_url: refusing.url } });
+  await d.api.sites.create({ domain_names: [`fail.${ZONE}`], dns_provider_id: refusingId });
   const created = await d.api.clientTokens.create({ name: 'certbot', allowed_domains: [ZONE, `*.${ZONE}`], tsig_algorithm: 'hmac-sha256' });
   key = created.tsig_key as typeof key;
   tsig = { name: key.name, algorithm: 'hmac-sha256', secret: Buffer.from(key.secret, 'base64') };
@@ -92,6 +100,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await d?.stop();
+  await refusing?.stop();
   await bind?.stop();
 }, 60_000);
 
@@ -153,6 +162,65 @@ describe('nsupdate through the door', () => {
     expect(below.answers).toEqual([]);
     expect(below.authorities?.[0]).toMatchObject({ type: 'SOA', name: ZONE });
     expect(rcodeOf(await ask(encodeQuery(3, `www.${ZONE}`, 'A', false)))).toBe(5);
+  });
+});
+
+/** One TCP exchange: a length-prefixed message, the reply without its prefix. */
+function askTcp(msg: Buffer): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const s = connect({ port: doorPort, host: '127.0.0.1' });
+    let buf = Buffer.alloc(0);
+    s.setTimeout(10_000, () => { s.destroy(); reject(new Error('no TCP reply in 10 s')); });
+    s.on('error', reject);
+    s.on('data', (b: Buffer) => {
+      buf = Buffer.concat([buf, b]);
+      if (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
+        s.end();
+        resolve(buf.subarray(2, 2 + buf.readUInt16BE(0)));
+      }
+    });
+    const head = Buffer.alloc(2);
+    head.writeUInt16BE(msg.length);
+    s.write(Buffer.concat([head, msg]));
+  });
+}
+
+describe('the door, further', () => {
+  it('a TXT answer too large for UDP is sent with TC; over TCP in full', async () => {
+    const big = `_acme-challenge.big.${ZONE}`;
+    const values = Array.from({ length: 15 }, (_, i) => txtValue(`big-${i}`));
+    for (const value of values) {
+      expect((await d.internal('/create', { method: 'POST', body: { provider_id: providerId, fqdn: big, value } })).status).toBe(201);
+    }
+    const udp = await ask(encodeQuery(7, big, 'TXT', false));
+    expect(udp.length).toBeLessThanOrEqual(512);
+    expect(udp.readUInt16BE(2) & 0x0200).toBe(0x0200);
+    expect(decodeMessage(udp).answers).toEqual([]);
+    const tcp = decodeMessage(await askTcp(encodeQuery(8, big, 'TXT', false)));
+    expect(tcp.flag_tc).toBe(false);
+    expect(tcp.answers?.map((a) => String((a as { data: Buffer[] }).data[0])).sort()).toEqual([...values].sort());
+    for (const value of values) await d.internal('/cleanup', { method: 'POST', body: { fqdn: big, value } });
+  });
+
+  it('one UPDATE is all or nothing: an add the provider refuses undoes the adds before it, SERVFAIL', async () => {
+    const [a, b] = [txtValue('aon-a'), txtValue('aon-b')];
+    const msg = buildUpdate({ zone: ZONE, updates: [
+      { op: 'add', name: NAME, value: a, ttl: 60 }, { op: 'add', name: `_acme-challenge.fail.${ZONE}`, value: b, ttl: 60 },
+    ] });
+    const reply = await ask(signMessage(msg, tsig).message);
+    expect(rcodeOf(reply)).toBe(2);
+    expect(await bind.txt(NAME)).toEqual([]);
+    const rows = (await d.api.challenges.list()).challenges.filter((c) => c.value === a || c.value === b);
+    expect(rows.find((r) => r.value === a)).toMatchObject({ status: 'DELETED', record_state: 'removed' });
+    expect(rows.find((r) => r.value === b)?.status).toBe('FAILED');
+  });
+
+  it('the audit log names the client and the dns dialect', async () => {
+    await d.daemon.audit?.flush();
+    const rows = await d.daemon.database.db.execute(sql`select actor, details from security_audits where actor = 'client:certbot'`);
+    const list = (Array.isArray(rows) ? rows : (rows as unknown as { rows: unknown[] }).rows) as { actor: string; details: { client?: string } }[];
+    expect(list.length).toBeGreaterThan(0);
+    expect(list.some((r) => r.details.client === 'dns')).toBe(true);
   });
 });
 
