@@ -126,16 +126,8 @@ function computeMac(key: TsigKey, message: Buffer, f: TsigFields, requestMac?: B
   return h.update(message).update(tsigVariables(key.name, f)).digest();
 }
 
-/** Appends a TSIG RR to `message` (which must not carry one) and bumps ARCOUNT (RFC 8945 §4.2, §5.1). */
-export function signMessage(message: Buffer, key: TsigKey, opts: SignOptions = {}): Signed {
-  const f: TsigFields = {
-    algorithm: WIRE_NAMES[key.algorithm],
-    timeSigned: opts.now ?? Math.floor(Date.now() / 1000),
-    fudge: opts.fudge ?? DEFAULT_FUDGE,
-    error: opts.error ?? 0,
-    otherData: opts.otherData ?? Buffer.alloc(0),
-  };
-  const mac = computeMac(key, message, f, opts.requestMac);
+/** Appends a TSIG RR with this MAC (empty for an unsigned error reply) to `message` and bumps ARCOUNT (RFC 8945 §4.2). */
+function appendTsigRr(message: Buffer, keyName: string, f: TsigFields, mac: Buffer): Buffer {
   const rdFixed = Buffer.alloc(8);
   uint48(f.timeSigned).copy(rdFixed, 0);
   rdFixed.writeUInt16BE(f.fudge, 6);
@@ -151,8 +143,22 @@ export function signMessage(message: Buffer, key: TsigKey, opts: SignOptions = {
   rrHead.writeUInt16BE(CLASS.ANY, 2);
   rrHead.writeUInt32BE(0, 4);
   rrHead.writeUInt16BE(rdata.length, 8);
-  const out = Buffer.concat([message, encodeName(key.name, true), rrHead, rdata]);
+  const out = Buffer.concat([message, encodeName(keyName, true), rrHead, rdata]);
   out.writeUInt16BE(message.readUInt16BE(10) + 1, 10);
+  return out;
+}
+
+/** Appends a TSIG RR to `message` (which must not carry one) and bumps ARCOUNT (RFC 8945 §4.2, §5.1). */
+export function signMessage(message: Buffer, key: TsigKey, opts: SignOptions = {}): Signed {
+  const f: TsigFields = {
+    algorithm: WIRE_NAMES[key.algorithm],
+    timeSigned: opts.now ?? Math.floor(Date.now() / 1000),
+    fudge: opts.fudge ?? DEFAULT_FUDGE,
+    error: opts.error ?? 0,
+    otherData: opts.otherData ?? Buffer.alloc(0),
+  };
+  const mac = computeMac(key, message, f, opts.requestMac);
+  const out = appendTsigRr(message, key.name, f, mac);
   return { message: out, mac, timeSigned: f.timeSigned };
 }
 
@@ -252,22 +258,7 @@ export function checkRequest(t: ParsedTsig, key: TsigKey, now = Math.floor(Date.
  * name, algorithm, time and fudge, an empty MAC and the error) and bumps ARCOUNT.
  */
 export function appendUnsignedTsig(message: Buffer, t: ParsedTsig, error: number): Buffer {
-  const fixed = Buffer.alloc(16);
-  uint48(t.timeSigned).copy(fixed, 0);
-  fixed.writeUInt16BE(t.fudge, 6);
-  fixed.writeUInt16BE(0, 8); // MAC size
-  fixed.writeUInt16BE(message.readUInt16BE(0), 10);
-  fixed.writeUInt16BE(error, 12);
-  fixed.writeUInt16BE(0, 14); // Other Len
-  const rdata = Buffer.concat([encodeName(t.algorithm, true), fixed]);
-  const rrHead = Buffer.alloc(10);
-  rrHead.writeUInt16BE(TYPE.TSIG, 0);
-  rrHead.writeUInt16BE(CLASS.ANY, 2);
-  rrHead.writeUInt32BE(0, 4);
-  rrHead.writeUInt16BE(rdata.length, 8);
-  const out = Buffer.concat([message, encodeName(t.keyName, true), rrHead, rdata]);
-  out.writeUInt16BE(message.readUInt16BE(10) + 1, 10);
-  return out;
+  return appendTsigRr(message, t.keyName, { algorithm: t.algorithm, timeSigned: t.timeSigned, fudge: t.fudge, error, otherData: Buffer.alloc(0) }, Buffer.alloc(0));
 }
 
 /** Signs a reply to a verified request (RFC 8945 §5.3): the request's MAC first; a BADTIME reply echoes the request's time and carries ours as Other Data (§5.2.3). */
