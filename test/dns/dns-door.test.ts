@@ -20,6 +20,7 @@ import { freeDnsPort } from '../support/ports.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 import { connect } from 'node:net';
 import { requireBinary } from '../support/proc.js';
+import { runLego } from '../support/lego.js';
 
 const OTHER = 'other.test';
 const NAME = `_acme-challenge.${ZONE}`;
@@ -281,7 +282,7 @@ describe('refusals: exact rcode, nothing written', () => {
   });
 });
 
-describe('certbot --dns-rfc2136 through the door', () => {
+describe('ACME clients through the door', () => {
   let pebble: Pebble;
   let dir: string;
 
@@ -326,5 +327,26 @@ describe('certbot --dns-rfc2136 through the door', () => {
     expect(await bind.txt(NAME)).toEqual([]);
     expect(out).not.toContain(key.secret);
     expect(d.logs()).not.toContain(key.secret);
+  }, 240_000);
+
+  it(`lego --dns rfc2136 with RFC2136_NAMESERVER at the door issues ${ZONE} and *.${ZONE}`, async () => {
+    const before = (await challengeRows(d, providerId)).length;
+    // lego finds the zone by asking the door for the SOA, and sends RemoveRRset + Insert in one UPDATE per value.
+    const res = await runLego({
+      directoryUrl: pebble.directoryUrl, caCertPath: pebble.caCertPath, email: 'ops@example.test', domains: [ZONE, `*.${ZONE}`],
+      dnsResolver: `127.0.0.1:${doorPort}`, provider: 'rfc2136',
+      env: {
+        RFC2136_NAMESERVER: `127.0.0.1:${doorPort}`, RFC2136_TSIG_KEY: key.name, RFC2136_TSIG_SECRET: key.secret,
+        RFC2136_TSIG_ALGORITHM: 'hmac-sha256.',
+      },
+    });
+    expect(res.code, `${res.stdout}\n${res.stderr}\n${d.logs().slice(-4000)}`).toBe(0);
+    expect((await issuedSans(res.certPem!, pebble)).sort()).toEqual([`*.${ZONE}`, ZONE].sort());
+    const rows = (await challengeRows(d, providerId)).slice(before);
+    expect(rows).toHaveLength(2);
+    for (const r of rows) expect(r).toMatchObject({ fqdn: NAME, status: 'DELETED', recordState: 'removed' });
+    expect(await bind.txt(NAME)).toEqual([]);
+    expect(`${res.stdout}${res.stderr}`).not.toContain(key.secret);
+    await rm(res.workDir, { recursive: true, force: true });
   }, 240_000);
 });
