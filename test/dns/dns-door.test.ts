@@ -12,7 +12,7 @@ import { decodeMessage, CLASS, OPCODE_UPDATE_FLAGS, TYPE, encodeName, encodeRr, 
 import { parseTsig, signMessage, TSIG_ERRORS, type TsigKey } from '../../src/dns/tsig.js';
 import { addTxtUpdate, buildUpdate } from '../../src/dns/update.js';
 import { challenges } from '../../src/db/schema.js';
-import { challengeRows, issuedSans, tsigKey, ZONE } from '../support/acme-rig.js';
+import { challengeRows, dnsWebhook, dnsWriter, issuedSans, tsigKey, ZONE } from '../support/acme-rig.js';
 import { startTestDaemon, txtValue, type TestDaemon } from '../support/daemon.js';
 import { startBind, type RunningDnsServer } from '../support/dns-servers/index.js';
 import { startPebble, type Pebble } from '../support/pebble.js';
@@ -23,6 +23,8 @@ import { requireBinary } from '../support/proc.js';
 import { runLego } from '../support/lego.js';
 
 const OTHER = 'other.test';
+/** A zone whose challenges go through a webhook provider. */
+const HOOK = 'hook.test';
 const NAME = `_acme-challenge.${ZONE}`;
 const bindKey = tsigKey('provider-key');
 
@@ -75,7 +77,7 @@ function nsupdate(script: string, secret = key.secret): Promise<{ code: number |
 const rowCount = async () => (await d.daemon.database.db.select({ n: sql<number>`count(*)::int` }).from(challenges))[0]!.n;
 
 beforeAll(async () => {
-  bind = await startBind({ zones: [ZONE, OTHER], tsigKeys: [bindKey] });
+  bind = await startBind({ zones: [ZONE, OTHER, HOOK], tsigKeys: [bindKey] });
   doorPort = await freeDnsPort();
   d = await startTestDaemon({
     env: {
@@ -296,20 +298,20 @@ describe('ACME clients through the door', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it(`issues ${ZONE} and *.${ZONE} from Pebble into BIND, every record gone afterwards`, async () => {
-    const certbot = requireBinary('/usr/bin/certbot', 'certbot');
-    const ini = join(dir, 'rfc2136.ini');
+  /** certbot certonly --dns-rfc2136 through the door for `zone` and `*.zone`; returns the issued chain. */
+  async function certbot(zone: string, k: { name: string; secret: string }, algorithm: string): Promise<string> {
+    const bin = requireBinary('/usr/bin/certbot', 'certbot');
+    const ini = join(dir, `${zone}.ini`);
     await writeFile(ini, [
-      'dns_rfc2136_server = 127.0.0.1', `dns_rfc2136_port = ${doorPort}`, `dns_rfc2136_name = ${key.name}`,
-      `dns_rfc2136_secret = ${key.secret}`, 'dns_rfc2136_algorithm = HMAC-SHA256', '',
+      'dns_rfc2136_server = 127.0.0.1', `dns_rfc2136_port = ${doorPort}`, `dns_rfc2136_name = ${k.name}`,
+      `dns_rfc2136_secret = ${k.secret}`, `dns_rfc2136_algorithm = ${algorithm}`, '',
     ].join('\n'), { mode: 0o600 });
-    const before = (await challengeRows(d, providerId)).length;
     const { code, out } = await new Promise<{ code: number | null; out: string }>((resolve, reject) => {
-      const child = spawn(certbot, [
+      const child = spawn(bin, [
         'certonly', '--non-interactive', '--agree-tos', '--register-unsafely-without-email', '--server', pebble.directoryUrl,
         '--config-dir', join(dir, 'c'), '--work-dir', join(dir, 'w'), '--logs-dir', join(dir, 'l'),
         '--dns-rfc2136', '--dns-rfc2136-credentials', ini, '--dns-rfc2136-propagation-seconds', '1',
-        '--cert-name', 'door', '-d', ZONE, '-d', `*.${ZONE}`,
+        '--cert-name', zone, '-d', zone, '-d', `*.${zone}`,
       ], { env: { ...process.env, REQUESTS_CA_BUNDLE: pebble.caCertPath }, stdio: ['ignore', 'pipe', 'pipe'], timeout: 180_000 });
       let text = '';
       child.stdout.on('data', (b: Buffer) => { text += b.toString(); });
@@ -318,15 +320,43 @@ describe('ACME clients through the door', () => {
       child.on('exit', (c) => resolve({ code: c, out: text }));
     });
     expect(code, `${out}\n${d.logs().slice(-4000)}`).toBe(0);
-    const pem = await readFile(join(dir, 'c', 'live', 'door', 'fullchain.pem'), 'utf8');
-    expect((await issuedSans(pem, pebble)).sort()).toEqual([`*.${ZONE}`, ZONE].sort());
+    expect(out).not.toContain(k.secret);
+    const pem = await readFile(join(dir, 'c', 'live', zone, 'fullchain.pem'), 'utf8');
+    expect((await issuedSans(pem, pebble)).sort()).toEqual([`*.${zone}`, zone].sort());
     expect(new X509Certificate(pem).issuer).toContain('Pebble');
+    return pem;
+  }
+
+  it(`certbot issues ${ZONE} and *.${ZONE} from Pebble into BIND (rfc2136 provider), every record gone afterwards`, async () => {
+    const before = (await challengeRows(d, providerId)).length;
+    await certbot(ZONE, key, 'HMAC-SHA256');
     const rows = (await challengeRows(d, providerId)).slice(before);
     expect(rows).toHaveLength(2);
     for (const r of rows) expect(r).toMatchObject({ fqdn: NAME, status: 'DELETED', recordState: 'removed' });
     expect(await bind.txt(NAME)).toEqual([]);
-    expect(out).not.toContain(key.secret);
     expect(d.logs()).not.toContain(key.secret);
+  }, 240_000);
+
+  it(`certbot issues ${HOOK} and *.${HOOK} through a webhook provider (its endpoint writes BIND by its own means), hmac-sha512`, async () => {
+    const far = dnsWebhook(bind, dnsWriter(bind, bindKey, HOOK));
+    const receiver = await startWebhookReceiver({ handler: far.handler });
+    try {
+      const hookId = await d.addProvider({ name: 'far-hook', provider_type: 'webhook', credentials: { create_url: receiver.url } });
+      await d.api.sites.create({ domain_names: [HOOK, `*.${HOOK}`], dns_provider_id: hookId });
+      const made = await d.api.clientTokens.create({ name: 'certbot-hook', allowed_domains: [HOOK, `*.${HOOK}`], tsig_algorithm: 'hmac-sha512' });
+      const k = made.tsig_key!;
+      expect(Buffer.from(k.secret, 'base64')).toHaveLength(64);
+      await certbot(HOOK, k, 'HMAC-SHA512');
+      const rows = await challengeRows(d, hookId);
+      expect(rows).toHaveLength(2);
+      for (const r of rows) expect(r).toMatchObject({ fqdn: `_acme-challenge.${HOOK}`, status: 'DELETED', recordState: 'removed' });
+      expect(far.created).toHaveLength(2);
+      expect([...far.deleted].sort()).toEqual([...far.created].sort());
+      expect(await bind.txt(`_acme-challenge.${HOOK}`)).toEqual([]);
+      expect(d.logs()).not.toContain(k.secret);
+    } finally {
+      await receiver.stop();
+    }
   }, 240_000);
 
   it(`lego --dns rfc2136 with RFC2136_NAMESERVER at the door issues ${ZONE} and *.${ZONE}`, async () => {
