@@ -25,6 +25,8 @@ export interface DnsDoorOptions {
   tcpIdleMs?: number;
   /** TCP connections open at once; more are closed on accept (default 64). */
   maxTcpConnections?: number;
+  /** UDP messages being worked on at once; more are dropped unread, as a loaded DNS server does (default 256). */
+  maxUdpInFlight?: number;
 }
 
 const OPCODE_QUERY = 0;
@@ -34,6 +36,7 @@ export class DnsDoor {
   private udp: UdpSocket | undefined;
   private tcp: Server | undefined;
   private readonly sockets = new Set<Socket>();
+  private udpInFlight = 0;
   /** The bound port (the setting's, or the one port 0 got). */
   port = 0;
 
@@ -56,7 +59,13 @@ export class DnsDoor {
     });
     udp.on('error', (err) => log.warn({ err: err.message }, 'DNS UPDATE door UDP socket error'));
     udp.on('message', (msg, rinfo) => {
+      if (this.udpInFlight >= (this.o.maxUdpInFlight ?? 256)) {
+        this.o.metrics.dnsDoorMessages.labels('other', 'dropped').inc();
+        return;
+      }
+      this.udpInFlight += 1;
       void this.handle(msg, rinfo.address, 'udp').then((reply) => {
+        this.udpInFlight -= 1;
         if (reply) udp.send(reply, rinfo.port, rinfo.address, () => undefined);
       });
     });
