@@ -218,6 +218,18 @@ describe('the door, further', () => {
     expect(rows.find((r) => r.value === b)?.status).toBe('FAILED');
   });
 
+  it('a revoked token\'s key is unknown at once: NOTAUTH with BADKEY', async () => {
+    const made = await d.api.clientTokens.create({ name: 'short-lived', allowed_domains: [ZONE], tsig_algorithm: 'hmac-sha1' });
+    const k = made.tsig_key!;
+    const short: TsigKey = { name: k.name, algorithm: 'hmac-sha1', secret: Buffer.from(k.secret, 'base64') };
+    const probe = () => signMessage(buildUpdate({ zone: ZONE, updates: [{ op: 'delete', name: NAME, value: txtValue('none') }] }), short).message;
+    expect(rcodeOf(await ask(probe()))).toBe(0);
+    await d.api.clientTokens.revoke(made.client_token.id);
+    const reply = await ask(probe());
+    expect(rcodeOf(reply)).toBe(9);
+    expect(tsigErrorOf(reply)).toBe('BADKEY');
+  });
+
   it('the audit log names the client and the dns dialect', async () => {
     await d.daemon.audit?.flush();
     const rows = await d.daemon.database.db.execute(sql`select actor, details from security_audits where actor = 'client:certbot'`);
