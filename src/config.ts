@@ -43,6 +43,12 @@ const real = () =>
   z.string().refine((v) => !PLACEHOLDER.test(v), { message: 'still holds a placeholder (such as REPLACE_ME); set a real value', abort: true });
 const secretText = real().min(16, 'must be at least 16 characters');
 const encryptionKey = real().optional();
+/** `host:port` or `[v6]:port`, as hostPort checked it. */
+function splitHostPort(v: string): { host: string; port: number } {
+  const at = v.lastIndexOf(':');
+  return { host: v.slice(0, at).replace(/^\[|\]$/g, ''), port: Number(v.slice(at + 1)) };
+}
+
 const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, 'expected host:port');
 /** `address` or `address/prefix`, returned as `address/prefix` (a bare address is one host). */
 function cidrOf(entry: string): string | null {
@@ -101,6 +107,7 @@ const schema = z.object({
   DNS01_DNS_RESOLVERS: z.string().transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean)).pipe(z.array(hostPort)).optional(),
   DNS01_DNS_AUTH_PORT: z.coerce.number().int().min(1).max(65535).default(53),
   DNS01_FOLLOW_CNAME: bool.default(true),
+  DNS01_DNS_UPDATE_LISTEN: hostPort.optional(),
   DNS01_ACME_DNS_DOMAIN: z
     .string()
     .transform(normaliseName)
@@ -156,6 +163,8 @@ export interface Config {
   dnsAuthPort: number;
   /** A challenge name that is a CNAME gets its value at the chain's end (docs/api.md#delegated-names). */
   followCname: boolean;
+  /** The DNS UPDATE door's UDP and TCP address (src/dns-door/); unset: off. */
+  dnsUpdateListen: { host: string; port: number } | undefined;
   /** acme-dns compatibility: registrations get `<subdomain>.<this>`; unset, the /acme-dns routes are off. */
   acmeDnsDomain: string | undefined;
   janitorIntervalMs: number;
@@ -243,6 +252,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dnsResolvers: e.DNS01_DNS_RESOLVERS,
     dnsAuthPort: e.DNS01_DNS_AUTH_PORT,
     followCname: e.DNS01_FOLLOW_CNAME,
+    dnsUpdateListen: e.DNS01_DNS_UPDATE_LISTEN === undefined ? undefined : splitHostPort(e.DNS01_DNS_UPDATE_LISTEN),
     acmeDnsDomain: e.DNS01_ACME_DNS_DOMAIN,
     janitorIntervalMs: e.DNS01_JANITOR_INTERVAL,
     auditRetentionDays: e.DNS01_AUDIT_RETENTION_DAYS,

@@ -60,6 +60,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
       registers: r,
     }),
     httpRequests: new Counter({ name: 'dns01_http_requests_total', help: 'HTTP requests by route family and status', labelNames: ['route', 'status'], registers: r }),
+    dnsDoorMessages: new Counter({ name: 'dns01_dns_door_messages_total', help: 'Messages to the DNS UPDATE door by kind and reply rcode', labelNames: ['kind', 'rcode'], registers: r }),
     caddySyncPushes: new Counter({ name: 'dns01_caddy_sync_pushes_total', help: 'Pushes of TLS policies to Caddy by outcome', labelNames: ['outcome'], registers: r }),
     caddySyncLastSuccess: new Gauge({ name: 'dns01_caddy_sync_last_success_timestamp_seconds', help: 'Unix time of the last successful Caddy sync', registers: r }),
     caddySyncFailures: new Gauge({ name: 'dns01_caddy_sync_consecutive_failures', help: 'Consecutive failed Caddy pushes', registers: r }),

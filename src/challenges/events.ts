@@ -5,8 +5,8 @@ import { ACTIVE_STATUSES, type ChallengeRow, type ChallengeStatus } from '../db/
 import { isAppError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 
-/** Who asked, for the log: the native internal API, the acmeproxy/httpreq dialect, an acme-dns client, or the janitor. */
-export type ClientDialect = 'internal' | 'acmeproxy' | 'acme-dns' | 'janitor';
+/** Who asked, for the log: the native internal API, the acmeproxy/httpreq dialect, an acme-dns client, the DNS UPDATE door (src/dns-door/), or the janitor. */
+export type ClientDialect = 'internal' | 'acmeproxy' | 'acme-dns' | 'dns' | 'janitor';
 
 /** One present or cleanup: the row as it was when the call was decided, who asked, and when the call started. */
 interface Call {

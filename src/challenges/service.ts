@@ -269,14 +269,16 @@ export class ChallengeService {
   }
 
   /**
-   * acmeproxy/httpreq cleanup: finishes every challenge holding this value where the name's value went (its CNAME
-   * target, followed as for create), or none: a no-op. With `permitProvider` (a caller limited to some providers),
-   * only through the pinned provider, else the one present chose, never across all of them.
+   * acmeproxy/httpreq cleanup (and the DNS door's delete of one value): finishes every challenge holding this value
+   * where the name's value went (its CNAME target, followed as for create), or none: a no-op. With `permitProvider`
+   * (a caller limited to some providers), only through the pinned provider, else the one present chose, never across
+   * all of them.
    */
-  async removeByValue(req: Pick<CreateRequest, 'providerId' | 'fqdn' | 'value' | 'permitProvider' | 'permitTarget'>): Promise<ChallengeRow[]> {
+  async removeByValue(req: Pick<CreateRequest, 'providerId' | 'fqdn' | 'value' | 'permitProvider' | 'permitTarget' | 'client'>): Promise<ChallengeRow[]> {
     const { asked, fqdn } = await this.namesOf(normaliseChallengeFqdn(req.fqdn));
     if (fqdn !== asked) req.permitTarget?.(fqdn);
     const value = checkTxtValue(req.value);
+    const client = req.client ?? 'acmeproxy';
     const providerId = req.providerId ?? (req.permitProvider ? await this.choose(fqdn) : undefined);
     if (providerId !== undefined) req.permitProvider?.(providerId);
     const provider = providerId ? await this.rows.getCached(providerId) : undefined;
@@ -287,7 +289,7 @@ export class ChallengeService {
       // A cleanup for a value never presented (or already removed) is a success; the log says so.
       if (rows.length === 0) this.events.emit({ kind: 'cleanup_unmatched', fqdn, provider: provider?.name ?? null });
       const done: ChallengeRow[] = [];
-      for (const row of rows) done.push(await this.finishLocked(row, { event: 'cleaned', client: 'acmeproxy' }));
+      for (const row of rows) done.push(await this.finishLocked(row, { event: 'cleaned', client }));
       return done;
     });
   }

@@ -13,7 +13,7 @@ export type Caller =
   | { kind: 'client'; id: string; name: string; domains: string[]; providers: string[] | null; api: ClientApi };
 
 /** The door a client token came through, as the audit log names it. */
-export type ClientApi = 'internal' | 'acme-dns';
+export type ClientApi = 'internal' | 'acme-dns' | 'dns';
 
 export interface ClientAccessOptions {
   sharedToken: string;

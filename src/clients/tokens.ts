@@ -1,9 +1,12 @@
-// Client tokens: creation (the token shown once, only its SHA-256 kept), listing, revocation, and the lookup by token.
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+// Client tokens: creation (the token shown once, only its SHA-256 kept; a TSIG key's secret shown once, kept sealed), listing, revocation, the lookups by token and by TSIG key name.
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { and, asc, eq, isNull } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Database } from '../db/client.js';
-import { clientTokens, type ClientTokenRow } from '../db/schema.js';
+import { clientTokens, clientTsigKeys, type ClientTokenRow } from '../db/schema.js';
+import type { Keyring } from '../crypto/keyring.js';
+import { normaliseName } from '../dns/names.js';
+import type { TsigAlgorithm, TsigKey } from '../dns/tsig.js';
 import { AppError } from '../errors.js';
 import { assertWritable, type Writer } from '../providers/managed.js';
 import type { ProviderStore } from '../providers/store.js';
@@ -20,6 +23,25 @@ export interface ClientTokenInput {
   /** null: any provider. */
   providerIds: string[] | null;
   expiresAt: Date | null;
+  /** Set: the token also gets a TSIG key of this algorithm for the DNS UPDATE door (docs/dns-update.md). */
+  tsigAlgorithm?: DoorTsigAlgorithm;
+}
+
+/** The algorithms a client token's TSIG key may use (RFC 8945's mandatory and common ones; what certbot and nsupdate offer). */
+export const DOOR_TSIG_ALGORITHMS = ['hmac-sha256', 'hmac-sha512', 'hmac-sha1', 'hmac-md5'] as const satisfies readonly TsigAlgorithm[];
+export type DoorTsigAlgorithm = (typeof DOOR_TSIG_ALGORITHMS)[number];
+
+/** The key name a token's TSIG key gets: the token name under `dns01-proxy`, lower case (DNS names compare that way). */
+export function tsigKeyName(tokenName: string): string {
+  return `${tokenName.toLowerCase()}.dns01-proxy`;
+}
+
+/** The TSIG key as the creating reply shows it, once. */
+export interface CreatedTsigKey {
+  name: string;
+  algorithm: DoorTsigAlgorithm;
+  /** Base64, 256 random bits (512 for hmac-sha512). */
+  secret: string;
 }
 
 /** Hex SHA-256: a token carries 256 random bits, so no key or slow hash is needed to keep it from being guessed. */
@@ -28,25 +50,50 @@ export function tokenHash(token: string): string {
 }
 
 export class ClientTokenStore {
-  constructor(private readonly database: Database, private readonly providers: ProviderStore) {}
+  constructor(private readonly database: Database, private readonly providers: ProviderStore, private readonly keyring: Keyring) {}
 
-  /** Returns the row and the token, which is never stored or shown again. */
-  async create(input: ClientTokenInput): Promise<{ row: ClientTokenRow; token: string }> {
+  /** Returns the row and the token (and the TSIG key when asked for), which are never stored in clear or shown again. */
+  async create(input: ClientTokenInput): Promise<{ row: ClientTokenRow; token: string; tsigKey?: CreatedTsigKey }> {
     const { expiresAt } = input;
     if (expiresAt && expiresAt.getTime() <= Date.now()) throw new AppError('VALIDATION_ERROR', 'expires_at is in the past');
     const token = `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
-    const [row] = await this.database.db
-      .insert(clientTokens)
-      .values(await this.values(input, tokenHash(token)))
-      .returning()
-      .catch((err: unknown) => {
-        const text = String((err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message);
-        if (text.includes('client_tokens_live_name_key')) {
-          throw new AppError('CONFLICT', `a client token that is not revoked is already named ${input.name}; revoke it first or pick another name`);
-        }
-        throw err;
+    const values = await this.values(input, tokenHash(token));
+    return this.database.db.transaction(async (tx) => {
+      const [row] = await tx.insert(clientTokens).values(values).returning()
+        .catch((err: unknown) => {
+          const text = String((err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message);
+          if (text.includes('client_tokens_live_name_key')) {
+            throw new AppError('CONFLICT', `a client token that is not revoked is already named ${input.name}; revoke it first or pick another name`);
+          }
+          throw err;
+        });
+      if (!input.tsigAlgorithm) return { row: row!, token };
+      const name = tsigKeyName(input.name);
+      // Live token names are unique, but only as written: `Ci` and `ci` would share a key name.
+      const [clash] = await tx.select({ id: clientTsigKeys.id }).from(clientTsigKeys)
+        .innerJoin(clientTokens, eq(clientTokens.id, clientTsigKeys.clientTokenId))
+        .where(and(eq(clientTsigKeys.name, name), isNull(clientTokens.revokedAt)));
+      if (clash) throw new AppError('CONFLICT', `a client token that is not revoked already has the TSIG key name ${name}; pick another name`);
+      const secret = randomBytes(input.tsigAlgorithm === 'hmac-sha512' ? 64 : 32).toString('base64');
+      const id = randomUUID();
+      const sealed = this.keyring.seal(secret, id);
+      await tx.insert(clientTsigKeys).values({
+        id, clientTokenId: row!.id, name, algorithm: input.tsigAlgorithm, secretEncrypted: sealed.ciphertext, keyVersion: sealed.keyVersion,
       });
-    return { row: row!, token };
+      return { row: row!, token, tsigKey: { name: `${name}.`, algorithm: input.tsigAlgorithm, secret } };
+    });
+  }
+
+  /** The TSIG key named `keyName` and its token (not revoked: a revoked token's key is unknown); null when none. */
+  async byTsigKeyName(keyName: string): Promise<{ row: ClientTokenRow; key: TsigKey } | null> {
+    const name = normaliseName(keyName);
+    const [hit] = await this.database.db.select().from(clientTsigKeys)
+      .innerJoin(clientTokens, eq(clientTokens.id, clientTsigKeys.clientTokenId))
+      .where(and(eq(clientTsigKeys.name, name), isNull(clientTokens.revokedAt)));
+    if (!hit) return null;
+    const k = hit.client_tsig_keys;
+    const secret = this.keyring.open({ ciphertext: k.secretEncrypted, keyVersion: k.keyVersion }, k.id);
+    return { row: hit.client_tokens, key: { name, algorithm: k.algorithm as DoorTsigAlgorithm, secret: Buffer.from(secret, 'base64') } };
   }
 
   /** The config file's token (src/declared/), or the Caddy sync's (src/caddy/token.ts): only its SHA-256 is given; a new row, or the row `id` changed to match. */

@@ -228,6 +228,8 @@ export function servingParts(s: Services, app: Hono, jobs: boolean, o: Opened, o
         await o.listener?.close(deadline);
       },
     },
+    // Stops before the drain: no new UPDATE starts while the requests in flight finish.
+    { name: 'dns update door', start: () => s.dnsDoor?.start(), stop: () => s.dnsDoor?.stop() },
     // Started last so it stops first: a wait=propagated request answers DNS_NOT_PROPAGATED now instead of holding up the drain.
     { name: 'propagation checker', start: () => jobs && s.propagation.start(), stop: ({ alongside }) => alongside(s.propagation.stop()) },
   ];

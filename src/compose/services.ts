@@ -27,6 +27,9 @@ import { DeclaredConfig } from '../declared/apply.js';
 import { dnsProviderCredentials } from '../db/schema.js';
 import { Detector } from '../detect/detector.js';
 import { ZoneFinder } from '../dns/zone-finder.js';
+import { QueryDoor } from '../dns-door/query.js';
+import { DnsDoor } from '../dns-door/server.js';
+import { UpdateDoor } from '../dns-door/update.js';
 import { LoginGuard } from '../http/login-guard.js';
 import { TrustedProxies } from '../http/peer.js';
 import type { Metrics } from '../metrics.js';
@@ -119,19 +122,26 @@ export function buildServices(config: Config, log: Logger, metrics: Metrics, dat
   });
   const sites = new SiteStore(database, providers, notifyChange);
   const acmeDns = config.acmeDnsDomain ? new AcmeDnsService(database, providers, catalogue, challenges, config.acmeDnsDomain, child('acme-dns'), opts.acmeDnsProbeTimeoutMs) : null;
-  const clientTokens = new ClientTokenStore(database, providers);
+  const clientTokens = new ClientTokenStore(database, providers, keyring);
   const caddy = { config, database, providers, sites, clientTokens, catalogue, metrics, log: child('caddy'), audit };
   const declared = config.configFile ? new DeclaredConfig({ file: config.configFile, database, providers, sites, clientTokens, catalogue, log: child('config'), audit }) : null;
   // Two secrets, two guards: the admin token's (page, /api/v1, acme-dns registration) and the acme-dns accounts'.
   const loginGuard = () => new LoginGuard(new LoginThrottle({ ...config.loginLimits, ...(opts.loginClock ? { now: opts.loginClock } : {}) }), metrics, child('logins'));
+  const access = new ClientAccess(clientTokens, { sharedToken: config.internalToken!, sharedTokenEnabled: config.internalTokenEnabled, audit });
+  const dnsDoor = config.dnsUpdateListen && new DnsDoor({
+    ...config.dnsUpdateListen, tokens: clientTokens, log: child('dns-door'), metrics,
+    updates: new UpdateDoor({ database, challenges, access, chooser, zones, log: child('dns-door') }),
+    queries: new QueryDoor({ database, zones, resolvers: resolvers.servers }),
+  });
   return {
     config, log, metrics, database, keyring, keys, secretFields, writer, audit, stats, credentialStats, catalogue, calls, providerCache, loader,
     providers, rotation, resolvers, propagation, challenges, auditLog, janitor, sites, acmeDns, declared, caddy, caddySync: createCaddySync(caddy), clientTokens,
+    chooser, dnsDoor,
     detector: new Detector({ zones, resolvers: resolvers.servers, providers: () => providers.list() }),
     listing: new ChallengeListing(database, challenges, catalogue),
     manual: new ManualChallenges(database, providers, challenges, propagation),
     uiSessions: new UiSessions(config.adminToken!),
-    access: new ClientAccess(clientTokens, { sharedToken: config.internalToken!, sharedTokenEnabled: config.internalTokenEnabled, audit }),
+    access,
     adminToken: config.adminToken!, adminLogins: loginGuard(), acmeDnsLogins: loginGuard(),
     proxies: new TrustedProxies(config.trustedProxies.cidrs, config.trustedProxies.header),
     serverTiming: config.serverTiming,

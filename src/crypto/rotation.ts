@@ -6,7 +6,7 @@ import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { Logger } from 'pino';
 import type { AuditSink } from '../audit/writer.js';
 import { rowsOf, type Database } from '../db/client.js';
-import { dnsProviderCredentials, dnsProviders, encryptionRotations, type EncryptionRotationRow } from '../db/schema.js';
+import { clientTsigKeys, dnsProviderCredentials, dnsProviders, encryptionRotations, type EncryptionRotationRow } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import type { Keyring } from './keyring.js';
@@ -43,6 +43,14 @@ export const ENCRYPTED_COLUMNS: readonly EncryptedColumn[] = [
     ciphertext: dnsProviderCredentials.credentialsEncrypted,
     version: dnsProviderCredentials.keyVersion,
     aad: dnsProviderCredentials.id,
+  },
+  {
+    name: 'client_tsig_keys.secret_encrypted',
+    table: clientTsigKeys,
+    id: clientTsigKeys.id,
+    ciphertext: clientTsigKeys.secretEncrypted,
+    version: clientTsigKeys.keyVersion,
+    aad: clientTsigKeys.id,
   },
 ];
 

@@ -1,4 +1,4 @@
-// Drizzle schema: DNS providers (credentials encrypted), sites, every challenge's lifecycle, plugins, acme-dns accounts, client tokens, key rotation runs and the audit log.
+// Drizzle schema: DNS providers (credentials encrypted), sites, every challenge's lifecycle, plugins, acme-dns accounts, client tokens and their TSIG keys, key rotation runs and the audit log.
 import { sql } from 'drizzle-orm';
 import { boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
@@ -234,6 +234,31 @@ export const clientTokens = pgTable(
   ],
 );
 
+/**
+ * A client token's TSIG key for the DNS UPDATE door (src/dns-door/, docs/dns-update.md): the secret sealed with the
+ * keyring (AAD: the row id), shown once at creation. Key names are unique among tokens that are not revoked.
+ */
+export const clientTsigKeys = pgTable(
+  'client_tsig_keys',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    clientTokenId: uuid('client_token_id').notNull().references(() => clientTokens.id, { onDelete: 'cascade' }),
+    /** Lower case, no trailing dot: `<token name>.dns01-proxy`. */
+    name: text('name').notNull(),
+    algorithm: text('algorithm').notNull(),
+    secretEncrypted: text('secret_encrypted').notNull(),
+    keyVersion: text('key_version').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('client_tsig_keys_name_idx').on(t.name), uniqueIndex('client_tsig_keys_token_key').on(t.clientTokenId)],
+);
+
+/** Which client token added a challenge through the DNS UPDATE door, so a class-ANY delete removes only its own values. */
+export const clientChallenges = pgTable('client_challenges', {
+  challengeId: uuid('challenge_id').primaryKey().references(() => challenges.id, { onDelete: 'cascade' }),
+  clientTokenId: uuid('client_token_id').notNull().references(() => clientTokens.id, { onDelete: 'cascade' }),
+});
+
 export type DnsProviderRow = typeof dnsProviders.$inferSelect;
 export type ProviderCredentialRow = typeof dnsProviderCredentials.$inferSelect;
 export type ChallengeRow = typeof challenges.$inferSelect;
@@ -241,6 +266,7 @@ export type SiteRow = typeof sites.$inferSelect;
 export type PluginRow = typeof plugins.$inferSelect;
 export type AcmeDnsRegistrationRow = typeof acmeDnsRegistrations.$inferSelect;
 export type ClientTokenRow = typeof clientTokens.$inferSelect;
+export type ClientTsigKeyRow = typeof clientTsigKeys.$inferSelect;
 
 export const ROTATION_OUTCOMES = ['running', 'completed', 'interrupted', 'failed'] as const;
 export type RotationOutcome = (typeof ROTATION_OUTCOMES)[number];

@@ -302,7 +302,9 @@ class Reader {
   private token(raw: unknown, i: number, names: Map<string, number>): DeclaredToken | undefined {
     const at = ['client_tokens', i];
     if (!isObject(raw)) return void this.problem(at, 'expected a client token (the POST /api/v1/client-tokens body with token_sha256 or token_file)');
-    const { token_sha256: given, token_file: file, providers, ...body } = raw;
+    const { token_sha256: given, token_file: file, providers, tsig_algorithm: tsig, ...body } = raw;
+    // The API shows a generated TSIG secret once; the file has no way to give one yet (docs/dns-update.md).
+    if (tsig !== undefined) this.problem([...at, 'tsig_algorithm'], 'TSIG keys are made through POST /api/v1/client-tokens only; the config file cannot declare one');
     // A hash of digits only (or one like 123e4567…) is a number to YAML: its text in the file is what was meant.
     const sha = typeof given === 'number' ? (this.doc.getIn([...at, 'token_sha256'], true) as { source?: string } | undefined)?.source : given;
     let hash: string | undefined;

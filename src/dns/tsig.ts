@@ -126,16 +126,8 @@ function computeMac(key: TsigKey, message: Buffer, f: TsigFields, requestMac?: B
   return h.update(message).update(tsigVariables(key.name, f)).digest();
 }
 
-/** Appends a TSIG RR to `message` (which must not carry one) and bumps ARCOUNT (RFC 8945 §4.2, §5.1). */
-export function signMessage(message: Buffer, key: TsigKey, opts: SignOptions = {}): Signed {
-  const f: TsigFields = {
-    algorithm: WIRE_NAMES[key.algorithm],
-    timeSigned: opts.now ?? Math.floor(Date.now() / 1000),
-    fudge: opts.fudge ?? DEFAULT_FUDGE,
-    error: opts.error ?? 0,
-    otherData: opts.otherData ?? Buffer.alloc(0),
-  };
-  const mac = computeMac(key, message, f, opts.requestMac);
+/** Appends a TSIG RR with this MAC (empty for an unsigned error reply) to `message` and bumps ARCOUNT (RFC 8945 §4.2). */
+function appendTsigRr(message: Buffer, keyName: string, f: TsigFields, mac: Buffer): Buffer {
   const rdFixed = Buffer.alloc(8);
   uint48(f.timeSigned).copy(rdFixed, 0);
   rdFixed.writeUInt16BE(f.fudge, 6);
@@ -151,8 +143,22 @@ export function signMessage(message: Buffer, key: TsigKey, opts: SignOptions = {
   rrHead.writeUInt16BE(CLASS.ANY, 2);
   rrHead.writeUInt32BE(0, 4);
   rrHead.writeUInt16BE(rdata.length, 8);
-  const out = Buffer.concat([message, encodeName(key.name, true), rrHead, rdata]);
+  const out = Buffer.concat([message, encodeName(keyName, true), rrHead, rdata]);
   out.writeUInt16BE(message.readUInt16BE(10) + 1, 10);
+  return out;
+}
+
+/** Appends a TSIG RR to `message` (which must not carry one) and bumps ARCOUNT (RFC 8945 §4.2, §5.1). */
+export function signMessage(message: Buffer, key: TsigKey, opts: SignOptions = {}): Signed {
+  const f: TsigFields = {
+    algorithm: WIRE_NAMES[key.algorithm],
+    timeSigned: opts.now ?? Math.floor(Date.now() / 1000),
+    fudge: opts.fudge ?? DEFAULT_FUDGE,
+    error: opts.error ?? 0,
+    otherData: opts.otherData ?? Buffer.alloc(0),
+  };
+  const mac = computeMac(key, message, f, opts.requestMac);
+  const out = appendTsigRr(message, key.name, f, mac);
   return { message: out, mac, timeSigned: f.timeSigned };
 }
 
@@ -223,4 +229,44 @@ export function verifyMessage(buf: Buffer, key: TsigKey, opts: VerifyOptions = {
   const now = opts.now ?? Math.floor(Date.now() / 1000);
   if (Math.abs(now - t.timeSigned) > t.fudge) throw new TsigError('BADTIME', 'reply time signed is outside the fudge window');
   return t;
+}
+
+/** TSIG error codes a server answers with (RFC 8945 §3). */
+export const TSIG_ERROR = { BADSIG: 16, BADKEY: 17, BADTIME: 18 } as const;
+
+/** Why a signed request is refused, in the order RFC 8945 §5.2 checks: the key, then the MAC, then the time. */
+export type RequestCheck = { ok: true } | { ok: false; error: (typeof TSIG_ERROR)[keyof typeof TSIG_ERROR] };
+
+/**
+ * Checks a request's TSIG (already parsed, its key found by name) as a server does (RFC 8945 §5.2): the algorithm must be
+ * the key's (else BADKEY), the MAC must match in full or truncated no shorter than the §5.2.2.1 floor (else BADSIG), and
+ * the time signed must be within the fudge of `now` (else BADTIME).
+ */
+export function checkRequest(t: ParsedTsig, key: TsigKey, now = Math.floor(Date.now() / 1000)): RequestCheck {
+  if (normaliseTsigAlgorithm(t.algorithm) !== key.algorithm) return { ok: false, error: TSIG_ERROR.BADKEY };
+  const expected = computeMac(key, t.unsigned, t);
+  const minLen = Math.max(10, expected.length / 2);
+  if (t.mac.length > expected.length || t.mac.length < minLen || !timingSafeEqual(t.mac, expected.subarray(0, t.mac.length))) {
+    return { ok: false, error: TSIG_ERROR.BADSIG };
+  }
+  if (Math.abs(now - t.timeSigned) > t.fudge) return { ok: false, error: TSIG_ERROR.BADTIME };
+  return { ok: true };
+}
+
+/**
+ * Appends the unsigned TSIG RR of an error reply (RFC 8945 §5.3.2: BADKEY and BADSIG replies carry the request's key
+ * name, algorithm, time and fudge, an empty MAC and the error) and bumps ARCOUNT.
+ */
+export function appendUnsignedTsig(message: Buffer, t: ParsedTsig, error: number): Buffer {
+  return appendTsigRr(message, t.keyName, { algorithm: t.algorithm, timeSigned: t.timeSigned, fudge: t.fudge, error, otherData: Buffer.alloc(0) }, Buffer.alloc(0));
+}
+
+/** Signs a reply to a verified request (RFC 8945 §5.3): the request's MAC first; a BADTIME reply echoes the request's time and carries ours as Other Data (§5.2.3). */
+export function signReply(message: Buffer, key: TsigKey, request: ParsedTsig, error = 0, now = Math.floor(Date.now() / 1000)): Buffer {
+  const badTime = error === TSIG_ERROR.BADTIME;
+  return signMessage(message, key, {
+    requestMac: request.mac, fudge: request.fudge, error,
+    now: badTime ? request.timeSigned : now,
+    ...(badTime ? { otherData: uint48(now) } : {}),
+  }).message;
 }

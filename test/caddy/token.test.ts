@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaddyToken, ROTATE_AFTER_MS } from '../../src/caddy/token.js';
 import { ClientTokenStore } from '../../src/clients/tokens.js';
+import { Keyring } from '../../src/crypto/keyring.js';
 import { errorBodySchema } from '../../src/errors.js';
 import { startTestDaemon, txtValue, type TestDaemon } from '../support/daemon.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
@@ -32,7 +33,7 @@ const managed = async () => (await d.api.clientTokens.list()).filter((t) => t.ma
 beforeAll(async () => {
   hook = await startWebhookReceiver();
   d = await startTestDaemon({ db: 'pglite', env: { DNS01_INTERNAL_TOKEN_ENABLED: 'false' } });
-  store = new ClientTokenStore(d.daemon.database, d.daemon.providers);
+  store = new ClientTokenStore(d.daemon.database, d.daemon.providers, new Keyring(d.daemon.config.encryptionKey!));
   p1 = await d.addProvider({ name: 'hook-1', provider_type: 'webhook', credentials: { create_url: hook.url } });
   p2 = await d.addProvider({ name: 'hook-2', provider_type: 'webhook', credentials: { create_url: hook.url } });
 }, 120_000);

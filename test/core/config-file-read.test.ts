@@ -97,6 +97,19 @@ providers:
     }
   });
 
+  it('refuses tsig_algorithm on a client token: a TSIG key is made through the API only', async () => {
+    const res = await read(`
+client_tokens:
+  - name: certbot
+    allowed_domains: [example.com]
+    token_sha256: ${'a'.repeat(64)}
+    tsig_algorithm: hmac-sha256
+`);
+    expect('problems' in res && res.problems).toEqual([
+      'client_tokens[0].tsig_algorithm: TSIG keys are made through POST /api/v1/client-tokens only; the config file cannot declare one (line 6)',
+    ]);
+  });
+
   it('an empty file declares nothing', async () => {
     expect(await read('')).toEqual({ declared: { providers: [], sites: [], clientTokens: [] } });
   });

@@ -14,7 +14,7 @@ export interface LegoOptions {
   domains: string[];
   /** `host:port` lego queries for SOA/zone lookups; never the system resolver, which is off this machine. */
   dnsResolver: string;
-  provider: 'httpreq' | 'exec' | 'acme-dns';
+  provider: 'httpreq' | 'exec' | 'acme-dns' | 'rfc2136';
   /** Another lego binary (default Debian's /usr/bin/lego), e.g. test/lego/build-lego.sh's with the acme-dns provider. */
   binary?: string;
   /** Provider settings, e.g. HTTPREQ_ENDPOINT or EXEC_PATH; they override the fast-polling defaults. */

@@ -14,10 +14,13 @@ export function clientTokenRoutes(store: ClientTokenStore): Hono {
     summary: 'Create a client token for the internal API; the token is in this reply only', body: clientTokenInputSchema,
     responses: { 201: { description: 'the token and its secret', schema: clientTokenCreatedReplySchema } },
   }), audited('client_token.create', 'client_token'), async (c) => {
-    const { row, token } = await store.create(clientTokenInput(await readBody(c, clientTokenInputSchema)));
+    const { row, token, tsigKey } = await store.create(clientTokenInput(await readBody(c, clientTokenInputSchema)));
     const view = clientTokenView(row);
-    noteAudit(c, { id: row.id, details: { name: row.name, allowed_domains: view.allowed_domains, allowed_cidrs: view.allowed_cidrs, providers: view.providers } });
-    return c.json({ success: true, client_token: view, token }, 201);
+    noteAudit(c, { id: row.id, details: {
+      name: row.name, allowed_domains: view.allowed_domains, allowed_cidrs: view.allowed_cidrs, providers: view.providers,
+      ...(tsigKey ? { tsig_key: tsigKey.name, tsig_algorithm: tsigKey.algorithm } : {}),
+    } });
+    return c.json({ success: true, client_token: view, token, ...(tsigKey ? { tsig_key: tsigKey } : {}) }, 201);
   });
   app.get('/', described({ summary: 'Every client token (never the token itself)', responses: { 200: { description: 'the tokens', schema: clientTokenListReplySchema } } }), async (c) => c.json({ success: true, client_tokens: (await store.list()).map(clientTokenView) }));
   app.get('/:id', described({ summary: 'One client token', responses: { 200: { description: 'the token', schema: clientTokenReplySchema } } }), async (c) => c.json({ success: true, client_token: clientTokenView(await store.get(c.req.param('id'))) }));

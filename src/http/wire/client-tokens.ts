@@ -1,6 +1,6 @@
 // Client tokens on the wire: never the token itself, except once in the reply that creates it.
 import { z } from 'zod';
-import type { ClientTokenInput } from '../../clients/tokens.js';
+import { DOOR_TSIG_ALGORITHMS, type ClientTokenInput } from '../../clients/tokens.js';
 import type { ClientTokenRow } from '../../db/schema.js';
 import { parseAllowFrom } from '../../security/cidr.js';
 import { domainName } from '../../sites/store.js';
@@ -25,6 +25,8 @@ export const clientTokenInputSchema = z
     allowed_cidrs: cidrs,
     providers: z.array(z.uuid()).min(1).max(100).nullable().default(null),
     expires_at: z.iso.datetime({ offset: true }).nullable().default(null),
+    tsig_algorithm: z.enum(DOOR_TSIG_ALGORITHMS).optional()
+      .describe('also make a TSIG key for the DNS UPDATE door (docs/dns-update.md); its secret is in the creating reply only'),
   })
   .strict();
 
@@ -32,6 +34,7 @@ export function clientTokenInput(body: z.infer<typeof clientTokenInputSchema>): 
   return {
     name: body.name, allowedDomains: body.allowed_domains, allowedCidrs: body.allowed_cidrs, providerIds: body.providers,
     expiresAt: body.expires_at === null ? null : new Date(body.expires_at),
+    ...(body.tsig_algorithm ? { tsigAlgorithm: body.tsig_algorithm } : {}),
   };
 }
 
@@ -67,5 +70,12 @@ export function clientTokenView(row: ClientTokenRow): ClientTokenView {
 }
 
 export const clientTokenReplySchema = z.strictObject({ success, client_token: clientTokenSchema });
-export const clientTokenCreatedReplySchema = clientTokenReplySchema.extend({ token: z.string().describe('the secret: shown in this reply only') });
+export const clientTokenCreatedReplySchema = clientTokenReplySchema.extend({
+  token: z.string().describe('the secret: shown in this reply only'),
+  tsig_key: z.strictObject({
+    name: z.string().describe('`<token name>.dns01-proxy.`, lower case'),
+    algorithm: z.enum(DOOR_TSIG_ALGORITHMS),
+    secret: z.string().describe('base64: shown in this reply only'),
+  }).optional().describe('only when `tsig_algorithm` was given'),
+});
 export const clientTokenListReplySchema = z.strictObject({ success, client_tokens: z.array(clientTokenSchema) });
