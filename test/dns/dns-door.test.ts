@@ -20,6 +20,7 @@ import { freeDnsPort } from '../support/ports.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 import { connect } from 'node:net';
 import { requireBinary } from '../support/proc.js';
+import { signedNsupdate } from '../support/nsupdate.js';
 import { runLego } from '../support/lego.js';
 
 const OTHER = 'other.test';
@@ -60,19 +61,8 @@ const tsigErrorOf = (reply: Buffer) => {
   return t.error === 0 ? (t.mac.length > 0 ? 'signed' : 'empty MAC') : (TSIG_ERRORS[t.error] ?? String(t.error));
 };
 
-/** nsupdate with `-y`, as an operator would type it; resolves with its exit code and output. */
-function nsupdate(script: string, secret = key.secret): Promise<{ code: number | null; out: string }> {
-  const bin = requireBinary('/usr/bin/nsupdate', 'bind9-dnsutils');
-  return new Promise((resolve, reject) => {
-    const child = spawn(bin, ['-y', `hmac-sha256:${key.name}:${secret}`], { stdio: ['pipe', 'pipe', 'pipe'], timeout: 30_000 });
-    let out = '';
-    child.stdout.on('data', (b: Buffer) => { out += b.toString(); });
-    child.stderr.on('data', (b: Buffer) => { out += b.toString(); });
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, out }));
-    child.stdin.end(`server 127.0.0.1 ${doorPort}\nzone ${ZONE}\n${script}\nsend\n`);
-  });
-}
+/** nsupdate with `-y` through the door, with the token's key (or another secret). */
+const nsupdate = (script: string, secret = key.secret) => signedNsupdate(doorPort, ZONE, { name: key.name, algorithm: 'hmac-sha256', secret }, script);
 
 const rowCount = async () => (await d.daemon.database.db.select({ n: sql<number>`count(*)::int` }).from(challenges))[0]!.n;
 

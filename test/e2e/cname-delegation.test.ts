@@ -7,6 +7,8 @@ import { startTestDaemon, txtValue, type TestDaemon } from '../support/daemon.js
 import { startBind, startKnot, type RunningDnsServer } from '../support/dns-servers/index.js';
 import { runLego } from '../support/lego.js';
 import { startPebble, type Pebble } from '../support/pebble.js';
+import { signedNsupdate, type NsupdateKey } from '../support/nsupdate.js';
+import { freeDnsPort } from '../support/ports.js';
 import type { ChallengeView } from '../../src/http/wire/challenges.js';
 
 const ZONE = 'example.test';
@@ -32,6 +34,7 @@ describe('a CNAME-delegated challenge name: asked on BIND, written on Knot', () 
   let d: TestDaemon;
   let bindProvider: string;
   let knotProvider: string;
+  let doorPort: number;
 
   const present = (fqdn: string, value: string, headers: Record<string, string> = {}, query = '') =>
     d.internal(`/present${query}`, { body: { fqdn: `${fqdn}.`, value }, headers });
@@ -71,7 +74,10 @@ describe('a CNAME-delegated challenge name: asked on BIND, written on Knot', () 
       zones: ['resolver.test'], tsigKeys: [], allowUnsignedLocal: true,
       forwardZones: [{ zone: ZONE, server: bind }, { zone: DELEGATED, server: knot }],
     });
-    d = await startTestDaemon({ env: { DNS01_DNS_RESOLVERS: `127.0.0.1:${resolver.port}`, DNS01_DNS_AUTH_PORT: String(knot.port) } });
+    doorPort = await freeDnsPort();
+    d = await startTestDaemon({
+      env: { DNS01_DNS_RESOLVERS: `127.0.0.1:${resolver.port}`, DNS01_DNS_AUTH_PORT: String(knot.port), DNS01_DNS_UPDATE_LISTEN: `127.0.0.1:${doorPort}` },
+    });
     // BIND's provider is the default; a site sends delegated.test to Knot's.
     bindProvider = await d.addProvider({ name: 'bind', provider_type: 'rfc2136', is_default: true, credentials: rfc2136ProviderCredentials(bind, bindKey, ZONE) });
     knotProvider = await d.addProvider({ name: 'knot', provider_type: 'rfc2136', credentials: rfc2136ProviderCredentials(knot, knotKey, DELEGATED) });
@@ -142,6 +148,35 @@ describe('a CNAME-delegated challenge name: asked on BIND, written on Knot', () 
     expect((await d.internal(`/${id}`, { method: 'GET', headers: bearer(outsider) })).status).toBe(403);
     expect((await cleanup(ASKED, value, bearer(owner))).status).toBe(200);
     expect(await knot.txt(TARGET)).toEqual([]);
+  });
+
+  it('through the DNS UPDATE door (nsupdate): the value lands on Knot only and the delete removes it there; a key whose token covers only the asked name is REFUSED', async () => {
+    const keyOf = async (name: string, domains: string[]): Promise<NsupdateKey> => {
+      const made = await d.api.clientTokens.create({ name, allowed_domains: domains, tsig_algorithm: 'hmac-sha256' });
+      return made.tsig_key as NsupdateKey;
+    };
+    const before = (await rowsFor('www.example.test')).length;
+    const narrow = await keyOf('door-name-only', [`*.${ZONE}`]);
+    const refused = await signedNsupdate(doorPort, ZONE, narrow, `update add ${ASKED}. 60 TXT "${txtValue('door-narrow')}"`);
+    expect(refused.code).not.toBe(0);
+    expect(refused.out).toContain('REFUSED');
+    expect(await knot.txt(TARGET)).toEqual([]);
+    expect(await rowsFor('www.example.test')).toHaveLength(before);
+
+    const key = await keyOf('door-delegating', [`*.${ZONE}`, TARGET]);
+    const value = txtValue('door-delegated');
+    const add = await signedNsupdate(doorPort, ZONE, key, `update add ${ASKED}. 60 TXT "${value}"`);
+    expect(add.code, add.out).toBe(0);
+    expect(await knot.txt(TARGET)).toEqual([value]);
+    expect(await bind.txt(ASKED)).toEqual([]);
+    const rows = (await rowsFor('www.example.test')).filter((r) => r.delegated_from === ASKED && r.status === 'PENDING');
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ fqdn: TARGET, provider_id: knotProvider });
+
+    const del = await signedNsupdate(doorPort, ZONE, key, `update delete ${ASKED}. TXT "${value}"`);
+    expect(del.code, del.out).toBe(0);
+    expect(await knot.txt(TARGET)).toEqual([]);
+    expect((await d.api.challenges.get(rows[0]!.id)).status).not.toBe('PENDING');
   });
 
   it.each([

@@ -15,3 +15,20 @@ export function nsupdate(port: number, zone: string, action: 'add' | 'delete', f
     child.stdin.end(`server 127.0.0.1 ${port}\nzone ${zone}\n${rr}\nsend\n`);
   });
 }
+
+
+export interface NsupdateKey { name: string; algorithm: string; secret: string }
+
+/** nsupdate with `-y` (a TSIG key), `script` being update lines; resolves with the exit code and output, refused or not. */
+export function signedNsupdate(port: number, zone: string, key: NsupdateKey, script: string): Promise<{ code: number | null; out: string }> {
+  const bin = requireBinary('/usr/bin/nsupdate', 'bind9-dnsutils');
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, ['-y', `${key.algorithm}:${key.name}:${key.secret}`], { stdio: ['pipe', 'pipe', 'pipe'], timeout: 30_000 });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => { out += b.toString(); });
+    child.stderr.on('data', (b: Buffer) => { out += b.toString(); });
+    child.on('error', reject);
+    child.on('exit', (code) => resolve({ code, out }));
+    child.stdin.end(`server 127.0.0.1 ${port}\nzone ${zone}\n${script}\nsend\n`);
+  });
+}
