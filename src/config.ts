@@ -108,6 +108,8 @@ const schema = z.object({
   DNS01_DNS_AUTH_PORT: z.coerce.number().int().min(1).max(65535).default(53),
   DNS01_FOLLOW_CNAME: bool.default(true),
   DNS01_DNS_UPDATE_LISTEN: hostPort.optional(),
+  DNS01_DNS_UPDATE_PER_SOURCE: z.coerce.number().int().min(1).max(1_000_000).default(600),
+  DNS01_DNS_UPDATE_PER_KEY: z.coerce.number().int().min(1).max(1_000_000).default(120),
   DNS01_ACME_DNS_DOMAIN: z
     .string()
     .transform(normaliseName)
@@ -165,6 +167,8 @@ export interface Config {
   followCname: boolean;
   /** The DNS UPDATE door's UDP and TCP address (src/dns-door/); unset: off. */
   dnsUpdateListen: { host: string; port: number } | undefined;
+  /** The door's budgets: messages a minute from one source address, and UPDATEs a minute signed by one key. */
+  dnsUpdateBudget: { perSource: number; perKey: number };
   /** acme-dns compatibility: registrations get `<subdomain>.<this>`; unset, the /acme-dns routes are off. */
   acmeDnsDomain: string | undefined;
   janitorIntervalMs: number;
@@ -253,6 +257,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dnsAuthPort: e.DNS01_DNS_AUTH_PORT,
     followCname: e.DNS01_FOLLOW_CNAME,
     dnsUpdateListen: e.DNS01_DNS_UPDATE_LISTEN === undefined ? undefined : splitHostPort(e.DNS01_DNS_UPDATE_LISTEN),
+    dnsUpdateBudget: { perSource: e.DNS01_DNS_UPDATE_PER_SOURCE, perKey: e.DNS01_DNS_UPDATE_PER_KEY },
     acmeDnsDomain: e.DNS01_ACME_DNS_DOMAIN,
     janitorIntervalMs: e.DNS01_JANITOR_INTERVAL,
     auditRetentionDays: e.DNS01_AUDIT_RETENTION_DAYS,

@@ -129,7 +129,7 @@ export function buildServices(config: Config, log: Logger, metrics: Metrics, dat
   const loginGuard = () => new LoginGuard(new LoginThrottle({ ...config.loginLimits, ...(opts.loginClock ? { now: opts.loginClock } : {}) }), metrics, child('logins'));
   const access = new ClientAccess(clientTokens, { sharedToken: config.internalToken!, sharedTokenEnabled: config.internalTokenEnabled, audit });
   const dnsDoor = config.dnsUpdateListen && new DnsDoor({
-    ...config.dnsUpdateListen, tokens: clientTokens, log: child('dns-door'), metrics,
+    ...config.dnsUpdateListen, ...config.dnsUpdateBudget, tokens: clientTokens, log: child('dns-door'), metrics,
     updates: new UpdateDoor({ database, challenges, access, chooser, zones, log: child('dns-door') }),
     queries: new QueryDoor({ database, zones, resolvers: resolvers.servers }),
   });

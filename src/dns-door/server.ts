@@ -9,6 +9,7 @@ import type { ClientTokenStore } from '../clients/tokens.js';
 import { decodeMessage, type DecodedMessage } from '../dns/packet.js';
 import { appendUnsignedTsig, checkRequest, parseTsig, signReply, TSIG_ERROR, TSIG_ERRORS, type ParsedTsig, type TsigKey } from '../dns/tsig.js';
 import type { Metrics } from '../metrics.js';
+import { MinuteBudget } from './budget.js';
 import type { QueryDoor } from './query.js';
 import { encodeReply, headerReply, RCODE, RCODE_NAMES, udpLimit, type Outcome } from './reply.js';
 import type { UpdateDoor } from './update.js';
@@ -27,6 +28,10 @@ export interface DnsDoorOptions {
   maxTcpConnections?: number;
   /** UDP messages being worked on at once; more are dropped unread, as a loaded DNS server does (default 256). */
   maxUdpInFlight?: number;
+  /** Messages a minute from one source address; more are REFUSED unread (DNS01_DNS_UPDATE_PER_SOURCE). */
+  perSource: number;
+  /** UPDATEs a minute signed by one key; more are REFUSED before any provider work (DNS01_DNS_UPDATE_PER_KEY). */
+  perKey: number;
 }
 
 const OPCODE_QUERY = 0;
@@ -37,10 +42,15 @@ export class DnsDoor {
   private tcp: Server | undefined;
   private readonly sockets = new Set<Socket>();
   private udpInFlight = 0;
+  private readonly sources: MinuteBudget;
+  private readonly keys: MinuteBudget;
   /** The bound port (the setting's, or the one port 0 got). */
   port = 0;
 
-  constructor(private readonly o: DnsDoorOptions) {}
+  constructor(private readonly o: DnsDoorOptions) {
+    this.sources = new MinuteBudget(o.perSource);
+    this.keys = new MinuteBudget(o.perKey);
+  }
 
   async start(): Promise<void> {
     const { host, port, log } = this.o;
@@ -122,6 +132,11 @@ export class DnsDoor {
       if (buf.length < 12 || (buf.readUInt16BE(2) & 0x8000) !== 0) return null;
       const opcode = (buf.readUInt16BE(2) >> 11) & 0xf;
       kind = opcode === OPCODE_UPDATE ? 'update' : opcode === OPCODE_QUERY ? 'query' : 'other';
+      // Before any reading or lookup: a source over its budget costs one header.
+      if (!this.sources.take(peer)) {
+        outcome = { rcode: RCODE.REFUSED, why: 'source over its budget (DNS01_DNS_UPDATE_PER_SOURCE)' };
+        return (reply = headerReply(buf, RCODE.REFUSED));
+      }
       let tsig: ParsedTsig | null;
       let msg: DecodedMessage;
       try {
@@ -150,7 +165,9 @@ export class DnsDoor {
         key = found.key;
         token = found.row;
       }
-      if (kind === 'update') outcome = token ? await this.o.updates.apply(msg, token, peer) : { rcode: RCODE.REFUSED, why: 'unsigned' };
+      // Counted once the key is proven: a forged message naming a key cannot spend that key's budget.
+      if (kind === 'update' && token && !this.keys.take(token.id)) outcome = { rcode: RCODE.REFUSED, why: 'key over its budget (DNS01_DNS_UPDATE_PER_KEY)' };
+      else if (kind === 'update') outcome = token ? await this.o.updates.apply(msg, token, peer) : { rcode: RCODE.REFUSED, why: 'unsigned' };
       else if (kind === 'query') outcome = await this.o.queries.answer(msg);
       else outcome = { rcode: RCODE.NOTIMP, why: `opcode ${opcode}` };
       const sign = (m: Buffer) => (key && tsig ? signReply(m, key, tsig) : m);

@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   const doorPort = await freeDnsPort();
   const daemon = await startDaemonProcess({
     databaseUrl: pg.url, connections: 1,
-    env: { DNS01_DNS_RESOLVERS: `${bind.host}:${bind.port}`, DNS01_DNS_AUTH_PORT: String(bind.port), DNS01_DNS_UPDATE_LISTEN: `127.0.0.1:${doorPort}` },
+    env: { DNS01_DNS_RESOLVERS: `${bind.host}:${bind.port}`, DNS01_DNS_AUTH_PORT: String(bind.port), DNS01_DNS_UPDATE_LISTEN: `127.0.0.1:${doorPort}`, DNS01_DNS_UPDATE_PER_SOURCE: '1000000', DNS01_DNS_UPDATE_PER_KEY: '1000000' },
   });
   try {
     await sleep(1000);

@@ -103,7 +103,7 @@ beforeAll(async () => {
   bind = await startBind({ zones: [ZONE], tsigKeys: [bindKey] });
   doorPort = await freeDnsPort();
   d = await startTestDaemon({
-    env: { DNS01_DNS_RESOLVERS: `${bind.host}:${bind.port}`, DNS01_DNS_AUTH_PORT: String(bind.port), DNS01_DNS_UPDATE_LISTEN: `127.0.0.1:${doorPort}` },
+    env: { DNS01_DNS_RESOLVERS: `${bind.host}:${bind.port}`, DNS01_DNS_AUTH_PORT: String(bind.port), DNS01_DNS_UPDATE_LISTEN: `127.0.0.1:${doorPort}`, DNS01_DNS_UPDATE_PER_SOURCE: '1000000' },
   });
   const providerId = await d.addProvider({
     name: 'bind', provider_type: 'rfc2136', is_default: true,
