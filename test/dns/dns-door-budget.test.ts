@@ -1,7 +1,6 @@
 // The DNS door's budgets (docs/dns-update.md): a source over DNS01_DNS_UPDATE_PER_SOURCE messages a minute is REFUSED
 // before its message is read; a key over DNS01_DNS_UPDATE_PER_KEY UPDATEs a minute is REFUSED before any provider
 // work, and a forged message naming that key does not spend its budget.
-import { createSocket } from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeQuery } from '../../src/dns/packet.js';
 import { signMessage, type TsigKey } from '../../src/dns/tsig.js';
@@ -9,6 +8,7 @@ import { buildUpdate } from '../../src/dns/update.js';
 import { logLines } from '../support/observe.js';
 import { startTestDaemon, txtValue, type TestDaemon } from '../support/daemon.js';
 import { freeDnsPort } from '../support/ports.js';
+import { askUdp } from '../support/dns-ask.js';
 
 const ZONE = 'budget.test';
 const NAME = `_acme-challenge.www.${ZONE}`;
@@ -16,21 +16,7 @@ let d: TestDaemon;
 let doorPort: number;
 let key: TsigKey;
 
-function ask(msg: Buffer): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const s = createSocket('udp4');
-    const timer = setTimeout(() => {
-      s.close();
-      reject(new Error('no reply from the door in 10 s'));
-    }, 10_000);
-    s.on('message', (reply) => {
-      clearTimeout(timer);
-      s.close();
-      resolve(reply);
-    });
-    s.send(msg, doorPort, '127.0.0.1');
-  });
-}
+const ask = (msg: Buffer) => askUdp(doorPort, msg);
 
 const rcodeOf = (reply: Buffer) => reply.readUInt16BE(2) & 0xf;
 /** An UPDATE with a prerequisite: refused by the door's own rules, cheaply, before any zone lookup. */

@@ -1,7 +1,6 @@
 // The DNS UPDATE door end to end: a client token's TSIG key, nsupdate and certbot through the door into real BIND
 // (through an rfc2136 provider), Pebble issuing, and every refusal with its exact rcode and nothing written.
 import { spawn } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +16,7 @@ import { startTestDaemon, txtValue, type TestDaemon } from '../support/daemon.js
 import { startBind, type RunningDnsServer } from '../support/dns-servers/index.js';
 import { startPebble, type Pebble } from '../support/pebble.js';
 import { freeDnsPort } from '../support/ports.js';
+import { askUdp } from '../support/dns-ask.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 import { connect } from 'node:net';
 import { requireBinary } from '../support/proc.js';
@@ -38,21 +38,7 @@ let key: { name: string; algorithm: 'hmac-sha256'; secret: string };
 let tsig: TsigKey;
 
 /** One UDP exchange with the door; the raw reply. */
-function ask(msg: Buffer): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const s = createSocket('udp4');
-    const timer = setTimeout(() => {
-      s.close();
-      reject(new Error('no reply from the door in 10 s'));
-    }, 10_000);
-    s.on('message', (reply) => {
-      clearTimeout(timer);
-      s.close();
-      resolve(reply);
-    });
-    s.send(msg, doorPort, '127.0.0.1');
-  });
-}
+const ask = (msg: Buffer) => askUdp(doorPort, msg);
 
 const rcodeOf = (reply: Buffer) => reply.readUInt16BE(2) & 0xf;
 const tsigErrorOf = (reply: Buffer) => {
