@@ -24,6 +24,8 @@ export interface DnsDoorOptions {
   metrics: Metrics;
   /** A TCP connection idle this long is closed (default 10 s). */
   tcpIdleMs?: number;
+  /** A TCP connection open this long reads no more and is closed once its answers are sent (default 60 s). */
+  tcpTotalMs?: number;
   /** TCP connections open at once; more are closed on accept (default 64). */
   maxTcpConnections?: number;
   /** UDP messages being worked on at once; more are dropped unread, as a loaded DNS server does (default 256). */
@@ -36,6 +38,8 @@ export interface DnsDoorOptions {
 
 const OPCODE_QUERY = 0;
 const OPCODE_UPDATE = 5;
+/** Messages read from one TCP connection and not yet answered; at this many it is not read further. */
+const MAX_TCP_BACKLOG = 16;
 
 export class DnsDoor {
   private udp: UdpSocket | undefined;
@@ -93,30 +97,55 @@ export class DnsDoor {
     if (tcp) await new Promise<void>((resolve) => tcp.close(() => resolve()));
   }
 
-  /** Two-byte length-prefixed messages (RFC 1035 §4.2.2), answered in order; idle connections are closed. */
+  /**
+   * Two-byte length-prefixed messages (RFC 1035 §4.2.2), answered in order. Idle connections are closed; so is one open
+   * longer than the total limit, after the answers already owed. A peer that pipelines faster than it is answered is
+   * not read further until the backlog is down, so one connection cannot queue unbounded work.
+   */
   private connection(s: Socket): void {
     this.sockets.add(s);
     s.on('close', () => this.sockets.delete(s));
     s.on('error', () => s.destroy());
-    s.setTimeout(this.o.tcpIdleMs ?? 10_000, () => s.destroy());
     let buf = Buffer.alloc(0);
     let chain = Promise.resolve();
-    s.on('data', (chunk: Buffer) => {
-      buf = Buffer.concat([buf, chunk]);
-      while (buf.length >= 2) {
+    let owed = 0;
+    let closing = false;
+    // Idle means nothing owed either: an UPDATE waiting on a slow provider keeps its connection; the answer's write re-arms the timer
+    // (on, not setTimeout's callback, which is called once only)
+    s.setTimeout(this.o.tcpIdleMs ?? 10_000);
+    s.on('timeout', () => owed === 0 && s.destroy());
+    const total = setTimeout(() => {
+      closing = true;
+      s.pause();
+      void chain.then(() => s.end());
+    }, this.o.tcpTotalMs ?? 60_000);
+    total.unref();
+    s.on('close', () => clearTimeout(total));
+    // Takes messages off the buffer while fewer than MAX_TCP_BACKLOG are owed; the rest waits there, unread.
+    const drain = () => {
+      while (!closing && owed < MAX_TCP_BACKLOG && buf.length >= 2) {
         const len = buf.readUInt16BE(0);
         if (buf.length < 2 + len) break;
         const msg = buf.subarray(2, 2 + len);
         buf = buf.subarray(2 + len);
+        owed += 1;
         chain = chain.then(async () => {
           const reply = await this.handle(msg, s.remoteAddress ?? '', 'tcp');
+          owed -= 1;
           if (reply && !s.destroyed) {
             const head = Buffer.alloc(2);
             head.writeUInt16BE(reply.length);
             s.write(Buffer.concat([head, reply]));
           }
+          drain();
         });
       }
+      if (owed >= MAX_TCP_BACKLOG || closing) s.pause();
+      else s.resume();
+    };
+    s.on('data', (chunk: Buffer) => {
+      buf = Buffer.concat([buf, chunk]);
+      drain();
     });
   }
 
