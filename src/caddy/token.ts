@@ -44,6 +44,25 @@ export class CaddyToken {
     return [...this.known];
   }
 
+  /** Caddy's live tokens, newest first (an expiring one is still live until its expiry). */
+  async live(): Promise<ClientTokenRow[]> {
+    const now = this.now();
+    return (await this.tokens.list())
+      .filter((r) => r.managedBy === MANAGED_BY_CADDY_SYNC && r.revokedAt === null && (r.expiresAt === null || r.expiresAt.getTime() > now))
+      .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : -1));
+  }
+
+  /**
+   * "Rotate now": every live token not yet expiring gets its expiry `graceMs` ahead, so the next `ensure` mints a new one.
+   * The retired ones keep working until then, long enough for every replica's Caddy to be given the new one.
+   */
+  async retire(): Promise<ClientTokenRow[]> {
+    const until = new Date(this.now() + this.o.graceMs);
+    const retired = (await this.live()).filter((r) => r.expiresAt === null);
+    for (const r of retired) await this.tokens.expire(r.id, until);
+    return retired.map((r) => ({ ...r, expiresAt: until }));
+  }
+
   /**
    * The token Caddy's acmeproxy policies carry for `scope`: the newest live row whose token this daemon can derive and
    * which is younger than ROTATE_AFTER_MS, its scope brought up to date; otherwise a new row. Every other live row is
@@ -51,9 +70,7 @@ export class CaddyToken {
    */
   async ensure(scope: AcmeproxyScope): Promise<string | null> {
     const now = this.now();
-    const live = (await this.tokens.list())
-      .filter((r) => r.managedBy === MANAGED_BY_CADDY_SYNC && r.revokedAt === null && (r.expiresAt === null || r.expiresAt.getTime() > now))
-      .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : -1));
+    const live = await this.live();
     const usable = (r: ClientTokenRow) => r.expiresAt === null && now - r.createdAt.getTime() < ROTATE_AFTER_MS && tokenHash(this.secretFor(r.id)) === r.tokenHash;
     let row = live.find(usable);
     if (!row && scope.domains.length === 0) return null;

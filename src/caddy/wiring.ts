@@ -14,7 +14,7 @@ import { CaddyAdminClient } from './admin-client.js';
 import { buildTlsPolicies } from './builder.js';
 import { CaddySync, type CaddySyncState, type RunOutcome } from './sync.js';
 import { CaddyToken } from './token.js';
-import type { DnsProviderRow } from '../db/schema.js';
+import type { ClientTokenRow, DnsProviderRow } from '../db/schema.js';
 import { timingOf, type OwnTimeouts } from '../providers/timing.js';
 import type { AnyProviderPlugin } from '../plugin-api/index.js';
 import type { BuilderCredential, BuilderInput, BuilderProvider, BuildResult } from './types.js';
@@ -147,11 +147,27 @@ export async function previewPolicies(deps: CaddyDeps): Promise<BuildResult> {
   return { ...result, policies: mask(result.policies) as BuildResult['policies'] };
 }
 
+/** Caddy's client token as every replica keeps it; a superseded one stays valid long enough for every replica's periodic run to give its Caddy the new one. */
+function caddyToken(deps: CaddyDeps): CaddyToken {
+  return new CaddyToken(deps.clientTokens, { key: deps.config.adminToken!, graceMs: Math.max(3_600_000, 10 * deps.config.caddySyncIntervalMs), ...(deps.audit ? { audit: deps.audit } : {}) });
+}
+
+/**
+ * "Rotate now" (POST /api/v1/caddy/token/rotate): Caddy's current token is given its grace expiry and a sync run mints
+ * and pushes the new one. Returns the retired rows and the live one after the run (null when no acmeproxy policy needs one).
+ */
+export async function rotateCaddyToken(deps: CaddyDeps, sync: CaddySync): Promise<{ retired: ClientTokenRow[]; current: ClientTokenRow | null }> {
+  const token = caddyToken(deps);
+  const retired = await token.retire();
+  await sync.syncNow({ verify: true });
+  const current = (await token.live()).find((r) => r.expiresAt === null) ?? null;
+  return { retired, current };
+}
+
 /** Starts nothing by itself; returns null when no Caddy admin URL is configured. */
 export function createCaddySync(deps: CaddyDeps): CaddySync | null {
   if (!deps.config.caddyAdminUrl) return null;
-  // A superseded token stays valid long enough for every replica's periodic run to give its Caddy the new one.
-  const token = new CaddyToken(deps.clientTokens, { key: deps.config.adminToken!, graceMs: Math.max(3_600_000, 10 * deps.config.caddySyncIntervalMs), ...(deps.audit ? { audit: deps.audit } : {}) });
+  const token = caddyToken(deps);
   // The internal token too: a Caddy that ran an older daemon's config may still echo it.
   const client = new CaddyAdminClient(deps.config.caddyAdminUrl, { timeoutMs: 10_000, secrets: () => [deps.config.internalToken!, ...token.secrets()] });
   const m = deps.metrics;

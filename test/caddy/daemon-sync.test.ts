@@ -237,6 +237,51 @@ describe('daemon sync with the built Caddy (dns.providers.acmeproxy), two replic
     expect(await caddyGet(caddy.adminUrl, 'apps/http')).toEqual(initialHttp);
   });
 
+  it('rotates Caddy\'s token on demand: the new one pushed, the old one working through its grace, no secret in the reply', async () => {
+    const [old] = acmeproxyPasswords([policyOf(await caddyPolicies(caddy), p1)]);
+    const before = (await d1.api.clientTokens.list()).filter((t) => t.managed_by === 'caddy-sync' && t.expires_at === null);
+    expect(before).toHaveLength(1);
+    const started = Date.now();
+    const res = await d1.admin('/caddy/token/rotate', { method: 'POST' });
+    const text = await res.text();
+    expect(res.status, text).toBe(200);
+    const body = JSON.parse(text) as { success: boolean; retired: { id: string; expires_at: string; state: string }[]; client_token: { id: string; expires_at: string | null; allowed_domains: string[] }; sync: { in_sync: boolean } };
+    expect(body).toMatchObject({ success: true, sync: { in_sync: true } });
+    expect(body.retired).toEqual([expect.objectContaining({ id: before[0]!.id, state: 'active' })]);
+    // The grace: an hour (the interval is 60 s, so the floor of an hour wins).
+    expect(Date.parse(body.retired[0]!.expires_at) - started).toBeGreaterThanOrEqual(3_600_000 - 5_000);
+    expect(body.client_token.id).not.toBe(before[0]!.id);
+    expect(body.client_token).toMatchObject({ expires_at: null, allowed_domains: before[0]!.allowed_domains });
+
+    // Caddy holds the new token now; neither token is in the reply.
+    const [fresh] = acmeproxyPasswords([policyOf(await caddyPolicies(caddy), p1)]);
+    expect(fresh).toMatch(/^dns01ct_/);
+    expect(fresh).not.toBe(old);
+    expect(text).not.toContain(fresh!);
+    expect(text).not.toContain(old!);
+
+    // Both work while the old one is in its grace: Caddy's of another replica may still hold it.
+    for (const [i, token] of [old!, fresh!].entries()) {
+      const auth = { authorization: `Basic ${Buffer.from(`caddy:${token}`).toString('base64')}` };
+      const body = { fqdn: `_acme-challenge.${['www', 'api'][i]}.example.test.`, value: txtValue(`rotate${i}`) };
+      const present = await d1.internal(`/providers/${p1}/present`, { body, headers: auth });
+      expect(present.status, await present.clone().text()).toBe(200);
+      const cleanup = await d1.internal(`/providers/${p1}/cleanup`, { body, headers: auth });
+      expect(cleanup.status).toBe(200);
+    }
+
+    await d1.daemon.audit!.flush();
+    const audit = await (await d1.admin(`/audit-logs?${new URLSearchParams({ action: 'caddy.token_rotate' })}`)).json() as { audit_logs: { outcome: string; resource_id: string; details: Record<string, unknown> }[] };
+    expect(audit.audit_logs[0]).toMatchObject({ outcome: 'success', resource_id: body.client_token.id, details: { retired: [before[0]!.id], current: body.client_token.id, pushed: true } });
+    expect(JSON.stringify(audit)).not.toContain(fresh!);
+  });
+
+  it('refuses a token rotation with the sync off (503), on a replica without a Caddy URL', async () => {
+    const res = await d2.admin('/caddy/token/rotate', { method: 'POST' });
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({ error: { code: 'SERVICE_UNAVAILABLE' } });
+  });
+
   it('skips a provider whose credentials it cannot decrypt (warning + metric), and still pushes the others', async () => {
     // d2 seals with its own key: d1 can read the row but not the credentials.
     const foreign = await d2.addProvider(webhookProvider('hook-foreign-key', receiver));
@@ -260,7 +305,7 @@ describe('daemon sync with the built Caddy (dns.providers.acmeproxy), two replic
     expect(secrets).toHaveLength(1);
     expect(masked(owned(all), secrets)).toEqual(view.policies);
     // The token's scope followed the sites (not the unreadable provider's).
-    const [row] = (await d1.api.clientTokens.list()).filter((t) => t.managed_by === 'caddy-sync');
+    const [row] = (await d1.api.clientTokens.list()).filter((t) => t.managed_by === 'caddy-sync' && t.expires_at === null);
     expect(row!.allowed_domains).toEqual(policyOf(all, p1)!.subjects);
     expect(row!.providers).toEqual([p1]);
     expect((await ready(d1)).caddy).toMatchObject({ in_sync: true, consecutive_failures: 0 });

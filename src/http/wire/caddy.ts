@@ -1,5 +1,6 @@
 // The Caddy sync on the wire: the policies the sync would push (secrets masked) and the sync state after a push.
 import { z } from 'zod';
+import { clientTokenSchema } from './client-tokens.js';
 import { instant, success } from './common.js';
 
 const refusedSchema = z.strictObject({ id: z.uuid(), name: z.string(), reason: z.string(), refused_at: instant });
@@ -29,3 +30,10 @@ export const syncStateSchema = z.strictObject({
 });
 
 export const syncReplySchema = z.strictObject({ success: z.boolean(), sync: syncStateSchema });
+
+export const caddyTokenRotateReplySchema = z.strictObject({
+  success: z.boolean(),
+  retired: z.array(clientTokenSchema).describe('Caddy\'s tokens retired by this call: each works until its `expires_at` (the grace), then stops'),
+  client_token: clientTokenSchema.nullable().describe('the token Caddy was given (never its secret); null when no acmeproxy policy needs one'),
+  sync: syncStateSchema,
+});
