@@ -304,6 +304,7 @@ describe('OpenAPI document: real replies match it', () => {
     await ok('get', '/ready');
     await ok('get', '/api/v1/openapi.json', { auth: 'none' });
     await ok('post', '/api/v1/caddy/sync');
+    await ok('post', '/api/v1/caddy/token/rotate');
 
     // Providers, their types, zone-specific credentials.
     await ok('get', '/api/v1/dns-providers/types');
