@@ -109,6 +109,30 @@ describe('deploy/compose.yaml', () => {
     }
   });
 
+  it('keeps the DNS UPDATE door on loopback; the documented lines expose it and still pass "compose config"', async () => {
+    const [doc] = await parseYamlDocuments(text);
+    expect(doc.services['dns01-proxy'].environment.DNS01_DNS_UPDATE_LISTEN).toBe('127.0.0.1:5353');
+    expect(doc.services.caddy.ports.some((p: string) => p.includes('5353'))).toBe(false);
+    // As docs/dns-update.md ("Exposing the door") says: listen on 0.0.0.0, uncomment the caddy service's two lines.
+    const commented = text.split('\n').filter((l) => /^\s*# - "5353:5353\/(udp|tcp)"$/.test(l));
+    expect(commented).toHaveLength(2);
+    const exposed = commented.reduce((t, l) => t.replace(l, l.replace('# ', '')), text).replace('DNS01_DNS_UPDATE_LISTEN: 127.0.0.1:5353', 'DNS01_DNS_UPDATE_LISTEN: 0.0.0.0:5353');
+    const [edited] = await parseYamlDocuments(exposed);
+    expect(edited.services.caddy.ports).toEqual(expect.arrayContaining(['5353:5353/udp', '5353:5353/tcp']));
+    expect(edited.services['dns01-proxy'].environment.DNS01_DNS_UPDATE_LISTEN).toBe('0.0.0.0:5353');
+    const file = join(mkdtempSync(join(tmpdir(), 'compose-')), 'compose.yaml');
+    writeFileSync(file, exposed);
+    const [cmd, ...pre] = composeCommand();
+    // --project-directory: the edited copy's relative build context still means the repository.
+    const res = run(cmd!, [...pre, '-f', file, '--project-directory', join(repoRoot, 'deploy'), '--env-file', emptyEnvFile, 'config', '-q'], { env: { ...process.env, ...dummyEnv } });
+    expect(res.stderr).toBe('');
+    expect(res.status).toBe(0);
+    const validate = await composeSchemaValidator();
+    expect(validate(edited) ? [] : validate.errors).toEqual([]);
+    const docsText = readFileSync(join(repoRoot, 'docs/dns-update.md'), 'utf8');
+    for (const l of commented) expect(docsText).toContain(l.replace('# ', '').trim());
+  });
+
   it('names no image "latest"', async () => {
     const [doc] = await parseYamlDocuments(text);
     for (const [name, svc] of Object.entries<any>(doc.services)) {
