@@ -49,6 +49,18 @@ async function validator(kind: keyof typeof crdFiles = 'ClusterIssuer') {
   return (obj: unknown) => (validate(obj) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`));
 }
 
+function renameKey(o: any, from: string, to: string): void {
+  o[to] = o[from];
+  delete o[from];
+}
+
+/** The check has teeth: `issuer` with `edit` applied to its first solver's `dns01` fails, naming `reported`. */
+function expectRefused(validate: (obj: unknown) => string[], issuer: any, edit: (dns01: any) => void, reported: string): void {
+  const bad = structuredClone(issuer);
+  edit(bad.spec.acme.solvers[0].dns01);
+  expect(validate(bad).join('\n')).toContain(reported);
+}
+
 describe('deploy/cert-manager', () => {
   it('cluster-issuer.yaml is a valid cert-manager.io/v1 ClusterIssuer by cert-manager\'s CRD schema, unknown fields refused', async () => {
     const validate = await validator();
@@ -57,13 +69,8 @@ describe('deploy/cert-manager', () => {
     expect(issuer).toMatchObject({ apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer' });
     expect(validate(issuer)).toEqual([]);
     // The check has teeth: a misspelt solver key and a missing required field are both reported.
-    const misspelt = structuredClone(issuer);
-    misspelt.spec.acme.solvers[0].dns01.acmeDns = misspelt.spec.acme.solvers[0].dns01.acmeDNS;
-    delete misspelt.spec.acme.solvers[0].dns01.acmeDNS;
-    expect(validate(misspelt).join('\n')).toContain('acmeDns');
-    const hostless = structuredClone(issuer);
-    delete hostless.spec.acme.solvers[0].dns01.acmeDNS.host;
-    expect(validate(hostless).join('\n')).toContain('host');
+    expectRefused(validate, issuer, (dns01) => renameKey(dns01, 'acmeDNS', 'acmeDns'), 'acmeDns');
+    expectRefused(validate, issuer, (dns01) => delete dns01.acmeDNS.host, 'host');
   });
 
   it('its acmeDNS solver points at the daemon\'s /acme-dns base (goacmedns appends /update)', async () => {
@@ -113,13 +120,8 @@ describe('deploy/cert-manager rfc2136', () => {
     expect(rest).toEqual([]);
     expect(issuer).toMatchObject({ apiVersion: 'cert-manager.io/v1', kind: 'Issuer' });
     expect(validate(issuer)).toEqual([]);
-    const misspelt = structuredClone(issuer);
-    misspelt.spec.acme.solvers[0].dns01.rfc2136.tsigKeyname = misspelt.spec.acme.solvers[0].dns01.rfc2136.tsigKeyName;
-    delete misspelt.spec.acme.solvers[0].dns01.rfc2136.tsigKeyName;
-    expect(validate(misspelt).join('\n')).toContain('tsigKeyname');
-    const serverless = structuredClone(issuer);
-    delete serverless.spec.acme.solvers[0].dns01.rfc2136.nameserver;
-    expect(validate(serverless).join('\n')).toContain('nameserver');
+    expectRefused(validate, issuer, (dns01) => renameKey(dns01.rfc2136, 'tsigKeyName', 'tsigKeyname'), 'tsigKeyname');
+    expectRefused(validate, issuer, (dns01) => delete dns01.rfc2136.nameserver, 'nameserver');
   });
 
   it('its nameserver is the component\'s Service, on the port the daemon\'s door listens on there, UDP and TCP', async () => {
