@@ -1,7 +1,7 @@
 // deploy/compose.yaml: Compose's own parser (docker compose v2, else Debian's docker-compose
 // 1.29; both work without a Docker engine), the Compose JSON schema, and our structure.
 import { describe, expect, it } from 'vitest';
-import { accessSync, constants, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -120,11 +120,12 @@ describe('deploy/compose.yaml', () => {
     const [edited] = await parseYamlDocuments(exposed);
     expect(edited.services.caddy.ports).toEqual(expect.arrayContaining(['5353:5353/udp', '5353:5353/tcp']));
     expect(edited.services['dns01-proxy'].environment.DNS01_DNS_UPDATE_LISTEN).toBe('0.0.0.0:5353');
-    const file = join(mkdtempSync(join(tmpdir(), 'compose-')), 'compose.yaml');
-    writeFileSync(file, exposed);
+    const dir = mkdtempSync(join(tmpdir(), 'compose-'));
+    writeFileSync(join(dir, 'compose.yaml'), exposed);
     const [cmd, ...pre] = composeCommand();
     // --project-directory: the edited copy's relative build context still means the repository.
-    const res = run(cmd!, [...pre, '-f', file, '--project-directory', join(repoRoot, 'deploy'), '--env-file', emptyEnvFile, 'config', '-q'], { env: { ...process.env, ...dummyEnv } });
+    const res = run(cmd!, [...pre, '-f', join(dir, 'compose.yaml'), '--project-directory', join(repoRoot, 'deploy'), '--env-file', emptyEnvFile, 'config', '-q'], { env: { ...process.env, ...dummyEnv } });
+    rmSync(dir, { recursive: true, force: true });
     expect(res.stderr).toBe('');
     expect(res.status).toBe(0);
     const validate = await composeSchemaValidator();

@@ -1,7 +1,7 @@
 // Renders every kustomization under deploy/ with kubectl, and each with deploy/components/dns-update added, and checks
 // the manifests offline: Kubernetes schema (strict), pod hardening, probes, resources, images, secrets, the door.
 import { describe, expect, it, beforeAll } from 'vitest';
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import { PluginCatalogue } from '../../src/calls/catalogue.js';
@@ -68,7 +68,11 @@ async function renderWithDoor(target: string): Promise<any[]> {
     `components: [${JSON.stringify(rel(componentDir))}]`,
     '',
   ].join('\n'));
-  return render(dir);
+  try {
+    return await render(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** The ingress rules of the NetworkPolicy that mention port 5353. */
