@@ -1,7 +1,7 @@
 // deploy/compose.yaml: Compose's own parser (docker compose v2, else Debian's docker-compose
 // 1.29; both work without a Docker engine), the Compose JSON schema, and our structure.
 import { describe, expect, it } from 'vitest';
-import { accessSync, constants, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -107,6 +107,31 @@ describe('deploy/compose.yaml', () => {
       expect(svc.cap_drop).toEqual(['ALL']);
       expect(svc.security_opt).toContain('no-new-privileges:true');
     }
+  });
+
+  it('keeps the DNS UPDATE door on loopback; the documented lines expose it and still pass "compose config"', async () => {
+    const [doc] = await parseYamlDocuments(text);
+    expect(doc.services['dns01-proxy'].environment.DNS01_DNS_UPDATE_LISTEN).toBe('127.0.0.1:5353');
+    expect(doc.services.caddy.ports.some((p: string) => p.includes('5353'))).toBe(false);
+    // As docs/dns-update.md ("Exposing the door") says: listen on 0.0.0.0, uncomment the caddy service's two lines.
+    const commented = text.split('\n').filter((l) => /^\s*# - "5353:5353\/(udp|tcp)"$/.test(l));
+    expect(commented).toHaveLength(2);
+    const exposed = commented.reduce((t, l) => t.replace(l, l.replace('# ', '')), text).replace('DNS01_DNS_UPDATE_LISTEN: 127.0.0.1:5353', 'DNS01_DNS_UPDATE_LISTEN: 0.0.0.0:5353');
+    const [edited] = await parseYamlDocuments(exposed);
+    expect(edited.services.caddy.ports).toEqual(expect.arrayContaining(['5353:5353/udp', '5353:5353/tcp']));
+    expect(edited.services['dns01-proxy'].environment.DNS01_DNS_UPDATE_LISTEN).toBe('0.0.0.0:5353');
+    const dir = mkdtempSync(join(tmpdir(), 'compose-'));
+    writeFileSync(join(dir, 'compose.yaml'), exposed);
+    const [cmd, ...pre] = composeCommand();
+    // --project-directory: the edited copy's relative build context still means the repository.
+    const res = run(cmd!, [...pre, '-f', join(dir, 'compose.yaml'), '--project-directory', join(repoRoot, 'deploy'), '--env-file', emptyEnvFile, 'config', '-q'], { env: { ...process.env, ...dummyEnv } });
+    rmSync(dir, { recursive: true, force: true });
+    expect(res.stderr).toBe('');
+    expect(res.status).toBe(0);
+    const validate = await composeSchemaValidator();
+    expect(validate(edited) ? [] : validate.errors).toEqual([]);
+    const docsText = readFileSync(join(repoRoot, 'docs/dns-update.md'), 'utf8');
+    for (const l of commented) expect(docsText).toContain(l.replace('# ', '').trim());
   });
 
   it('names no image "latest"', async () => {

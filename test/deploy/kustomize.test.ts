@@ -1,8 +1,9 @@
-// Renders every kustomization under deploy/ with kubectl and checks the manifests offline:
-// Kubernetes schema (strict), pod hardening, probes, resources, images, secrets.
+// Renders every kustomization under deploy/ with kubectl, and each with deploy/components/dns-update added, and checks
+// the manifests offline: Kubernetes schema (strict), pod hardening, probes, resources, images, secrets, the door.
 import { describe, expect, it, beforeAll } from 'vitest';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, relative } from 'node:path';
 import { PluginCatalogue } from '../../src/calls/catalogue.js';
 import { readDeclared } from '../../src/declared/file.js';
 import { shippedPlugins } from '../../src/plugins/index.js';
@@ -52,6 +53,31 @@ async function render(target: string): Promise<any[]> {
   const docs = await parseYamlDocuments(res.stdout);
   rendered.set(target, docs);
   return docs;
+}
+
+const componentDir = 'deploy/components/dns-update';
+
+/** `target` with deploy/components/dns-update added, as an operator's overlay adds it (kustomize takes relative paths only). */
+async function renderWithDoor(target: string): Promise<any[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'kustomize-door-'));
+  const rel = (p: string) => relative(dir, join(repoRoot, p));
+  writeFileSync(join(dir, 'kustomization.yaml'), [
+    'apiVersion: kustomize.config.k8s.io/v1beta1',
+    'kind: Kustomization',
+    `resources: [${JSON.stringify(rel(target))}]`,
+    `components: [${JSON.stringify(rel(componentDir))}]`,
+    '',
+  ].join('\n'));
+  try {
+    return await render(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The ingress rules of the NetworkPolicy that mention port 5353. */
+function doorRules(docs: any[]): any[] {
+  return byKind(docs, 'NetworkPolicy').flatMap((np) => np.spec.ingress ?? []).filter((r: any) => (r.ports ?? []).some((p: any) => p.port === 5353));
 }
 
 function podSpecs(docs: any[]): Array<{ where: string; spec: any }> {
@@ -143,7 +169,11 @@ describe.each(targets)('%s', (target) => {
     const env = Object.fromEntries(daemon.env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
     expect(env.DNS01_HOST).toBe('127.0.0.1');
     expect(env.DNS01_CADDY_ADMIN_URL).toBe('http://127.0.0.1:2019');
+    // The DNS UPDATE door on loopback, above 1024 (no capability); nothing exposes it without the component.
+    expect(env.DNS01_DNS_UPDATE_LISTEN).toBe('127.0.0.1:5353');
     expect(daemon.ports ?? []).toEqual([]);
+    expect(byKind(docs, 'Service').flatMap((s) => s.spec.ports.map((p: any) => p.port))).not.toContain(5353);
+    expect(doorRules(docs)).toEqual([]);
     for (const name of ['DNS01_INTERNAL_TOKEN', 'DNS01_ADMIN_TOKEN', 'DNS01_ENCRYPTION_KEY']) {
       expect(env[`${name}_FILE`], name).toMatch(/^\/run\/secrets\/dns01\//);
       expect(env[name], `${name} must come from a file`).toBeUndefined();
@@ -180,6 +210,79 @@ describe.each(targets)('%s', (target) => {
     expect(byKind(docs, 'ServiceAccount')[0].automountServiceAccountToken).toBe(false);
     const cm = byKind(docs, 'ConfigMap').find((c) => c.metadata.name.startsWith('dns01-proxy-caddyfile'));
     expect(cm.data.Caddyfile).toContain('acme_dns acmeproxy');
+  });
+});
+
+describe.each(targets)(`%s with ${componentDir}`, (target) => {
+  let docs: any[] = [];
+  let plain: any[] = [];
+  beforeAll(async () => {
+    docs = await renderWithDoor(target);
+    plain = await render(target);
+  });
+  const daemonOf = (d: any[]) => byKind(d, 'Deployment')[0].spec.template.spec.containers.find((c: any) => c.name === 'dns01-proxy');
+
+  it('renders and passes the Kubernetes schema check, with no unknown fields', async () => {
+    const problems = (await Promise.all(docs.map((d) => validateK8sObject(d)))).flat();
+    expect(problems).toEqual([]);
+  });
+
+  it('puts the door on the pod IP, port 5353 UDP and TCP, and leaves the HTTP API on loopback', () => {
+    // Caddy first, as in the base: kubectl logs and exec default to the first container.
+    expect(byKind(docs, 'Deployment')[0].spec.template.spec.containers.map((c: any) => c.name)).toEqual(['caddy', 'dns01-proxy']);
+    const daemon = daemonOf(docs);
+    const names = daemon.env.map((e: any) => e.name);
+    const podIp = daemon.env.find((e: any) => e.name === 'POD_IP');
+    expect(podIp.valueFrom).toEqual({ fieldRef: { fieldPath: 'status.podIP' } });
+    // Kubernetes expands $(POD_IP) only from a variable earlier in the list.
+    expect(names.indexOf('POD_IP')).toBeLessThan(names.indexOf('DNS01_DNS_UPDATE_LISTEN'));
+    expect(names.filter((n: string) => n === 'DNS01_DNS_UPDATE_LISTEN')).toHaveLength(1);
+    expect(daemon.env.find((e: any) => e.name === 'DNS01_DNS_UPDATE_LISTEN').value).toBe('$(POD_IP):5353');
+    expect(daemon.env.find((e: any) => e.name === 'DNS01_HOST').value).toBe('127.0.0.1');
+    expect(daemon.ports).toEqual([
+      { name: 'dns-update-udp', containerPort: 5353, protocol: 'UDP' },
+      { name: 'dns-update-tcp', containerPort: 5353, protocol: 'TCP' },
+    ]);
+  });
+
+  it('adds the Service dns01-proxy-dns-update on those ports, selecting the pod', () => {
+    const svc = byKind(docs, 'Service').find((s) => s.metadata.name === 'dns01-proxy-dns-update');
+    expect(svc.spec.type).toBe('ClusterIP');
+    const podLabels = byKind(docs, 'Deployment')[0].spec.template.metadata.labels;
+    expect(podLabels).toMatchObject(svc.spec.selector);
+    const containerPorts = daemonOf(docs).ports;
+    const ports = svc.spec.ports.map((p: any) => ({ port: p.port, protocol: p.protocol, to: containerPorts.find((c: any) => c.name === p.targetPort) }));
+    expect(ports).toEqual([
+      { port: 5353, protocol: 'UDP', to: expect.objectContaining({ containerPort: 5353, protocol: 'UDP' }) },
+      { port: 5353, protocol: 'TCP', to: expect.objectContaining({ containerPort: 5353, protocol: 'TCP' }) },
+    ]);
+  });
+
+  it('admits 5353 UDP and TCP from cert-manager\'s controller pods only', () => {
+    expect(doorRules(docs)).toEqual([{
+      from: [{
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'cert-manager' } },
+        podSelector: { matchLabels: { 'app.kubernetes.io/name': 'cert-manager', 'app.kubernetes.io/component': 'controller' } },
+      }],
+      ports: [{ port: 5353, protocol: 'UDP' }, { port: 5353, protocol: 'TCP' }],
+    }]);
+  });
+
+  it('changes nothing else: same objects but the Service, same pod but the daemon\'s env and ports, same policy but the rule', () => {
+    const ids = (d: any[]) => d.map((o) => `${o.kind}/${o.metadata.name}`).sort();
+    expect(ids(docs)).toEqual([...ids(plain), 'Service/dns01-proxy-dns-update'].sort());
+    const strip = (d: any[]) => {
+      const dep = structuredClone(byKind(d, 'Deployment')[0]);
+      const daemon = dep.spec.template.spec.containers.find((c: any) => c.name === 'dns01-proxy');
+      daemon.env = daemon.env.filter((e: any) => !['POD_IP', 'DNS01_DNS_UPDATE_LISTEN'].includes(e.name));
+      delete daemon.ports;
+      // The shipped overlays' own patches already put the daemon first; the component puts Caddy first again.
+      dep.spec.template.spec.containers.sort((a: any, b: any) => a.name.localeCompare(b.name));
+      const np = structuredClone(byKind(d, 'NetworkPolicy')[0]);
+      np.spec.ingress = np.spec.ingress.filter((r: any) => !(r.ports ?? []).some((p: any) => p.port === 5353));
+      return { dep, np };
+    };
+    expect(strip(docs)).toEqual(strip(plain));
   });
 });
 
