@@ -4,44 +4,18 @@
 // test/e2e/acme-dns-lego.test.ts with an account file of this Secret's shape.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { acmeDnsAccountSchema } from '../../src/http/wire/acme-dns.js';
-import { parseYamlDocuments, repoRoot, validateK8sObject } from './support.js';
+import { crdValidator, parseYamlDocuments, repoRoot, validateK8sObject } from './support.js';
 
 const dir = join(repoRoot, 'deploy/cert-manager');
 const crdFile = join(repoRoot, 'test/fixtures/cert-manager/cert-manager.io_clusterissuers.yaml');
-
-type Schema = Record<string, unknown> & { properties?: Record<string, Schema>; items?: Schema; additionalProperties?: unknown };
-
-/**
- * The API server drops a field the schema does not name (a misspelt `acmeDns` would leave the solver unset), so
- * every object with named properties is closed here, as kubeconform -strict does; open maps stay open.
- */
-function strict(s: Schema): Schema {
-  const out: Schema = { ...s };
-  if (s.properties) {
-    out.properties = Object.fromEntries(Object.entries(s.properties).map(([k, v]) => [k, strict(v)]));
-    if (s.additionalProperties === undefined && !s['x-kubernetes-preserve-unknown-fields']) out.additionalProperties = false;
-  }
-  if (s.items) out.items = strict(s.items);
-  if (s.additionalProperties && typeof s.additionalProperties === 'object') out.additionalProperties = strict(s.additionalProperties as Schema);
-  return out;
-}
 
 async function load(file: string): Promise<any[]> {
   return parseYamlDocuments(readFileSync(join(dir, file), 'utf8'));
 }
 
-async function validator() {
-  const [crd] = await parseYamlDocuments(readFileSync(crdFile, 'utf8'));
-  const version = crd.spec.versions.find((v: { name: string; storage: boolean }) => v.storage);
-  expect(crd.spec.names.kind).toBe('ClusterIssuer');
-  expect(version.name).toBe('v1');
-  const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
-  const validate = ajv.compile(strict(version.schema.openAPIV3Schema));
-  return (obj: unknown) => (validate(obj) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`));
-}
+const validator = () => crdValidator(crdFile, 'ClusterIssuer', 'v1');
 
 describe('deploy/cert-manager', () => {
   it('cluster-issuer.yaml is a valid cert-manager.io/v1 ClusterIssuer by cert-manager\'s CRD schema, unknown fields refused', async () => {
