@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dashboardQueries } from '../../scripts/monitoring/dashboard.js';
-import { JOB } from '../../scripts/monitoring/alerts.js';
+import { JOB, alerts } from '../../scripts/monitoring/alerts.js';
 import { RULES_FILE, monitoringDir } from '../../scripts/monitoring/generate.js';
 import { startCaddy, type RunningCaddy } from '../support/caddy.js';
 import { Cleanups } from '../support/cleanup.js';
@@ -86,9 +86,9 @@ afterAll(async () => {
 describe('a real Prometheus scraping the daemon with the shipped rules', () => {
   it('scrapes the daemon as job "dns01-proxy" and loads every rule of the rules file', async () => {
     await expect.poll(async () => (await prom.query(`up{job="${JOB}"}`)).map((s) => s.value[1]), { timeout: 30_000 }).toEqual(['1']);
-    const groups = (await (await fetch(`${prom.url}/api/v1/rules`)).json()) as { data: { groups: Array<{ rules: Array<{ health: string }> }> } };
+    const groups = (await (await fetch(`${prom.url}/api/v1/rules`)).json()) as { data: { groups: Array<{ rules: Array<{ name: string; health: string }> }> } };
     const rules = groups.data.groups.flatMap((g) => g.rules);
-    expect(rules.length).toBeGreaterThan(0);
+    expect(rules.map((r) => r.name)).toEqual(alerts.map((a) => a.alert));
     expect(rules.filter((r) => r.health === 'err')).toEqual([]);
   });
 
