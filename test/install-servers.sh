@@ -31,6 +31,8 @@ declare -A need=(
   [/usr/bin/prlimit]=util-linux
   [/usr/bin/chromium]=chromium
   [/usr/bin/systemd-analyze]=systemd
+  [/usr/bin/promtool]=prometheus
+  [/usr/bin/prometheus]=prometheus
   [/usr/bin/certbot]=certbot
   [/usr/lib/python3/dist-packages/certbot_dns_rfc2136]=python3-certbot-dns-rfc2136
 )

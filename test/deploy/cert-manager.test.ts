@@ -6,11 +6,10 @@
 // UPDATEs its rfc2136 solver sends (one signed TXT add, one class NONE delete) by test/dns/dns-door.test.ts.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { tsigKeyName } from '../../src/clients/tokens.js';
 import { acmeDnsAccountSchema } from '../../src/http/wire/acme-dns.js';
-import { parseYamlDocuments, repoRoot, validateK8sObject } from './support.js';
+import { crdValidator, parseYamlDocuments, repoRoot, validateK8sObject } from './support.js';
 
 const dir = join(repoRoot, 'deploy/cert-manager');
 const crdFiles = {
@@ -18,36 +17,11 @@ const crdFiles = {
   Issuer: join(repoRoot, 'test/fixtures/cert-manager/cert-manager.io_issuers.yaml'),
 };
 
-type Schema = Record<string, unknown> & { properties?: Record<string, Schema>; items?: Schema; additionalProperties?: unknown };
-
-/**
- * The API server drops a field the schema does not name (a misspelt `acmeDns` would leave the solver unset), so
- * every object with named properties is closed here, as kubeconform -strict does; open maps stay open.
- */
-function strict(s: Schema): Schema {
-  const out: Schema = { ...s };
-  if (s.properties) {
-    out.properties = Object.fromEntries(Object.entries(s.properties).map(([k, v]) => [k, strict(v)]));
-    if (s.additionalProperties === undefined && !s['x-kubernetes-preserve-unknown-fields']) out.additionalProperties = false;
-  }
-  if (s.items) out.items = strict(s.items);
-  if (s.additionalProperties && typeof s.additionalProperties === 'object') out.additionalProperties = strict(s.additionalProperties as Schema);
-  return out;
-}
-
 async function load(file: string, from = dir): Promise<any[]> {
   return parseYamlDocuments(readFileSync(join(from, file), 'utf8'));
 }
 
-async function validator(kind: keyof typeof crdFiles = 'ClusterIssuer') {
-  const [crd] = await parseYamlDocuments(readFileSync(crdFiles[kind], 'utf8'));
-  const version = crd.spec.versions.find((v: { name: string; storage: boolean }) => v.storage);
-  expect(crd.spec.names.kind).toBe(kind);
-  expect(version.name).toBe('v1');
-  const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
-  const validate = ajv.compile(strict(version.schema.openAPIV3Schema));
-  return (obj: unknown) => (validate(obj) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`));
-}
+const validator = (kind: keyof typeof crdFiles = 'ClusterIssuer') => crdValidator(crdFiles[kind], kind, 'v1');
 
 function renameKey(o: any, from: string, to: string): void {
   o[to] = o[from];

@@ -1,6 +1,7 @@
 // Shared helpers for the deploy/ tests: tools that must exist, YAML, strict Kubernetes schema checks.
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
+import { Ajv } from 'ajv';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -122,4 +123,41 @@ export async function validateK8sObject(obj: any): Promise<string[]> {
     for (const k of n.keys) if (!n.read.has(k)) problems.push(`${where}: unknown field ${n.path}.${k}`);
   }
   return problems;
+}
+
+type Schema = Record<string, unknown> & { properties?: Record<string, Schema>; items?: Schema; additionalProperties?: unknown };
+
+/**
+ * The API server drops a field the schema does not name (a misspelt `acmeDns` would leave the solver unset), so
+ * every object with named properties is closed here, as kubeconform -strict does; open maps stay open.
+ */
+function strict(s: Schema): Schema {
+  const out: Schema = { ...s };
+  if (s.properties) {
+    out.properties = Object.fromEntries(Object.entries(s.properties).map(([k, v]) => [k, strict(v)]));
+    if (s.additionalProperties === undefined && !s['x-kubernetes-preserve-unknown-fields']) out.additionalProperties = false;
+  }
+  if (s.items) out.items = strict(s.items);
+  if (s.additionalProperties && typeof s.additionalProperties === 'object') out.additionalProperties = strict(s.additionalProperties as Schema);
+  return out;
+}
+
+/** CRD patterns are Go (RE2) expressions: a leading `(?i)` is JavaScript's `i` flag. */
+const goRegExp = Object.assign(
+  (pattern: string, flags: string) => (pattern.includes('(?i)') ? new RegExp(pattern.replace('(?i)', ''), `${flags}i`) : new RegExp(pattern, flags)),
+  { code: 'goRegExp' },
+);
+
+/**
+ * A validator by a CustomResourceDefinition's OpenAPI schema (a fixture file: kubernetes-models has no types for
+ * it), unknown fields refused; it returns the problems, empty when the object is valid.
+ */
+export async function crdValidator(crdFile: string, kind: string, version: string): Promise<(obj: unknown) => string[]> {
+  const [crd] = await parseYamlDocuments(readFileSync(crdFile, 'utf8'));
+  if (crd?.spec?.names?.kind !== kind) throw new Error(`${crdFile}: not the CRD of ${kind}`);
+  const stored = crd.spec.versions.find((v: { name: string; storage: boolean }) => v.storage);
+  if (stored?.name !== version) throw new Error(`${crdFile}: stores ${stored?.name}, not ${version}`);
+  const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false, code: { regExp: goRegExp } });
+  const validate = ajv.compile(strict(stored.schema.openAPIV3Schema));
+  return (obj: unknown) => (validate(obj) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`));
 }
