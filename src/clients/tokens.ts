@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { Database } from '../db/client.js';
 import { clientTokens, clientTsigKeys, type ClientTokenRow, type ClientTsigKeyRow } from '../db/schema.js';
 import type { Keyring } from '../crypto/keyring.js';
-import { normaliseName } from '../dns/names.js';
+import { isDnsName, normaliseName } from '../dns/names.js';
 import type { TsigAlgorithm, TsigKey } from '../dns/tsig.js';
 import { AppError } from '../errors.js';
 import { assertWritable, type Writer } from '../providers/managed.js';
@@ -49,6 +49,27 @@ export interface CreatedTsigKey {
  * the key weakens the MAC; what BIND's `tsig-keygen` makes for each.
  */
 export const TSIG_SECRET_MIN_BYTES: Record<DoorTsigAlgorithm, number> = { 'hmac-md5': 16, 'hmac-sha1': 20, 'hmac-sha256': 32, 'hmac-sha512': 64 };
+
+/**
+ * An operator's TSIG secret (the config file's, docs/config-file.md) checked: the canonical base64 of its bytes, or
+ * why it is refused (never repeating it). Blanks around it (a file's last newline) are ignored.
+ */
+export function checkTsigSecret(text: string, algorithm: DoorTsigAlgorithm): { secret: string } | { problem: string } {
+  const s = text.trim();
+  const bytes = Buffer.from(s, 'base64');
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(s) || s.length % 4 !== 0 || bytes.toString('base64') !== s) {
+    return { problem: 'expected base64 (e.g. openssl rand -base64 32, or the secret of tsig-keygen)' };
+  }
+  const min = TSIG_SECRET_MIN_BYTES[algorithm];
+  if (bytes.length < min) return { problem: `a ${algorithm} secret needs at least ${min} bytes (${min * 8} bits); this one has ${bytes.length}` };
+  return { secret: s };
+}
+
+/** A TSIG key name as given (a DNS name, trailing dot or not) in its stored form, or null when it is none. */
+export function tsigKeyNameOf(text: string): string | null {
+  const name = normaliseName(text.trim());
+  return isDnsName(name) ? name : null;
+}
 
 /** A key to set on a token: the algorithm (else the current key's), the name (else the current or the default), the base64 secret (else generated). */
 export interface TsigKeyInput {

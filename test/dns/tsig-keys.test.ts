@@ -1,7 +1,11 @@
-// A client token's TSIG key rotated and removed through the admin API (POST/DELETE /api/v1/client-tokens/{id}/tsig-key),
-// checked against the real DNS UPDATE door: the old secret BADSIG at once, the new one NOERROR (nsupdate into BIND
-// too), a removed key BADKEY; each refusal with its code and nothing changed; the secret in no log, reply, audit row
-// or database column.
+// A client token's TSIG key rotated and removed through the admin API (POST/DELETE /api/v1/client-tokens/{id}/tsig-key)
+// and declared in the config file (DNS01_CONFIG), checked against the real DNS UPDATE door: the old secret BADSIG at
+// once, the new one NOERROR (nsupdate into BIND too), a removed key BADKEY; each refusal with its code and nothing
+// changed; the secret in no log, reply, audit row or database column.
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientTokens, clientTsigKeys } from '../../src/db/schema.js';
@@ -21,6 +25,8 @@ type DoorAlgorithm = 'hmac-sha256' | 'hmac-sha512' | 'hmac-sha1' | 'hmac-md5';
 
 let bind: RunningDnsServer;
 let d: TestDaemon;
+let dir: string;
+let configFile: string;
 let doorPort: number;
 /** Every secret the API showed: none may appear anywhere else. */
 const shown: string[] = [];
@@ -55,8 +61,14 @@ const keyRow = async (tokenId: string) => (await d.daemon.database.db.select().f
 beforeAll(async () => {
   bind = await startBind({ zones: [ZONE], tsigKeys: [bindKey] });
   doorPort = await freeDnsPort();
+  dir = await mkdtemp(join(tmpdir(), 'dns01-tsig-'));
+  configFile = join(dir, 'dns01.yaml');
+  await writeFile(configFile, 'providers: []\n');
   d = await startTestDaemon({
-    env: { DNS01_DNS_RESOLVERS: `${bind.host}:${bind.port}`, DNS01_DNS_AUTH_PORT: String(bind.port), DNS01_DNS_UPDATE_LISTEN: `127.0.0.1:${doorPort}` },
+    env: {
+      DNS01_DNS_RESOLVERS: `${bind.host}:${bind.port}`, DNS01_DNS_AUTH_PORT: String(bind.port), DNS01_DNS_UPDATE_LISTEN: `127.0.0.1:${doorPort}`,
+      DNS01_CONFIG: configFile,
+    },
   });
   const providerId = await d.addProvider({
     name: 'bind', provider_type: 'rfc2136',
@@ -66,8 +78,10 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  delete process.env.TEST_DOOR_SECRET;
   await d?.stop();
   await bind?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
 }, 60_000);
 
 describe('rotating a TSIG key through the API', () => {
@@ -170,6 +184,104 @@ describe('refusals: the documented code, nothing changed', () => {
     expect([clash.status, clash.code]).toEqual([409, 'CONFLICT']);
     expect(clash.message).toContain('clash.dns01-proxy');
     expect(await keyRow(lower.client_token.id)).toBeUndefined();
+  });
+});
+
+describe('declared in the config file', () => {
+  const secretFile = () => join(dir, 'door.secret');
+  const yaml = (o: { key?: boolean; name?: string } = {}) => `
+client_tokens:
+  - name: declared
+    allowed_domains: [${ZONE}]
+    token_sha256: ${'a'.repeat(64)}
+${o.key ?? true ? `    tsig_key: {algorithm: hmac-sha256, secret: {file: ${secretFile()}}}
+` : ''}  - name: declared-512
+    allowed_domains: [${ZONE}]
+    token_sha256: ${'b'.repeat(64)}
+    tsig_key:
+      name: ${o.name ?? 'Lego.Example.'}
+      algorithm: hmac-sha512
+      secret: {env: TEST_DOOR_SECRET}
+`;
+  const apply = async (body: Record<string, unknown> = {}) => {
+    const res = await d.admin('/config/apply', { method: 'POST', body });
+    return { status: res.status, body: (await res.json()) as { changes: { action: string; resource: string; name: string; fields: string[] }[]; error?: { code: string; details?: { problems?: string[] } } } };
+  };
+  const changes = (r: Awaited<ReturnType<typeof apply>>) => r.body.changes.map((c) => `${c.action} ${c.resource} ${c.name} ${c.fields.join(',')}`.trim());
+  const secret256 = randomBytes(32).toString('base64');
+  const secret512 = randomBytes(64).toString('base64');
+  const key256 = (secret = secret256): TsigKey => ({ name: 'declared.dns01-proxy', algorithm: 'hmac-sha256', secret: Buffer.from(secret, 'base64') });
+  const key512: TsigKey = { name: 'lego.example', algorithm: 'hmac-sha512', secret: Buffer.from(secret512, 'base64') };
+
+  beforeAll(async () => {
+    shown.push(secret256, secret512);
+    await writeFile(secretFile(), `${secret256}\n`);
+    process.env.TEST_DOOR_SECRET = secret512;
+  });
+
+  it('a declared key (from a file, from the environment, its own name or the API\'s) works through the door', async () => {
+    await writeFile(configFile, yaml());
+    const r = await apply();
+    expect(r.status).toBe(200);
+    expect(changes(r)).toEqual(['create client_token declared', 'create client_token declared-512']);
+    expect(await probe(key256())).toEqual(ACCEPTED);
+    expect(await probe(key512)).toEqual(ACCEPTED);
+    const v = txtValue('declared');
+    const add = await signedNsupdate(doorPort, ZONE, { name: 'declared.dns01-proxy.', algorithm: 'hmac-sha256', secret: secret256 }, `update add ${NAME}. 60 TXT "${v}"`);
+    expect(add.code, add.out).toBe(0);
+    expect(await bind.txt(NAME)).toEqual([v]);
+    expect((await signedNsupdate(doorPort, ZONE, { name: 'lego.example.', algorithm: 'hmac-sha512', secret: secret512 }, `update delete ${NAME}. TXT "${v}"`)).code).toBe(0);
+    expect(await bind.txt(NAME)).toEqual([]);
+    expect(changes(await apply())).toEqual([]);
+  });
+
+  it('the API refuses to rotate or remove it: MANAGED_BY_CONFIG naming the file', async () => {
+    const row = (await d.api.clientTokens.list()).find((t) => t.name === 'declared' && t.state === 'active')!;
+    for (const call of [() => d.api.clientTokens.rotateTsig(row.id), () => d.api.clientTokens.deleteTsig(row.id)]) {
+      const err = await refusal(call());
+      expect([err.status, err.code]).toEqual([409, 'MANAGED_BY_CONFIG']);
+      expect(err.message).toContain(configFile);
+    }
+    expect(await probe(key256())).toEqual(ACCEPTED);
+  });
+
+  it('a changed secret file: the dry run says tsig_key and no value; the apply (as SIGHUP) rotates it', async () => {
+    const next = randomBytes(32).toString('base64');
+    shown.push(next);
+    await writeFile(secretFile(), next);
+    const dry = await apply({ dry_run: true });
+    expect(changes(dry)).toEqual(['update client_token declared tsig_key']);
+    expect(JSON.stringify(dry.body)).not.toContain(next);
+    expect(await probe(key256())).toEqual(ACCEPTED);
+    const report = await d.daemon.declared!.apply();
+    expect(report.changes.map((c) => `${c.action} ${c.name} ${c.fields.join(',')}`)).toEqual(['update declared tsig_key']);
+    expect(await probe(key256())).toEqual(BADSIG);
+    expect(await probe(key256(next))).toEqual(ACCEPTED);
+    expect(await probe(key512)).toEqual(ACCEPTED);
+    expect(changes(await apply())).toEqual([]);
+  });
+
+  it('tsig_key removed from the token: its key is gone, BADKEY', async () => {
+    await writeFile(configFile, yaml({ key: false }));
+    expect(changes(await apply())).toEqual(['update client_token declared tsig_key']);
+    expect(await probe(key256())).toMatchObject({ rcode: 9, tsig: 'BADKEY' });
+    const row = (await d.api.clientTokens.list()).find((t) => t.name === 'declared' && t.state === 'active')!;
+    expect(await keyRow(row.id)).toBeUndefined();
+    expect(await probe(key512)).toEqual(ACCEPTED);
+  });
+
+  it('a key name another token holds is a problem with its path and line; nothing changes', async () => {
+    const before = JSON.stringify(await d.daemon.database.db.execute(sql`select * from client_tsig_keys order by id`));
+    const r = await apply({ dry_run: true, config: yaml({ key: false, name: 'rotating.dns01-proxy.' }) });
+    expect(r.status).toBe(400);
+    expect(r.body.error?.code).toBe('CONFIG_INVALID');
+    expect(r.body.error?.details?.problems).toEqual([
+      'client_tokens[1].tsig_key.name: the TSIG key name rotating.dns01-proxy is client token rotating\'s already; give this key another name (line 10)',
+    ]);
+    await writeFile(configFile, yaml({ key: false, name: 'rotating.dns01-proxy.' }));
+    expect((await apply()).status).toBe(400);
+    expect(JSON.stringify(await d.daemon.database.db.execute(sql`select * from client_tsig_keys order by id`))).toBe(before);
+    await writeFile(configFile, yaml({ key: false }));
   });
 });
 
