@@ -68,6 +68,7 @@ client_tokens:
       'providers[1].credentials.tsig_key_secret: the environment variable TSIG_SECRET is not set (line 15)',
       'providers[1].credentials_list[0].credentials.tsig_key_secret: cannot read /run/secrets/tsig-internal (ENOENT) (line 20)',
       'client_tokens[0].token_file: cannot read /run/secrets/caddy-token (ENOENT) (line 30)',
+      'client_tokens[1].tsig_key.secret: cannot read /run/secrets/billing-tsig (ENOENT) (line 36)',
     ]);
   });
 
