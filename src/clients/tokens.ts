@@ -51,11 +51,11 @@ export interface CreatedTsigKey {
 export const TSIG_SECRET_MIN_BYTES: Record<DoorTsigAlgorithm, number> = { 'hmac-md5': 16, 'hmac-sha1': 20, 'hmac-sha256': 32, 'hmac-sha512': 64 };
 
 /**
- * An operator's TSIG secret (the config file's, docs/config-file.md) checked: the canonical base64 of its bytes, or
- * why it is refused (never repeating it). Blanks around it (a file's last newline) are ignored.
+ * An operator's TSIG secret (the config file's, docs/config-file.md) checked: its base64 without blanks, or why it is
+ * refused (never repeating it). Blanks and line breaks are ignored: `openssl rand -base64 64` wraps its output.
  */
 export function checkTsigSecret(text: string, algorithm: DoorTsigAlgorithm): { secret: string } | { problem: string } {
-  const s = text.trim();
+  const s = text.replace(/\s+/g, '');
   const bytes = Buffer.from(s, 'base64');
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(s) || s.length % 4 !== 0 || bytes.toString('base64') !== s) {
     return { problem: 'expected base64 (e.g. openssl rand -base64 32, or the secret of tsig-keygen)' };
@@ -77,9 +77,6 @@ export interface TsigKeyInput {
   name?: string;
   secret?: string;
 }
-
-/** A TSIG key as the config file's apply compares it (src/declared/apply.ts): the secret opened, base64. */
-export type StoredTsigKey = CreatedTsigKey;
 
 type Tx = Parameters<Parameters<Database['db']['transaction']>[0]>[0];
 
@@ -135,7 +132,7 @@ export class ClientTokenStore {
   }
 
   /** The token's key with its secret opened, for the config file's comparison; null when it has none. Throws when no configured key opens it. */
-  async tsigKey(id: string): Promise<StoredTsigKey | null> {
+  async tsigKey(id: string): Promise<CreatedTsigKey | null> {
     const [k] = await this.database.db.select().from(clientTsigKeys).where(eq(clientTsigKeys.clientTokenId, id));
     if (!k) return null;
     const secret = this.keyring.open({ ciphertext: k.secretEncrypted, keyVersion: k.keyVersion }, k.id);

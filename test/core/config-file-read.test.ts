@@ -153,6 +153,12 @@ providers:
         catalogue, existing: new Map(), env: {}, tsigKeys: new Map([['t8.dns01-proxy', { token: 't-gone', managed: true }]]),
       });
       expect('declared' in ok && ok.declared.clientTokens[0]!.tsigKey).toEqual({ name: 't8.dns01-proxy', algorithm: 'hmac-sha256', secret: good });
+      // `openssl rand -base64 64` wraps its output: the line breaks are not part of the secret.
+      const long = randomBytes(64).toString('base64');
+      const wrapped = await readDeclared(`client_tokens:${token(1, `{algorithm: hmac-sha512, secret: {file: ${file('wrapped', `${long.slice(0, 64)}\n${long.slice(64)}\n`)}}}`)}\n`, {
+        catalogue, existing: new Map(), env: {},
+      });
+      expect('declared' in wrapped && wrapped.declared.clientTokens[0]!.tsigKey?.secret).toBe(long);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
