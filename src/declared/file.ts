@@ -372,9 +372,10 @@ class Reader {
     }
     let refs: ProviderRef[] | null = null;
     if (Array.isArray(providers)) refs = providers.map((p, j) => this.ref(p, [...at, 'providers', j], names)).filter((r): r is ProviderRef => r !== undefined);
+    // Read before the body's own check, so its problems are listed with the body's (the default name needs a valid one).
+    const tsigKey = this.tsigKey(tsig, typeof body.name === 'string' ? body.name : '', [...at, 'tsig_key']);
     const checked = clientTokenInputSchema.safeParse({ ...body, ...(providers === undefined ? {} : { providers: Array.isArray(providers) ? providers.map(() => PLACEHOLDER_ID) : providers }) });
     if (!checked.success) return void this.issues(at, checked.error);
-    const tsigKey = this.tsigKey(tsig, checked.data.name, [...at, 'tsig_key']);
     if (!hash || tsigKey === undefined) return undefined;
     const { providerIds: _, ...input } = clientTokenInput(checked.data);
     return { input, providers: refs, hash, tsigKey };

@@ -159,6 +159,12 @@ providers:
         catalogue, existing: new Map(), env: {},
       });
       expect('declared' in wrapped && wrapped.declared.clientTokens[0]!.tsigKey?.secret).toBe(long);
+      // A key's problems come with the rest of its token's.
+      const both = await read(`client_tokens:${token(1, '{algorithm: hmac-sha256, secret: inline}', '"bad name!"')}\n`);
+      expect('problems' in both && both.problems).toEqual([
+        'client_tokens[0].tsig_key.secret: a secret must be {file: …} or {env: …} (line 5)',
+        'client_tokens[0].name: expected 1-64 letters, digits, dot, hyphen or underscore (line 2)',
+      ]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
