@@ -36,11 +36,12 @@ export function tsigKeyName(tokenName: string): string {
   return `${tokenName.toLowerCase()}.dns01-proxy`;
 }
 
-/** The TSIG key as the creating reply shows it, once. */
+/** A TSIG key with its secret: as the creating or rotating reply shows it, once, and as the config file's apply compares it. */
 export interface CreatedTsigKey {
+  /** With the trailing dot. */
   name: string;
   algorithm: DoorTsigAlgorithm;
-  /** Base64, 256 random bits (512 for hmac-sha512). */
+  /** Base64: generated, 256 random bits (512 for hmac-sha512), or the config file's. */
   secret: string;
 }
 
