@@ -58,8 +58,10 @@ export class DeclaredConfig {
     // One apply at a time across replicas: the second sees the first's rows and has nothing left to do.
     return this.o.database.withLock('declared-config', async () => {
       const existing = await this.o.providers.list();
+      const keys = await this.o.clientTokens.tsigKeyNames();
       const read = await readDeclared(source.text, {
         catalogue: this.o.catalogue, existing: new Map(existing.map((r) => [r.name, r.id])), env: this.o.env ?? process.env,
+        tsigKeys: new Map(keys.map((k) => [k.name, { token: k.token, managed: k.managedBy === this.file }])),
       });
       if ('problems' in read) throw this.invalid(read.problems);
       const steps = await this.plan(read.declared, existing);
@@ -161,9 +163,13 @@ export class DeclaredConfig {
     for (const t of d.clientTokens) {
       const row = tokenByName.get(t.input.name);
       const input = () => ({ ...t.input, providerIds: t.providers?.map((p) => idOf(p)!) ?? null });
-      const run = (r?: ClientTokenRow) => () => clientTokens.declare(input(), t.hash, this.file, r?.id);
+      // The key after the row: a new secret, a first key, or none (the door answers BADKEY for the name from then on).
+      const key = (r: ClientTokenRow) => (t.tsigKey ? clientTokens.setTsigKey(r.id, t.tsigKey, by) : clientTokens.deleteTsigKey(r.id, by));
       if (!row) {
-        step('create', 'client_token', t.input.name, [], run());
+        step('create', 'client_token', t.input.name, [], async () => {
+          const created = await clientTokens.declare(input(), t.hash, this.file);
+          if (t.tsigKey) await key(created);
+        });
         continue;
       }
       const ids2 = t.providers?.map((p) => idOf(p) ?? `(new ${'name' in p ? p.name : ''})`).sort() ?? null;
@@ -171,9 +177,15 @@ export class DeclaredConfig {
         token: [row.tokenHash, t.hash], allowed_domains: [[...row.allowedDomains].sort(), [...new Set(t.input.allowedDomains)].sort()],
         allowed_cidrs: [[...row.allowedCidrs].sort(), [...new Set(t.input.allowedCidrs ?? [])].sort()], providers: [row.providerIds, ids2],
         expires_at: [row.expiresAt?.getTime() ?? null, t.input.expiresAt?.getTime() ?? null],
+        tsig_key: [await clientTokens.tsigKey(row.id).catch(() => ({ unreadable: true })), t.tsigKey && { ...t.tsigKey, name: `${t.tsigKey.name}.` }],
       });
       if (!owned(row)) fields.push('managed_by');
-      if (fields.length > 0) step('update', 'client_token', t.input.name, fields, run(row));
+      if (fields.length > 0) {
+        step('update', 'client_token', t.input.name, fields, async () => {
+          const updated = await clientTokens.declare(input(), t.hash, this.file, row.id);
+          if (fields.includes('tsig_key')) await key(updated);
+        });
+      }
     }
 
     const declaredProviders = new Set(d.providers.map((p) => p.input.name));

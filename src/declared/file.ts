@@ -10,7 +10,7 @@ import { clientTokenInput, clientTokenInputSchema } from '../http/wire/client-to
 import { credentialInput, credentialInputSchema } from '../http/wire/credentials.js';
 import { providerInput, providerInputSchema } from '../http/wire/providers.js';
 import { siteInputSchema } from '../http/wire/sites.js';
-import { TOKEN_PREFIX, type ClientTokenInput } from '../clients/tokens.js';
+import { checkTsigSecret, DOOR_TSIG_ALGORITHMS, TOKEN_PREFIX, tsigKeyName, tsigKeyNameOf, type ClientTokenInput, type DoorTsigAlgorithm } from '../clients/tokens.js';
 import type { CredentialInput } from '../providers/zone-credentials.js';
 import type { ProviderInput } from '../providers/store.js';
 import { parseZoneFilter } from '../providers/zone-match.js';
@@ -39,6 +39,8 @@ export interface DeclaredToken {
   providers: ProviderRef[] | null;
   /** Hex SHA-256 of the token: given, or of the token file's content. The token itself is never kept. */
   hash: string;
+  /** Its TSIG key for the DNS UPDATE door: the name stored (no trailing dot), the secret read from its reference (base64). */
+  tsigKey: { name: string; algorithm: DoorTsigAlgorithm; secret: string } | null;
 }
 
 export interface Declared {
@@ -52,6 +54,11 @@ export interface ReadContext {
   /** Providers already in the database, name → id: a site or token may name one the file does not declare. */
   existing: Map<string, string>;
   env: NodeJS.ProcessEnv;
+  /**
+   * Live tokens' TSIG key names → their token, and whether this file manages it (a token the file no longer declares
+   * is revoked before any key is written, so its name is free): a declared key name must be no other token's.
+   */
+  tsigKeys?: Map<string, { token: string; managed: boolean }>;
 }
 
 /** Stands in for a provider the file creates, so the API's schemas (which take ids) can check the rest of the body. */
@@ -219,9 +226,11 @@ class Reader {
       declared.sites.push(s);
     }
     const tokens = new Map<string, number>();
+    const keyed: { t: DeclaredToken; i: number }[] = [];
     for (const [i, raw] of list('client_tokens').entries()) {
       const t = this.token(raw, i, names);
       if (!t) continue;
+      keyed.push({ t, i });
       const first = tokens.get(t.input.name);
       if (first !== undefined) this.problem(['client_tokens', i, 'name'], `${t.input.name} is declared twice (also client_tokens[${first}])`);
       tokens.set(t.input.name, i);
@@ -229,7 +238,47 @@ class Reader {
       if (same) this.problem(['client_tokens', i], `the same token as ${same.input.name}`);
       declared.clientTokens.push(t);
     }
+    this.keyClashes(keyed);
     return this.problems.length > 0 ? { problems: this.problems } : { declared };
+  }
+
+  /** TSIG key names are looked up alone (src/dns-door/server.ts): each must be one token's, in the file and among the live tokens. */
+  private keyClashes(tokens: { t: DeclaredToken; i: number }[]): void {
+    const declaredNames = new Set(tokens.map(({ t }) => t.input.name));
+    const seen = new Map<string, string>();
+    for (const { t, i } of tokens) {
+      if (!t.tsigKey) continue;
+      const key = ['client_tokens', i, 'tsig_key'];
+      const at = this.doc.hasIn([...key, 'name']) ? [...key, 'name'] : key;
+      const twice = seen.get(t.tsigKey.name);
+      const live = this.ctx.tsigKeys?.get(t.tsigKey.name);
+      if (twice !== undefined) this.problem(at, `the TSIG key name ${t.tsigKey.name} is also ${twice}'s in this file`);
+      else if (live && live.token !== t.input.name && !(live.managed && !declaredNames.has(live.token))) {
+        this.problem(at, `the TSIG key name ${t.tsigKey.name} is client token ${live.token}'s already; give this key another name`);
+      }
+      seen.set(t.tsigKey.name, t.input.name);
+    }
+  }
+
+  /** `tsig_key: {algorithm, secret: {file}|{env}, name?}`: the secret read and checked (never shown); undefined with a problem. */
+  private tsigKey(raw: unknown, token: string, at: readonly Seg[]): DeclaredToken['tsigKey'] | undefined {
+    if (raw === undefined || raw === null) return null;
+    if (!isObject(raw)) return void this.problem(at, 'expected {algorithm: …, secret: {file: …} or {env: …}} and optionally name');
+    const before = this.problems.length;
+    for (const key of Object.keys(raw)) if (!['algorithm', 'secret', 'name'].includes(key)) this.problem([...at, key], 'unknown key; tsig_key takes algorithm, secret and name');
+    const algorithm = (DOOR_TSIG_ALGORITHMS as readonly unknown[]).includes(raw.algorithm) ? (raw.algorithm as DoorTsigAlgorithm) : undefined;
+    if (!algorithm) this.problem([...at, 'algorithm'], `expected one of ${DOOR_TSIG_ALGORITHMS.join(', ')}`);
+    const name = raw.name === undefined ? tsigKeyName(token) : typeof raw.name === 'string' ? tsigKeyNameOf(raw.name) : null;
+    if (name === null) this.problem([...at, 'name'], 'expected a DNS name such as certbot.dns01-proxy');
+    let secret: string | undefined;
+    if (!isReference(raw.secret)) this.problem([...at, 'secret'], 'a secret must be {file: …} or {env: …}');
+    else {
+      const text = this.resolve(raw.secret, [...at, 'secret']);
+      const checked = text !== undefined && algorithm ? checkTsigSecret(text, algorithm) : undefined;
+      if (checked && 'problem' in checked) this.problem([...at, 'secret'], checked.problem);
+      else if (checked) secret = checked.secret;
+    }
+    return this.problems.length === before && algorithm && name && secret ? { name, algorithm, secret } : undefined;
   }
 
   private async provider(raw: unknown, i: number): Promise<DeclaredProvider | undefined> {
@@ -302,9 +351,9 @@ class Reader {
   private token(raw: unknown, i: number, names: Map<string, number>): DeclaredToken | undefined {
     const at = ['client_tokens', i];
     if (!isObject(raw)) return void this.problem(at, 'expected a client token (the POST /api/v1/client-tokens body with token_sha256 or token_file)');
-    const { token_sha256: given, token_file: file, providers, tsig_algorithm: tsig, ...body } = raw;
-    // The API shows a generated TSIG secret once; the file has no way to give one yet (docs/dns-update.md).
-    if (tsig !== undefined) this.problem([...at, 'tsig_algorithm'], 'TSIG keys are made through POST /api/v1/client-tokens only; the config file cannot declare one');
+    const { token_sha256: given, token_file: file, providers, tsig_algorithm: generated, tsig_key: tsig, ...body } = raw;
+    // The API generates a secret and shows it once; the file has none to show, so it gives its own.
+    if (generated !== undefined) this.problem([...at, 'tsig_algorithm'], 'the config file gives a TSIG key as tsig_key: {algorithm: …, secret: {file: …} or {env: …}} (docs/config-file.md)');
     // A hash of digits only (or one like 123e4567…) is a number to YAML: its text in the file is what was meant.
     const sha = typeof given === 'number' ? (this.doc.getIn([...at, 'token_sha256'], true) as { source?: string } | undefined)?.source : given;
     let hash: string | undefined;
@@ -323,10 +372,12 @@ class Reader {
     }
     let refs: ProviderRef[] | null = null;
     if (Array.isArray(providers)) refs = providers.map((p, j) => this.ref(p, [...at, 'providers', j], names)).filter((r): r is ProviderRef => r !== undefined);
+    // Read before the body's own check, so its problems are listed with the body's (the default name needs a valid one).
+    const tsigKey = this.tsigKey(tsig, typeof body.name === 'string' ? body.name : '', [...at, 'tsig_key']);
     const checked = clientTokenInputSchema.safeParse({ ...body, ...(providers === undefined ? {} : { providers: Array.isArray(providers) ? providers.map(() => PLACEHOLDER_ID) : providers }) });
     if (!checked.success) return void this.issues(at, checked.error);
-    if (!hash) return undefined;
+    if (!hash || tsigKey === undefined) return undefined;
     const { providerIds: _, ...input } = clientTokenInput(checked.data);
-    return { input, providers: refs, hash };
+    return { input, providers: refs, hash, tsigKey };
   }
 }

@@ -26,6 +26,8 @@ export interface RouteDoc {
   description?: string;
   /** A JSON object body, validated by the handler with this same schema. */
   body?: z.ZodType;
+  /** The body may be left out (the handler then reads `{}`). */
+  bodyOptional?: boolean;
   /** Query parameters: each key of the object is one, its `.describe()` text the parameter's description. */
   query?: z.ZodObject;
   /** Success statuses: a JSON body's schema (src/http/wire/), or a content type other than JSON (e.g. /metrics). */
@@ -108,7 +110,7 @@ function operation(method: string, path: string, doc: RouteDoc, authFor: (path: 
     ...(doc.description ? { description: doc.description } : {}),
     tags: [tagOf(path)],
     ...(params.length > 0 ? { parameters: params } : {}),
-    ...(doc.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(doc.body) } } } } : {}),
+    ...(doc.body ? { requestBody: { required: !doc.bodyOptional, content: { 'application/json': { schema: jsonSchema(doc.body) } } } } : {}),
     responses,
     security: SECURITY[doc.auth ?? authFor(path)],
   };

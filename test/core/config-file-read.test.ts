@@ -1,6 +1,6 @@
 // Reading the config file (src/declared/file.ts) without a database: secrets that are maps, YAML's own mistakes,
 // hashes YAML would read as numbers, and keys the file does not take.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -68,6 +68,7 @@ client_tokens:
       'providers[1].credentials.tsig_key_secret: the environment variable TSIG_SECRET is not set (line 15)',
       'providers[1].credentials_list[0].credentials.tsig_key_secret: cannot read /run/secrets/tsig-internal (ENOENT) (line 20)',
       'client_tokens[0].token_file: cannot read /run/secrets/caddy-token (ENOENT) (line 30)',
+      'client_tokens[1].tsig_key.secret: cannot read /run/secrets/billing-tsig (ENOENT) (line 36)',
     ]);
   });
 
@@ -97,17 +98,76 @@ providers:
     }
   });
 
-  it('refuses tsig_algorithm on a client token: a TSIG key is made through the API only', async () => {
-    const res = await read(`
-client_tokens:
-  - name: certbot
+  it('a TSIG key: its secret only by reference, base64 and long enough for its algorithm; its name one token\'s; every problem with path and line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dns01-config-tsig-'));
+    try {
+      const file = (name: string, text: string) => {
+        writeFileSync(join(dir, name), text);
+        return join(dir, name);
+      };
+      const good = randomBytes(32).toString('base64');
+      const files = {
+        good: file('good', `${good}\n`), text: file('text', 'not base64 at all!'), short: file('short', randomBytes(31).toString('base64')),
+        short512: file('short512', randomBytes(32).toString('base64')),
+      };
+      const token = (i: number, key: string, name = `t${i}`) => `
+  - name: ${name}
     allowed_domains: [example.com]
-    token_sha256: ${'a'.repeat(64)}
+    token_sha256: ${String(i).repeat(64)}
+    tsig_key: ${key}`;
+      const text = `client_tokens:${[
+        token(1, `{algorithm: hmac-sha256, secret: {file: ${files.text}}}`),
+        token(2, `{algorithm: hmac-sha256, secret: {file: ${files.short}}}`),
+        token(3, `{algorithm: hmac-sha512, secret: {env: SHORT}}`),
+        token(4, `{algorithm: hmac-sha256, secret: "${good}"}`),
+        token(5, `{algorithm: hmac-sha224, secret: {file: ${files.good}}}`),
+        token(6, `{algorithm: hmac-sha256, secret: {file: ${files.good}}, name: "bad name", size: 3}`),
+        token(7, `{algorithm: hmac-sha256, secret: {file: ${files.good}}, name: T8.DNS01-proxy.}`),
+        token(8, `{algorithm: hmac-sha256, secret: {file: ${files.good}}}`),
+        token(9, `{algorithm: hmac-sha256, secret: {file: ${files.good}}}`, 'api-held'),
+      ].join('')}
+  - name: t0
+    allowed_domains: [example.com]
+    token_sha256: ${'0'.repeat(64)}
     tsig_algorithm: hmac-sha256
-`);
-    expect('problems' in res && res.problems).toEqual([
-      'client_tokens[0].tsig_algorithm: TSIG keys are made through POST /api/v1/client-tokens only; the config file cannot declare one (line 6)',
-    ]);
+`;
+      const r = await readDeclared(text, {
+        catalogue, existing: new Map(), env: { SHORT: readFileSync(files.short512, 'utf8') },
+        tsigKeys: new Map([['api-held.dns01-proxy', { token: 'Api-Held', managed: false }], ['t8.dns01-proxy', { token: 't-gone', managed: true }]]),
+      });
+      expect('problems' in r && r.problems).toEqual([
+        'client_tokens[0].tsig_key.secret: expected base64 (e.g. openssl rand -base64 32, or the secret of tsig-keygen) (line 5)',
+        'client_tokens[1].tsig_key.secret: a hmac-sha256 secret needs at least 32 bytes (256 bits); this one has 31 (line 9)',
+        'client_tokens[2].tsig_key.secret: a hmac-sha512 secret needs at least 64 bytes (512 bits); this one has 32 (line 13)',
+        'client_tokens[3].tsig_key.secret: a secret must be {file: …} or {env: …} (line 17)',
+        'client_tokens[4].tsig_key.algorithm: expected one of hmac-sha256, hmac-sha512, hmac-sha1, hmac-md5 (line 21)',
+        'client_tokens[5].tsig_key.size: unknown key; tsig_key takes algorithm, secret and name (line 25)',
+        'client_tokens[5].tsig_key.name: expected a DNS name such as certbot.dns01-proxy (line 25)',
+        'client_tokens[9].tsig_algorithm: the config file gives a TSIG key as tsig_key: {algorithm: …, secret: {file: …} or {env: …}} (docs/config-file.md) (line 41)',
+        'client_tokens[7].tsig_key: the TSIG key name t8.dns01-proxy is also t7\'s in this file (line 33)',
+        'client_tokens[8].tsig_key: the TSIG key name api-held.dns01-proxy is client token Api-Held\'s already; give this key another name (line 37)',
+      ]);
+      expect(JSON.stringify(r)).not.toContain(good);
+      // Alone, a good key reads: the name stored lower case without its dot, the secret as given; another token's managed key is free once the file drops it.
+      const ok = await readDeclared(`client_tokens:${token(7, `{algorithm: hmac-sha256, secret: {file: ${files.good}}, name: T8.DNS01-proxy.}`)}\n`, {
+        catalogue, existing: new Map(), env: {}, tsigKeys: new Map([['t8.dns01-proxy', { token: 't-gone', managed: true }]]),
+      });
+      expect('declared' in ok && ok.declared.clientTokens[0]!.tsigKey).toEqual({ name: 't8.dns01-proxy', algorithm: 'hmac-sha256', secret: good });
+      // `openssl rand -base64 64` wraps its output: the line breaks are not part of the secret.
+      const long = randomBytes(64).toString('base64');
+      const wrapped = await readDeclared(`client_tokens:${token(1, `{algorithm: hmac-sha512, secret: {file: ${file('wrapped', `${long.slice(0, 64)}\n${long.slice(64)}\n`)}}}`)}\n`, {
+        catalogue, existing: new Map(), env: {},
+      });
+      expect('declared' in wrapped && wrapped.declared.clientTokens[0]!.tsigKey?.secret).toBe(long);
+      // A key's problems come with the rest of its token's.
+      const both = await read(`client_tokens:${token(1, '{algorithm: hmac-sha256, secret: inline}', '"bad name!"')}\n`);
+      expect('problems' in both && both.problems).toEqual([
+        'client_tokens[0].tsig_key.secret: a secret must be {file: …} or {env: …} (line 5)',
+        'client_tokens[0].name: expected 1-64 letters, digits, dot, hyphen or underscore (line 2)',
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('an empty file declares nothing', async () => {

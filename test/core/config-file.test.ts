@@ -5,8 +5,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientTokens, dnsProviders, sites } from '../../src/db/schema.js';
+import { clientTokens, clientTsigKeys, dnsProviders, sites } from '../../src/db/schema.js';
 import type { ApplyReport } from '../../src/http/wire/config.js';
 import { startTestDaemon, type TestDaemon } from '../support/daemon.js';
 
@@ -53,6 +54,7 @@ ${o.site2 ?? true ? `  - domain_names: [other.test]
     allowed_domains: [example.test]
     providers: [bind]
     token_file: ${tokenFile()}
+    tsig_key: {algorithm: hmac-sha256, secret: {env: TEST_TSIG_SECRET}}
 `;
 
   const apply = async (body: Record<string, unknown> = {}) => {
@@ -144,6 +146,10 @@ client_tokens:
     const [tokenRow] = await d.daemon.database.db.select().from(clientTokens);
     expect(tokenRow!.tokenHash).toBe(createHash('sha256').update(token).digest('hex'));
     expect(tokenRow!.providerIds).toEqual([bind.id]);
+    // Its TSIG key sealed (the next apply finding nothing to change shows it opens to the same secret).
+    const keys = await d.daemon.database.db.select().from(clientTsigKeys);
+    expect(keys.map((k) => [k.clientTokenId, k.name, k.algorithm])).toEqual([[tokenRow!.id, 'lego.dns01-proxy', 'hmac-sha256']]);
+    expect(JSON.stringify(keys)).not.toContain(tsig2);
     // The token from the file works for the internal API (a 404 for an unknown challenge, not a 401).
     const res = await fetch(`${d.url}/internal/dns-challenge/00000000-0000-4000-8000-000000000001`, {
       headers: { authorization: `Basic ${Buffer.from(`lego:${token}`).toString('base64')}` },
@@ -217,12 +223,15 @@ client_tokens:
     allowed_domains: [api.test]
     token_sha256: ${'ab'.repeat(32)}
 `.replace('providers:\n', 'providers:\n  - name: api-made\n    provider_type: manual\n'));
-    const made = await d.admin('/client-tokens', { method: 'POST', body: { name: 'api-token', allowed_domains: ['api.test'] } });
+    const made = await d.admin('/client-tokens', { method: 'POST', body: { name: 'api-token', allowed_domains: ['api.test'], tsig_algorithm: 'hmac-sha1' } });
     expect(made.status).toBe(201);
     const { body } = await apply();
+    // The file declares the token whole: a TSIG key it does not declare is removed.
     expect(body.changes.map((c) => `${c.action} ${c.resource} ${c.name} ${c.fields.join(',')}`)).toEqual([
-      'update provider api-made managed_by', 'update client_token api-token token,managed_by',
+      'update provider api-made managed_by', 'update client_token api-token token,tsig_key,managed_by',
     ]);
+    const madeId = ((await made.json()) as { client_token: { id: string } }).client_token.id;
+    expect(await d.daemon.database.db.select().from(clientTsigKeys).where(eq(clientTsigKeys.clientTokenId, madeId))).toEqual([]);
     expect((await providerRows()).find((r) => r.name === 'api-made')!.managedBy).toBe(file);
     expect((await apply()).body.changes).toEqual([]);
   });

@@ -370,6 +370,10 @@ describe('OpenAPI document: real replies match it', () => {
     const token = clientTokenCreatedReplySchema.parse(await ok('post', '/api/v1/client-tokens', { body: { name: 'wire', allowed_domains: [ZONE] } }));
     await ok('get', '/api/v1/client-tokens');
     await ok('get', '/api/v1/client-tokens/{id}', { params: { id: token.client_token.id } });
+    await ok('post', '/api/v1/client-tokens/{id}/tsig-key', { params: { id: token.client_token.id }, body: { tsig_algorithm: 'hmac-sha256' } });
+    await ok('post', '/api/v1/client-tokens/{id}/tsig-key', { params: { id: token.client_token.id } });
+    await ok('delete', '/api/v1/client-tokens/{id}/tsig-key', { params: { id: token.client_token.id } });
+    expect((await call('delete', '/api/v1/client-tokens/{id}/tsig-key', { params: { id: token.client_token.id } })).status).toBe(404);
     await ok('delete', '/api/v1/client-tokens/{id}', { params: { id: token.client_token.id } });
 
     // The config file: what applying it would change.

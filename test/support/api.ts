@@ -6,7 +6,7 @@ import { auditEventReplySchema, auditListReplySchema } from '../../src/http/wire
 import {
   challengeDetailReplySchema, challengeListReplySchema, challengeReplySchema, createdReplySchema,
 } from '../../src/http/wire/challenges.js';
-import { clientTokenCreatedReplySchema, clientTokenListReplySchema, clientTokenReplySchema } from '../../src/http/wire/client-tokens.js';
+import { clientTokenCreatedReplySchema, clientTokenListReplySchema, clientTokenReplySchema, tsigKeyDeletedReplySchema, tsigKeyReplySchema } from '../../src/http/wire/client-tokens.js';
 import { deletedReplySchema } from '../../src/http/wire/common.js';
 import { credentialListReplySchema, credentialReplySchema } from '../../src/http/wire/credentials.js';
 import { cancelReplySchema, manualListReplySchema, manualReplySchema, pollReplySchema, verifyReplySchema } from '../../src/http/wire/manual.js';
@@ -135,6 +135,8 @@ export function typedApi(c: ApiClient) {
       list: async () => (await parse(admin('/client-tokens'), clientTokenListReplySchema)).client_tokens,
       get: async (id: string) => (await parse(admin(`/client-tokens/${id}`), clientTokenReplySchema)).client_token,
       revoke: async (id: string) => (await parse(admin(`/client-tokens/${id}`, 'DELETE'), clientTokenReplySchema)).client_token,
+      rotateTsig: (id: string, body?: Body) => parse(admin(`/client-tokens/${id}/tsig-key`, 'POST', body), tsigKeyReplySchema),
+      deleteTsig: (id: string) => parse(admin(`/client-tokens/${id}/tsig-key`, 'DELETE'), tsigKeyDeletedReplySchema),
     },
     encryption: {
       status: () => parse(admin('/admin/encryption/status'), encryptionStatusReplySchema),

@@ -70,12 +70,23 @@ export function clientTokenView(row: ClientTokenRow): ClientTokenView {
 }
 
 export const clientTokenReplySchema = z.strictObject({ success, client_token: clientTokenSchema });
+const tsigKeySchema = z.strictObject({
+  name: z.string().describe('`<token name>.dns01-proxy.`, lower case (a key declared in the config file may have its own)'),
+  algorithm: z.enum(DOOR_TSIG_ALGORITHMS),
+  secret: z.string().describe('base64: shown in this reply only'),
+});
 export const clientTokenCreatedReplySchema = clientTokenReplySchema.extend({
   token: z.string().describe('the secret: shown in this reply only'),
-  tsig_key: z.strictObject({
-    name: z.string().describe('`<token name>.dns01-proxy.`, lower case'),
-    algorithm: z.enum(DOOR_TSIG_ALGORITHMS),
-    secret: z.string().describe('base64: shown in this reply only'),
-  }).optional().describe('only when `tsig_algorithm` was given'),
+  tsig_key: tsigKeySchema.optional().describe('only when `tsig_algorithm` was given'),
 });
+
+/** `POST /api/v1/client-tokens/{id}/tsig-key`: a new secret for the token's key, or a first key. */
+export const tsigKeyInputSchema = z
+  .object({
+    tsig_algorithm: z.enum(DOOR_TSIG_ALGORITHMS).optional()
+      .describe('the new key\'s algorithm; left out: the current key\'s (required when the token has no key yet)'),
+  })
+  .strict();
+export const tsigKeyReplySchema = clientTokenReplySchema.extend({ tsig_key: tsigKeySchema.describe('the key with its new secret: shown in this reply only') });
+export const tsigKeyDeletedReplySchema = clientTokenReplySchema.extend({ deleted_tsig_key: z.string().describe('the name of the key removed') });
 export const clientTokenListReplySchema = z.strictObject({ success, client_tokens: z.array(clientTokenSchema) });
