@@ -1,52 +1,9 @@
 // The CLI's commands: each reads its flags, makes admin API calls, and prints a table or JSON.
 import { readFileSync } from 'node:fs';
-import { AdminClient, CliError, EXIT } from './client.js';
+import { CliError, EXIT } from './client.js';
+import { ADMIN_COMMANDS } from './admin-commands.js';
 import { json, table, type Cell } from './output.js';
-
-type Flags = Record<string, string | boolean | string[] | undefined>;
-type Obj = Record<string, unknown>;
-
-export interface Ctx {
-  client: AdminClient;
-  flags: Flags;
-  /** Positional arguments after the command words. */
-  args: string[];
-  asJson: boolean;
-  out: (text: string) => void;
-}
-
-export interface Command {
-  summary: string;
-  usage: string;
-  /** parseArgs option specs beyond the global ones. */
-  options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>;
-  args: number;
-  /** Optional positional arguments beyond `args` (default none). */
-  maxArgs?: number;
-  /** Resolves to the exit code. */
-  run(ctx: Ctx): Promise<number>;
-}
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-function usage(message: string): CliError {
-  return new CliError(EXIT.usage, message);
-}
-
-function str(flags: Flags, name: string): string | undefined {
-  const v = flags[name];
-  return typeof v === 'string' ? v : undefined;
-}
-
-/** Path segments are the operator's input: encoded, so `../` cannot walk to another endpoint. */
-function seg(text: string): string {
-  return encodeURIComponent(text);
-}
-
-function print(ctx: Ctx, data: unknown, headers: string[], rows: Cell[][]): number {
-  ctx.out(ctx.asJson ? json(data) : table(headers, rows));
-  return EXIT.ok;
-}
+import { list, print, printPages, providerId, queryOf, seg, str, usage, type Command, type Ctx, type Flags, type Obj } from './kit.js';
 
 /** Credentials as JSON from --credentials, --credentials-file (`-`: stdin), and/or key=value pairs from --set. */
 function credentialsFrom(flags: Flags): Obj {
@@ -78,15 +35,6 @@ function credentialsFrom(flags: Flags): Obj {
     creds[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
   return creds;
-}
-
-/** A provider named by id, or by name (one list call). */
-async function providerId(ctx: Ctx, ref: string): Promise<string> {
-  if (UUID.test(ref)) return ref;
-  const { body } = await ctx.client.request('GET', '/dns-providers');
-  const found = ((body.providers as Obj[]) ?? []).find((p) => p.name === ref);
-  if (!found) throw new CliError(EXIT.api, `no provider is named ${JSON.stringify(ref.slice(0, 100))}`);
-  return String(found.id);
 }
 
 const providerRows = (ps: Obj[]): Cell[][] => ps.map((p) => [p.id, p.name, p.provider_type, p.enabled, p.is_default] as Cell[]);
@@ -227,7 +175,7 @@ export const COMMANDS: Record<string, Command> = {
     options: { domains: { type: 'string' }, provider: { type: 'string' }, disabled: { type: 'boolean' } },
     args: 0,
     async run(ctx) {
-      const domains = str(ctx.flags, 'domains')?.split(',').map((d) => d.trim()).filter(Boolean) ?? [];
+      const domains = list(ctx.flags, 'domains') ?? [];
       const provider = str(ctx.flags, 'provider');
       if (domains.length === 0 || !provider) throw usage('sites add needs --domains and --provider');
       const { body } = await ctx.client.request('POST', '/sites', { domain_names: domains, dns_provider_id: await providerId(ctx, provider), enabled: !ctx.flags.disabled });
@@ -251,28 +199,8 @@ export const COMMANDS: Record<string, Command> = {
     options: { status: { type: 'string' }, provider: { type: 'string' }, fqdn: { type: 'string' }, 'created-after': { type: 'string' }, 'created-before': { type: 'string' }, limit: { type: 'string' }, cursor: { type: 'string' }, all: { type: 'boolean' } },
     args: 0,
     async run(ctx) {
-      const query = new URLSearchParams();
-      for (const flag of ['status', 'provider', 'fqdn', 'created-after', 'created-before', 'limit', 'cursor']) {
-        const v = str(ctx.flags, flag);
-        if (v !== undefined) query.set(flag.replace('-', '_'), v);
-      }
-      const all: Obj[] = [];
-      let next: string | null = null;
-      // --all: bounded, so a daemon answering with a cursor forever cannot keep the CLI running.
-      for (let page = 0; page < 1000; page++) {
-        const { body } = await ctx.client.request('GET', `/challenges?${query}`);
-        all.push(...((body.challenges as Obj[]) ?? []));
-        next = (body.next_cursor as string | null) ?? null;
-        if (!ctx.flags.all || !next) break;
-        query.set('cursor', next);
-      }
-      if (ctx.asJson) {
-        ctx.out(json({ challenges: all, next_cursor: ctx.flags.all ? null : next }));
-        return EXIT.ok;
-      }
-      ctx.out(table(['ID', 'STATUS', 'PROVIDER', 'FQDN', 'CREATED', 'SECONDS LEFT'], challengeRows(all)));
-      if (next && !ctx.flags.all) ctx.out(`more: --cursor ${next}\n`);
-      return EXIT.ok;
+      const query = queryOf(ctx, ['status', 'provider', 'fqdn', 'created-after', 'created-before', 'limit', 'cursor']);
+      return printPages(ctx, '/challenges', query, 'challenges', ['ID', 'STATUS', 'PROVIDER', 'FQDN', 'CREATED', 'SECONDS LEFT'], challengeRows);
     },
   },
   'challenges show': {
@@ -372,4 +300,5 @@ export const COMMANDS: Record<string, Command> = {
       return reply.body.success === true ? EXIT.ok : EXIT.api;
     },
   },
+  ...ADMIN_COMMANDS,
 };
