@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestDaemon, txtValue, type TestDaemon } from '../support/daemon.js';
+import { startBind } from '../support/dns-servers/index.js';
 import { pluginDir, POWERDNS_MODULE, type PluginDir } from '../support/plugins.js';
 import { freePort } from '../support/ports.js';
 import { startWebhookReceiver } from '../support/webhook-receiver.js';
@@ -370,6 +371,102 @@ describe('dns01-proxy CLI (built, as a child process)', () => {
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('NOT_FOUND: no plugin with that id');
     expect((await as(['plugins', 'show', 'absent'])).stderr).toContain('no plugin is named "absent"');
+  });
+
+  it('providers show/update, credentials show/update/test, sites show/update, types fields: --set alone keeps the other fields', async () => {
+    const auth = `Bearer hook-${randomBytes(12).toString('hex')}`;
+    const id = await d.addProvider({ name: 'cli-upd', provider_type: 'webhook', credentials: { create_url: 'http://127.0.0.1:1999/a', auth_value: auth } });
+    const shown = (await ok(['providers', 'show', 'cli-upd'])).stdout;
+    expect(shown).toMatch(/^type\s+webhook$/m);
+    expect(shown).toMatch(/^credentials\s+\{.*"auth_value":"\*{8}".*\}$/m);
+    expect(await jsonOf(['providers', 'show', id])).toEqual(await d.api.providers.get(id));
+    const updated = (await ok(['providers', 'update', 'cli-upd', '--set', 'create_url=http://127.0.0.1:2999/b', '--disable'])).stdout;
+    expect(updated).toMatch(new RegExp(`^${id}\\s+cli-upd\\s+webhook\\s+false\\s+false$`, 'm'));
+    // The secret the update did not name is kept, not dropped.
+    expect((await d.api.providers.get(id)).credentials).toMatchObject({ create_url: 'http://127.0.0.1:2999/b', auth_value: '********' });
+    expect(shown + updated + (await ok(['providers', 'show', id])).stdout).not.toContain(auth);
+    expect(await jsonOf(['providers', 'update', id, '--name', 'cli-upd2', '--enable', '--default'])).toMatchObject({ name: 'cli-upd2', enabled: true, is_default: true });
+    expect((await as(['providers', 'update', id])).code).toBe(2);
+    const bad = await as(['providers', 'update', id, '--name', 'no/slash']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/VALIDATION_ERROR[^]*name/);
+    await d.api.providers.update(id, { is_default: false });
+
+    const multi = (await d.api.providers.create({ name: 'cli-multi', provider_type: 'manual', use_multi_credentials: true })).id;
+    const cred = await d.api.credentials.create(multi, { label: 'zone a', zone_filter: 'a.cli.test' });
+    expect((await ok(['credentials', 'show', 'cli-multi', cred.id])).stdout).toMatch(/^zones\s+a\.cli\.test$/m);
+    expect(await jsonOf(['credentials', 'show', multi, cred.id])).toEqual(await d.api.credentials.get(multi, cred.id));
+    expect((await ok(['credentials', 'update', 'cli-multi', cred.id, '--zones', 'b.cli.test', '--disable'])).stdout)
+      .toMatch(new RegExp(`^${cred.id}\\s+zone a\\s+b\\.cli\\.test\\s+false\\s+0\\s+0$`, 'm'));
+    expect((await ok(['credentials', 'test', 'cli-multi', cred.id])).stdout).toMatch(/^RESULT\s+MESSAGE\nnot tested\s+\S/);
+    const gone = await as(['credentials', 'test', 'cli-multi', '00000000-0000-4000-8000-000000000000']);
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toContain('CREDENTIAL_NOT_FOUND');
+
+    const site = await d.api.sites.create({ domain_names: ['s.cli.test'], dns_provider_id: multi });
+    expect((await ok(['sites', 'show', site.id])).stdout).toMatch(new RegExp(`^${site.id}\\s+s\\.cli\\.test\\s+cli-multi\\s+true$`, 'm'));
+    expect(await jsonOf(['sites', 'update', site.id, '--domains', 's.cli.test,t.cli.test', '--disable'])).toMatchObject({ domain_names: ['s.cli.test', 't.cli.test'], enabled: false });
+    expect(await jsonOf(['sites', 'show', site.id])).toEqual(await d.api.sites.get(site.id));
+    await d.api.sites.remove(site.id);
+
+    const fields = (await ok(['types', 'fields', 'webhook'])).stdout;
+    expect(fields).toMatch(/^FIELD\s+LABEL\s+KIND\s+REQUIRED\s+SECRET\s+DEFAULT\n/);
+    expect(fields).toMatch(/^auth_value\s+Auth header value\s+password\s+false\s+true\s+-$/m);
+    expect(await jsonOf(['types', 'fields', 'webhook'])).toEqual(await d.api.providers.fields('webhook'));
+    const unknown = await as(['types', 'fields', 'nosuch']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('nosuch');
+  });
+
+  it('detect and manual list/show/verify/cancel against a daemon whose resolvers are a real BIND', async () => {
+    const seen = txtValue('cli-manual-seen');
+    const bind = await startBind({
+      zones: ['cli.test', 'cf.test'], tsigKeys: [],
+      nameservers: { 'cf.test': ['amy.ns.cloudflare.com.', 'bob.ns.cloudflare.com.'] },
+      records: { 'cli.test': [`_acme-challenge.seen IN TXT "${seen}"`] },
+    });
+    const dns = await startTestDaemon({ env: { DNS01_DNS_RESOLVERS: `127.0.0.1:${bind.port}`, DNS01_DNS_AUTH_PORT: String(bind.port) } });
+    const on = (args: string[]) => cli([...args, '--url', dns.url], { DNS01_ADMIN_TOKEN: dns.adminToken });
+    try {
+      const cf = await dns.addProvider({ name: 'cf-here', provider_type: 'cloudflare', credentials: { api_token: 'x' } });
+      const detected = await on(['detect', 'www.cf.test']);
+      expect(detected.code, detected.stderr).toBe(0);
+      expect(detected.stdout).toMatch(/^type\s+cloudflare$/m);
+      expect(detected.stdout).toMatch(new RegExp(`^suggested provider\\s+cf-here \\(${cf}\\)$`, 'm'));
+      expect(JSON.parse((await on(['detect', 'www.cf.test', '--json'])).stdout)).toMatchObject({ zone: 'cf.test', detected: true, confidence: 'high', suggested_provider: { id: cf } });
+      const bad = await on(['detect', 'no such name']);
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toContain('VALIDATION_ERROR');
+
+      const manual = await dns.addProvider({ name: 'by-hand', provider_type: 'manual', credentials: { instructions: 'Use the zone editor.' } });
+      const made = async (name: string, value: string) =>
+        ((await (await dns.internal('/create', { body: { provider_id: manual, fqdn: `_acme-challenge.${name}.cli.test`, value } })).json()) as { challenge_id: string }).challenge_id;
+      const missing = await made('missing', txtValue('cli-manual-missing'));
+      const found = await made('seen', seen);
+      const listed = await on(['manual', 'list']);
+      expect(listed.code, listed.stderr).toBe(0);
+      expect(listed.stdout).toMatch(new RegExp(`^${missing}\\s+_acme-challenge\\.missing\\.cli\\.test\\s+${txtValue('cli-manual-missing')}\\s+pending\\s+\\d+$`, 'm'));
+      expect(JSON.parse((await on(['manual', 'list', '--json'])).stdout)).toEqual(await dns.api.manual.pending());
+      const shown = (await on(['manual', 'show', missing])).stdout;
+      expect(shown).toMatch(/^instructions\s+Use the zone editor\.$/m);
+      expect(shown).toMatch(/^dns propagated\s+false$/m);
+
+      const notYet = await on(['manual', 'verify', missing]);
+      expect(notYet).toMatchObject({ code: 1, stdout: '' });
+      expect(notYet.stderr).toMatch(/^dns01-proxy: DNS_NOT_PROPAGATED: _acme-challenge\.missing\.cli\.test is served by 0 of 1 authoritative servers/);
+      const verified = await on(['manual', 'verify', found]);
+      expect(verified.code, verified.stderr).toBe(0);
+      expect(verified.stdout).toMatch(/^RESULT\s+MESSAGE\nverified\s+TXT record verified successfully\n$/);
+
+      expect((await on(['manual', 'cancel', missing])).stdout).toMatch(new RegExp(`^ID\\s+STATUS\\n${missing}\\s+deleted\\n$`));
+      expect((await on(['manual', 'show', missing])).stdout).toMatch(/^status\s+deleted$/m);
+      const unknown = await on(['manual', 'cancel', '00000000-0000-4000-8000-000000000000']);
+      expect(unknown.code).toBe(1);
+      expect(unknown.stderr).toContain('CHALLENGE_NOT_FOUND');
+    } finally {
+      await dns.stop();
+      await bind.stop();
+    }
   });
 
   it('finds the token in the data directory and the URL in DNS01_URL', async () => {
