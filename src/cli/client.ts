@@ -75,19 +75,65 @@ export class AdminClient {
 
   /** One request under the timeout. Resolves for any JSON reply; `expectOk` turns a non-2xx into a CliError. */
   async request(method: string, path: string, body?: unknown, expectOk = true): Promise<ApiReply> {
+    const res = await this.send(method, path, AbortSignal.timeout(this.target.timeoutMs), body);
+    return this.reply(res, expectOk);
+  }
+
+  /**
+   * A GET whose body is read as it arrives (an export): the timeout covers the wait for the reply's head, then each
+   * pause between chunks, never the whole transfer. A non-2xx reply is a CliError as for `request`.
+   */
+  async download(path: string): Promise<{ contentType: string; chunks: AsyncIterable<Uint8Array> }> {
+    const abort = new AbortController();
+    let timer = setTimeout(() => abort.abort(new DOMException('timed out', 'TimeoutError')), this.target.timeoutMs);
+    const res = await this.send('GET', path, abort.signal).catch((err: unknown) => {
+      clearTimeout(timer);
+      throw err;
+    });
+    if (!res.ok || !res.body) {
+      clearTimeout(timer);
+      await this.reply(res, true);
+      throw new CliError(EXIT.api, `${this.target.url} answered ${res.status} without a body`);
+    }
+    const reader = res.body.getReader();
+    const chunks = async function* (this: AdminClient) {
+      try {
+        for (;;) {
+          let next: ReadableStreamReadResult<Uint8Array>;
+          try {
+            next = await reader.read();
+          } catch (err) {
+            throw new CliError(EXIT.unreachable, `${this.target.url} stopped answering: ${this.reason(err)}`);
+          }
+          if (next.done) return;
+          clearTimeout(timer);
+          timer = setTimeout(() => abort.abort(new DOMException('timed out', 'TimeoutError')), this.target.timeoutMs);
+          yield next.value;
+        }
+      } finally {
+        clearTimeout(timer);
+        await reader.cancel().catch(() => {});
+      }
+    }.call(this);
+    return { contentType: res.headers.get('content-type') ?? '', chunks };
+  }
+
+  private async send(method: string, path: string, signal: AbortSignal, body?: unknown): Promise<Response> {
     await (this.identified ??= this.identify());
-    let res: Response;
     try {
-      res = await fetch(`${this.target.url}/api/v1${path}`, {
+      return await fetch(`${this.target.url}/api/v1${path}`, {
         method,
         headers: { authorization: `Bearer ${this.target.token}`, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: AbortSignal.timeout(this.target.timeoutMs),
+        signal,
         redirect: 'error',
       });
     } catch (err) {
       throw new CliError(EXIT.unreachable, `cannot reach ${this.target.url}: ${this.reason(err)}`);
     }
+  }
+
+  private async reply(res: Response, expectOk: boolean): Promise<ApiReply> {
     let text: string;
     try {
       text = await res.text();

@@ -1,59 +1,16 @@
 // The CLI's commands: each reads its flags, makes admin API calls, and prints a table or JSON.
 import { readFileSync } from 'node:fs';
-import { AdminClient, CliError, EXIT } from './client.js';
+import { CliError, EXIT } from './client.js';
+import { ADMIN_COMMANDS } from './admin-commands.js';
 import { json, table, type Cell } from './output.js';
-
-type Flags = Record<string, string | boolean | string[] | undefined>;
-type Obj = Record<string, unknown>;
-
-export interface Ctx {
-  client: AdminClient;
-  flags: Flags;
-  /** Positional arguments after the command words. */
-  args: string[];
-  asJson: boolean;
-  out: (text: string) => void;
-}
-
-export interface Command {
-  summary: string;
-  usage: string;
-  /** parseArgs option specs beyond the global ones. */
-  options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>;
-  args: number;
-  /** Optional positional arguments beyond `args` (default none). */
-  maxArgs?: number;
-  /** Resolves to the exit code. */
-  run(ctx: Ctx): Promise<number>;
-}
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-function usage(message: string): CliError {
-  return new CliError(EXIT.usage, message);
-}
-
-function str(flags: Flags, name: string): string | undefined {
-  const v = flags[name];
-  return typeof v === 'string' ? v : undefined;
-}
-
-/** Path segments are the operator's input: encoded, so `../` cannot walk to another endpoint. */
-function seg(text: string): string {
-  return encodeURIComponent(text);
-}
-
-function print(ctx: Ctx, data: unknown, headers: string[], rows: Cell[][]): number {
-  ctx.out(ctx.asJson ? json(data) : table(headers, rows));
-  return EXIT.ok;
-}
+import { list, print, printFields, printPages, providerId, queryOf, seg, str, usage, type Command, type Ctx, type Flags, type Obj } from './kit.js';
 
 /** Credentials as JSON from --credentials, --credentials-file (`-`: stdin), and/or key=value pairs from --set. */
-function credentialsFrom(flags: Flags): Obj {
+function credentialsFrom(flags: Flags, base: Obj = {}): Obj {
   const inline = str(flags, 'credentials');
   const file = str(flags, 'credentials-file');
   if (inline !== undefined && file !== undefined) throw usage('give --credentials or --credentials-file, not both');
-  let creds: Obj = {};
+  let creds: Obj = { ...base };
   const source = file !== undefined ? (() => {
     try {
       return readFileSync(file === '-' ? 0 : file, 'utf8');
@@ -80,13 +37,58 @@ function credentialsFrom(flags: Flags): Obj {
   return creds;
 }
 
-/** A provider named by id, or by name (one list call). */
-async function providerId(ctx: Ctx, ref: string): Promise<string> {
-  if (UUID.test(ref)) return ref;
-  const { body } = await ctx.client.request('GET', '/dns-providers');
-  const found = ((body.providers as Obj[]) ?? []).find((p) => p.name === ref);
-  if (!found) throw new CliError(EXIT.api, `no provider is named ${JSON.stringify(ref.slice(0, 100))}`);
-  return String(found.id);
+/**
+ * A change's `credentials`: replaced whole by --credentials/--credentials-file; --set alone changes only those keys of
+ * the stored object as the API shows it, whose `********` masks keep their secrets (docs/api.md, "PUT").
+ */
+async function credentialsChange(ctx: Ctx, current: () => Promise<Obj>): Promise<{ credentials?: Obj }> {
+  const whole = str(ctx.flags, 'credentials') !== undefined || str(ctx.flags, 'credentials-file') !== undefined;
+  if (!whole && !((ctx.flags.set as string[] | undefined) ?? []).length) return {};
+  let base: Obj = {};
+  if (!whole) {
+    const stored = await current();
+    if (stored.credentials_readable === false) throw new CliError(EXIT.api, 'the stored credentials cannot be read (no configured key opens them): give them whole with --credentials or --credentials-file');
+    base = stored.credentials as Obj;
+  }
+  return { credentials: credentialsFrom(ctx.flags, base) };
+}
+
+/** --enable / --disable as `enabled`, or nothing. */
+function enabledChange(flags: Flags): { enabled?: boolean } {
+  if (flags.enable && flags.disable) throw usage('give --enable or --disable, not both');
+  return flags.enable ? { enabled: true } : flags.disable ? { enabled: false } : {};
+}
+
+/** A change with nothing to change is the operator's slip, not a request to send. */
+function changes(body: Obj, what: string): Obj {
+  if (Object.keys(body).length === 0) throw usage(`nothing to change: give at least one of ${what}`);
+  return body;
+}
+
+const CREDENTIAL_FLAGS = { credentials: { type: 'string' }, 'credentials-file': { type: 'string' }, set: { type: 'string', multiple: true } } as const;
+const ENABLE_FLAGS = { enable: { type: 'boolean' }, disable: { type: 'boolean' } } as const;
+
+const providerFields = (p: Obj): [string, unknown][] => [
+  ['id', p.id], ['name', p.name], ['type', p.provider_type], ['enabled', p.enabled], ['default', p.is_default],
+  ['zone-specific credentials', p.use_multi_credentials], ['credentials', p.credentials_readable === false ? '(unreadable: no configured key opens them)' : p.credentials],
+  ['propagation timeout', p.propagation_timeout ?? '(type default)'], ['polling interval', p.polling_interval ?? '(type default)'], ['settings', p.settings],
+  ['successes', p.success_count], ['failures', p.failure_count], ['last used', p.last_used_at], ['last error', p.last_error],
+  ['managed by', p.managed_by], ['key version', p.key_version], ['created', p.created_at], ['updated', p.updated_at],
+];
+const credentialFields = (c: Obj): [string, unknown][] => [
+  ['id', c.id], ['label', c.label], ['zones', (c.zone_filter as string) || '(catch-all)'], ['enabled', c.enabled],
+  ['credentials', c.credentials_readable === false ? '(unreadable: no configured key opens them)' : c.credentials],
+  ['propagation timeout', c.propagation_timeout], ['polling interval', c.polling_interval],
+  ['successes', c.success_count], ['failures', c.failure_count], ['last used', c.last_used_at], ['last error', c.last_error],
+];
+
+/** A test's reply (`{tested: true, ok, message}` or `{tested: false, reason}`): a type with nothing to check is not a failure. */
+function printTest(ctx: Ctx, result: Obj): number {
+  const tested = result.tested !== false;
+  const ok = result.ok !== false;
+  const outcome = !tested ? 'not tested' : ok ? 'ok' : 'failed';
+  print(ctx, result, ['RESULT', 'MESSAGE'], [[outcome, (result.message ?? result.reason) as Cell]]);
+  return ok ? EXIT.ok : EXIT.api;
 }
 
 const providerRows = (ps: Obj[]): Cell[][] => ps.map((p) => [p.id, p.name, p.provider_type, p.enabled, p.is_default] as Cell[]);
@@ -101,6 +103,12 @@ const SITE_HEADERS = ['ID', 'DOMAINS', 'PROVIDER', 'ENABLED'];
 
 const credentialRows = (cs: Obj[]): Cell[][] => cs.map((c) => [c.id, c.label, (c.zone_filter as string) || '(catch-all)', c.enabled, c.success_count, c.failure_count] as Cell[]);
 const CREDENTIAL_HEADERS = ['ID', 'LABEL', 'ZONES', 'ENABLED', 'SUCCESSES', 'FAILURES'];
+
+/** A manual challenge's admin path, under the provider the challenge names. */
+async function manualPath(ctx: Ctx, id: string): Promise<string> {
+  const c = (await ctx.client.request('GET', `/challenges/${seg(id)}`)).body.challenge as Obj;
+  return `/dns-providers/${seg(String(c.provider_id))}/manual-challenge/${seg(id)}`;
+}
 
 const challengeRows = (cs: Obj[]): Cell[][] => cs.map((c) => [c.id, c.status, c.provider_name, c.fqdn, c.created_at, c.time_remaining_seconds] as Cell[]);
 
@@ -131,6 +139,35 @@ export const COMMANDS: Record<string, Command> = {
       return print(ctx, p, PROVIDER_HEADERS, providerRows([p]));
     },
   },
+  'providers show': {
+    summary: 'one provider: type, state, masked credentials, settings and call counts',
+    usage: 'providers show ID|NAME',
+    options: {},
+    args: 1,
+    async run(ctx) {
+      const { body } = await ctx.client.request('GET', `/dns-providers/${seg(await providerId(ctx, ctx.args[0]!))}`);
+      const p = body.provider as Obj;
+      return printFields(ctx, p, providerFields(p));
+    },
+  },
+  'providers update': {
+    summary: 'change a provider (--set alone changes those credential fields and keeps the others)',
+    usage: 'providers update ID|NAME [--name NAME] [--credentials JSON | --credentials-file FILE|-] [--set KEY=VALUE ...] [--enable | --disable] [--default | --not-default]',
+    options: { name: { type: 'string' }, ...CREDENTIAL_FLAGS, ...ENABLE_FLAGS, default: { type: 'boolean' }, 'not-default': { type: 'boolean' } },
+    args: 1,
+    async run(ctx) {
+      if (ctx.flags.default && ctx.flags['not-default']) throw usage('give --default or --not-default, not both');
+      const id = await providerId(ctx, ctx.args[0]!);
+      const name = str(ctx.flags, 'name');
+      const patch = changes({
+        ...(name !== undefined ? { name } : {}), ...enabledChange(ctx.flags),
+        ...(ctx.flags.default ? { is_default: true } : ctx.flags['not-default'] ? { is_default: false } : {}),
+        ...await credentialsChange(ctx, async () => (await ctx.client.request('GET', `/dns-providers/${seg(id)}`)).body.provider as Obj),
+      }, '--name, --credentials, --credentials-file, --set, --enable, --disable, --default, --not-default');
+      const p = (await ctx.client.request('PUT', `/dns-providers/${seg(id)}`, patch)).body.provider as Obj;
+      return print(ctx, p, PROVIDER_HEADERS, providerRows([p]));
+    },
+  },
   'providers test': {
     summary: "check a provider's credentials against its service",
     usage: 'providers test ID|NAME',
@@ -139,13 +176,7 @@ export const COMMANDS: Record<string, Command> = {
     async run(ctx) {
       const id = await providerId(ctx, ctx.args[0]!);
       const { body } = await ctx.client.request('POST', `/dns-providers/${seg(id)}/test`);
-      const result = (body.result ?? {}) as Obj;
-      // {tested: true, ok, message} or {tested: false, reason}: a type with nothing to check is not a failure.
-      const tested = result.tested !== false;
-      const ok = result.ok !== false;
-      const outcome = !tested ? 'not tested' : ok ? 'ok' : 'failed';
-      print(ctx, result, ['RESULT', 'MESSAGE'], [[outcome, (result.message ?? result.reason) as Cell]]);
-      return ok ? EXIT.ok : EXIT.api;
+      return printTest(ctx, (body.result ?? {}) as Obj);
     },
   },
   'providers rm': {
@@ -188,6 +219,45 @@ export const COMMANDS: Record<string, Command> = {
       return print(ctx, c, CREDENTIAL_HEADERS, credentialRows([c]));
     },
   },
+  'credentials show': {
+    summary: 'one zone-specific credential, secrets masked',
+    usage: 'credentials show PROVIDER CRED_ID',
+    options: {},
+    args: 2,
+    async run(ctx) {
+      const id = await providerId(ctx, ctx.args[0]!);
+      const c = (await ctx.client.request('GET', `/dns-providers/${seg(id)}/credentials/${seg(ctx.args[1]!)}`)).body.credential as Obj;
+      return printFields(ctx, c, credentialFields(c));
+    },
+  },
+  'credentials update': {
+    summary: 'change a zone-specific credential (--set alone changes those fields and keeps the others)',
+    usage: 'credentials update PROVIDER CRED_ID [--label LABEL] [--zones ZONE[,*.ZONE...]] [--credentials JSON | --credentials-file FILE|-] [--set KEY=VALUE ...] [--enable | --disable]',
+    options: { label: { type: 'string' }, zones: { type: 'string' }, ...CREDENTIAL_FLAGS, ...ENABLE_FLAGS },
+    args: 2,
+    async run(ctx) {
+      const path = `/dns-providers/${seg(await providerId(ctx, ctx.args[0]!))}/credentials/${seg(ctx.args[1]!)}`;
+      const label = str(ctx.flags, 'label');
+      const zones = str(ctx.flags, 'zones');
+      const patch = changes({
+        ...(label !== undefined ? { label } : {}), ...(zones !== undefined ? { zone_filter: zones } : {}), ...enabledChange(ctx.flags),
+        ...await credentialsChange(ctx, async () => (await ctx.client.request('GET', path)).body.credential as Obj),
+      }, '--label, --zones, --credentials, --credentials-file, --set, --enable, --disable');
+      const c = (await ctx.client.request('PUT', path, patch)).body.credential as Obj;
+      return print(ctx, c, CREDENTIAL_HEADERS, credentialRows([c]));
+    },
+  },
+  'credentials test': {
+    summary: "check one zone-specific credential against the provider's service",
+    usage: 'credentials test PROVIDER CRED_ID',
+    options: {},
+    args: 2,
+    async run(ctx) {
+      const id = await providerId(ctx, ctx.args[0]!);
+      const { body } = await ctx.client.request('POST', `/dns-providers/${seg(id)}/credentials/${seg(ctx.args[1]!)}/test`);
+      return printTest(ctx, (body.result ?? {}) as Obj);
+    },
+  },
   'credentials rm': {
     summary: 'delete a zone-specific credential',
     usage: 'credentials rm PROVIDER CRED_ID',
@@ -210,6 +280,33 @@ export const COMMANDS: Record<string, Command> = {
       return print(ctx, types, ['TYPE', 'NAME', 'CATEGORY'], types.map((t) => [t.type, t.name, t.category] as Cell[]));
     },
   },
+  'types fields': {
+    summary: "one provider type's credential fields (the names --set and --credentials take)",
+    usage: 'types fields TYPE',
+    options: {},
+    args: 1,
+    async run(ctx) {
+      const { body } = await ctx.client.request('GET', `/dns-providers/types/${seg(ctx.args[0]!)}/fields`);
+      const fields = (body.fields as Obj[] | undefined) ?? [];
+      return print(ctx, fields, ['FIELD', 'LABEL', 'KIND', 'REQUIRED', 'SECRET', 'DEFAULT'], fields.map((f) => [
+        f.name, f.label, f.type, f.required, f.secret, f.default === null || f.default === undefined ? null : typeof f.default === 'object' ? JSON.stringify(f.default) : String(f.default),
+      ] as Cell[]));
+    },
+  },
+  detect: {
+    summary: "guess a domain's DNS provider from its zone's nameservers, and name a configured provider of that type",
+    usage: 'detect DOMAIN',
+    options: {},
+    args: 1,
+    async run(ctx) {
+      const { body } = await ctx.client.request('POST', '/dns-providers/detect', { domain: ctx.args[0] });
+      const suggested = body.suggested_provider as Obj | null;
+      return printFields(ctx, body, [
+        ['domain', body.domain], ['zone', body.zone], ['detected', body.detected], ['type', body.provider_type], ['confidence', body.confidence],
+        ['nameservers', (body.nameservers as string[]).join(',')], ['suggested provider', suggested ? `${String(suggested.name)} (${String(suggested.id)})` : null],
+      ]);
+    },
+  },
   'sites list': {
     summary: 'list sites (domains and their provider)',
     usage: 'sites list',
@@ -227,11 +324,36 @@ export const COMMANDS: Record<string, Command> = {
     options: { domains: { type: 'string' }, provider: { type: 'string' }, disabled: { type: 'boolean' } },
     args: 0,
     async run(ctx) {
-      const domains = str(ctx.flags, 'domains')?.split(',').map((d) => d.trim()).filter(Boolean) ?? [];
+      const domains = list(ctx.flags, 'domains') ?? [];
       const provider = str(ctx.flags, 'provider');
       if (domains.length === 0 || !provider) throw usage('sites add needs --domains and --provider');
       const { body } = await ctx.client.request('POST', '/sites', { domain_names: domains, dns_provider_id: await providerId(ctx, provider), enabled: !ctx.flags.disabled });
       const s = body.site as Obj;
+      return print(ctx, s, SITE_HEADERS, ctx.asJson ? [] : await siteRows(ctx, [s]));
+    },
+  },
+  'sites show': {
+    summary: 'one site: its domains, provider and state',
+    usage: 'sites show ID',
+    options: {},
+    args: 1,
+    async run(ctx) {
+      const s = (await ctx.client.request('GET', `/sites/${seg(ctx.args[0]!)}`)).body.site as Obj;
+      return print(ctx, s, SITE_HEADERS, ctx.asJson ? [] : await siteRows(ctx, [s]));
+    },
+  },
+  'sites update': {
+    summary: "change a site's domains, provider or state",
+    usage: 'sites update ID [--domains NAME[,NAME...]] [--provider ID|NAME] [--enable | --disable]',
+    options: { domains: { type: 'string' }, provider: { type: 'string' }, ...ENABLE_FLAGS },
+    args: 1,
+    async run(ctx) {
+      const domains = list(ctx.flags, 'domains');
+      const provider = str(ctx.flags, 'provider');
+      const patch = changes({
+        ...(domains !== undefined ? { domain_names: domains } : {}), ...(provider !== undefined ? { dns_provider_id: await providerId(ctx, provider) } : {}), ...enabledChange(ctx.flags),
+      }, '--domains, --provider, --enable, --disable');
+      const s = (await ctx.client.request('PUT', `/sites/${seg(ctx.args[0]!)}`, patch)).body.site as Obj;
       return print(ctx, s, SITE_HEADERS, ctx.asJson ? [] : await siteRows(ctx, [s]));
     },
   },
@@ -251,28 +373,8 @@ export const COMMANDS: Record<string, Command> = {
     options: { status: { type: 'string' }, provider: { type: 'string' }, fqdn: { type: 'string' }, 'created-after': { type: 'string' }, 'created-before': { type: 'string' }, limit: { type: 'string' }, cursor: { type: 'string' }, all: { type: 'boolean' } },
     args: 0,
     async run(ctx) {
-      const query = new URLSearchParams();
-      for (const flag of ['status', 'provider', 'fqdn', 'created-after', 'created-before', 'limit', 'cursor']) {
-        const v = str(ctx.flags, flag);
-        if (v !== undefined) query.set(flag.replace('-', '_'), v);
-      }
-      const all: Obj[] = [];
-      let next: string | null = null;
-      // --all: bounded, so a daemon answering with a cursor forever cannot keep the CLI running.
-      for (let page = 0; page < 1000; page++) {
-        const { body } = await ctx.client.request('GET', `/challenges?${query}`);
-        all.push(...((body.challenges as Obj[]) ?? []));
-        next = (body.next_cursor as string | null) ?? null;
-        if (!ctx.flags.all || !next) break;
-        query.set('cursor', next);
-      }
-      if (ctx.asJson) {
-        ctx.out(json({ challenges: all, next_cursor: ctx.flags.all ? null : next }));
-        return EXIT.ok;
-      }
-      ctx.out(table(['ID', 'STATUS', 'PROVIDER', 'FQDN', 'CREATED', 'SECONDS LEFT'], challengeRows(all)));
-      if (next && !ctx.flags.all) ctx.out(`more: --cursor ${next}\n`);
-      return EXIT.ok;
+      const query = queryOf(ctx, ['status', 'provider', 'fqdn', 'created-after', 'created-before', 'limit', 'cursor']);
+      return printPages(ctx, '/challenges', query, 'challenges', ['ID', 'STATUS', 'PROVIDER', 'FQDN', 'CREATED', 'SECONDS LEFT'], challengeRows);
     },
   },
   'challenges show': {
@@ -298,6 +400,57 @@ export const COMMANDS: Record<string, Command> = {
       ctx.out(table(['FIELD', 'VALUE'], fields));
       if (check && check.servers.length > 0) ctx.out('\n' + table(['SERVER', 'SEEN', 'ERROR'], check.servers.map((s) => [s.server, s.seen, s.error])));
       return EXIT.ok;
+    },
+  },
+  'manual list': {
+    summary: 'pending manual challenges: the TXT record to create by hand and the time left',
+    usage: 'manual list',
+    options: {},
+    args: 0,
+    async run(ctx) {
+      const cs = ((await ctx.client.request('GET', '/manual-challenges')).body.challenges as Obj[]) ?? [];
+      return print(ctx, cs, ['ID', 'FQDN', 'VALUE', 'STATUS', 'SECONDS LEFT'], cs.map((c) => [c.id, c.fqdn, c.value, c.status, c.time_remaining_seconds] as Cell[]));
+    },
+  },
+  'manual show': {
+    summary: 'one manual challenge: the record, whether DNS shows it yet, the time left and the instructions',
+    usage: 'manual show ID',
+    options: {},
+    args: 1,
+    async run(ctx) {
+      const body = (await ctx.client.request('GET', await manualPath(ctx, ctx.args[0]!))).body;
+      const c = { ...body };
+      delete c.success;
+      return printFields(ctx, c, [
+        ['id', c.id], ['status', c.status], ['fqdn', c.fqdn], ['record', `${String(c.record_type)} ${String(c.value)}`], ['ttl', c.ttl],
+        ['dns propagated', c.dns_propagated], ['last check', c.last_check_at ?? 'never'], ['seconds left', c.time_remaining_seconds],
+        ['expires', c.expires_at], ['instructions', c.instructions],
+      ]);
+    },
+  },
+  'manual verify': {
+    summary: 'check DNS for a manual challenge\'s record now (exit 1 while it is not seen everywhere)',
+    usage: 'manual verify ID',
+    options: {},
+    args: 1,
+    async run(ctx) {
+      const reply = await ctx.client.request('POST', `${await manualPath(ctx, ctx.args[0]!)}/verify`);
+      // Not yet propagated is a 200 with `success: false` and the DNS_NOT_PROPAGATED error body (docs/manual.md).
+      if (reply.body.success === false) {
+        if (ctx.asJson) ctx.out(json(reply.body));
+        throw new CliError(EXIT.api, ctx.client.apiMessage(reply));
+      }
+      return print(ctx, reply.body, ['RESULT', 'MESSAGE'], [['verified', reply.body.message as Cell]]);
+    },
+  },
+  'manual cancel': {
+    summary: 'cancel a manual challenge',
+    usage: 'manual cancel ID',
+    options: {},
+    args: 1,
+    async run(ctx) {
+      const { body } = await ctx.client.request('DELETE', await manualPath(ctx, ctx.args[0]!));
+      return print(ctx, body, ['ID', 'STATUS'], [[body.id as Cell, body.status as Cell]]);
     },
   },
   'caddy preview': {
@@ -372,4 +525,5 @@ export const COMMANDS: Record<string, Command> = {
       return reply.body.success === true ? EXIT.ok : EXIT.api;
     },
   },
+  ...ADMIN_COMMANDS,
 };

@@ -1,10 +1,14 @@
 // Runs one CLI invocation: parses argv (node:util parseArgs), finds the command, and maps every failure to an exit code.
+import { Writable } from 'node:stream';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { AdminClient, CliError, EXIT, redact, resolveTarget } from './client.js';
-import { COMMANDS, type Command } from './commands.js';
+import { COMMANDS } from './commands.js';
+import type { Command } from './kit.js';
 
 export interface Io {
   out: (text: string) => void;
+  /** Standard output as a stream (what `out` writes to), for output piped through as it arrives; else through `out`. */
+  stdout?: Writable;
   err: (text: string) => void;
   env: NodeJS.ProcessEnv;
 }
@@ -51,6 +55,17 @@ function find(positionals: string[]): { name: string; command: Command; args: st
 
 type Options = ParseArgsConfig['options'];
 
+/** A stream onto `out`, bytes decoded as UTF-8 across chunk boundaries. */
+function through(out: (text: string) => void): Writable {
+  const decoder = new TextDecoder();
+  return new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      out(decoder.decode(chunk, { stream: true }));
+      done();
+    },
+  });
+}
+
 export async function runCli(argv: string[], io: Io): Promise<number> {
   let token = '';
   try {
@@ -87,7 +102,7 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     const v = parsed.values as Record<string, string | boolean | string[] | undefined>;
     const target = resolveTarget({ url: v.url as string | undefined, token: v.token as string | undefined, dataDir: v['data-dir'] as string | undefined, timeout: v.timeout as string | undefined }, io.env);
     token = target.token;
-    return await command.run({ client: new AdminClient(target), flags: v, args, asJson: Boolean(v.json), out: io.out });
+    return await command.run({ client: new AdminClient(target), flags: v, args, asJson: Boolean(v.json), out: io.out, stdout: io.stdout ?? through(io.out) });
   } catch (err) {
     if (err instanceof CliError) {
       io.err(`dns01-proxy: ${redact(err.message, token)}\n`);

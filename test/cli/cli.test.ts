@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestDaemon, txtValue, type TestDaemon } from '../support/daemon.js';
+import { startBind } from '../support/dns-servers/index.js';
+import { pluginDir, POWERDNS_MODULE, type PluginDir } from '../support/plugins.js';
 import { freePort } from '../support/ports.js';
 import { startWebhookReceiver } from '../support/webhook-receiver.js';
 
@@ -23,6 +25,7 @@ describe('dns01-proxy CLI (built, as a child process)', () => {
   let dir: string;
   let bin: string;
   let d: TestDaemon;
+  let plugins: PluginDir | undefined;
   const secret = `cf-${randomBytes(12).toString('hex')}`;
 
   /** Runs the built command with only the environment given (no DNS01_* leaks in from the test runner). */
@@ -55,10 +58,12 @@ describe('dns01-proxy CLI (built, as a child process)', () => {
     await cp(join(REPO, 'drizzle'), join(dir, 'drizzle'), { recursive: true });
     await symlink(join(REPO, 'node_modules'), join(dir, 'node_modules'));
     bin = join(dir, 'bin/dns01-proxy.mjs');
-    d = await startTestDaemon();
+    plugins = await pluginDir([POWERDNS_MODULE]);
+    d = await startTestDaemon({ env: plugins.env });
   });
   afterAll(async () => {
     await d?.stop();
+    await plugins?.remove();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
@@ -201,6 +206,267 @@ describe('dns01-proxy CLI (built, as a child process)', () => {
     const sync = await as(['caddy', 'sync']);
     expect(sync.code).toBe(1);
     expect(sync.stderr).toContain('SERVICE_UNAVAILABLE');
+  });
+
+  it('client-tokens create/list/show/revoke: the secrets shown once on create, never after; refusals exit 1', async () => {
+    const provider = await d.addProvider({ name: 'for-tokens', provider_type: 'manual', credentials: {} });
+    const created = await ok(['client-tokens', 'create', '--name', 'cli-lego', '--domains', 'tok.cli.test,*.tok.cli.test', '--cidrs', '127.0.0.0/8,10.0.0.0/8', '--providers', 'for-tokens', '--expires', '30d', '--tsig-algorithm', 'hmac-sha256']);
+    const out = created.stdout;
+    expect(out).toMatch(/^ID\s+NAME\s+STATE\s+DOMAINS\s+EXPIRES\s+MANAGED BY\n[0-9a-f-]{36}\s+cli-lego\s+active\s+\*\.tok\.cli\.test,tok\.cli\.test\s+\S+\s+-\n/);
+    const token = /^token: (dns01ct_\S+)$/m.exec(out)?.[1];
+    const secret = /^tsig secret: (\S+)$/m.exec(out)?.[1];
+    expect(token).toBeDefined();
+    expect(secret).toMatch(/^[A-Za-z0-9+/]+=*$/);
+    expect(out).toMatch(/^tsig key: cli-lego\.dns01-proxy\. hmac-sha256$/m);
+    expect(out).toContain('Shown this once: the daemon never shows the token or the TSIG secret again.');
+    // The token works: the internal API takes it for its names.
+    const present = (value: string) => d.internal('/create', { headers: { authorization: `Bearer ${token}` }, body: { provider_id: provider, fqdn: '_acme-challenge.tok.cli.test', value: txtValue(value) } });
+    const res = await present('tok');
+    expect(res.status, await res.clone().text()).toBe(201);
+
+    const plain = await jsonOf<{ success: boolean; token: string; client_token: { id: string; name: string; providers: string[]; allowed_cidrs: string[] } }>(['client-tokens', 'create', '--name', 'cli-plain', '--domains', 'plain.cli.test']);
+    expect(plain).toMatchObject({ success: true, client_token: { name: 'cli-plain', providers: null, allowed_cidrs: null } });
+    expect(plain.token).toMatch(/^dns01ct_/);
+    expect(plain).not.toHaveProperty('tsig_key');
+
+    const listed = await jsonOf<{ id: string; name: string }[]>(['client-tokens', 'list']);
+    expect(listed).toEqual(await d.api.clientTokens.list());
+    const lego = listed.find((t) => t.name === 'cli-lego')!;
+    const table = (await ok(['client-tokens', 'list'])).stdout;
+    expect(table).toMatch(new RegExp(`^${plain.client_token.id}\\s+cli-plain\\s+active\\s+plain\\.cli\\.test\\s+-\\s+-$`, 'm'));
+    const shown = (await ok(['client-tokens', 'show', 'cli-lego'])).stdout;
+    expect(shown).toMatch(/^networks\s+127\.0\.0\.0\/8,10\.0\.0\.0\/8$/m);
+    expect(shown).toMatch(new RegExp(`^providers\\s+${provider}$`, 'm'));
+    expect(await jsonOf(['client-tokens', 'show', lego.id])).toEqual(await d.api.clientTokens.get(lego.id));
+    for (const text of [table, shown, JSON.stringify(listed)]) {
+      expect(text).not.toContain(token);
+      expect(text).not.toContain(secret);
+    }
+
+    const revoked = (await ok(['client-tokens', 'revoke', 'cli-lego'])).stdout;
+    expect(revoked).toMatch(new RegExp(`^ID\\s+NAME\\s+STATE\\s+REVOKED\\n${lego.id}\\s+cli-lego\\s+revoked\\s+\\d{4}-`));
+    // By name still, as the one revoked token of that name; again is no error.
+    expect(await jsonOf<{ state: string }>(['client-tokens', 'revoke', 'cli-lego'])).toMatchObject({ state: 'revoked' });
+    expect((await present('tok2')).status).toBe(401);
+
+    const unknown = await as(['client-tokens', 'revoke', '00000000-0000-4000-8000-000000000000']);
+    expect(unknown).toMatchObject({ code: 1, stdout: '' });
+    expect(unknown.stderr).toBe('dns01-proxy: NOT_FOUND: no client token with that id\n');
+    expect((await as(['client-tokens', 'show', 'nobody'])).stderr).toContain('no client token is named "nobody"');
+    const twice = await as(['client-tokens', 'create', '--name', 'cli-plain', '--domains', 'x.cli.test']);
+    expect(twice.code).toBe(1);
+    expect(twice.stderr).toContain('CONFLICT');
+    const badAlgorithm = await as(['client-tokens', 'create', '--name', 'cli-x', '--domains', 'x.cli.test', '--tsig-algorithm', 'hmac-sha3']);
+    expect(badAlgorithm.code).toBe(1);
+    expect(badAlgorithm.stderr).toMatch(/VALIDATION_ERROR[^]*tsig_algorithm/);
+    expect((await as(['client-tokens', 'create', '--name', 'cli-x'])).code).toBe(2);
+  });
+
+  it('encryption status/rotate/history: the key table, a rotation waited for, the history', async () => {
+    const status = (await ok(['encryption', 'status'])).stdout;
+    expect(status).toMatch(/^write key\s+\S+ \(\S+\)$/m);
+    expect(status).toMatch(/^rotation\s+idle$/m);
+    expect(status).toMatch(/^KEY VERSION\s+SLOT\s+CONFIGURED\s+WRITES\s+ROWS\n\S+\s+\S+\s+true\s+true\s+\d+$/m);
+    expect(await jsonOf(['encryption', 'status'])).toEqual(await d.api.encryption.status());
+
+    const rotated = await jsonOf<{ id: string; outcome: string; progress: number }>(['encryption', 'rotate', '--wait']);
+    expect(rotated).toMatchObject({ outcome: 'completed', progress: 1 });
+    const history = (await ok(['encryption', 'history'])).stdout;
+    expect(history.split('\n')[0]).toMatch(/^ID\s+OUTCOME\s+PROGRESS\s+ROWS DONE\s+UNREADABLE\s+SKIPPED\s+TO KEY\s+TRIGGER\s+STARTED\s+FINISHED$/);
+    expect(history).toMatch(new RegExp(`^${rotated.id}\\s+completed\\s+100%\\s+\\d+/\\d+\\s+0\\s+0\\s+\\S+\\s+api\\s`, 'm'));
+    expect(await jsonOf(['encryption', 'history', '--limit', '5'])).toEqual(await d.api.encryption.history(5));
+    const bad = await as(['encryption', 'history', '--limit', '0']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/VALIDATION_ERROR[^]*limit/);
+  });
+
+  it('audit list/show with the API\'s filters and cursor; export as NDJSON to a file and CSV to stdout', async () => {
+    await ok(['client-tokens', 'create', '--name', 'cli-audit', '--domains', 'audit.cli.test']);
+    await ok(['client-tokens', 'revoke', 'cli-audit']);
+    // The audit writer queues its rows: every one is in the table before the lists are compared.
+    await d.daemon.audit!.flush();
+    const api = await d.api.audit.list({ category: 'client_token' });
+    const listed = await jsonOf<{ audit_logs: { id: string; action: string }[]; next_cursor: null }>(['audit', 'list', '--category', 'client_token']);
+    expect(listed).toEqual({ audit_logs: api.audit_logs, next_cursor: null });
+    const table = (await ok(['audit', 'list', '--action', 'client_token.revoke', '--q', 'cli-audit'])).stdout;
+    expect(table).toMatch(/^ID\s+TIME\s+ACTOR\s+ACTION\s+OUTCOME\s+RESOURCE\s+SOURCE\n[0-9a-f-]{36}\s+\S+\s+admin\s+client_token\.revoke\s+success\s+client_token:[0-9a-f-]{36}\s+127\.0\.0\.1\n$/);
+    // One event a page: the cursor line, then --all follows it.
+    const page = (await ok(['audit', 'list', '--category', 'client_token', '--limit', '1'])).stdout;
+    expect(page).toMatch(/\nmore: --cursor \S+\n$/);
+    const all = await jsonOf<{ audit_logs: { id: string }[] }>(['audit', 'list', '--category', 'client_token', '--limit', '1', '--all']);
+    expect(all.audit_logs.map((e) => e.id)).toEqual(api.audit_logs.map((e) => e.id));
+    const provider = (await d.api.providers.list()).find((p) => p.name === 'for-tokens')!;
+    expect((await jsonOf<{ audit_logs: unknown[] }>(['audit', 'list', '--provider', 'for-tokens'])).audit_logs).toEqual((await d.api.providers.auditLogs(provider.id)).audit_logs);
+
+    const event = api.audit_logs[0]!;
+    expect((await ok(['audit', 'show', event.id])).stdout).toMatch(new RegExp(`^action\\s+${event.action.replace('.', '\\.')}$`, 'm'));
+    expect(await jsonOf(['audit', 'show', event.id])).toEqual(await d.api.audit.get(event.id));
+    const missing = await as(['audit', 'show', '00000000-0000-4000-8000-000000000000']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('NOT_FOUND');
+    const bad = await as(['audit', 'list', '--outcome', 'maybe']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/VALIDATION_ERROR[^]*outcome/);
+
+    const file = join(dir, 'audit.ndjson');
+    const exported = await ok(['audit', 'export', '--category', 'client_token', '--output', file]);
+    const lines = (await readFile(file, 'utf8')).trimEnd().split('\n').map((l) => JSON.parse(l) as { id: string; category: string });
+    expect(lines.map((e) => e.id)).toEqual(api.audit_logs.map((e) => e.id));
+    expect(exported.stdout).toBe(`${lines.length} event(s) written to ${file} (ndjson)\n`);
+    const csv = await ok(['audit', 'export', '--format', 'csv', '--category', 'client_token', '--action', 'client_token.create']);
+    const rows = csv.stdout.trimEnd().split('\r\n');
+    expect(rows[0]).toBe('id,created_at,actor,action,category,resource_type,resource_id,outcome,source_ip,user_agent,details');
+    expect(rows.slice(1).map((r) => r.split(',')[3])).toEqual(api.audit_logs.filter((e) => e.action === 'client_token.create').map(() => 'client_token.create'));
+    const refused = await as(['audit', 'export', '--format', 'xml', '--output', join(dir, 'never.xml')]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('expected csv or ndjson');
+    await expect(readFile(join(dir, 'never.xml'))).rejects.toThrow(/ENOENT/);
+  });
+
+  it('audit export streams: the timeout is per pause, not per export, and an export that broke off is exit 1 with its reason', async () => {
+    // A stand-in daemon that sends its export a line at a time, longer in all than --timeout, then the error line.
+    const lines = Array.from({ length: 8 }, (_, i) => `${JSON.stringify({ id: `e${i}` })}\n`);
+    const fake = createHttpServer((req, res) => {
+      if (req.url === '/health') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"service":"dns01-proxy"}');
+      res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+      const broken = req.url?.includes('actor=broken');
+      let i = 0;
+      const timer = setInterval(() => {
+        if (i < lines.length) return void res.write(lines[i++]);
+        clearInterval(timer);
+        res.end(broken ? '{"error":{"code":"SERVICE_UNAVAILABLE","message":"the export stopped before its end (the database is unavailable; try again shortly); this file is incomplete"}}\n' : '');
+      }, 250);
+    });
+    await new Promise<void>((r) => fake.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(fake.address() as { port: number }).port}`;
+    try {
+      const whole = await cli(['audit', 'export', '--url', url, '--timeout', '1.5'], { DNS01_ADMIN_TOKEN: 'abc' });
+      expect(whole.code, whole.stderr).toBe(0);
+      expect(whole.stdout).toBe(lines.join(''));
+      const file = join(dir, 'broken.ndjson');
+      const broken = await cli(['audit', 'export', '--actor', 'broken', '--output', file, '--url', url, '--timeout', '1.5'], { DNS01_ADMIN_TOKEN: 'abc' });
+      expect(broken.code).toBe(1);
+      expect(broken.stderr).toBe('dns01-proxy: SERVICE_UNAVAILABLE: the export stopped before its end (the database is unavailable; try again shortly); this file is incomplete\n');
+      // What came is kept, its last line saying it is incomplete.
+      expect((await readFile(file, 'utf8')).split('\n')).toHaveLength(lines.length + 2);
+    } finally {
+      await new Promise((r) => fake.close(r));
+    }
+  });
+
+  it('plugins list/show/enable/disable/reload: the refusal reason when the API refuses', async () => {
+    const listed = await jsonOf<{ id: string; name: string; status: string }[]>(['plugins', 'list']);
+    expect(listed.map((p) => [p.name, p.status])).toEqual([['powerdns', 'loaded']]);
+    expect((await ok(['plugins', 'list'])).stdout).toMatch(/^ID\s+NAME\s+TYPE\s+STATUS\s+ENABLED\s+VERSION\s+ERROR\n[0-9a-f-]{36}\s+powerdns\s+powerdns\s+loaded\s+true\s+\S+\s+-\n$/);
+    expect((await ok(['plugins', 'show', 'powerdns'])).stdout).toMatch(/^signature\s+sha256:[0-9a-f]{64}$/m);
+    const provider = await d.addProvider({ name: 'for-plugins', provider_type: 'powerdns', credentials: { api_url: 'http://127.0.0.1:1', api_key: 'k' } });
+    const refused = await as(['plugins', 'disable', 'powerdns']);
+    expect(refused).toMatchObject({ code: 1, stdout: '' });
+    expect(refused.stderr).toBe('dns01-proxy: CONFLICT: plugin powerdns serves enabled providers: for-plugins; disable or move them first\n');
+    await d.api.providers.update(provider, { enabled: false });
+    expect(await jsonOf(['plugins', 'disable', 'powerdns'])).toMatchObject({ name: 'powerdns', enabled: false, status: 'disabled' });
+    expect((await ok(['plugins', 'enable', listed[0]!.id])).stdout).toMatch(/\s+powerdns\s+loaded\s+true\s/);
+    expect(await jsonOf<{ status: string }[]>(['plugins', 'reload'])).toMatchObject([{ name: 'powerdns', status: 'loaded' }]);
+    const unknown = await as(['plugins', 'enable', '00000000-0000-4000-8000-000000000000']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('NOT_FOUND: no plugin with that id');
+    expect((await as(['plugins', 'show', 'absent'])).stderr).toContain('no plugin is named "absent"');
+  });
+
+  it('providers show/update, credentials show/update/test, sites show/update, types fields: --set alone keeps the other fields', async () => {
+    const auth = `Bearer hook-${randomBytes(12).toString('hex')}`;
+    const id = await d.addProvider({ name: 'cli-upd', provider_type: 'webhook', credentials: { create_url: 'http://127.0.0.1:1999/a', auth_value: auth } });
+    const shown = (await ok(['providers', 'show', 'cli-upd'])).stdout;
+    expect(shown).toMatch(/^type\s+webhook$/m);
+    expect(shown).toMatch(/^credentials\s+\{.*"auth_value":"\*{8}".*\}$/m);
+    expect(await jsonOf(['providers', 'show', id])).toEqual(await d.api.providers.get(id));
+    const updated = (await ok(['providers', 'update', 'cli-upd', '--set', 'create_url=http://127.0.0.1:2999/b', '--disable'])).stdout;
+    expect(updated).toMatch(new RegExp(`^${id}\\s+cli-upd\\s+webhook\\s+false\\s+false$`, 'm'));
+    // The secret the update did not name is kept, not dropped.
+    expect((await d.api.providers.get(id)).credentials).toMatchObject({ create_url: 'http://127.0.0.1:2999/b', auth_value: '********' });
+    expect(shown + updated + (await ok(['providers', 'show', id])).stdout).not.toContain(auth);
+    expect(await jsonOf(['providers', 'update', id, '--name', 'cli-upd2', '--enable', '--default'])).toMatchObject({ name: 'cli-upd2', enabled: true, is_default: true });
+    expect((await as(['providers', 'update', id])).code).toBe(2);
+    const bad = await as(['providers', 'update', id, '--name', 'no/slash']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/VALIDATION_ERROR[^]*name/);
+    await d.api.providers.update(id, { is_default: false });
+
+    const multi = (await d.api.providers.create({ name: 'cli-multi', provider_type: 'manual', use_multi_credentials: true })).id;
+    const cred = await d.api.credentials.create(multi, { label: 'zone a', zone_filter: 'a.cli.test' });
+    expect((await ok(['credentials', 'show', 'cli-multi', cred.id])).stdout).toMatch(/^zones\s+a\.cli\.test$/m);
+    expect(await jsonOf(['credentials', 'show', multi, cred.id])).toEqual(await d.api.credentials.get(multi, cred.id));
+    expect((await ok(['credentials', 'update', 'cli-multi', cred.id, '--zones', 'b.cli.test', '--disable'])).stdout)
+      .toMatch(new RegExp(`^${cred.id}\\s+zone a\\s+b\\.cli\\.test\\s+false\\s+0\\s+0$`, 'm'));
+    expect((await ok(['credentials', 'test', 'cli-multi', cred.id])).stdout).toMatch(/^RESULT\s+MESSAGE\nnot tested\s+\S/);
+    const gone = await as(['credentials', 'test', 'cli-multi', '00000000-0000-4000-8000-000000000000']);
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toContain('CREDENTIAL_NOT_FOUND');
+
+    const site = await d.api.sites.create({ domain_names: ['s.cli.test'], dns_provider_id: multi });
+    expect((await ok(['sites', 'show', site.id])).stdout).toMatch(new RegExp(`^${site.id}\\s+s\\.cli\\.test\\s+cli-multi\\s+true$`, 'm'));
+    expect(await jsonOf(['sites', 'update', site.id, '--domains', 's.cli.test,t.cli.test', '--disable'])).toMatchObject({ domain_names: ['s.cli.test', 't.cli.test'], enabled: false });
+    expect(await jsonOf(['sites', 'show', site.id])).toEqual(await d.api.sites.get(site.id));
+    await d.api.sites.remove(site.id);
+
+    const fields = (await ok(['types', 'fields', 'webhook'])).stdout;
+    expect(fields).toMatch(/^FIELD\s+LABEL\s+KIND\s+REQUIRED\s+SECRET\s+DEFAULT\n/);
+    expect(fields).toMatch(/^auth_value\s+Auth header value\s+password\s+false\s+true\s+-$/m);
+    expect(await jsonOf(['types', 'fields', 'webhook'])).toEqual(await d.api.providers.fields('webhook'));
+    const unknown = await as(['types', 'fields', 'nosuch']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('nosuch');
+  });
+
+  it('detect and manual list/show/verify/cancel against a daemon whose resolvers are a real BIND', async () => {
+    const seen = txtValue('cli-manual-seen');
+    const bind = await startBind({
+      zones: ['cli.test', 'cf.test'], tsigKeys: [],
+      nameservers: { 'cf.test': ['amy.ns.cloudflare.com.', 'bob.ns.cloudflare.com.'] },
+      records: { 'cli.test': [`_acme-challenge.seen IN TXT "${seen}"`] },
+    });
+    const dns = await startTestDaemon({ env: { DNS01_DNS_RESOLVERS: `127.0.0.1:${bind.port}`, DNS01_DNS_AUTH_PORT: String(bind.port) } });
+    const on = (args: string[]) => cli([...args, '--url', dns.url], { DNS01_ADMIN_TOKEN: dns.adminToken });
+    try {
+      const cf = await dns.addProvider({ name: 'cf-here', provider_type: 'cloudflare', credentials: { api_token: 'x' } });
+      const detected = await on(['detect', 'www.cf.test']);
+      expect(detected.code, detected.stderr).toBe(0);
+      expect(detected.stdout).toMatch(/^type\s+cloudflare$/m);
+      expect(detected.stdout).toMatch(new RegExp(`^suggested provider\\s+cf-here \\(${cf}\\)$`, 'm'));
+      expect(JSON.parse((await on(['detect', 'www.cf.test', '--json'])).stdout)).toMatchObject({ zone: 'cf.test', detected: true, confidence: 'high', suggested_provider: { id: cf } });
+      const bad = await on(['detect', 'no such name']);
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toContain('VALIDATION_ERROR');
+
+      const manual = await dns.addProvider({ name: 'by-hand', provider_type: 'manual', credentials: { instructions: 'Use the zone editor.' } });
+      const made = async (name: string, value: string) =>
+        ((await (await dns.internal('/create', { body: { provider_id: manual, fqdn: `_acme-challenge.${name}.cli.test`, value } })).json()) as { challenge_id: string }).challenge_id;
+      const missing = await made('missing', txtValue('cli-manual-missing'));
+      const found = await made('seen', seen);
+      const listed = await on(['manual', 'list']);
+      expect(listed.code, listed.stderr).toBe(0);
+      expect(listed.stdout).toMatch(new RegExp(`^${missing}\\s+_acme-challenge\\.missing\\.cli\\.test\\s+${txtValue('cli-manual-missing')}\\s+pending\\s+\\d+$`, 'm'));
+      expect(JSON.parse((await on(['manual', 'list', '--json'])).stdout)).toEqual(await dns.api.manual.pending());
+      const shown = (await on(['manual', 'show', missing])).stdout;
+      expect(shown).toMatch(/^instructions\s+Use the zone editor\.$/m);
+      expect(shown).toMatch(/^dns propagated\s+false$/m);
+
+      const notYet = await on(['manual', 'verify', missing]);
+      expect(notYet).toMatchObject({ code: 1, stdout: '' });
+      expect(notYet.stderr).toMatch(/^dns01-proxy: DNS_NOT_PROPAGATED: _acme-challenge\.missing\.cli\.test is served by 0 of 1 authoritative servers/);
+      const verified = await on(['manual', 'verify', found]);
+      expect(verified.code, verified.stderr).toBe(0);
+      expect(verified.stdout).toMatch(/^RESULT\s+MESSAGE\nverified\s+TXT record verified successfully\n$/);
+
+      expect((await on(['manual', 'cancel', missing])).stdout).toMatch(new RegExp(`^ID\\s+STATUS\\n${missing}\\s+deleted\\n$`));
+      expect((await on(['manual', 'show', missing])).stdout).toMatch(/^status\s+deleted$/m);
+      const unknown = await on(['manual', 'cancel', '00000000-0000-4000-8000-000000000000']);
+      expect(unknown.code).toBe(1);
+      expect(unknown.stderr).toContain('CHALLENGE_NOT_FOUND');
+    } finally {
+      await dns.stop();
+      await bind.stop();
+    }
   });
 
   it('finds the token in the data directory and the URL in DNS01_URL', async () => {
