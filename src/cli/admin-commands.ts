@@ -94,6 +94,35 @@ const CLIENT_TOKEN_COMMANDS: Record<string, Command> = {
       return EXIT.ok;
     },
   },
+  'client-tokens tsig-rotate': {
+    summary: 'give a client token\'s TSIG key a new secret (same name; the old secret is refused at once), or its first key; the secret is shown this once',
+    usage: 'client-tokens tsig-rotate ID|NAME [--tsig-algorithm hmac-sha256|hmac-sha512|hmac-sha1|hmac-md5]   (the algorithm is needed for a first key)',
+    options: { 'tsig-algorithm': { type: 'string' } },
+    args: 1,
+    async run(ctx) {
+      const algorithm = str(ctx.flags, 'tsig-algorithm');
+      const { body } = await ctx.client.request('POST', `/client-tokens/${seg(await clientTokenId(ctx, ctx.args[0]!))}/tsig-key`, algorithm !== undefined ? { tsig_algorithm: algorithm } : {});
+      if (ctx.asJson) {
+        ctx.out(json(body));
+        return EXIT.ok;
+      }
+      const key = body.tsig_key as { name: string; algorithm: string; secret: string };
+      ctx.out(`tsig key: ${key.name} ${key.algorithm}\ntsig secret: ${key.secret}\n`);
+      ctx.out('\nShown this once: the daemon never shows the TSIG secret again. Store it now; the previous secret no longer works.\n');
+      return EXIT.ok;
+    },
+  },
+  'client-tokens tsig-delete': {
+    summary: 'remove a client token\'s TSIG key: the DNS UPDATE door answers BADKEY for it from its next message',
+    usage: 'client-tokens tsig-delete ID|NAME',
+    options: {},
+    args: 1,
+    async run(ctx) {
+      const { body } = await ctx.client.request('DELETE', `/client-tokens/${seg(await clientTokenId(ctx, ctx.args[0]!))}/tsig-key`);
+      const t = body.client_token as Obj;
+      return print(ctx, body, ['ID', 'NAME', 'DELETED TSIG KEY'], [[t.id, t.name, body.deleted_tsig_key] as Cell[]]);
+    },
+  },
   'client-tokens revoke': {
     summary: 'revoke a client token (again is no error); its next request is refused',
     usage: 'client-tokens revoke ID|NAME',

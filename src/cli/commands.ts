@@ -481,6 +481,25 @@ export const COMMANDS: Record<string, Command> = {
       return EXIT.ok;
     },
   },
+  'caddy token-rotate': {
+    summary: 'give Caddy a new client token now; the current one keeps working for its grace period',
+    usage: 'caddy token-rotate',
+    options: {},
+    args: 0,
+    async run(ctx) {
+      // 502 is a whole reply (the token is minted, the push failed): shown like a success, exit 1.
+      const reply = await ctx.client.request('POST', '/caddy/token/rotate', undefined, false);
+      if (reply.status !== 200 && reply.status !== 502) throw new CliError(EXIT.api, ctx.client.apiMessage(reply));
+      const current = reply.body.client_token as Obj | null;
+      const retired = (reply.body.retired as Obj[] | undefined) ?? [];
+      print(ctx, reply.body, ['TOKEN', 'NAME', 'STATE', 'EXPIRES'], [
+        ...(current ? [['new', current.name, current.state, current.expires_at ?? '-'] as Cell[]] : []),
+        ...retired.map((r) => ['retired', r.name, r.state, r.expires_at] as Cell[]),
+      ]);
+      if (!ctx.asJson && reply.status === 502) ctx.out(`Caddy did not take the new token (${String((reply.body.sync as Obj | undefined)?.last_error ?? 'no error text')}); the next sync run pushes it\n`);
+      return reply.status === 200 ? EXIT.ok : EXIT.api;
+    },
+  },
   apply: {
     summary: 'apply the daemon\'s config file now (as SIGHUP); --dry-run lists the changes and makes none',
     usage: 'apply [--dry-run] [FILE]   (FILE: a candidate file to compare, with --dry-run only)',

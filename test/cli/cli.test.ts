@@ -206,6 +206,10 @@ describe('dns01-proxy CLI (built, as a child process)', () => {
     const sync = await as(['caddy', 'sync']);
     expect(sync.code).toBe(1);
     expect(sync.stderr).toContain('SERVICE_UNAVAILABLE');
+    // The rotation's success path against a real Caddy is test/caddy/daemon-sync.test.ts's (the API's).
+    const rotate = await as(['caddy', 'token-rotate']);
+    expect(rotate).toMatchObject({ code: 1, stdout: '' });
+    expect(rotate.stderr).toContain('SERVICE_UNAVAILABLE');
   });
 
   it('client-tokens create/list/show/revoke: the secrets shown once on create, never after; refusals exit 1', async () => {
@@ -260,6 +264,33 @@ describe('dns01-proxy CLI (built, as a child process)', () => {
     expect(badAlgorithm.code).toBe(1);
     expect(badAlgorithm.stderr).toMatch(/VALIDATION_ERROR[^]*tsig_algorithm/);
     expect((await as(['client-tokens', 'create', '--name', 'cli-x'])).code).toBe(2);
+  });
+
+  it('client-tokens tsig-rotate/tsig-delete: a first key, a new secret shown once, the key removed; refusals exit 1', async () => {
+    await jsonOf(['client-tokens', 'create', '--name', 'cli-door', '--domains', 'door.cli.test']);
+    const noAlgorithm = await as(['client-tokens', 'tsig-rotate', 'cli-door']);
+    expect(noAlgorithm.code).toBe(1);
+    expect(noAlgorithm.stderr).toMatch(/VALIDATION_ERROR[^]*tsig_algorithm/);
+
+    const first = (await ok(['client-tokens', 'tsig-rotate', 'cli-door', '--tsig-algorithm', 'hmac-sha512'])).stdout;
+    expect(first).toMatch(/^tsig key: cli-door\.dns01-proxy\. hmac-sha512$/m);
+    const secret1 = /^tsig secret: (\S+)$/m.exec(first)?.[1];
+    expect(Buffer.from(secret1!, 'base64')).toHaveLength(64);
+    expect(first).toContain('Shown this once');
+    const again = await jsonOf<{ success: boolean; tsig_key: { name: string; algorithm: string; secret: string } }>(['client-tokens', 'tsig-rotate', 'cli-door']);
+    expect(again).toMatchObject({ success: true, tsig_key: { name: 'cli-door.dns01-proxy.', algorithm: 'hmac-sha512' } });
+    expect(again.tsig_key.secret).not.toBe(secret1);
+    for (const text of [(await ok(['client-tokens', 'show', 'cli-door'])).stdout, (await ok(['client-tokens', 'list', '--json'])).stdout]) {
+      expect(text).not.toContain(secret1);
+      expect(text).not.toContain(again.tsig_key.secret);
+    }
+
+    const deleted = (await ok(['client-tokens', 'tsig-delete', 'cli-door'])).stdout;
+    expect(deleted).toMatch(/^ID\s+NAME\s+DELETED TSIG KEY\n[0-9a-f-]{36}\s+cli-door\s+cli-door\.dns01-proxy\.$/m);
+    const twice = await as(['client-tokens', 'tsig-delete', 'cli-door']);
+    expect(twice).toMatchObject({ code: 1, stdout: '' });
+    expect(twice.stderr).toContain('NOT_FOUND');
+    expect((await as(['client-tokens', 'tsig-rotate'])).code).toBe(2);
   });
 
   it('encryption status/rotate/history: the key table, a rotation waited for, the history', async () => {
