@@ -30,6 +30,7 @@ const tokenFields = (t: Obj): [string, unknown][] => [
   ['id', t.id], ['name', t.name], ['state', t.state], ['domains', (t.allowed_domains as string[]).join(',')],
   ['networks', (t.allowed_cidrs as string[] | null)?.join(',') ?? 'any'], ['providers', (t.providers as string[] | null)?.join(',') ?? 'any'],
   ['expires', t.expires_at ?? 'never'], ['revoked', t.revoked_at], ['managed by', t.managed_by], ['created', t.created_at],
+  ['tsig key', t.tsig_key ? `${(t.tsig_key as Obj).name as string} ${(t.tsig_key as Obj).algorithm as string}` : 'none'],
 ];
 
 /** `--expires`: an RFC 3339 time, a date (midnight UTC), or a span from now such as `90d` or `12h`. */

@@ -1,6 +1,6 @@
 // Client tokens: creation (the token shown once, only its SHA-256 kept; a TSIG key's secret shown once, kept sealed), listing, revocation, a TSIG key set, rotated or removed, the lookups by token and by TSIG key name.
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import { and, asc, eq, isNull, ne } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, ne } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Database } from '../db/client.js';
 import { clientTokens, clientTsigKeys, type ClientTokenRow, type ClientTsigKeyRow } from '../db/schema.js';
@@ -217,6 +217,14 @@ export class ClientTokenStore {
       providerIds,
       expiresAt: input.expiresAt,
     };
+  }
+
+  /** The TSIG key of each of these tokens that has one, as the API shows it: its name (with the trailing dot) and algorithm, never the secret. */
+  async tsigKeysOf(ids: readonly string[]): Promise<Map<string, { name: string; algorithm: DoorTsigAlgorithm }>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.database.db.select({ id: clientTsigKeys.clientTokenId, name: clientTsigKeys.name, algorithm: clientTsigKeys.algorithm })
+      .from(clientTsigKeys).where(inArray(clientTsigKeys.clientTokenId, [...ids]));
+    return new Map(rows.map((r) => [r.id, { name: `${r.name}.`, algorithm: r.algorithm as DoorTsigAlgorithm }]));
   }
 
   async list(): Promise<ClientTokenRow[]> {

@@ -241,6 +241,7 @@ describe('dns01-proxy CLI (built, as a child process)', () => {
     const shown = (await ok(['client-tokens', 'show', 'cli-lego'])).stdout;
     expect(shown).toMatch(/^networks\s+127\.0\.0\.0\/8,10\.0\.0\.0\/8$/m);
     expect(shown).toMatch(new RegExp(`^providers\\s+${provider}$`, 'm'));
+    expect(shown).toMatch(/^tsig key\s+cli-lego\.dns01-proxy\. hmac-sha256$/m);
     expect(await jsonOf(['client-tokens', 'show', lego.id])).toEqual(await d.api.clientTokens.get(lego.id));
     for (const text of [table, shown, JSON.stringify(listed)]) {
       expect(text).not.toContain(token);

@@ -40,7 +40,8 @@ export function caddyRoutes(deps: CaddyDeps, sync: CaddySync | null): Hono {
     const state = caddyReadiness(sync);
     const ok = state.consecutive_failures === 0;
     noteAudit(c, { ...(current ? { id: current.id } : {}), details: { retired: retired.map((r) => r.id), current: current?.id ?? null, pushed: ok } });
-    return c.json({ success: ok, retired: retired.map(clientTokenView), client_token: current && clientTokenView(current), sync: state }, ok ? 200 : 502);
+    // The daemon's own tokens never carry a TSIG key (the API refuses one): null is what tsigKeysOf would say.
+    return c.json({ success: ok, retired: retired.map((r) => clientTokenView(r, null)), client_token: current && clientTokenView(current, null), sync: state }, ok ? 200 : 502);
   });
   return app;
 }

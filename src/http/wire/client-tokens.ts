@@ -49,10 +49,13 @@ export const clientTokenSchema = z.strictObject({
   managed_by: managedBy.describe('the config file (DNS01_CONFIG) that declares this token, or `caddy-sync` for the Caddy sync\'s own token; the API then refuses to revoke it. null: made through the API'),
   created_at: instant,
   state: z.enum(['active', 'expired', 'revoked']),
+  tsig_key: z.strictObject({ name: z.string(), algorithm: z.enum(DOOR_TSIG_ALGORITHMS) }).nullable()
+    .describe('the TSIG key the DNS UPDATE door takes from this client (never its secret); null: none'),
 });
 export type ClientTokenView = z.infer<typeof clientTokenSchema>;
 
-export function clientTokenView(row: ClientTokenRow): ClientTokenView {
+/** `key`: the token's TSIG key (ClientTokenStore.tsigKeysOf), null when it has none. */
+export function clientTokenView(row: ClientTokenRow, key: ClientTokenView['tsig_key']): ClientTokenView {
   const state = row.revokedAt ? 'revoked' : row.expiresAt && row.expiresAt.getTime() <= Date.now() ? 'expired' : 'active';
   return {
     id: row.id,
@@ -66,6 +69,7 @@ export function clientTokenView(row: ClientTokenRow): ClientTokenView {
     managed_by: row.managedBy,
     created_at: iso(row.createdAt),
     state,
+    tsig_key: key,
   };
 }
 
