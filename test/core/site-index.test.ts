@@ -138,6 +138,45 @@ describe('the index chooses as the scan did', () => {
   });
 });
 
+describe('what the index keeps', () => {
+  beforeEach(async () => {
+    await database().db.delete(sites);
+  });
+
+  it('nothing before keep(): every lookup reads the table', async () => {
+    const index = new SiteIndex(database());
+    expect(await index.providerFor('before.test')).toBeNull();
+    await insertSites([{ names: ['before.test'], provider: 1 }]);
+    expect(await index.providerFor('before.test')).toBe(ids[1]);
+  });
+
+  it('after keep(): a row written behind its back is unseen until clear() or the max age', async () => {
+    let now = 1_000_000;
+    const index = new SiteIndex(database(), 30_000, () => now);
+    index.keep();
+    expect(await index.providerFor('kept.test')).toBeNull();
+    await insertSites([{ names: ['kept.test'], provider: 1 }]);
+    expect(await index.providerFor('kept.test')).toBeNull();
+    index.clear();
+    expect(await index.providerFor('kept.test')).toBe(ids[1]);
+    await insertSites([{ names: ['aged.test'], provider: 2 }]);
+    now += 29_999;
+    expect(await index.providerFor('aged.test')).toBeNull();
+    now += 1;
+    expect(await index.providerFor('aged.test')).toBe(ids[2]);
+  });
+
+  it('a read under way when cleared is not kept', async () => {
+    const index = new SiteIndex(database());
+    index.keep();
+    const early = index.providerFor('race.test');
+    index.clear();
+    await insertSites([{ names: ['race.test'], provider: 1 }]);
+    await early;
+    expect(await index.providerFor('race.test')).toBe(ids[1]);
+  });
+});
+
 describe('kept in step', () => {
   beforeAll(async () => {
     await database().db.delete(sites);
