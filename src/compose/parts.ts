@@ -86,6 +86,7 @@ export function serviceParts(s: Services): Part[] {
   const { database, log, keys, rotation } = s;
   let unlistenCache: Promise<(() => Promise<void>) | undefined> | undefined;
   let unlistenKeys: typeof unlistenCache;
+  let unlistenSites: typeof unlistenCache;
   const unlisten = (l: typeof unlistenCache) => l?.then((stop) => stop?.()).catch(() => undefined);
   return [
     // Stopped next to last, so the events of the drain and the jobs' final runs are written.
@@ -130,6 +131,16 @@ export function serviceParts(s: Services): Part[] {
         return undefined;
       })),
       stop: ({ alongside }) => alongside(unlisten(unlistenCache)),
+    },
+    {
+      name: 'site index notices',
+      // As the provider cache's: the index is kept only once the LISTEN is up; any change on the channel rebuilds it.
+      start: () => void (unlistenSites = database.listen(CONFIG_CHANNEL, () => s.siteIndex.clear(), () => s.siteIndex.keep()).catch((err: unknown) => {
+        log.warn({ err: (err as Error).message }, 'cannot LISTEN for site changes; the site index is rebuilt at most 30 s after a change on another replica');
+        s.siteIndex.keep();
+        return undefined;
+      })),
+      stop: ({ alongside }) => alongside(unlisten(unlistenSites)),
     },
     {
       name: 'key counts',

@@ -41,6 +41,7 @@ import { ProviderStats } from '../providers/stats.js';
 import { ProviderStore } from '../providers/store.js';
 import { LoginThrottle } from '../security/login-throttle.js';
 import { SiteProviderChooser } from '../sites/chooser.js';
+import { SiteIndex } from '../sites/name-index.js';
 import { SiteStore } from '../sites/store.js';
 import { UiSessions } from '../ui/session.js';
 
@@ -110,7 +111,9 @@ export function buildServices(config: Config, log: Logger, metrics: Metrics, dat
   const resolvers = resolversFrom(config.dnsResolvers);
   const propagation = new PropagationChecker(database, providers, metrics, child('propagation'), { resolvers, authPort: config.dnsAuthPort });
   const zones = new ZoneFinder({ resolvers: resolvers.servers, advice: `resolvers from ${resolverSource(resolvers)}; ${resolverAdvice(resolvers)}` });
-  const chooser = new SiteProviderChooser(database, providers);
+  // Cleared before a site change's request is answered here; other replicas clear theirs on the NOTIFY (compose/parts.ts).
+  const siteIndex = new SiteIndex(database);
+  const chooser = new SiteProviderChooser(siteIndex, providers);
   const challenges = new ChallengeService(database, providers, calls, metrics, child('challenges'), {
     waitForPropagation: (row, provider) => propagation.waitForPropagation(row, provider),
     zones, chooser, ...(config.followCname ? { delegation: new CnameDelegation(resolvers, child('challenges')) } : {}),
@@ -120,7 +123,10 @@ export function buildServices(config: Config, log: Logger, metrics: Metrics, dat
   const janitor = new Janitor(database, challenges, metrics, child('janitor'), {
     intervalMs: config.janitorIntervalMs, auditRetention: { log: auditLog, days: config.auditRetentionDays }, ...opts.janitor,
   });
-  const sites = new SiteStore(database, providers, notifyChange);
+  const sites = new SiteStore(database, providers, () => {
+    siteIndex.clear();
+    notifyChange();
+  });
   const acmeDns = config.acmeDnsDomain ? new AcmeDnsService(database, providers, catalogue, challenges, config.acmeDnsDomain, child('acme-dns'), opts.acmeDnsProbeTimeoutMs) : null;
   const clientTokens = new ClientTokenStore(database, providers, keyring);
   const caddy = { config, database, providers, sites, clientTokens, catalogue, metrics, log: child('caddy'), audit };
@@ -136,7 +142,7 @@ export function buildServices(config: Config, log: Logger, metrics: Metrics, dat
   return {
     config, log, metrics, database, keyring, keys, secretFields, writer, audit, stats, credentialStats, catalogue, calls, providerCache, loader,
     providers, rotation, resolvers, propagation, challenges, auditLog, janitor, sites, acmeDns, declared, caddy, caddySync: createCaddySync(caddy), clientTokens,
-    chooser, dnsDoor,
+    chooser, siteIndex, dnsDoor,
     detector: new Detector({ zones, resolvers: resolvers.servers, providers: () => providers.list() }),
     listing: new ChallengeListing(database, challenges, catalogue),
     manual: new ManualChallenges(database, providers, challenges, propagation),
