@@ -10,7 +10,7 @@ import { basename, join } from 'node:path';
 import { createTestDatabase, startPostgres } from '../support/postgres.js';
 import { startWebhookReceiver } from '../support/webhook-receiver.js';
 import {
-  acmeproxyPair, alternate, buildDaemon, loadAverage, option, printSummary, procStatusMiB, record, sleep, startDaemonProcess, sustained, value,
+  acmeproxyPair, alternate, buildDaemon, option, printSummary, procStatusMiB, quietMachine, record, sleep, startDaemonProcess, sustained, value,
   type DaemonProcess,
 } from './lib.js';
 import { freePort } from '../support/ports.js';
@@ -113,15 +113,16 @@ async function npmStartRuns(): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  const quiet = await quietMachine('memory.bench');
   if (NPM_START_ONLY) {
-    console.log(`memory.bench: npm start only, node ${process.version}, ${RUNS} runs; load average ${loadAverage()}`);
+    console.log(`memory.bench: npm start only, node ${process.version}, ${RUNS} runs`);
     await npmStartRuns();
     printSummary(`memory.bench summary (${RUNS} runs)`);
-    console.log(`load average at end ${loadAverage()}`);
+    quiet.end();
     return;
   }
   console.log(`memory.bench: node ${process.version}, ${RUNS} runs, PostgreSQL and PGlite alternately, each a fresh process: idle ${IDLE} s after /ready,`
-    + ` then ${CLIENT_COUNTS.join(' and ')} clients for ${SECONDS} s each; load average ${loadAverage()}`);
+    + ` then ${CLIENT_COUNTS.join(' and ')} clients for ${SECONDS} s each`);
   const receiver = await startWebhookReceiver({ handler: (b: { action?: string; record_id?: string }) => ({ success: true, record_id: b.record_id ?? 'r' }) });
   const forget = setInterval(() => { receiver.calls.length = 0; }, 1000);
   const pg = await startPostgres();
@@ -197,7 +198,7 @@ async function main(): Promise<void> {
     clearInterval(forget);
     await pg.stop();
     await receiver.stop();
-    console.log(`load average at end ${loadAverage()}`);
+    quiet.end();
   }
 }
 
