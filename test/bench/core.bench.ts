@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestDatabase, type PgServer } from '../support/postgres.js';
 import {
-  Breakdown, PG_MODES, REPO_ROOT, buildDaemon, eachRunAndMode, line, option, printLoad, printSummary, printTopSelfTime, quietMachine, record,
+  Breakdown, PG_MODES, REPO_ROOT, buildDaemon, eachRunAndMode, line, option, printLoad, printSummary, printTopSelfTime, profileClockUs, quietMachine, record,
   startDaemonProcess, startLoadClient, startPgModes, startWebhookEndpoint, summarise, type DaemonProcess, type PgMode, type RemoteLoad, type Way,
 } from './lib.js';
 
@@ -35,11 +35,16 @@ async function main(): Promise<void> {
     settings: { rate_limit_per_minute: 10_000 },
   });
   const acmeproxy = (daemon: DaemonProcess, providers: string[], name: string): Way => ({ kind: 'acmeproxy', url: daemon.url, password: daemon.internalToken, providers, name });
-  /** Sustained load: C clients, distinct names (no lock contention), one provider each (10 000 calls/min budget each). */
-  const load = async (daemon: DaemonProcess, tag: string) => {
+  /**
+   * Sustained load: C clients, distinct names (no lock contention), one provider each (10 000 calls/min budget each);
+   * `window` is when the phase ran, on the clock of CPU profiles.
+   */
+  const load = async (daemon: DaemonProcess, tag: string): Promise<RemoteLoad & { window: [number, number] }> => {
     const providers: string[] = [];
     for (let c = 0; c < CLIENTS; c++) providers.push(await daemon.addProvider(webhook(`bench-load-${c}`)));
-    return client.sustained(daemon, acmeproxy(daemon, providers, `_acme-challenge.${tag}c{c}-{i}.load.bench.test`), CLIENTS, SECONDS);
+    const from = profileClockUs();
+    const r = await client.sustained(daemon, acmeproxy(daemon, providers, `_acme-challenge.${tag}c{c}-{i}.load.bench.test`), CLIENTS, SECONDS);
+    return { ...r, window: [from, profileClockUs()] };
   };
   const breakdowns = { tests: new Breakdown(), durable: new Breakdown() };
   try {
@@ -60,7 +65,9 @@ async function main(): Promise<void> {
     console.log('');
     for (const mode of Object.keys(PG_MODES) as PgMode[]) breakdowns[mode].print(`sequential webhook pairs, ${PG_MODES[mode]}`);
     for (const mode of Object.keys(PG_MODES) as PgMode[]) console.log(breakdowns[mode].steps(`sequential, ${PG_MODES[mode]}, all runs`));
-    if (CPU_PROF) await profiles(pgs, load);
+    // The profiled daemon is warmed as the measured ones are (WARMUP sequential pairs) before its phase.
+    const warm = async (daemon: DaemonProcess) => client.sequence([acmeproxy(daemon, [await daemon.addProvider(webhook('bench-warm'))], '_acme-challenge.w{i}.warm.bench.test')], WARMUP, 0);
+    if (CPU_PROF) await profiles(pgs, warm, load);
     console.log(`webhook creates answered: ${await endpoint.creates()}`);
     printSummary(`core.bench summary (${RUNS} runs)`);
   } catch (err) {
@@ -75,19 +82,22 @@ async function main(): Promise<void> {
 }
 
 /**
- * `--cpu-prof`: per PostgreSQL mode, a fresh daemon started with `--cpu-prof` that serves only the sustained phase
- * (after a short warm-up), then stops; V8 writes the profile as it exits, and its top ten self-time entries are
- * printed. Its start-up is in the profile too (a fraction of a second against the phase's seconds).
+ * `--cpu-prof`: per PostgreSQL mode, a fresh daemon started with `--cpu-prof` serves the sustained phase, then stops;
+ * V8 writes the profile as it exits, and the top ten self-time entries of the samples taken during the phase (not
+ * the start-up, the warm-up or the provider set-up) are printed.
  */
-async function profiles(pgs: Record<PgMode, PgServer>, load: (d: DaemonProcess, tag: string) => Promise<RemoteLoad>): Promise<void> {
+async function profiles(pgs: Record<PgMode, PgServer>, warm: (d: DaemonProcess) => Promise<unknown>, load: (d: DaemonProcess, tag: string) => Promise<RemoteLoad & { window: [number, number] }>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'dns01-bench-cpuprof-'));
   console.log(`\nCPU profiles of the daemon under ${CLIENTS} clients for ${SECONDS} s (webhook), kept in ${dir}`);
   for (const mode of Object.keys(PG_MODES) as PgMode[]) {
     const profDir = join(dir, mode);
     const db = await createTestDatabase(pgs[mode].url);
     const daemon = await startDaemonProcess({ databaseUrl: db.url, connections: CLIENTS, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profDir}`] });
+    let window: [number, number] | undefined;
     try {
+      await warm(daemon);
       const r = await load(daemon, `p${mode[0]}`);
+      window = r.window;
       printLoad(`  profiled, ${PG_MODES[mode]}`, CLIENTS, r);
     } finally {
       await daemon.stop();
@@ -95,7 +105,7 @@ async function profiles(pgs: Record<PgMode, PgServer>, load: (d: DaemonProcess, 
     }
     const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
     if (!file) { console.log(`  ${PG_MODES[mode]}: the daemon wrote no .cpuprofile (did it exit cleanly?)`); continue; }
-    printTopSelfTime(`  ${PG_MODES[mode]}`, join(profDir, file), process.env.BENCH_RUNNER === 'tsx' ? REPO_ROOT : `${buildDaemon()}/`);
+    printTopSelfTime(`  ${PG_MODES[mode]}, the ${SECONDS} s under load`, join(profDir, file), process.env.BENCH_RUNNER === 'tsx' ? REPO_ROOT : `${buildDaemon()}/`, window);
   }
 }
 

@@ -6,12 +6,16 @@ interface CpuProfile { nodes: ProfileNode[]; startTime: number; endTime: number;
 
 export interface SelfTime { function: string; where: string; selfMs: number; pct: number }
 
+/** Now on the clock V8 stamps profiles with (CLOCK_MONOTONIC, shared by every process of the machine), in µs. */
+export const profileClockUs = (): number => Number(process.hrtime.bigint() / 1000n);
+
 /**
  * Self time per function (function name, file and 1-based line; a function's nodes under different callers summed):
  * each sample counts the time until the next one (timeDeltas; the last sample the mean interval), so self time is
- * samples x interval. `pct` is of the profile's time without `(idle)`. `stripPrefix` is cut from file names.
+ * samples x interval. `pct` is of the profile's time without `(idle)`. `stripPrefix` is cut from file names. With
+ * `window` ([from, to) in profileClockUs of any process), only the samples taken within it count.
  */
-export function selfTimes(path: string, stripPrefix = ''): { entries: SelfTime[]; totalMs: number; idleMs: number } {
+export function selfTimes(path: string, stripPrefix = '', window?: [number, number]): { entries: SelfTime[]; totalMs: number; idleMs: number } {
   const p = JSON.parse(readFileSync(path, 'utf8')) as CpuProfile;
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const samples = p.samples ?? [];
@@ -19,7 +23,13 @@ export function selfTimes(path: string, stripPrefix = ''): { entries: SelfTime[]
   const mean = samples.length ? (p.endTime - p.startTime) / samples.length : 0;
   const self = new Map<ProfileNode, number>();
   if (samples.length) {
-    samples.forEach((id, i) => { const n = byId.get(id); if (n) self.set(n, (self.get(n) ?? 0) + (deltas[i + 1] ?? mean)); });
+    let at = p.startTime;
+    samples.forEach((id, i) => {
+      at += deltas[i] ?? 0;
+      if (window && (at < window[0] || at >= window[1])) return;
+      const n = byId.get(id);
+      if (n) self.set(n, (self.get(n) ?? 0) + (deltas[i + 1] ?? mean));
+    });
   } else {
     for (const n of p.nodes) self.set(n, (n.hitCount ?? 0) * mean);
   }
@@ -44,8 +54,8 @@ export function selfTimes(path: string, stripPrefix = ''): { entries: SelfTime[]
 }
 
 /** The `n` entries with the most self time as a table: rank, self ms, % of the non-idle time, function, file:line. */
-export function printTopSelfTime(label: string, path: string, stripPrefix = '', n = 10): void {
-  const { entries, totalMs, idleMs } = selfTimes(path, stripPrefix);
+export function printTopSelfTime(label: string, path: string, stripPrefix = '', window?: [number, number], n = 10): void {
+  const { entries, totalMs, idleMs } = selfTimes(path, stripPrefix, window);
   console.log(`${label}: top ${n} by self time of ${(totalMs - idleMs).toFixed(0)} ms on CPU (${totalMs.toFixed(0)} ms profiled, ${idleMs.toFixed(0)} ms idle); ${path}`);
   console.log(`  ${'#'.padStart(2)}  ${'self ms'.padStart(9)}  ${'%'.padStart(5)}  function  (file:line)`);
   entries.slice(0, n).forEach((e, i) => {

@@ -50,6 +50,11 @@ function readProcs(): Map<number, ProcSample> {
   return out;
 }
 
+/** A process's command line, spaces for NULs, cut to `max` characters ('' once it is gone). */
+function commandLine(pid: number, max: number): string {
+  try { return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim().slice(0, max); } catch { return ''; }
+}
+
 /** The machine's CPU ticks from /proc/stat's first line: all of them and the idle ones (idle + iowait). */
 function readCpu(): { total: number; idle: number } {
   const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
@@ -82,7 +87,7 @@ function treeTicks(root: number, procs: Map<number, ProcSample>): number {
  * CPU is still in the machine's total, so in "other processes").
  */
 class CpuSampler {
-  private readonly byPid = new Map<number, { comm: string; ticks: number; ours: boolean }>();
+  private readonly byPid = new Map<number, { comm: string; cmd: string; ticks: number; ours: boolean }>();
   private last = readProcs();
   private readonly cpu0 = readCpu();
   private readonly ours0: number;
@@ -98,7 +103,8 @@ class CpuSampler {
     for (const [pid, p] of now) {
       const before = this.last.get(pid);
       if (!before || before.comm !== p.comm || p.ticks <= before.ticks) continue;
-      const acc = this.byPid.get(pid) ?? { comm: p.comm, ticks: 0, ours: descends(pid, this.root, now) };
+      const ours = descends(pid, this.root, now);
+      const acc = this.byPid.get(pid) ?? { comm: p.comm, cmd: ours ? '' : commandLine(pid, 80), ticks: 0, ours };
       acc.ticks += p.ticks - before.ticks;
       this.byPid.set(pid, acc);
     }
@@ -106,7 +112,7 @@ class CpuSampler {
   }
 
   /** Stops sampling; shares are in "% of one core" (100 = one core busy the whole time). */
-  stop(): { idlePct: number; busyCores: number; oursPct: number; postgresPct: number; othersPct: number; topOthers: { comm: string; pid: number; pct: number }[] } {
+  stop(): { idlePct: number; busyCores: number; oursPct: number; postgresPct: number; othersPct: number; topOthers: { comm: string; cmd: string; pid: number; pct: number }[] } {
     this.sample();
     clearInterval(this.timer);
     const ours = treeTicks(this.root, this.last) - this.ours0;
@@ -115,12 +121,12 @@ class CpuSampler {
     const cores = cpus().length || 1;
     const pct = (ticks: number) => (100 * ticks * cores) / total;
     let postgres = 0;
-    const otherList: { comm: string; pid: number; pct: number }[] = [];
+    const otherList: { comm: string; cmd: string; pid: number; pct: number }[] = [];
     for (const [pid, p] of this.byPid) {
       if (p.ours) continue;
       // pg_ctl detaches the server it starts, so the bench's PostgreSQL is not its descendant: counted apart.
       if (p.comm === 'postgres' || p.comm === 'postmaster') postgres += p.ticks;
-      else otherList.push({ comm: p.comm, pid, pct: pct(p.ticks) });
+      else otherList.push({ comm: p.comm, cmd: p.cmd, pid, pct: pct(p.ticks) });
     }
     const busy = total - (cpu.idle - this.cpu0.idle);
     return {
@@ -143,8 +149,7 @@ export async function topProcesses(ms = 1000, n = 8): Promise<string[]> {
   const rows = [...b].map(([pid, p]) => ({ pid, p, d: p.ticks - (a.get(pid)?.ticks ?? p.ticks) })).filter((r) => r.d > 0)
     .sort((x, y) => y.d - x.d).slice(0, n);
   return rows.map(({ pid, p, d }) => {
-    let cmd = '';
-    try { cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim().slice(0, 120); } catch { /* gone */ }
+    const cmd = commandLine(pid, 120);
     return `${((100 * d * cores) / total).toFixed(0).padStart(4)}% of a core  ${p.comm} (${pid})  ${cmd}`;
   });
 }
@@ -191,7 +196,7 @@ export async function quietMachine(name: string): Promise<QuietMachine> {
       console.log(`${name}: load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} at end; CPU over the run`
         + ` (% of one core, ${cpus().length} cores): machine idle ${s.idlePct.toFixed(0)}% of its time (${s.busyCores.toFixed(2)} cores busy);`
         + ` this bench's processes ${s.oursPct.toFixed(0)}%, PostgreSQL servers ${s.postgresPct.toFixed(0)}%, other processes ${s.othersPct.toFixed(0)}%${busyTag()}`);
-      if (s.topOthers.length) console.log(`  other processes: ${s.topOthers.map((o) => `${o.comm} (${o.pid}) ${o.pct.toFixed(0)}%`).join(', ')}`);
+      for (const o of s.topOthers) console.log(`  other process: ${o.pct.toFixed(0).padStart(3)}% ${o.comm} (${o.pid}) ${o.cmd}`);
       // A tenth of a core taken by others is more than timer noise: the figures were shared with them.
       if (s.othersPct > 10) console.log(`  other processes took ${s.othersPct.toFixed(0)}% of a core during the run: its figures are disturbed by them`);
     },
