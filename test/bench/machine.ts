@@ -146,7 +146,9 @@ export async function topProcesses(ms = 1000, n = 8): Promise<string[]> {
   const b = readProcs();
   const total = readCpu().total - c0.total || 1;
   const cores = cpus().length || 1;
-  const rows = [...b].map(([pid, p]) => ({ pid, p, d: p.ticks - (a.get(pid)?.ticks ?? p.ticks) })).filter((r) => r.d > 0)
+  // Not this bench itself, nor what started it (tsx's wrapper, npm).
+  const rows = [...b].filter(([pid]) => !descends(process.pid, pid, b))
+    .map(([pid, p]) => ({ pid, p, d: p.ticks - (a.get(pid)?.ticks ?? p.ticks) })).filter((r) => r.d > 0)
     .sort((x, y) => y.d - x.d).slice(0, n);
   return rows.map(({ pid, p, d }) => {
     const cmd = commandLine(pid, 120);
