@@ -62,7 +62,7 @@ jsonMs.sort((a, b) => a - b);
 
 const f = (n: number) => n.toFixed(1);
 console.log(`caddy-builder: ${SITES} sites (${SITES * 2} names), ${PROVIDERS} providers, ${RUNS} runs${busyTag()}`);
-console.log(`  buildTlsPolicies      median ${f(percentile(buildMs, 50))} ms  p95 ${f(percentile(buildMs, 95))} ms`);
-console.log(`  buildCaddyConfigJson  median ${f(percentile(jsonMs, 50))} ms  p95 ${f(percentile(jsonMs, 95))} ms (build + stable JSON)`);
+console.log(`  buildTlsPolicies      median ${f(percentile(buildMs, 50))} ms  p95 ${f(percentile(buildMs, 95))} ms${busyTag()}`);
+console.log(`  buildCaddyConfigJson  median ${f(percentile(jsonMs, 50))} ms  p95 ${f(percentile(jsonMs, 95))} ms (build + stable JSON)${busyTag()}`);
 console.log(`  output: ${policies} policies, ${(bytes / 1024).toFixed(0)} KiB of JSON`);
 quiet.end();

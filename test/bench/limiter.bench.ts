@@ -8,7 +8,7 @@ import { Redis } from 'ioredis';
 import pino from 'pino';
 import { MemoryLimiter, RedisLimiter, type RateLimiter } from '../../src/calls/limiter.js';
 import { startRedis } from '../support/redis.js';
-import { optionalLibrary, quietMachine, option, sleep, summarise } from './lib.js';
+import { busyTag, optionalLibrary, quietMachine, option, sleep, summarise } from './lib.js';
 
 interface FlexibleRes { msBeforeNext: number }
 interface Flexible { consume(key: string): Promise<FlexibleRes> }
@@ -95,7 +95,7 @@ try {
   }
   console.log(`\none take, µs (${N} each after 200 warm-up, implementations alternating)`);
   const fmt = (xs: number[]) => { const s = summarise(xs); return `median ${s.median.toFixed(1).padStart(6)}  p95 ${s.p95.toFixed(1).padStart(6)}`; };
-  timed.forEach(([name], j) => console.log(`${name.padEnd(30)} within budget: ${fmt(samples[j]!.ok)}   refused: ${fmt(samples[j]!.refused)}`));
+  timed.forEach(([name], j) => console.log(`${name.padEnd(30)} within budget: ${fmt(samples[j]!.ok)}   refused: ${fmt(samples[j]!.refused)}${busyTag()}`));
 } finally {
   await ourRedis.close();
   await ourMemory.close();
