@@ -10,7 +10,7 @@ import { Pool } from 'undici';
 import { startBind } from '../support/dns-servers/index.js';
 import { freePort } from '../support/ports.js';
 import { createTestDatabase, startPostgres, type PgServer } from '../support/postgres.js';
-import { busyTag, isBusyRun } from './machine.js';
+import { busyTag, isBusyRun, loadAtStart } from './machine.js';
 
 export * from './machine.js';
 export * from './cpu-profile.js';
@@ -447,7 +447,8 @@ export function printSummary(title: string, rows: readonly Recorded[] = recorded
     }
   }
   const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
-  console.log(`\n${isBusyRun() ? `${BUSY_TITLE}${title}` : title}`);
+  const loads = `load average ${loadAtStart() ? `${loadAtStart()} at start, ` : ''}${loadAverage()} now`;
+  console.log(`\n${isBusyRun() ? `${BUSY_TITLE}${title}` : title}; ${loads}`);
   table.forEach((r, i) => {
     console.log(`| ${r.map((c, j) => c.padEnd(widths[j]!)).join(' | ')} |`);
     if (i === 0) console.log(`| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`);

@@ -15,6 +15,10 @@ const CHECKED_ENV = 'BENCH_QUIET_CHECKED';
 const ROOT_ENV = 'BENCH_ROOT_PID';
 
 let busyRun = false;
+let loadsAtStart = '';
+
+/** The load averages quietMachine printed at the start ('' before it ran), for summary tables. */
+export const loadAtStart = (): string => loadsAtStart;
 
 /** True when this run goes on although the machine was busy at the start (`--busy-ok`): its figures are indications. */
 export const isBusyRun = (): boolean => busyRun;
@@ -170,6 +174,7 @@ export async function quietMachine(name: string): Promise<QuietMachine> {
   const checked = process.env[CHECKED_ENV];
   const load = loadavg()[0]!;
   const loads = loadavg().map((l) => l.toFixed(2)).join(' ');
+  loadsAtStart = loads;
   if (checked) {
     busyRun = checked === 'busy';
     console.log(`${name}: load average ${loads} at start (checked once by run.ts: ${checked})${busyTag()}`);

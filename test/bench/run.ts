@@ -5,14 +5,13 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildDaemon, loadAverage, printSummary, quietCheckEnv, quietMachine, readRecorded } from './lib.js';
+import { buildDaemon, printSummary, quietCheckEnv, quietMachine, readRecorded } from './lib.js';
 
 const dir = fileURLToPath(new URL('.', import.meta.url));
 const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const pass = process.argv.slice(2).filter((a) => a.startsWith('--'));
 const benches = readdirSync(dir).filter((f) => f.endsWith('.bench.ts')).filter((f) => !only.length || only.some((o) => f.includes(o))).sort();
 const started = performance.now();
-const loadBefore = loadAverage();
 const quiet = await quietMachine('npm run bench');
 console.log(`npm run bench: ${benches.join(', ')}`);
 // One tsc build for every daemon of every bench; the benches report their figures into one file.
@@ -28,8 +27,7 @@ for (const f of benches) {
   if (status !== 0) failed++;
   console.log(`(${f}: ${((performance.now() - t0) / 1000).toFixed(0)} s${status !== 0 ? ', FAILED' : ''})`);
 }
-printSummary(`summary of issue #12's figures: median [min-max] over the runs (load average ${loadBefore} at start, ${loadAverage()} at end,`
-  + ` ${((performance.now() - started) / 60_000).toFixed(1)} min)`, readRecorded(env.BENCH_RESULTS));
+printSummary(`summary of issue #12's figures: median [min-max] over the runs (${((performance.now() - started) / 60_000).toFixed(1)} min)`, readRecorded(env.BENCH_RESULTS));
 rmSync(results, { recursive: true, force: true });
 quiet.end();
 console.log(`\n${benches.length - failed} benches ran, ${failed} failed`);
