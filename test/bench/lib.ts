@@ -1,4 +1,5 @@
-// Shared parts of the benchmarks: the daemon as its own child process (so its RSS is its own), HTTP pairs, statistics.
+// Shared parts of the benchmarks: the daemon as its own child process (so its RSS is its own), the load client and webhook
+// endpoint as processes of their own, HTTP pairs, statistics; the quiet-machine rule (machine.ts) and CPU profiles (cpu-profile.ts).
 import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { appendFileSync, closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
