@@ -2,7 +2,7 @@
 // Run: npx tsx test/bench/audit.bench.ts [--pairs=150]
 import { startPostgres } from '../support/postgres.js';
 import { startWebhookReceiver } from '../support/webhook-receiver.js';
-import { acmeproxyPair, line, loadAverage, option, sleep, startDaemonProcess, summarise, value, type DaemonProcess } from './lib.js';
+import { acmeproxyPair, line, option, quietMachine, sleep, startDaemonProcess, summarise, value, type DaemonProcess } from './lib.js';
 
 const PAIRS = option('pairs', 150);
 const WARMUP = 30;
@@ -18,7 +18,8 @@ async function siteToggle(d: DaemonProcess, siteId: string, enabled: boolean): P
 }
 
 async function main(): Promise<void> {
-  console.log(`audit.bench: node ${process.version}, ${PAIRS} samples per kind and daemon, interleaved; load average ${loadAverage()}`);
+  const quiet = await quietMachine('audit.bench');
+  console.log(`audit.bench: node ${process.version}, ${PAIRS} samples per kind and daemon, interleaved`);
   const pg = await startPostgres();
   let n = 0;
   const receiver = await startWebhookReceiver({
@@ -69,7 +70,7 @@ async function main(): Promise<void> {
     for (const d of Object.values(daemons)) await d.stop();
     await receiver.stop();
     await pg.stop();
-    console.log(`load average at end ${loadAverage()}`);
+    quiet.end();
   }
 }
 

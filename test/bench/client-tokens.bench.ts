@@ -2,13 +2,14 @@
 // Run: npx tsx test/bench/client-tokens.bench.ts [--pairs=150]
 import { startPostgres } from '../support/postgres.js';
 import { startWebhookReceiver } from '../support/webhook-receiver.js';
-import { acmeproxyPair, line, loadAverage, option, sleep, startDaemonProcess, summarise, value } from './lib.js';
+import { acmeproxyPair, line, option, quietMachine, sleep, startDaemonProcess, summarise, value } from './lib.js';
 
 const PAIRS = option('pairs', 150);
 const WARMUP = 30;
 
 async function main(): Promise<void> {
-  console.log(`client-tokens.bench: node ${process.version}, ${PAIRS} pairs per token kind, interleaved; load average ${loadAverage()}`);
+  const quiet = await quietMachine('client-tokens.bench');
+  console.log(`client-tokens.bench: node ${process.version}, ${PAIRS} pairs per token kind, interleaved`);
   const pg = await startPostgres();
   let n = 0;
   const receiver = await startWebhookReceiver({
@@ -43,7 +44,7 @@ async function main(): Promise<void> {
     await daemon.stop();
     await receiver.stop();
     await pg.stop();
-    console.log(`load average at end ${loadAverage()}`);
+    quiet.end();
   }
 }
 

@@ -5,7 +5,7 @@
 // Run: npm run bench -- ip-ranges   or   BENCH_LIBS_DIR=/tmp/libs-eval npx tsx test/bench/ip-ranges.bench.ts
 import { BlockList, isIP } from 'node:net';
 import { blockedRangeTable, isBlockedAddress } from '../../src/security/ip-ranges.js';
-import { loadAverage, optionalLibrary, option, summarise } from './lib.js';
+import { busyTag, optionalLibrary, quietMachine, option, summarise } from './lib.js';
 
 interface IpAddr {
   parse(text: string): { kind(): 'ipv4' | 'ipv6'; range(): string; isIPv4MappedAddress?(): boolean; toIPv4Address?(): { range(): string } };
@@ -59,7 +59,8 @@ function viaIpaddr(ip: string): string {
 
 const ours = (ip: string) => isBlockedAddress(ip) ?? 'public';
 
-console.log(`ip-ranges bench; load average ${loadAverage()}; ipaddr.js ${ipaddr ? ipaddr.version : 'not installed (BENCH_LIBS_DIR)'}`);
+const quiet = await quietMachine('ip-ranges.bench');
+console.log(`ip-ranges bench; ipaddr.js ${ipaddr ? ipaddr.version : 'not installed (BENCH_LIBS_DIR)'}`);
 console.log('\nverdicts: ours (src/security/ip-ranges.ts) | BlockList (same CIDRs) | ipaddr.js range()');
 let differ = 0;
 for (const ip of ADDRESSES) {
@@ -96,6 +97,6 @@ console.log(`\none lookup, µs (${ROUNDS} rounds × ${ADDRESSES.length} addresse
 for (const [name] of impls) {
   const s = samples.get(name)!;
   const fmt = (xs: number[]) => { const x = summarise(xs); return `median ${x.median.toFixed(2)}  p95 ${x.p95.toFixed(2)}`; };
-  console.log(`${name.padEnd(10)} all: ${fmt([...s.v4, ...s.v6])}   IPv4 text: ${fmt(s.v4)}   IPv6 text: ${fmt(s.v6)}`);
+  console.log(`${name.padEnd(10)} all: ${fmt([...s.v4, ...s.v6])}   IPv4 text: ${fmt(s.v4)}   IPv6 text: ${fmt(s.v6)}${busyTag()}`);
 }
-console.log(`load average at end ${loadAverage()}`);
+quiet.end();

@@ -1,5 +1,6 @@
-// Shared parts of the benchmarks: the daemon as its own child process (so its RSS is its own), HTTP pairs, statistics.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+// Shared parts of the benchmarks: the daemon as its own child process (so its RSS is its own), the load client and webhook
+// endpoint as processes of their own, HTTP pairs, statistics; the quiet-machine rule (machine.ts) and CPU profiles (cpu-profile.ts).
+import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { appendFileSync, closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -10,6 +11,10 @@ import { Pool } from 'undici';
 import { startBind } from '../support/dns-servers/index.js';
 import { freePort } from '../support/ports.js';
 import { createTestDatabase, startPostgres, type PgServer } from '../support/postgres.js';
+import { busyTag, isBusyRun, loadAtStart } from './machine.js';
+
+export * from './machine.js';
+export * from './cpu-profile.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -118,7 +123,11 @@ export function procStatusMiB(pid: number, field: string): number {
 /** The zones the benches' webhook names live in (rfc2136 names its zone in the provider). */
 const BENCH_ZONES = ['bench.test', 'mem.test'];
 
-export async function startDaemonProcess(opts: { databaseUrl?: string; dataDir?: string; connections: number; env?: Record<string, string> }): Promise<DaemonProcess> {
+export async function startDaemonProcess(opts: {
+  databaseUrl?: string; dataDir?: string; connections: number; env?: Record<string, string>;
+  /** `node` flags before the image's (e.g. `--cpu-prof`). */
+  nodeArgs?: string[];
+}): Promise<DaemonProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'dns01-bench-daemon-'));
   const port = await freePort();
   const internalToken = randomBytes(24).toString('base64url');
@@ -130,7 +139,7 @@ export async function startDaemonProcess(opts: { databaseUrl?: string; dataDir?:
   // as an operator's own resolver would, instead of this machine's (a remote resolver that loses some answers).
   const dns = opts.env?.DNS01_DNS_RESOLVERS ? undefined : await startBind({ zones: BENCH_ZONES, tsigKeys: [] });
   const t0 = performance.now();
-  const child: ChildProcess = spawn(process.execPath, cmd.argv, {
+  const child: ChildProcess = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...cmd.argv], {
     cwd: cmd.cwd,
     stdio: ['ignore', logFd, logFd],
     env: {
@@ -213,7 +222,7 @@ export function parseServerTiming(header: string | string[] | undefined): Timing
  * One present + cleanup through the acmeproxy endpoints Caddy calls (as `password`, default the internal token);
  * throws on any non-200 (429 says so). Returns the Server-Timing of both responses.
  */
-export async function acmeproxyPair(d: DaemonProcess, providerId: string, fqdn: string, value: string, password = d.internalToken): Promise<[Timing, Timing]> {
+export async function acmeproxyPair(d: Pick<DaemonProcess, 'pool' | 'internalToken'>, providerId: string, fqdn: string, value: string, password = d.internalToken): Promise<[Timing, Timing]> {
   const headers = { authorization: `Basic ${Buffer.from(`caddy:${password}`).toString('base64')}`, 'content-type': 'application/json' };
   const body = JSON.stringify({ fqdn, value });
   const timings: Timing[] = [];
@@ -250,8 +259,24 @@ export class Breakdown {
     this.http.push(pairMs - totals);
   }
 
+  /** Per step (each Server-Timing name but `total`, then `http`), its median ms per pair, largest first; empty without timings. */
+  medians(): [string, number][] {
+    if (!this.timed.length) return [];
+    const steps = [...new Set(this.timed.flatMap((t) => Object.keys(t)))].filter((n) => n !== 'total')
+      .map((name): [string, number] => [name, summarise(this.timed.map((t) => t[name] ?? 0)).median]);
+    return [...steps, ['http', summarise(this.http).median] as [string, number]].sort((a, b) => b[1] - a[1]);
+  }
+
+  /** One line: `label: pair median X ms; steps (median ms per pair): http 1.08, db 1.06, ...`, for a before/after table. */
+  steps(label: string): string {
+    if (!this.pair.length) return `${label}: no pairs`;
+    const m = this.medians();
+    return `${label}: pair median ${summarise(this.pair).median.toFixed(2)} ms; steps (median ms per pair): `
+      + `${m.length ? m.map(([n, v]) => `${n} ${v.toFixed(2)}`).join(', ') : 'no Server-Timing from the daemon'}${busyTag()}`;
+  }
+
   print(label: string): void {
-    console.log(`${label}: where a pair's time goes (present + cleanup, ms per pair), ${this.pair.length} pairs`);
+    console.log(`${label}: where a pair's time goes (present + cleanup, ms per pair), ${this.pair.length} pairs${busyTag()}`);
     if (!this.timed.length) { console.log('  no Server-Timing from the daemon'); return; }
     const row = (name: string, xs: number[]) => { const s = summarise(xs); console.log(`  ${name.padEnd(14)} median ${s.median.toFixed(3).padStart(8)}  p95 ${s.p95.toFixed(3).padStart(8)}`); };
     row('pair (client)', this.pair);
@@ -281,7 +306,7 @@ export function summarise(samples: number[]): Summary {
 export const ms = (x: number) => `${x.toFixed(2)} ms`;
 
 export function line(label: string, s: Summary): string {
-  return `${label.padEnd(34)} n=${s.n}  median ${ms(s.median)}  p95 ${ms(s.p95)}  p99 ${ms(s.p99)}  min ${ms(s.min)}  max ${ms(s.max)}`;
+  return `${label.padEnd(34)} n=${s.n}  median ${ms(s.median)}  p95 ${ms(s.p95)}  p99 ${ms(s.p99)}  min ${ms(s.min)}  max ${ms(s.max)}${busyTag()}`;
 }
 
 export interface LoadResult { pairs: number; errors: number; rateLimited: number; seconds: number; latency: Summary; rssPeakMiB: number; rssEndMiB: number }
@@ -321,7 +346,7 @@ export async function sustained(d: DaemonProcess | undefined, clients: number, s
 
 export function printLoad(label: string, clients: number, r: LoadResult): void {
   console.log(`${label}: ${clients} clients for ${r.seconds.toFixed(1)} s: ${r.pairs} pairs = ${(r.pairs / r.seconds).toFixed(1)} pairs/s`
-    + ` (${((2 * r.pairs) / r.seconds).toFixed(1)} requests/s), errors ${r.errors}, rate-limited ${r.rateLimited}`);
+    + ` (${((2 * r.pairs) / r.seconds).toFixed(1)} requests/s), errors ${r.errors}, rate-limited ${r.rateLimited}${busyTag()}`);
   console.log(line('  pair latency under load', r.latency));
   if (Number.isFinite(r.rssPeakMiB)) console.log(`  daemon RSS under load: peak ${r.rssPeakMiB.toFixed(1)} MiB, at end ${r.rssEndMiB.toFixed(1)} MiB`);
 }
@@ -423,12 +448,16 @@ export function printSummary(title: string, rows: readonly Recorded[] = recorded
     }
   }
   const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
-  console.log(`\n${title}`);
+  const loads = `load average ${loadAtStart() ? `${loadAtStart()} at start, ` : ''}${loadAverage()} now`;
+  console.log(`\n${isBusyRun() ? `${BUSY_TITLE}${title}` : title}; ${loads}`);
   table.forEach((r, i) => {
     console.log(`| ${r.map((c, j) => c.padEnd(widths[j]!)).join(' | ')} |`);
     if (i === 0) console.log(`| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`);
   });
+  if (isBusyRun()) console.log(`(every row: ${BUSY_TITLE.replace(/: $/, '')})`);
 }
+
+const BUSY_TITLE = 'BUSY: indication only (the machine was not quiet at the start): ';
 
 /** Reads BENCH_RESULTS (what `record` appended) back. */
 export function readRecorded(path: string): Recorded[] {
@@ -460,4 +489,108 @@ export function optionalLibrary<T>(name: string): { lib: T; version: string } | 
     }
   }
   return null;
+}
+
+/**
+ * How the load client (test/bench/load-client.ts, a process of its own) makes one pair. Names are templates where
+ * `{c}` is the client and `{i}` the pair's index; the TXT value is `value(name)`.
+ */
+export type Way =
+  /** present + cleanup through the acmeproxy endpoints, as `password`; client c uses providers[c % length]. */
+  | { kind: 'acmeproxy'; url: string; password: string; providers: string[]; name: string }
+  /** The two signed UPDATEs the rfc2136 provider sends (add, then delete that value), replies' TSIG verified. */
+  | { kind: 'rfc2136'; credentials: Record<string, unknown>; zone: string; name: string };
+
+/** One pair as the load client timed it, with both responses' Server-Timing (acmeproxy). */
+export interface PairSample { ms: number; timings?: [Timing, Timing] }
+
+/** A sustained phase from the load client: LoadResult, and every pair's sample. */
+export interface RemoteLoad extends LoadResult { samples: PairSample[] }
+
+/** The load client's requests and answers over IPC. */
+export type LoadRequest =
+  | { op: 'sequence'; ways: Way[]; warmup: number; pairs: number }
+  | { op: 'sustained'; way: Way; clients: number; seconds: number };
+export interface SustainedReply { samples: PairSample[]; errors: number; rateLimited: number; seconds: number; firstError: string }
+
+export const nameFor = (template: string, c: number, i: number): string => template.replaceAll('{c}', String(c)).replaceAll('{i}', String(i));
+
+/** A bench helper script under test/bench/ as a child process (through tsx), talking JSON over IPC: `{id, ...}` out, `{id, result | error}` back. */
+function forkHelper(script: string): { child: ChildProcess; ask<T>(msg: object): Promise<T>; stop(): Promise<void> } {
+  const child = fork(join(REPO_ROOT, 'test/bench', script), [], { cwd: REPO_ROOT, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  let next = 0;
+  const waiting = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
+  child.on('message', (m: { id: number; result?: unknown; error?: string }) => {
+    const w = waiting.get(m.id);
+    waiting.delete(m.id);
+    if (m.error !== undefined) w?.reject(new Error(`${script}: ${m.error}`)); else w?.resolve(m.result);
+  });
+  child.on('exit', (code, signal) => {
+    for (const w of waiting.values()) w.reject(new Error(`${script} exited (${code ?? signal})`));
+    waiting.clear();
+  });
+  return {
+    child,
+    ask: <T>(msg: object) => new Promise<T>((resolve, reject) => {
+      const id = ++next;
+      waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      child.send({ id, ...msg });
+    }),
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      await new Promise<void>((resolve) => { child.once('exit', () => resolve()); child.disconnect(); setTimeout(() => child.kill('SIGKILL'), 5000).unref(); });
+    },
+  };
+}
+
+export interface LoadClient {
+  pid: number;
+  /**
+   * `warmup + pairs` rounds, one pair per way in each, the ways' order reversed on odd rounds (interleaved, so load
+   * from elsewhere falls on all alike); returns per way the samples of the rounds after the warm-up.
+   */
+  sequence(ways: Way[], warmup: number, pairs: number): Promise<PairSample[][]>;
+  /** `clients` concurrent clients looping pairs on `way` for `seconds`; the daemon's RSS (if given) sampled meanwhile here. */
+  sustained(d: DaemonProcess | undefined, way: Way, clients: number, seconds: number): Promise<RemoteLoad>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The load generator as a process of its own (test/bench/load-client.ts), as a real client is: what it spends on
+ * making requests and reading answers is not taken from the bench's process or counted in the daemon's.
+ */
+export async function startLoadClient(): Promise<LoadClient> {
+  const h = forkHelper('load-client.ts');
+  await h.ask({ op: 'ping' });
+  return {
+    pid: h.child.pid!,
+    sequence: (ways, warmup, pairs) => h.ask<PairSample[][]>({ op: 'sequence', ways, warmup, pairs }),
+    sustained: async (d, way, clients, seconds) => {
+      const rss = () => d?.rssMiB() ?? NaN;
+      let rssPeak = rss();
+      const sampler = setInterval(() => { rssPeak = Math.max(rssPeak, rss()); }, 250);
+      try {
+        const r = await h.ask<SustainedReply>({ op: 'sustained', way, clients, seconds });
+        const rssEnd = rss();
+        if (r.firstError) console.log(`  first error: ${r.firstError}`);
+        return {
+          pairs: r.samples.length, errors: r.errors, rateLimited: r.rateLimited, seconds: r.seconds, samples: r.samples,
+          latency: summarise(r.samples.map((s) => s.ms)), rssPeakMiB: Math.max(rssPeak, rssEnd), rssEndMiB: rssEnd,
+        };
+      } finally {
+        clearInterval(sampler);
+      }
+    },
+    stop: h.stop,
+  };
+}
+
+/**
+ * The operator's webhook endpoint as a process of its own (test/bench/webhook-endpoint.ts: test/support's receiver
+ * answering at once, `record_id` per create), so its work does not share the bench's event loop.
+ */
+export async function startWebhookEndpoint(): Promise<{ url: string; pid: number; creates(): Promise<number>; stop(): Promise<void> }> {
+  const h = forkHelper('webhook-endpoint.ts');
+  const { url } = await h.ask<{ url: string }>({ op: 'url' });
+  return { url, pid: h.child.pid!, creates: () => h.ask<number>({ op: 'creates' }), stop: h.stop };
 }

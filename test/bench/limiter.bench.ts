@@ -8,7 +8,7 @@ import { Redis } from 'ioredis';
 import pino from 'pino';
 import { MemoryLimiter, RedisLimiter, type RateLimiter } from '../../src/calls/limiter.js';
 import { startRedis } from '../support/redis.js';
-import { loadAverage, optionalLibrary, option, sleep, summarise } from './lib.js';
+import { busyTag, optionalLibrary, quietMachine, option, sleep, summarise } from './lib.js';
 
 interface FlexibleRes { msBeforeNext: number }
 interface Flexible { consume(key: string): Promise<FlexibleRes> }
@@ -26,13 +26,14 @@ const flexible = (l: Flexible): Take => (key) =>
     return (res as FlexibleRes).msBeforeNext;
   });
 
+const quiet = await quietMachine('limiter.bench');
 const rlf = optionalLibrary<FlexibleLib>('rate-limiter-flexible');
 const redis = await startRedis();
 const log = pino({ level: 'silent' });
 const client = new Redis(redis.url);
 const ourRedis = new RedisLimiter(redis.url, log);
 const ourMemory = new MemoryLimiter();
-console.log(`limiter bench; load average ${loadAverage()}; rate-limiter-flexible ${rlf ? rlf.version : 'not installed (BENCH_LIBS_DIR)'}`);
+console.log(`limiter bench; rate-limiter-flexible ${rlf ? rlf.version : 'not installed (BENCH_LIBS_DIR)'}`);
 
 try {
   // 1. Around a window's end. Limit 10 in 4 s: one call at 0, nine at 3 s, ten at 4.5 s. A sliding window takes one of
@@ -94,11 +95,11 @@ try {
   }
   console.log(`\none take, µs (${N} each after 200 warm-up, implementations alternating)`);
   const fmt = (xs: number[]) => { const s = summarise(xs); return `median ${s.median.toFixed(1).padStart(6)}  p95 ${s.p95.toFixed(1).padStart(6)}`; };
-  timed.forEach(([name], j) => console.log(`${name.padEnd(30)} within budget: ${fmt(samples[j]!.ok)}   refused: ${fmt(samples[j]!.refused)}`));
+  timed.forEach(([name], j) => console.log(`${name.padEnd(30)} within budget: ${fmt(samples[j]!.ok)}   refused: ${fmt(samples[j]!.refused)}${busyTag()}`));
 } finally {
   await ourRedis.close();
   await ourMemory.close();
   client.disconnect();
   await redis.stop();
 }
-console.log(`load average at end ${loadAverage()}`);
+quiet.end();

@@ -10,7 +10,7 @@ import { basename, join } from 'node:path';
 import { createTestDatabase, startPostgres } from '../support/postgres.js';
 import { startWebhookReceiver } from '../support/webhook-receiver.js';
 import {
-  acmeproxyPair, alternate, buildDaemon, loadAverage, option, printSummary, procStatusMiB, record, sleep, startDaemonProcess, sustained, value,
+  acmeproxyPair, alternate, buildDaemon, busyTag, option, printSummary, procStatusMiB, quietMachine, record, sleep, startDaemonProcess, sustained, value,
   type DaemonProcess,
 } from './lib.js';
 import { freePort } from '../support/ports.js';
@@ -104,7 +104,7 @@ async function npmStartRuns(): Promise<void> {
     const r = await npmStartFirstStart();
     if (run === 0) console.log(`npm start runs: node ${r.daemonArgv}`);
     console.log(`run ${run + 1}, npm start, PGlite first start: /ready ${s(r.readyMs)}; VmHWM daemon ${f(r.daemon)}, launcher ${f(r.launcher)}, npm ${f(r.npm)};`
-      + ` daemon + launcher ${f(r.daemon + r.launcher)}; with npm ${f(r.daemon + r.launcher + r.npm)}`);
+      + ` daemon + launcher ${f(r.daemon + r.launcher)}; with npm ${f(r.daemon + r.launcher + r.npm)}${busyTag()}`);
     record('mem.npm-start.first.daemon', r.daemon);
     record('mem.npm-start.first.daemon+launcher', r.daemon + r.launcher);
     record('mem.npm-start.first.npm', r.npm);
@@ -113,15 +113,16 @@ async function npmStartRuns(): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  const quiet = await quietMachine('memory.bench');
   if (NPM_START_ONLY) {
-    console.log(`memory.bench: npm start only, node ${process.version}, ${RUNS} runs; load average ${loadAverage()}`);
+    console.log(`memory.bench: npm start only, node ${process.version}, ${RUNS} runs`);
     await npmStartRuns();
     printSummary(`memory.bench summary (${RUNS} runs)`);
-    console.log(`load average at end ${loadAverage()}`);
+    quiet.end();
     return;
   }
   console.log(`memory.bench: node ${process.version}, ${RUNS} runs, PostgreSQL and PGlite alternately, each a fresh process: idle ${IDLE} s after /ready,`
-    + ` then ${CLIENT_COUNTS.join(' and ')} clients for ${SECONDS} s each; load average ${loadAverage()}`);
+    + ` then ${CLIENT_COUNTS.join(' and ')} clients for ${SECONDS} s each`);
   const receiver = await startWebhookReceiver({ handler: (b: { action?: string; record_id?: string }) => ({ success: true, record_id: b.record_id ?? 'r' }) });
   const forget = setInterval(() => { receiver.calls.length = 0; }, 1000);
   const pg = await startPostgres();
@@ -143,7 +144,7 @@ async function main(): Promise<void> {
               const idle = d.rssMiB();
               const loaded = await load(d, receiver.url, tag);
               const hwm = d.hwmMiB();
-              console.log(`run ${run + 1}, PostgreSQL: /ready ${s(d.readyMs)} (empty database ${s(first.readyMs)}), idle ${f(idle)}; ${loaded}; VmHWM ${f(hwm)}`);
+              console.log(`run ${run + 1}, PostgreSQL: /ready ${s(d.readyMs)} (empty database ${s(first.readyMs)}), idle ${f(idle)}; ${loaded}; VmHWM ${f(hwm)}${busyTag()}`);
               record('ready.pg', d.readyMs / 1000);
               record('ready.pg.first', first.readyMs / 1000);
               record('mem.pg.idle', idle);
@@ -175,7 +176,7 @@ async function main(): Promise<void> {
               await sleep(IDLE * 1000);
               const idle = again.rssMiB();
               const hwm = again.hwmMiB();
-              console.log(`run ${run + 1}, PGlite: ${firstLine}; restart /ready ${s(again.readyMs)}, idle ${f(idle)}, VmHWM ${f(hwm)}`);
+              console.log(`run ${run + 1}, PGlite: ${firstLine}; restart /ready ${s(again.readyMs)}, idle ${f(idle)}, VmHWM ${f(hwm)}${busyTag()}`);
               record('ready.pglite.restart', again.readyMs / 1000);
               record('ready.pglite.first', first.readyMs / 1000);
               record('mem.pglite.idle', idle);
@@ -197,7 +198,7 @@ async function main(): Promise<void> {
     clearInterval(forget);
     await pg.stop();
     await receiver.stop();
-    console.log(`load average at end ${loadAverage()}`);
+    quiet.end();
   }
 }
 
