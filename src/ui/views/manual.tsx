@@ -1,86 +1,17 @@
-// The operator pages, server-rendered: login, the list of pending manual challenges, and one challenge.
+// A manual challenge's page: the record to create, copied by buttons, its countdown, and check, verify and cancel.
+import { Hono } from 'hono';
 import type { Child } from 'hono/jsx';
-import { raw } from 'hono/html';
-import { remainingMs, type ManualChallenge } from '../challenges/manual.js';
-import { domainOf } from '../challenges/names.js';
-import { manualStatus } from '../http/wire/manual.js';
-import { CSS, SCRIPT } from './assets.js';
-
-/** Fixed texts for the outcome codes an action redirects with: nothing from the query string is echoed. */
-const RESULTS: Record<string, { text: string; tone: 'good' | 'bad' | 'info' }> = {
-  verified: { text: 'Verified: every authoritative server serves the value. The certificate request can go on.', tone: 'good' },
-  not_found: { text: 'Not there yet: the authoritative servers do not all serve this value. Check the name and value, then try again; the daemon also keeps checking.', tone: 'bad' },
-  check_failed: { text: 'The check could not be made (no zone found, or no authoritative server answered). The daemon keeps trying.', tone: 'bad' },
-  checked: { text: 'Checked the authoritative servers just now.', tone: 'info' },
-  cancelled: { text: 'Challenge cancelled. Remove the TXT record from your DNS if you created it.', tone: 'info' },
-  expired: { text: 'The challenge has expired.', tone: 'bad' },
-  logged_out: { text: 'You are logged out.', tone: 'info' },
-};
-
-const utc = (d: Date) => `${d.toISOString().slice(11, 19)} UTC`;
-const clock = (ms: number) => {
-  const s = Math.ceil(ms / 1000);
-  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
-};
-
-function Layout(props: { title: string; csrf?: string; refresh?: boolean; children: Child }) {
-  // Without the doctype the browser renders in quirks mode.
-  return (
-    <>
-    {raw('<!DOCTYPE html>')}
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="referrer" content="same-origin" />
-        <title>{props.title} · dns01-proxy</title>
-        <style>{raw(CSS)}</style>
-        {props.refresh ? <noscript><meta http-equiv="refresh" content="10" /></noscript> : null}
-      </head>
-      <body>
-        <header>
-          <a href="/ui/challenges">dns01-proxy · manual challenges</a>
-          {props.csrf ? (
-            <form method="post" action="/ui/logout">
-              <input type="hidden" name="csrf" value={props.csrf} />
-              <button type="submit">Log out</button>
-            </form>
-          ) : null}
-        </header>
-        <main id="main">{props.children}</main>
-        <p id="announce" class="sr" aria-live="polite"></p>
-        <script>{raw(SCRIPT)}</script>
-      </body>
-    </html>
-    </>
-  );
-}
-
-function Notice(props: { code: string | undefined; extra?: string }) {
-  const r = props.code ? RESULTS[props.code] : undefined;
-  if (!r) return null;
-  return <p class={`notice ${r.tone}`} role="status">{r.text}{props.extra ? ` ${props.extra}` : ''}</p>;
-}
-
-export function LoginPage(props: { failed: boolean; next: string; limited?: string }) {
-  return (
-    <Layout title="Log in">
-      <h1>Log in</h1>
-      {props.failed ? <p class="notice bad" role="alert">That is not the admin token.</p> : null}
-      {props.limited ? <p class="notice bad" role="alert">{`${props.limited[0]!.toUpperCase()}${props.limited.slice(1)}.`}</p> : null}
-      <form class="card login" method="post" action="/ui/login">
-        <input type="hidden" name="next" value={props.next} />
-        <label for="token" class="label">Admin token (DNS01_ADMIN_TOKEN)</label>
-        <input id="token" name="token" type="password" autocomplete="off" required autofocus />
-        <button type="submit" class="primary">Log in</button>
-      </form>
-    </Layout>
-  );
-}
+import { isExpired, remainingMs, type ManualChallenge, type ManualChallenges } from '../../challenges/manual.js';
+import { domainOf } from '../../challenges/names.js';
+import { AppError } from '../../errors.js';
+import { audited, noteAudit } from '../../http/audit.js';
+import { cancelNote, manualStatus, pollView, verifyNote } from '../../http/wire/manual.js';
+import type { UiContext, UiEnv } from '../deps.js';
+import { clock, Layout, Notice, utc } from '../layout.js';
 
 export function ListPage(props: { items: ManualChallenge[]; csrf: string; result?: string; now: number }) {
   return (
-    <Layout title="Manual challenges" csrf={props.csrf} refresh>
+    <Layout title="Manual challenges" csrf={props.csrf} section="challenges" refresh>
       <h1>Pending manual challenges</h1>
       <Notice code={props.result} />
       {props.items.length === 0 ? (
@@ -133,7 +64,7 @@ export function ChallengePage(props: { m: ManualChallenge; csrf: string; result?
   const open = status === 'pending';
   const after = AFTER[status];
   return (
-    <Layout title={`Challenge ${row.fqdn}`} csrf={props.csrf} refresh={open}>
+    <Layout title={`Challenge ${row.fqdn}`} csrf={props.csrf} section="challenges" refresh={open}>
       <div id="challenge" data-status={status} data-remaining-ms={String(left)} data-total-ms={String(total)} data-poll={`/ui/challenges/${row.id}/poll`}>
         <h1>{HEADINGS[status] ?? 'Manual challenge'}</h1>
         {/* A failed check's reason comes from the row (it names the resolvers asked and the setting), never from the query string. */}
@@ -197,12 +128,46 @@ const STATUS_TEXT: Record<string, string> = {
   failed: 'failed',
 };
 
-export function ErrorPage(props: { status: number; message: string; csrf?: string }) {
-  return (
-    <Layout title="Error" {...(props.csrf ? { csrf: props.csrf } : {})}>
-      <h1>{props.status === 404 ? 'Not found' : 'Something went wrong'}</h1>
-      <p class="notice bad" role="alert">{props.message}</p>
-      <p><a href="/ui/challenges">All pending challenges</a></p>
-    </Layout>
-  );
+const ID = /^[0-9a-f-]{36}$/;
+
+/** The manual challenges' pages and their actions: check, verify, cancel; the status poll the page's script reads. */
+export function manualRoutes(manual: ManualChallenges): Hono<UiEnv> {
+  const app = new Hono<UiEnv>();
+  const csrf = (c: UiContext) => c.get('csrf');
+  const idOf = (c: UiContext) => {
+    const id = c.req.param('id') ?? '';
+    if (!ID.test(id)) throw new AppError('CHALLENGE_NOT_FOUND', 'no manual challenge with that id');
+    return id;
+  };
+
+  app.get('/challenges', async (c) => c.html(ListPage({ items: await manual.pending(), csrf: csrf(c), result: c.req.query('result'), now: Date.now() })));
+  app.get('/challenges/:id', async (c) => {
+    const m = await manual.get(idOf(c));
+    const now = Date.now();
+    const seen = /^\d+\/\d+$/.test(c.req.query('seen') ?? '') ? `Seen on ${c.req.query('seen')} authoritative servers.` : undefined;
+    return c.html(ChallengePage({ m, csrf: csrf(c), result: c.req.query('result'), ...(seen ? { seen } : {}), now, expired: isExpired(m.row, now) }));
+  });
+  app.get('/challenges/:id/poll', async (c) => c.json(pollView(await manual.live(idOf(c)))));
+
+  const outcome = async (c: UiContext, step: 'check' | 'verify') => {
+    const id = idOf(c);
+    noteAudit(c, { details: { api: 'ui', step } });
+    const v = await manual.verify(id);
+    noteAudit(c, { details: { api: 'ui', step, ...verifyNote(v) } });
+    const servers = v.result?.servers;
+    const seen = servers ? `&seen=${servers.filter((s) => s.seen).length}/${servers.length}` : '';
+    const result = v.found ? 'verified' : v.error ? 'check_failed' : step === 'check' ? 'checked' : 'not_found';
+    return c.redirect(`/ui/challenges/${id}?result=${result}${seen}`, 303);
+  };
+  // "Check DNS now" asks DNS just as verify does: both are recorded as challenge.verify, details.step telling them apart.
+  app.post('/challenges/:id/check', audited('challenge.verify', 'challenge'), (c) => outcome(c, 'check'));
+  app.post('/challenges/:id/verify', audited('challenge.verify', 'challenge'), (c) => outcome(c, 'verify'));
+  app.post('/challenges/:id/cancel', audited('challenge.cancel', 'challenge'), async (c) => {
+    noteAudit(c, { details: { api: 'ui' } });
+    const done = await manual.cancel(idOf(c));
+    noteAudit(c, { details: { api: 'ui', ...cancelNote(done) } });
+    return c.redirect('/ui/challenges?result=cancelled', 303);
+  });
+
+  return app;
 }
