@@ -5,6 +5,7 @@ import { CSS, SCRIPT } from './assets.js';
 
 /** The console's sections, in the navigation's order; a view names its own as `section`. */
 export const SECTIONS = [
+  { key: 'overview', href: '/ui/overview', label: 'Overview' },
   { key: 'challenges', href: '/ui/challenges', label: 'Challenges' },
 ] as const;
 export type Section = (typeof SECTIONS)[number]['key'];
@@ -87,6 +88,33 @@ export function Problem(props: { code: string; message: string; fields?: { field
       <p><strong>{props.code}</strong>: {props.message}</p>
       {props.fields?.length ? <ul>{props.fields.map((f) => <li><code>{f.field || '(body)'}</code>: {f.message}</li>)}</ul> : null}
     </div>
+  );
+}
+
+/** A state in words, coloured by its tone (the colour is never the only sign). */
+export function Badge(props: { tone: 'good' | 'bad' | 'warn' | 'info'; children: string }) {
+  return <span class={`badge ${props.tone}`}>{props.children}</span>;
+}
+
+/** A challenge's status, coloured by how it ended. */
+export function StatusBadge(props: { status: string }) {
+  const tone = props.status === 'FAILED' || props.status === 'EXPIRED' ? 'bad' : props.status === 'VERIFIED' || props.status === 'DELETED' ? 'good' : 'info';
+  return <Badge tone={tone}>{props.status}</Badge>;
+}
+
+/**
+ * A table whose cells carry their column's name: on a phone each row becomes a card of "name: value" lines
+ * (assets.ts) instead of a table to scroll sideways.
+ */
+export function Table(props: { caption: string; head: string[]; rows: Child[][] }) {
+  return (
+    <table class="stack">
+      <caption class="sr">{props.caption}</caption>
+      <thead><tr>{props.head.map((h) => <th scope="col">{h}</th>)}</tr></thead>
+      <tbody>
+        {props.rows.map((cells) => <tr>{cells.map((cell, i) => <td data-label={props.head[i]}>{cell}</td>)}</tr>)}
+      </tbody>
+    </table>
   );
 }
 

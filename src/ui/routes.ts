@@ -12,6 +12,7 @@ import type { UiDeps, UiEnv } from './deps.js';
 import { ErrorPage, HOME, LoginPage } from './layout.js';
 import { sameOriginOnly } from './session.js';
 import { manualRoutes } from './views/manual.js';
+import { overviewRoutes } from './views/overview.js';
 
 /** Where a login may send the browser on: only back to a console page, never elsewhere. */
 const safeNext = (next: unknown) => (typeof next === 'string' && /^\/ui(\/[\w-]+)*$/.test(next) ? next : HOME);
@@ -79,7 +80,7 @@ export function uiRoutes(deps: UiDeps): Hono<UiEnv> {
     sessions.end(c, c.get('session'));
     return c.redirect('/ui/login', 303);
   });
-  for (const view of [manualRoutes(deps.manual)]) app.route('/', view);
+  for (const view of [overviewRoutes(deps), manualRoutes(deps.manual)]) app.route('/', view);
 
   app.onError((err, c) => {
     if (isAppError(err) && err.code === 'CHALLENGE_EXPIRED' && c.req.method === 'POST') {

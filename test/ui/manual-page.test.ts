@@ -62,7 +62,7 @@ describe('manual challenge page in Chromium', () => {
       await page.goto('/ui/login');
       await page.getByLabel('Admin token').fill(d.adminToken);
       await page.getByRole('button', { name: 'Log in' }).click();
-      await page.waitForURL('**/ui/challenges');
+      await page.waitForURL('**/ui/overview');
     }
     return page;
   }
