@@ -46,7 +46,7 @@ progress{width:100%;height:1.1rem;accent-color:#0a58a8}
 table{width:100%;border-collapse:collapse;background:#fff}
 th,td{text-align:left;padding:.45rem .5rem;border-bottom:1px solid #c9ccd1;vertical-align:top}
 th{font-weight:600;background:#eef0f3}
-td{overflow-wrap:anywhere}
+td{overflow-wrap:break-word}
 .name{word-break:break-all}
 .badge{display:inline-block;padding:0 .45rem;border-radius:4px;border:1px solid currentColor;font-size:.85rem;font-weight:600;white-space:nowrap}
 .badge.good{color:#1d6b2f}
@@ -73,7 +73,8 @@ dl.facts dd{margin:0;word-break:break-word}
 .attention li.info{border-color:#0a58a8;background:#eaf2fb}
 .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(16rem,1fr));gap:1rem;margin:0 0 1rem}
 .grid .card{margin:0}
-code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;word-break:break-all}
+code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;overflow-wrap:break-word}
+a.button{display:inline-block;text-decoration:none;line-height:1.5;text-align:center}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 @media (max-width:640px){table.stack thead{position:absolute;left:-9999px}table.stack,table.stack tbody,table.stack tr,table.stack td{display:block}table.stack tr{border-bottom:1px solid #c9ccd1;padding:.4rem 0}table.stack td{border:0;padding:.15rem 0}table.stack td::before{content:attr(data-label) ": ";font-weight:600}}
 @media (max-width:480px){main{padding:.5rem}header{padding:.5rem}nav a{padding:.5rem}dl.facts{grid-template-columns:1fr}dl.facts dd{margin-bottom:.4rem}.card{padding:.75rem}.copy{flex-direction:column}.actions{flex-direction:column}.actions button{width:100%}h1{font-size:1.25rem}}

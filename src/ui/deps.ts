@@ -36,3 +36,6 @@ export interface UiDeps {
 /** Set by the session check for every view: the session's id and its forms' CSRF token. */
 export type UiEnv = { Variables: { session: string; csrf: string } };
 export type UiContext = Context<UiEnv>;
+
+/** A row id in a console path; anything else is answered "not found" before any query. */
+export const ROW_ID = /^[0-9a-f-]{36}$/;

@@ -4,8 +4,10 @@
 // origin's post is refused; a hostile provider or challenge name is shown as text.
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { eq } from 'drizzle-orm';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { challenges } from '../../src/db/schema.js';
 import { startBind, type RunningDnsServer, type TestTsigKey } from '../support/dns-servers/index.js';
 import { startTestDaemon, txtValue, type TestDaemon } from '../support/daemon.js';
 import { requireBinary } from '../support/proc.js';
@@ -14,6 +16,7 @@ import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-r
 const ZONE = 'console.test';
 const SHOTS = '/tmp/console-shots';
 const KEY: TestTsigKey = { name: 'console-key', algorithm: 'hmac-sha256', secret: Buffer.alloc(32, 7).toString('base64') };
+const XSS = '<img src=x onerror=alert(1)>';
 /** axe-core's browser build, injected into each page scanned (a dev dependency). */
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -24,6 +27,7 @@ describe('operator console in Chromium', () => {
   let browser: Browser;
   let webhook: string;
   let manual: string;
+  let relay: string;
   const contexts: BrowserContext[] = [];
   /** Dialogs opened and console lines about refused scripts or styles, across every page: both must stay empty. */
   const dialogs: string[] = [];
@@ -36,6 +40,7 @@ describe('operator console in Chromium', () => {
     hook = await startWebhookReceiver();
     d = await startTestDaemon({ env: { DNS01_DNS_RESOLVERS: `127.0.0.1:${bind.port}`, DNS01_DNS_AUTH_PORT: String(bind.port) } });
     webhook = await d.addProvider({ name: 'hooked', provider_type: 'webhook', credentials: { create_url: `${hook.url}?token=s3cret-query` }, settings: { breaker_threshold: 1, breaker_reset_seconds: 600 } });
+    relay = await d.addProvider({ name: 'relay', provider_type: 'webhook', credentials: { create_url: hook.url } });
     manual = await d.addProvider({ name: 'by hand', provider_type: 'manual', credentials: { timeout_minutes: 10 } });
     browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] });
   }, 120_000);
@@ -155,5 +160,71 @@ describe('operator console in Chromium', () => {
     await items.nth(1).getByRole('link', { name: 'Open the challenge' }).click();
     await page.waitForURL(`**/ui/challenges/${waiting.id}`);
     await look('/ui/overview', 'overview');
+  });
+
+  it('challenges: every type listed, filtered by status, provider and name, paged by the cursor; one challenge with its history', async () => {
+    const a = await present(relay, 'listed-a');
+    const b = await present(relay, 'listed-b');
+    expect([a.res.status, b.res.status]).toEqual([201, 201]);
+    const page = await open();
+    await page.goto('/ui/challenges');
+    for (const fqdn of [a.fqdn, b.fqdn, '_acme-challenge.waiting.console.test', '_acme-challenge.breaker.console.test']) {
+      expect(await page.getByRole('link', { name: fqdn, exact: true }).count(), fqdn).toBe(1);
+    }
+    // The form: PENDING challenges of the relay provider whose name holds "listed".
+    await page.getByLabel('PENDING').check();
+    await page.getByLabel('Provider').selectOption({ label: 'relay' });
+    await page.getByLabel('Name contains').fill('listed');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForURL(/status=PENDING/);
+    const rows = page.locator('table tbody tr');
+    expect(await rows.count()).toBe(2);
+    expect(await page.getByLabel('Name contains').inputValue()).toBe('listed');
+    // Newest first, one a page: the cursor walks to the older one, and "Newest first" back.
+    await page.goto(`/ui/challenges?provider=${relay}&limit=1`);
+    expect(await rows.locator('a').first().textContent()).toBe(b.fqdn);
+    await page.getByRole('link', { name: 'Older challenges' }).click();
+    expect(await rows.locator('a').first().textContent()).toBe(a.fqdn);
+    expect(new URL(page.url()).searchParams.get('cursor')).toBeTruthy();
+    await page.getByRole('link', { name: 'Newest first' }).click();
+    expect(await rows.locator('a').first().textContent()).toBe(b.fqdn);
+    // A bad filter is the API's 400, shown with its code above the form.
+    const bad = await page.goto('/ui/challenges?created_after=yesterday');
+    expect(bad!.status()).toBe(400);
+    expect(await page.getByRole('alert').textContent()).toContain('created_after');
+    await look('/ui/challenges', 'challenges');
+
+    await page.goto(`/ui/challenges/${a.id}`);
+    expect(await page.locator('dl.facts').textContent()).toContain('PENDING');
+    expect(await page.locator('dl.facts').textContent()).toContain('relay');
+    // The audit log is written about a second after the step.
+    await expect.poll(async () => {
+      await page.reload();
+      return page.locator('section[aria-labelledby=history-heading]').textContent();
+    }, { timeout: 15_000 }).toContain('challenge.create');
+    await look(`/ui/challenges/${a.id}`, 'challenge');
+
+    const failed = (await d.daemon.database.db.select().from(challenges).where(eq(challenges.fqdn, '_acme-challenge.breaker.console.test')))[0]!;
+    await page.goto(`/ui/challenges/${failed.id}`);
+    expect(await page.getByRole('alert').textContent()).toContain('answered HTTP 500');
+    const waiting = (await d.daemon.database.db.select().from(challenges).where(eq(challenges.fqdn, '_acme-challenge.waiting.console.test')))[0]!;
+    await look(`/ui/challenges/${waiting.id}`, 'challenge-manual');
+  });
+
+  it('shows a hostile challenge name and filter as text: no script runs', async () => {
+    const c = await present(relay, 'hostile');
+    const hostile = `_acme-challenge.${XSS}.${ZONE}`;
+    // The API refuses such a name; written straight into the row, as a compromised writer could.
+    await d.daemon.database.db.update(challenges).set({ fqdn: hostile }).where(eq(challenges.id, c.id!));
+    const page = await open();
+    await page.goto('/ui/challenges');
+    expect(await page.getByRole('link', { name: hostile }).count()).toBe(1);
+    await page.goto(`/ui/challenges/${c.id}`);
+    expect(await page.locator('h1').textContent()).toBe(`Challenge ${hostile}`);
+    await page.goto(`/ui/challenges?fqdn=${encodeURIComponent(`"><script>alert(2)</script>${XSS}`)}`);
+    expect(await page.getByLabel('Name contains').inputValue()).toBe(`"><script>alert(2)</script>${XSS}`);
+    expect(await page.locator('main img, main script').count()).toBe(0);
+    expect(dialogs).toEqual([]);
+    expect(cspViolations).toEqual([]);
   });
 });

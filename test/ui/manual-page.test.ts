@@ -94,7 +94,7 @@ describe('manual challenge page in Chromium', () => {
   it('lists pending challenges and shows name, type, value and TTL, each copied by its button', async () => {
     const c = await create('copy');
     const page = await open();
-    await page.reload();
+    await page.goto('/ui/challenges');
     const link = page.getByRole('link', { name: c.fqdn });
     await expect.poll(() => link.count()).toBe(1);
     await page.screenshot({ path: `${SHOTS}/list.png`, fullPage: true });
@@ -190,15 +190,17 @@ describe('manual challenge page in Chromium', () => {
     await page.screenshot({ path: `${SHOTS}/expired.png`, fullPage: true });
   });
 
-  it('cancels: back to the list, which no longer has it', async () => {
+  it('cancels: the page says so and the list shows it DELETED', async () => {
     const c = await create('cancel');
     const page = await open();
     await page.goto(`/ui/challenges/${c.id}`);
     await page.getByRole('button', { name: 'Cancel' }).click();
-    await page.waitForURL('**/ui/challenges?result=cancelled');
+    await page.waitForURL(`**/ui/challenges/${c.id}?result=cancelled`);
     expect(await page.locator('.notice[role=status]').textContent()).toContain('Challenge cancelled');
-    expect(await page.getByRole('link', { name: c.fqdn }).count()).toBe(0);
+    expect(await page.locator('#status-text').textContent()).toBe('cancelled');
     expect((await row(c.id)).status).toBe('DELETED');
+    await page.goto('/ui/challenges?status=DELETED');
+    expect(await page.getByRole('link', { name: c.fqdn }).count()).toBe(1);
     await page.screenshot({ path: `${SHOTS}/cancelled.png`, fullPage: true });
   });
 
@@ -227,7 +229,7 @@ describe('manual challenge page in Chromium', () => {
     const other = await create('nojs-cancel');
     await page.goto(`/ui/challenges/${other.id}`);
     await page.getByRole('button', { name: 'Cancel' }).click();
-    await page.waitForURL('**/ui/challenges?result=cancelled');
+    await page.waitForURL(`**/ui/challenges/${other.id}?result=cancelled`);
     expect((await row(other.id)).status).toBe('DELETED');
   });
 

@@ -1,37 +1,13 @@
 // A manual challenge's page: the record to create, copied by buttons, its countdown, and check, verify and cancel.
 import { Hono } from 'hono';
 import type { Child } from 'hono/jsx';
-import { isExpired, remainingMs, type ManualChallenge, type ManualChallenges } from '../../challenges/manual.js';
+import { remainingMs, type ManualChallenge, type ManualChallenges } from '../../challenges/manual.js';
 import { domainOf } from '../../challenges/names.js';
 import { AppError } from '../../errors.js';
 import { audited, noteAudit } from '../../http/audit.js';
 import { cancelNote, manualStatus, pollView, verifyNote } from '../../http/wire/manual.js';
-import type { UiContext, UiEnv } from '../deps.js';
+import { ROW_ID, type UiContext, type UiEnv } from '../deps.js';
 import { clock, Layout, Notice, utc } from '../layout.js';
-
-export function ListPage(props: { items: ManualChallenge[]; csrf: string; result?: string; now: number }) {
-  return (
-    <Layout title="Manual challenges" csrf={props.csrf} section="challenges" refresh>
-      <h1>Pending manual challenges</h1>
-      <Notice code={props.result} />
-      {props.items.length === 0 ? (
-        <p class="card muted">No manual challenge is waiting for a record.</p>
-      ) : (
-        <ul class="list">
-          {props.items.map((m) => (
-            <li class="card">
-              <a href={`/ui/challenges/${m.row.id}`}>{m.row.fqdn}</a>
-              <div class="muted">
-                Provider {m.provider.name} · {manualStatus(m)} · {clock(remainingMs(m.row, props.now))} left
-              </div>
-            </li>
-          ))}
-        </ul>
-      )}
-      <p><a href="/ui/challenges">Refresh</a></p>
-    </Layout>
-  );
-}
 
 function CopyField(props: { id: string; label: string; value: string }) {
   return (
@@ -56,7 +32,8 @@ function Action(props: { id: string; step: string; csrf: string; kind?: string; 
   );
 }
 
-export function ChallengePage(props: { m: ManualChallenge; csrf: string; result?: string; seen?: string; now: number; expired: boolean }) {
+/** `history`: the challenge's events, shown below (views/challenges.tsx). */
+export function ChallengePage(props: { m: ManualChallenge; csrf: string; result?: string | undefined; seen?: string; now: number; expired: boolean; history?: Child }) {
   const { row, provider } = props.m;
   const status = props.expired ? 'expired' : manualStatus(props.m);
   const left = props.expired ? 0 : remainingMs(row, props.now);
@@ -98,8 +75,9 @@ export function ChallengePage(props: { m: ManualChallenge; csrf: string; result?
             <Action id={row.id} step="cancel" csrf={props.csrf} kind="danger">Cancel</Action>
           </div>
         ) : null}
-        <p><a href="/ui/challenges">All pending challenges</a></p>
       </div>
+      {props.history}
+      <p><a href="/ui/challenges">All challenges</a></p>
     </Layout>
   );
 }
@@ -128,25 +106,15 @@ const STATUS_TEXT: Record<string, string> = {
   failed: 'failed',
 };
 
-const ID = /^[0-9a-f-]{36}$/;
-
 /** The manual challenges' pages and their actions: check, verify, cancel; the status poll the page's script reads. */
 export function manualRoutes(manual: ManualChallenges): Hono<UiEnv> {
   const app = new Hono<UiEnv>();
-  const csrf = (c: UiContext) => c.get('csrf');
   const idOf = (c: UiContext) => {
     const id = c.req.param('id') ?? '';
-    if (!ID.test(id)) throw new AppError('CHALLENGE_NOT_FOUND', 'no manual challenge with that id');
+    if (!ROW_ID.test(id)) throw new AppError('CHALLENGE_NOT_FOUND', 'no manual challenge with that id');
     return id;
   };
 
-  app.get('/challenges', async (c) => c.html(ListPage({ items: await manual.pending(), csrf: csrf(c), result: c.req.query('result'), now: Date.now() })));
-  app.get('/challenges/:id', async (c) => {
-    const m = await manual.get(idOf(c));
-    const now = Date.now();
-    const seen = /^\d+\/\d+$/.test(c.req.query('seen') ?? '') ? `Seen on ${c.req.query('seen')} authoritative servers.` : undefined;
-    return c.html(ChallengePage({ m, csrf: csrf(c), result: c.req.query('result'), ...(seen ? { seen } : {}), now, expired: isExpired(m.row, now) }));
-  });
   app.get('/challenges/:id/poll', async (c) => c.json(pollView(await manual.live(idOf(c)))));
 
   const outcome = async (c: UiContext, step: 'check' | 'verify') => {
@@ -166,7 +134,7 @@ export function manualRoutes(manual: ManualChallenges): Hono<UiEnv> {
     noteAudit(c, { details: { api: 'ui' } });
     const done = await manual.cancel(idOf(c));
     noteAudit(c, { details: { api: 'ui', ...cancelNote(done) } });
-    return c.redirect('/ui/challenges?result=cancelled', 303);
+    return c.redirect(`/ui/challenges/${idOf(c)}?result=cancelled`, 303);
   });
 
   return app;
