@@ -77,7 +77,7 @@ code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;overflow-w
 a.button{display:inline-block;text-decoration:none;line-height:1.5;text-align:center}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 @media (max-width:640px){table.stack thead{position:absolute;left:-9999px}table.stack,table.stack tbody,table.stack tr,table.stack td{display:block}table.stack tr{border-bottom:1px solid #c9ccd1;padding:.4rem 0}table.stack td{border:0;padding:.15rem 0}table.stack td::before{content:attr(data-label) ": ";font-weight:600}}
-@media (max-width:480px){main{padding:.5rem}header{padding:.5rem}nav a{padding:.5rem}dl.facts{grid-template-columns:1fr}dl.facts dd{margin-bottom:.4rem}.card{padding:.75rem}.copy{flex-direction:column}.actions{flex-direction:column}.actions button{width:100%}h1{font-size:1.25rem}}
+@media (max-width:480px){main{padding:.5rem}header{padding:.5rem}header nav{order:3;width:100%}nav a{padding:.5rem .3rem;font-size:.95rem}dl.facts{grid-template-columns:1fr}dl.facts dd{margin-bottom:.4rem}.card{padding:.75rem}.copy{flex-direction:column}.actions{flex-direction:column}.actions button{width:100%}h1{font-size:1.25rem}}
 `;
 
 // Counts down from the server's own "remaining" (no client clock involved), re-reads the status every 10 s, and copies.

@@ -1,12 +1,15 @@
 // The console's frame: the page layout with its navigation, the outcome notices, the login and error pages.
 import type { Child } from 'hono/jsx';
 import { raw } from 'hono/html';
+import type { AppError } from '../errors.js';
 import { CSS, SCRIPT } from './assets.js';
 
 /** The console's sections, in the navigation's order; a view names its own as `section`. */
 export const SECTIONS = [
   { key: 'overview', href: '/ui/overview', label: 'Overview' },
   { key: 'challenges', href: '/ui/challenges', label: 'Challenges' },
+  { key: 'providers', href: '/ui/providers', label: 'Providers' },
+  { key: 'sites', href: '/ui/sites', label: 'Sites' },
 ] as const;
 export type Section = (typeof SECTIONS)[number]['key'];
 
@@ -21,6 +24,14 @@ const RESULTS: Record<string, { text: string; tone: 'good' | 'bad' | 'info' }> =
   checked: { text: 'Checked the authoritative servers just now.', tone: 'info' },
   cancelled: { text: 'Challenge cancelled. Remove the TXT record from your DNS if you created it.', tone: 'info' },
   expired: { text: 'The challenge has expired.', tone: 'bad' },
+  provider_created: { text: 'Provider added.', tone: 'good' },
+  provider_updated: { text: 'Provider saved.', tone: 'good' },
+  provider_deleted: { text: 'Provider deleted.', tone: 'info' },
+  credential_created: { text: 'Zone-specific credential added.', tone: 'good' },
+  credential_deleted: { text: 'Zone-specific credential deleted.', tone: 'info' },
+  site_created: { text: 'Site added.', tone: 'good' },
+  site_updated: { text: 'Site saved.', tone: 'good' },
+  site_deleted: { text: 'Site deleted.', tone: 'info' },
   logged_out: { text: 'You are logged out.', tone: 'info' },
 };
 
@@ -116,6 +127,12 @@ export function Table(props: { caption: string; head: string[]; rows: Child[][] 
       </tbody>
     </table>
   );
+}
+
+/** An AppError as the API answers it: code, message, the fields it names. */
+export function ErrorProblem(props: { error: AppError }) {
+  const fields = (props.error.details as { fields?: { field: string; message: string }[] } | undefined)?.fields;
+  return <Problem code={props.error.code} message={props.error.message} fields={fields} />;
 }
 
 export function LoginPage(props: { failed: boolean; next: string; limited?: string }) {

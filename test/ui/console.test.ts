@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { eq } from 'drizzle-orm';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { challenges } from '../../src/db/schema.js';
+import { challenges, dnsProviders, sites } from '../../src/db/schema.js';
 import { startBind, type RunningDnsServer, type TestTsigKey } from '../support/dns-servers/index.js';
 import { startTestDaemon, txtValue, type TestDaemon } from '../support/daemon.js';
 import { requireBinary } from '../support/proc.js';
@@ -224,6 +224,183 @@ describe('operator console in Chromium', () => {
     await page.goto(`/ui/challenges?fqdn=${encodeURIComponent(`"><script>alert(2)</script>${XSS}`)}`);
     expect(await page.getByLabel('Name contains').inputValue()).toBe(`"><script>alert(2)</script>${XSS}`);
     expect(await page.locator('main img, main script').count()).toBe(0);
+    expect(dialogs).toEqual([]);
+    expect(cspViolations).toEqual([]);
+  });
+
+  it('providers, without JavaScript: a webhook provider created from its type\'s fields; a refused form comes back with the API\'s code, its values kept and its secrets not', async () => {
+    const page = await open({ javaScriptEnabled: false });
+    await page.goto('/ui/providers');
+    await page.getByRole('link', { name: 'Add a provider' }).click();
+    await page.getByLabel('Provider type').selectOption('webhook');
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.waitForURL('**/ui/providers/new?type=webhook');
+    expect(await page.getByLabel('Auth header value (optional)').getAttribute('type')).toBe('password');
+    await page.getByLabel('Name', { exact: true }).fill(XSS);
+    await page.getByLabel('Create URL').fill(hook.url);
+    await page.getByLabel('Auth header name (optional)').fill('X-Console-Auth');
+    await page.getByLabel('Auth header value (optional)').fill('console-topsecret');
+    await page.getByRole('button', { name: 'Add provider' }).click();
+    expect(await page.getByRole('alert').textContent()).toMatch(/VALIDATION_ERROR: request body is invalid.*name: letters, digits/);
+    // The name comes back as text in its field, the URL kept, the secret not sent back at all.
+    expect(await page.getByLabel('Name', { exact: true }).inputValue()).toBe(XSS);
+    expect(await page.getByLabel('Create URL').inputValue()).toBe(hook.url);
+    expect(await page.getByLabel('Auth header value (optional)').inputValue()).toBe('');
+    expect(await page.content()).not.toContain('console-topsecret');
+    expect(await page.locator('main img').count()).toBe(0);
+    await page.screenshot({ path: `${SHOTS}/provider-refused-desktop.png`, fullPage: true });
+
+    await page.getByLabel('Name', { exact: true }).fill('console-hook');
+    await page.getByLabel('Auth header value (optional)').fill('console-topsecret');
+    await page.getByRole('button', { name: 'Add provider' }).click();
+    await page.waitForURL(/\/ui\/providers\/[0-9a-f-]{36}\?result=provider_created$/);
+    const id = new URL(page.url()).pathname.split('/')[3]!;
+    expect(await page.getByRole('status').first().textContent()).toContain('Provider added.');
+    const facts = await page.locator('dl.facts').textContent();
+    expect(facts).toContain('auth_value: ********');
+    expect(await page.content()).not.toContain('console-topsecret');
+
+    // Test: the webhook receives {action: "test"} with the header.
+    const before = hook.calls.length;
+    await page.getByRole('button', { name: 'Test credentials' }).click();
+    expect(await page.getByRole('status').first().textContent()).toContain('Provider console-hook: test passed');
+    expect(hook.calls.slice(before).map((c) => [c.body?.action, c.headers['x-console-auth']])).toEqual([['test', 'console-topsecret']]);
+
+    // Edit: a new rate limit; the secret left empty is kept (a present still carries it).
+    await page.getByRole('link', { name: 'Edit' }).click();
+    expect(await page.getByLabel('Auth header value (optional)').inputValue()).toBe('');
+    expect(await page.getByLabel('Create URL').inputValue()).toBe(hook.url);
+    // Without JavaScript a <details> still opens.
+    await page.locator('summary', { hasText: 'Timing, limits and Caddy' }).click();
+    await page.getByLabel('Rate limit (calls a minute)').fill('7');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.waitForURL(`**/ui/providers/${id}?result=provider_updated`);
+    expect(await page.locator('dl.facts').textContent()).toContain('7 calls a minute');
+    const c = await present(id, 'edited');
+    expect(c.res.status).toBe(201);
+    expect(hook.calls.at(-1)!.headers['x-console-auth']).toBe('console-topsecret');
+
+    // Delete: refused while its challenge is active (the API's code shown), then forced, naming the record left.
+    await page.getByRole('button', { name: 'Delete provider' }).click();
+    expect(await page.getByRole('alert').first().textContent()).toMatch(/^[A-Z_]+: /);
+    await page.getByLabel('Delete even while challenges are active').check();
+    await page.getByRole('button', { name: 'Delete provider' }).click();
+    expect(await page.getByRole('alert').textContent()).toContain(c.fqdn);
+    expect((await d.daemon.database.db.select().from(dnsProviders).where(eq(dnsProviders.id, id)))).toEqual([]);
+    await page.screenshot({ path: `${SHOTS}/provider-deleted-desktop.png`, fullPage: true });
+  });
+
+  it('providers: an rfc2136 provider on BIND, tested against it, with a zone-specific credential added, tested and deleted', async () => {
+    const page = await open();
+    await page.goto('/ui/providers/new?type=rfc2136');
+    await page.getByLabel('Name', { exact: true }).fill('bind');
+    await page.getByLabel('Primary name server').fill('127.0.0.1');
+    await page.getByLabel('Port (optional)').fill(String(bind.port));
+    await page.getByLabel('TSIG key name').fill(KEY.name);
+    await page.getByLabel('TSIG secret').fill(KEY.secret);
+    await page.getByLabel('Zone (optional)').fill(ZONE);
+    await page.getByLabel('Zone-specific credentials').check();
+    await page.getByRole('button', { name: 'Add provider' }).click();
+    await page.waitForURL(/result=provider_created$/);
+    const id = new URL(page.url()).pathname.split('/')[3]!;
+    await page.getByRole('button', { name: 'Test credentials' }).click();
+    const status = page.getByRole('status').first();
+    expect(await status.textContent()).toContain('test passed');
+    expect(await status.textContent()).toContain(`Zone check (127.0.0.1:${bind.port} (DNS01_DNS_RESOLVERS)): found.`);
+
+    const creds = page.locator('section[aria-labelledby=creds-heading]');
+    await creds.getByLabel('Label').fill('console zone');
+    await creds.getByLabel('Zone filter (optional)').fill(ZONE);
+    await creds.getByLabel('Primary name server').fill('127.0.0.1');
+    await creds.getByLabel('Port (optional)').fill(String(bind.port));
+    await creds.getByLabel('TSIG key name').fill(KEY.name);
+    await creds.getByLabel('TSIG secret').fill(KEY.secret);
+    await creds.getByLabel('Zone (optional)').fill(ZONE);
+    await creds.getByRole('button', { name: 'Add credential' }).click();
+    await page.waitForURL(`**/ui/providers/${id}?result=credential_created`);
+    expect(await page.locator('section[aria-labelledby=creds-heading] tbody tr', { hasText: 'console zone' }).count()).toBe(1);
+    await page.getByRole('button', { name: 'Test console zone' }).click();
+    expect(await page.getByRole('status').first().textContent()).toContain('Credential console zone: test passed');
+    await look(`/ui/providers/${id}`, 'provider');
+    await look(`/ui/providers/${id}/edit`, 'provider-edit');
+    await page.getByRole('button', { name: 'Delete console zone' }).click();
+    await page.waitForURL(`**/ui/providers/${id}?result=credential_deleted`);
+    expect(await page.locator('section[aria-labelledby=creds-heading] tbody tr', { hasText: 'console zone' }).count()).toBe(0);
+    await look('/ui/providers', 'providers');
+    await look('/ui/providers/new', 'provider-type');
+    await look('/ui/providers/new?type=webhook', 'provider-new');
+  });
+
+  it('shows a config-file row read-only with its file named, and refuses a change to it', async () => {
+    await d.daemon.database.db.update(dnsProviders).set({ managedBy: '/etc/dns01-proxy/config.yaml' }).where(eq(dnsProviders.id, relay));
+    const page = await open();
+    await page.goto(`/ui/providers/${relay}`);
+    expect(await page.getByRole('note').textContent()).toContain('declared in the config file /etc/dns01-proxy/config.yaml');
+    expect(await page.getByRole('link', { name: 'Edit' }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Delete provider' }).count()).toBe(0);
+    await page.goto(`/ui/providers/${relay}/edit`);
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    expect(await page.getByRole('alert').textContent()).toContain('config.yaml');
+    await d.daemon.database.db.update(dnsProviders).set({ managedBy: null }).where(eq(dnsProviders.id, relay));
+  });
+
+  it('sites: added for a provider, disabled, deleted; a bad domain refused with the form kept', async () => {
+    const page = await open();
+    await page.goto('/ui/sites');
+    await page.getByLabel('Domain names').fill('www.console.test\nnot a domain');
+    await page.getByLabel('Provider').selectOption({ label: 'relay (webhook)' });
+    await page.getByRole('button', { name: 'Add site' }).click();
+    expect(await page.getByRole('alert').textContent()).toContain('VALIDATION_ERROR');
+    expect(await page.getByLabel('Domain names').inputValue()).toBe('www.console.test\nnot a domain');
+    await page.getByLabel('Domain names').fill('www.console.test, *.apps.console.test');
+    await page.getByRole('button', { name: 'Add site' }).click();
+    await page.waitForURL('**/ui/sites?result=site_created');
+    const row = page.locator('tbody tr', { hasText: 'www.console.test' });
+    expect(await row.textContent()).toContain('relay');
+    expect(await row.textContent()).toContain('enabled');
+    await look('/ui/sites', 'sites');
+    await row.getByRole('button', { name: /^Disable/ }).click();
+    await page.waitForURL('**/ui/sites?result=site_updated');
+    expect(await page.locator('tbody tr', { hasText: 'www.console.test' }).textContent()).toContain('disabled');
+    expect((await d.daemon.database.db.select().from(sites))[0]!.enabled).toBe(false);
+    await page.locator('tbody tr', { hasText: 'www.console.test' }).getByRole('button', { name: /^Delete/ }).click();
+    await page.waitForURL('**/ui/sites?result=site_deleted');
+    expect(await d.daemon.database.db.select().from(sites)).toEqual([]);
+  });
+
+  it('refuses a form posted from a foreign origin or without the session\'s token: nothing is created', async () => {
+    const page = await open();
+    const cookie = (await page.context().cookies())[0]!;
+    await page.goto('/ui/sites');
+    const csrf = await page.locator('form[action="/ui/sites"] input[name=csrf]').inputValue();
+    const post = (path: string, headers: Record<string, string>, body: string) => fetch(`${d.url}${path}`, {
+      method: 'POST', redirect: 'manual', body,
+      headers: { cookie: `${cookie.name}=${cookie.value}`, 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    });
+    const provider = `csrf=${csrf}&provider_type=webhook&name=forged&cred.create_url=${encodeURIComponent(hook.url)}&enabled=on`;
+    expect((await post('/ui/providers', { origin: 'https://evil.example' }, provider)).status).toBe(403);
+    expect((await post('/ui/providers', { 'sec-fetch-site': 'cross-site' }, provider)).status).toBe(403);
+    expect((await post('/ui/providers', { origin: d.url }, provider.replace(csrf, 'forged'))).status).toBe(403);
+    expect((await post('/ui/sites', { origin: 'https://evil.example' }, `csrf=${csrf}&domain_names=evil.console.test&dns_provider_id=${relay}`)).status).toBe(403);
+    expect((await post(`/ui/providers/${relay}/delete`, { origin: 'https://evil.example' }, `csrf=${csrf}&force=on`)).status).toBe(403);
+    expect(await d.daemon.database.db.select().from(dnsProviders).where(eq(dnsProviders.name, 'forged'))).toEqual([]);
+    expect(await d.daemon.database.db.select().from(sites)).toEqual([]);
+    expect((await d.admin(`/dns-providers/${relay}`)).status).toBe(200);
+    // The same post from the page's own origin with its token goes through: the refusals above were the origin and the token.
+    const ok = await post('/ui/providers', { origin: d.url }, provider);
+    expect(ok.status).toBe(303);
+    expect(await d.daemon.database.db.select().from(dnsProviders).where(eq(dnsProviders.name, 'forged'))).toHaveLength(1);
+  });
+
+  it('shows a hostile provider name as text on every view: no script runs', async () => {
+    // The API refuses such a name; written straight into the row, as a compromised writer could.
+    await d.daemon.database.db.update(dnsProviders).set({ name: XSS }).where(eq(dnsProviders.id, relay));
+    const page = await open();
+    for (const path of ['/ui/overview', '/ui/providers', `/ui/providers/${relay}`, `/ui/providers/${relay}/edit`, '/ui/challenges', '/ui/sites']) {
+      await page.goto(path);
+      expect(await page.locator('main').textContent(), path).toContain(XSS);
+      expect(await page.locator('main img').count(), path).toBe(0);
+    }
     expect(dialogs).toEqual([]);
     expect(cspViolations).toEqual([]);
   });

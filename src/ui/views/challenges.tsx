@@ -9,7 +9,7 @@ import { CHALLENGE_STATUSES, type SecurityAuditRow } from '../../db/schema.js';
 import { AppError, isAppError } from '../../errors.js';
 import { manualPlugin } from '../../plugins/manual/index.js';
 import { ROW_ID, type UiDeps, type UiEnv } from '../deps.js';
-import { Badge, clock, Layout, Notice, Problem, StatusBadge, Table, when } from '../layout.js';
+import { Badge, clock, ErrorProblem, Layout, Notice, StatusBadge, Table, when } from '../layout.js';
 import { ChallengePage as ManualPage } from './manual.js';
 
 /** The filters as the form sends them: `status` once per ticked box, the rest once. */
@@ -91,11 +91,6 @@ function ListPage(props: { csrf: string; filters: Filters; page: ChallengePage |
       </p>
     </Layout>
   );
-}
-
-export function ErrorProblem(props: { error: AppError }) {
-  const fields = (props.error.details as { fields?: { field: string; message: string }[] } | undefined)?.fields;
-  return <Problem code={props.error.code} message={props.error.message} fields={fields} />;
 }
 
 function Results(props: { page: ChallengePage }) {
