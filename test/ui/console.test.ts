@@ -5,13 +5,14 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { eq } from 'drizzle-orm';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { challenges, dnsProviders, sites } from '../../src/db/schema.js';
 import { startBind, type RunningDnsServer, type TestTsigKey } from '../support/dns-servers/index.js';
 import { startTestDaemon, txtValue, type TestDaemon } from '../support/daemon.js';
 import { requireBinary } from '../support/proc.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
+import { openConsole, watch, type OpenOptions } from './browser.js';
 
 const ZONE = 'console.test';
 const SHOTS = '/tmp/console-shots';
@@ -28,10 +29,8 @@ describe('operator console in Chromium', () => {
   let webhook: string;
   let manual: string;
   let relay: string;
-  const contexts: BrowserContext[] = [];
   /** Dialogs opened and console lines about refused scripts or styles, across every page: both must stay empty. */
-  const dialogs: string[] = [];
-  const cspViolations: string[] = [];
+  const w = watch();
 
   beforeAll(async () => {
     const executablePath = requireBinary('/usr/bin/chromium', 'chromium');
@@ -45,37 +44,14 @@ describe('operator console in Chromium', () => {
     browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] });
   }, 120_000);
   afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => undefined);
+    for (const c of w.contexts) await c.close().catch(() => undefined);
     await browser?.close();
     await d?.stop();
     await hook?.stop();
     await bind?.stop();
   });
 
-  async function open(opts: { phone?: boolean; javaScriptEnabled?: boolean; login?: boolean } = {}): Promise<Page> {
-    const context = await browser.newContext({
-      baseURL: d.url,
-      viewport: opts.phone ? { width: 375, height: 740 } : { width: 1280, height: 900 },
-      javaScriptEnabled: opts.javaScriptEnabled ?? true,
-      ...(opts.phone ? { isMobile: true, hasTouch: true, deviceScaleFactor: 2 } : {}),
-    });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.on('dialog', (dialog) => {
-      dialogs.push(dialog.message());
-      void dialog.dismiss();
-    });
-    page.on('console', (m) => {
-      if (/Content Security Policy|Refused to/.test(m.text())) cspViolations.push(m.text());
-    });
-    if (opts.login !== false) {
-      await page.goto('/ui/login');
-      await page.getByLabel('Admin token').fill(d.adminToken);
-      await page.getByRole('button', { name: 'Log in' }).click();
-      await page.waitForURL('**/ui/overview');
-    }
-    return page;
-  }
+  const open = (opts: { phone?: boolean } & OpenOptions = {}) => openConsole(browser, d, w, { ...opts, ...(opts.phone ? { viewport: { width: 375, height: 740 } } : {}) });
 
   /** axe-core on the page as it is: no serious or critical violation. Injected through CDP-free evaluate (the page's CSP does not apply to it). */
   async function axe(page: Page): Promise<void> {
@@ -224,8 +200,8 @@ describe('operator console in Chromium', () => {
     await page.goto(`/ui/challenges?fqdn=${encodeURIComponent(`"><script>alert(2)</script>${XSS}`)}`);
     expect(await page.getByLabel('Name contains').inputValue()).toBe(`"><script>alert(2)</script>${XSS}`);
     expect(await page.locator('main img, main script').count()).toBe(0);
-    expect(dialogs).toEqual([]);
-    expect(cspViolations).toEqual([]);
+    expect(w.dialogs).toEqual([]);
+    expect(w.cspViolations).toEqual([]);
   });
 
   it('providers, without JavaScript: a webhook provider created from its type\'s fields; a refused form comes back with the API\'s code, its values kept and its secrets not', async () => {
@@ -401,7 +377,7 @@ describe('operator console in Chromium', () => {
       expect(await page.locator('main').textContent(), path).toContain(XSS);
       expect(await page.locator('main img').count(), path).toBe(0);
     }
-    expect(dialogs).toEqual([]);
-    expect(cspViolations).toEqual([]);
+    expect(w.dialogs).toEqual([]);
+    expect(w.cspViolations).toEqual([]);
   });
 });
