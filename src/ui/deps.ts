@@ -8,6 +8,7 @@ import type { PluginCalls } from '../calls/plugin-calls.js';
 import type { ChallengeListing } from '../challenges/listing.js';
 import type { ManualChallenges } from '../challenges/manual.js';
 import type { Resolvers } from '../challenges/resolvers.js';
+import type { Detector } from '../detect/detector.js';
 import type { LoginGuard } from '../http/login-guard.js';
 import type { OpsDeps } from '../http/ops.js';
 import type { ProviderStore } from '../providers/store.js';
@@ -29,6 +30,8 @@ export interface UiDeps {
   calls: PluginCalls;
   resolvers: Resolvers;
   sites: SiteStore;
+  /** Guesses a domain's provider type from its zone's nameservers ("add a provider for this domain"). */
+  detector: Detector;
   caddy: CaddyDeps;
   caddySync: CaddySync | null;
 }

@@ -15,6 +15,8 @@ import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-r
 import { openConsole, watch, type OpenOptions } from './browser.js';
 
 const ZONE = 'console.test';
+/** A zone whose NS records name a hosted provider's nameservers, for detection. */
+const HOSTED = 'hosted.test';
 const SHOTS = '/tmp/console-shots';
 const KEY: TestTsigKey = { name: 'console-key', algorithm: 'hmac-sha256', secret: Buffer.alloc(32, 7).toString('base64') };
 const XSS = '<img src=x onerror=alert(1)>';
@@ -35,7 +37,7 @@ describe('operator console in Chromium', () => {
   beforeAll(async () => {
     const executablePath = requireBinary('/usr/bin/chromium', 'chromium');
     mkdirSync(SHOTS, { recursive: true });
-    bind = await startBind({ zones: [ZONE], tsigKeys: [KEY] });
+    bind = await startBind({ zones: [ZONE, HOSTED], tsigKeys: [KEY], nameservers: { [HOSTED]: ['ns1.digitalocean.com.', 'ns2.digitalocean.com.'] } });
     hook = await startWebhookReceiver();
     d = await startTestDaemon({ env: { DNS01_DNS_RESOLVERS: `127.0.0.1:${bind.port}`, DNS01_DNS_AUTH_PORT: String(bind.port) } });
     webhook = await d.addProvider({ name: 'hooked', provider_type: 'webhook', credentials: { create_url: `${hook.url}?token=s3cret-query` }, settings: { breaker_threshold: 1, breaker_reset_seconds: 600 } });
@@ -97,10 +99,10 @@ describe('operator console in Chromium', () => {
 
   it('lets nothing under /ui be read or changed without a session', async () => {
     const id = '00000000-0000-4000-8000-000000000000';
-    for (const path of ['/ui', '/ui/overview', '/ui/challenges', `/ui/challenges/${id}`, '/ui/providers', '/ui/providers/new', `/ui/providers/${webhook}`, `/ui/providers/${webhook}/edit`, '/ui/sites']) {
+    for (const path of ['/ui', '/ui/overview', '/ui/challenges', `/ui/challenges/${id}`, '/ui/providers', '/ui/providers/new', '/ui/providers/detect?domain=hosted.test', `/ui/providers/${webhook}`, `/ui/providers/${webhook}/edit`, '/ui/sites']) {
       const res = await fetch(`${d.url}${path}`, { redirect: 'manual' });
       expect(res.status, path).toBe(303);
-      expect(res.headers.get('location'), path).toBe(`/ui/login?next=${encodeURIComponent(path)}`);
+      expect(res.headers.get('location'), path).toBe(`/ui/login?next=${encodeURIComponent(path.split('?')[0]!)}`);
     }
     for (const path of ['/ui/providers', `/ui/providers/${webhook}/delete`, `/ui/providers/${webhook}/test`, '/ui/sites', `/ui/challenges/${id}/cancel`]) {
       const res = await fetch(`${d.url}${path}`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'csrf=x' });
@@ -379,5 +381,22 @@ describe('operator console in Chromium', () => {
     }
     expect(w.dialogs).toEqual([]);
     expect(w.cspViolations).toEqual([]);
+  });
+
+  it('adds a provider for a domain: detection from its zone\'s nameservers opens the suggested type\'s form', async () => {
+    const page = await open();
+    await page.goto('/ui/providers/new');
+    await page.getByLabel('Domain', { exact: true }).fill('*.www.hosted.test');
+    await page.getByRole('button', { name: 'Detect the provider' }).click();
+    const found = page.locator('section[aria-labelledby=detected-heading]');
+    expect(await found.locator('h2').textContent()).toBe('DigitalOcean serves hosted.test');
+    expect(await found.textContent()).toContain('ns1.digitalocean.com');
+    await look('/ui/providers/detect?domain=www.hosted.test', 'provider-detect');
+    await found.getByRole('link', { name: 'Add a DigitalOcean provider' }).click();
+    await page.waitForURL('**/ui/providers/new?type=digitalocean');
+    expect(await page.getByLabel('API token').getAttribute('type')).toBe('password');
+    await page.goto('/ui/providers/detect?domain=not%20a%20domain');
+    expect(await page.getByRole('alert').textContent()).toContain('VALIDATION_ERROR');
+    expect(await page.getByLabel('Domain', { exact: true }).inputValue()).toBe('not a domain');
   });
 });

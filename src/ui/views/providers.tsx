@@ -1,20 +1,26 @@
 // Providers: the list with breaker state, create from the type's field specs, edit, test, delete; a provider's
 // zone-specific credentials inside its page. A row the config file declares is shown read-only, the file named.
 import { Hono } from 'hono';
+import { z } from 'zod';
 import type { Child } from 'hono/jsx';
 import type { TestOutcome } from '../../calls/plugin-calls.js';
 import { checkZone, type ZoneCheck } from '../../challenges/resolvers.js';
 import type { DnsProviderRow, ProviderCredentialRow } from '../../db/schema.js';
+import type { Detection } from '../../detect/detector.js';
 import type { AppError } from '../../errors.js';
 import { audited, noteAudit } from '../../http/audit.js';
 import { credentialInput, credentialInputSchema } from '../../http/wire/credentials.js';
 import { providerInput, providerInputSchema, providerPatch, providerPatchSchema } from '../../http/wire/providers.js';
 import type { FieldSpec } from '../../plugin-api/index.js';
 import { explicitZone } from '../../providers/explicit-zone.js';
+import { domainName } from '../../sites/store.js';
 import { type UiContext, type UiDeps, type UiEnv } from '../deps.js';
 import { Badge, ErrorProblem, Layout, Notice, Table, when } from '../layout.js';
 import { checked, CredentialFields, credentialsOf, credentialValues, formError, formOf, keptValues, numberOf, type Form } from './forms.js';
 import { BreakerBadge, guardStates, type GuardState } from './provider-state.js';
+
+/** The API's detection body (src/http/routes/detect.ts). */
+const detectSchema = z.object({ domain: domainName });
 
 const NUMBERS = [
   ['propagation_timeout', 'Propagation timeout (seconds)', 'How long the daemon waits for the record to be seen; empty: the type\'s default'],
@@ -96,11 +102,38 @@ function ProvidersPage(props: { csrf: string; rows: DnsProviderRow[]; guards: Ma
   );
 }
 
-function TypePage(props: { csrf: string; types: { type: string; name: string; description: string }[] }) {
+interface Detected {
+  domain: string;
+  detection?: Detection;
+  suggested?: DnsProviderRow | null;
+  error?: AppError;
+}
+
+function TypePage(props: { csrf: string; types: { type: string; name: string }[]; detected?: Detected }) {
+  const d = props.detected;
+  const found = d?.detection;
+  const typeName = (t: string) => props.types.find((x) => x.type === t)?.name ?? t;
   return (
     <Layout title="Add a provider" csrf={props.csrf} section="providers">
       <h1>Add a provider</h1>
-      <form class="card form" method="get" action="/ui/providers/new">
+      <form class="card form" method="get" action="/ui/providers/detect" aria-labelledby="detect-heading">
+        <h2 id="detect-heading">For a domain</h2>
+        <label for="domain">Domain</label>
+        <input id="domain" name="domain" type="text" required value={d?.domain ?? ''} aria-describedby="domain-hint" autocomplete="off" spellcheck={false} />
+        <p class="hint" id="domain-hint">Its zone's nameservers tell which type of provider serves it.</p>
+        <div class="actions"><button type="submit">Detect the provider</button></div>
+      </form>
+      {d?.error ? <ErrorProblem error={d.error} /> : null}
+      {found ? (
+        <section class="card" aria-labelledby="detected-heading" role="status">
+          <h2 id="detected-heading">{found.providerType ? `${typeName(found.providerType)} serves ${found.zone}` : `No known provider type serves ${found.zone}`}</h2>
+          <p>Nameservers: {found.nameservers.map((n, i) => <>{i ? ', ' : ''}<code>{n}</code></>)}{found.providerType ? ` (confidence ${found.confidence})` : ''}.</p>
+          {d?.suggested ? <p>A configured provider of this type: <a href={`/ui/providers/${d.suggested.id}`}>{d.suggested.name}</a>.</p> : null}
+          {found.providerType ? <p><a class="button" href={`/ui/providers/new?type=${encodeURIComponent(found.providerType)}`}>{`Add a ${typeName(found.providerType)} provider`}</a></p> : <p class="muted">Choose the type below.</p>}
+        </section>
+      ) : null}
+      <form class="card form" method="get" action="/ui/providers/new" aria-labelledby="type-heading">
+        <h2 id="type-heading">By type</h2>
         <label for="type">Provider type</label>
         <select id="type" name="type" required aria-describedby="type-hint">
           {props.types.map((t) => <option value={t.type}>{t.name} ({t.type})</option>)}
@@ -303,11 +336,25 @@ export function providerRoutes(deps: UiDeps): Hono<UiEnv> {
     return c.html(<ProvidersPage csrf={c.get('csrf')} rows={rows} guards={await guardStates(deps, rows)} result={c.req.query('result')} />);
   });
 
+  const types = () => catalogue.types().map((t) => ({ type: t.plugin.metadata.type, name: t.plugin.metadata.name }));
+
+  // "Add a provider for this domain": the API's detection (POST /api/v1/dns-providers/detect), then the type's form.
+  app.get('/providers/detect', async (c) => {
+    const domain = c.req.query('domain') ?? '';
+    try {
+      // A wildcard's zone is its base name's.
+      const name = checked(detectSchema, { domain }).domain.replace(/^\*\./, '');
+      const { detection, suggested } = await deps.detector.detect(name);
+      return c.html(<TypePage csrf={c.get('csrf')} types={types()} detected={{ domain, detection, suggested }} />);
+    } catch (err) {
+      const e = formError(err);
+      return c.html(<TypePage csrf={c.get('csrf')} types={types()} detected={{ domain, error: e }} />, e.status as 400);
+    }
+  });
+
   app.get('/providers/new', (c) => {
     const type = c.req.query('type');
-    if (!type) {
-      return c.html(<TypePage csrf={c.get('csrf')} types={catalogue.types().map((t) => ({ type: t.plugin.metadata.type, name: t.plugin.metadata.name, description: t.plugin.metadata.description }))} />);
-    }
+    if (!type) return c.html(<TypePage csrf={c.get('csrf')} types={types()} />);
     const plugin = catalogue.plugin(type);
     return c.html(<ProviderForm csrf={c.get('csrf')} type={type} typeName={plugin.metadata.name} fields={catalogue.fields(type)} values={{}} />);
   });
