@@ -254,6 +254,11 @@ describe('operator console in Chromium', () => {
     await page.getByRole('button', { name: 'Save changes' }).click();
     await page.waitForURL(`**/ui/providers/${id}?result=provider_updated`);
     expect(await page.locator('dl.facts').textContent()).toContain('7 calls a minute');
+    // A setting that holds a value is not hidden the next time.
+    await page.getByRole('link', { name: 'Edit' }).click();
+    expect(await page.getByLabel('Rate limit (calls a minute)').inputValue()).toBe('7');
+    expect(await page.getByLabel('Rate limit (calls a minute)').isVisible()).toBe(true);
+    await page.goto(`/ui/providers/${id}`);
     const c = await present(id, 'edited');
     expect(c.res.status).toBe(201);
     expect(hook.calls.at(-1)!.headers['x-console-auth']).toBe('console-topsecret');

@@ -168,7 +168,8 @@ function ProviderForm(props: { csrf: string; type: string; typeName: string; fie
           <legend>Use</legend>
           {FLAGS.map(([key, label]) => <label class="check"><input type="checkbox" name={key} checked={(v[key] ?? (key === 'enabled' && !editing ? 'on' : '')) === 'on'} /> {label}</label>)}
         </fieldset>
-        <details open={Boolean(props.error)}>
+        {/* Open when it holds a value or the form came back refused: nothing set is hidden. */}
+        <details open={Boolean(props.error) || [...NUMBERS, ...SETTINGS].some(([key]) => v[key]) || Boolean(v.caddy_mode || v.wait_for_propagation)}>
           <summary>Timing, limits and Caddy</summary>
           <fieldset>
             <legend>Empty: the default</legend>
