@@ -120,7 +120,7 @@ export function mountRoutes(app: Hono, s: RouteServices): void {
   api('/config', configRoutes(s.declared && ((o) => s.declared!.apply(o))));
 
   // The operator page, with its own session login instead of the bearer token.
-  app.route('/ui', uiRoutes(s.manual, s.uiSessions, s.adminToken, child('ui'), s.adminLogins));
+  app.route('/ui', uiRoutes({ ...s, log: child('ui') }));
   // acme-dns's register/update, with acme-dns's error bodies.
   app.route('/acme-dns', acmeDnsRoutes(s.acmeDns, s.adminToken, s.access, child('acme-dns'), { admin: s.adminLogins, accounts: s.acmeDnsLogins }));
 }

@@ -28,6 +28,21 @@ async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<
   }
 }
 
+/** /ready's checks, also shown on the operator page's overview: database, migrations, the extra checks, not draining. */
+export async function readiness(deps: OpsDeps): Promise<{ ok: boolean; checks: Record<string, { ok: boolean; [k: string]: unknown }> }> {
+  const checks: Record<string, { ok: boolean; [k: string]: unknown }> = {};
+  try {
+    await withTimeout(deps.database.db.execute(sql`select 1`), 2000, 'database ping');
+    checks.database = { ok: true, kind: deps.database.kind };
+    checks.migrations = { ok: await withTimeout(migrationsApplied(deps.database), 2000, 'migration check') };
+  } catch (err) {
+    checks.database = { ok: false, kind: deps.database.kind, error: (err as Error).message.slice(0, 200) };
+  }
+  Object.assign(checks, (await deps.readinessChecks?.()) ?? {});
+  if (deps.draining()) checks.shutdown = { ok: false, error: 'draining' };
+  return { ok: Object.values(checks).every((v) => v.ok), checks };
+}
+
 export function opsRoutes(deps: OpsDeps): Hono {
   const app = new Hono();
 
@@ -43,17 +58,7 @@ export function opsRoutes(deps: OpsDeps): Hono {
     summary: 'Readiness: database, migrations, encryption keys, Caddy sync, not draining',
     responses: { 200: { description: 'every check passed', schema: readyReplySchema }, 503: { description: 'a check failed; `checks` says which', schema: readyReplySchema } },
   }), async (c) => {
-    const checks: Record<string, { ok: boolean; [k: string]: unknown }> = {};
-    try {
-      await withTimeout(deps.database.db.execute(sql`select 1`), 2000, 'database ping');
-      checks.database = { ok: true, kind: deps.database.kind };
-      checks.migrations = { ok: await withTimeout(migrationsApplied(deps.database), 2000, 'migration check') };
-    } catch (err) {
-      checks.database = { ok: false, kind: deps.database.kind, error: (err as Error).message.slice(0, 200) };
-    }
-    Object.assign(checks, (await deps.readinessChecks?.()) ?? {});
-    if (deps.draining()) checks.shutdown = { ok: false, error: 'draining' };
-    const ok = Object.values(checks).every((v) => v.ok);
+    const { ok, checks } = await readiness(deps);
     return c.json({ status: ok ? 'ready' : 'not_ready', checks }, ok ? 200 : 503);
   });
 

@@ -1,4 +1,4 @@
-// The operator page's only style sheet and script, inlined, and the Content-Security-Policy that admits exactly them.
+// The console's only style sheet and script, inlined, and the Content-Security-Policy that admits exactly them.
 import { createHash } from 'node:crypto';
 
 // Colours checked for WCAG AA: body #1b1b1b, muted #4a4a4a, links/primary #0a58a8 and danger #a3161a, each on white
@@ -7,8 +7,14 @@ export const CSS = `
 *{box-sizing:border-box}
 body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1b1b1b;background:#f4f5f7}
 header{display:flex;flex-wrap:wrap;gap:.5rem;align-items:center;justify-content:space-between;padding:.75rem 1rem;background:#fff;border-bottom:1px solid #c9ccd1}
-header a{color:#1b1b1b;font-weight:600;text-decoration:none}
-main{max-width:46rem;margin:0 auto;padding:1rem}
+header .brand{color:#1b1b1b;font-weight:700;text-decoration:none}
+header form{margin:0}
+nav ul{display:flex;flex-wrap:wrap;gap:.25rem;list-style:none;margin:0;padding:0}
+nav a{display:inline-block;padding:.5rem .75rem;border-radius:6px;color:#0a58a8;font-weight:600;text-decoration:none;min-height:44px;line-height:28px}
+nav a[aria-current=page]{background:#0a58a8;color:#fff}
+.skip{position:absolute;left:-999px}
+.skip:focus{left:.5rem;top:.5rem;background:#fff;padding:.5rem;z-index:1}
+main{max-width:60rem;margin:0 auto;padding:1rem}
 h1{font-size:1.5rem;margin:.5rem 0 1rem}
 h2{font-size:1.1rem;margin:0 0 .5rem}
 a{color:#0a58a8}
@@ -36,8 +42,42 @@ progress{width:100%;height:1.1rem;accent-color:#0a58a8}
 .list a{font-weight:600;word-break:break-all}
 .login input{width:100%;font:inherit;padding:.6rem;border:1px solid #6b6f76;border-radius:6px;margin:0 0 1rem}
 .value{word-break:break-all}
+.scroll{overflow-x:auto}
+table{width:100%;border-collapse:collapse;background:#fff}
+th,td{text-align:left;padding:.45rem .5rem;border-bottom:1px solid #c9ccd1;vertical-align:top}
+th{font-weight:600;background:#eef0f3}
+td{overflow-wrap:break-word}
+.name{word-break:break-all}
+.badge{display:inline-block;padding:0 .45rem;border-radius:4px;border:1px solid currentColor;font-size:.85rem;font-weight:600;white-space:nowrap}
+.badge.good{color:#1d6b2f}
+.badge.bad{color:#a3161a}
+.badge.warn{color:#7a4a00}
+.badge.info{color:#4a4a4a}
+dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.3rem 1rem;margin:0}
+dl.facts dt{font-weight:600}
+dl.facts dd{margin:0;word-break:break-word}
+.form label,.form .label{display:block;font-weight:600;margin:.75rem 0 .25rem}
+.form input[type=text],.form input[type=password],.form input[type=number],.form input[type=search],.form select,.form textarea{width:100%;font:inherit;padding:.5rem;border:1px solid #6b6f76;border-radius:6px;background:#fff;color:#1b1b1b}
+.form textarea{min-height:5rem}
+.form .check{display:flex;gap:.5rem;align-items:center;font-weight:400;margin:.5rem 0}
+.form .check input{width:1.2rem;height:1.2rem}
+.form .hint{color:#4a4a4a;font-size:.9rem;margin:.2rem 0 0}
+.form fieldset{border:1px solid #c9ccd1;border-radius:6px;margin:1rem 0;padding:.25rem .75rem .75rem}
+.form legend{font-weight:600;padding:0 .25rem}
+.filters{display:flex;flex-wrap:wrap;gap:.75rem;align-items:flex-end}
+.filters>div{flex:1 1 10rem}
+.filters label{margin-top:0}
+.attention{list-style:none;padding:0;margin:0}
+.attention li{border-left:4px solid #a3161a;background:#fbeaea;padding:.5rem .75rem;margin:0 0 .5rem;border-radius:4px}
+.attention li.warn{border-color:#7a4a00;background:#fdf3e3}
+.attention li.info{border-color:#0a58a8;background:#eaf2fb}
+.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(16rem,1fr));gap:1rem;margin:0 0 1rem}
+.grid .card{margin:0}
+code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;overflow-wrap:break-word}
+a.button{display:inline-block;text-decoration:none;line-height:1.5;text-align:center}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
-@media (max-width:480px){main{padding:.5rem}.card{padding:.75rem}.copy{flex-direction:column}.actions{flex-direction:column}.actions button{width:100%}h1{font-size:1.25rem}}
+@media (max-width:640px){table.stack thead{position:absolute;left:-9999px}table.stack,table.stack tbody,table.stack tr,table.stack td{display:block}table.stack tr{border-bottom:1px solid #c9ccd1;padding:.4rem 0}table.stack td{border:0;padding:.15rem 0}table.stack td::before{content:attr(data-label) ": ";font-weight:600}}
+@media (max-width:480px){main{padding:.5rem}header{padding:.5rem}header nav{order:3;width:100%}nav a{padding:.5rem .3rem;font-size:.95rem}dl.facts{grid-template-columns:1fr}dl.facts dd{margin-bottom:.4rem}.card{padding:.75rem}.copy{flex-direction:column}.actions{flex-direction:column}.actions button{width:100%}h1{font-size:1.25rem}}
 `;
 
 // Counts down from the server's own "remaining" (no client clock involved), re-reads the status every 10 s, and copies.

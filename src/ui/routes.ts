@@ -1,27 +1,28 @@
-// The operator page's routes under /ui: login and logout, the pending list, one challenge, its poll and its actions.
+// The console's routes under /ui: its headers, login and logout, the session and CSRF check in front of every view,
+// the views (one module each under views/), and the one error page.
 import { setActor } from '../audit/context.js';
-import { audited, auditOf, noteAudit } from '../http/audit.js';
-import type { LoginAttempt, LoginGuard } from '../http/login-guard.js';
+import { auditOf } from '../http/audit.js';
+import type { LoginAttempt } from '../http/login-guard.js';
 import { sourceAddress } from '../http/peer.js';
-import { Hono, type Context } from 'hono';
-import type { Logger } from 'pino';
-import { isExpired, type ManualChallenges } from '../challenges/manual.js';
+import { Hono } from 'hono';
 import { AppError, isAppError } from '../errors.js';
 import { sameSecret } from '../security/compare.js';
-import { cancelNote, pollView, verifyNote } from '../http/wire/manual.js';
 import { CSP } from './assets.js';
-import { ChallengePage, ErrorPage, ListPage, LoginPage } from './pages.js';
-import { sameOriginOnly, type UiSessions } from './session.js';
+import type { UiDeps, UiEnv } from './deps.js';
+import { ErrorPage, HOME, LoginPage } from './layout.js';
+import { sameOriginOnly } from './session.js';
+import { challengeRoutes } from './views/challenges.js';
+import { manualRoutes } from './views/manual.js';
+import { overviewRoutes } from './views/overview.js';
+import { providerRoutes } from './views/providers.js';
+import { siteRoutes } from './views/sites.js';
 
-type Env = { Variables: { session: string } };
+/** Where a login may send the browser on: only back to a console page, never elsewhere. */
+const safeNext = (next: unknown) => (typeof next === 'string' && /^\/ui(\/[\w-]+)*$/.test(next) ? next : HOME);
 
-const ID = /^[0-9a-f-]{36}$/;
-/** Where a login may send the browser on: only back to one of these pages, never elsewhere. */
-const safeNext = (next: unknown) => (typeof next === 'string' && /^\/ui\/challenges(\/[0-9a-f-]{36})?$/.test(next) ? next : '/ui/challenges');
-
-/** `logins` is the admin token's guard, the one /api/v1 uses too: a guesser gets no second allowance here. */
-export function uiRoutes(manual: ManualChallenges, sessions: UiSessions, adminToken: string, log: Logger, logins: LoginGuard): Hono<Env> {
-  const app = new Hono<Env>();
+export function uiRoutes(deps: UiDeps): Hono<UiEnv> {
+  const { uiSessions: sessions, adminToken, log, adminLogins: logins } = deps;
+  const app = new Hono<UiEnv>();
 
   app.use('*', async (c, next) => {
     await next();
@@ -34,8 +35,7 @@ export function uiRoutes(manual: ManualChallenges, sessions: UiSessions, adminTo
   });
   app.use('*', sameOriginOnly());
 
-  app.get('/', (c) => c.redirect('/ui/challenges', 303));
-  app.get('/login', (c) => (sessions.sessionOf(c) ? c.redirect('/ui/challenges', 303) : c.html(LoginPage({ failed: false, next: safeNext(c.req.query('next')) }))));
+  app.get('/login', (c) => (sessions.sessionOf(c) ? c.redirect(HOME, 303) : c.html(LoginPage({ failed: false, next: safeNext(c.req.query('next')) }))));
   app.post('/login', async (c) => {
     const form = await c.req.parseBody();
     const next = safeNext(form.next);
@@ -72,51 +72,18 @@ export function uiRoutes(manual: ManualChallenges, sessions: UiSessions, adminTo
       throw new AppError('FORBIDDEN', 'the form is stale or was not sent from this page; reload it and try again');
     }
     c.set('session', session);
-    // The page acts with the admin token's authority.
+    c.set('csrf', sessions.csrfToken(session));
+    // The console acts with the admin token's authority.
     setActor('admin');
     await next();
   });
 
+  app.get('/', (c) => c.redirect(HOME, 303));
   app.post('/logout', (c) => {
     sessions.end(c, c.get('session'));
     return c.redirect('/ui/login', 303);
   });
-
-  const csrf = (c: Context<Env>) => sessions.csrfToken(c.get('session'));
-  const idOf = (c: Context<Env>) => {
-    const id = c.req.param('id') ?? '';
-    if (!ID.test(id)) throw new AppError('CHALLENGE_NOT_FOUND', 'no manual challenge with that id');
-    return id;
-  };
-
-  app.get('/challenges', async (c) => c.html(ListPage({ items: await manual.pending(), csrf: csrf(c), result: c.req.query('result'), now: Date.now() })));
-  app.get('/challenges/:id', async (c) => {
-    const m = await manual.get(idOf(c));
-    const now = Date.now();
-    const seen = /^\d+\/\d+$/.test(c.req.query('seen') ?? '') ? `Seen on ${c.req.query('seen')} authoritative servers.` : undefined;
-    return c.html(ChallengePage({ m, csrf: csrf(c), result: c.req.query('result'), ...(seen ? { seen } : {}), now, expired: isExpired(m.row, now) }));
-  });
-  app.get('/challenges/:id/poll', async (c) => c.json(pollView(await manual.live(idOf(c)))));
-
-  const outcome = async (c: Context<Env>, step: 'check' | 'verify') => {
-    const id = idOf(c);
-    noteAudit(c, { details: { api: 'ui', step } });
-    const v = await manual.verify(id);
-    noteAudit(c, { details: { api: 'ui', step, ...verifyNote(v) } });
-    const servers = v.result?.servers;
-    const seen = servers ? `&seen=${servers.filter((s) => s.seen).length}/${servers.length}` : '';
-    const result = v.found ? 'verified' : v.error ? 'check_failed' : step === 'check' ? 'checked' : 'not_found';
-    return c.redirect(`/ui/challenges/${id}?result=${result}${seen}`, 303);
-  };
-  // "Check DNS now" asks DNS just as verify does: both are recorded as challenge.verify, details.step telling them apart.
-  app.post('/challenges/:id/check', audited('challenge.verify', 'challenge'), (c) => outcome(c, 'check'));
-  app.post('/challenges/:id/verify', audited('challenge.verify', 'challenge'), (c) => outcome(c, 'verify'));
-  app.post('/challenges/:id/cancel', audited('challenge.cancel', 'challenge'), async (c) => {
-    noteAudit(c, { details: { api: 'ui' } });
-    const done = await manual.cancel(idOf(c));
-    noteAudit(c, { details: { api: 'ui', ...cancelNote(done) } });
-    return c.redirect('/ui/challenges?result=cancelled', 303);
-  });
+  for (const view of [overviewRoutes(deps), challengeRoutes(deps), manualRoutes(deps.manual), providerRoutes(deps), siteRoutes(deps)]) app.route('/', view);
 
   app.onError((err, c) => {
     if (isAppError(err) && err.code === 'CHALLENGE_EXPIRED' && c.req.method === 'POST') {
@@ -126,7 +93,7 @@ export function uiRoutes(manual: ManualChallenges, sessions: UiSessions, adminTo
     if (!isAppError(err)) log.error({ err, path: c.req.path }, 'unhandled error in the operator page');
     if (c.req.path.endsWith('/poll')) return c.json(e.toBody(), e.status as 400);
     const session = sessions.sessionOf(c);
-    return c.html(ErrorPage({ status: e.status, message: e.message, ...(session ? { csrf: sessions.csrfToken(session) } : {}) }), e.status as 400);
+    return c.html(ErrorPage({ status: e.status, code: e.code, message: e.message, ...(session ? { csrf: sessions.csrfToken(session) } : {}) }), e.status as 400);
   });
   return app;
 }

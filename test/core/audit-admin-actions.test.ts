@@ -195,7 +195,7 @@ describe('audit: manual challenge verify and cancel', () => {
     expect(res.headers.get('location')).toContain('result=verified');
     expect(await lastEvent(d, 'challenge.verify', c.id)).toMatchObject({ outcome: 'success', details: { api: 'ui', step: 'verify', dns_found: true, result: 'verified' } });
     res = await post(`/ui/challenges/${c.id}/cancel`);
-    expect(res.headers.get('location')).toBe('/ui/challenges?result=cancelled');
+    expect(res.headers.get('location')).toBe(`/ui/challenges/${c.id}?result=cancelled`);
     expect(await lastEvent(d, 'challenge.cancel', c.id)).toMatchObject({ actor: 'admin', outcome: 'success', details: { api: 'ui', fqdn: c.fqdn, status: 'VERIFIED' } });
 
     // The page answers an expired challenge with a redirect, but the event says the verify was refused.

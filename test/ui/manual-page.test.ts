@@ -1,13 +1,14 @@
 // The manual challenge page in real headless Chromium against a real BIND: login, copy, countdown, verify, expiry, cancel, phone.
 import { mkdirSync } from 'node:fs';
 import { eq, sql } from 'drizzle-orm';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { challenges } from '../../src/db/schema.js';
 import { startBind, type RunningDnsServer } from '../support/dns-servers/index.js';
 import { startTestDaemon, txtValue, type TestDaemon } from '../support/daemon.js';
 import { nsupdate } from '../support/nsupdate.js';
 import { requireBinary } from '../support/proc.js';
+import { openConsole, watch, type OpenOptions } from './browser.js';
 
 const ZONE = 'page.test';
 const SHOTS = 'test-results/screenshots';
@@ -17,9 +18,7 @@ describe('manual challenge page in Chromium', () => {
   let d: TestDaemon;
   let browser: Browser;
   let provider: string;
-  const contexts: BrowserContext[] = [];
-  /** Console lines about refused scripts or styles: the page must run under its own CSP. */
-  const cspViolations: string[] = [];
+  const w = watch();
 
   beforeAll(async () => {
     const executablePath = requireBinary('/usr/bin/chromium', 'chromium');
@@ -30,7 +29,7 @@ describe('manual challenge page in Chromium', () => {
     browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] });
   });
   afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => undefined);
+    for (const c of w.contexts) await c.close().catch(() => undefined);
     await browser?.close();
     await d?.stop();
     await bind?.stop();
@@ -45,27 +44,7 @@ describe('manual challenge page in Chromium', () => {
   };
   const row = async (id: string) => (await d.daemon.database.db.select().from(challenges).where(eq(challenges.id, id)))[0]!;
 
-  async function open(opts: { viewport?: { width: number; height: number }; javaScriptEnabled?: boolean; login?: boolean } = {}): Promise<Page> {
-    const context = await browser.newContext({
-      baseURL: d.url,
-      viewport: opts.viewport ?? { width: 1100, height: 900 },
-      javaScriptEnabled: opts.javaScriptEnabled ?? true,
-      ...(opts.viewport ? { isMobile: true, hasTouch: true, deviceScaleFactor: 2 } : {}),
-    });
-    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: d.url });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.on('console', (m) => {
-      if (/Content Security Policy|Refused to/.test(m.text())) cspViolations.push(m.text());
-    });
-    if (opts.login !== false) {
-      await page.goto('/ui/login');
-      await page.getByLabel('Admin token').fill(d.adminToken);
-      await page.getByRole('button', { name: 'Log in' }).click();
-      await page.waitForURL('**/ui/challenges');
-    }
-    return page;
-  }
+  const open = (opts: OpenOptions = {}) => openConsole(browser, d, w, opts);
   const seconds = (text: string | null) => {
     const [m, s] = (text ?? '').split(':').map(Number);
     return m! * 60 + s!;
@@ -94,7 +73,7 @@ describe('manual challenge page in Chromium', () => {
   it('lists pending challenges and shows name, type, value and TTL, each copied by its button', async () => {
     const c = await create('copy');
     const page = await open();
-    await page.reload();
+    await page.goto('/ui/challenges');
     const link = page.getByRole('link', { name: c.fqdn });
     await expect.poll(() => link.count()).toBe(1);
     await page.screenshot({ path: `${SHOTS}/list.png`, fullPage: true });
@@ -115,7 +94,7 @@ describe('manual challenge page in Chromium', () => {
     await page.keyboard.press('Enter');
     await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).toBe(c.value);
     await page.screenshot({ path: `${SHOTS}/challenge-copied.png`, fullPage: true });
-    expect(cspViolations).toEqual([]);
+    expect(w.cspViolations).toEqual([]);
   });
 
   it('counts down, and a reload keeps the remaining time the server holds', async () => {
@@ -190,15 +169,17 @@ describe('manual challenge page in Chromium', () => {
     await page.screenshot({ path: `${SHOTS}/expired.png`, fullPage: true });
   });
 
-  it('cancels: back to the list, which no longer has it', async () => {
+  it('cancels: the page says so and the list shows it DELETED', async () => {
     const c = await create('cancel');
     const page = await open();
     await page.goto(`/ui/challenges/${c.id}`);
     await page.getByRole('button', { name: 'Cancel' }).click();
-    await page.waitForURL('**/ui/challenges?result=cancelled');
+    await page.waitForURL(`**/ui/challenges/${c.id}?result=cancelled`);
     expect(await page.locator('.notice[role=status]').textContent()).toContain('Challenge cancelled');
-    expect(await page.getByRole('link', { name: c.fqdn }).count()).toBe(0);
+    expect(await page.locator('#status-text').textContent()).toBe('cancelled');
     expect((await row(c.id)).status).toBe('DELETED');
+    await page.goto('/ui/challenges?status=DELETED');
+    expect(await page.getByRole('link', { name: c.fqdn }).count()).toBe(1);
     await page.screenshot({ path: `${SHOTS}/cancelled.png`, fullPage: true });
   });
 
@@ -227,7 +208,7 @@ describe('manual challenge page in Chromium', () => {
     const other = await create('nojs-cancel');
     await page.goto(`/ui/challenges/${other.id}`);
     await page.getByRole('button', { name: 'Cancel' }).click();
-    await page.waitForURL('**/ui/challenges?result=cancelled');
+    await page.waitForURL(`**/ui/challenges/${other.id}?result=cancelled`);
     expect((await row(other.id)).status).toBe('DELETED');
   });
 

@@ -1,0 +1,48 @@
+// One way into the console for the UI tests: a fresh browser context (desktop, or a phone when a viewport is given),
+// watched for dialogs and CSP refusals, logged in with the admin token unless asked not to.
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+
+export interface Watch {
+  /** Every context opened, for afterAll to close. */
+  contexts: BrowserContext[];
+  /** Console lines about refused scripts or styles: the pages must run under their own CSP. */
+  cspViolations: string[];
+  /** Dialogs opened (and dismissed): a script injected through a name would open one. */
+  dialogs: string[];
+}
+
+export const watch = (): Watch => ({ contexts: [], cspViolations: [], dialogs: [] });
+
+export interface OpenOptions {
+  /** A phone's viewport (mobile, touch, 2x); else 1280 x 900. */
+  viewport?: { width: number; height: number };
+  javaScriptEnabled?: boolean;
+  /** false: stay logged out. */
+  login?: boolean;
+}
+
+export async function openConsole(browser: Browser, d: { url: string; adminToken: string }, w: Watch, opts: OpenOptions = {}): Promise<Page> {
+  const context = await browser.newContext({
+    baseURL: d.url,
+    viewport: opts.viewport ?? { width: 1280, height: 900 },
+    javaScriptEnabled: opts.javaScriptEnabled ?? true,
+    ...(opts.viewport ? { isMobile: true, hasTouch: true, deviceScaleFactor: 2 } : {}),
+  });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: d.url });
+  w.contexts.push(context);
+  const page = await context.newPage();
+  page.on('dialog', (dialog) => {
+    w.dialogs.push(dialog.message());
+    void dialog.dismiss();
+  });
+  page.on('console', (m) => {
+    if (/Content Security Policy|Refused to/.test(m.text())) w.cspViolations.push(m.text());
+  });
+  if (opts.login !== false) {
+    await page.goto('/ui/login');
+    await page.getByLabel('Admin token').fill(d.adminToken);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.waitForURL('**/ui/overview');
+  }
+  return page;
+}
