@@ -35,6 +35,8 @@ export interface GuardedCall {
 export interface CallGuards {
   run<T>(call: GuardedCall, fn: () => Promise<T>): Promise<T>;
   state(providerId: string): 'closed' | 'open' | 'half-open';
+  /** The provider's rate-limit slots taken in the current window (null when the limiter cannot say), and whether every replica shares them (Redis). */
+  rateUsed(providerId: string): Promise<{ used: number | null; shared: boolean }>;
   /** Drops a provider's guard (after an update or delete); `oldName` also drops its metric series. */
   forget(providerId: string, oldName?: string): void;
   close(): Promise<void>;
@@ -108,6 +110,11 @@ export class ProviderCallGuards implements CallGuards {
     const g = this.breakers.get(providerId);
     if (!g) return 'closed';
     return g.breaker.opened ? 'open' : g.breaker.halfOpen ? 'half-open' : 'closed';
+  }
+
+  async rateUsed(providerId: string): Promise<{ used: number | null; shared: boolean }> {
+    const used = await this.limiter.used(providerId, this.deps.rateWindowMs ?? 60_000).catch(() => null);
+    return { used, shared: this.limiter instanceof RedisLimiter };
   }
 
   forget(providerId: string, oldName?: string): void {

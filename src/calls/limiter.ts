@@ -8,6 +8,8 @@ import type { Logger } from 'pino';
 export interface RateLimiter {
   /** Takes a slot and returns 0, or takes nothing and returns the ms until a slot frees. */
   take(key: string, limit: number, windowMs: number): Promise<number>;
+  /** The slots taken within the last `windowMs`, taking none: what the console shows as used. */
+  used(key: string, windowMs: number): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -35,6 +37,15 @@ export class MemoryLimiter implements RateLimiter {
     return Math.max(1, log.times[log.times.length - limit]! + windowMs - now);
   }
 
+  async used(key: string, windowMs: number): Promise<number> {
+    const log = this.taken.get(key);
+    if (!log) return 0;
+    const since = Date.now() - windowMs;
+    let n = 0;
+    for (let i = log.times.length - 1; i >= log.head && log.times[i]! > since; i--) n++;
+    return n;
+  }
+
   async close(): Promise<void> {
     this.taken.clear();
   }
@@ -58,6 +69,12 @@ local oldest = redis.call('ZRANGE', KEYS[1], n - limit, n - limit, 'WITHSCORES')
 return math.max(1, tonumber(oldest[2]) + window - now)
 `;
 
+const USED_SCRIPT = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+return redis.call('ZCOUNT', KEYS[1], '(' .. (now - tonumber(ARGV[1])), '+inf')
+`;
+
 /** All replicas' budget in one Redis; take() rejects when Redis does not answer within 2 s. */
 export class RedisLimiter implements RateLimiter {
   /** ioredis is loaded only when a Redis is configured: most daemons never need it. */
@@ -68,6 +85,7 @@ export class RedisLimiter implements RateLimiter {
       const redis = new Client(url, { maxRetriesPerRequest: 1, commandTimeout: 2000, connectTimeout: 5000 });
       redis.on('error', (err: Error) => log.warn({ err: err.message }, 'rate limiter redis error'));
       redis.defineCommand('dns01Take', { numberOfKeys: 1, lua: TAKE_SCRIPT });
+      redis.defineCommand('dns01Used', { numberOfKeys: 1, lua: USED_SCRIPT });
       return redis;
     });
   }
@@ -76,6 +94,12 @@ export class RedisLimiter implements RateLimiter {
     const redis = await this.redis;
     const take = (redis as unknown as { dns01Take(...args: (string | number)[]): Promise<number> }).dns01Take;
     return Number(await take.call(redis, `dns01-proxy:rate:${key}`, limit, windowMs, randomUUID()));
+  }
+
+  async used(key: string, windowMs: number): Promise<number> {
+    const redis = await this.redis;
+    const used = (redis as unknown as { dns01Used(...args: (string | number)[]): Promise<number> }).dns01Used;
+    return Number(await used.call(redis, `dns01-proxy:rate:${key}`, windowMs));
   }
 
   async close(): Promise<void> {

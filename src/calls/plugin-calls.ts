@@ -108,6 +108,11 @@ export class PluginCalls {
     this.shutdown.abort(new AppError('SERVICE_UNAVAILABLE', 'the daemon is shutting down'));
   }
 
+  /** The provider's rate-limit slots taken in the current window and whether replicas share them (the console's headroom). */
+  rateUsed(providerId: string): Promise<{ used: number | null; shared: boolean }> {
+    return this.deps.guards.rateUsed(providerId);
+  }
+
   /** After a provider's update or delete, so new settings take effect; `oldName` drops its metric series too. */
   forget(providerId: string, oldName?: string): void {
     this.deps.guards.forget(providerId, oldName);

@@ -2,7 +2,9 @@
 // fixed window. A fixed-window limiter (rate-limiter-flexible's RateLimiterMemory and RateLimiterRedis, for one) lets
 // up to twice the limit through around a window's end; these cases are where the two differ.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { MemoryLimiter } from '../../src/calls/limiter.js';
+import pino from 'pino';
+import { MemoryLimiter, RedisLimiter } from '../../src/calls/limiter.js';
+import { startRedis } from '../support/redis.js';
 
 const WINDOW = 1000;
 let limiter: MemoryLimiter;
@@ -50,5 +52,48 @@ describe('MemoryLimiter', () => {
     expect(await limiter.take('a', 1, WINDOW)).toBe(0);
     expect(await limiter.take('a', 1, WINDOW)).toBe(WINDOW);
     expect(await limiter.take('b', 1, WINDOW)).toBe(0);
+  });
+});
+
+describe('used(): the slots taken in the window, taking none (the console\'s headroom)', () => {
+  it('MemoryLimiter: counts only the window\'s calls, per key, and takes nothing', async () => {
+    expect(await limiter.used('p', WINDOW)).toBe(0);
+    at(0);
+    await limiter.take('p', 3, WINDOW);
+    at(600);
+    await limiter.take('p', 3, WINDOW);
+    await limiter.take('q', 3, WINDOW);
+    expect(await limiter.used('p', WINDOW)).toBe(2);
+    expect(await limiter.used('p', WINDOW)).toBe(2);
+    at(1000); // the call of t=0 has left the window
+    expect(await limiter.used('p', WINDOW)).toBe(1);
+    expect(await limiter.used('q', WINDOW)).toBe(1);
+    expect(await limiter.take('p', 2, WINDOW)).toBe(0);
+    expect(await limiter.take('p', 2, WINDOW)).toBe(600);
+  });
+});
+
+describe('RedisLimiter.used against a real redis-server', () => {
+  it('counts the window\'s calls by Redis\' clock, takes nothing, and two limiters see one count', async () => {
+    vi.useRealTimers();
+    const redis = await startRedis();
+    const log = pino({ level: 'silent' });
+    const a = new RedisLimiter(redis.url, log);
+    const b = new RedisLimiter(redis.url, log);
+    try {
+      const key = `used-${Date.now()}`;
+      expect(await a.used(key, 60_000)).toBe(0);
+      for (let i = 0; i < 3; i++) expect(await a.take(key, 5, 60_000)).toBe(0);
+      expect(await b.take(key, 5, 60_000)).toBe(0);
+      expect(await a.used(key, 60_000)).toBe(4);
+      expect(await b.used(key, 60_000)).toBe(4);
+      // A short window: the calls leave it and are no longer counted.
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await a.used(key, 200)).toBe(0);
+    } finally {
+      await a.close();
+      await b.close();
+      await redis.stop();
+    }
   });
 });

@@ -8,7 +8,7 @@ import { ACTIVE_STATUSES, type DnsProviderRow } from '../../db/schema.js';
 import { readiness } from '../../http/ops.js';
 import type { UiDeps, UiEnv } from '../deps.js';
 import { Badge, clock, Layout, StatusBadge, Table, when } from '../layout.js';
-import { BreakerBadge, guardStates, type GuardState } from './provider-state.js';
+import { BreakerBadge, guardStates, limitUse, type GuardState } from './provider-state.js';
 
 type Check = { ok: boolean; [k: string]: unknown };
 
@@ -146,7 +146,7 @@ function ProviderTable(props: { providers: ProviderLine[] }) {
     <Table caption="Providers and their guards" head={['Provider', 'Breaker', 'Rate limit', 'Calls', 'Last error']} rows={props.providers.map((p) => [
       <><a class="name" href={`/ui/providers/${p.row.id}`}>{p.row.name}</a><br /><span class="muted">{p.row.providerType}{p.row.enabled ? '' : ', disabled'}</span></>,
       <BreakerBadge state={p.guard.breaker} />,
-      <>{p.guard.limitPerMinute} a minute; {p.guard.limitRefusals ? <strong>{p.guard.limitRefusals} refused by it</strong> : 'none refused'}</>,
+      <>{limitUse(p.guard)}; {p.guard.limitRefusals ? <strong>{p.guard.limitRefusals} refused by it</strong> : 'none refused'}</>,
       <>{p.successes} ok, {p.failures} failed<br /><span class="muted">last {when(p.lastUsedAt)}</span></>,
       p.lastError ?? <span class="muted">none</span>,
     ])} />

@@ -17,7 +17,7 @@ import { domainName } from '../../sites/store.js';
 import { type UiContext, type UiDeps, type UiEnv } from '../deps.js';
 import { Badge, ErrorProblem, Layout, Notice, Table, when } from '../layout.js';
 import { checked, CredentialFields, credentialsOf, credentialValues, formError, formOf, keptValues, numberOf, type Form } from './forms.js';
-import { BreakerBadge, guardStates, type GuardState } from './provider-state.js';
+import { BreakerBadge, guardStates, limitUse, type GuardState } from './provider-state.js';
 
 /** The API's detection body (src/http/routes/detect.ts). */
 const detectSchema = z.object({ domain: domainName });
@@ -233,7 +233,7 @@ function ProviderPage(p: ProviderPageProps) {
     ['Type', row.providerType],
     ['State', <>{row.enabled ? <Badge tone="good">enabled</Badge> : <Badge tone="warn">disabled</Badge>}{row.isDefault ? <> <Badge tone="info">default</Badge></> : null}</>],
     ['Breaker', <BreakerBadge state={p.guard.breaker} />],
-    ['Rate limit', `${p.guard.limitPerMinute} calls a minute; ${p.guard.limitRefusals} refused by it since start`],
+    ['Rate limit', `${limitUse(p.guard)}; ${p.guard.limitRefusals} refused by it since start`],
     ['Calls', `${p.stats.successCount} ok, ${p.stats.failureCount} failed; last ${when(p.stats.lastUsedAt)}`],
     ['Last error', p.stats.lastError ?? '–'],
     ['Credentials', p.masked === null ? <Badge tone="bad">no configured key opens them</Badge> : creds.length === 0 ? '–' : (
