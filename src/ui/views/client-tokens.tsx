@@ -9,7 +9,7 @@ import { audited, noteAudit } from '../../http/audit.js';
 import { clientTokenInput, clientTokenInputSchema, clientTokenView, type ClientTokenView } from '../../http/wire/client-tokens.js';
 import { MANAGED_BY_CADDY_SYNC } from '../../providers/managed.js';
 import type { UiContext, UiDeps, UiEnv } from '../deps.js';
-import { Badge, ErrorProblem, Layout, Table } from '../layout.js';
+import { Badge, ErrorProblem, Layout, Table, when } from '../layout.js';
 import { checked, formError, formOf, type Form } from './forms.js';
 import { CopyField } from './manual.js';
 
@@ -19,6 +19,7 @@ const RESULTS: Record<string, string> = {
   tsig_deleted: 'TSIG key removed: the DNS UPDATE door answers BADKEY for its name from now on.',
 };
 
+const whenIso = (iso: string | null) => when(iso ? new Date(iso) : null);
 const lines = (text: string | undefined) => (text ?? '').split(/[\s,]+/).filter(Boolean);
 
 /** A `datetime-local` value (no zone) is read as UTC, as the form says; anything else goes to the schema as typed. */
@@ -45,11 +46,12 @@ function TokensPage(props: { csrf: string; tokens: ClientTokenView[]; providers:
       <button type="submit" class={kind} aria-label={`${label}: ${t.name}`}>{label}</button>
     </form>
   );
+  // One form a line (no flex row): three buttons side by side would widen the table past the page.
   const actions = (t: ClientTokenView) => {
     if (t.managed_by) return <span class="muted">{readOnlyReason(t.managed_by)}</span>;
-    if (t.state === 'revoked') return <span class="muted">revoked {t.revoked_at ?? ''}</span>;
+    if (t.state === 'revoked') return <span class="muted">revoked {whenIso(t.revoked_at)}</span>;
     return (
-      <div class="actions">
+      <div>
         {t.tsig_key ? action(t, 'tsig-key', 'New TSIG secret') : null}
         {t.tsig_key ? action(t, 'tsig-key/delete', 'Remove TSIG key') : null}
         {action(t, 'revoke', 'Revoke', 'danger')}
@@ -64,15 +66,17 @@ function TokensPage(props: { csrf: string; tokens: ClientTokenView[]; providers:
       {props.error ? <ErrorProblem error={props.error} /> : null}
       {props.tokens.length === 0 ? <p class="card muted">No client token yet.</p> : (
         <div class="card">
-          <Table caption="Client tokens" head={['Name', 'State', 'Domains', 'Networks', 'Providers', 'Expires', 'Managed by', 'TSIG key', 'Actions']} rows={props.tokens.map((t) => [
+          <Table caption="Client tokens" head={['Name', 'State', 'Allowed', 'Expires', 'TSIG key', 'Managed by', 'Actions']} rows={props.tokens.map((t) => [
             <span class="name">{t.name}</span>,
             <Badge tone={t.state === 'active' ? 'good' : 'warn'}>{t.state}</Badge>,
-            <span class="name">{t.allowed_domains.join(', ')}</span>,
-            t.allowed_cidrs ? t.allowed_cidrs.join(', ') : <span class="muted">any</span>,
-            t.providers ? t.providers.map((id) => names.get(id) ?? id).join(', ') : <span class="muted">any</span>,
-            t.expires_at ?? <span class="muted">never</span>,
-            t.managed_by ? <code>{t.managed_by}</code> : <span class="muted">the API</span>,
+            <>
+              <div class="name">{t.allowed_domains.join(', ')}</div>
+              <div>networks: {t.allowed_cidrs ? t.allowed_cidrs.join(', ') : <span class="muted">any</span>}</div>
+              <div>providers: {t.providers ? t.providers.map((id) => names.get(id) ?? id).join(', ') : <span class="muted">any</span>}</div>
+            </>,
+            t.expires_at ? whenIso(t.expires_at) : <span class="muted">never</span>,
             t.tsig_key ? <><code>{t.tsig_key.name}</code> {t.tsig_key.algorithm}</> : <span class="muted">none</span>,
+            t.managed_by ? <code>{t.managed_by}</code> : <span class="muted">the API</span>,
             actions(t),
           ])} />
         </div>
@@ -81,7 +85,7 @@ function TokensPage(props: { csrf: string; tokens: ClientTokenView[]; providers:
         <h2 id="token-add-heading">Create a client token</h2>
         <input type="hidden" name="csrf" value={props.csrf} />
         <label for="token-name">Name</label>
-        <input id="token-name" name="name" required value={v.name ?? ''} autocomplete="off" spellcheck={false} aria-describedby="token-name-hint" />
+        <input id="token-name" name="name" type="text" required value={v.name ?? ''} autocomplete="off" spellcheck={false} aria-describedby="token-name-hint" />
         <p class="hint" id="token-name-hint">1-64 letters, digits, dot, hyphen or underscore.</p>
         <label for="token-domains">Domains</label>
         <textarea id="token-domains" name="allowed_domains" required spellcheck={false} aria-describedby="token-domains-hint">{v.allowed_domains ?? ''}</textarea>
@@ -121,7 +125,7 @@ function ShownOncePage(props: { csrf: string; token: ClientTokenView; secret?: s
       <h1>{title}: <span class="name">{props.token.name}</span></h1>
       <p class="notice bad" role="alert">
         <strong>Shown once.</strong> Copy {props.secret && props.tsigKey ? 'the token and the TSIG secret' : props.secret ? 'the token' : 'the TSIG secret'} now:
-        the daemon keeps {props.secret ? 'only a hash of the token' : 'the secret encrypted'} and no page shows {props.secret && props.tsigKey ? 'them' : 'it'} again.
+        the daemon keeps {props.secret ? 'only a hash of the token' : 'the secret encrypted'}{props.secret && props.tsigKey ? ' and the TSIG secret encrypted,' : ''} and no page shows {props.secret && props.tsigKey ? 'them' : 'it'} again.
         {props.rotated ? ' The old secret stopped working just now.' : ''}
       </p>
       <div class="card">
