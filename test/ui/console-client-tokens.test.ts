@@ -2,19 +2,17 @@
 // token and the secret shown once, in the POST's own page: never in the list, an address, the logs or the audit log),
 // a new TSIG secret (shown once the same way), the key's removal, revoke; managed rows read-only; a refused form; a
 // hostile name shown as text; the form posted with JavaScript disabled; axe-core and screenshots.
-import { mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync } from 'node:fs';
 import { eq } from 'drizzle-orm';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientTokens, securityAudits } from '../../src/db/schema.js';
 import { startTestDaemon, type TestDaemon } from '../support/daemon.js';
 import { requireBinary } from '../support/proc.js';
-import { openConsole, watch, type OpenOptions } from './browser.js';
+import { axe, openConsole, watch, type OpenOptions } from './browser.js';
 
 const SHOTS = '/tmp/console-shots';
 const XSS = '<img src=x onerror=alert(1)>';
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const NOBODY = '00000000-0000-4000-8000-000000000000';
 
 describe('console: client tokens', () => {
@@ -38,16 +36,6 @@ describe('console: client tokens', () => {
   });
 
   const open = (opts: { phone?: boolean } & OpenOptions = {}) => openConsole(browser, d, w, { ...opts, ...(opts.phone ? { viewport: { width: 375, height: 740 } } : {}) });
-
-  async function axe(page: Page): Promise<void> {
-    await page.evaluate(AXE);
-    const violations = await page.evaluate(async () => {
-      const result = await (window as unknown as { axe: { run: (ctx: Document, o: object) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } })
-        .axe.run(document, { resultTypes: ['violations'] });
-      return result.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => n.target.join(' ')).slice(0, 3) }));
-    });
-    expect(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical'), JSON.stringify(violations)).toEqual([]);
-  }
 
   /** The page scanned and screenshotted; at phone width it must not scroll sideways. */
   async function shoot(page: Page, name: string, phone: boolean): Promise<void> {
