@@ -5,6 +5,7 @@ import type { AuditLog } from '../audit/listing.js';
 import type { CaddySync } from '../caddy/sync.js';
 import type { CaddyDeps } from '../caddy/wiring.js';
 import type { PluginCalls } from '../calls/plugin-calls.js';
+import type { ClientTokenStore } from '../clients/tokens.js';
 import type { ChallengeListing } from '../challenges/listing.js';
 import type { ManualChallenges } from '../challenges/manual.js';
 import type { Resolvers } from '../challenges/resolvers.js';
@@ -30,6 +31,7 @@ export interface UiDeps {
   calls: PluginCalls;
   resolvers: Resolvers;
   sites: SiteStore;
+  clientTokens: ClientTokenStore;
   /** Guesses a domain's provider type from its zone's nameservers ("add a provider for this domain"). */
   detector: Detector;
   caddy: CaddyDeps;

@@ -10,6 +10,7 @@ export const SECTIONS = [
   { key: 'challenges', href: '/ui/challenges', label: 'Challenges' },
   { key: 'providers', href: '/ui/providers', label: 'Providers' },
   { key: 'sites', href: '/ui/sites', label: 'Sites' },
+  { key: 'client-tokens', href: '/ui/client-tokens', label: 'Client tokens' },
 ] as const;
 export type Section = (typeof SECTIONS)[number]['key'];
 

@@ -12,6 +12,7 @@ import type { UiDeps, UiEnv } from './deps.js';
 import { ErrorPage, HOME, LoginPage } from './layout.js';
 import { sameOriginOnly } from './session.js';
 import { challengeRoutes } from './views/challenges.js';
+import { clientTokenRoutes } from './views/client-tokens.js';
 import { manualRoutes } from './views/manual.js';
 import { overviewRoutes } from './views/overview.js';
 import { providerRoutes } from './views/providers.js';
@@ -84,6 +85,7 @@ export function uiRoutes(deps: UiDeps): Hono<UiEnv> {
     return c.redirect('/ui/login', 303);
   });
   for (const view of [overviewRoutes(deps), challengeRoutes(deps), manualRoutes(deps.manual), providerRoutes(deps), siteRoutes(deps)]) app.route('/', view);
+  app.route('/', clientTokenRoutes(deps));
 
   app.onError((err, c) => {
     if (isAppError(err) && err.code === 'CHALLENGE_EXPIRED' && c.req.method === 'POST') {

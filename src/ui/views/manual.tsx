@@ -9,7 +9,7 @@ import { cancelNote, manualStatus, pollView, verifyNote } from '../../http/wire/
 import { ROW_ID, type UiContext, type UiEnv } from '../deps.js';
 import { clock, Layout, Notice, utc } from '../layout.js';
 
-function CopyField(props: { id: string; label: string; value: string }) {
+export function CopyField(props: { id: string; label: string; value: string }) {
   return (
     <div class="field">
       <label for={props.id}>{props.label}</label>
