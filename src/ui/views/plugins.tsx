@@ -10,7 +10,8 @@ import type { UiContext, UiDeps, UiEnv } from '../deps.js';
 import { Badge, ErrorProblem, Layout, Notice, Table, when } from '../layout.js';
 import { formError } from './forms.js';
 
-const KIND = { built_in: 'Caddy-native (ships with the daemon)', custom: 'ships with the daemon', plugin: 'loaded plugin' } as const;
+/** The catalogue's category in words (src/calls/catalogue.ts): who writes a shipped type's records. */
+const KIND = { built_in: "built in: Caddy's module writes the records", custom: 'built in: the daemon writes the records', plugin: 'loaded plugin' } as const;
 
 function State(props: { row: PluginRow }) {
   const { row } = props;
@@ -18,7 +19,7 @@ function State(props: { row: PluginRow }) {
   return (
     <>
       {row.enabled ? <Badge tone="info">enabled</Badge> : <Badge tone="warn">disabled</Badge>} {status}
-      {row.error ? <p class="name"><span class="muted">Reason: </span>{row.error}</p> : null}
+      {row.error ? <p><span class="muted">Reason: </span>{row.error}</p> : null}
     </>
   );
 }
@@ -45,10 +46,10 @@ function PluginsPage(props: { csrf: string; on: boolean; rows: PluginRow[]; type
         {props.on && props.rows.length === 0 ? <p class="muted">No module in the plugin directory or on the allow-list.</p> : null}
         {props.rows.length > 0 ? (
           <Table caption="Loaded plugins" head={['Plugin', 'Type', 'Version', 'Author', 'State', 'Loaded at', 'Actions']} rows={props.rows.map((r) => [
-            <span class="name">{r.name}{r.type && names.get(r.type) ? <span class="muted"> ({names.get(r.type)})</span> : null}</span>,
+            <><span class="name">{r.name}</span>{r.type && names.get(r.type) ? <><br /><span class="muted">{names.get(r.type)}</span></> : null}</>,
             r.type ? <code>{r.type}</code> : <span class="muted">–</span>,
             r.version ?? '–',
-            <span class="name">{r.author ?? '–'}</span>,
+            r.author ?? "–",
             <State row={r} />,
             when(r.loadedAt),
             <div class="actions">{action(r, r.enabled ? 'disable' : 'enable')}</div>,
