@@ -1,6 +1,12 @@
 // One way into the console for the UI tests: a fresh browser context (desktop, or a phone when a viewport is given),
 // watched for dialogs and CSP refusals, logged in with the admin token unless asked not to.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { expect } from 'vitest';
+
+/** axe-core's browser build, injected into each page scanned (a dev dependency). */
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 export interface Watch {
   /** Every context opened, for afterAll to close. */
@@ -45,4 +51,15 @@ export async function openConsole(browser: Browser, d: { url: string; adminToken
     await page.waitForURL('**/ui/overview');
   }
   return page;
+}
+
+/** axe-core on the page as it is: no serious or critical violation. Injected through evaluate (the page's CSP does not apply to it); needs JavaScript on. */
+export async function axe(page: Page): Promise<void> {
+  await page.evaluate(AXE);
+  const violations = await page.evaluate(async () => {
+    const result = await (window as unknown as { axe: { run: (ctx: Document, o: object) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } })
+      .axe.run(document, { resultTypes: ['violations'] });
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => n.target.join(' ')).slice(0, 3) }));
+  });
+  expect(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical'), JSON.stringify(violations)).toEqual([]);
 }

@@ -3,8 +3,7 @@
 // markup, and a module on no allow-list (refused, with the reason). Enable, disable and reload work, without
 // JavaScript too, and a refusal shows the API's code and message; the view passes axe-core at desktop and phone width.
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -12,11 +11,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestDaemon, type TestDaemon } from '../support/daemon.js';
 import { pluginDir, POWERDNS_MODULE, type PluginDir } from '../support/plugins.js';
 import { requireBinary } from '../support/proc.js';
-import { openConsole, watch, type OpenOptions } from './browser.js';
+import { axe, openConsole, watch, type OpenOptions } from './browser.js';
 
 const SHOTS = '/tmp/console-shots';
 const XSS = '<img src=x onerror=alert(1)>';
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 /** A loadable module whose display name and author are markup: the loader takes any non-empty string. */
 const HOSTILE = `
 export default function create(host) {
@@ -62,16 +60,6 @@ describe('console plugins view in Chromium', () => {
   });
 
   const open = (opts: { phone?: boolean } & OpenOptions = {}) => openConsole(browser, d, w, { ...opts, ...(opts.phone ? { viewport: { width: 375, height: 740 } } : {}) });
-
-  async function axe(page: Page): Promise<void> {
-    await page.evaluate(AXE);
-    const violations = await page.evaluate(async () => {
-      const result = await (window as unknown as { axe: { run: (ctx: Document, o: object) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } })
-        .axe.run(document, { resultTypes: ['violations'] });
-      return result.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => n.target.join(' ')).slice(0, 3) }));
-    });
-    expect(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical'), JSON.stringify(violations)).toEqual([]);
-  }
 
   async function events(action: string): Promise<AuditView[]> {
     await d.daemon.audit!.flush();
