@@ -12,6 +12,7 @@ import type { Resolvers } from '../challenges/resolvers.js';
 import type { Detector } from '../detect/detector.js';
 import type { LoginGuard } from '../http/login-guard.js';
 import type { OpsDeps } from '../http/ops.js';
+import type { PluginLoader } from '../plugin-loader/loader.js';
 import type { ProviderStore } from '../providers/store.js';
 import type { SiteStore } from '../sites/store.js';
 import type { UiSessions } from './session.js';
@@ -36,6 +37,8 @@ export interface UiDeps {
   detector: Detector;
   caddy: CaddyDeps;
   caddySync: CaddySync | null;
+  /** Loads plugin modules; null when DNS01_PLUGINS_DIR is unset. */
+  loader: PluginLoader | null;
 }
 
 /** Set by the session check for every view: the session's id and its forms' CSRF token. */

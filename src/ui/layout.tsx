@@ -11,6 +11,7 @@ export const SECTIONS = [
   { key: 'providers', href: '/ui/providers', label: 'Providers' },
   { key: 'sites', href: '/ui/sites', label: 'Sites' },
   { key: 'client-tokens', href: '/ui/client-tokens', label: 'Client tokens' },
+  { key: 'plugins', href: '/ui/plugins', label: 'Plugins' },
 ] as const;
 export type Section = (typeof SECTIONS)[number]['key'];
 
@@ -33,6 +34,9 @@ const RESULTS: Record<string, { text: string; tone: 'good' | 'bad' | 'info' }> =
   site_created: { text: 'Site added.', tone: 'good' },
   site_updated: { text: 'Site saved.', tone: 'good' },
   site_deleted: { text: 'Site deleted.', tone: 'info' },
+  plugins_reloaded: { text: 'Plugins read again from the allow-list and the directory.', tone: 'good' },
+  plugin_enabled: { text: 'Plugin enabled.', tone: 'good' },
+  plugin_disabled: { text: 'Plugin disabled.', tone: 'info' },
   logged_out: { text: 'You are logged out.', tone: 'info' },
 };
 

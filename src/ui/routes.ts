@@ -15,6 +15,7 @@ import { challengeRoutes } from './views/challenges.js';
 import { clientTokenRoutes } from './views/client-tokens.js';
 import { manualRoutes } from './views/manual.js';
 import { overviewRoutes } from './views/overview.js';
+import { pluginRoutes } from './views/plugins.js';
 import { providerRoutes } from './views/providers.js';
 import { siteRoutes } from './views/sites.js';
 
@@ -84,7 +85,7 @@ export function uiRoutes(deps: UiDeps): Hono<UiEnv> {
     sessions.end(c, c.get('session'));
     return c.redirect('/ui/login', 303);
   });
-  for (const view of [overviewRoutes(deps), challengeRoutes(deps), manualRoutes(deps.manual), providerRoutes(deps), siteRoutes(deps)]) app.route('/', view);
+  for (const view of [overviewRoutes(deps), challengeRoutes(deps), manualRoutes(deps.manual), providerRoutes(deps), siteRoutes(deps), pluginRoutes(deps)]) app.route('/', view);
   app.route('/', clientTokenRoutes(deps));
 
   app.onError((err, c) => {

@@ -7,13 +7,16 @@ import { audited, noteAudit } from '../audit.js';
 import { described } from '../openapi.js';
 import { pluginListReplySchema, pluginReplySchema, pluginView } from '../wire/plugins.js';
 
+/** The refusal of every plugin action while loadable plugins are off (the console answers it too). */
+export const pluginsOff = () => new AppError('NOT_FOUND', 'loadable plugins are off; set DNS01_PLUGINS_DIR and DNS01_PLUGINS_CONFIG');
+
 const noted = (row: PluginRow) => ({ name: row.name, type: row.type, status: row.status, enabled: row.enabled, version: row.version });
 
 /** `loader` is null when DNS01_PLUGINS_DIR is unset: the list is empty and a reload says how to turn plugins on. */
 export function pluginRoutes(loader: PluginLoader | null): Hono {
   const app = new Hono();
   const need = () => {
-    if (!loader) throw new AppError('NOT_FOUND', 'loadable plugins are off; set DNS01_PLUGINS_DIR and DNS01_PLUGINS_CONFIG');
+    if (!loader) throw pluginsOff();
     return loader;
   };
   app.get('/', described({ summary: 'Every loadable plugin', responses: { 200: { description: 'the plugins', schema: pluginListReplySchema } } }),
