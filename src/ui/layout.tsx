@@ -10,6 +10,7 @@ export const SECTIONS = [
   { key: 'challenges', href: '/ui/challenges', label: 'Challenges' },
   { key: 'providers', href: '/ui/providers', label: 'Providers' },
   { key: 'sites', href: '/ui/sites', label: 'Sites' },
+  { key: 'audit', href: '/ui/audit', label: 'Audit log' },
 ] as const;
 export type Section = (typeof SECTIONS)[number]['key'];
 
