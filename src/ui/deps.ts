@@ -8,6 +8,8 @@ import type { PluginCalls } from '../calls/plugin-calls.js';
 import type { ChallengeListing } from '../challenges/listing.js';
 import type { ManualChallenges } from '../challenges/manual.js';
 import type { Resolvers } from '../challenges/resolvers.js';
+import type { Keyring } from '../crypto/keyring.js';
+import type { KeyRotation } from '../crypto/rotation.js';
 import type { Detector } from '../detect/detector.js';
 import type { LoginGuard } from '../http/login-guard.js';
 import type { OpsDeps } from '../http/ops.js';
@@ -34,6 +36,9 @@ export interface UiDeps {
   detector: Detector;
   caddy: CaddyDeps;
   caddySync: CaddySync | null;
+  /** Encryption at rest: the keys, and the rotation that re-encrypts rows under the write key. */
+  keyring: Keyring;
+  rotation: KeyRotation;
 }
 
 /** Set by the session check for every view: the session's id and its forms' CSRF token. */

@@ -11,6 +11,7 @@ export const SECTIONS = [
   { key: 'providers', href: '/ui/providers', label: 'Providers' },
   { key: 'sites', href: '/ui/sites', label: 'Sites' },
   { key: 'audit', href: '/ui/audit', label: 'Audit log' },
+  { key: 'encryption', href: '/ui/encryption', label: 'Encryption' },
 ] as const;
 export type Section = (typeof SECTIONS)[number]['key'];
 

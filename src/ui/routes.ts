@@ -12,6 +12,7 @@ import type { UiDeps, UiEnv } from './deps.js';
 import { ErrorPage, HOME, LoginPage } from './layout.js';
 import { sameOriginOnly } from './session.js';
 import { auditRoutes } from './views/audit.js';
+import { encryptionRoutes } from './views/encryption.js';
 import { challengeRoutes } from './views/challenges.js';
 import { manualRoutes } from './views/manual.js';
 import { overviewRoutes } from './views/overview.js';
@@ -84,7 +85,7 @@ export function uiRoutes(deps: UiDeps): Hono<UiEnv> {
     sessions.end(c, c.get('session'));
     return c.redirect('/ui/login', 303);
   });
-  for (const view of [overviewRoutes(deps), challengeRoutes(deps), manualRoutes(deps.manual), providerRoutes(deps), siteRoutes(deps), auditRoutes(deps)]) app.route('/', view);
+  for (const view of [overviewRoutes(deps), challengeRoutes(deps), manualRoutes(deps.manual), providerRoutes(deps), siteRoutes(deps), auditRoutes(deps), encryptionRoutes(deps)]) app.route('/', view);
 
   app.onError((err, c) => {
     if (isAppError(err) && err.code === 'CHALLENGE_EXPIRED' && c.req.method === 'POST') {
