@@ -34,12 +34,14 @@ function EncryptionPage(props: { csrf: string; status: Status; history: Rotation
           String(k.rows),
           k.writes ? <Badge tone="good">writes</Badge> : k.configured ? 'reads' : <span>rows unreadable</span>,
         ])} />
+        <h3>Encrypted rows</h3>
         <dl class="facts">
           <dt>Rows</dt><dd>{s.rows.total}</dd>
           <dt>Under the write key</dt><dd>{s.rows.current}</dd>
           <dt>Under another configured key</dt><dd>{s.rows.pending ? <Badge tone="warn">{`${s.rows.pending} to re-encrypt`}</Badge> : '0'}</dd>
           <dt>Under no configured key</dt><dd>{s.rows.unreadable ? <Badge tone="bad">{`${s.rows.unreadable} unreadable`}</Badge> : '0'}</dd>
         </dl>
+        <h3>Per column</h3>
         <Table caption="Rows per encrypted column" head={['Column', 'Rows', 'Current', 'Pending', 'Unreadable']} rows={s.columns.map((col) => [
           <code>{col.name}</code>, String(col.total), String(col.current), String(col.pending), String(col.unreadable),
         ])} />
