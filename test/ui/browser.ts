@@ -1,5 +1,7 @@
 // One way into the console for the UI tests: a fresh browser context (desktop, or a phone when a viewport is given),
 // watched for dialogs and CSP refusals, logged in with the admin token unless asked not to.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 
 export interface Watch {
@@ -9,6 +11,15 @@ export interface Watch {
   cspViolations: string[];
   /** Dialogs opened (and dismissed): a script injected through a name would open one. */
   dialogs: string[];
+}
+
+/** The phone viewport the UI tests use. */
+export const PHONE = { width: 375, height: 740 };
+
+/** Closes every context opened and the browser. */
+export async function closeAll(w: Watch, browser: Browser | undefined): Promise<void> {
+  for (const c of w.contexts) await c.close().catch(() => undefined);
+  await browser?.close();
 }
 
 export const watch = (): Watch => ({ contexts: [], cspViolations: [], dialogs: [] });
@@ -45,4 +56,21 @@ export async function openConsole(browser: Browser, d: { url: string; adminToken
     await page.waitForURL('**/ui/overview');
   }
   return page;
+}
+
+/** axe-core's browser build (a dev dependency), injected into each page scanned. */
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/**
+ * axe-core on the page as it is: its serious and critical violations (each with up to three targets). Injected with
+ * evaluate, which the page's CSP does not apply to; the page needs JavaScript on.
+ */
+export async function axeViolations(page: Page): Promise<{ id: string; impact: string; targets: string[] }[]> {
+  await page.evaluate(AXE);
+  const violations = await page.evaluate(async () => {
+    const result = await (window as unknown as { axe: { run: (ctx: Document, o: object) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } })
+      .axe.run(document, { resultTypes: ['violations'] });
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => n.target.join(' ')).slice(0, 3) }));
+  });
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 }

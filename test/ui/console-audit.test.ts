@@ -2,17 +2,15 @@
 // found with the filter form (JavaScript off), a bad filter shows the API's VALIDATION_ERROR above the kept form, the
 // cursor pages, the export links download CSV / NDJSON that parse, and a hostile actor or detail is shown as text.
 import { mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { securityAudits } from '../../src/db/schema.js';
 import { startTestDaemon, type TestDaemon } from '../support/daemon.js';
 import { requireBinary } from '../support/proc.js';
-import { openConsole, watch, type OpenOptions } from './browser.js';
+import { axeViolations, closeAll, openConsole, PHONE, watch, type OpenOptions } from './browser.js';
 
 const SHOTS = '/tmp/console-shots';
 const XSS = '<img src=x onerror=alert(1)>';
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 describe('console audit log in Chromium', () => {
   let d: TestDaemon;
@@ -45,22 +43,12 @@ describe('console audit log in Chromium', () => {
     browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] });
   }, 120_000);
   afterAll(async () => {
-    for (const c of w.contexts) await c.close().catch(() => undefined);
-    await browser?.close();
+    await closeAll(w, browser);
     await d?.stop();
   });
 
-  const open = (opts: { phone?: boolean } & OpenOptions = {}) => openConsole(browser, d, w, { ...opts, ...(opts.phone ? { viewport: { width: 375, height: 740 } } : {}) });
-
-  async function axe(page: Page): Promise<void> {
-    await page.evaluate(AXE);
-    const violations = await page.evaluate(async () => {
-      const result = await (window as unknown as { axe: { run: (ctx: Document, o: object) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } })
-        .axe.run(document, { resultTypes: ['violations'] });
-      return result.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => n.target.join(' ')).slice(0, 3) }));
-    });
-    expect(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical'), JSON.stringify(violations)).toEqual([]);
-  }
+  const open = (opts: OpenOptions = {}) => openConsole(browser, d, w, opts);
+  const axe = async (page: Page) => expect(await axeViolations(page)).toEqual([]);
 
   it('lets neither the list nor the export be read without a session', async () => {
     for (const path of ['/ui/audit', '/ui/audit/export']) {
@@ -173,7 +161,7 @@ describe('console audit log in Chromium', () => {
 
   it('passes axe-core and fits a phone (screenshots at 1280 and 375 px)', async () => {
     for (const phone of [false, true]) {
-      const page = await open({ phone });
+      const page = await open(phone ? { viewport: PHONE } : {});
       await page.goto('/ui/audit');
       for (const s of await page.locator('details summary').all()) await s.click();
       await axe(page);

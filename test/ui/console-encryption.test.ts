@@ -3,18 +3,16 @@
 // a second one while it runs is the API's ROTATION_IN_PROGRESS, the history shows the run, and both posts are audited
 // as the API's encryption.rotate with details.api "ui".
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Keyring } from '../../src/crypto/keyring.js';
 import { dnsProviders } from '../../src/db/schema.js';
 import { startTestDaemon, type TestDaemon } from '../support/daemon.js';
 import { requireBinary } from '../support/proc.js';
-import { openConsole, watch, type OpenOptions } from './browser.js';
+import { axeViolations, closeAll, openConsole, PHONE, watch, type OpenOptions } from './browser.js';
 
 const SHOTS = '/tmp/console-shots';
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const oldKey = randomBytes(32).toString('base64');
 const newKey = randomBytes(32).toString('base64');
 
@@ -37,22 +35,12 @@ describe('console encryption view in Chromium', () => {
     browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] });
   }, 120_000);
   afterAll(async () => {
-    for (const c of w.contexts) await c.close().catch(() => undefined);
-    await browser?.close();
+    await closeAll(w, browser);
     await d?.stop();
   });
 
-  const open = (opts: { phone?: boolean } & OpenOptions = {}) => openConsole(browser, d, w, { ...opts, ...(opts.phone ? { viewport: { width: 375, height: 740 } } : {}) });
-
-  async function axe(page: Page): Promise<void> {
-    await page.evaluate(AXE);
-    const violations = await page.evaluate(async () => {
-      const result = await (window as unknown as { axe: { run: (ctx: Document, o: object) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } })
-        .axe.run(document, { resultTypes: ['violations'] });
-      return result.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => n.target.join(' ')).slice(0, 3) }));
-    });
-    expect(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical'), JSON.stringify(violations)).toEqual([]);
-  }
+  const open = (opts: OpenOptions = {}) => openConsole(browser, d, w, opts);
+  const axe = async (page: Page) => expect(await axeViolations(page)).toEqual([]);
 
   it('needs a session to read, and a session and CSRF token to rotate', async () => {
     const get = await fetch(`${d.url}/ui/encryption`, { redirect: 'manual' });
@@ -108,7 +96,7 @@ describe('console encryption view in Chromium', () => {
 
   it('passes axe-core and fits a phone (screenshots at 1280 and 375 px)', async () => {
     for (const phone of [false, true]) {
-      const page = await open({ phone });
+      const page = await open(phone ? { viewport: PHONE } : {});
       await page.goto('/ui/encryption');
       await axe(page);
       if (phone) expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'scrolls sideways at 375 px').toBe(true);

@@ -2,8 +2,7 @@
 // against a local HTTP server, an rfc2136 provider on BIND, and the manual type. Every view renders, passes axe-core
 // and is screenshotted at desktop and phone width; its actions work end to end, without JavaScript too; a foreign
 // origin's post is refused; a hostile provider or challenge name is shown as text.
-import { mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync } from 'node:fs';
 import { eq } from 'drizzle-orm';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +11,7 @@ import { startBind, type RunningDnsServer, type TestTsigKey } from '../support/d
 import { startTestDaemon, txtValue, type TestDaemon } from '../support/daemon.js';
 import { requireBinary } from '../support/proc.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
-import { openConsole, watch, type OpenOptions } from './browser.js';
+import { axeViolations, openConsole, watch, type OpenOptions } from './browser.js';
 
 const ZONE = 'console.test';
 /** A zone whose NS records name a hosted provider's nameservers, for detection. */
@@ -20,8 +19,6 @@ const HOSTED = 'hosted.test';
 const SHOTS = '/tmp/console-shots';
 const KEY: TestTsigKey = { name: 'console-key', algorithm: 'hmac-sha256', secret: Buffer.alloc(32, 7).toString('base64') };
 const XSS = '<img src=x onerror=alert(1)>';
-/** axe-core's browser build, injected into each page scanned (a dev dependency). */
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 describe('operator console in Chromium', () => {
   let bind: RunningDnsServer;
@@ -57,13 +54,8 @@ describe('operator console in Chromium', () => {
 
   /** axe-core on the page as it is: no serious or critical violation. Injected through CDP-free evaluate (the page's CSP does not apply to it). */
   async function axe(page: Page): Promise<void> {
-    await page.evaluate(AXE);
-    const violations = await page.evaluate(async () => {
-      const result = await (window as unknown as { axe: { run: (ctx: Document, o: object) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } })
-        .axe.run(document, { resultTypes: ['violations'] });
-      return result.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => n.target.join(' ')).slice(0, 3) }));
-    });
-    expect(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical'), JSON.stringify(violations)).toEqual([]);
+    const serious = await axeViolations(page);
+    expect(serious, JSON.stringify(serious)).toEqual([]);
   }
 
   /** A view at desktop and phone width: scanned, screenshotted, no sideways scrolling on the phone. */
