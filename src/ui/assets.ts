@@ -67,6 +67,7 @@ dl.facts dd{margin:0;word-break:break-word}
 .filters{display:flex;flex-wrap:wrap;gap:.75rem;align-items:flex-end}
 .filters>div{flex:1 1 10rem}
 .filters label{margin-top:0}
+.event pre{white-space:pre-wrap;overflow-wrap:anywhere;margin:.25rem 0;font-size:.85rem}
 .attention{list-style:none;padding:0;margin:0}
 .attention li{border-left:4px solid #a3161a;background:#fbeaea;padding:.5rem .75rem;margin:0 0 .5rem;border-radius:4px}
 .attention li.warn{border-color:#7a4a00;background:#fdf3e3}

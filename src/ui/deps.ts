@@ -9,6 +9,8 @@ import type { ClientTokenStore } from '../clients/tokens.js';
 import type { ChallengeListing } from '../challenges/listing.js';
 import type { ManualChallenges } from '../challenges/manual.js';
 import type { Resolvers } from '../challenges/resolvers.js';
+import type { Keyring } from '../crypto/keyring.js';
+import type { KeyRotation } from '../crypto/rotation.js';
 import type { Detector } from '../detect/detector.js';
 import type { LoginGuard } from '../http/login-guard.js';
 import type { OpsDeps } from '../http/ops.js';
@@ -39,6 +41,9 @@ export interface UiDeps {
   caddySync: CaddySync | null;
   /** Loads plugin modules; null when DNS01_PLUGINS_DIR is unset. */
   loader: PluginLoader | null;
+  /** Encryption at rest: the keys, and the rotation that re-encrypts rows under the write key. */
+  keyring: Keyring;
+  rotation: KeyRotation;
 }
 
 /** Set by the session check for every view: the session's id and its forms' CSRF token. */

@@ -12,6 +12,8 @@ export const SECTIONS = [
   { key: 'sites', href: '/ui/sites', label: 'Sites' },
   { key: 'client-tokens', href: '/ui/client-tokens', label: 'Client tokens' },
   { key: 'plugins', href: '/ui/plugins', label: 'Plugins' },
+  { key: 'audit', href: '/ui/audit', label: 'Audit log' },
+  { key: 'encryption', href: '/ui/encryption', label: 'Encryption' },
 ] as const;
 export type Section = (typeof SECTIONS)[number]['key'];
 

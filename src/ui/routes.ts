@@ -11,6 +11,8 @@ import { CSP } from './assets.js';
 import type { UiDeps, UiEnv } from './deps.js';
 import { ErrorPage, HOME, LoginPage } from './layout.js';
 import { sameOriginOnly } from './session.js';
+import { auditRoutes } from './views/audit.js';
+import { encryptionRoutes } from './views/encryption.js';
 import { challengeRoutes } from './views/challenges.js';
 import { clientTokenRoutes } from './views/client-tokens.js';
 import { manualRoutes } from './views/manual.js';
@@ -85,7 +87,7 @@ export function uiRoutes(deps: UiDeps): Hono<UiEnv> {
     sessions.end(c, c.get('session'));
     return c.redirect('/ui/login', 303);
   });
-  for (const view of [overviewRoutes(deps), challengeRoutes(deps), manualRoutes(deps.manual), providerRoutes(deps), siteRoutes(deps), pluginRoutes(deps)]) app.route('/', view);
+  for (const view of [overviewRoutes(deps), challengeRoutes(deps), manualRoutes(deps.manual), providerRoutes(deps), siteRoutes(deps), pluginRoutes(deps), auditRoutes(deps), encryptionRoutes(deps)]) app.route('/', view);
   app.route('/', clientTokenRoutes(deps));
 
   app.onError((err, c) => {

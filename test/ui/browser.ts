@@ -14,18 +14,13 @@ export interface Watch {
   dialogs: string[];
 }
 
-/** axe-core's browser build, injected into each page scanned (a dev dependency). */
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+/** The phone viewport the UI tests use. */
+export const PHONE = { width: 375, height: 740 };
 
-/** axe-core on the page as it is: no serious or critical violation. Injected through evaluate (the page's CSP does not apply to it). */
-export async function axe(page: Page): Promise<void> {
-  await page.evaluate(AXE);
-  const violations = await page.evaluate(async () => {
-    const result = await (window as unknown as { axe: { run: (ctx: Document, o: object) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } })
-      .axe.run(document, { resultTypes: ['violations'] });
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => n.target.join(' ')).slice(0, 3) }));
-  });
-  expect(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical'), JSON.stringify(violations)).toEqual([]);
+/** Closes every context opened and the browser. */
+export async function closeAll(w: Watch, browser: Browser | undefined): Promise<void> {
+  for (const c of w.contexts) await c.close().catch(() => undefined);
+  await browser?.close();
 }
 
 export const watch = (): Watch => ({ contexts: [], cspViolations: [], dialogs: [] });
@@ -62,4 +57,27 @@ export async function openConsole(browser: Browser, d: { url: string; adminToken
     await page.waitForURL('**/ui/overview');
   }
   return page;
+}
+
+/** axe-core's browser build (a dev dependency), injected into each page scanned. */
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/**
+ * axe-core on the page as it is: its serious and critical violations (each with up to three targets). Injected with
+ * evaluate, which the page's CSP does not apply to; the page needs JavaScript on.
+ */
+export async function axeViolations(page: Page): Promise<{ id: string; impact: string; targets: string[] }[]> {
+  await page.evaluate(AXE);
+  const violations = await page.evaluate(async () => {
+    const result = await (window as unknown as { axe: { run: (ctx: Document, o: object) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } })
+      .axe.run(document, { resultTypes: ['violations'] });
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => n.target.join(' ')).slice(0, 3) }));
+  });
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+/** axe-core on the page as it is: no serious or critical violation. */
+export async function axe(page: Page): Promise<void> {
+  const serious = await axeViolations(page);
+  expect(serious, JSON.stringify(serious)).toEqual([]);
 }

@@ -1,5 +1,5 @@
 // Admin API for the audit log: filtered pages, one event, a provider's own events, and CSV / NDJSON exports streamed page by page.
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { stream } from 'hono/streaming';
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -26,6 +26,38 @@ function exportFailure(err: unknown): AppError {
   return new AppError('INTERNAL_ERROR', 'internal error');
 }
 
+/**
+ * Every event `query` (the export's parameters, see exportQuerySchema) matches, streamed as CSV or NDJSON: the API's
+ * export and the console's (src/ui/views/audit.tsx) are this one function.
+ */
+export async function auditExport(c: Context, log: AuditLog, logger: Logger, query: Record<string, string>): Promise<Response> {
+  const { format, ...filter } = parseQuery(exportQuerySchema, query);
+  const events = log.walk(auditFilter(filter), auditView);
+  // The first page is read before the reply starts, so a database that is down gets an error reply, not an empty 200.
+  const first = await events.next();
+  c.header('Content-Type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson');
+  c.header('Content-Disposition', `attachment; filename="audit-logs.${format}"`);
+  return stream(c, async (out) => {
+    if (format === 'csv') await out.write(`${CSV_COLUMNS.join(',')}\r\n`);
+    try {
+      for (let next = first; !next.done; next = await events.next()) {
+        if (out.aborted) return;
+        await out.write(format === 'csv' ? `${CSV_COLUMNS.map((k) => csvField(next.value[k])).join(',')}\r\n` : `${JSON.stringify(next.value)}\n`);
+      }
+    } catch (err) {
+      // A short file must not pass for a complete one: the last line says it broke off, in a form each format's reader sees.
+      const e = exportFailure(err);
+      logger.error({ err, code: e.code, format }, 'audit export broke off; its last line says so');
+      const message = `the export stopped before its end (${e.message}); this file is incomplete`;
+      await out.write(format === 'csv'
+        ? `# error: ${e.code}: ${message.replace(/[",\r\n]/g, ' ')}\r\n`
+        : `${JSON.stringify({ error: { code: e.code, message } })}\n`);
+    } finally {
+      await events.return(undefined);
+    }
+  });
+}
+
 export function auditRoutes(log: AuditLog, logger: Logger): Hono {
   const app = new Hono();
   app.get('/audit-logs', described({
@@ -41,31 +73,7 @@ export function auditRoutes(log: AuditLog, logger: Logger): Hono {
     query: exportQuerySchema,
     responses: { 200: { description: 'CSV (text/csv) or NDJSON (application/x-ndjson)', contentType: 'text/csv' } },
   }), async (c) => {
-    const { format, ...filter } = parseQuery(exportQuerySchema, queryOf(c.req.url));
-    const events = log.walk(auditFilter(filter), auditView);
-    // The first page is read before the reply starts, so a database that is down gets an error reply, not an empty 200.
-    const first = await events.next();
-    c.header('Content-Type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson');
-    c.header('Content-Disposition', `attachment; filename="audit-logs.${format}"`);
-    return stream(c, async (out) => {
-      if (format === 'csv') await out.write(`${CSV_COLUMNS.join(',')}\r\n`);
-      try {
-        for (let next = first; !next.done; next = await events.next()) {
-          if (out.aborted) return;
-          await out.write(format === 'csv' ? `${CSV_COLUMNS.map((k) => csvField(next.value[k])).join(',')}\r\n` : `${JSON.stringify(next.value)}\n`);
-        }
-      } catch (err) {
-        // A short file must not pass for a complete one: the last line says it broke off, in a form each format's reader sees.
-        const e = exportFailure(err);
-        logger.error({ err, code: e.code, format }, 'audit export broke off; its last line says so');
-        const message = `the export stopped before its end (${e.message}); this file is incomplete`;
-        await out.write(format === 'csv'
-          ? `# error: ${e.code}: ${message.replace(/[",\r\n]/g, ' ')}\r\n`
-          : `${JSON.stringify({ error: { code: e.code, message } })}\n`);
-      } finally {
-        await events.return(undefined);
-      }
-    });
+    return auditExport(c, log, logger, queryOf(c.req.url));
   });
   app.get('/audit-logs/:id', described({ summary: 'One audit event', responses: { 200: { description: 'the event', schema: auditEventReplySchema } } }),
     async (c) => c.json({ success: true, audit_log: auditView(await log.show(c.req.param('id'))) }));
