@@ -6,17 +6,13 @@ import { readBody } from '../body.js';
 import { audited, noteAudit } from '../audit.js';
 import { described } from '../openapi.js';
 import {
-  clientTokenCreatedReplySchema, clientTokenInput, clientTokenInputSchema, clientTokenListReplySchema, clientTokenReplySchema, clientTokenView,
+  clientTokenCreatedReplySchema, clientTokenInput, clientTokenInputSchema, clientTokenListReplySchema, clientTokenReplySchema, clientTokenView, clientTokenViews,
   tsigKeyDeletedReplySchema, tsigKeyInputSchema, tsigKeyReplySchema,
 } from '../wire/client-tokens.js';
 
 export function clientTokenRoutes(store: ClientTokenStore): Hono {
   const app = new Hono();
-  const views = async (rows: ClientTokenRow[]) => {
-    const keys = await store.tsigKeysOf(rows.map((r) => r.id));
-    return rows.map((r) => clientTokenView(r, keys.get(r.id) ?? null));
-  };
-  const view = async (row: ClientTokenRow) => (await views([row]))[0]!;
+  const view = async (row: ClientTokenRow) => (await clientTokenViews(store, [row]))[0]!;
   app.post('/', described({
     summary: 'Create a client token for the internal API; the token is in this reply only', body: clientTokenInputSchema,
     responses: { 201: { description: 'the token and its secret', schema: clientTokenCreatedReplySchema } },
@@ -30,7 +26,7 @@ export function clientTokenRoutes(store: ClientTokenStore): Hono {
     } });
     return c.json({ success: true, client_token: view, token, ...(tsigKey ? { tsig_key: tsigKey } : {}) }, 201);
   });
-  app.get('/', described({ summary: 'Every client token (never the token itself)', responses: { 200: { description: 'the tokens', schema: clientTokenListReplySchema } } }), async (c) => c.json({ success: true, client_tokens: await views(await store.list()) }));
+  app.get('/', described({ summary: 'Every client token (never the token itself)', responses: { 200: { description: 'the tokens', schema: clientTokenListReplySchema } } }), async (c) => c.json({ success: true, client_tokens: await clientTokenViews(store, await store.list()) }));
   app.get('/:id', described({ summary: 'One client token', responses: { 200: { description: 'the token', schema: clientTokenReplySchema } } }), async (c) => c.json({ success: true, client_token: await view(await store.get(c.req.param('id'))) }));
   app.delete('/:id', described({ summary: 'Revoke a client token (again is no error)', responses: { 200: { description: 'the token, with `revoked_at`', schema: clientTokenReplySchema } } }), audited('client_token.revoke', 'client_token'), async (c) => {
     const row = await store.revoke(c.req.param('id'));

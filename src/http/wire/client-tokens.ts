@@ -1,6 +1,6 @@
 // Client tokens on the wire: never the token itself, except once in the reply that creates it.
 import { z } from 'zod';
-import { DOOR_TSIG_ALGORITHMS, type ClientTokenInput } from '../../clients/tokens.js';
+import { DOOR_TSIG_ALGORITHMS, type ClientTokenInput, type ClientTokenStore } from '../../clients/tokens.js';
 import type { ClientTokenRow } from '../../db/schema.js';
 import { parseAllowFrom } from '../../security/cidr.js';
 import { domainName } from '../../sites/store.js';
@@ -71,6 +71,12 @@ export function clientTokenView(row: ClientTokenRow, key: ClientTokenView['tsig_
     state,
     tsig_key: key,
   };
+}
+
+/** Rows as the API shows them, each with its TSIG key's name and algorithm (one query for all of them). */
+export async function clientTokenViews(store: Pick<ClientTokenStore, 'tsigKeysOf'>, rows: ClientTokenRow[]): Promise<ClientTokenView[]> {
+  const keys = await store.tsigKeysOf(rows.map((r) => r.id));
+  return rows.map((r) => clientTokenView(r, keys.get(r.id) ?? null));
 }
 
 export const clientTokenReplySchema = z.strictObject({ success, client_token: clientTokenSchema });

@@ -6,7 +6,7 @@ import { DOOR_TSIG_ALGORITHMS, type CreatedTsigKey } from '../../clients/tokens.
 import type { ClientTokenRow, DnsProviderRow } from '../../db/schema.js';
 import type { AppError } from '../../errors.js';
 import { audited, noteAudit } from '../../http/audit.js';
-import { clientTokenInput, clientTokenInputSchema, clientTokenView, type ClientTokenView } from '../../http/wire/client-tokens.js';
+import { clientTokenInput, clientTokenInputSchema, clientTokenView, clientTokenViews, type ClientTokenView } from '../../http/wire/client-tokens.js';
 import { MANAGED_BY_CADDY_SYNC } from '../../providers/managed.js';
 import type { UiContext, UiDeps, UiEnv } from '../deps.js';
 import { Badge, ErrorProblem, Layout, Table, when } from '../layout.js';
@@ -150,12 +150,10 @@ export function clientTokenRoutes(deps: UiDeps): Hono<UiEnv> {
   const app = new Hono<UiEnv>();
   const store = deps.clientTokens;
   const render = async (c: UiContext, extra: { error?: AppError; values?: Form } = {}, status = 200) => {
-    const rows = await store.list();
-    const keys = await store.tsigKeysOf(rows.map((r) => r.id));
-    const tokens = rows.map((r) => clientTokenView(r, keys.get(r.id) ?? null));
+    const tokens = await clientTokenViews(store, await store.list());
     return c.html(<TokensPage csrf={c.get('csrf')} tokens={tokens} providers={await deps.providers.list()} result={c.req.query('result')} {...extra} />, status as 200);
   };
-  const viewOf = async (row: ClientTokenRow) => clientTokenView(row, (await store.tsigKeysOf([row.id])).get(row.id) ?? null);
+  const viewOf = async (row: ClientTokenRow) => (await clientTokenViews(store, [row]))[0]!;
   /** The form as it was posted, less the CSRF token; the several `providers` boxes kept as one list. */
   const valuesOf = (body: Record<string, unknown>): Form => {
     const { csrf: _, ...f } = formOf(body);
